@@ -1,0 +1,121 @@
+/**
+ * Ports of the cowork core: the only ways the core reaches the outside world.
+ *
+ * The Salesforce adapter (`salesforce/`) implements `CaseStore` and `EventBus`; botbuilder's
+ * `Storage` implementations (MemoryStorage, BlobsStorage, CosmosDbPartitionedStorage) satisfy
+ * `KeyValueStorage` structurally. Nothing here imports botbuilder, jsforce or gRPC.
+ */
+
+/** A Case as the core needs it. Ids are always the 18-character form. */
+export interface CaseRecord {
+  id: string;
+  caseNumber: string;
+  subject: string | null;
+  status: string;
+  isClosed: boolean;
+  contactId: string | null;
+  /** Values of the extra fields the caller asked for (e.g. the form's target fields). */
+  fields: Readonly<Record<string, string | null>>;
+}
+
+/** The chat a Case is being worked in. */
+export interface ChatSessionRecord {
+  objectType: 'MessagingSession' | 'LiveChatTranscript';
+  id: string;
+}
+
+export interface PicklistValue {
+  value: string;
+  label: string;
+  active: boolean;
+  defaultValue: boolean;
+}
+
+export interface CaseStore {
+  /**
+   * Finds a Case by its 15/18-character Id or by its CaseNumber.
+   * Resolves `undefined` when no such Case exists; rejects with `InvalidInputError` when the
+   * input is neither a valid Id nor a CaseNumber, before any request is made.
+   */
+  findCase(idOrNumber: string, extraFields?: readonly string[]): Promise<CaseRecord | undefined>;
+  /** MessagingSession first, then LiveChatTranscript, by CaseId. */
+  findChatSession(caseId: string): Promise<ChatSessionRecord | undefined>;
+  /** Active picklist values of a Case field, in the org's order (cached by the adapter). */
+  picklistValues(field: string): Promise<readonly PicklistValue[]>;
+  /**
+   * Sets fields on a Case; skips the write when every field already has the value.
+   * Transient failures are retried inside; permanent ones reject with `PermanentCaseError`.
+   */
+  updateCase(caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }>;
+}
+
+/** A decoded platform event, as delivered by the subscription. */
+export interface PlatformEvent {
+  /** The EventUuid: the identity of an event across redeliveries. */
+  id: string;
+  /** Replay id as a decimal string (it is a 64-bit integer on the wire). */
+  replayId: string;
+  topic: string;
+  /** Field values with nullable unions unwrapped, e.g. `{ Correlation_Id__c: '500…', CreatedDate: 1700000000000 }`. */
+  payload: Readonly<Record<string, unknown>>;
+}
+
+export interface PublishResult {
+  eventUuid: string;
+  via: 'pubsub' | 'rest';
+}
+
+export interface EventSubscriptionState {
+  topic: string;
+  connected: boolean;
+  lastEventAt: string | null;
+  lastKeepaliveAt: string | null;
+  reconnects: number;
+  lastError: string | null;
+}
+
+export interface EventSubscription {
+  state(): EventSubscriptionState;
+  close(): Promise<void>;
+}
+
+export type EventHandler = (event: PlatformEvent) => Promise<void>;
+
+export interface EventBus {
+  /** Publishes one event; `fields` holds custom field values only (the adapter adds CreatedDate/CreatedById). */
+  publish(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult>;
+  /**
+   * One stream per topic for the whole process. The handler's promise resolving means the
+   * event's effects are stored: only then does the adapter checkpoint its replay id.
+   */
+  subscribe(topic: string, handler: EventHandler): Promise<EventSubscription>;
+}
+
+/** An item in key-value storage; `eTag` enables optimistic concurrency (`'*'` or absent = overwrite). */
+export interface StoreItem {
+  eTag?: string;
+  [key: string]: unknown;
+}
+
+/** The subset of botbuilder's `Storage` the core uses (botbuilder storages satisfy it). */
+export interface KeyValueStorage {
+  read(keys: string[]): Promise<Record<string, StoreItem | undefined>>;
+  write(changes: Record<string, StoreItem>): Promise<void>;
+  delete(keys: string[]): Promise<void>;
+}
+
+/** Input a user (or a payload) supplied that cannot be accepted. Safe to show its message to a user. */
+export class InvalidInputError extends Error {
+  override readonly name = 'InvalidInputError';
+}
+
+/** A Case update that will not succeed by retrying (deleted Case, invalid field, validation rule). */
+export class PermanentCaseError extends Error {
+  override readonly name = 'PermanentCaseError';
+  constructor(
+    message: string,
+    readonly errorCode: string,
+  ) {
+    super(message);
+  }
+}
