@@ -1,0 +1,428 @@
+/**
+ * Forms are data. A `FormSpec` says what to ask, how each answer travels on the platform event,
+ * which Case field it ends up in, and what the bot says along the way. The dialog, the cards and
+ * the router are generic over it: adding a question is adding an input here and a field on the
+ * event, not new code.
+ *
+ * Pure types and functions: no botbuilder, no jsforce, no I/O.
+ */
+import type { PicklistValue } from './ports';
+
+/** A platform-event custom field and its length (Text(255) → 255). Lengths count UTF-16 units, as Salesforce does. */
+export interface EventFieldRef {
+  name: string;
+  length: number;
+}
+
+/** One selectable answer: `value` is what travels and is stored, `label` what the customer sees. */
+export interface ChoiceOption {
+  value: string;
+  label: string;
+}
+
+/** Where a choice input's options come from. */
+export type ChoiceSource =
+  /** The org's active picklist values of a Case field, in the org's order (labels as the org shows them). */
+  | { kind: 'picklist'; caseField: string }
+  /** A fixed list, for questions that have no picklist behind them. */
+  | { kind: 'static'; options: readonly ChoiceOption[] };
+
+interface FormInputBase {
+  /** Card input id and the key of the answer everywhere (session, templates). Letters, digits, underscore. */
+  id: string;
+  /** The question as the customer reads it. */
+  label: string;
+  /** Short name of the answer, used as the fact title on the result card. */
+  factTitle: string;
+  required: boolean;
+  /** The event field that carries the answer. Platform event fields cannot be picklists: it is Text. */
+  eventField: EventFieldRef;
+  /** The Case field the answer is written to once the event came back. */
+  caseField: string;
+}
+
+export interface ChoiceFormInput extends FormInputBase {
+  kind: 'choice';
+  choices: ChoiceSource;
+}
+
+export interface TextFormInput extends FormInputBase {
+  kind: 'text';
+  /** Upper bound the card enforces; must fit in the event field. */
+  maxLength: number;
+  placeholder?: string;
+}
+
+export type FormInput = ChoiceFormInput | TextFormInput;
+
+/**
+ * What the bot says. Templates use `{name}` placeholders:
+ * - `thankYou`: `{<inputId>}` for each answer's label (choice) or text;
+ * - `reAsk`: `{choices}` for the numbered list of choices, `{question}` for the input's label.
+ */
+export interface FormMessages {
+  /** Sent with the form card. */
+  intro: string;
+  /** Sent right after a valid submit, before the event came back. */
+  acknowledgement: string;
+  /** A second submit (card or typed) of a form already answered. */
+  alreadyReceived: string;
+  thankYou: string;
+  /** A typed answer that matched nothing (or more than one choice). */
+  reAsk: string;
+  refusals: {
+    /** The card's form token is stale, foreign or tampered with. */
+    staleForm: string;
+    /** The answer was refused; the specific problems follow this text. */
+    invalidAnswer: string;
+    /** A typed message too long to be an answer. */
+    tooLong: string;
+  };
+}
+
+export interface ResultCardSpec {
+  title: string;
+  /** File name under `cards/images/` (the bot serves it itself). */
+  imageFile: string;
+  imageAltText: string;
+}
+
+export interface FormSpec {
+  /** Stable identifier, stored in sessions (e.g. 'use-of-funds'). */
+  id: string;
+  /** Card heading. */
+  title: string;
+  /** Platform event topic, e.g. '/event/Use_of_Funds__e'. */
+  topic: string;
+  /** Event field carrying the Case Id (the correlation key). */
+  correlationField: string;
+  /** Event field carrying the session key (absent when the event was published elsewhere, e.g. by an agent's flow). */
+  sessionKeyField: string;
+  inputs: readonly FormInput[];
+  messages: FormMessages;
+  resultCard: ResultCardSpec;
+}
+
+/** Concrete options per choice input id (text inputs have none). */
+export type ResolvedChoices = Readonly<Record<string, readonly ChoiceOption[]>>;
+
+/** Answer values per input id: the choice value (not the label) or the trimmed text. */
+export type FormAnswers = Readonly<Record<string, string>>;
+
+export interface AnswerProblem {
+  inputId: string;
+  /** Safe to show to the customer. */
+  message: string;
+}
+
+export type AnswerValidation = { ok: true; answers: FormAnswers } | { ok: false; problems: AnswerProblem[] };
+
+/** A spec that cannot work; its message lists every problem. */
+export class FormSpecError extends Error {
+  override readonly name = 'FormSpecError';
+  constructor(
+    readonly specId: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`form spec "${specId}" is invalid: ${problems.join('; ')}`);
+  }
+}
+
+/** No answer is longer than this, whatever the event field allows: it is a chat form, not a document. */
+export const ABSOLUTE_ANSWER_CAP = 1000;
+
+/** Keys the submit action's `data` puts next to the inputs in the activity's `value`: no input may shadow them. */
+export const RESERVED_SUBMIT_KEYS: readonly string[] = ['cowork', 'formToken'];
+
+const INPUT_ID = /^[A-Za-z][A-Za-z0-9_]{0,39}$/;
+/** API names of custom or standard fields: letters, digits, single underscores, optional `__c`/`__e` style suffix. */
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
+const TOPIC = /^\/event\/[A-Za-z][A-Za-z0-9_]*__e$/;
+const IMAGE_FILE = /^[a-z0-9][a-z0-9-]*\.png$/;
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+
+/**
+ * Every reason the spec cannot work, as messages naming the part at fault; empty when valid.
+ * Catches what would otherwise surface as a lost answer at run time: two inputs on one event
+ * field, a text longer than its event field, a thank-you naming an input that does not exist.
+ */
+export function formSpecProblems(spec: FormSpec): string[] {
+  const problems: string[] = [];
+  const need = (ok: boolean, message: string): void => {
+    if (!ok) problems.push(message);
+  };
+
+  need(/^[a-z][a-z0-9-]{0,39}$/.test(spec.id), `id "${spec.id}" must be lowercase letters, digits and dashes`);
+  need(spec.title.trim() !== '', 'title is empty');
+  need(TOPIC.test(spec.topic), `topic "${spec.topic}" must look like /event/Name__e`);
+  need(FIELD_NAME.test(spec.correlationField), `correlationField "${spec.correlationField}" is not a field name`);
+  need(FIELD_NAME.test(spec.sessionKeyField), `sessionKeyField "${spec.sessionKeyField}" is not a field name`);
+  need(spec.correlationField !== spec.sessionKeyField, 'correlationField and sessionKeyField are the same field');
+  need(spec.inputs.length > 0, 'the form has no inputs');
+
+  const inputIds = new Set<string>();
+  const eventFields = new Set<string>([spec.correlationField, spec.sessionKeyField]);
+  const caseFields = new Set<string>();
+  for (const [index, input] of spec.inputs.entries()) {
+    const where = `input ${index + 1} ("${input.id}")`;
+    need(INPUT_ID.test(input.id), `${where}: id must start with a letter and hold only letters, digits and _ (max 40)`);
+    need(!RESERVED_SUBMIT_KEYS.includes(input.id), `${where}: id is reserved for the submit data (${RESERVED_SUBMIT_KEYS.join(', ')})`);
+    need(!inputIds.has(input.id), `${where}: duplicate input id`);
+    inputIds.add(input.id);
+    need(input.label.trim() !== '', `${where}: label is empty`);
+    need(input.factTitle.trim() !== '', `${where}: factTitle is empty`);
+
+    const field = input.eventField;
+    if (!field || !FIELD_NAME.test(field.name)) {
+      problems.push(`${where}: eventField is missing or not a field name`);
+    } else {
+      need(!eventFields.has(field.name), `${where}: event field ${field.name} is already used`);
+      eventFields.add(field.name);
+      need(Number.isInteger(field.length) && field.length > 0, `${where}: event field ${field.name} needs a positive length`);
+    }
+    if (!input.caseField || !FIELD_NAME.test(input.caseField)) {
+      problems.push(`${where}: caseField is missing or not a field name`);
+    } else {
+      need(!caseFields.has(input.caseField), `${where}: Case field ${input.caseField} is already written by another input`);
+      caseFields.add(input.caseField);
+    }
+
+    if (input.kind === 'text') {
+      const max = input.maxLength;
+      need(Number.isInteger(max) && max > 0, `${where}: maxLength must be a positive integer`);
+      need(max <= ABSOLUTE_ANSWER_CAP, `${where}: maxLength ${max} exceeds the cap of ${ABSOLUTE_ANSWER_CAP}`);
+      if (field) need(max <= field.length, `${where}: maxLength ${max} does not fit event field ${field.name} (${field.length})`);
+    } else if (input.kind === 'choice') {
+      const source = input.choices;
+      if (source?.kind === 'picklist') {
+        need(FIELD_NAME.test(source.caseField), `${where}: picklist caseField "${source.caseField}" is not a field name`);
+      } else if (source?.kind === 'static') {
+        problems.push(...staticChoiceProblems(where, source.options, field));
+      } else {
+        problems.push(`${where}: choices must come from a picklist or a static list`);
+      }
+    } else {
+      problems.push(`${where}: kind must be "choice" or "text"`);
+    }
+  }
+
+  problems.push(...templateProblems('messages.thankYou', spec.messages.thankYou, inputIds));
+  problems.push(...templateProblems('messages.reAsk', spec.messages.reAsk, new Set(['choices', 'question'])));
+  const plain: Array<[string, string]> = [
+    ['messages.intro', spec.messages.intro],
+    ['messages.acknowledgement', spec.messages.acknowledgement],
+    ['messages.alreadyReceived', spec.messages.alreadyReceived],
+    ['messages.refusals.staleForm', spec.messages.refusals.staleForm],
+    ['messages.refusals.invalidAnswer', spec.messages.refusals.invalidAnswer],
+    ['messages.refusals.tooLong', spec.messages.refusals.tooLong],
+  ];
+  for (const [name, text] of plain) need(typeof text === 'string' && text.trim() !== '', `${name} is empty`);
+
+  need(spec.resultCard.title.trim() !== '', 'resultCard.title is empty');
+  need(IMAGE_FILE.test(spec.resultCard.imageFile), `resultCard.imageFile "${spec.resultCard.imageFile}" must be a plain lowercase .png file name`);
+  need(spec.resultCard.imageAltText.trim() !== '', 'resultCard.imageAltText is empty');
+  return problems;
+}
+
+/** Throws `FormSpecError` listing every problem; returns the spec for chaining at start-up. */
+export function validateFormSpec(spec: FormSpec): FormSpec {
+  const problems = formSpecProblems(spec);
+  if (problems.length > 0) throw new FormSpecError(spec.id, problems);
+  return spec;
+}
+
+/** Case fields whose picklist values the caller must load (e.g. with `CaseStore.picklistValues`) before `resolveChoices`. */
+export function picklistFieldsOf(spec: FormSpec): string[] {
+  const fields = spec.inputs.flatMap((input) => (input.kind === 'choice' && input.choices.kind === 'picklist' ? [input.choices.caseField] : []));
+  return [...new Set(fields)];
+}
+
+/**
+ * The concrete options of every choice input: active picklist values in the org's order, or the
+ * static list. Throws `FormSpecError` when a picklist was not supplied, has no active value, or
+ * holds a value that would not fit the event field (the answer could not travel).
+ */
+export function resolveChoices(spec: FormSpec, picklists: Readonly<Record<string, readonly PicklistValue[]>>): ResolvedChoices {
+  const resolved: Record<string, readonly ChoiceOption[]> = {};
+  const problems: string[] = [];
+  for (const input of spec.inputs) {
+    if (input.kind !== 'choice') continue;
+    if (input.choices.kind === 'static') {
+      resolved[input.id] = input.choices.options;
+      continue;
+    }
+    const field = input.choices.caseField;
+    const values = picklists[field];
+    if (!values) {
+      problems.push(`input "${input.id}": picklist values of Case.${field} were not supplied`);
+      continue;
+    }
+    const options = values.filter((v) => v.active).map((v) => ({ value: v.value, label: v.label || v.value }));
+    if (options.length === 0) problems.push(`input "${input.id}": Case.${field} has no active picklist value`);
+    for (const option of options) {
+      if (option.value.length > input.eventField.length) {
+        problems.push(`input "${input.id}": picklist value "${option.value}" does not fit event field ${input.eventField.name} (${input.eventField.length})`);
+      }
+    }
+    resolved[input.id] = options;
+  }
+  if (problems.length > 0) throw new FormSpecError(spec.id, problems);
+  return resolved;
+}
+
+/**
+ * Checks raw answers (a card submit's `value`, or answers read back from an event) against the
+ * spec and the resolved choices. Keys that are not inputs (e.g. `cowork`, `formToken`) are
+ * ignored. A choice answer may be the value or, as an agent's flow might publish it, the exact
+ * label; it is returned as the value. Every problem is reported, each with a message the
+ * customer can act on.
+ */
+export function validateAnswers(spec: FormSpec, choices: ResolvedChoices, raw: Readonly<Record<string, unknown>>): AnswerValidation {
+  const answers: Record<string, string> = {};
+  const problems: AnswerProblem[] = [];
+  for (const input of spec.inputs) {
+    const problem = (message: string): void => {
+      problems.push({ inputId: input.id, message });
+    };
+    const given = Object.prototype.hasOwnProperty.call(raw, input.id) ? raw[input.id] : undefined;
+    if (given !== undefined && given !== null && typeof given !== 'string') {
+      problem(`The answer to "${input.label}" must be text.`);
+      continue;
+    }
+    const text = input.kind === 'text' ? (given ?? '').trim() : (given ?? '');
+    if (text === '') {
+      if (input.required) problem(input.kind === 'choice' ? `Please choose an answer to "${input.label}".` : `Please answer "${input.label}".`);
+      continue;
+    }
+    const limit = input.kind === 'text' ? Math.min(input.maxLength, input.eventField.length, ABSOLUTE_ANSWER_CAP) : Math.min(input.eventField.length, ABSOLUTE_ANSWER_CAP);
+    if (text.length > limit) {
+      problem(`The answer to "${input.label}" is too long (${text.length} characters, at most ${limit}).`);
+      continue;
+    }
+    const unsafe = unsafeCharacterProblem(text);
+    if (unsafe) {
+      problem(`The answer to "${input.label}" ${unsafe}.`);
+      continue;
+    }
+    if (input.kind === 'choice') {
+      const options = choices[input.id] ?? [];
+      const option = options.find((o) => o.value === text) ?? options.find((o) => o.label === text);
+      if (!option) {
+        problem(`That is not one of the choices for "${input.label}". Please pick one of: ${options.map((o) => o.label).join(', ')}.`);
+        continue;
+      }
+      answers[input.id] = option.value;
+    } else {
+      answers[input.id] = text;
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, answers };
+}
+
+/** The event's custom answer fields (the caller adds the correlation and session key fields). Unanswered inputs are omitted. */
+export function eventFieldsFor(spec: FormSpec, answers: FormAnswers): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const input of spec.inputs) {
+    const answer = answers[input.id];
+    if (answer !== undefined) fields[input.eventField.name] = answer;
+  }
+  return fields;
+}
+
+/**
+ * Answers as an event carries them (the event is the truth). Only string values are taken;
+ * a missing or null field means no answer. Check the result with `validateAnswers` before use:
+ * an event may have been published by someone other than this bot.
+ */
+export function answersFromEvent(spec: FormSpec, payload: Readonly<Record<string, unknown>>): Record<string, string> {
+  const answers: Record<string, string> = {};
+  for (const input of spec.inputs) {
+    const value = payload[input.eventField.name];
+    if (typeof value === 'string') answers[input.id] = value;
+  }
+  return answers;
+}
+
+/** The Case fields to write. Unanswered inputs are omitted, so an optional question never clears a field. */
+export function caseFieldsFor(spec: FormSpec, answers: FormAnswers): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const input of spec.inputs) {
+    const answer = answers[input.id];
+    if (answer !== undefined) fields[input.caseField] = answer;
+  }
+  return fields;
+}
+
+/** The label the org shows for a choice value; `undefined` when the value is not among the options. */
+export function labelFor(options: readonly ChoiceOption[], value: string): string | undefined {
+  return options.find((o) => o.value === value)?.label;
+}
+
+/**
+ * What to show for each answer: the choice's label (falling back to the raw value when the org no
+ * longer lists it, so a thank-you is never blank) or the text as typed.
+ */
+export function answerLabels(spec: FormSpec, choices: ResolvedChoices, answers: FormAnswers): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const input of spec.inputs) {
+    const answer = answers[input.id];
+    if (answer === undefined) continue;
+    labels[input.id] = input.kind === 'choice' ? (labelFor(choices[input.id] ?? [], answer) ?? answer) : answer;
+  }
+  return labels;
+}
+
+/** The thank-you message with each `{inputId}` replaced by its label; an unanswered input reads as "—". */
+export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, string>>): string {
+  return fillTemplate(spec.messages.thankYou, (name) => labels[name] ?? '—');
+}
+
+/** The re-ask message for one choice input, listing its options numbered so "2" or "the second one" work. */
+export function reAskText(spec: FormSpec, choices: ResolvedChoices, inputId: string): string {
+  const input = spec.inputs.find((i) => i.id === inputId);
+  const list = (choices[inputId] ?? []).map((o, i) => `${i + 1}. ${o.label}`).join('\n');
+  return fillTemplate(spec.messages.reAsk, (name) => (name === 'choices' ? list : (input?.label ?? '')));
+}
+
+function fillTemplate(template: string, valueOf: (name: string) => string): string {
+  // One pass over the template: a value containing "{x}" is never expanded again.
+  return template.replace(PLACEHOLDER, (_match, name: string) => valueOf(name));
+}
+
+function templateProblems(name: string, template: string, allowed: ReadonlySet<string>): string[] {
+  if (typeof template !== 'string' || template.trim() === '') return [`${name} is empty`];
+  const problems: string[] = [];
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const placeholder = match[1] ?? '';
+    if (!allowed.has(placeholder)) problems.push(`${name} names {${placeholder}}, which is not one of: ${[...allowed].join(', ')}`);
+  }
+  return problems;
+}
+
+function staticChoiceProblems(where: string, options: readonly ChoiceOption[], field: EventFieldRef | undefined): string[] {
+  const problems: string[] = [];
+  if (!Array.isArray(options) || options.length === 0) return [`${where}: static choices are empty`];
+  const values = new Set<string>();
+  for (const option of options) {
+    if (!option.value || !option.label) problems.push(`${where}: every static choice needs a value and a label`);
+    if (values.has(option.value)) problems.push(`${where}: duplicate choice value "${option.value}"`);
+    values.add(option.value);
+    if (field && option.value.length > field.length) problems.push(`${where}: choice value "${option.value}" does not fit event field ${field.name}`);
+  }
+  return problems;
+}
+
+/**
+ * C0/C1 control characters (tab and line breaks aside), bidirectional overrides that can make
+ * text read differently than it is stored, and broken surrogate pairs.
+ */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+const BIDI_OVERRIDE = /[\u202A-\u202E\u2066-\u2069]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unsafeCharacterProblem(text: string): string | undefined {
+  if (CONTROL.test(text)) return 'contains control characters';
+  if (BIDI_OVERRIDE.test(text)) return 'contains invisible text-direction characters';
+  if (LONE_SURROGATE.test(text)) return 'contains a broken character';
+  return undefined;
+}

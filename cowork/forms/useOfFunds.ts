@@ -1,0 +1,42 @@
+/**
+ * The use-of-funds questionnaire of the original co-work pattern: one question whose choices are
+ * the org's `Case.Use_of_Funds__c` picklist, answered through the `Use_of_Funds__e` event.
+ */
+import { validateFormSpec, type FormSpec } from '../formSpec';
+
+export const USE_OF_FUNDS_FORM: FormSpec = validateFormSpec({
+  id: 'use-of-funds',
+  title: 'Use of funds',
+  topic: '/event/Use_of_Funds__e',
+  correlationField: 'Correlation_Id__c',
+  sessionKeyField: 'Session_Key__c',
+  inputs: [
+    {
+      id: 'useOfFunds',
+      kind: 'choice',
+      label: 'What will the funds be used for?',
+      factTitle: 'Use of funds',
+      required: true,
+      choices: { kind: 'picklist', caseField: 'Use_of_Funds__c' },
+      eventField: { name: 'Use_of_Fund_Reason__c', length: 255 },
+      caseField: 'Use_of_Funds__c',
+    },
+  ],
+  messages: {
+    intro: 'A form regarding the use of funds must be completed, I am sending you the form in the chat window',
+    acknowledgement: 'Thank you, your answer has been sent. One moment please…',
+    alreadyReceived: 'We have already received your answer to this form, thank you.',
+    thankYou: 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns {useOfFunds}',
+    reAsk: 'Sorry, I did not recognise that answer. {question} Please pick one of these (you can also type its number):\n{choices}',
+    refusals: {
+      staleForm: 'This form is no longer active, so nothing was changed. Please use the most recent form in this chat.',
+      invalidAnswer: 'Sorry, that answer could not be accepted.',
+      tooLong: 'That message is too long to be an answer. Please pick one of the choices on the form.',
+    },
+  },
+  resultCard: {
+    title: 'Questionnaire completed',
+    imageFile: 'questionnaire-completed.png',
+    imageAltText: 'A green check mark',
+  },
+});
