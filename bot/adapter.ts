@@ -1,0 +1,40 @@
+/**
+ * The channel adapter: botbuilder's CloudAdapter with the standard Bot Framework
+ * authentication variables. With no MicrosoftAppId it accepts unauthenticated requests
+ * (Bot Framework Emulator); with one, the SDK validates every request's token.
+ */
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  type TurnContext,
+} from 'botbuilder';
+import type { Log } from '../cowork/log';
+import type { BotConfig } from './config';
+
+export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
+
+export function createAdapter(app: BotConfig['microsoftApp'], log: Log): CloudAdapter {
+  const options: ConfigurationBotFrameworkAuthenticationOptions = {
+    MicrosoftAppId: app.id,
+    MicrosoftAppPassword: app.password,
+    MicrosoftAppType: app.type,
+    MicrosoftAppTenantId: app.tenantId,
+  };
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(options));
+
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    const activity = context.activity;
+    log.error(
+      { err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id },
+      'turn failed',
+    );
+    // Plain words for the user; the details stay in the log.
+    try {
+      await context.sendActivity(APOLOGY);
+    } catch (sendError) {
+      log.warn({ err: sendError, conversationId: activity.conversation?.id }, 'could not tell the user about the failed turn');
+    }
+  };
+  return adapter;
+}

@@ -1,0 +1,156 @@
+/**
+ * Builds and starts the whole bot from a validated configuration: Salesforce (a real org, or
+ * the embedded simulator through the very same adapter), storage, the co-work core, the
+ * channel adapter and the HTTP server. `bot/index.ts` calls it for `npm start`; tests and
+ * benchmarks call it with port 0.
+ */
+import path from 'node:path';
+import { ConversationState, MemoryStorage, type Storage, type TurnContext } from 'botbuilder';
+import { cardImagePath } from '../cards';
+import { CoworkService } from '../cowork/coworkService';
+import { InMemoryDeadlineQueue } from '../cowork/deadlines';
+import type { FormSpec } from '../cowork/formSpec';
+import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
+import type { Log } from '../cowork/log';
+import type { EventSubscription } from '../cowork/ports';
+import { KeyedSerialQueue } from '../cowork/serialQueue';
+import { SessionRepository } from '../cowork/sessionRepository';
+import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { createAdapter } from './adapter';
+import type { BotConfig } from './config';
+import { CoworkBot } from './coworkBot';
+import { ProactiveEffects } from './proactiveEffects';
+import { createServer, type HealthReport } from './server';
+
+export interface StartBotOptions {
+  config: BotConfig;
+  log: Log;
+  /** botbuilder storage shared by conversation state and co-work sessions. Default: MemoryStorage. */
+  storage?: Storage;
+  storageKind?: string;
+  simulatorOptions?: SimulatorOptions;
+  form?: FormSpec;
+  /** How often due deadlines (expiry, republish) are looked at. */
+  deadlineIntervalMs?: number;
+}
+
+export interface RunningBot {
+  /** Base URL, e.g. http://127.0.0.1:3978 (the endpoint is `${url}/api/messages`). */
+  url: string;
+  port: number;
+  simulator: RunningSimulator | undefined;
+  salesforce: SalesforceOrg;
+  service: CoworkService;
+  storage: Storage;
+  /** Stops accepting turns, finishes those in flight, closes the subscription and Salesforce. */
+  stop(): Promise<void>;
+}
+
+export async function startBot(options: StartBotOptions): Promise<RunningBot> {
+  const { config, log } = options;
+  const form = options.form ?? USE_OF_FUNDS_FORM;
+  const storage = options.storage ?? new MemoryStorage();
+
+  const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
+  const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
+  let salesforce: SalesforceOrg;
+  try {
+    salesforce = await connectSalesforce(salesforceConfig, { storage, log: log.child({ component: 'salesforce' }) });
+  } catch (err) {
+    await simulator?.stop();
+    throw err;
+  }
+
+  const adapter = createAdapter(config.microsoftApp, log);
+  const queue = new KeyedSerialQueue();
+  const conversationState = new ConversationState(storage);
+  let bot: CoworkBot | undefined;
+  const service = new CoworkService({
+    caseStore: salesforce.caseStore,
+    eventBus: salesforce.eventBus,
+    repository: new SessionRepository(storage),
+    deadlines: new InMemoryDeadlineQueue(),
+    forms: [form],
+    effects: new ProactiveEffects({
+      adapter,
+      appId: config.microsoftApp.id,
+      queue,
+      bot: () => requireValue(bot, 'bot'),
+      forms: (id) => service.form(id),
+      publicUrl: config.publicUrl,
+      log,
+    }),
+    log: log.child({ component: 'cowork' }),
+    sessionTtlMs: config.sessionTtlMs,
+    eventTimeoutMs: config.eventTimeoutMs,
+  });
+  bot = new CoworkBot({ service, conversationState, form, devCommands: config.devCommands, startSecret: config.startSecret, log });
+
+  const subscriptions: EventSubscription[] = [];
+  for (const topic of service.topics) {
+    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
+  }
+  const deadlineTimer = setInterval(() => {
+    service.runDueDeadlines().catch((err: unknown) => log.error({ err }, 'running deadlines failed'));
+  }, options.deadlineIntervalMs ?? 1000);
+  deadlineTimer.unref();
+
+  let accepting = true;
+  const onTurn = (context: TurnContext): Promise<void> => {
+    const conversationId = context.activity.conversation.id;
+    return queue.run(conversationId, async () => {
+      const started = performance.now();
+      await requireValue(bot, 'bot').run(context);
+      log.debug({ conversationId, activityType: context.activity.type, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'turn');
+    });
+  };
+
+  const health = async (): Promise<HealthReport> => {
+    const sf = await salesforce.health();
+    const streams = subscriptions.map((s) => s.state());
+    const pubsubOk = streams.every((s) => s.connected);
+    return {
+      ok: sf.ok && pubsubOk,
+      salesforce: { mode: simulator ? 'simulator' : 'org', ...salesforce.describe(), ...sf },
+      pubsub: { ok: pubsubOk, streams },
+      storage: { ok: true, kind: options.storageKind ?? 'memory' },
+    };
+  };
+
+  const server = createServer({
+    adapter,
+    onTurn,
+    health,
+    imagesDir: path.dirname(cardImagePath(form.resultCard.imageFile)),
+    log,
+    accepting: () => accepting,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as { port: number };
+  const urlHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      accepting = false;
+      clearInterval(deadlineTimer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.drain();
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await salesforce.close();
+      await simulator?.stop();
+    })();
+    return stopped;
+  };
+
+  return { url: `http://${urlHost}:${address.port}`, port: address.port, simulator, salesforce, service, storage, stop };
+}
+
+function requireValue<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not ready`);
+  return value;
+}

@@ -1,0 +1,38 @@
+/**
+ * What a developer needs on start: where to point the Emulator, which Salesforce this is, and
+ * how to start a co-work session. Plain text, no secrets (the simulator's dev client secret is
+ * local and printed by the standalone simulator only).
+ */
+import type { RunningBot } from './app';
+import type { BotConfig } from './config';
+
+export function startupBanner(config: BotConfig, bot: RunningBot): string {
+  const endpoint = `${bot.url}/api/messages`;
+  const lines = [
+    '',
+    'cowork-bot is running',
+    `  Bot Framework Emulator: Open Bot → Bot URL ${endpoint}`,
+    config.microsoftApp.id
+      ? `  Channel authentication: on (MicrosoftAppId ${config.microsoftApp.id})`
+      : '  Channel authentication: off (leave Microsoft App ID and password empty in the Emulator)',
+    `  Health: ${bot.url}/healthz`,
+  ];
+  if (bot.simulator) {
+    lines.push(`  Salesforce: embedded simulator at ${bot.simulator.instanceUrl} (Pub/Sub ${bot.simulator.pubSubEndpoint})`);
+    const cases = bot.simulator.seed.cases;
+    if (cases.length > 0) {
+      lines.push('  Seed Cases:');
+      for (const c of cases) lines.push(`    ${c.caseNumber}  ${c.id}  ${c.subject}  (${c.chatSession.objectType})`);
+    }
+  } else {
+    lines.push(`  Salesforce: org at ${bot.salesforce.describe().instanceUrl}`);
+  }
+  if (config.devCommands) {
+    const example = bot.simulator?.seed.cases[0]?.caseNumber ?? '00001026';
+    lines.push(`  Start a co-work session: type /cowork ${example} in the chat`);
+  } else {
+    lines.push('  Start a co-work session: send a cowork.start event with a signed token (npm run token -- <Case>)');
+  }
+  lines.push('');
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,162 @@
+/**
+ * The bot's configuration: read once at start-up from the environment (and `.env` when present),
+ * validated, and frozen. A wrong value stops the process with a `ConfigError` that names the
+ * variable, says what is wrong and gives an example.
+ *
+ * `VARIABLES` is the single list of what can be configured; `.env.example` and the README's
+ * configuration table are checked against it by a test.
+ */
+import { ConfigError, type Env } from '../cowork/configError';
+import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../salesforce/config';
+
+export interface VariableDoc {
+  name: string;
+  description: string;
+  example: string;
+  secret: boolean;
+}
+
+export const BOT_VARIABLES: readonly VariableDoc[] = [
+  { name: 'PORT', description: 'HTTP port of the bot (POST /api/messages, GET /healthz). Default 3978.', example: '3978', secret: false },
+  { name: 'HOST', description: 'Interface to listen on. Default 0.0.0.0 (all); use 127.0.0.1 to stay local.', example: '127.0.0.1', secret: false },
+  { name: 'PUBLIC_URL', description: 'Base URL at which channels reach this bot, used for images in cards. Default http://localhost:PORT.', example: 'https://bot.example.com', secret: false },
+  { name: 'LOG_LEVEL', description: 'trace, debug, info, warn, error, fatal or silent. Default info (debug logs one line per turn).', example: 'debug', secret: false },
+  { name: 'LOG_FORMAT', description: 'pretty (readable, default on a terminal) or json (one object per line, default otherwise).', example: 'json', secret: false },
+  { name: 'MicrosoftAppId', description: 'Azure Bot app id. Empty = no channel authentication (Bot Framework Emulator, local only).', example: '00000000-0000-0000-0000-000000000000', secret: false },
+  { name: 'MicrosoftAppPassword', description: 'Client secret of the app (required with MicrosoftAppId for MultiTenant and SingleTenant).', example: 'your-client-secret', secret: true },
+  { name: 'MicrosoftAppType', description: 'MultiTenant, SingleTenant or UserAssignedMSI. Default MultiTenant.', example: 'SingleTenant', secret: false },
+  { name: 'MicrosoftAppTenantId', description: 'Tenant id (required for SingleTenant and UserAssignedMSI).', example: '11111111-1111-1111-1111-111111111111', secret: false },
+  { name: 'COWORK_SIMULATOR', description: 'Start the embedded Salesforce simulator. Default: true when no Salesforce credentials are configured and MicrosoftAppId is empty.', example: 'true', secret: false },
+  { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
+  { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
+  { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
+];
+
+export type LogFormat = 'pretty' | 'json';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type MicrosoftAppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+
+export interface BotConfig {
+  port: number;
+  host: string;
+  publicUrl: string;
+  log: { level: LogLevel; format: LogFormat };
+  microsoftApp: { id: string; password: string; type: MicrosoftAppType; tenantId: string };
+  /** Real org when set; the embedded simulator when undefined. */
+  salesforce: SalesforceConfig | undefined;
+  simulator: boolean;
+  devCommands: boolean;
+  startSecret: string | undefined;
+  sessionTtlMs: number;
+  eventTimeoutMs: number;
+}
+
+export const ALL_VARIABLES: readonly VariableDoc[] = [...BOT_VARIABLES, ...SALESFORCE_VARIABLES];
+
+/** Parses and validates the whole configuration. Throws `ConfigError` on the first bad value. */
+export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConfig {
+  const port = integer(env, 'PORT', 3978, 0, 65535, '3978');
+  const host = text(env, 'HOST') ?? '0.0.0.0';
+  const publicUrl = url(env, 'PUBLIC_URL', 'https://bot.example.com') ?? `http://localhost:${port}`;
+  const level = oneOf(env, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
+  const format = oneOf(env, 'LOG_FORMAT', ['pretty', 'json'] as const, options.isTty ? 'pretty' : 'json');
+
+  const appId = text(env, 'MicrosoftAppId') ?? '';
+  const appPassword = text(env, 'MicrosoftAppPassword') ?? '';
+  const appType = oneOf(env, 'MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
+  const tenantId = text(env, 'MicrosoftAppTenantId') ?? '';
+  if (appId && appType !== 'UserAssignedMSI' && !appPassword) {
+    throw new ConfigError('MicrosoftAppPassword', `is required when MicrosoftAppId is set and MicrosoftAppType is ${appType}`, 'your-client-secret');
+  }
+  if (appId && appType !== 'MultiTenant' && !tenantId) {
+    throw new ConfigError('MicrosoftAppTenantId', `is required when MicrosoftAppType is ${appType}`, '11111111-1111-1111-1111-111111111111');
+  }
+  if (!appId && appPassword) {
+    throw new ConfigError('MicrosoftAppId', 'is empty but MicrosoftAppPassword is set; set both or neither', '00000000-0000-0000-0000-000000000000');
+  }
+
+  const salesforce = parseSalesforceConfig(env);
+  const simulatorDefault = salesforce === undefined && !appId;
+  const simulator = bool(env, 'COWORK_SIMULATOR', simulatorDefault);
+  if (simulator && salesforce) {
+    throw new ConfigError('COWORK_SIMULATOR', 'is true but Salesforce credentials (SF_*) are configured; the bot uses one org: unset one of them', 'false');
+  }
+  if (!simulator && !salesforce) {
+    throw new ConfigError(
+      'SF_AUTH_TYPE',
+      appId
+        ? 'no Salesforce org is configured and channel authentication is on; configure a real org (see docs/SALESFORCE.md) or set COWORK_SIMULATOR=true to use the simulator on purpose'
+        : 'no Salesforce org is configured and COWORK_SIMULATOR=false; configure a real org (see docs/SALESFORCE.md)',
+      'client-credentials',
+    );
+  }
+  const devCommands = bool(env, 'COWORK_DEV_COMMANDS', simulator);
+
+  const startSecret = text(env, 'COWORK_START_SECRET');
+  if (startSecret !== undefined && startSecret.length < 32) {
+    throw new ConfigError('COWORK_START_SECRET', `must be at least 32 characters for HS256 (got ${startSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
+  }
+
+  return Object.freeze({
+    port,
+    host,
+    publicUrl: publicUrl.replace(/\/+$/, ''),
+    log: { level, format },
+    microsoftApp: { id: appId, password: appPassword, type: appType, tenantId },
+    salesforce,
+    simulator,
+    devCommands,
+    startSecret,
+    sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
+    eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
+  });
+}
+
+function text(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const trimmed = raw.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, example: string): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`, example);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`, example);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (lower === 'true' || lower === '1' || lower === 'yes') return true;
+  if (lower === 'false' || lower === '0' || lower === 'no') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`, 'true');
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const found = allowed.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
+  if (!found) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`, allowed[0] ?? fallback);
+  return found;
+}
+
+function url(env: Env, name: string, example: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `is not a URL: "${raw}"`, example);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(name, `must be an http or https URL, got "${raw}"`, example);
+  }
+  return raw;
+}

@@ -1,0 +1,185 @@
+/**
+ * The bot's turn logic as a small routing table: each route says which activities it takes
+ * and what it does. The co-work logic itself lives in `cowork/` (use cases) and `dialogs/`
+ * (the customer's side of the form).
+ */
+import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, TurnContext as TC } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import type { CoworkService } from '../cowork/coworkService';
+import type { FormSpec } from '../cowork/formSpec';
+import type { Log } from '../cowork/log';
+import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit } from '../dialogs/coworkFormDialog';
+import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
+import { MAX_TEXT_LENGTH } from './activityGuard';
+import { verifyStartToken } from './startToken';
+
+export interface CoworkBotOptions {
+  service: CoworkService;
+  conversationState: ConversationState;
+  form: FormSpec;
+  devCommands: boolean;
+  startSecret: string | undefined;
+  log: Log;
+}
+
+/** Recent sessions of a conversation, newest last: a card submit is checked against these. */
+const RECENT_SESSIONS = 10;
+
+interface Route {
+  name: string;
+  matches: (context: TurnContext) => boolean;
+  handle: (context: TurnContext) => Promise<void>;
+}
+
+export const HELP_TEXT = [
+  'I am the co-work bot: I send you the forms your Case needs and keep your agent in sync with your answers.',
+  'When your agent starts a form for your Case, it appears here. Type "help" to see this again.',
+].join('\n\n');
+
+export const DEV_HELP_TEXT = 'Developer mode: type `/cowork <CaseNumber or Case Id>` to start a co-work session (e.g. `/cowork 00001026`).';
+
+export class CoworkBot {
+  private readonly dialogs: DialogSet;
+  private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly recentSessions: StatePropertyAccessor<string[]>;
+  private readonly routes: Route[];
+
+  constructor(private readonly options: CoworkBotOptions) {
+    this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
+    this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
+    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service));
+    this.routes = [
+      { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c) },
+      { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
+      { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c) },
+      { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
+      { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
+      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c) },
+      { name: 'form', matches: isMessage, handle: (c) => this.continueFormOrHelp(c) },
+    ];
+  }
+
+  /** Runs one turn and saves the conversation's state. */
+  async run(context: TurnContext): Promise<void> {
+    const route = this.routes.find((r) => r.matches(context));
+    if (route) await route.handle(context);
+    await this.options.conversationState.saveChanges(context);
+  }
+
+  /** In a proactive turn for `sessionKey`: ends the session's form dialog if it is the active one. */
+  async endFormDialog(context: TurnContext, sessionKey: string): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    const active = dc.activeDialog;
+    if (active?.id === COWORK_FORM_DIALOG && (active.state as { sessionKey?: string }).sessionKey === sessionKey) {
+      await dc.endDialog();
+    }
+    await this.options.conversationState.saveChanges(context);
+  }
+
+  private async welcome(context: TurnContext): Promise<void> {
+    const botId = context.activity.recipient?.id;
+    const joined = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
+    if (joined.length === 0) return;
+    await context.sendActivity(this.options.devCommands ? `Hello! ${HELP_TEXT}\n\n${DEV_HELP_TEXT}` : `Hello! ${HELP_TEXT}`);
+  }
+
+  private async help(context: TurnContext): Promise<void> {
+    await context.sendActivity(this.options.devCommands ? `${HELP_TEXT}\n\n${DEV_HELP_TEXT}` : HELP_TEXT);
+  }
+
+  private async tooLong(context: TurnContext): Promise<void> {
+    await context.sendActivity(`That message is too long for me (more than ${MAX_TEXT_LENGTH} characters). Please send a shorter one.`);
+  }
+
+  private async devStart(context: TurnContext): Promise<void> {
+    if (!this.options.devCommands) {
+      await context.sendActivity('The /cowork command is only available in developer mode.');
+      return;
+    }
+    const ref = text(context).replace(/^\/cowork\b/i, '').trim();
+    if (!ref) {
+      await context.sendActivity('Usage: `/cowork <CaseNumber or Case Id>`, for example `/cowork 00001026`.');
+      return;
+    }
+    await this.startSession(context, ref);
+  }
+
+  private async startFromToken(context: TurnContext): Promise<void> {
+    const secret = this.options.startSecret;
+    if (!secret) {
+      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'cowork.start refused: COWORK_START_SECRET is not configured');
+      await context.sendActivity('Sorry, I cannot start a form here: this bot is not set up to accept start requests.');
+      return;
+    }
+    const value = context.activity.value as { token?: unknown } | undefined;
+    const check = verifyStartToken(secret, value?.token, context.activity.from?.id ?? '');
+    if (!check.ok) {
+      this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
+      await context.sendActivity(`Sorry, I cannot start this form: ${check.reason}.`);
+      return;
+    }
+    await this.startSession(context, check.claims.caseId);
+  }
+
+  private async startSession(context: TurnContext, caseRef: string): Promise<void> {
+    const outcome = await this.options.service.start({
+      caseRef,
+      form: this.options.form,
+      conversationId: context.activity.conversation.id,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: context.activity.from?.id ?? '',
+    });
+    const failure = startFailureReply(outcome);
+    if (failure !== undefined || outcome.kind !== 'started') {
+      await context.sendActivity(failure ?? 'Sorry, I could not start the form.');
+      return;
+    }
+    const recent = await this.recentSessions.get(context, () => []);
+    await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
+    const dc = await this.dialogs.createContext(context);
+    await dc.cancelAllDialogs();
+    await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
+  }
+
+  /** A card's Action.Submit: only its form token names the session, and only among this conversation's sessions. */
+  private async cardSubmit(context: TurnContext): Promise<void> {
+    const value = context.activity.value as Record<string, unknown>;
+    const service = this.options.service;
+    const keys = await this.recentSessions.get(context, () => []);
+    const sessions = await Promise.all(keys.map((k) => service.get(k)));
+    const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
+    const form = (session && service.form(session.formId)) ?? this.options.form;
+    if (!session) {
+      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
+      await context.sendActivity(form.messages.refusals.staleForm);
+      return;
+    }
+    if (value.cowork !== 'submit') {
+      await context.sendActivity('Sorry, talking to a person is not available in this chat yet. Please use the form, or try again later.');
+      return;
+    }
+    const outcome = await service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
+    await context.sendActivity(submitOutcomeReply(form, outcome));
+  }
+
+  private async continueFormOrHelp(context: TurnContext): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    if (dc.activeDialog) {
+      const result = await dc.continueDialog();
+      if (result.status !== DialogTurnStatus.complete) return;
+    }
+    await this.help(context);
+  }
+}
+
+function isMessage(context: TurnContext): boolean {
+  return context.activity.type === ActivityTypes.Message;
+}
+
+function isEvent(context: TurnContext, name: string): boolean {
+  return context.activity.type === ActivityTypes.Event && context.activity.name === name;
+}
+
+function text(context: TurnContext): string {
+  return (context.activity.text ?? '').trim();
+}

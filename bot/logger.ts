@@ -1,0 +1,34 @@
+/**
+ * Structured logging with pino: JSON lines in production, a readable format on a terminal.
+ * Secrets never reach a log line: known secret-bearing keys are redacted wherever they appear.
+ */
+import pino, { type Logger } from 'pino';
+import type { LogFormat, LogLevel } from './config';
+
+const REDACTED_KEYS = [
+  'password',
+  'clientSecret',
+  'accessToken',
+  'access_token',
+  'token',
+  'secret',
+  'authorization',
+  'MicrosoftAppPassword',
+  'privateKey',
+];
+
+export function createLogger(options: { level: LogLevel; format: LogFormat }, destination?: pino.DestinationStream): Logger {
+  const base: pino.LoggerOptions = {
+    level: options.level,
+    base: undefined,
+    redact: { paths: [...REDACTED_KEYS, ...REDACTED_KEYS.map((k) => `*.${k}`)], censor: '[redacted]' },
+  };
+  if (destination) return pino(base, destination);
+  if (options.format === 'pretty') {
+    return pino({
+      ...base,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+    });
+  }
+  return pino(base);
+}

@@ -1,0 +1,94 @@
+/**
+ * The session's effects on the chat, delivered in proactive turns: the thank-you and result
+ * card when the event arrives, the notice when a session expires or fails.
+ *
+ * A proactive turn goes through the same per-conversation queue as the customer's turns, so
+ * the two never interleave, and through `continueConversationAsync` (a `TurnContext` is never
+ * kept across turns). Its messages are sent without `replyToId`: no client has seen the
+ * continuation activity, and Web Chat would hold a reply to it back for seconds.
+ */
+import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import { cardAttachment, renderResultCard } from '../cards';
+import type { SessionEffects } from '../cowork/coworkService';
+import type { FormSpec } from '../cowork/formSpec';
+import { thankYouText } from '../cowork/formSpec';
+import type { Log } from '../cowork/log';
+import type { KeyedSerialQueue } from '../cowork/serialQueue';
+import type { CoworkSession } from '../cowork/session';
+import type { CoworkBot } from './coworkBot';
+
+export interface ProactiveEffectsDeps {
+  adapter: CloudAdapter;
+  appId: string;
+  queue: KeyedSerialQueue;
+  bot: () => CoworkBot;
+  forms: (formId: string) => FormSpec | undefined;
+  publicUrl: string;
+  log: Log;
+}
+
+export class ProactiveEffects implements SessionEffects {
+  constructor(private readonly deps: ProactiveEffectsDeps) {}
+
+  async answered(session: CoworkSession, labels: Readonly<Record<string, string>>): Promise<void> {
+    const form = this.requireForm(session.formId);
+    await this.inConversation(session, async (context) => {
+      await context.sendActivities([
+        { type: 'message', text: thankYouText(form, labels) },
+        {
+          type: 'message',
+          attachments: [
+            cardAttachment(
+              renderResultCard({
+                spec: form,
+                labels,
+                imageUrl: `${this.deps.publicUrl}/images/${form.resultCard.imageFile}`,
+                caseNumber: session.caseNumber,
+              }),
+            ),
+          ],
+        },
+      ]);
+      await this.deps.bot().endFormDialog(context, session.key);
+    });
+  }
+
+  async expired(session: CoworkSession): Promise<void> {
+    await this.inConversation(session, async (context) => {
+      await context.sendActivity(`The form for Case ${session.caseNumber} has expired without an answer, so nothing was changed. Your agent can send you a new one.`);
+      await this.deps.bot().endFormDialog(context, session.key);
+    });
+  }
+
+  async failed(session: CoworkSession): Promise<void> {
+    await this.inConversation(session, async (context) => {
+      await context.sendActivity(`Your answer was received, but Case ${session.caseNumber} could not be updated with it. Your agent has been told and will follow up.`);
+    });
+  }
+
+  private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    const reference = session.conversationReference as Partial<ConversationReference>;
+    return this.deps.queue.run(session.conversationId, async () => {
+      let failure: unknown;
+      await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (context) => {
+        context.onSendActivities(async (_ctx, activities, next) => {
+          for (const activity of activities) delete activity.replyToId;
+          return next();
+        });
+        try {
+          await logic(context);
+        } catch (err) {
+          // The adapter would route this to onTurnError and resolve; the caller must know it failed.
+          failure = err;
+        }
+      });
+      if (failure) throw failure;
+    });
+  }
+
+  private requireForm(formId: string): FormSpec {
+    const form = this.deps.forms(formId);
+    if (!form) throw new Error(`unknown form ${formId}`);
+    return form;
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The co-work use cases, independent of any chat SDK and of Salesforce's wire formats:
+ * start a session, accept a customer's submit, react to the event, run deadlines.
+ *
+ * Side effects towards the chat (thank-you, expiry notice) go through `SessionEffects`,
+ * implemented by the conversation layer with proactive turns.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  answerLabels,
+  answersFromEvent,
+  caseFieldsFor,
+  eventFieldsFor,
+  picklistFieldsOf,
+  resolveChoices,
+  validateAnswers,
+  type AnswerProblem,
+  type FormSpec,
+  type ResolvedChoices,
+} from './formSpec';
+import type { Log } from './log';
+import { InvalidInputError, PermanentCaseError, type CaseStore, type EventBus, type PicklistValue, type PlatformEvent } from './ports';
+import { KEY_PREFIX, normalizeId } from './salesforceId';
+import { isPending, type Answers, type CoworkSession } from './session';
+import type { SessionRepository } from './sessionRepository';
+import type { DeadlineQueue } from './deadlines';
+
+/** What the conversation layer does when a session reaches a milestone. */
+export interface SessionEffects {
+  /** Tell the conversation the answer arrived (the thank-you and result card, or the agent's notice). */
+  answered(session: CoworkSession, labels: Readonly<Record<string, string>>): Promise<void>;
+  /** Tell the customer the session expired. */
+  expired(session: CoworkSession): Promise<void>;
+  /** Tell the conversation the Case could not be updated (a permanent error). */
+  failed(session: CoworkSession): Promise<void>;
+}
+
+export interface StartRequest {
+  caseRef: string;
+  form: FormSpec;
+  conversationId: string;
+  conversationReference: Readonly<Record<string, unknown>>;
+  userId: string;
+}
+
+export type StartOutcome =
+  | { kind: 'started'; session: CoworkSession; choices: ResolvedChoices }
+  | { kind: 'invalid_case_ref'; message: string }
+  | { kind: 'case_not_found' }
+  | { kind: 'case_closed'; caseNumber: string };
+
+export type SubmitOutcome =
+  | { kind: 'accepted'; session: CoworkSession; published: boolean }
+  | { kind: 'already_received'; session: CoworkSession }
+  | { kind: 'stale_form' }
+  | { kind: 'invalid'; problems: AnswerProblem[] };
+
+export interface CoworkServiceDeps {
+  caseStore: CaseStore;
+  eventBus: EventBus;
+  repository: SessionRepository;
+  deadlines: DeadlineQueue;
+  forms: readonly FormSpec[];
+  effects: SessionEffects;
+  log: Log;
+  sessionTtlMs: number;
+  eventTimeoutMs: number;
+  now?: () => number;
+}
+
+const MAX_PUBLISH_ATTEMPTS = 3;
+
+export class CoworkService {
+  private readonly forms: ReadonlyMap<string, FormSpec>;
+  private readonly formsByTopic = new Map<string, FormSpec[]>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CoworkServiceDeps) {
+    this.forms = new Map(deps.forms.map((f) => [f.id, f]));
+    for (const form of deps.forms) this.formsByTopic.set(form.topic, [...(this.formsByTopic.get(form.topic) ?? []), form]);
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Topics the process must subscribe to (one stream each). */
+  get topics(): string[] {
+    return [...this.formsByTopic.keys()];
+  }
+
+  form(formId: string): FormSpec | undefined {
+    return this.forms.get(formId);
+  }
+
+  async get(sessionKey: string): Promise<CoworkSession | undefined> {
+    return this.deps.repository.get(sessionKey);
+  }
+
+  /** Loads the Case and its chat, stores a new session and registers it for routing. */
+  async start(request: StartRequest): Promise<StartOutcome> {
+    const { form } = request;
+    let caseRecord;
+    try {
+      caseRecord = await this.deps.caseStore.findCase(request.caseRef, form.inputs.map((i) => i.caseField));
+    } catch (err) {
+      if (err instanceof InvalidInputError) return { kind: 'invalid_case_ref', message: err.message };
+      throw err;
+    }
+    if (!caseRecord) return { kind: 'case_not_found' };
+    if (caseRecord.isClosed) return { kind: 'case_closed', caseNumber: caseRecord.caseNumber };
+
+    const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
+    const now = this.now();
+    const session: CoworkSession = {
+      key: randomToken(16),
+      caseId: caseRecord.id,
+      caseNumber: caseRecord.caseNumber,
+      chatSession: chatSession ?? null,
+      formId: form.id,
+      formToken: randomToken(16),
+      conversationId: request.conversationId,
+      conversationReference: request.conversationReference,
+      userId: request.userId,
+      state: 'form_sent',
+      choices,
+      submitted: null,
+      answers: null,
+      publishedEventUuid: null,
+      publishAttempts: 0,
+      answeredByEventId: null,
+      thankedAt: null,
+      caseUpdatedAt: null,
+      failure: null,
+      owner: { kind: 'bot' },
+      createdAt: new Date(now).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      submittedAt: null,
+      expiresAt: new Date(now + this.deps.sessionTtlMs).toISOString(),
+    };
+    await this.deps.repository.create(session);
+    await this.deps.deadlines.schedule(now + this.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
+    this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
+    return { kind: 'started', session, choices };
+  }
+
+  /**
+   * A customer's answer for the session `sessionKey`. The token must be the session's own form
+   * token and the session must belong to this conversation; the Case Id and session key come
+   * from storage, never from the payload. Stores the answer (state `submitted`), then publishes.
+   */
+  async submit(request: { sessionKey: string; formToken: unknown; conversationId: string; raw: Readonly<Record<string, unknown>> }): Promise<SubmitOutcome> {
+    const session = await this.deps.repository.get(request.sessionKey);
+    if (!session || session.conversationId !== request.conversationId || !tokenMatches(session.formToken, request.formToken)) {
+      return { kind: 'stale_form' };
+    }
+    if (session.state !== 'form_sent') {
+      return session.state === 'expired' ? { kind: 'stale_form' } : { kind: 'already_received', session };
+    }
+    const form = this.requireForm(session.formId);
+    const validation = validateAnswers(form, session.choices, request.raw);
+    if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
+
+    const now = this.now();
+    const stored = await this.deps.repository.update(session.key, (current) =>
+      current.state === 'form_sent' ? { ...current, state: 'submitted', submitted: validation.answers, submittedAt: new Date(now).toISOString() } : undefined,
+    );
+    if (!stored.changed || !stored.session) {
+      return stored.session && stored.session.state !== 'expired' ? { kind: 'already_received', session: stored.session } : { kind: 'stale_form' };
+    }
+    await this.deps.deadlines.schedule(now + this.deps.eventTimeoutMs, { sessionKey: session.key, kind: 'republish' });
+    const published = await this.publish(stored.session);
+    return { kind: 'accepted', session: stored.session, published };
+  }
+
+  /**
+   * Routes one event to the session(s) it answers and performs their effects exactly once:
+   * the session key when the event has one, else every pending session of its Case.
+   */
+  async handleEvent(event: PlatformEvent): Promise<void> {
+    for (const form of this.formsByTopic.get(event.topic) ?? []) {
+      const caseId = typeof event.payload[form.correlationField] === 'string' ? normalizeId(event.payload[form.correlationField] as string) : undefined;
+      if (!caseId || !caseId.startsWith(KEY_PREFIX.Case)) {
+        this.deps.log.warn({ eventId: event.id, topic: event.topic }, 'event ignored: no valid Case Id in its correlation field');
+        continue;
+      }
+      const sessionKey = event.payload[form.sessionKeyField];
+      const targets =
+        typeof sessionKey === 'string' && sessionKey !== ''
+          ? await this.deps.repository.getMany([sessionKey])
+          : await this.deps.repository.pendingForCase(caseId);
+      const mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
+      if (mine.length === 0) {
+        this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
+        continue;
+      }
+      for (const session of mine) await this.answer(session, form, event);
+    }
+  }
+
+  /** Runs the deadlines that are due: republish answers whose event did not come back, expire sessions. */
+  async runDueDeadlines(): Promise<number> {
+    const due = await this.deps.deadlines.takeDue(this.now());
+    for (const deadline of due) {
+      try {
+        if (deadline.kind === 'expire') await this.expire(deadline.sessionKey);
+        else await this.republish(deadline.sessionKey);
+      } catch (err) {
+        this.deps.log.error({ err, sessionKey: deadline.sessionKey, kind: deadline.kind }, 'deadline failed; will retry');
+        await this.deps.deadlines.schedule(this.now() + this.deps.eventTimeoutMs, deadline);
+      }
+    }
+    return due.length;
+  }
+
+  private async answer(session: CoworkSession, form: FormSpec, event: PlatformEvent): Promise<void> {
+    const validation = validateAnswers(form, session.choices, answersFromEvent(form, event.payload));
+    if (!validation.ok) {
+      this.deps.log.warn({ eventId: event.id, sessionKey: session.key, problems: validation.problems }, 'event ignored: its answer does not fit the form');
+      return;
+    }
+    const claimed = await this.deps.repository.update(session.key, (current) =>
+      isPending(current.state) ? { ...current, state: 'answered', answers: validation.answers, answeredByEventId: event.id } : undefined,
+    );
+    if (!claimed.changed || !claimed.session) {
+      this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: claimed.session?.state }, 'event already handled for this session');
+      return;
+    }
+    await this.completeAnswered(claimed.session);
+  }
+
+  /** Effects of an answered session, in order: tell the conversation, then update the Case. Each is recorded once. */
+  async completeAnswered(session: CoworkSession): Promise<void> {
+    const form = this.requireForm(session.formId);
+    const answers: Answers = session.answers ?? {};
+    let current = session;
+    if (!current.thankedAt) {
+      await this.deps.effects.answered(current, answerLabels(form, current.choices, answers));
+      const marked = await this.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.now()).toISOString() }));
+      current = marked.session ?? current;
+    }
+    try {
+      await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers));
+    } catch (err) {
+      if (!(err instanceof PermanentCaseError)) throw err;
+      this.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
+      const failed = await this.deps.repository.update(current.key, (s) => (s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined));
+      if (failed.changed && failed.session) await this.deps.effects.failed(failed.session);
+      return;
+    }
+    await this.deps.repository.update(current.key, (s) =>
+      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.now()).toISOString() } : undefined,
+    );
+    this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
+  }
+
+  private async publish(session: CoworkSession): Promise<boolean> {
+    const form = this.requireForm(session.formId);
+    const fields = {
+      ...eventFieldsFor(form, session.submitted ?? {}),
+      [form.correlationField]: session.caseId,
+      [form.sessionKeyField]: session.key,
+    };
+    try {
+      const result = await this.deps.eventBus.publish(form.topic, fields);
+      await this.deps.repository.update(session.key, (s) => ({ ...s, publishedEventUuid: result.eventUuid, publishAttempts: s.publishAttempts + 1 }));
+      this.deps.log.debug({ sessionKey: session.key, eventUuid: result.eventUuid, via: result.via }, 'answer published');
+      return true;
+    } catch (err) {
+      // The answer is stored: the republish deadline will try again.
+      this.deps.log.error({ err, sessionKey: session.key }, 'publishing the answer failed; it is kept and will be published again');
+      await this.deps.repository.update(session.key, (s) => ({ ...s, publishAttempts: s.publishAttempts + 1 }));
+      return false;
+    }
+  }
+
+  private async republish(sessionKey: string): Promise<void> {
+    const session = await this.deps.repository.get(sessionKey);
+    if (!session || session.state !== 'submitted') return;
+    if (session.publishAttempts >= MAX_PUBLISH_ATTEMPTS) {
+      this.deps.log.error({ sessionKey, attempts: session.publishAttempts }, 'the answer event never came back; giving up republishing (the answer stays stored)');
+      return;
+    }
+    this.deps.log.warn({ sessionKey, attempts: session.publishAttempts }, 'the answer event did not come back in time; publishing again');
+    await this.publish(session);
+    await this.deps.deadlines.schedule(this.now() + this.deps.eventTimeoutMs, { sessionKey, kind: 'republish' });
+  }
+
+  private async expire(sessionKey: string): Promise<void> {
+    const result = await this.deps.repository.update(sessionKey, (s) => (isPending(s.state) ? { ...s, state: 'expired' } : undefined));
+    if (!result.changed || !result.session) return;
+    this.deps.log.info({ sessionKey, caseId: result.session.caseId }, 'co-work session expired');
+    await this.deps.effects.expired(result.session);
+  }
+
+  private async loadChoices(form: FormSpec): Promise<ResolvedChoices> {
+    const fields = picklistFieldsOf(form);
+    const values = await Promise.all(fields.map((f) => this.deps.caseStore.picklistValues(f)));
+    const picklists: Record<string, readonly PicklistValue[]> = {};
+    fields.forEach((f, i) => (picklists[f] = values[i] ?? []));
+    return resolveChoices(form, picklists);
+  }
+
+  private requireForm(formId: string): FormSpec {
+    const form = this.forms.get(formId);
+    if (!form) throw new Error(`session refers to unknown form "${formId}"`);
+    return form;
+  }
+}
+
+function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+function tokenMatches(expected: string, given: unknown): boolean {
+  return typeof given === 'string' && given.length === expected.length && given === expected;
+}

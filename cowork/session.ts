@@ -1,0 +1,67 @@
+/**
+ * A co-work session: one customer conversation waiting for one form's answer on one Case.
+ *
+ * It is a persisted state machine, not a pending promise:
+ *
+ *   form_sent ──submit──▶ submitted ──event──▶ answered ──▶ case_updated ──▶ done
+ *       │                     │                    └─(permanent Case error)─▶ failed
+ *       └─────────────────────┴──(event from elsewhere: an agent's flow)──▶ answered
+ *   any pending state ──ttl──▶ expired
+ *
+ * Every transition is written to storage (with the item's eTag) before its side effect, so a
+ * restart at any point loses nothing and a transition happens once even across instances.
+ */
+
+export type SessionState = 'form_sent' | 'submitted' | 'answered' | 'case_updated' | 'done' | 'expired' | 'failed';
+
+/** States in which the session still waits for its event. */
+export const PENDING_STATES: readonly SessionState[] = ['form_sent', 'submitted'];
+
+export function isPending(state: SessionState): boolean {
+  return PENDING_STATES.includes(state);
+}
+
+/** Answers keyed by the form's input id; values are the org's values (e.g. picklist API names). */
+export type Answers = Readonly<Record<string, string>>;
+
+/** Who owns the conversation right now: the bot, or a human agent after a handoff. */
+export type Owner = { kind: 'bot' } | { kind: 'human'; since: string; agentId?: string };
+
+export interface CoworkSession {
+  /** Opaque random key; travels on the event as `Session_Key__c`. */
+  key: string;
+  caseId: string;
+  caseNumber: string;
+  chatSession: { objectType: 'MessagingSession' | 'LiveChatTranscript'; id: string } | null;
+  formId: string;
+  /** Opaque random token the form card carries; the only thing a submit may name. */
+  formToken: string;
+  conversationId: string;
+  /** The botbuilder conversation reference, kept as JSON (the core never looks inside). */
+  conversationReference: Readonly<Record<string, unknown>>;
+  userId: string;
+  state: SessionState;
+  /** Choices offered on the card (value → label), as the org had them when the form was sent. */
+  choices: Readonly<Record<string, ReadonlyArray<{ value: string; label: string }>>>;
+  /** What the customer submitted (before the event came back). */
+  submitted: Answers | null;
+  /** What the event said: the truth once present. */
+  answers: Answers | null;
+  /** EventUuid of the event we published for the submit, and how many times we published. */
+  publishedEventUuid: string | null;
+  publishAttempts: number;
+  /** EventUuid of the event that answered the session. */
+  answeredByEventId: string | null;
+  thankedAt: string | null;
+  caseUpdatedAt: string | null;
+  failure: string | null;
+  owner: Owner;
+  createdAt: string;
+  updatedAt: string;
+  submittedAt: string | null;
+  expiresAt: string;
+}
+
+export class SessionTransitionError extends Error {
+  override readonly name = 'SessionTransitionError';
+}

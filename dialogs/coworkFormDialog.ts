@@ -1,0 +1,119 @@
+/**
+ * The customer's side of a co-work session, as a dialog on the conversation's stack:
+ * it sends the scripted message and the form card, then takes the answer — from the card or
+ * typed — until the session's event arrives (the proactive turn ends the dialog).
+ *
+ * The dialog keeps only the session key; everything else is read from the session in storage,
+ * so the dialog stack stays small and the stored session stays the single truth.
+ */
+import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { Activity, Attachment } from 'botbuilder';
+import { cardAttachment, renderFormCard } from '../cards';
+import type { CoworkService } from '../cowork/coworkService';
+import { reAskText, type FormSpec } from '../cowork/formSpec';
+import type { CoworkSession } from '../cowork/session';
+import { isPending } from '../cowork/session';
+import { recognizeAnswer } from './answerRecognizer';
+import { submitOutcomeReply } from './replies';
+
+export const COWORK_FORM_DIALOG = 'coworkForm';
+
+/** Longest typed message taken as an answer; longer ones are refused before any recognition. */
+export const MAX_TYPED_ANSWER = 500;
+
+export interface CoworkFormOptions {
+  sessionKey: string;
+}
+
+interface FormDialogState {
+  sessionKey: string;
+}
+
+export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
+  constructor(private readonly service: CoworkService) {
+    super(COWORK_FORM_DIALOG);
+  }
+
+  override async beginDialog(dc: DialogContext, options?: CoworkFormOptions): Promise<DialogTurnResult> {
+    if (!options?.sessionKey) throw new Error('CoworkFormDialog needs a sessionKey');
+    const state = dc.activeDialog?.state as FormDialogState;
+    state.sessionKey = options.sessionKey;
+    const session = await this.service.get(options.sessionKey);
+    if (!session) throw new Error(`session ${options.sessionKey} vanished before its form was sent`);
+    const form = this.requireForm(session);
+    await dc.context.sendActivities([
+      { type: 'message', text: form.messages.intro },
+      { type: 'message', attachments: [formAttachment(session, form)] },
+    ]);
+    return Dialog.EndOfTurn;
+  }
+
+  override async continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    const activity = dc.context.activity;
+    if (activity.type !== 'message') return Dialog.EndOfTurn;
+    const state = dc.activeDialog?.state as FormDialogState;
+    const session = await this.service.get(state.sessionKey);
+    if (!session || !isPending(session.state)) {
+      // The session moved on (answered elsewhere, expired): let the bot handle this message.
+      return dc.endDialog();
+    }
+    const form = this.requireForm(session);
+    const value = activity.value as unknown;
+    if (isCardSubmit(value)) {
+      // Card submits are checked by the bot's router against every session of the conversation.
+      return Dialog.EndOfTurn;
+    }
+    await this.takeTypedAnswer(dc, session, form, activity.text ?? '');
+    return Dialog.EndOfTurn;
+  }
+
+  private async takeTypedAnswer(dc: DialogContext, session: CoworkSession, form: FormSpec, text: string): Promise<void> {
+    if (text.length > MAX_TYPED_ANSWER) {
+      await dc.context.sendActivity(form.messages.refusals.tooLong);
+      return;
+    }
+    if (session.state !== 'form_sent') {
+      await dc.context.sendActivity(form.messages.alreadyReceived);
+      return;
+    }
+    const choiceInputs = form.inputs.filter((i) => i.kind === 'choice');
+    const only = form.inputs.length === 1 ? choiceInputs[0] : undefined;
+    if (!only) {
+      // A typed message cannot fill several inputs at once: point back to the card.
+      await dc.context.sendActivities([
+        { type: 'message', text: 'Please fill in the form card above; you can also send it again below.' },
+        { type: 'message', attachments: [formAttachment(session, form)] },
+      ]);
+      return;
+    }
+    const choices = session.choices[only.id] ?? [];
+    const recognized = recognizeAnswer(text, choices, dc.context.activity.locale ?? 'en-us');
+    if (recognized.kind !== 'match') {
+      await dc.context.sendActivity(reAskText(form, session.choices, only.id));
+      return;
+    }
+    const outcome = await this.service.submit({
+      sessionKey: session.key,
+      formToken: session.formToken,
+      conversationId: session.conversationId,
+      raw: { [only.id]: recognized.value },
+    });
+    await dc.context.sendActivity(submitOutcomeReply(form, outcome));
+  }
+
+  private requireForm(session: CoworkSession): FormSpec {
+    const form = this.service.form(session.formId);
+    if (!form) throw new Error(`unknown form ${session.formId}`);
+    return form;
+  }
+}
+
+export function formAttachment(session: CoworkSession, form: FormSpec): Attachment {
+  return cardAttachment(renderFormCard({ spec: form, choices: session.choices, formToken: session.formToken, caseNumber: session.caseNumber }));
+}
+
+export function isCardSubmit(value: unknown): value is { cowork: string; formToken?: unknown } & Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Record<string, unknown>).cowork === 'string';
+}
+
+export type MessageActivity = Partial<Activity>;

@@ -1,0 +1,33 @@
+/**
+ * What the customer reads after each outcome of the co-work core, in one place, so every
+ * route (card submit, typed answer) answers the same thing to the same outcome.
+ */
+import type { StartOutcome, SubmitOutcome } from '../cowork/coworkService';
+import type { FormSpec } from '../cowork/formSpec';
+
+export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome): string {
+  switch (outcome.kind) {
+    case 'accepted':
+      return form.messages.acknowledgement;
+    case 'already_received':
+      return form.messages.alreadyReceived;
+    case 'stale_form':
+      return form.messages.refusals.staleForm;
+    case 'invalid':
+      return [form.messages.refusals.invalidAnswer, ...outcome.problems.map((p) => p.message)].join('\n\n');
+  }
+}
+
+/** The reply to a start that did not produce a session; `undefined` when it did. */
+export function startFailureReply(outcome: StartOutcome): string | undefined {
+  switch (outcome.kind) {
+    case 'started':
+      return undefined;
+    case 'invalid_case_ref':
+      return `I could not use that Case reference: ${outcome.message}`;
+    case 'case_not_found':
+      return 'I could not find that Case. Please check the Case number or Id.';
+    case 'case_closed':
+      return `Case ${outcome.caseNumber} is closed, so there is no form to complete for it.`;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm run token -- <Case Id> --user <channel user id> [--ttl <seconds>]`
+ *
+ * Mints a signed cowork.start token for local testing, with COWORK_START_SECRET from the
+ * environment or `.env`. Send it to the bot as an event activity:
+ *   { "type": "event", "name": "cowork.start", "value": { "token": "<printed token>" } }
+ */
+import 'dotenv/config';
+import { mintStartToken } from '../bot/startToken';
+import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\nUsage: npm run token -- <Case Id> --user <channel user id> [--ttl <seconds>]\n`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const positional: string[] = [];
+const flags: Record<string, string> = {};
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i] ?? '';
+  if (arg.startsWith('--')) {
+    const value = args[i + 1];
+    if (value === undefined) fail(`${arg} needs a value`);
+    flags[arg.slice(2)] = value;
+    i++;
+  } else positional.push(arg);
+}
+
+const secret = process.env.COWORK_START_SECRET?.trim();
+if (!secret || secret.length < 32) fail('COWORK_START_SECRET must be set (at least 32 characters), in the environment or .env');
+const caseId = normalizeId(positional[0] ?? '');
+if (!caseId || !caseId.startsWith(KEY_PREFIX.Case)) fail(`"${positional[0] ?? ''}" is not a Case Id (15 or 18 characters starting with 500)`);
+const user = flags.user;
+if (!user) fail('--user is required: the channel user id the token is for (the Emulator shows it in the activity\'s from.id)');
+const ttl = Number(flags.ttl ?? '900');
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 86_400) fail('--ttl must be a whole number of seconds between 1 and 86400');
+
+process.stdout.write(`${mintStartToken(secret, { caseId, userId: user }, ttl)}\n`);

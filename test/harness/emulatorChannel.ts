@@ -1,0 +1,256 @@
+/**
+ * The project's stand-in for the Bot Framework Emulator.
+ *
+ * It plays both sides the Emulator plays: it POSTs activities to the bot's `/api/messages`
+ * with a `serviceUrl` pointing at itself, and it runs the connector API the bot answers on
+ * (`/v3/conversations/...`), recording every reply, typing indicator, proactive message,
+ * update and delete. Tests wait for what they expect with a bounded wait, never a sleep.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** An activity as the bot sent it to the channel (JSON, so loosely typed on purpose). */
+export interface ChannelActivity {
+  type: string;
+  id: string;
+  text?: string;
+  value?: unknown;
+  name?: string;
+  replyToId?: string;
+  attachments?: Array<{ contentType: string; content: unknown }>;
+  channelData?: unknown;
+  conversation?: { id: string };
+  from?: { id: string; name?: string; role?: string };
+  recipient?: { id: string; name?: string };
+  [key: string]: unknown;
+}
+
+export interface RecordedActivity {
+  conversationId: string;
+  /** How it reached the connector: a reply, a new activity, an update or a delete. */
+  operation: 'reply' | 'send' | 'update' | 'delete';
+  activity: ChannelActivity;
+  receivedAt: number;
+}
+
+export interface ChannelOptions {
+  /** Delay before answering the bot's connector calls (simulates a slow channel). */
+  latencyMs?: number;
+}
+
+export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' } as const;
+
+export class EmulatorChannel {
+  readonly activities: RecordedActivity[] = [];
+  private readonly emitter = new EventEmitter();
+  private server: http.Server | undefined;
+  private baseUrl = '';
+
+  private constructor(private readonly options: ChannelOptions) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  static async start(options: ChannelOptions = {}): Promise<EmulatorChannel> {
+    const channel = new EmulatorChannel(options);
+    await channel.listen();
+    return channel;
+  }
+
+  /** The connector URL the bot replies to (the activity's `serviceUrl`). */
+  get serviceUrl(): string {
+    return this.baseUrl;
+  }
+
+  /** Opens a conversation between a user and the bot at `botUrl` (e.g. http://127.0.0.1:3978). */
+  conversation(botUrl: string, user: { id: string; name?: string }, conversationId = `conv-${randomUUID()}`): EmulatorConversation {
+    return new EmulatorConversation(this, botUrl, user, conversationId);
+  }
+
+  /** Everything the bot sent to one conversation, in arrival order. */
+  activitiesOf(conversationId: string): RecordedActivity[] {
+    return this.activities.filter((a) => a.conversationId === conversationId);
+  }
+
+  /**
+   * Resolves with the first recorded activity (already there or arriving) that matches, or
+   * rejects after `timeoutMs` listing what did arrive, so a failing test says why.
+   */
+  waitFor(predicate: (a: RecordedActivity) => boolean, timeoutMs = 10_000, what = 'a matching activity'): Promise<RecordedActivity> {
+    const existing = this.activities.find(predicate);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const onActivity = (a: RecordedActivity) => {
+        if (!predicate(a)) return;
+        clearTimeout(timer);
+        this.emitter.off('activity', onActivity);
+        resolve(a);
+      };
+      const timer = setTimeout(() => {
+        this.emitter.off('activity', onActivity);
+        const seen = this.activities.slice(-10).map((a) => `${a.operation} ${a.activity.type} ${JSON.stringify(a.activity.text ?? a.activity.name ?? '')}`);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last activities: ${seen.join(' | ') || 'none'}`));
+      }, timeoutMs);
+      this.emitter.on('activity', onActivity);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private listen(): Promise<void> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    server.keepAliveTimeout = 1000;
+    this.server = server;
+    return new Promise((resolve) => {
+      server.listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        this.baseUrl = `http://127.0.0.1:${port}`;
+        resolve();
+      });
+    });
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
+    const url = new URL(req.url ?? '/', this.baseUrl);
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    // /v3/conversations/{conversationId}/activities[/{activityId}]
+    if (parts[0] !== 'v3' || parts[1] !== 'conversations') return json(res, 404, { error: { code: 'NotFound', message: url.pathname } });
+    if (parts.length === 2 && req.method === 'POST') return json(res, 200, { id: `conv-${randomUUID()}` });
+    const conversationId = parts[2] ?? '';
+    if (parts[3] === 'members') return json(res, 200, []);
+    if (parts[3] !== 'activities') return json(res, 404, { error: { code: 'NotFound', message: url.pathname } });
+    const activityId = parts[4];
+    let operation: RecordedActivity['operation'];
+    if (req.method === 'POST') operation = activityId ? 'reply' : 'send';
+    else if (req.method === 'PUT') operation = 'update';
+    else if (req.method === 'DELETE') operation = 'delete';
+    else return json(res, 405, { error: { code: 'MethodNotAllowed', message: String(req.method) } });
+
+    let activity: ChannelActivity;
+    try {
+      activity = (body ? JSON.parse(body) : { type: 'delete' }) as ChannelActivity;
+    } catch {
+      return json(res, 400, { error: { code: 'BadArgument', message: 'body is not JSON' } });
+    }
+    const id = operation === 'update' || operation === 'delete' ? (activityId ?? '') : randomUUID();
+    activity.id = id;
+    const recorded: RecordedActivity = { conversationId, operation, activity, receivedAt: Date.now() };
+    this.activities.push(recorded);
+    this.emitter.emit('activity', recorded);
+    return json(res, 200, { id });
+  }
+}
+
+/** One user's conversation with the bot, as the Emulator would drive it. */
+export class EmulatorConversation {
+  private sequence = 0;
+
+  constructor(
+    readonly channel: EmulatorChannel,
+    readonly botUrl: string,
+    readonly user: { id: string; name?: string },
+    readonly id: string,
+  ) {}
+
+  /** The Emulator's first activity: the user and the bot join the conversation. */
+  join(): Promise<Response> {
+    return this.post({
+      type: 'conversationUpdate',
+      membersAdded: [{ id: this.user.id, name: this.user.name }, { id: BOT_ACCOUNT.id, name: BOT_ACCOUNT.name }],
+    });
+  }
+
+  say(text: string): Promise<Response> {
+    return this.post({ type: 'message', text, textFormat: 'plain' });
+  }
+
+  /** What an Adaptive Card `Action.Submit` with object data sends: `value`, no text, postBack. */
+  submit(value: Record<string, unknown>): Promise<Response> {
+    return this.post({ type: 'message', value, channelData: { postBack: true } });
+  }
+
+  sendEvent(name: string, value: unknown): Promise<Response> {
+    return this.post({ type: 'event', name, value });
+  }
+
+  /** Posts an activity with the Emulator's envelope; `overrides` may replace any of it. */
+  async post(overrides: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
+    const activity = {
+      id: `${this.id}|${String(++this.sequence).padStart(7, '0')}`,
+      timestamp: new Date().toISOString(),
+      channelId: 'emulator',
+      serviceUrl: this.channel.serviceUrl,
+      locale: 'en-US',
+      from: { id: this.user.id, name: this.user.name ?? this.user.id, role: 'user' },
+      recipient: { id: BOT_ACCOUNT.id, name: BOT_ACCOUNT.name, role: 'bot' },
+      conversation: { id: this.id },
+      ...overrides,
+    };
+    return fetch(`${this.botUrl}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(activity),
+    });
+  }
+
+  /** Every activity the bot sent here, in order. */
+  get received(): ChannelActivity[] {
+    return this.channel.activitiesOf(this.id).map((r) => r.activity);
+  }
+
+  /** Texts of the bot's messages here, in order. */
+  get texts(): string[] {
+    return this.received.filter((a) => a.type === 'message' && typeof a.text === 'string').map((a) => a.text as string);
+  }
+
+  /** Adaptive Cards the bot sent here, in order. */
+  get cards(): Array<Record<string, unknown>> {
+    return this.received.flatMap((a) =>
+      (a.attachments ?? []).filter((att) => att.contentType === 'application/vnd.microsoft.card.adaptive').map((att) => att.content as Record<string, unknown>),
+    );
+  }
+
+  waitFor(predicate: (a: ChannelActivity) => boolean, timeoutMs?: number, what?: string): Promise<ChannelActivity> {
+    return this.channel.waitFor((r) => r.conversationId === this.id && predicate(r.activity), timeoutMs, what).then((r) => r.activity);
+  }
+
+  /** Waits for a message whose text contains `fragment` (string) or matches it (RegExp). */
+  waitForText(fragment: string | RegExp, timeoutMs?: number): Promise<ChannelActivity> {
+    const test = (text: string) => (typeof fragment === 'string' ? text.includes(fragment) : fragment.test(text));
+    return this.waitFor((a) => a.type === 'message' && typeof a.text === 'string' && test(a.text), timeoutMs, `a message with ${String(fragment)}`);
+  }
+
+  /** Waits for the n-th (1-based) Adaptive Card sent to this conversation. */
+  async waitForCard(n = 1, timeoutMs?: number): Promise<Record<string, unknown>> {
+    await this.channel.waitFor(
+      () => this.cards.length >= n,
+      timeoutMs,
+      `card #${n}`,
+    );
+    return this.cards[n - 1] as Record<string, unknown>;
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
