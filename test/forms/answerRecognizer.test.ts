@@ -1,0 +1,91 @@
+import { MAX_TYPED_ANSWER_LENGTH, recognizeAnswer } from '../../dialogs/answerRecognizer';
+import { resolveChoices } from '../../cowork/formSpec';
+import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { PICKLISTS } from './fixtures';
+
+// Renovation_Work, Car_Purchase, Home_Purchase, Debt_Consolidation, Work_Equipment (Travel is inactive).
+const options = resolveChoices(USE_OF_FUNDS_FORM, PICKLISTS).useOfFunds ?? [];
+
+describe('recognizeAnswer', () => {
+  it.each([
+    ['renovation', 'Renovation_Work'],
+    ['Renovation work', 'Renovation_Work'],
+    ['RENOVATION WORK', 'Renovation_Work'],
+    ['🛠 Renovation Work', 'Renovation_Work'],
+    ['Renovation_Work', 'Renovation_Work'],
+    ['I want to buy a car', 'Car_Purchase'],
+    ['car purchase', 'Car_Purchase'],
+    ['equipment for work', 'Work_Equipment'],
+    ['debt', 'Debt_Consolidation'],
+  ])('recognises %j by name', (text, value) => {
+    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value });
+  });
+
+  it.each([
+    ['the first one', 'Renovation_Work'],
+    ['the second one please', 'Car_Purchase'],
+    ['2', 'Car_Purchase'],
+    ['number 3', 'Home_Purchase'],
+    ['the 5th', 'Work_Equipment'],
+  ])('recognises %j by position in the list the customer saw', (text, value) => {
+    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value });
+  });
+
+  it.each([
+    ['renovaton', 'Renovation_Work'],
+    ['renovtaion', 'Renovation_Work'],
+    ['consolidaton', 'Debt_Consolidation'],
+    ['equipmnet', 'Work_Equipment'],
+  ])('forgives the typo in %j', (text, value) => {
+    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value });
+  });
+
+  it.each([
+    ['work', ['Renovation_Work', 'Work_Equipment']],
+    ['purchase', ['Car_Purchase', 'Home_Purchase']],
+    ['renovation and car', ['Renovation_Work', 'Car_Purchase']],
+    ['1 or 2', ['Renovation_Work', 'Car_Purchase']],
+  ])('does not guess when %j fits several choices', (text, values) => {
+    const result = recognizeAnswer(text, options);
+    expect(result.kind).toBe('ambiguous');
+    if (result.kind === 'ambiguous') expect(result.candidates.map((c) => c.value)).toEqual(values);
+  });
+
+  it('reports ambiguity with the labels to offer again', () => {
+    expect(recognizeAnswer('purchase', options)).toEqual({
+      kind: 'ambiguous',
+      candidates: [
+        { value: 'Car_Purchase', label: '🚗 Car Purchase' },
+        { value: 'Home_Purchase', label: '🏠 Home Purchase' },
+      ],
+    });
+  });
+
+  it.each(['hello', 'none of these', 'the', '7', '0', '', '   ', 'travel', 'xyzzy'])('finds nothing in %j', (text) => {
+    expect(recognizeAnswer(text, options)).toEqual({ kind: 'none' });
+  });
+
+  it('refuses an oversized message without recognising it, even when it names a choice', () => {
+    const text = `renovation ${'x'.repeat(MAX_TYPED_ANSWER_LENGTH)}`;
+    expect(recognizeAnswer(text, options)).toEqual({ kind: 'tooLong', maxLength: 500 });
+    expect(recognizeAnswer(`renovation${' '.repeat(MAX_TYPED_ANSWER_LENGTH - 'renovation'.length)}`, options)).toEqual({
+      kind: 'match',
+      value: 'Renovation_Work',
+    });
+  });
+
+  it('answers quickly on the longest accepted input (the typo search is bounded)', () => {
+    const text = Array.from({ length: 100 }, (_, i) => `wrd${i}x`).join(' ').slice(0, MAX_TYPED_ANSWER_LENGTH);
+    const started = process.hrtime.bigint();
+    expect(recognizeAnswer(text, options).kind).toBe('none');
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
+  });
+
+  it('recognises positions in the customer locale', () => {
+    expect(recognizeAnswer('la deuxième', options, 'fr-fr')).toEqual({ kind: 'match', value: 'Car_Purchase' });
+  });
+
+  it('finds nothing when there is nothing to choose from', () => {
+    expect(recognizeAnswer('renovation', [])).toEqual({ kind: 'none' });
+  });
+});
