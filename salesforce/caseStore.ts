@@ -1,0 +1,205 @@
+/**
+ * `CaseStore` over the REST API.
+ *
+ * Nothing a user typed reaches SOQL or a URL path unless it passed a check first: ids must be
+ * well-formed (checksum included) with the expected key prefix, CaseNumbers are digits only,
+ * and field names must be API names that the org's own describe of Case lists. Invalid input
+ * is refused before any request is made.
+ */
+import {
+  InvalidInputError,
+  PermanentCaseError,
+  type CaseRecord,
+  type CaseStore,
+  type ChatSessionRecord,
+  type PicklistValue,
+} from '../cowork/ports';
+import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
+import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
+import { isFieldApiName, soqlString } from './soql';
+
+const BASE_FIELDS = ['Id', 'CaseNumber', 'Subject', 'Status', 'IsClosed', 'ContactId'] as const;
+/** CaseNumber is an auto-number of at most 30 characters, e.g. 00001026. */
+const CASE_NUMBER = /^\d{1,30}$/;
+const DESCRIBE_TTL_MS = 10 * 60 * 1000;
+
+/** Errors that say "this update can never succeed as asked": reported, never retried. */
+const PERMANENT_ERROR_CODES = new Set([
+  'ENTITY_IS_DELETED',
+  'NOT_FOUND',
+  'INVALID_FIELD',
+  'INVALID_FIELD_FOR_INSERT_UPDATE',
+  'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+  'FIELD_INTEGRITY_EXCEPTION',
+  'FIELD_FILTER_VALIDATION_EXCEPTION',
+  'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+  'INVALID_TYPE_ON_FIELD_IN_RECORD',
+  'STRING_TOO_LONG',
+  'REQUIRED_FIELD_MISSING',
+  'MALFORMED_ID',
+  'ENTITY_IS_LOCKED',
+  'INSUFFICIENT_ACCESS_OR_READONLY',
+  'INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY',
+]);
+
+interface QueryResult<R> {
+  totalSize: number;
+  done: boolean;
+  records: R[];
+}
+
+interface DescribedField {
+  name: string;
+  type: string;
+  updateable: boolean;
+  picklistValues?: Array<{ value: string; label: string | null; active: boolean; defaultValue: boolean }>;
+}
+
+type CaseRow = Record<string, unknown> & { Id: string; CaseNumber: string };
+
+export class SalesforceCaseStore implements CaseStore {
+  private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
+  /** Chat objects this org does not have (e.g. no Enhanced Chat): not asked about again. */
+  private readonly missingChatObjects = new Set<string>();
+
+  constructor(
+    private readonly rest: RestApi,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async findCase(idOrNumber: string, extraFields: readonly string[] = []): Promise<CaseRecord | undefined> {
+    const input = idOrNumber.trim();
+    const caseId = normalizeId(input);
+    let where: string;
+    if (caseId !== undefined && hasKeyPrefix(caseId, KEY_PREFIX.Case)) where = `Id = ${soqlString(caseId)}`;
+    else if (CASE_NUMBER.test(input)) where = `CaseNumber = ${soqlString(input)}`;
+    else if (caseId !== undefined) throw new InvalidInputError(`"${input}" is the id of something other than a Case`);
+    else throw new InvalidInputError('Not a Case number (digits only) or a Case Id (15 or 18 characters)');
+
+    const extra = await this.checkedFields(extraFields);
+    const select = [...BASE_FIELDS, ...extra.filter((f) => !(BASE_FIELDS as readonly string[]).includes(f))];
+    const result = await this.rest.get<QueryResult<CaseRow>>(query(`SELECT ${select.join(', ')} FROM Case WHERE ${where} LIMIT 1`));
+    const row = result.records[0];
+    if (!row) return undefined;
+    return {
+      id: row.Id,
+      caseNumber: row.CaseNumber,
+      subject: asText(row.Subject),
+      status: asText(row.Status) ?? '',
+      isClosed: row.IsClosed === true,
+      contactId: asText(row.ContactId),
+      fields: Object.fromEntries(extra.map((f) => [f, asText(row[f])])),
+    };
+  }
+
+  async findChatSession(caseId: string): Promise<ChatSessionRecord | undefined> {
+    const id = checkedCaseId(caseId);
+    // Enhanced Chat (MessagingSession) first: legacy Chat, which wrote LiveChatTranscript, was retired in February 2026.
+    for (const objectType of ['MessagingSession', 'LiveChatTranscript'] as const) {
+      if (this.missingChatObjects.has(objectType)) continue;
+      try {
+        const result = await this.rest.get<QueryResult<{ Id: string }>>(
+          query(`SELECT Id FROM ${objectType} WHERE CaseId = ${soqlString(id)} ORDER BY CreatedDate DESC LIMIT 1`),
+        );
+        const row = result.records[0];
+        if (row) return { objectType, id: row.Id };
+      } catch (error) {
+        // INVALID_TYPE: the org has no such object (feature not enabled); the other one may exist.
+        if (salesforceErrorCode(error) !== 'INVALID_TYPE') throw error;
+        this.missingChatObjects.add(objectType);
+      }
+    }
+    return undefined;
+  }
+
+  async picklistValues(field: string): Promise<readonly PicklistValue[]> {
+    if (!isFieldApiName(field)) throw new InvalidInputError(`"${field}" is not a field API name`);
+    const described = (await this.describedFields()).get(field.toLowerCase());
+    if (!described) throw new InvalidInputError(`Case has no field ${field}`);
+    if (described.type !== 'picklist' && described.type !== 'multipicklist') {
+      throw new InvalidInputError(`Case.${described.name} is a ${described.type} field, not a picklist`);
+    }
+    return (described.picklistValues ?? [])
+      .filter((v) => v.active)
+      .map((v) => ({ value: v.value, label: v.label ?? v.value, active: v.active, defaultValue: v.defaultValue }));
+  }
+
+  async updateCase(caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }> {
+    const id = checkedCaseId(caseId);
+    const names = Object.keys(fields);
+    if (names.length === 0) return { changed: false };
+    const described = await this.describedFields();
+    // The org's spelling of each field: responses use it, whatever case the caller used.
+    const changes = names.map((name) => {
+      const field = isFieldApiName(name) ? described.get(name.toLowerCase()) : undefined;
+      if (!field) throw new PermanentCaseError(`Case has no field ${JSON.stringify(name)}`, 'INVALID_FIELD');
+      if (!field.updateable) throw new PermanentCaseError(`Case.${field.name} cannot be edited by this user`, 'INVALID_FIELD_FOR_INSERT_UPDATE');
+      return { field: field.name, value: fields[name] ?? null };
+    });
+    try {
+      // Read first: a redelivered event must not write (and fire the org's automation) twice.
+      const current = await this.rest.get<Record<string, unknown>>(`sobjects/Case/${id}?fields=${changes.map((c) => c.field).join(',')}`);
+      if (changes.every((c) => asText(current[c.field]) === c.value)) return { changed: false };
+      await this.rest.patch(`sobjects/Case/${id}`, Object.fromEntries(changes.map((c) => [c.field, c.value])));
+      return { changed: true };
+    } catch (error) {
+      throw asPermanentCaseError(error, id) ?? error;
+    }
+  }
+
+  /** Field names must be API names the org's describe of Case lists: our whitelist. */
+  private async checkedFields(names: readonly string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    for (const name of names) if (!isFieldApiName(name)) throw new InvalidInputError(`"${name}" is not a field API name`);
+    const described = await this.describedFields();
+    return names.map((name) => {
+      const field = described.get(name.toLowerCase());
+      if (!field) throw new InvalidInputError(`Case has no field ${name}`);
+      return field.name;
+    });
+  }
+
+  /** Case's fields by lower-cased name, from one describe call shared by concurrent callers. */
+  private describedFields(): Promise<Map<string, DescribedField>> {
+    if (this.describe && this.now() - this.describe.at < DESCRIBE_TTL_MS) return this.describe.fields;
+    const fields = this.rest
+      .get<{ fields: DescribedField[] }>('sobjects/Case/describe')
+      .then((result) => new Map(result.fields.map((f) => [f.name.toLowerCase(), f])));
+    const entry = { fields, at: this.now() };
+    this.describe = entry;
+    // A failed describe is not cached: the next caller asks again.
+    fields.catch(() => {
+      if (this.describe === entry) this.describe = undefined;
+    });
+    return fields;
+  }
+}
+
+function checkedCaseId(caseId: string): string {
+  const id = normalizeId(caseId.trim());
+  if (id === undefined || !hasKeyPrefix(id, KEY_PREFIX.Case)) throw new InvalidInputError('Not a Case Id (15 or 18 characters starting with 500)');
+  return id;
+}
+
+function query(soql: string): string {
+  return `query?q=${encodeURIComponent(soql)}`;
+}
+
+function asText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : String(value);
+}
+
+function asPermanentCaseError(error: unknown, caseId: string): PermanentCaseError | undefined {
+  if (isTransientRestError(error)) return undefined;
+  let code = salesforceErrorCode(error);
+  let message = error instanceof Error ? error.message : String(error);
+  if (code === 'MULTIPLE_API_ERRORS') {
+    // jsforce folds several errors into one; the first names the cause well enough.
+    const first = (error as { data?: Array<{ errorCode?: string; message?: string }> }).data?.[0];
+    code = first?.errorCode ?? code;
+    message = first?.message ?? message;
+  }
+  if (code === undefined || !PERMANENT_ERROR_CODES.has(code)) return undefined;
+  return new PermanentCaseError(`Case ${caseId} was not updated: ${message}`, code);
+}

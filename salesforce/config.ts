@@ -1,0 +1,224 @@
+/**
+ * Salesforce connection settings, read once from the environment and validated at start-up.
+ *
+ * `parseSalesforceConfig` returns `undefined` when no credentials are configured at all: the
+ * bot then starts the embedded simulator and reaches it through this very same configuration
+ * (see `simulatorConfig` in `./index.ts`). Anything half-configured or malformed is a
+ * `ConfigError` naming the variable, so a person can fix `.env` without reading code.
+ */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+import { ConfigError, type Env } from '../cowork/configError';
+
+export const DEFAULT_API_VERSION = '64.0';
+export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
+export const DEFAULT_PUBSUB_ENDPOINT = 'api.pubsub.salesforce.com:7443';
+export const DEFAULT_EVENT_TOPIC = '/event/Use_of_Funds__e';
+
+export const AUTH_TYPES = ['client-credentials', 'jwt-bearer', 'username-password', 'access-token'] as const;
+export type AuthType = (typeof AUTH_TYPES)[number];
+
+/** How the bot logs in. Each flow carries exactly the credentials it needs. */
+export type SalesforceCredentials =
+  | { type: 'client-credentials'; clientId: string; clientSecret: string }
+  | { type: 'jwt-bearer'; clientId: string; username: string; privateKeyPem: string }
+  /** Deprecated by Salesforce; with a client id and secret it uses the OAuth password flow, else SOAP login. */
+  | { type: 'username-password'; username: string; password: string; clientId?: string; clientSecret?: string }
+  /** A token obtained elsewhere: it cannot be renewed, a 401 is final. */
+  | { type: 'access-token'; accessToken: string; instanceUrl: string };
+
+export interface SalesforceConfig {
+  /** Origin of the login server, without a trailing slash (`https://login.salesforce.com`, a My Domain, the simulator). */
+  loginUrl: string;
+  /** REST API version, `NN.N` (never jsforce's default 50.0). */
+  apiVersion: string;
+  credentials: SalesforceCredentials;
+  /** `host:port` of the Pub/Sub API. */
+  pubSubEndpoint: string;
+  /** The event topic, e.g. `/event/Use_of_Funds__e`. */
+  eventTopic: string;
+  /**
+   * An extra CA certificate (PEM) to trust next to the public roots: the simulator's
+   * self-signed certificate. Setting it also relaxes the Pub/Sub client's certificate check,
+   * which cannot take a CA (logged as a warning).
+   */
+  trustedCaPem?: string;
+}
+
+export interface SalesforceVariable {
+  name: string;
+  description: string;
+  example: string;
+  secret: boolean;
+}
+
+/** Every variable this adapter reads: the single source for `.env.example` and the README table. */
+export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
+  { name: 'SF_AUTH_TYPE', description: 'How the bot logs in: client-credentials (recommended), jwt-bearer, username-password (deprecated by Salesforce) or access-token. Leave every SF_ variable empty to run against the embedded simulator.', example: 'client-credentials', secret: false },
+  { name: 'SF_LOGIN_URL', description: `Login server or My Domain URL (default ${DEFAULT_LOGIN_URL}).`, example: 'https://mycompany.my.salesforce.com', secret: false },
+  { name: 'SF_API_VERSION', description: `REST API version, NN.N (default ${DEFAULT_API_VERSION}).`, example: DEFAULT_API_VERSION, secret: false },
+  { name: 'SF_CLIENT_ID', description: 'Consumer key of the External Client App (client-credentials, jwt-bearer).', example: '3MVG9...', secret: false },
+  { name: 'SF_CLIENT_SECRET', description: 'Consumer secret of the External Client App (client-credentials).', example: '5A1B...', secret: true },
+  { name: 'SF_USERNAME', description: 'Salesforce username (jwt-bearer, username-password).', example: 'cowork-bot@mycompany.com', secret: false },
+  { name: 'SF_PRIVATE_KEY_FILE', description: 'PEM private key whose certificate is uploaded to the External Client App (jwt-bearer).', example: './secrets/cowork-bot.key', secret: false },
+  { name: 'SF_PASSWORD', description: 'Password followed by the security token (username-password).', example: 'passwordAndSecurityToken', secret: true },
+  { name: 'SF_ACCESS_TOKEN', description: 'An access token obtained elsewhere, e.g. `sf org display` (access-token; not renewable).', example: '00D...!AQ...', secret: true },
+  { name: 'SF_INSTANCE_URL', description: 'Instance URL that goes with SF_ACCESS_TOKEN (access-token).', example: 'https://mycompany.my.salesforce.com', secret: false },
+  { name: 'SF_PUBSUB_ENDPOINT', description: `Pub/Sub API host:port (default ${DEFAULT_PUBSUB_ENDPOINT}).`, example: DEFAULT_PUBSUB_ENDPOINT, secret: false },
+  { name: 'SF_EVENT_TOPIC', description: `Platform event topic the bot publishes and subscribes to (default ${DEFAULT_EVENT_TOPIC}).`, example: DEFAULT_EVENT_TOPIC, secret: false },
+  { name: 'SF_TRUST_CERT_FILE', description: 'Extra CA certificate (PEM) to trust, for a standalone simulator; also relaxes the Pub/Sub client certificate check. Never needed for a real org.', example: './.simulator/ca.pem', secret: false },
+];
+
+/** The credential variables: if none is set, there is no org to connect to. */
+const CREDENTIAL_VARIABLES = ['SF_AUTH_TYPE', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_USERNAME', 'SF_PRIVATE_KEY_FILE', 'SF_PASSWORD', 'SF_ACCESS_TOKEN'];
+
+/**
+ * Reads the Salesforce settings. `undefined` means "no credentials configured" (use the
+ * embedded simulator); a `ConfigError` names the first variable that cannot be used.
+ */
+export function parseSalesforceConfig(env: Env): SalesforceConfig | undefined {
+  const value = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw ? raw : undefined;
+  };
+  if (CREDENTIAL_VARIABLES.every((name) => value(name) === undefined)) return undefined;
+
+  const authType = value('SF_AUTH_TYPE');
+  if (authType === undefined) {
+    throw new ConfigError('SF_AUTH_TYPE', `is required once Salesforce credentials are set (one of ${AUTH_TYPES.join(', ')})`, 'client-credentials');
+  }
+  if (!isAuthType(authType)) {
+    throw new ConfigError('SF_AUTH_TYPE', `"${authType}" is not one of ${AUTH_TYPES.join(', ')}`, 'client-credentials');
+  }
+  const required = (name: string, example: string): string => {
+    const v = value(name);
+    if (v === undefined) throw new ConfigError(name, `is required when SF_AUTH_TYPE=${authType}`, example);
+    return v;
+  };
+
+  const config: SalesforceConfig = {
+    loginUrl: httpsOrigin('SF_LOGIN_URL', value('SF_LOGIN_URL') ?? DEFAULT_LOGIN_URL),
+    apiVersion: apiVersion(value('SF_API_VERSION') ?? DEFAULT_API_VERSION),
+    credentials: credentials(authType, required, value),
+    pubSubEndpoint: pubSubEndpoint(value('SF_PUBSUB_ENDPOINT') ?? DEFAULT_PUBSUB_ENDPOINT),
+    eventTopic: eventTopic(value('SF_EVENT_TOPIC') ?? DEFAULT_EVENT_TOPIC),
+  };
+  const trustFile = value('SF_TRUST_CERT_FILE');
+  if (trustFile !== undefined) config.trustedCaPem = readCertificate(trustFile);
+  return config;
+}
+
+function credentials(
+  authType: AuthType,
+  required: (name: string, example: string) => string,
+  value: (name: string) => string | undefined,
+): SalesforceCredentials {
+  switch (authType) {
+    case 'client-credentials':
+      return { type: authType, clientId: required('SF_CLIENT_ID', '3MVG9...'), clientSecret: required('SF_CLIENT_SECRET', '5A1B...') };
+    case 'jwt-bearer':
+      return {
+        type: authType,
+        clientId: required('SF_CLIENT_ID', '3MVG9...'),
+        username: required('SF_USERNAME', 'cowork-bot@mycompany.com'),
+        privateKeyPem: readPrivateKey(required('SF_PRIVATE_KEY_FILE', './secrets/cowork-bot.key')),
+      };
+    case 'username-password': {
+      const clientId = value('SF_CLIENT_ID');
+      const clientSecret = value('SF_CLIENT_SECRET');
+      if ((clientId === undefined) !== (clientSecret === undefined)) {
+        const missing = clientId === undefined ? 'SF_CLIENT_ID' : 'SF_CLIENT_SECRET';
+        throw new ConfigError(missing, 'must be set together with the other one for the OAuth password flow (or leave both empty for SOAP login)', missing === 'SF_CLIENT_ID' ? '3MVG9...' : '5A1B...');
+      }
+      return {
+        type: authType,
+        username: required('SF_USERNAME', 'cowork-bot@mycompany.com'),
+        password: required('SF_PASSWORD', 'passwordAndSecurityToken'),
+        ...(clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : {}),
+      };
+    }
+    case 'access-token': {
+      const accessToken = required('SF_ACCESS_TOKEN', '00D...!AQ...');
+      // The Pub/Sub API needs the org id, which Salesforce access tokens carry before the '!'.
+      if (!/^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?!\S+$/.test(accessToken)) {
+        throw new ConfigError('SF_ACCESS_TOKEN', 'does not look like a Salesforce access token (org id, "!", then the token)', '00D...!AQ...');
+      }
+      return { type: authType, accessToken, instanceUrl: httpsOrigin('SF_INSTANCE_URL', required('SF_INSTANCE_URL', 'https://mycompany.my.salesforce.com')) };
+    }
+  }
+}
+
+function isAuthType(value: string): value is AuthType {
+  return (AUTH_TYPES as readonly string[]).includes(value);
+}
+
+/** An https URL reduced to its origin: jsforce appends `/services/...` itself. */
+function httpsOrigin(variable: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, `"${raw}" is not a URL`, 'https://mycompany.my.salesforce.com');
+  }
+  if (url.protocol !== 'https:') {
+    throw new ConfigError(variable, `must use https (got ${url.protocol.replace(':', '')})`, 'https://mycompany.my.salesforce.com');
+  }
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new ConfigError(variable, 'must be just the server address, without path, query or credentials', 'https://mycompany.my.salesforce.com');
+  }
+  return url.origin;
+}
+
+function apiVersion(raw: string): string {
+  const match = /^(\d{2,3})\.(\d)$/.exec(raw);
+  if (!match) throw new ConfigError('SF_API_VERSION', `"${raw}" is not a version like ${DEFAULT_API_VERSION}`, DEFAULT_API_VERSION);
+  // EventUuid (the identity of an event) reaches API clients from 52.0 on.
+  if (Number(match[1]) < 52) throw new ConfigError('SF_API_VERSION', `${raw} is too old: 52.0 or later is needed`, DEFAULT_API_VERSION);
+  return raw;
+}
+
+function pubSubEndpoint(raw: string): string {
+  const match = /^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
+  const port = match ? Number(match[2]) : 0;
+  if (!match || port < 1 || port > 65535) {
+    throw new ConfigError('SF_PUBSUB_ENDPOINT', `"${raw}" is not host:port`, DEFAULT_PUBSUB_ENDPOINT);
+  }
+  return raw;
+}
+
+function eventTopic(raw: string): string {
+  if (!/^\/event\/[a-zA-Z][a-zA-Z0-9_]*__e$/.test(raw)) {
+    throw new ConfigError('SF_EVENT_TOPIC', `"${raw}" is not a platform event topic (/event/Name__e)`, DEFAULT_EVENT_TOPIC);
+  }
+  return raw;
+}
+
+function readCertificate(file: string): string {
+  const pem = readVariableFile('SF_TRUST_CERT_FILE', file, './.simulator/ca.pem');
+  try {
+    new X509Certificate(pem);
+  } catch {
+    throw new ConfigError('SF_TRUST_CERT_FILE', `${file} does not hold a PEM certificate`, './.simulator/ca.pem');
+  }
+  return pem;
+}
+
+function readPrivateKey(file: string): string {
+  const pem = readVariableFile('SF_PRIVATE_KEY_FILE', file, './secrets/cowork-bot.key');
+  try {
+    createPrivateKey(pem);
+  } catch {
+    throw new ConfigError('SF_PRIVATE_KEY_FILE', `${file} does not hold an unencrypted PEM private key`, './secrets/cowork-bot.key');
+  }
+  return pem;
+}
+
+function readVariableFile(variable: string, file: string, example: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(variable, `cannot read ${file} (${code})`, example);
+  }
+}

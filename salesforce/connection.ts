@@ -1,0 +1,125 @@
+/**
+ * The one login to the org: a jsforce `Connection` for REST, whose token the Pub/Sub client
+ * borrows (`user-supplied` mode).
+ *
+ * Client credentials, JWT bearer and password logins get no refresh token, so jsforce is given
+ * a `refreshFn` that simply logs in again; jsforce runs it once for any number of concurrent
+ * 401s (its SessionRefreshDelegate shares one promise). The gRPC side goes through the same
+ * delegate via `renew`, so REST and Pub/Sub never log in twice for one expiry.
+ */
+import { Connection } from 'jsforce';
+import jwt from 'jsonwebtoken';
+
+import type { Log } from '../cowork/log';
+import type { SalesforceConfig, SalesforceCredentials } from './config';
+
+/** What the Pub/Sub client needs to ride on the REST login. */
+export interface AccessGrant {
+  accessToken: string;
+  instanceUrl: string;
+  organizationId: string;
+  userId: string;
+}
+
+export class SalesforceSession {
+  private userId = '';
+  private organizationId = '';
+
+  private constructor(
+    readonly connection: Connection,
+    private readonly config: SalesforceConfig,
+    private readonly log: Log,
+  ) {
+    connection.on('refresh', () => this.log.info({ instanceUrl: connection.instanceUrl }, 'salesforce session renewed'));
+  }
+
+  /** Logs in (or adopts the configured access token) and proves the session works. */
+  static async open(config: SalesforceConfig, log: Log): Promise<SalesforceSession> {
+    const { credentials } = config;
+    const canLogIn = credentials.type !== 'access-token';
+    const connection = new Connection({
+      version: config.apiVersion,
+      loginUrl: config.loginUrl,
+      ...(credentials.type === 'access-token' ? { accessToken: credentials.accessToken, instanceUrl: credentials.instanceUrl } : {}),
+      ...(credentials.type === 'client-credentials' || (credentials.type === 'username-password' && credentials.clientId !== undefined)
+        ? { oauth2: { loginUrl: config.loginUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret } }
+        : {}),
+      // Without a refresh token, "refreshing" is logging in again with the same credentials.
+      ...(canLogIn
+        ? {
+            refreshFn: (_conn: Connection, callback: (err: Error | null, accessToken?: string) => void) => {
+              // Runs on a 401, after `session` below is assigned.
+              session.logIn().then(
+                () => callback(null, connection.accessToken ?? undefined),
+                (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+              );
+            },
+          }
+        : {}),
+    });
+    const session = new SalesforceSession(connection, config, log);
+    if (canLogIn) await session.logIn();
+    else await session.adoptAccessToken();
+    log.info({ instanceUrl: connection.instanceUrl, organizationId: session.organizationId, authType: credentials.type }, 'salesforce session opened');
+    return session;
+  }
+
+  grant(): AccessGrant {
+    const { accessToken, instanceUrl } = this.connection;
+    if (!accessToken) throw new Error('The Salesforce session has no access token');
+    return { accessToken, instanceUrl, organizationId: this.organizationId, userId: this.userId };
+  }
+
+  /**
+   * Called when a token was rejected (e.g. by the Pub/Sub API). Logs in again unless someone
+   * already did since that token was handed out; concurrent callers share one login.
+   */
+  async renew(rejectedToken: string): Promise<AccessGrant> {
+    if (this.connection.accessToken !== rejectedToken) return this.grant();
+    const delegate = this.connection._refreshDelegate;
+    if (!delegate) {
+      throw new Error('Salesforce rejected the access token and SF_AUTH_TYPE=access-token cannot renew it: set a fresh SF_ACCESS_TOKEN');
+    }
+    await delegate.refresh(Date.now());
+    return this.grant();
+  }
+
+  private async logIn(): Promise<void> {
+    const credentials: SalesforceCredentials = this.config.credentials;
+    const connection = this.connection;
+    let userInfo: { id: string; organizationId: string };
+    switch (credentials.type) {
+      case 'client-credentials':
+        userInfo = await connection.authorize({ grant_type: 'client_credentials' });
+        break;
+      case 'jwt-bearer':
+        userInfo = await connection.authorize({
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion: jwt.sign({ iss: credentials.clientId, sub: credentials.username, aud: this.config.loginUrl }, credentials.privateKeyPem, {
+            algorithm: 'RS256',
+            expiresIn: 180,
+          }),
+        });
+        break;
+      case 'username-password':
+        // Salesforce is retiring both password flows; SOAP login goes with API 65.0 (Summer '27).
+        userInfo =
+          credentials.clientId !== undefined
+            ? await connection.loginByOAuth2(credentials.username, credentials.password)
+            : await connection.loginBySoap(credentials.username, credentials.password);
+        break;
+      case 'access-token':
+        throw new Error('An access token cannot be renewed');
+    }
+    this.userId = userInfo.id;
+    this.organizationId = userInfo.organizationId;
+  }
+
+  /** A token from elsewhere: ask who it belongs to, which also proves it is valid right now. */
+  private async adoptAccessToken(): Promise<void> {
+    const info = await this.connection.request<{ user_id?: string; organization_id?: string }>('/services/oauth2/userinfo');
+    if (!info.user_id || !info.organization_id) throw new Error('Salesforce userinfo did not name the user and org of SF_ACCESS_TOKEN');
+    this.userId = info.user_id;
+    this.organizationId = info.organization_id;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `EventBus` over the Salesforce Pub/Sub API: one publisher, and one stream per topic for the
+ * whole process however many sessions wait on it (routing happens behind the handler, by a
+ * point lookup in Storage — not by opening more streams).
+ */
+import type { Log } from '../cowork/log';
+import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishResult } from '../cowork/ports';
+import type { SalesforceSession } from './connection';
+import type { CorrelationKeyOf } from './eventDispatcher';
+import { EventPublisher } from './eventPublisher';
+import type { PubSubTarget } from './pubSubClient';
+import type { RestApi } from './restApi';
+import { DEFAULT_SUBSCRIPTION_TUNING, TopicSubscription, type SubscriptionTuning } from './topicSubscription';
+
+export interface SubscribeOptions {
+  /**
+   * Events with the same key are handled one after the other, in replay order; different keys
+   * run concurrently. Default: the `Correlation_Id__c` field (the Case), else topic order.
+   */
+  correlationKey?: CorrelationKeyOf;
+}
+
+export const byCorrelationId: CorrelationKeyOf = (event: PlatformEvent) => {
+  const key = event.payload.Correlation_Id__c;
+  return typeof key === 'string' && key !== '' ? key : undefined;
+};
+
+export interface SalesforceEventBusDeps {
+  session: SalesforceSession;
+  rest: RestApi;
+  target: PubSubTarget;
+  storage: KeyValueStorage;
+  log: Log;
+  tuning?: Partial<SubscriptionTuning>;
+}
+
+export class SalesforceEventBus implements EventBus {
+  private readonly publisher: EventPublisher;
+  private readonly subscriptions = new Map<string, TopicSubscription>();
+  private readonly tuning: SubscriptionTuning;
+
+  constructor(private readonly deps: SalesforceEventBusDeps) {
+    this.publisher = new EventPublisher(deps.session, deps.rest, deps.target, deps.log);
+    this.tuning = { ...DEFAULT_SUBSCRIPTION_TUNING, ...deps.tuning };
+  }
+
+  publish(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    return this.publisher.publish(topic, fields);
+  }
+
+  async subscribe(topic: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<EventSubscription> {
+    if (this.subscriptions.has(topic)) {
+      throw new Error(`Already subscribed to ${topic}: one stream per topic per process; route events inside its handler`);
+    }
+    const subscription = new TopicSubscription(topic, handler, options.correlationKey ?? byCorrelationId, {
+      session: this.deps.session,
+      target: this.deps.target,
+      storage: this.deps.storage,
+      log: this.deps.log,
+      tuning: this.tuning,
+    });
+    this.subscriptions.set(topic, subscription);
+    try {
+      await subscription.start();
+    } catch (error) {
+      this.subscriptions.delete(topic);
+      await subscription.close();
+      throw error;
+    }
+    const subscriptions = this.subscriptions;
+    return {
+      state: () => subscription.state(),
+      async close() {
+        if (subscriptions.get(topic) === subscription) subscriptions.delete(topic);
+        await subscription.close();
+      },
+    };
+  }
+
+  /** Every open subscription's state, for /healthz. */
+  states(): ReturnType<TopicSubscription['state']>[] {
+    return [...this.subscriptions.values()].map((s) => s.state());
+  }
+
+  async close(): Promise<void> {
+    this.publisher.close();
+    await Promise.all([...this.subscriptions.values()].map((s) => s.close()));
+    this.subscriptions.clear();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Publishing a platform event: over the Pub/Sub API (`Publish`), and over REST
+ * (`POST sobjects/<Event>/`) when the gRPC side is unavailable.
+ *
+ * The two paths are not symmetric. gRPC takes the Avro record: nullable fields wrapped as
+ * `{ string: value }`, and `CreatedDate` / `CreatedById` present (the org stamps its own).
+ * REST takes plain JSON and answers "queued", with the EventUuid in an `OPERATION_ENQUEUED`
+ * entry of `errors`. Either way the EventUuid is what subscribers see as the event id.
+ */
+import { randomUUID } from 'node:crypto';
+
+import type { Log } from '../cowork/log';
+import type { PublishResult } from '../cowork/ports';
+import type { SalesforceSession } from './connection';
+import { connectPubSubClient, type PubSubClient, type PubSubTarget } from './pubSubClient';
+import { describeFailure, isAuthFailure, pubSubFailure } from './pubSubErrors';
+import type { RestApi } from './restApi';
+import { isFieldApiName } from './soql';
+
+const TOPIC = /^\/event\/([a-zA-Z][a-zA-Z0-9_]*__e)$/;
+/** A gRPC publish that has not answered by then is treated as unavailable. */
+const GRPC_PUBLISH_TIMEOUT_MS = 10_000;
+
+interface RestPublishResponse {
+  id?: string;
+  success?: boolean;
+  errors?: Array<{ statusCode?: string; message?: string }>;
+}
+
+export class EventPublisher {
+  private client: { instance: Promise<PubSubClient>; accessToken: string } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly session: SalesforceSession,
+    private readonly rest: RestApi,
+    private readonly target: PubSubTarget,
+    private readonly log: Log,
+    private readonly grpcTimeoutMs = GRPC_PUBLISH_TIMEOUT_MS,
+  ) {}
+
+  async publish(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    const eventName = TOPIC.exec(topic)?.[1];
+    if (eventName === undefined) throw new Error(`"${topic}" is not a platform event topic (/event/Name__e)`);
+    for (const name of Object.keys(fields)) if (!isFieldApiName(name)) throw new Error(`"${name}" is not a field API name`);
+
+    let failure: string;
+    const tokenUsed = this.session.grant().accessToken;
+    try {
+      return await this.publishOverGrpc(topic, fields);
+    } catch (error) {
+      const first = pubSubFailure(error);
+      if (isAuthFailure(first)) {
+        // The token expired under us: log in again (once for everyone) and try gRPC once more.
+        try {
+          await this.session.renew(tokenUsed);
+          return await this.publishOverGrpc(topic, fields);
+        } catch (retryError) {
+          failure = describeFailure(pubSubFailure(retryError));
+        }
+      } else {
+        failure = describeFailure(first);
+      }
+    }
+    this.log.warn({ topic, err: failure }, 'Pub/Sub publish failed, publishing over REST');
+    return this.publishOverRest(eventName, fields);
+  }
+
+  close(): void {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    void client?.instance.then((c) => c.close(), () => undefined);
+  }
+
+  private async publishOverGrpc(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    const grant = this.session.grant();
+    const client = await this.clientFor(grant.accessToken);
+    const payload: Record<string, unknown> = { CreatedDate: Date.now(), CreatedById: grant.userId };
+    for (const [name, value] of Object.entries(fields)) payload[name] = value === null ? null : { string: value };
+    const eventUuid = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.grpcTimeoutMs} ms`)), this.grpcTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([client.publish(topic, payload, eventUuid), timeout]);
+      // The client does not look at PublishResult.error; a result carrying one was not published.
+      const error = (result as { error?: { code?: unknown; msg?: unknown } | null }).error;
+      if (error) throw new Error(`publish refused: ${String(error.msg ?? error.code)}`);
+      return { eventUuid: result.correlationKey || eventUuid, via: 'pubsub' };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async publishOverRest(eventName: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    const response = await this.rest.post<RestPublishResponse>(`sobjects/${eventName}/`, fields);
+    const enqueued = response.errors?.find((e) => e.statusCode === 'OPERATION_ENQUEUED')?.message;
+    if (response.success !== true) throw new Error(`REST publish of ${eventName} failed: ${JSON.stringify(response.errors ?? [])}`);
+    if (!enqueued) {
+      // Older API versions do not report the EventUuid; the record id is the best identity left.
+      this.log.warn({ eventName, id: response.id }, 'REST publish returned no EventUuid');
+      return { eventUuid: response.id ?? '', via: 'rest' };
+    }
+    return { eventUuid: enqueued, via: 'rest' };
+  }
+
+  /** The client for the current token; a new token means a new client (it cannot take one). */
+  private clientFor(accessToken: string): Promise<PubSubClient> {
+    if (this.closed) return Promise.reject(new Error('publisher closed'));
+    if (this.client?.accessToken === accessToken) return this.client.instance;
+    const previous = this.client;
+    void previous?.instance.then((c) => c.close(), () => undefined);
+    const instance = connectPubSubClient(this.session.grant(), this.target, this.log);
+    this.client = { instance, accessToken };
+    instance.catch(() => {
+      if (this.client?.instance === instance) this.client = undefined;
+    });
+    return instance;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The Salesforce adapter: the only code that knows Salesforce wire formats.
+ *
+ *   const org = await connectSalesforce(parseSalesforceConfig(process.env) ?? simulatorConfig(sim), { storage, log });
+ *   org.caseStore.findCase('00001026'); org.eventBus.subscribe(org.eventTopic, handler); await org.close();
+ *
+ * A real org and the embedded simulator go through this same path; the simulator differs only
+ * by the CA it adds to the trusted ones.
+ */
+import type { Log } from '../cowork/log';
+import type { CaseStore, EventSubscriptionState, KeyValueStorage } from '../cowork/ports';
+import { SalesforceCaseStore } from './caseStore';
+import { DEFAULT_API_VERSION, DEFAULT_EVENT_TOPIC, type AuthType, type SalesforceConfig } from './config';
+import { SalesforceSession } from './connection';
+import { SalesforceEventBus } from './eventBus';
+import { DEFAULT_RETRY_POLICY, RestApi, type RetryPolicy } from './restApi';
+import type { SubscriptionTuning } from './topicSubscription';
+import { trustExtraCa } from './trust';
+
+export { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig, type SalesforceCredentials, type AuthType } from './config';
+export { SalesforceCaseStore } from './caseStore';
+export { SalesforceEventBus, byCorrelationId, type SubscribeOptions } from './eventBus';
+export type { SubscriptionTuning } from './topicSubscription';
+
+export interface SalesforceHealth {
+  instanceUrl: string;
+  subscriptions: EventSubscriptionState[];
+}
+
+export interface SalesforceOrg {
+  caseStore: CaseStore;
+  eventBus: SalesforceEventBus;
+  /** The topic from the configuration (`SF_EVENT_TOPIC`). */
+  eventTopic: string;
+  describe(): { mode: 'org'; instanceUrl: string; authType: AuthType };
+  /** ok = every subscription has a live stream. Makes no request: safe to poll. */
+  health(): Promise<{ ok: boolean; detail: SalesforceHealth }>;
+  close(): Promise<void>;
+}
+
+export interface SalesforceDeps {
+  storage: KeyValueStorage;
+  log: Log;
+  /** Stream tuning (watchdog, backoff); defaults suit a real org. */
+  tuning?: Partial<SubscriptionTuning>;
+  /** REST retry policy for transient failures. */
+  retry?: RetryPolicy;
+}
+
+export async function connectSalesforce(config: SalesforceConfig, deps: SalesforceDeps): Promise<SalesforceOrg> {
+  const log = deps.log.child({ component: 'salesforce' });
+  const relaxTls = config.trustedCaPem !== undefined;
+  if (config.trustedCaPem !== undefined) {
+    trustExtraCa(config.trustedCaPem);
+    log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): the Pub/Sub client cannot take a CA, so its certificate check is off');
+  }
+  const session = await SalesforceSession.open(config, log);
+  const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);
+  const caseStore = new SalesforceCaseStore(rest);
+  const eventBus = new SalesforceEventBus({
+    session,
+    rest,
+    target: { endpoint: config.pubSubEndpoint, relaxTls },
+    storage: deps.storage,
+    log,
+    ...(deps.tuning ? { tuning: deps.tuning } : {}),
+  });
+  return {
+    caseStore,
+    eventBus,
+    eventTopic: config.eventTopic,
+    describe: () => ({ mode: 'org', instanceUrl: session.connection.instanceUrl, authType: config.credentials.type }),
+    health: async () => {
+      const subscriptions = eventBus.states();
+      return { ok: subscriptions.every((s) => s.connected), detail: { instanceUrl: session.connection.instanceUrl, subscriptions } };
+    },
+    close: () => eventBus.close(),
+  };
+}
+
+/** What `simulatorConfig` needs of a running simulator (structural: the simulator module is not imported). */
+export interface SimulatorEndpoints {
+  loginUrl: string;
+  pubSubEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+  /** PEM of the simulator's self-signed CA. */
+  caCert: string;
+}
+
+/** The configuration that reaches a simulator exactly as a real org is reached (client credentials). */
+export function simulatorConfig(sim: SimulatorEndpoints, overrides: Partial<SalesforceConfig> = {}): SalesforceConfig {
+  return {
+    loginUrl: sim.loginUrl.replace(/\/+$/, ''),
+    apiVersion: DEFAULT_API_VERSION,
+    credentials: { type: 'client-credentials', clientId: sim.clientId, clientSecret: sim.clientSecret },
+    pubSubEndpoint: sim.pubSubEndpoint,
+    eventTopic: DEFAULT_EVENT_TOPIC,
+    trustedCaPem: sim.caCert,
+    ...overrides,
+  };
+}
