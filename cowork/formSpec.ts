@@ -377,6 +377,15 @@ export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, str
   return fillTemplate(spec.messages.thankYou, (name) => labels[name] ?? '—');
 }
 
+/**
+ * The input a typed message can answer: the form's only input, when it is a choice. A form with
+ * several inputs is answered on its card only (one typed line cannot fill several fields).
+ */
+export function typedAnswerInputOf(spec: FormSpec): ChoiceFormInput | undefined {
+  const [only, ...others] = spec.inputs;
+  return only?.kind === 'choice' && others.length === 0 ? only : undefined;
+}
+
 /** The re-ask message for one choice input, listing its options numbered so "2" or "the second one" work. */
 export function reAskText(spec: FormSpec, choices: ResolvedChoices, inputId: string): string {
   const input = spec.inputs.find((i) => i.id === inputId);

@@ -28,13 +28,17 @@ function formCard(spec: FormSpec, choices: ResolvedChoices = resolveChoices(spec
 
 describe('every card the bot can send validates with adaptivecards', () => {
   it.each([USE_OF_FUNDS_FORM, FUNDS_AND_AMOUNT_FORM, FORM_WITH_DETAILS])('the form card of "$id"', (spec) => {
-    expect(validateCard(formCard(spec))).toEqual([]);
+    const card = formCard(spec);
+    expect(validateCard(card)).toEqual([]);
+    expect(JSON.stringify(card)).not.toContain('${'); // every template field was bound
   });
 
   it.each([USE_OF_FUNDS_FORM, FUNDS_AND_AMOUNT_FORM, FORM_WITH_DETAILS])('the result card of "$id"', (spec) => {
     const answers = { useOfFunds: 'Renovation_Work', amountRange: 'Over_20k', details: 'New roof' };
     const labels = answerLabels(spec, resolveChoices(spec, PICKLISTS), answers);
-    expect(validateCard(renderResultCard({ spec, labels, imageUrl: IMAGE_URL, caseNumber: '00001026' }))).toEqual([]);
+    const card = renderResultCard({ spec, labels, imageUrl: IMAGE_URL, caseNumber: '00001026' });
+    expect(validateCard(card)).toEqual([]);
+    expect(JSON.stringify(card)).not.toContain('${');
   });
 
   it('is sent as an Adaptive Card attachment', () => {

@@ -11,6 +11,7 @@ import {
   reAskText,
   resolveChoices,
   thankYouText,
+  typedAnswerInputOf,
   validateAnswers,
   validateFormSpec,
   type FormSpec,
@@ -34,6 +35,11 @@ describe('the use-of-funds form', () => {
     expect(eventFieldsFor(USE_OF_FUNDS_FORM, { useOfFunds: 'Renovation_Work' })).toEqual({ Use_of_Fund_Reason__c: 'Renovation_Work' });
     expect(caseFieldsFor(USE_OF_FUNDS_FORM, { useOfFunds: 'Renovation_Work' })).toEqual({ Use_of_Funds__c: 'Renovation_Work' });
     expect(picklistFieldsOf(USE_OF_FUNDS_FORM)).toEqual(['Use_of_Funds__c']);
+  });
+
+  it('can be answered by typing; a form with several inputs only on its card', () => {
+    expect(typedAnswerInputOf(USE_OF_FUNDS_FORM)?.id).toBe('useOfFunds');
+    expect(typedAnswerInputOf(FUNDS_AND_AMOUNT_FORM)).toBeUndefined();
   });
 
   it('thanks with the label exactly as the org shows it', () => {
