@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.simulator/**', 'jest.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.simulator/**', 'jest.config.js', 'test/harness/summaryReporter.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {

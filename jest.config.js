@@ -4,10 +4,11 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // isolatedModules: type-checking is done once by `npm run typecheck`, not per test file.
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
+    // tsconfig sets isolatedModules: ts-jest transpiles file by file; `npm run typecheck` checks types once.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
   testTimeout: 30000,
   // Two cores in CI: one worker per core keeps loopback servers from starving each other.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/harness/summaryReporter.js'],
 };

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ALL_VARIABLES, loadConfig } from '../../bot/config';
+import { ConfigError } from '../../cowork/configError';
+import { envExample } from '../../scripts/envExample';
+
+const root = path.resolve(__dirname, '../..');
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('needs nothing to run locally: port 3978, the simulator and the dev command', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3978);
+    expect(config.simulator).toBe(true);
+    expect(config.devCommands).toBe(true);
+    expect(config.salesforce).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT', 'whole number'],
+    [{ PORT: '70000' }, 'PORT', 'between 0 and 65535'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', 'one of trace, debug'],
+    [{ MicrosoftAppId: 'abc' }, 'MicrosoftAppPassword', 'required'],
+    [{ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'x', MicrosoftAppType: 'SingleTenant' }, 'MicrosoftAppTenantId', 'required'],
+    [{ COWORK_DEV_COMMANDS: 'maybe' }, 'COWORK_DEV_COMMANDS', 'true or false'],
+    [{ COWORK_START_SECRET: 'short' }, 'COWORK_START_SECRET', 'at least 32'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL', 'http or https'],
+    [{ SF_AUTH_TYPE: 'magic' }, 'SF_AUTH_TYPE', 'magic'],
+  ])('refuses %j naming %s', (env, variable, problem) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(problem);
+    expect(error.message).toMatch(/example: \w+=/);
+  });
+
+  it('keeps the simulator and the dev command off when the channel is authenticated, unless asked for', () => {
+    const error = configError({ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'secret' });
+    expect(error.variable).toBe('SF_AUTH_TYPE');
+    const explicit = loadConfig({ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'secret', COWORK_SIMULATOR: 'true', COWORK_DEV_COMMANDS: 'false' });
+    expect(explicit.simulator).toBe(true);
+    expect(explicit.devCommands).toBe(false);
+  });
+
+  it('.env.example documents every variable, generated from the same list', () => {
+    expect(readFileSync(path.join(root, '.env.example'), 'utf8')).toBe(envExample());
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const variable of ALL_VARIABLES) expect(readme).toContain(`\`${variable.name}\``);
+  });
+
+  it('stops the process with an actionable message and never prints the secret', () => {
+    const secret = 'super-secret-password-value';
+    const result = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bot/index.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: 'not-a-port', MicrosoftAppPassword: secret, DOTENV_CONFIG_PATH: '/nonexistent' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('PORT: must be a whole number, got "not-a-port" (example: PORT=3978)');
+    expect(result.stderr + result.stdout).not.toContain(secret);
+  });
+});

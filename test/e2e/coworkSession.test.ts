@@ -1,0 +1,251 @@
+/**
+ * The co-work session end to end: the Emulator-like channel over HTTP, the real CloudAdapter,
+ * the embedded simulator, the real jsforce and Pub/Sub clients.
+ */
+import { mintStartToken } from '../../bot/startToken';
+import { validateCard } from '../../cards';
+import type { RunningSimulator } from '../../simulator';
+import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
+import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { RecordingLog } from '../harness/recordingLog';
+
+const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
+const THANKS = (label: string) => `Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns ${label}`;
+const START_SECRET = 'test-start-secret-0123456789-abcdefghij';
+const EVENT = 'Use_of_Funds__e';
+
+interface CardAction {
+  type: string;
+  title: string;
+  data: Record<string, unknown>;
+}
+
+function sim(t: BotUnderTest): RunningSimulator {
+  const simulator = t.bot.simulator;
+  if (!simulator) throw new Error('the test bot runs without the simulator');
+  return simulator;
+}
+
+/** Starts a session with /cowork and returns the form card's token and choices. */
+async function startForm(chat: EmulatorConversation, caseRef: string): Promise<{ formToken: string; choices: Array<{ title: string; value: string }>; card: Record<string, unknown> }> {
+  const before = chat.cards.length;
+  await chat.say(`/cowork ${caseRef}`);
+  const card = await chat.waitForCard(before + 1);
+  const actions = card.actions as CardAction[];
+  const submit = actions.find((a) => a.data.cowork === 'submit');
+  if (!submit) throw new Error('the form has no submit action');
+  const choiceSet = JSON.stringify(card).match(/"choices":(\[[^\]]*\])/);
+  return { formToken: String(submit.data.formToken), choices: JSON.parse(choiceSet?.[1] ?? '[]') as Array<{ title: string; value: string }>, card };
+}
+
+function caseField(t: BotUnderTest, caseId: string): unknown {
+  return sim(t).org.getRecord('Case', caseId)?.Use_of_Funds__c;
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function countText(chat: EmulatorConversation, fragment: string): number {
+  return chat.texts.filter((text) => text.includes(fragment)).length;
+}
+
+describe('co-work session, end to end', () => {
+  let t: BotUnderTest;
+  const log = new RecordingLog();
+  beforeAll(async () => {
+    t = await startBotUnderTest({ env: { COWORK_START_SECRET: START_SECRET }, log });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('runs the seed flow: scripted message, form, event, thank-you with result card, Case updated', async () => {
+    const seed = sim(t).seed.cases[0];
+    if (!seed) throw new Error('no seed Case');
+    const chat = t.conversation();
+    const { formToken, choices, card } = await startForm(chat, seed.caseNumber);
+    expect(chat.texts).toContain(INTRO);
+    expect(validateCard(card)).toEqual([]);
+    expect(choices.map((c) => c.title)).toEqual(['🛠 Renovation Work', '💳 Debt Consolidation', '🚗 Vehicle Purchase', '🎓 Education', '📝 Other']);
+    expect(JSON.stringify(card)).not.toContain(seed.id);
+
+    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Renovation Work' });
+    const thanks = await chat.waitForText(THANKS('🛠 Renovation Work'));
+    expect(thanks.replyToId).toBeUndefined();
+    const result = await chat.waitForCard(2);
+    expect(validateCard(result)).toEqual([]);
+    const imageUrl = JSON.stringify(result).match(/"url":"([^"]+\.png)"/)?.[1] ?? '';
+    const image = await fetch(imageUrl.replace('http://127.0.0.1', t.bot.url));
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+
+    await waitUntil(() => caseField(t, seed.id) === 'Renovation Work', 'the Case update');
+    const events = sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === seed.id);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.payload).toMatchObject({ Correlation_Id__c: seed.id, Use_of_Fund_Reason__c: 'Renovation Work' });
+    expect(String(events[0]?.payload.Session_Key__c)).toMatch(/^[0-9a-f]{32}$/);
+
+    // A second submit of the same form changes nothing and says so.
+    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Education' });
+    await chat.waitForText('already received');
+    expect(caseField(t, seed.id)).toBe('Renovation Work');
+    expect(countText(chat, 'Thank you for completing')).toBe(1);
+  });
+
+  it('gives customers A and B on different Cases only their own result', async () => {
+    const [a, b] = sim(t).org.createCases(2);
+    if (!a || !b) throw new Error('no Cases');
+    const chatA = t.conversation();
+    const chatB = t.conversation();
+    const [formA, formB] = await Promise.all([startForm(chatA, a.caseNumber), startForm(chatB, b.caseNumber)]);
+    await Promise.all([
+      chatA.submit({ cowork: 'submit', formToken: formA.formToken, useOfFunds: 'Education' }),
+      chatB.submit({ cowork: 'submit', formToken: formB.formToken, useOfFunds: 'Vehicle Purchase' }),
+    ]);
+    await chatA.waitForText(THANKS('🎓 Education'));
+    await chatB.waitForText(THANKS('🚗 Vehicle Purchase'));
+    await waitUntil(() => caseField(t, a.caseId) === 'Education' && caseField(t, b.caseId) === 'Vehicle Purchase', 'both Case updates');
+    expect(countText(chatA, 'Vehicle Purchase')).toBe(0);
+    expect(countText(chatB, 'Education')).toBe(0);
+  });
+
+  it('on one Case with two conversations: a session key reaches its session only; an agent event without one reaches both', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const first = t.conversation();
+    const second = t.conversation();
+    const formFirst = await startForm(first, c.caseId);
+    await startForm(second, c.caseNumber);
+
+    await first.submit({ cowork: 'submit', formToken: formFirst.formToken, useOfFunds: 'Other' });
+    await first.waitForText(THANKS('📝 Other'));
+    // The second conversation is still waiting: the event named the first session.
+    expect(countText(second, 'Thank you for completing')).toBe(0);
+
+    const third = t.conversation();
+    await startForm(third, c.caseNumber);
+    // An agent's flow publishes the seed's original shape: only the Case Id.
+    sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Debt Consolidation' });
+    await second.waitForText(THANKS('💳 Debt Consolidation'));
+    await third.waitForText(THANKS('💳 Debt Consolidation'));
+    expect(countText(first, 'Thank you for completing')).toBe(1);
+    await waitUntil(() => caseField(t, c.caseId) === 'Debt Consolidation', 'the Case update');
+  });
+
+  it('refuses tampered, foreign and stale form tokens politely and changes nothing', async () => {
+    const [c, other] = sim(t).org.createCases(2);
+    if (!c || !other) throw new Error('no Cases');
+    const chat = t.conversation();
+    const foreignChat = t.conversation();
+    const form = await startForm(chat, c.caseNumber);
+    const foreign = await startForm(foreignChat, other.caseNumber);
+
+    await chat.submit({ cowork: 'submit', formToken: `${form.formToken.slice(0, -1)}0`, useOfFunds: 'Education' });
+    await chat.waitForText('no longer active');
+    await chat.submit({ cowork: 'submit', formToken: foreign.formToken, useOfFunds: 'Education' });
+    await waitUntil(() => countText(chat, 'no longer active') === 2, 'the second refusal');
+    // Ids in the payload are ignored: only the token counts.
+    await chat.submit({ cowork: 'submit', formToken: 'x', caseId: other.caseId, Session_Key__c: 'abc', useOfFunds: 'Education' });
+    await waitUntil(() => countText(chat, 'no longer active') === 3, 'the third refusal');
+
+    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId || e.payload.Correlation_Id__c === other.caseId)).toHaveLength(0);
+    expect(caseField(t, c.caseId) ?? null).toBeNull();
+    expect(caseField(t, other.caseId) ?? null).toBeNull();
+  });
+
+  it('refuses a choice the org does not offer, listing the choices', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    const form = await startForm(chat, c.caseNumber);
+    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Casino Trip' });
+    const refusal = await chat.waitForText('not one of the choices');
+    expect(refusal.text).toContain('🛠 Renovation Work');
+    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'x'.repeat(5000) });
+    await chat.waitForText('too long');
+    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
+  });
+
+  it('takes typed answers, and asks again listing the choices when nothing matches', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    await startForm(chat, c.caseNumber);
+    await chat.say('banana bread');
+    const reAsk = await chat.waitForText('did not recognise');
+    expect(reAsk.text).toContain('1. 🛠 Renovation Work');
+    await chat.say('renovaton');
+    await chat.waitForText(THANKS('🛠 Renovation Work'));
+    await waitUntil(() => caseField(t, c.caseId) === 'Renovation Work', 'the Case update');
+  });
+
+  it('answers with the event, which is the truth, and acts once when two events answer one session', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    await startForm(chat, c.caseNumber);
+    const first = sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Education' });
+    const second = sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Other' });
+    await chat.waitForText(THANKS('🎓 Education'));
+    await waitUntil(() => caseField(t, c.caseId) === 'Education', 'the Case update');
+    // Wait until the bot has looked at the second event, then check it changed nothing.
+    await waitUntil(() => log.find((e) => e.fields.eventId === second.eventUuid) !== undefined, 'the second event to be routed');
+    expect(log.find((e) => e.fields.eventId === first.eventUuid && e.msg.includes('ignored'))).toBeUndefined();
+    expect(countText(chat, 'Thank you for completing')).toBe(1);
+    expect(caseField(t, c.caseId)).toBe('Education');
+  });
+
+  it('starts a session from a signed cowork.start token, and refuses forged or foreign ones', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation('customer-42');
+    await chat.sendEvent('cowork.start', { token: mintStartToken('wrong-secret-0123456789-0123456789-xx', { caseId: c.caseId, userId: 'customer-42' }) });
+    await chat.waitForText('not valid');
+    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'someone-else' }) });
+    await chat.waitForText('issued for someone else');
+    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'customer-42' }, -10) });
+    await chat.waitForText('expired');
+    expect(chat.cards).toHaveLength(0);
+    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'customer-42' }) });
+    await chat.waitForText(INTRO);
+    await chat.waitForCard(1);
+  });
+
+  it('says why it cannot start: unknown Case, invalid reference, closed Case', async () => {
+    const chat = t.conversation();
+    await chat.say('/cowork 99999999');
+    await chat.waitForText('could not find that Case');
+    await chat.say("/cowork 500' OR Id != '");
+    await chat.waitForText('could not use that Case reference');
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    sim(t).org.updateRecord('Case', c.caseId, { Status: 'Closed' });
+    await chat.say(`/cowork ${c.caseNumber}`);
+    await chat.waitForText('is closed');
+  });
+
+  it('retries a Case update that fails transiently, and completes', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    const form = await startForm(chat, c.caseNumber);
+    sim(t).org.failRest({ method: 'PATCH', path: `*/sobjects/Case/${c.caseId}*`, count: 2, status: 503, errorCode: 'SERVER_UNAVAILABLE' });
+    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await chat.waitForText(THANKS('🎓 Education'));
+    await waitUntil(() => caseField(t, c.caseId) === 'Education', 'the Case update after retries', 20_000);
+  });
+
+  it('sends only cards that validate without a single warning', () => {
+    const cards = t.channel.activities.flatMap((r) => (r.activity.attachments ?? []).map((a) => a.content));
+    expect(cards.length).toBeGreaterThan(5);
+    for (const card of cards) expect(validateCard(card)).toEqual([]);
+  });
+});
+
+export type { ChannelActivity };

@@ -1,0 +1,51 @@
+/**
+ * Starts the real bot in-process on 127.0.0.1:0 (CloudAdapter over HTTP, the embedded
+ * simulator, the real Salesforce clients) with an Emulator-like channel next to it.
+ */
+import type { Storage } from 'botbuilder';
+import { startBot, type RunningBot } from '../../bot/app';
+import { loadConfig } from '../../bot/config';
+import type { FormSpec } from '../../cowork/formSpec';
+import { silentLog, type Log } from '../../cowork/log';
+import type { SimulatorOptions } from '../../simulator';
+import { EmulatorChannel, type EmulatorConversation } from './emulatorChannel';
+
+export interface BotUnderTest {
+  bot: RunningBot;
+  channel: EmulatorChannel;
+  conversation(userId?: string, conversationId?: string): EmulatorConversation;
+  stop(): Promise<void>;
+}
+
+export interface BotUnderTestOptions {
+  env?: Record<string, string>;
+  storage?: Storage;
+  simulatorOptions?: SimulatorOptions;
+  form?: FormSpec;
+  log?: Log;
+  deadlineIntervalMs?: number;
+}
+
+let userCounter = 0;
+
+export async function startBotUnderTest(options: BotUnderTestOptions = {}): Promise<BotUnderTest> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...options.env });
+  const bot = await startBot({
+    config: { ...config, publicUrl: 'http://127.0.0.1' },
+    log: options.log ?? silentLog,
+    storage: options.storage,
+    simulatorOptions: { keepaliveIntervalMs: 1000, ...options.simulatorOptions },
+    form: options.form,
+    deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
+  });
+  const channel = await EmulatorChannel.start();
+  return {
+    bot,
+    channel,
+    conversation: (userId = `user-${++userCounter}`, conversationId?: string) => channel.conversation(bot.url, { id: userId, name: userId }, conversationId),
+    stop: async () => {
+      await bot.stop();
+      await channel.stop();
+    },
+  };
+}
