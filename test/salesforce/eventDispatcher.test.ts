@@ -1,0 +1,98 @@
+/**
+ * Ordering, concurrency and the checkpoint watermark, with handlers whose completion the test
+ * controls (no timers, no sleeps).
+ */
+import { silentLog } from '../../cowork/log';
+import type { PlatformEvent } from '../../cowork/ports';
+import { byCorrelationId } from '../../salesforce/eventBus';
+import { EventDispatcher } from '../../salesforce/eventDispatcher';
+
+function event(replayId: number, caseId: string | undefined, id = `uuid-${replayId}`): PlatformEvent {
+  return { id, replayId: String(replayId), topic: '/event/Use_of_Funds__e', payload: caseId === undefined ? {} : { Correlation_Id__c: caseId } };
+}
+
+/** A handler that records starts and lets the test finish each event when it wants. */
+function controlledHandler() {
+  const started: string[] = [];
+  const finishers = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  const handler = (e: PlatformEvent): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      started.push(e.replayId);
+      finishers.set(e.replayId, { resolve, reject });
+    });
+  const finish = async (replayId: number): Promise<void> => {
+    finishers.get(String(replayId))!.resolve();
+    for (let i = 0; i < 10; i++) await Promise.resolve(); // let the promise chains run
+  };
+  return { started, handler, finish, finishers };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+describe('EventDispatcher', () => {
+  it('runs different Cases concurrently but one Case strictly in order', async () => {
+    const h = controlledHandler();
+    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: () => undefined, onSettled: () => undefined, log: silentLog });
+    dispatcher.push(event(1, 'caseA'));
+    dispatcher.push(event(2, 'caseB'));
+    dispatcher.push(event(3, 'caseA'));
+    await settle();
+    expect(h.started).toEqual(['1', '2']);
+    await h.finish(1);
+    expect(h.started).toEqual(['1', '2', '3']);
+  });
+
+  it('checkpoints only the highest replay id below which everything is done', async () => {
+    const h = controlledHandler();
+    const checkpoints: string[] = [];
+    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: (r) => checkpoints.push(r), onSettled: () => undefined, log: silentLog });
+    dispatcher.push(event(10, 'a'));
+    dispatcher.push(event(11, 'b'));
+    dispatcher.push(event(12, 'c'));
+    await settle();
+    await h.finish(12);
+    await h.finish(11);
+    expect(checkpoints).toEqual([]); // 10 is still running
+    await h.finish(10);
+    expect(checkpoints).toEqual(['12']);
+    expect(dispatcher.pending).toBe(0);
+  });
+
+  it('drops a redelivered event (same EventUuid) and anything at or behind the stored watermark', async () => {
+    const h = controlledHandler();
+    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: () => undefined, onSettled: () => undefined, log: silentLog });
+    dispatcher.startAfter('100');
+    expect(dispatcher.push(event(99, 'a'))).toBe(false);
+    expect(dispatcher.push(event(100, 'a'))).toBe(false);
+    expect(dispatcher.push(event(101, 'a'))).toBe(true);
+    expect(dispatcher.push(event(101, 'a'))).toBe(false); // while pending
+    await settle();
+    await h.finish(101);
+    expect(dispatcher.push(event(105, 'a', 'uuid-101'))).toBe(false); // same EventUuid, new replay id
+    expect(h.started).toEqual(['101']);
+  });
+
+  it('retries a failing handler, then skips the event so its Case is not blocked forever', async () => {
+    const calls: string[] = [];
+    const checkpoints: string[] = [];
+    const dispatcher = new EventDispatcher({
+      handler: async (e) => {
+        calls.push(e.replayId);
+        if (e.replayId === '1') throw new Error('storage down');
+      },
+      correlationKeyOf: byCorrelationId,
+      onCheckpoint: (r) => checkpoints.push(r),
+      onSettled: () => undefined,
+      log: silentLog,
+      handlerAttempts: 3,
+      retryBackoff: { initialMs: 1, maxMs: 2 },
+    });
+    dispatcher.push(event(1, 'a'));
+    dispatcher.push(event(2, 'a'));
+    await dispatcher.idle();
+    expect(calls).toEqual(['1', '1', '1', '2']);
+    expect(checkpoints.at(-1)).toBe('2');
+  });
+});
