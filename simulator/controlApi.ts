@@ -1,0 +1,117 @@
+/**
+ * `/__simulator/…`: the fault-injection and inspection API on the REST port (JSON in, JSON
+ * out, documented in docs/SIMULATOR.md). Each route is the wire form of a `SimulatedOrg`
+ * method. Only the simulator has it: a real org answers 404, so nothing in the bot may call it.
+ */
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { jsonBody, type HttpRequest, type Route } from './httpsServer';
+import type { SimulatedOrg } from './org';
+import { ERROR_CODE } from './pubSubServer';
+import { SalesforceError } from './salesforceError';
+
+const badRequest = (message: string): SalesforceError => new SalesforceError(400, 'INVALID_FAULT', message);
+
+function objectBody(request: HttpRequest, optional = false): Record<string, unknown> {
+  if (optional && request.body.length === 0) return {};
+  const body = jsonBody(request);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badRequest('The body must be a JSON object.');
+  return body as Record<string, unknown>;
+}
+
+/** Turns a RangeError from a FaultPlan check into a 400 the caller can read. */
+function checked<T>(action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if (error instanceof RangeError) throw badRequest(error.message);
+    throw error;
+  }
+}
+
+function grpcCode(value: unknown): GrpcStatus {
+  if (value === undefined) return GrpcStatus.UNAVAILABLE;
+  const code = typeof value === 'string' ? GrpcStatus[value as keyof typeof GrpcStatus] : value;
+  if (typeof code !== 'number' || !Number.isInteger(code) || code < 1 || code > 16) {
+    throw badRequest('code must be a gRPC status name (e.g. "UNAVAILABLE") or number 1-16.');
+  }
+  return code;
+}
+
+export function controlApiRoutes(org: SimulatedOrg): Route[] {
+  const route = (method: string, path: string, handle: Route['handle']): Route => ({
+    method,
+    pattern: new RegExp(`^/__simulator/${path}$`),
+    name: `${method} /__simulator/${path}`,
+    control: true,
+    handle,
+  });
+  return [
+    route('GET', 'state', () => ({
+      status: 200,
+      json: {
+        openStreams: org.openStreamCount(),
+        requestCounts: org.requestCounts(),
+        retainedEvents: Object.fromEntries(org.bus.topicNames().map((t) => [t, org.bus.topic(t)?.retained().length ?? 0])),
+        records: Object.fromEntries(['Case', 'Contact', 'MessagingSession', 'LiveChatTranscript'].map((o) => [o, org.store.count(o)])),
+      },
+    })),
+    route('POST', 'faults/rest', (request) => {
+      const body = objectBody(request);
+      checked(() =>
+        org.failRest({
+          method: String(body.method ?? '*'),
+          path: String(body.path ?? ''),
+          count: body.count === undefined ? undefined : Number(body.count),
+          status: body.status === undefined ? undefined : Number(body.status),
+          errorCode: body.errorCode === undefined ? undefined : String(body.errorCode),
+          message: body.message === undefined ? undefined : String(body.message),
+        }),
+      );
+      return { status: 204 };
+    }),
+    route('DELETE', 'faults', () => {
+      org.clearFaults();
+      return { status: 204 };
+    }),
+    route('PUT', 'latency', (request) => {
+      const body = objectBody(request);
+      checked(() =>
+        org.setLatency({
+          restMs: body.restMs === undefined ? undefined : Number(body.restMs),
+          pubSubMs: body.pubSubMs === undefined ? undefined : Number(body.pubSubMs),
+        }),
+      );
+      return { status: 204 };
+    }),
+    route('POST', 'tokens/expire', () => {
+      org.expireTokens();
+      return { status: 204 };
+    }),
+    route('POST', 'streams/end', (request) => {
+      const body = objectBody(request, true);
+      const ended = org.endStreams({
+        code: grpcCode(body.code),
+        errorCode: typeof body.errorCode === 'string' ? body.errorCode : ERROR_CODE.unavailable,
+        details: typeof body.details === 'string' ? body.details : 'The service is unavailable (ended by the simulator).',
+      });
+      return { status: 200, json: { ended } };
+    }),
+    route('POST', 'streams/stall', () => {
+      org.stallStreams();
+      return { status: 204 };
+    }),
+    route('POST', 'streams/release', () => {
+      org.releaseStreams();
+      return { status: 204 };
+    }),
+    route('POST', 'events/expire', () => {
+      org.expireEvents();
+      return { status: 204 };
+    }),
+    route('POST', 'events/([A-Za-z0-9_]+__e)', (request) => {
+      const [eventName = ''] = request.params;
+      const receipt = org.publishEvent(eventName, objectBody(request));
+      return { status: 201, json: receipt };
+    }),
+  ];
+}

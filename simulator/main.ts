@@ -1,0 +1,70 @@
+/**
+ * `npm run simulator`: the org on fixed ports (REST 8443, Pub/Sub 7443; override with
+ * SIMULATOR_REST_PORT / SIMULATOR_PUBSUB_PORT), printing how to connect and writing the
+ * same to `.simulator/connection.json` for the bot and tools. Stops on SIGINT/SIGTERM.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { ConfigError } from '../cowork/configError';
+import { DEFAULT_DATA_DIR, startSimulator } from './index';
+
+function port(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535) throw new ConfigError(variable, `"${raw}" is not a TCP port (1-65535)`, String(fallback));
+  return value;
+}
+
+async function main(): Promise<void> {
+  const log = pino({ name: 'simulator' });
+  const simulator = await startSimulator({
+    restPort: port('SIMULATOR_REST_PORT', 8443),
+    pubSubPort: port('SIMULATOR_PUBSUB_PORT', 7443),
+    log,
+  });
+  const connection = {
+    loginUrl: simulator.loginUrl,
+    instanceUrl: simulator.instanceUrl,
+    clientId: simulator.clientId,
+    clientSecret: simulator.clientSecret,
+    pubSubEndpoint: simulator.pubSubEndpoint,
+    caCertFile: simulator.caCertFile,
+  };
+  const connectionFile = path.join(DEFAULT_DATA_DIR, 'connection.json');
+  writeFileSync(connectionFile, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
+  // Printed for a developer at a terminal (a local, throwaway org): not logged through pino.
+  const lines = [
+    'Salesforce org simulator running',
+    `  login URL / instance URL : ${simulator.loginUrl}`,
+    `  client id                : ${simulator.clientId}`,
+    `  client secret            : ${simulator.clientSecret}`,
+    `  username / password      : ${simulator.username} / ${simulator.password}`,
+    `  Pub/Sub endpoint         : ${simulator.pubSubEndpoint}`,
+    `  CA certificate           : ${simulator.caCertFile}`,
+    `  connection file          : ${connectionFile}`,
+    `  org id / user id         : ${simulator.orgId} / ${simulator.userId}`,
+    '  seed Cases:',
+    ...simulator.seed.cases.map((c) => `    ${c.caseNumber}  ${c.id}  ${c.chatSession.objectType} ${c.chatSession.id}  "${c.subject}"`),
+    '  fault injection          : ' + `${simulator.loginUrl}/__simulator/ (see docs/SIMULATOR.md)`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const shutdown = (signal: string): void => {
+    log.info({ signal }, 'stopping simulator');
+    simulator.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'simulator did not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

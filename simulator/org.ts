@@ -1,0 +1,204 @@
+/**
+ * The simulated org as one object: records, the event bus, tokens and faults. The REST and
+ * Pub/Sub servers are thin adapters over it, and tests and benchmarks get it in-process
+ * (`RunningSimulator.org`) to inspect and manipulate state without going through the wire.
+ */
+import { hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
+import type { Authority } from './authority';
+import type { EventBus, PublishedEventView } from './eventBus';
+import { topicNameOf } from './eventBus';
+import type { FaultPlan, Latency, RestFaultSpec } from './faultPlan';
+import { validateWrite, type WriteMode } from './fieldValidation';
+import type { ObjectDefinition, ObjectModel } from './objectModel';
+import { IdMinter, RecordStore, type FieldValue, type StoredRecord } from './recordStore';
+import { invalidType, malformedId, notFound, SalesforceError } from './salesforceError';
+import { parseSoql, runSoql } from './soql';
+import type { PubSubFailure } from './pubSubServer';
+
+export type { FieldValue, StoredRecord } from './recordStore';
+export type { PublishedEventView } from './eventBus';
+export type { RestFaultSpec, Latency } from './faultPlan';
+
+export interface PublishedEventReceipt {
+  /** The `e00…` record id REST answers with. */
+  id: string;
+  eventUuid: string;
+  replayId: number;
+}
+
+/** What the Pub/Sub server offers the org (set once the server runs). */
+export interface StreamControl {
+  openStreamCount(): number;
+  endAllStreams(failure: PubSubFailure): number;
+}
+
+export class SimulatedOrg {
+  readonly store: RecordStore;
+  private streamControl: StreamControl | undefined;
+  private restCounts: () => Record<string, number> = () => ({});
+
+  constructor(
+    readonly model: ObjectModel,
+    readonly bus: EventBus,
+    readonly authority: Authority,
+    readonly faults: FaultPlan,
+    private readonly ids: IdMinter,
+  ) {
+    this.store = new RecordStore(model, ids);
+  }
+
+  /** @internal wiring: the servers are created after the org. */
+  attach(streamControl: StreamControl, restCounts: () => Record<string, number>): void {
+    this.streamControl = streamControl;
+    this.restCounts = restCounts;
+  }
+
+  get userId(): string {
+    return this.authority.credentials.userId;
+  }
+
+  // ---- records ----------------------------------------------------------------------------
+
+  /** The sobject definition, or INVALID_TYPE/NOT_FOUND as REST answers for an unknown object. */
+  sobject(objectName: string): ObjectDefinition {
+    const definition = this.model.find(objectName);
+    if (!definition) throw invalidType(objectName);
+    return definition;
+  }
+
+  /** Resolves a record id of `objectName`: MALFORMED_ID, NOT_FOUND or ENTITY_IS_DELETED as Salesforce answers. */
+  recordId(definition: ObjectDefinition, rawId: string): string {
+    const id = normalizeId(rawId);
+    if (!id || !hasKeyPrefix(id, definition.keyPrefix)) throw malformedId(definition.name, rawId);
+    if (definition.kind !== 'sobject') throw notFound();
+    if (this.store.isDeleted(definition.name, id)) throw new SalesforceError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+    if (!this.store.get(definition.name, id)) throw notFound(`Provided external ID field does not exist or is not accessible: ${rawId}`);
+    return id;
+  }
+
+  getRecord(objectName: string, id: string): StoredRecord | undefined {
+    const definition = this.model.find(objectName);
+    const id18 = normalizeId(id);
+    if (!definition || definition.kind !== 'sobject' || !id18) return undefined;
+    return this.store.get(definition.name, id18);
+  }
+
+  /** Creates a record with the same validation as `POST sobjects/{Object}`. */
+  createRecord(objectName: string, fields: Readonly<Record<string, unknown>>): StoredRecord {
+    const definition = this.sobject(objectName);
+    if (definition.kind !== 'sobject') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is a platform event: publish it instead`);
+    const values = this.validate(definition, fields, 'create');
+    return this.store.create(definition.name, values, this.userId);
+  }
+
+  /** Updates a record with the same validation as `PATCH sobjects/{Object}/{id}`. */
+  updateRecord(objectName: string, id: string, fields: Readonly<Record<string, unknown>>): StoredRecord {
+    const definition = this.sobject(objectName);
+    const id18 = this.recordId(definition, id);
+    const values = this.validate(definition, fields, 'update');
+    return this.store.update(definition.name, id18, values, this.userId);
+  }
+
+  deleteRecord(objectName: string, id: string): void {
+    const definition = this.sobject(objectName);
+    this.store.delete(definition.name, this.recordId(definition, id));
+  }
+
+  /** Runs SOQL as `GET query?q=` does (same errors). */
+  query(soql: string): { objectName: string; fields: string[]; records: StoredRecord[] } {
+    const parsed = parseSoql(soql, this.model);
+    return { objectName: parsed.object.name, fields: parsed.fields.map((f) => f.name), records: runSoql(parsed, this.store) };
+  }
+
+  /**
+   * Bulk-creates open Cases for benchmarks: each gets a Contact and, unless told otherwise, a
+   * MessagingSession. Skips per-record validation (the values are known good) to stay fast.
+   */
+  createCases(count: number, options: { subjectPrefix?: string; withChatSession?: boolean } = {}): Array<{ caseId: string; caseNumber: string; contactId: string; chatSessionId: string | undefined }> {
+    if (!Number.isInteger(count) || count < 0) throw new RangeError('count must be a non-negative integer');
+    const created = [];
+    for (let i = 0; i < count; i++) {
+      const contact = this.store.create('Contact', { FirstName: 'Bench', LastName: `Customer ${i + 1}` }, this.userId);
+      const kase = this.store.create('Case', { Subject: `${options.subjectPrefix ?? 'Benchmark case'} ${i + 1}`, Status: 'New', Origin: 'Messaging', ContactId: contact.Id }, this.userId);
+      const session = options.withChatSession === false ? undefined : this.store.create('MessagingSession', { CaseId: kase.Id, Status: 'Active', Origin: 'InboundInitiated' }, this.userId);
+      created.push({ caseId: kase.Id, caseNumber: String(kase.CaseNumber), contactId: contact.Id, chatSessionId: session?.Id });
+    }
+    return created;
+  }
+
+  private validate(definition: ObjectDefinition, fields: unknown, mode: WriteMode): Record<string, FieldValue> {
+    return validateWrite(definition, fields, mode, (objectNames, id18) =>
+      objectNames.some((name) => {
+        const target = this.model.find(name);
+        return target !== undefined && hasKeyPrefix(id18, target.keyPrefix) && (this.store.has(target.name) ? this.store.get(target.name, id18) !== undefined : id18 === this.userId);
+      }),
+    );
+  }
+
+  // ---- events -----------------------------------------------------------------------------
+
+  /**
+   * Publishes a platform event as `POST sobjects/{Event}__e` does; also what "an event from
+   * elsewhere" (an agent's flow) is: same validation, same delivery to every subscriber.
+   */
+  publishEvent(eventName: string, fields: Readonly<Record<string, unknown>>): PublishedEventReceipt {
+    const definition = this.sobject(eventName);
+    if (definition.kind !== 'platformEvent') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is not a platform event`);
+    const values = this.validate(definition, fields, 'create');
+    const stored = this.bus.publishFields(topicNameOf(definition.name), values, this.userId);
+    return { id: this.ids.next(definition.keyPrefix), eventUuid: stored.eventUuid, replayId: stored.replayId };
+  }
+
+  /** Retained events of a platform event, decoded, oldest first. */
+  publishedEvents(eventName: string): PublishedEventView[] {
+    const definition = this.sobject(eventName);
+    const topic = topicNameOf(definition.name);
+    const log = this.bus.topic(topic);
+    return log ? log.retained().map((e) => this.bus.decode(topic, e)) : [];
+  }
+
+  /** Drops every retained event, as if 72 hours had passed: their replay ids become "corrupted". */
+  expireEvents(): void {
+    this.bus.expireAll();
+  }
+
+  // ---- observation and faults -------------------------------------------------------------
+
+  openStreamCount(): number {
+    return this.streamControl?.openStreamCount() ?? 0;
+  }
+
+  /** REST requests served, by route (e.g. `GET /services/data/vXX.X/query`). */
+  requestCounts(): Record<string, number> {
+    return this.restCounts();
+  }
+
+  failRest(spec: RestFaultSpec): void {
+    this.faults.failRest(spec);
+  }
+
+  expireTokens(): void {
+    this.authority.expireAll();
+  }
+
+  /** Ends every open Subscribe/PublishStream call; returns how many were ended. */
+  endStreams(failure: PubSubFailure): number {
+    return this.streamControl?.endAllStreams(failure) ?? 0;
+  }
+
+  stallStreams(): void {
+    this.faults.stallStreams();
+  }
+
+  releaseStreams(): void {
+    this.faults.releaseStreams();
+  }
+
+  setLatency(latency: Partial<Latency>): void {
+    this.faults.setLatency(latency);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * One Subscribe stream: its position in the topic's log, the events it is owed (flow
+ * control), keepalives, and the idle close. Events are read from the log at the stream's
+ * own position when it is owed some, so a slow subscriber costs nothing to the others.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TopicLog } from './eventBus';
+import type { FaultPlan } from './faultPlan';
+
+/** The Pub/Sub API never lets more than this many events be owed to one stream. */
+export const MAX_OWED_EVENTS = 100;
+
+export interface FetchResponseMessage {
+  events?: Array<{ event: { id: string; schemaId: string; payload: Buffer }; replayId: Buffer }>;
+  latestReplayId: Buffer;
+  rpcId: string;
+  pendingNumRequested: number;
+}
+
+/** The few things a stream needs from its gRPC call. */
+export interface StreamSink {
+  /** False when the transport buffer is full: wait for `drain`. */
+  write(message: FetchResponseMessage): boolean;
+  onDrain(listener: () => void): void;
+  /** Ends the call with status OK (the idle close). */
+  endOk(): void;
+}
+
+export interface StreamTiming {
+  keepaliveIntervalMs: number;
+  idleStreamTimeoutMs: number;
+}
+
+export function encodeReplayId(replayId: number): Buffer {
+  const buffer = Buffer.allocUnsafe(8);
+  buffer.writeBigUInt64BE(BigInt(replayId));
+  return buffer;
+}
+
+export class SubscriptionStream {
+  readonly rpcId = randomUUID();
+  private owed = 0;
+  private closed = false;
+  private flushScheduled = false;
+  private waitingForDrain = false;
+  private sentSinceKeepalive = false;
+  private owedNothingSince: number;
+  private readonly keepaliveTimer: NodeJS.Timeout;
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    readonly log: TopicLog,
+    private position: number,
+    private readonly sink: StreamSink,
+    private readonly faults: FaultPlan,
+    private readonly timing: StreamTiming,
+    private readonly onClosed: (stream: SubscriptionStream) => void,
+  ) {
+    this.owedNothingSince = Date.now();
+    this.unsubscribe.push(log.onAppend(() => this.scheduleFlush()));
+    this.unsubscribe.push(faults.onRelease(() => this.scheduleFlush()));
+    this.keepaliveTimer = setInterval(() => this.tick(), Math.min(timing.keepaliveIntervalMs, timing.idleStreamTimeoutMs));
+    this.keepaliveTimer.unref();
+  }
+
+  /** A FetchRequest's `num_requested`: adds up, capped at 100 owed. */
+  request(numRequested: number): void {
+    if (numRequested <= 0) return;
+    this.owed = Math.min(MAX_OWED_EVENTS, this.owed + numRequested);
+    this.scheduleFlush();
+  }
+
+  get pending(): number {
+    return this.owed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.keepaliveTimer);
+    for (const off of this.unsubscribe) off();
+    this.onClosed(this);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    const delay = this.faults.latency.pubSubMs;
+    const run = (): void => {
+      this.flushScheduled = false;
+      this.flush();
+    };
+    if (delay > 0) setTimeout(run, delay).unref();
+    else setImmediate(run);
+  }
+
+  private flush(): void {
+    while (!this.closed && !this.waitingForDrain && !this.faults.streamsStalled && this.owed > 0) {
+      const { events, next } = this.log.read(this.position, this.owed);
+      if (events.length === 0) return;
+      this.position = next;
+      this.owed -= events.length;
+      if (this.owed === 0) this.owedNothingSince = Date.now();
+      const schemaId = this.log.schema.id;
+      const ok = this.sink.write({
+        events: events.map((e) => ({
+          event: { id: e.eventUuid, schemaId, payload: e.payload },
+          replayId: encodeReplayId(e.replayId),
+        })),
+        latestReplayId: encodeReplayId(this.log.latestReplayId()),
+        rpcId: this.rpcId,
+        pendingNumRequested: this.owed,
+      });
+      this.sentSinceKeepalive = true;
+      if (!ok) {
+        this.waitingForDrain = true;
+        this.sink.onDrain(() => {
+          this.waitingForDrain = false;
+          this.scheduleFlush();
+        });
+      }
+    }
+  }
+
+  private tick(): void {
+    if (this.closed || this.faults.streamsStalled) return;
+    if (this.owed === 0 && Date.now() - this.owedNothingSince >= this.timing.idleStreamTimeoutMs) {
+      // Nothing asked for in the idle window: Salesforce closes such streams; the client must resubscribe.
+      this.sink.endOk();
+      this.close();
+      return;
+    }
+    if (!this.sentSinceKeepalive && !this.waitingForDrain) {
+      this.sink.write({ latestReplayId: encodeReplayId(this.log.latestReplayId()), rpcId: this.rpcId, pendingNumRequested: this.owed });
+    }
+    this.sentSinceKeepalive = false;
+  }
+}

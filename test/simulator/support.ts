@@ -1,0 +1,86 @@
+/**
+ * Shared helpers for the simulator conformance tests: trust the simulator's certificate for
+ * jsforce (through Node's global agent, never by disabling verification), log in with the
+ * real jsforce, build the real Pub/Sub client, and wait for conditions with a bound.
+ */
+import https from 'node:https';
+import tls from 'node:tls';
+import jsforce, { type Connection } from 'jsforce';
+import type PubSubApiClientType from 'salesforce-pubsub-api-client' with { 'resolution-mode': 'import' };
+import type { RunningSimulator } from '../../simulator';
+
+export const API_VERSION = '62.0';
+export const TOPIC = '/event/Use_of_Funds__e';
+
+/** jsforce uses node-fetch with https.globalAgent: add the simulator's CA next to the public roots. */
+export function trustSimulator(caCert: string): void {
+  https.globalAgent.options.ca = [...tls.rootCertificates, caCert];
+}
+
+export async function clientCredentialsConnection(sim: RunningSimulator): Promise<Connection> {
+  const conn = new jsforce.Connection({
+    oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
+    version: API_VERSION,
+  });
+  await conn.authorize({ grant_type: 'client_credentials' });
+  return conn;
+}
+
+type PubSubClient = InstanceType<typeof PubSubApiClientType>;
+// The package is ESM-typed; jest runs CommonJS, and the package exports a `require` build.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PubSubApiClient = (require('salesforce-pubsub-api-client') as { default: typeof PubSubApiClientType }).default;
+
+const quietLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function pubSubClient(sim: RunningSimulator, accessToken: string, overrides: { instanceUrl?: string; organizationId?: string } = {}): Promise<PubSubClient> {
+  const client = new PubSubApiClient(
+    {
+      authType: 'user-supplied',
+      accessToken,
+      instanceUrl: overrides.instanceUrl ?? sim.instanceUrl,
+      organizationId: overrides.organizationId ?? sim.orgId,
+      pubSubEndpoint: sim.pubSubEndpoint,
+      rejectUnauthorizedSsl: false,
+    },
+    quietLogger,
+  );
+  await client.connect();
+  return client;
+}
+
+export type { PubSubClient };
+
+/** Polls `condition` every 10 ms until it holds; fails after `timeoutMs` with `what`. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Everything a subscribe callback reported, in order. */
+export interface Recorded {
+  events: Array<{ id: string; replayId: number; payload: Record<string, unknown> }>;
+  keepalives: number;
+  errors: Array<{ code?: number; details?: string; metadata?: { get(key: string): unknown[] } }>;
+  ended: boolean;
+  lastEvent: boolean;
+}
+
+export function recorder(): { recorded: Recorded; callback: (info: unknown, type: string, data?: unknown) => void } {
+  const recorded: Recorded = { events: [], keepalives: 0, errors: [], ended: false, lastEvent: false };
+  const callback = (_info: unknown, type: string, data?: unknown): void => {
+    if (type === 'event') recorded.events.push(data as Recorded['events'][number]);
+    else if (type === 'grpcKeepAlive') recorded.keepalives++;
+    else if (type === 'error') recorded.errors.push(data as Recorded['errors'][number]);
+    else if (type === 'end') recorded.ended = true;
+    else if (type === 'lastEvent') recorded.lastEvent = true;
+  };
+  return { recorded, callback };
+}
+
+export function errorCodeOf(error: Recorded['errors'][number] | undefined): unknown {
+  return error?.metadata?.get('error-code')[0];
+}
