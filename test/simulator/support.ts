@@ -64,16 +64,21 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
 export interface Recorded {
   events: Array<{ id: string; replayId: number; payload: Record<string, unknown> }>;
   keepalives: number;
+  /** `SubscriptionInfo.lastReplayId` as of the latest keepalive (the client copies `latest_replay_id` there). */
+  keepaliveReplayId: number | undefined;
   errors: Array<{ code?: number; details?: string; metadata?: { get(key: string): unknown[] } }>;
   ended: boolean;
   lastEvent: boolean;
 }
 
 export function recorder(): { recorded: Recorded; callback: (info: unknown, type: string, data?: unknown) => void } {
-  const recorded: Recorded = { events: [], keepalives: 0, errors: [], ended: false, lastEvent: false };
-  const callback = (_info: unknown, type: string, data?: unknown): void => {
+  const recorded: Recorded = { events: [], keepalives: 0, keepaliveReplayId: undefined, errors: [], ended: false, lastEvent: false };
+  const callback = (info: unknown, type: string, data?: unknown): void => {
     if (type === 'event') recorded.events.push(data as Recorded['events'][number]);
-    else if (type === 'grpcKeepAlive') recorded.keepalives++;
+    else if (type === 'grpcKeepAlive') {
+      recorded.keepalives++;
+      recorded.keepaliveReplayId = (info as { lastReplayId?: number }).lastReplayId;
+    }
     else if (type === 'error') recorded.errors.push(data as Recorded['errors'][number]);
     else if (type === 'end') recorded.ended = true;
     else if (type === 'lastEvent') recorded.lastEvent = true;
