@@ -49,7 +49,6 @@ export interface RunningBot {
 
 export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config, log } = options;
-  const form = options.form ?? USE_OF_FUNDS_FORM;
   const storage = options.storage ?? new MemoryStorage();
 
   const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
@@ -62,11 +61,13 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     throw err;
   }
 
+  // The org's event topic is configuration (SF_EVENT_TOPIC); the form follows it.
+  const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
   const adapter = createAdapter(config.microsoftApp, log);
   const queue = new KeyedSerialQueue();
   const conversationState = new ConversationState(storage);
   let bot: CoworkBot | undefined;
-  const service = new CoworkService({
+  const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
     repository: new SessionRepository(storage),
@@ -77,7 +78,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       appId: config.microsoftApp.id,
       queue,
       bot: () => requireValue(bot, 'bot'),
-      forms: (id) => service.form(id),
+      forms: (id): FormSpec | undefined => service.form(id),
       publicUrl: config.publicUrl,
       log,
     }),
@@ -112,7 +113,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     const pubsubOk = streams.every((s) => s.connected);
     return {
       ok: sf.ok && pubsubOk,
-      salesforce: { mode: simulator ? 'simulator' : 'org', ...salesforce.describe(), ...sf },
+      salesforce: { ...salesforce.describe(), ...sf, mode: simulator ? 'simulator' : 'org' },
       pubsub: { ok: pubsubOk, streams },
       storage: { ok: true, kind: options.storageKind ?? 'memory' },
     };

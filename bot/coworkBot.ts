@@ -134,7 +134,7 @@ export class CoworkBot {
       await context.sendActivity(failure ?? 'Sorry, I could not start the form.');
       return;
     }
-    const recent = await this.recentSessions.get(context, () => []);
+    const recent = (await this.recentSessions.get(context, [])) ?? [];
     await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
     const dc = await this.dialogs.createContext(context);
     await dc.cancelAllDialogs();
@@ -145,7 +145,7 @@ export class CoworkBot {
   private async cardSubmit(context: TurnContext): Promise<void> {
     const value = context.activity.value as Record<string, unknown>;
     const service = this.options.service;
-    const keys = await this.recentSessions.get(context, () => []);
+    const keys = (await this.recentSessions.get(context, [])) ?? [];
     const sessions = await Promise.all(keys.map((k) => service.get(k)));
     const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
     const form = (session && service.form(session.formId)) ?? this.options.form;

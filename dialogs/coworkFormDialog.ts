@@ -10,16 +10,13 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import type { Activity, Attachment } from 'botbuilder';
 import { cardAttachment, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
-import { reAskText, type FormSpec } from '../cowork/formSpec';
+import { reAskText, typedAnswerInputOf, type FormSpec } from '../cowork/formSpec';
 import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
 import { recognizeAnswer } from './answerRecognizer';
 import { submitOutcomeReply } from './replies';
 
 export const COWORK_FORM_DIALOG = 'coworkForm';
-
-/** Longest typed message taken as an answer; longer ones are refused before any recognition. */
-export const MAX_TYPED_ANSWER = 500;
 
 export interface CoworkFormOptions {
   sessionKey: string;
@@ -68,37 +65,41 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   }
 
   private async takeTypedAnswer(dc: DialogContext, session: CoworkSession, form: FormSpec, text: string): Promise<void> {
-    if (text.length > MAX_TYPED_ANSWER) {
-      await dc.context.sendActivity(form.messages.refusals.tooLong);
-      return;
-    }
     if (session.state !== 'form_sent') {
       await dc.context.sendActivity(form.messages.alreadyReceived);
       return;
     }
-    const choiceInputs = form.inputs.filter((i) => i.kind === 'choice');
-    const only = form.inputs.length === 1 ? choiceInputs[0] : undefined;
-    if (!only) {
+    const input = typedAnswerInputOf(form);
+    if (!input) {
       // A typed message cannot fill several inputs at once: point back to the card.
       await dc.context.sendActivities([
-        { type: 'message', text: 'Please fill in the form card above; you can also send it again below.' },
+        { type: 'message', text: 'Please fill in the form card; here it is again.' },
         { type: 'message', attachments: [formAttachment(session, form)] },
       ]);
       return;
     }
-    const choices = session.choices[only.id] ?? [];
+    const choices = session.choices[input.id] ?? [];
     const recognized = recognizeAnswer(text, choices, dc.context.activity.locale ?? 'en-us');
-    if (recognized.kind !== 'match') {
-      await dc.context.sendActivity(reAskText(form, session.choices, only.id));
-      return;
+    switch (recognized.kind) {
+      case 'tooLong':
+        await dc.context.sendActivity(form.messages.refusals.tooLong);
+        return;
+      case 'ambiguous':
+        await dc.context.sendActivity(`Did you mean ${recognized.candidates.map((c) => `"${c.label}"`).join(' or ')}? Please type the one you mean, or its number.`);
+        return;
+      case 'none':
+        await dc.context.sendActivity(reAskText(form, session.choices, input.id));
+        return;
+      case 'match': {
+        const outcome = await this.service.submit({
+          sessionKey: session.key,
+          formToken: session.formToken,
+          conversationId: session.conversationId,
+          raw: { [input.id]: recognized.value },
+        });
+        await dc.context.sendActivity(submitOutcomeReply(form, outcome));
+      }
     }
-    const outcome = await this.service.submit({
-      sessionKey: session.key,
-      formToken: session.formToken,
-      conversationId: session.conversationId,
-      raw: { [only.id]: recognized.value },
-    });
-    await dc.context.sendActivity(submitOutcomeReply(form, outcome));
   }
 
   private requireForm(session: CoworkSession): FormSpec {
