@@ -57,3 +57,4 @@ function describe(message: unknown): string {
   if (message instanceof Error) return message.message;
   return typeof message === 'string' ? message : String(message);
 }
+

@@ -68,6 +68,8 @@ interface Stream {
   /** True once an event arrived, i.e. the client holds the schema. */
   primed: boolean;
   ended: boolean;
+  /** Set when the stream was given up while still open: its `end` closes the client. */
+  retired: boolean;
 }
 
 export class TopicSubscription implements EventSubscription {
@@ -126,7 +128,7 @@ export class TopicSubscription implements EventSubscription {
     this.shutdown.abort();
     this.dispatcher.stopRetries();
     clearTimeout(this.watchdog);
-    this.stream?.client.close();
+    if (this.stream) this.retire(this.stream);
     this.stream = undefined;
     this.status.connected = false;
     let timer: NodeJS.Timeout | undefined;
@@ -141,22 +143,24 @@ export class TopicSubscription implements EventSubscription {
     this.rejectedToken = undefined;
     const client = await connectPubSubClient(grant, this.deps.target, this.log);
     if (this.closed) return client.close();
-    const stream: Stream = { id: ++this.streamCount, client, accessToken: grant.accessToken, owed: 1, primed: false, ended: false };
+    const stream: Stream = { id: ++this.streamCount, client, accessToken: grant.accessToken, owed: 1, primed: false, ended: false, retired: false };
     this.stream = stream;
     const callback: SubscribeCallback = (info, type, data) => this.onStreamMessage(stream, info, type, data);
-    if (this.replayFromEarliest) {
-      this.replayFromEarliest = false;
-      client.subscribeFromEarliestEvent(this.topic, callback, 1);
-    } else if (this.resumeAfter !== undefined) {
-      // The client encodes the replay id with BigInt(): a number is what its types allow.
-      client.subscribeFromReplayId(this.topic, callback, 1, Number(this.resumeAfter));
-    } else {
-      client.subscribe(this.topic, callback, 1);
-    }
+    const fromEarliest = this.replayFromEarliest;
+    this.replayFromEarliest = false;
+    const resumeAfter = this.resumeAfter;
+    if (fromEarliest) client.subscribeFromEarliestEvent(this.topic, callback, 1);
+    // The client encodes the replay id with BigInt(): a number is what its types allow.
+    else if (resumeAfter !== undefined) client.subscribeFromReplayId(this.topic, callback, 1, Number(resumeAfter));
+    else client.subscribe(this.topic, callback, 1);
     this.armWatchdog();
   }
 
   private onStreamMessage(stream: Stream, info: SubscriptionInfo, type: string, data: unknown): void {
+    if (type === 'end') {
+      stream.ended = true;
+      if (stream.retired) stream.client.close();
+    }
     if (this.closed) return;
     const current = stream === this.stream;
     switch (type) {
@@ -175,7 +179,6 @@ export class TopicSubscription implements EventSubscription {
         this.onError(stream, data);
         break;
       case 'end':
-        stream.ended = true;
         if (current) {
           this.log.info({ stream: stream.id }, 'stream ended');
           this.reconnect('stream ended');
@@ -277,8 +280,8 @@ export class TopicSubscription implements EventSubscription {
     this.status.connected = false;
     this.status.reconnects++;
     clearTimeout(this.watchdog);
-    // Closing the old client removes its listeners; late events of its last batch still reach us (see onStreamMessage).
-    this.stream?.client.close();
+    // Late events of the old stream's last batch still reach us (see onStreamMessage).
+    if (this.stream) this.retire(this.stream);
     this.stream = undefined;
     void (async () => {
       while (!this.closed) {
@@ -296,6 +299,18 @@ export class TopicSubscription implements EventSubscription {
       }
       this.reconnecting = false;
     })();
+  }
+
+  /**
+   * Gives a stream up. The client (5.5.2) cannot end one subscription, and its `close()`
+   * removes every listener from the live gRPC call before closing the channel, which cancels
+   * the call: the resulting 'error' event then finds no listener and crashes the process. So a
+   * client is closed only once its call has ended; until then it stays open, its events are
+   * ignored (or deduplicated), and its `end` — from the server, or at process exit — closes it.
+   */
+  private retire(stream: Stream): void {
+    if (stream.ended) stream.client.close();
+    else stream.retired = true;
   }
 }
 
