@@ -167,11 +167,15 @@ async function drain(req: IncomingMessage): Promise<void> {
 function send(res: ServerResponse, result: HttpResult): void {
   if (res.headersSent) return;
   if (!('json' in result) && !('text' in result)) {
-    res.writeHead(204).end();
+    // Not chained: restify (in the same process as the embedded simulator) patches
+    // ServerResponse.prototype.writeHead into a method that does not return the response.
+    res.writeHead(204);
+    res.end();
     return;
   }
   const [body, contentType] = 'json' in result ? [JSON.stringify(result.json), 'application/json;charset=UTF-8'] : [result.text, result.contentType];
-  res.writeHead(result.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+  res.writeHead(result.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 /** Parses a JSON request body, answering JSON_PARSER_ERROR as Salesforce does. */

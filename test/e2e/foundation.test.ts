@@ -61,9 +61,8 @@ describe('the bot over HTTP, as the Emulator talks to it', () => {
     await chat.waitForText('too long');
   });
 
-  it('reports healthy dependencies on /healthz', async () => {
-    const response = await fetch(`${t.bot.url}/healthz`);
-    expect(response.status).toBe(200);
+  it('reports healthy dependencies on /healthz once the event stream is confirmed', async () => {
+    const response = await pollHealth(t, 200);
     const body = (await response.json()) as { ok: boolean; salesforce: { mode: string }; pubsub: { streams: Array<{ connected: boolean }> }; storage: { kind: string } };
     expect(body.ok).toBe(true);
     expect(body.salesforce.mode).toBe('simulator');
@@ -89,6 +88,36 @@ describe('the bot over HTTP, as the Emulator talks to it', () => {
     }
   });
 });
+
+describe('health when a dependency is down', () => {
+  let t: BotUnderTest;
+  beforeAll(async () => {
+    t = await startBotUnderTest();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('answers 503 naming the Pub/Sub stream when the org goes away', async () => {
+    await pollHealth(t, 200);
+    await t.bot.simulator?.stop();
+    const response = await pollHealth(t, 503);
+    const body = (await response.json()) as { ok: boolean; pubsub: { ok: boolean } };
+    expect(body.ok).toBe(false);
+    expect(body.pubsub.ok).toBe(false);
+  });
+});
+
+/** Polls /healthz until it answers `status` (bounded: 15 s). */
+async function pollHealth(t: BotUnderTest, status: number): Promise<Response> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const response = await fetch(`${t.bot.url}/healthz`);
+    if (response.status === status) return response;
+    if (Date.now() > deadline) throw new Error(`/healthz kept answering ${response.status}, expected ${status}: ${await response.text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe('channel authentication', () => {
   let t: BotUnderTest;
