@@ -66,7 +66,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const adapter = createAdapter(config.microsoftApp, log);
   const queue = new KeyedSerialQueue();
   const conversationState = new ConversationState(storage);
-  let bot: CoworkBot | undefined;
+  // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
+  const botRef: { current?: CoworkBot } = {};
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
@@ -77,7 +78,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       adapter,
       appId: config.microsoftApp.id,
       queue,
-      bot: () => requireValue(bot, 'bot'),
+      bot: () => requireValue(botRef.current, 'bot'),
       forms: (id): FormSpec | undefined => service.form(id),
       publicUrl: config.publicUrl,
       log,
@@ -86,7 +87,8 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
   });
-  bot = new CoworkBot({ service, conversationState, form, devCommands: config.devCommands, startSecret: config.startSecret, log });
+  const bot = new CoworkBot({ service, conversationState, form, devCommands: config.devCommands, startSecret: config.startSecret, log });
+  botRef.current = bot;
 
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
@@ -102,7 +104,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     const conversationId = context.activity.conversation.id;
     return queue.run(conversationId, async () => {
       const started = performance.now();
-      await requireValue(bot, 'bot').run(context);
+      await bot.run(context);
       log.debug({ conversationId, activityType: context.activity.type, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'turn');
     });
   };
