@@ -4,7 +4,7 @@
  */
 import type { Storage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
-import { loadConfig } from '../../bot/config';
+import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import { silentLog, type Log } from '../../cowork/log';
 import type { SimulatorOptions } from '../../simulator';
@@ -19,6 +19,8 @@ export interface BotUnderTest {
 
 export interface BotUnderTestOptions {
   env?: Record<string, string>;
+  /** Values no environment variable can express, e.g. a session TTL of a second. */
+  configOverrides?: Partial<BotConfig>;
   storage?: Storage;
   simulatorOptions?: SimulatorOptions;
   form?: FormSpec;
@@ -31,7 +33,7 @@ let userCounter = 0;
 export async function startBotUnderTest(options: BotUnderTestOptions = {}): Promise<BotUnderTest> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...options.env });
   const bot = await startBot({
-    config: { ...config, publicUrl: 'http://127.0.0.1' },
+    config: { ...config, publicUrl: 'http://127.0.0.1', ...options.configOverrides },
     log: options.log ?? silentLog,
     storage: options.storage,
     simulatorOptions: { keepaliveIntervalMs: 1000, ...options.simulatorOptions },
