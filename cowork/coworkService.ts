@@ -223,6 +223,7 @@ export class CoworkService {
       this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: claimed.session?.state }, 'event already handled for this session');
       return;
     }
+    this.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
     await this.completeAnswered(claimed.session);
   }
 

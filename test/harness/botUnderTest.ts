@@ -8,7 +8,7 @@ import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import { silentLog, type Log } from '../../cowork/log';
 import type { SimulatorOptions } from '../../simulator';
-import { EmulatorChannel, type EmulatorConversation } from './emulatorChannel';
+import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from './emulatorChannel';
 
 export interface BotUnderTest {
   bot: RunningBot;
@@ -26,6 +26,8 @@ export interface BotUnderTestOptions {
   form?: FormSpec;
   log?: Log;
   deadlineIntervalMs?: number;
+  /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
+  channelLatencyMs?: ChannelOptions['latencyMs'];
 }
 
 let userCounter = 0;
@@ -40,7 +42,7 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     form: options.form,
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
   });
-  const channel = await EmulatorChannel.start();
+  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs });
   return {
     bot,
     channel,

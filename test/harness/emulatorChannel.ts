@@ -36,8 +36,8 @@ export interface RecordedActivity {
 }
 
 export interface ChannelOptions {
-  /** Delay before answering the bot's connector calls (simulates a slow channel). */
-  latencyMs?: number;
+  /** Delay before answering the bot's connector calls (a slow channel), fixed or per activity. */
+  latencyMs?: number | ((activity: ChannelActivity) => number);
 }
 
 export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' } as const;
@@ -119,7 +119,6 @@ export class EmulatorChannel {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
-    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
     const url = new URL(req.url ?? '/', this.baseUrl);
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     // /v3/conversations/{conversationId}/activities[/{activityId}]
@@ -141,6 +140,8 @@ export class EmulatorChannel {
     } catch {
       return json(res, 400, { error: { code: 'BadArgument', message: 'body is not JSON' } });
     }
+    const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs(activity) : (this.options.latencyMs ?? 0);
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const id = operation === 'update' || operation === 'delete' ? (activityId ?? '') : randomUUID();
     activity.id = id;
     const recorded: RecordedActivity = { conversationId, operation, activity, receivedAt: Date.now() };

@@ -1,0 +1,167 @@
+/**
+ * The co-work session when time passes and things break: expiry, an event that does not come
+ * back, a slow channel, a bot restart between the submit and the event.
+ */
+import { MemoryStorage } from 'botbuilder';
+import { startBot, type RunningBot } from '../../bot/app';
+import { loadConfig } from '../../bot/config';
+import { silentLog } from '../../cowork/log';
+import { startSimulator, type RunningSimulator } from '../../simulator';
+import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
+import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { RecordingLog } from '../harness/recordingLog';
+
+const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
+const ACK = 'your answer has been sent';
+const EVENT = 'Use_of_Funds__e';
+
+async function formToken(chat: EmulatorConversation, caseRef: string): Promise<string> {
+  const before = chat.cards.length;
+  await chat.say(`/cowork ${caseRef}`);
+  const card = await chat.waitForCard(before + 1);
+  const submit = (card.actions as Array<{ data: Record<string, unknown> }>).find((a) => a.data.cowork === 'submit');
+  return String(submit?.data.formToken);
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function thanksCount(chat: EmulatorConversation): number {
+  return chat.texts.filter((text) => text.startsWith(THANKS)).length;
+}
+
+describe('sessions over time', () => {
+  let t: BotUnderTest;
+  const log = new RecordingLog();
+  beforeAll(async () => {
+    t = await startBotUnderTest({ configOverrides: { sessionTtlMs: 400, eventTimeoutMs: 300 }, deadlineIntervalMs: 50, log });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('expires an unanswered session, tells the customer, and refuses its form afterwards', async () => {
+    const [c] = t.bot.simulator?.org.createCases(1) ?? [];
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    const token = await formToken(chat, c.caseNumber);
+    await chat.waitForText('has expired');
+    await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
+    await chat.waitForText('no longer active');
+    expect(t.bot.simulator?.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
+  });
+
+  it('publishes again when the event does not come back, and still acts once', async () => {
+    const sim = t.bot.simulator as RunningSimulator;
+    const [c] = sim.org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    const token = await formToken(chat, c.caseNumber);
+    sim.org.stallStreams();
+    try {
+      await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
+      await chat.waitForText(ACK);
+      await waitUntil(() => sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).length >= 2, 'the answer to be published again');
+    } finally {
+      sim.org.releaseStreams();
+    }
+    await chat.waitForText(THANKS);
+    await waitUntil(() => sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
+    // Both copies of the event are delivered; the second finds the session done.
+    const copies = sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId);
+    expect(new Set(copies.map((e) => e.payload.Session_Key__c)).size).toBe(1);
+    await waitUntil(() => copies.every((copy) => log.find((e) => e.fields.eventId === copy.eventUuid) !== undefined), 'every copy of the event to be routed');
+    expect(thanksCount(chat)).toBe(1);
+  });
+});
+
+describe('a slow channel', () => {
+  let t: BotUnderTest;
+  beforeAll(async () => {
+    // Only the acknowledgement is slow to reach the channel: the event comes back meanwhile.
+    t = await startBotUnderTest({ channelLatencyMs: (activity) => (String(activity.text ?? '').includes(ACK) ? 300 : 0) });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('sends the thank-you after the acknowledgement even when the event comes back first', async () => {
+    const [c] = t.bot.simulator?.org.createCases(1) ?? [];
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    const token = await formToken(chat, c.caseNumber);
+    await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Other' });
+    await chat.waitForText(THANKS);
+    const texts = chat.texts;
+    const ack = texts.findIndex((text) => text.includes(ACK));
+    const thanks = texts.findIndex((text) => text.startsWith(THANKS));
+    expect(ack).toBeGreaterThanOrEqual(0);
+    expect(ack).toBeLessThan(thanks);
+  });
+});
+
+describe('a bot restart between the submit and the event', () => {
+  let sim: RunningSimulator;
+  let channel: EmulatorChannel;
+  const storage = new MemoryStorage();
+  const running: RunningBot[] = [];
+
+  async function startInstance(): Promise<RunningBot> {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      SF_AUTH_TYPE: 'client-credentials',
+      SF_LOGIN_URL: sim.loginUrl,
+      SF_CLIENT_ID: sim.clientId,
+      SF_CLIENT_SECRET: sim.clientSecret,
+      SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
+      SF_TRUST_CERT_FILE: sim.caCertFile,
+      COWORK_DEV_COMMANDS: 'true',
+    });
+    const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: silentLog, storage });
+    running.push(bot);
+    return bot;
+  }
+
+  beforeAll(async () => {
+    sim = await startSimulator({ keepaliveIntervalMs: 500 });
+    channel = await EmulatorChannel.start();
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((b) => b.stop()));
+    await channel?.stop();
+    await sim?.stop();
+  });
+
+  it('loses nothing: the restarted bot thanks the customer once and updates the Case once', async () => {
+    const first = await startInstance();
+    expect(first.simulator).toBeUndefined(); // a real-org configuration: the simulator runs on its own here
+    const [warmup, c] = sim.org.createCases(2);
+    if (!warmup || !c) throw new Error('no Cases');
+    // One whole session first, so the bot has a stored replay position to resume from.
+    const warm = channel.conversation(first.url, { id: 'warm' });
+    await warm.submit({ cowork: 'submit', formToken: await formToken(warm, warmup.caseNumber), useOfFunds: 'Other' });
+    await warm.waitForText(THANKS);
+
+    const chat = channel.conversation(first.url, { id: 'customer' });
+    const token = await formToken(chat, c.caseNumber);
+    sim.org.stallStreams();
+    await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
+    await chat.waitForText(ACK);
+    await first.stop();
+    sim.org.releaseStreams();
+    expect(sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c ?? null).toBeNull();
+
+    await startInstance();
+    await chat.waitForText(THANKS);
+    await waitUntil(() => sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update by the restarted bot');
+    expect(thanksCount(chat)).toBe(1);
+    expect(chat.texts.filter((text) => text.startsWith(THANKS))[0]).toContain('🎓 Education');
+  });
+});
