@@ -20,6 +20,7 @@ import { restApiRoutes } from './restApi';
 import { seedOrg, type SeedCase } from './seed';
 import { readSfdxMetadata } from './sfdxMetadata';
 import { loadJwtKeyPair, loadTlsMaterial, type JwtKeyPair, type TlsMaterial } from './tlsMaterial';
+import { projectRoot } from './projectRoot';
 
 export { SimulatedOrg } from './org';
 export type { FieldValue, StoredRecord, PublishedEventView, PublishedEventReceipt, RestFaultSpec, Latency } from './org';
@@ -62,7 +63,7 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_DATA_DIR = path.resolve(__dirname, '..', '.simulator');
+export const DEFAULT_DATA_DIR = path.join(projectRoot(), '.simulator');
 export const DEFAULT_CLIENT_ID = 'cowork-simulator-client';
 export const DEFAULT_USERNAME = 'integration@cowork.simulator';
 

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import { projectRoot } from './projectRoot';
 
 export interface CustomFieldSource {
   fullName: string;
@@ -34,7 +35,7 @@ export interface SfdxMetadata {
 }
 
 /** `<repo>/salesforce`: the SFDX project the simulator reads. */
-export const DEFAULT_SFDX_PROJECT_DIR = path.resolve(__dirname, '..', 'salesforce');
+export const DEFAULT_SFDX_PROJECT_DIR = path.join(projectRoot(), 'salesforce');
 
 const parser = new XMLParser({
   ignoreAttributes: true,
