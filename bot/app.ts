@@ -9,6 +9,7 @@ import { ConversationState, MemoryStorage, type Storage, type TurnContext } from
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
+import { HandoffRepository } from '../cowork/handoff';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../cowork/log';
@@ -18,6 +19,8 @@ import { SessionRepository } from '../cowork/sessionRepository';
 import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { createAdapter } from './adapter';
+import { AgentRelay } from './agent/agentRelay';
+import { HandoffProtocol } from './agent/handoffProtocol';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { ProactiveEffects } from './proactiveEffects';
@@ -68,6 +71,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const conversationState = new ConversationState(storage);
   // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
   const botRef: { current?: CoworkBot } = {};
+  const handoffRef: { current?: HandoffProtocol } = {};
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
@@ -82,12 +86,37 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       forms: (id): FormSpec | undefined => service.form(id),
       publicUrl: config.publicUrl,
       log,
+      handoff: () => handoffRef.current,
     }),
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
   });
-  const bot = new CoworkBot({ service, conversationState, form, devCommands: config.devCommands, startSecret: config.startSecret, log });
+  // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
+  const handoffs = new HandoffRepository(storage);
+  const relay = new AgentRelay({
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    storage,
+    handoffs,
+    service,
+    bot: () => requireValue(botRef.current, 'bot'),
+    agentKey: config.agentKey,
+    log: log.child({ component: 'agent-relay' }),
+  });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }) });
+  handoffRef.current = handoff;
+  const bot = new CoworkBot({
+    service,
+    conversationState,
+    form,
+    devCommands: config.devCommands,
+    startSecret: config.startSecret,
+    log,
+    handoff,
+    agentTurn: (context) => relay.onTurn(context),
+  });
   botRef.current = bot;
 
   const subscriptions: EventSubscription[] = [];

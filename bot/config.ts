@@ -29,6 +29,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_SIMULATOR', description: 'Start the embedded Salesforce simulator. Default: true when no Salesforce credentials are configured and MicrosoftAppId is empty.', example: 'true', secret: false },
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
@@ -48,6 +49,8 @@ export interface BotConfig {
   simulator: boolean;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
+  agentKey: string | undefined;
   sessionTtlMs: number;
   eventTimeoutMs: number;
 }
@@ -98,6 +101,11 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     throw new ConfigError('COWORK_START_SECRET', `must be at least 32 characters for HS256 (got ${startSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
   }
 
+  const agentKey = text(env, 'COWORK_AGENT_KEY');
+  if (agentKey !== undefined && agentKey.length < 16) {
+    throw new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key');
+  }
+
   return Object.freeze({
     port,
     host,
@@ -108,6 +116,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     simulator,
     devCommands,
     startSecret,
+    agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
   });

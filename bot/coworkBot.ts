@@ -6,11 +6,14 @@
 import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, TurnContext as TC } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { CoworkService } from '../cowork/coworkService';
+import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
+import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
 import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit } from '../dialogs/coworkFormDialog';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
+import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
 import { verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
@@ -20,6 +23,10 @@ export interface CoworkBotOptions {
   devCommands: boolean;
   startSecret: string | undefined;
   log: Log;
+  /** Human handoff (customer side). Without it, asking for a person is answered "not available". */
+  handoff?: HandoffProtocol;
+  /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
+  agentTurn?: (context: TurnContext) => Promise<boolean>;
 }
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
@@ -50,19 +57,37 @@ export class CoworkBot {
     this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service));
     this.routes = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c) },
+      { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
       { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
       { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c) },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
       { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c) },
+      { name: 'ask-person', matches: (c) => isMessage(c) && asksForPerson(text(c)), handle: (c) => this.askForPerson(c, 'typed') },
       { name: 'form', matches: isMessage, handle: (c) => this.continueFormOrHelp(c) },
     ];
   }
 
   /** Runs one turn and saves the conversation's state. */
   async run(context: TurnContext): Promise<void> {
-    const route = this.routes.find((r) => r.matches(context));
-    if (route) await route.handle(context);
+    if (this.options.agentTurn && (await this.options.agentTurn(context))) return;
+    const owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
+    if (owner) {
+      await this.whileHumanOwned(context, owner);
+    } else {
+      const route = this.routes.find((r) => r.matches(context));
+      if (route) await route.handle(context);
+    }
+    await this.options.conversationState.saveChanges(context);
+  }
+
+  /**
+   * Applies a `handoff.status` in a turn of the customer's conversation (the channel's event, or
+   * a proactive turn of the agent relay) and saves the conversation's state.
+   */
+  async handoffStatus(context: TurnContext, status: HandoffStatus): Promise<void> {
+    const handoff = this.options.handoff;
+    if (handoff) await handoff.applyStatus(context, status, await this.latestSession(context));
     await this.options.conversationState.saveChanges(context);
   }
 
@@ -154,12 +179,69 @@ export class CoworkBot {
       await context.sendActivity(form.messages.refusals.staleForm);
       return;
     }
+    if (value.cowork === 'handoff' && this.options.handoff) {
+      await this.options.handoff.initiate(context, session, 'card');
+      return;
+    }
     if (value.cowork !== 'submit') {
       await context.sendActivity('Sorry, talking to a person is not available in this chat yet. Please use the form, or try again later.');
       return;
     }
     const outcome = await service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
     await context.sendActivity(submitOutcomeReply(form, outcome));
+  }
+
+  private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger']): Promise<void> {
+    const handoff = this.options.handoff;
+    if (!handoff) {
+      await context.sendActivity('Sorry, talking to a person is not available in this chat yet.');
+      return;
+    }
+    await handoff.initiate(context, await this.latestSession(context), trigger);
+  }
+
+  /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */
+  private async handoffStatusEvent(context: TurnContext): Promise<void> {
+    const value = context.activity.value as { state?: unknown; message?: unknown } | undefined;
+    if (!isHandoffStatusState(value?.state)) {
+      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'handoff.status ignored: unknown state');
+      return;
+    }
+    const handoff = this.options.handoff;
+    if (handoff) await handoff.applyStatus(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, await this.latestSession(context));
+  }
+
+  /**
+   * A customer's message while a human owns the chat: the bot answers nothing. A card submit
+   * still goes to the co-work core (the event updates the Case, the agent is told); anything
+   * else is relayed to the agent.
+   */
+  private async whileHumanOwned(context: TurnContext, owner: HandoffRecord): Promise<void> {
+    const handoff = this.options.handoff;
+    if (!handoff) return;
+    const value = context.activity.value;
+    const label = owner.caseNumber ? `Customer (Case ${owner.caseNumber})` : 'Customer';
+    if (isCardSubmit(value)) {
+      const keys = (await this.recentSessions.get(context, [])) ?? [];
+      const sessions = await Promise.all(keys.map((k) => this.options.service.get(k)));
+      const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
+      if (!session || value.cowork !== 'submit') {
+        await handoff.toAgent(owner, { type: 'message', text: `${label} pressed a button on a form that is not active.` });
+        return;
+      }
+      const form = this.options.service.form(session.formId) ?? this.options.form;
+      const outcome = await this.options.service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
+      await handoff.toAgent(owner, { type: 'message', text: `${label} submitted the form. What the bot would have answered: ${submitOutcomeReply(form, outcome)}` });
+      return;
+    }
+    const attachments = context.activity.attachments ?? [];
+    await handoff.toAgent(owner, { type: 'message', text: `${label}: ${context.activity.text ?? ''}`, ...(attachments.length > 0 ? { attachments } : {}) });
+  }
+
+  private async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {
+    const keys = (await this.recentSessions.get(context, [])) ?? [];
+    const last = keys[keys.length - 1];
+    return last === undefined ? undefined : this.options.service.get(last);
   }
 
   private async continueFormOrHelp(context: TurnContext): Promise<void> {

@@ -15,6 +15,7 @@ import { thankYouText } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
 import type { KeyedSerialQueue } from '../cowork/serialQueue';
 import type { CoworkSession } from '../cowork/session';
+import type { HandoffProtocol } from './agent/handoffProtocol';
 import type { CoworkBot } from './coworkBot';
 
 export interface ProactiveEffectsDeps {
@@ -25,6 +26,8 @@ export interface ProactiveEffectsDeps {
   forms: (formId: string) => FormSpec | undefined;
   publicUrl: string;
   log: Log;
+  /** When a human owns the conversation, the effects tell the agent instead of the customer. */
+  handoff?: () => HandoffProtocol | undefined;
 }
 
 export class ProactiveEffects implements SessionEffects {
@@ -32,6 +35,15 @@ export class ProactiveEffects implements SessionEffects {
 
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>): Promise<void> {
     const form = this.requireForm(session.formId);
+    if (
+      await this.toAgentIfHumanOwned(
+        session,
+        `The answer arrived for Case ${session.caseNumber}: ${Object.values(labels).join(', ')}. The Case is being updated. The customer has not been thanked by the bot: what to say is up to you.`,
+      )
+    ) {
+      await this.inConversation(session, (context) => this.deps.bot().endFormDialog(context, session.key));
+      return;
+    }
     await this.inConversation(session, async (context) => {
       await context.sendActivities([
         { type: 'message', text: thankYouText(form, labels) },
@@ -54,6 +66,7 @@ export class ProactiveEffects implements SessionEffects {
   }
 
   async expired(session: CoworkSession): Promise<void> {
+    if (await this.toAgentIfHumanOwned(session, `The form for Case ${session.caseNumber} expired without an answer; nothing was changed.`)) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(`The form for Case ${session.caseNumber} has expired without an answer, so nothing was changed. Your agent can send you a new one.`);
       await this.deps.bot().endFormDialog(context, session.key);
@@ -61,9 +74,19 @@ export class ProactiveEffects implements SessionEffects {
   }
 
   async failed(session: CoworkSession): Promise<void> {
+    if (await this.toAgentIfHumanOwned(session, `The answer for Case ${session.caseNumber} was received, but the Case could not be updated (${session.failure ?? 'refused'}).`)) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(`Your answer was received, but Case ${session.caseNumber} could not be updated with it. Your agent has been told and will follow up.`);
     });
+  }
+
+  /** True when a human owns the session's conversation: then `text` went to the agent, not the customer. */
+  private async toAgentIfHumanOwned(session: CoworkSession, text: string): Promise<boolean> {
+    const handoff = this.deps.handoff?.();
+    const owner = handoff ? await handoff.owner(session.conversationId) : undefined;
+    if (!handoff || !owner) return false;
+    await handoff.toAgent(owner, { type: 'message', text });
+    return true;
   }
 
   private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {

@@ -21,7 +21,7 @@ import {
 import type { Log } from './log';
 import { InvalidInputError, PermanentCaseError, type CaseStore, type EventBus, type PicklistValue, type PlatformEvent } from './ports';
 import { KEY_PREFIX, normalizeId } from './salesforceId';
-import { isPending, type Answers, type CoworkSession } from './session';
+import { isPending, type Answers, type CoworkSession, type Owner } from './session';
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 
@@ -54,6 +54,13 @@ export type SubmitOutcome =
   | { kind: 'already_received'; session: CoworkSession }
   | { kind: 'stale_form' }
   | { kind: 'invalid'; problems: AnswerProblem[] };
+
+export type AgentAnswerOutcome =
+  | { kind: 'published'; session: CoworkSession; eventUuid: string }
+  | { kind: 'no_session' }
+  | { kind: 'not_pending'; session: CoworkSession }
+  | { kind: 'invalid'; problems: AnswerProblem[] }
+  | { kind: 'publish_failed'; message: string };
 
 export interface CoworkServiceDeps {
   caseStore: CaseStore;
@@ -193,6 +200,34 @@ export class CoworkService {
       }
       for (const session of mine) await this.answer(session, form, event);
     }
+  }
+
+  /**
+   * A human agent answers on the customer's behalf: the event is published with the Case Id
+   * only (the original pattern of an agent's flow), so it reaches every waiting session of the
+   * Case and completes them the same way a customer's answer does. The session state changes
+   * when the event comes back, not here.
+   */
+  async publishAgentAnswer(request: { sessionKey: string; raw: Readonly<Record<string, unknown>> }): Promise<AgentAnswerOutcome> {
+    const session = await this.deps.repository.get(request.sessionKey);
+    if (!session) return { kind: 'no_session' };
+    if (!isPending(session.state)) return { kind: 'not_pending', session };
+    const form = this.requireForm(session.formId);
+    const validation = validateAnswers(form, session.choices, request.raw);
+    if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
+    try {
+      const result = await this.deps.eventBus.publish(form.topic, { ...eventFieldsFor(form, validation.answers), [form.correlationField]: session.caseId });
+      this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, eventUuid: result.eventUuid }, "agent's answer published for the Case");
+      return { kind: 'published', session, eventUuid: result.eventUuid };
+    } catch (err) {
+      this.deps.log.error({ err, sessionKey: session.key }, "publishing the agent's answer failed");
+      return { kind: 'publish_failed', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /** Records who owns the session's conversation (the bot, or a human after a handoff). */
+  async setOwner(sessionKey: string, owner: Owner): Promise<void> {
+    await this.deps.repository.update(sessionKey, (s) => (s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner }));
   }
 
   /** Runs the deadlines that are due: republish answers whose event did not come back, expire sessions. */

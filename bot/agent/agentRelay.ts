@@ -1,0 +1,335 @@
+/**
+ * The agent relay: a local stand-in for a contact centre. A human agent talks to the bot from a
+ * second conversation (another Emulator window), logs in with `COWORK_AGENT_KEY`, sees the
+ * customers waiting for a person, takes one, talks with them (messages relayed both ways, cards
+ * included), sees the answer the moment the event arrives, can answer on the customer's behalf
+ * (the event is published with the Case Id only) and hands the conversation back.
+ *
+ * It speaks the handoff protocol's states to the bot: taking a conversation applies
+ * `handoff.status accepted`, handing it back `completed`, in a proactive turn of the customer's
+ * conversation — exactly what a real connector's `handoff.status` event does. So a real
+ * connector can replace the relay without touching the session code.
+ *
+ * Queues: an agent's turn may wait for the customer's conversation queue (taking, handing back,
+ * relaying to the customer); the customer's side never waits for an agent's queue (`tell` sends
+ * without it), so the two can never wait for each other.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import { TurnContext as TC } from 'botbuilder';
+import type { CoworkService } from '../../cowork/coworkService';
+import { answerLabels, typedAnswerInputOf } from '../../cowork/formSpec';
+import type { HandoffRecord, HandoffRepository } from '../../cowork/handoff';
+import type { Log } from '../../cowork/log';
+import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
+import type { KeyedSerialQueue } from '../../cowork/serialQueue';
+import { recognizeAnswer } from '../../dialogs/answerRecognizer';
+import type { CoworkBot } from '../coworkBot';
+import type { AgentChannel, HandoffStatus } from './handoffProtocol';
+
+export interface AgentRelayDeps {
+  adapter: CloudAdapter;
+  appId: string;
+  queue: KeyedSerialQueue;
+  storage: KeyValueStorage;
+  handoffs: HandoffRepository;
+  service: CoworkService;
+  bot: () => CoworkBot;
+  /** `COWORK_AGENT_KEY`; the relay refuses every command when undefined. */
+  agentKey: string | undefined;
+  log: Log;
+  now?: () => number;
+  /** Wrong keys allowed per agent conversation within `loginWindowMs` (default 5 a minute). */
+  maxLoginFailures?: number;
+  loginWindowMs?: number;
+}
+
+/** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */
+interface AgentRecord {
+  conversationId: string;
+  agentId: string;
+  conversationReference: Readonly<Record<string, unknown>>;
+  loggedInAt: string;
+  /** The customer's conversation this agent took, until it hands it back. */
+  customerConversationId: string | null;
+}
+
+export const AGENT_HELP_TEXT = [
+  'Agent relay commands:',
+  '- `/agent login <key>`: log in with the agent key',
+  '- `/agent list`: customers waiting for a person, with their Case and co-work state',
+  '- `/agent take <number or conversation id>`: take a waiting customer',
+  '- anything else you type goes to the customer you took (cards too)',
+  '- `/agent answer <choice>`: answer the form on the customer\'s behalf (publishes the event for the Case)',
+  '- `/agent done`: hand the conversation back to the bot',
+  '- `/agent logout`',
+].join('\n');
+
+export class AgentRelay implements AgentChannel {
+  private readonly failures = new Map<string, number[]>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AgentRelayDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Takes the turn when it is an agent's (a `/agent` command, or any message of a logged-in agent conversation). */
+  async onTurn(context: TurnContext): Promise<boolean> {
+    if (context.activity.type !== 'message') return false;
+    const text = (context.activity.text ?? '').trim();
+    const command = /^\/agent\b/i.test(text);
+    const agent = await this.agent(context.activity.conversation.id);
+    if (!command && !agent) return false;
+    if (!command && agent) {
+      await this.relayToCustomer(context, agent);
+      return true;
+    }
+    await this.command(context, text.replace(/^\/agent\b/i, '').trim(), agent);
+    return true;
+  }
+
+  /** Delivers `activity` to the agent who took `record` (see `AgentChannel`). */
+  async tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean> {
+    if (!record.agentConversationId) return false;
+    const agent = await this.agent(record.agentConversationId);
+    if (!agent || agent.customerConversationId !== record.conversationId) return false;
+    await this.send(agent.conversationReference, [activity]);
+    return true;
+  }
+
+  private async command(context: TurnContext, rest: string, agent: AgentRecord | undefined): Promise<void> {
+    const [verb = '', ...args] = rest.split(/\s+/);
+    const argument = args.join(' ').trim();
+    if (!this.deps.agentKey) {
+      await context.sendActivity('The agent relay is off: set COWORK_AGENT_KEY to enable it.');
+      return;
+    }
+    if (verb.toLowerCase() === 'login') {
+      await this.login(context, argument);
+      return;
+    }
+    if (!agent) {
+      this.deps.log.warn({ conversationId: context.activity.conversation.id, verb: verb.slice(0, 20) }, 'agent command refused: not logged in');
+      await context.sendActivity('Please log in first: `/agent login <key>`.');
+      return;
+    }
+    switch (verb.toLowerCase()) {
+      case 'list':
+        return this.list(context, agent);
+      case 'take':
+        return this.take(context, agent, argument);
+      case 'answer':
+        return this.answer(context, agent, argument);
+      case 'done':
+        return this.handBack(context, agent);
+      case 'logout':
+        if (agent.customerConversationId) {
+          await context.sendActivity('Hand the conversation back first: `/agent done`.');
+          return;
+        }
+        await this.deps.storage.delete([this.agentKey(agent.conversationId)]);
+        await context.sendActivity('Logged out.');
+        return;
+      default:
+        await context.sendActivity(AGENT_HELP_TEXT);
+    }
+  }
+
+  private async login(context: TurnContext, key: string): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const now = this.now();
+    const window = this.deps.loginWindowMs ?? 60_000;
+    const recent = (this.failures.get(conversationId) ?? []).filter((t) => now - t < window);
+    this.failures.set(conversationId, recent);
+    if (recent.length >= (this.deps.maxLoginFailures ?? 5)) {
+      const waitSeconds = Math.ceil((window - (now - (recent[0] ?? now))) / 1000);
+      this.deps.log.warn({ conversationId }, 'agent login refused: too many wrong keys');
+      await context.sendActivity(`Too many wrong keys. Try again in ${waitSeconds} s.`);
+      return;
+    }
+    if (!keyMatches(this.deps.agentKey ?? '', key)) {
+      recent.push(now);
+      this.deps.log.warn({ conversationId, failures: recent.length }, 'agent login refused: wrong key');
+      await context.sendActivity('That agent key is not valid.');
+      return;
+    }
+    this.failures.delete(conversationId);
+    const record: AgentRecord = {
+      conversationId,
+      agentId: context.activity.from?.id ?? conversationId,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      loggedInAt: new Date(now).toISOString(),
+      customerConversationId: (await this.agent(conversationId))?.customerConversationId ?? null,
+    };
+    await this.saveAgent(record);
+    this.deps.log.info({ conversationId, agentId: record.agentId }, 'agent logged in');
+    await context.sendActivity(`Logged in as agent ${record.agentId}.\n\n${AGENT_HELP_TEXT}`);
+  }
+
+  private async list(context: TurnContext, agent: AgentRecord): Promise<void> {
+    const waiting = await this.deps.handoffs.waiting();
+    const lines = await Promise.all(waiting.map(async (r, i) => `${i + 1}. ${await this.describe(r)} (conversation ${r.conversationId})`));
+    const mine = agent.customerConversationId ? await this.deps.handoffs.get(agent.customerConversationId) : undefined;
+    const parts = [lines.length > 0 ? `Customers waiting for a person:\n\n${lines.join('\n')}` : 'No customer is waiting for a person.'];
+    if (mine?.state === 'accepted') parts.push(`You are talking to: ${await this.describe(mine)}.`);
+    await context.sendActivity(parts.join('\n\n'));
+  }
+
+  private async take(context: TurnContext, agent: AgentRecord, which: string): Promise<void> {
+    if (agent.customerConversationId) {
+      await context.sendActivity('You are already talking to a customer: hand it back first (`/agent done`).');
+      return;
+    }
+    const waiting = await this.deps.handoffs.waiting();
+    const index = /^\d+$/.test(which) ? Number(which) - 1 : -1;
+    const record = waiting[index] ?? waiting.find((r) => r.conversationId === which);
+    if (!record) {
+      await context.sendActivity('That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.');
+      return;
+    }
+    await this.inCustomerConversation(record, (ctx) =>
+      this.deps.bot().handoffStatus(ctx, { state: 'accepted', agentId: agent.agentId, agentConversationId: agent.conversationId } satisfies HandoffStatus),
+    );
+    const taken = await this.deps.handoffs.get(record.conversationId);
+    if (taken?.state !== 'accepted' || taken.agentConversationId !== agent.conversationId) {
+      await context.sendActivity('Someone else took that customer first.');
+      return;
+    }
+    await this.saveAgent({ ...agent, customerConversationId: record.conversationId });
+    await this.deps.handoffs.update(record.conversationId, (current) => (current ? { ...current, notes: [] } : undefined));
+    const notes = taken.notes.length > 0 ? `\n\nWhile waiting:\n\n${taken.notes.map((n) => `- ${n}`).join('\n')}` : '';
+    await context.sendActivity(`You are now talking to ${await this.describe(taken)}. What you type goes to the customer; \`/agent done\` hands back.${notes}`);
+  }
+
+  private async answer(context: TurnContext, agent: AgentRecord, typed: string): Promise<void> {
+    const record = await this.held(agent);
+    if (!record) {
+      await context.sendActivity('Take a customer first (`/agent list`, `/agent take <number>`).');
+      return;
+    }
+    const session = record.sessionKey ? await this.deps.service.get(record.sessionKey) : undefined;
+    const form = session ? this.deps.service.form(session.formId) : undefined;
+    const input = form ? typedAnswerInputOf(form) : undefined;
+    if (!session || !form || !input) {
+      await context.sendActivity('This customer has no form a typed answer can fill.');
+      return;
+    }
+    const recognized = recognizeAnswer(typed, session.choices[input.id] ?? []);
+    if (recognized.kind !== 'match') {
+      const choices = (session.choices[input.id] ?? []).map((c) => c.label).join(', ');
+      await context.sendActivity(`I could not tell which choice "${typed.slice(0, 100)}" is. The choices are: ${choices}.`);
+      return;
+    }
+    const outcome = await this.deps.service.publishAgentAnswer({ sessionKey: session.key, raw: { [input.id]: recognized.value } });
+    switch (outcome.kind) {
+      case 'published': {
+        const labels = Object.values(answerLabels(form, session.choices, { [input.id]: recognized.value })).join(', ');
+        await context.sendActivity(`Published for Case ${session.caseNumber}: ${labels}. You will see the answer when the event arrives.`);
+        return;
+      }
+      case 'not_pending':
+        await context.sendActivity(`The form for Case ${session.caseNumber} is no longer waiting for an answer (${outcome.session.state}).`);
+        return;
+      case 'invalid':
+        await context.sendActivity(outcome.problems.map((p) => p.message).join('\n\n'));
+        return;
+      case 'no_session':
+        await context.sendActivity('This customer has no form a typed answer can fill.');
+        return;
+      case 'publish_failed':
+        await context.sendActivity('Publishing the answer failed; please try again.');
+        return;
+    }
+  }
+
+  private async handBack(context: TurnContext, agent: AgentRecord): Promise<void> {
+    const record = await this.held(agent);
+    await this.saveAgent({ ...agent, customerConversationId: null });
+    if (!record) {
+      await context.sendActivity('You are not talking to a customer.');
+      return;
+    }
+    await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed' }));
+    await context.sendActivity(`Handed back to the bot: ${await this.describe(record)}.`);
+  }
+
+  private async relayToCustomer(context: TurnContext, agent: AgentRecord): Promise<void> {
+    const record = await this.held(agent);
+    if (!record) {
+      await context.sendActivity('You are not talking to a customer. `/agent list` shows who is waiting; `/agent help` lists the commands.');
+      return;
+    }
+    const { text, attachments } = context.activity;
+    const activity: Partial<Activity> = { type: 'message', ...(text ? { text } : {}), ...(attachments && attachments.length > 0 ? { attachments } : {}) };
+    if (!activity.text && !activity.attachments) return;
+    await this.inCustomerConversation(record, async (ctx) => {
+      await ctx.sendActivity(activity);
+    });
+  }
+
+  /** The customer conversation this agent holds, while the handoff is still accepted by it. */
+  private async held(agent: AgentRecord): Promise<HandoffRecord | undefined> {
+    if (!agent.customerConversationId) return undefined;
+    const record = await this.deps.handoffs.get(agent.customerConversationId);
+    return record?.state === 'accepted' && record.agentConversationId === agent.conversationId ? record : undefined;
+  }
+
+  private async describe(record: HandoffRecord): Promise<string> {
+    const session = record.sessionKey ? await this.deps.service.get(record.sessionKey) : undefined;
+    const caseText = record.caseNumber ? `Case ${record.caseNumber} (${record.caseId ?? '?'})` : 'no Case yet';
+    return `${caseText}, co-work state ${session?.state ?? 'none'}, customer ${record.userId}, asked at ${record.requestedAt}`;
+  }
+
+  /** A proactive turn of the customer's conversation, queued with its other turns. */
+  private inCustomerConversation(record: HandoffRecord, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    return this.deps.queue.run(record.conversationId, () => this.continueConversation(record.conversationReference, logic));
+  }
+
+  /** Sends to a conversation without its queue (sending changes no state). */
+  private send(reference: Readonly<Record<string, unknown>>, activities: Array<Partial<Activity>>): Promise<void> {
+    return this.continueConversation(reference, async (context) => {
+      await context.sendActivities(activities);
+    });
+  }
+
+  private async continueConversation(reference: Readonly<Record<string, unknown>>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    let failure: unknown;
+    await this.deps.adapter.continueConversationAsync(this.deps.appId, reference as Partial<ConversationReference>, async (context) => {
+      context.onSendActivities(async (_ctx, activities, next) => {
+        // No client has seen the continuation activity: a reply to it would be held back by Web Chat.
+        for (const activity of activities) delete activity.replyToId;
+        return next();
+      });
+      try {
+        await logic(context);
+      } catch (err) {
+        failure = err;
+      }
+    });
+    if (failure) throw failure;
+  }
+
+  private agentKey(conversationId: string): string {
+    return `cowork/agent/${conversationId}`;
+  }
+
+  private async agent(conversationId: string): Promise<AgentRecord | undefined> {
+    const key = this.agentKey(conversationId);
+    const item = (await this.deps.storage.read([key]))[key];
+    if (!item || typeof item.agentId !== 'string') return undefined;
+    const { eTag: _eTag, ...rest } = item;
+    return rest as unknown as AgentRecord;
+  }
+
+  private async saveAgent(record: AgentRecord): Promise<void> {
+    await this.deps.storage.write({ [this.agentKey(record.conversationId)]: { ...record, eTag: '*' } satisfies StoreItem });
+  }
+}
+
+/** Constant-time comparison of the configured key with a typed one (hashed first: equal lengths, no length leak). */
+function keyMatches(expected: string, given: string): boolean {
+  if (!expected) return false;
+  const a = createHash('sha256').update(expected, 'utf8').digest();
+  const b = createHash('sha256').update(given, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,215 @@
+/**
+ * The customer's side of the Bot Framework handoff protocol.
+ *
+ * - `initiate` sends `handoff.initiate` (`EventFactory.createHandoffInitiation`) with what an
+ *   agent needs (Case, co-work state, form, answer so far) and marks the conversation as owned
+ *   by a human in storage (`HandoffRepository`, conversation-level: a handoff can come before
+ *   any form).
+ * - `applyStatus` takes the channel's `handoff.status` (`accepted`, `failed`, `completed`) —
+ *   from a real connector as an event activity, or from the local agent relay in a proactive
+ *   turn: both go through here. It never throws on a status it cannot use: the protocol says a
+ *   bot must not reject it.
+ * - While a human owns the conversation the bot says nothing to the customer; what it would
+ *   have said goes to the agent (`toAgent`), or into the record's notes when no agent is
+ *   looking yet.
+ */
+import { EventFactory, type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
+import type { CoworkService } from '../../cowork/coworkService';
+import { answerLabels } from '../../cowork/formSpec';
+import { isHumanOwned, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
+import type { Log } from '../../cowork/log';
+import type { CoworkSession } from '../../cowork/session';
+
+/** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
+export interface AgentChannel {
+  /** Delivers `activity` to the agent who took `record`; resolves false when no agent conversation is known. */
+  tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean>;
+}
+
+/** The context sent with `handoff.initiate`: what the agent needs to pick up the co-work session. */
+export interface CoworkHandoffContext {
+  reason: 'customer asked for a person';
+  trigger: HandoffRecord['trigger'];
+  userId: string;
+  caseId: string | null;
+  caseNumber: string | null;
+  coworkState: CoworkSession['state'] | 'none';
+  formId: string | null;
+  /** The answer so far, as labels (what the event said, else what the customer submitted). */
+  answers: Record<string, string> | null;
+}
+
+export interface HandoffStatus {
+  state: HandoffStatusState;
+  message?: string;
+  agentId?: string;
+  agentConversationId?: string;
+}
+
+export interface HandoffProtocolDeps {
+  handoffs: HandoffRepository;
+  service: CoworkService;
+  agents: () => AgentChannel | undefined;
+  log: Log;
+  now?: () => number;
+}
+
+export const HANDOFF_REQUESTED_TEXT = 'I am asking a person to join this chat. Please stay here: they will answer you in this conversation.';
+export const HANDOFF_FAILED_TEXT = 'Sorry, no one could take this chat right now. I am still here to help you.';
+export const BACK_WITH_BOT_TEXT = 'You are back with the co-work bot.';
+
+export class HandoffProtocol {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: HandoffProtocolDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** The handoff record when a human owns the conversation, else undefined. */
+  async owner(conversationId: string): Promise<HandoffRecord | undefined> {
+    const record = await this.deps.handoffs.get(conversationId);
+    return isHumanOwned(record) ? record : undefined;
+  }
+
+  /** Asks the channel for a human; `session` is the conversation's latest co-work session, if any. */
+  async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const now = new Date(this.now()).toISOString();
+    const { created } = await this.deps.handoffs.request({
+      conversationId,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: context.activity.from?.id ?? '',
+      state: 'requested',
+      trigger,
+      sessionKey: session?.key ?? null,
+      caseId: session?.caseId ?? null,
+      caseNumber: session?.caseNumber ?? null,
+      agentId: null,
+      agentConversationId: null,
+      notes: [],
+      requestedAt: now,
+      acceptedAt: null,
+      endedAt: null,
+    });
+    if (!created) return;
+    if (session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now });
+    const handoffContext = this.handoffContext(context, session, trigger);
+    await context.sendActivities([
+      { type: 'message', text: HANDOFF_REQUESTED_TEXT },
+      EventFactory.createHandoffInitiation<CoworkHandoffContext>(context, handoffContext, { activities: [context.activity] }),
+    ]);
+    this.deps.log.info({ conversationId, trigger, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState }, 'handoff requested');
+  }
+
+  /** Applies a `handoff.status`; `session` is the conversation's latest co-work session, if any. */
+  async applyStatus(context: TurnContext, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const now = new Date(this.now()).toISOString();
+    switch (status.state) {
+      case 'accepted': {
+        const result = await this.deps.handoffs.update(conversationId, (current) => {
+          // A second accept by the same agent changes nothing; another agent cannot take an accepted chat.
+          if (current?.state === 'accepted') return undefined;
+          return {
+            ...(current ?? this.unrequestedRecord(context, session, now)),
+            state: 'accepted',
+            agentId: status.agentId ?? null,
+            agentConversationId: status.agentConversationId ?? null,
+            acceptedAt: now,
+            endedAt: null,
+          };
+        });
+        if (result.changed && session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now, ...(status.agentId ? { agentId: status.agentId } : {}) });
+        this.deps.log.info({ conversationId, changed: result.changed }, 'handoff accepted');
+        return;
+      }
+      case 'completed':
+      case 'failed': {
+        const result = await this.deps.handoffs.update(conversationId, (current) =>
+          isHumanOwned(current) ? { ...current, state: status.state, endedAt: now, agentConversationId: current.agentConversationId } : undefined,
+        );
+        if (!result.changed) {
+          this.deps.log.info({ conversationId, state: status.state }, 'handoff.status ignored: no human owns this conversation');
+          return;
+        }
+        this.deps.log.info({ conversationId, state: status.state }, 'handoff ended');
+        if (session) await this.deps.service.setOwner(session.key, { kind: 'bot' });
+        if (status.state === 'failed') await context.sendActivity(HANDOFF_FAILED_TEXT);
+        await this.resume(context, session, status.state === 'completed');
+        return;
+      }
+    }
+  }
+
+  /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
+  async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    const delivered = record.state === 'accepted' && (await this.deps.agents()?.tell(record, activity));
+    if (!delivered) await this.deps.handoffs.addNote(record.conversationId, activity.text ?? '(a card)');
+  }
+
+  /** After a handoff: carry on where the session stands, never asking again for an answer the bot has. */
+  private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean): Promise<void> {
+    const lines: string[] = greet ? [BACK_WITH_BOT_TEXT] : [];
+    const current = session ? await this.deps.service.get(session.key) : undefined;
+    const form = current ? this.deps.service.form(current.formId) : undefined;
+    if (current && form) {
+      const answers = current.answers ?? current.submitted;
+      const labels = answers ? Object.values(answerLabels(form, current.choices, answers)).join(', ') : '';
+      switch (current.state) {
+        case 'form_sent':
+          lines.push(`The form for Case ${current.caseNumber} is still waiting for your answer: use the card above, or type your answer.`);
+          break;
+        case 'submitted':
+          lines.push(`I have your answer for Case ${current.caseNumber} (${labels}) and I am waiting for Salesforce to confirm it.`);
+          break;
+        case 'answered':
+        case 'case_updated':
+        case 'done':
+          lines.push(`Your answer for Case ${current.caseNumber} is recorded: ${labels}. There is nothing more to fill in.`);
+          break;
+        case 'expired':
+          lines.push(`The form for Case ${current.caseNumber} expired without an answer. Your agent can send you a new one.`);
+          break;
+        case 'failed':
+          lines.push(`Your answer for Case ${current.caseNumber} was received, but the Case could not be updated. Your agent will follow up.`);
+          break;
+      }
+    }
+    if (lines.length > 0) await context.sendActivity(lines.join('\n\n'));
+  }
+
+  private handoffContext(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): CoworkHandoffContext {
+    const form = session ? this.deps.service.form(session.formId) : undefined;
+    const answers = session?.answers ?? session?.submitted ?? null;
+    return {
+      reason: 'customer asked for a person',
+      trigger,
+      userId: context.activity.from?.id ?? '',
+      caseId: session?.caseId ?? null,
+      caseNumber: session?.caseNumber ?? null,
+      coworkState: session?.state ?? 'none',
+      formId: session?.formId ?? null,
+      answers: session && form && answers ? answerLabels(form, session.choices, answers) : null,
+    };
+  }
+
+  /** A record for an `accepted` that no request of ours preceded (an agent-side takeover). */
+  private unrequestedRecord(context: TurnContext, session: CoworkSession | undefined, now: string): HandoffRecord {
+    return {
+      conversationId: context.activity.conversation.id,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: session?.userId ?? '',
+      state: 'accepted',
+      trigger: 'agent',
+      sessionKey: session?.key ?? null,
+      caseId: session?.caseId ?? null,
+      caseNumber: session?.caseNumber ?? null,
+      agentId: null,
+      agentConversationId: null,
+      notes: [],
+      requestedAt: now,
+      acceptedAt: now,
+      endedAt: null,
+    };
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Human handoff, as conversation-level state: a customer's conversation is owned by the bot or,
+ * after a handoff request, by a human. The record lives in storage (not in a session: a handoff
+ * can happen before any form was sent), keyed by the conversation id:
+ *
+ *   cowork/handoff/{conversationId}   the conversation's latest handoff (HandoffRecord)
+ *   cowork/handoffs/waiting           { conversationIds: [...] }: requests no agent took yet
+ *
+ *   (none) ──ask──▶ requested ──accepted──▶ accepted ──completed──▶ completed (the bot owns it again)
+ *                       └──────────failed──────┴──────failed──────▶ failed    (the bot owns it again)
+ *
+ * While a record is `requested` or `accepted` a human owns the conversation. Every change is a
+ * read-modify-write guarded by the item's eTag.
+ */
+import type { KeyValueStorage, StoreItem } from './ports';
+import { isETagConflict } from './sessionRepository';
+
+export type HandoffState = 'requested' | 'accepted' | 'completed' | 'failed';
+
+/** The `handoff.status` states of the Bot Framework handoff protocol. */
+export const HANDOFF_STATUS_STATES = ['accepted', 'failed', 'completed'] as const;
+export type HandoffStatusState = (typeof HANDOFF_STATUS_STATES)[number];
+
+/** How many notes (customer messages, session news) a record keeps for an agent who has not taken it yet. */
+export const MAX_HANDOFF_NOTES = 20;
+
+export interface HandoffRecord {
+  conversationId: string;
+  /** The botbuilder conversation reference of the customer's conversation, as JSON. */
+  conversationReference: Readonly<Record<string, unknown>>;
+  userId: string;
+  state: HandoffState;
+  trigger: 'typed' | 'card' | 'agent';
+  /** The co-work session the conversation was in when it asked (the latest one), if any. */
+  sessionKey: string | null;
+  caseId: string | null;
+  caseNumber: string | null;
+  agentId: string | null;
+  /** The relay's agent conversation, when the local agent relay took it. */
+  agentConversationId: string | null;
+  /** What happened while no agent was looking (bounded, oldest first). */
+  notes: string[];
+  requestedAt: string;
+  acceptedAt: string | null;
+  endedAt: string | null;
+}
+
+export function isHumanOwned(record: HandoffRecord | undefined): record is HandoffRecord {
+  return record !== undefined && (record.state === 'requested' || record.state === 'accepted');
+}
+
+export function isHandoffStatusState(value: unknown): value is HandoffStatusState {
+  return typeof value === 'string' && (HANDOFF_STATUS_STATES as readonly string[]).includes(value);
+}
+
+const PERSON = '(?:a\\s+|an\\s+|the\\s+|some\\s+|real\\s+|live\\s+|actual\\s+)*(?:person|human(?:\\s+being)?|agent|someone|somebody|representative|operator|advisor|adviser|staff)';
+const ASKS_FOR_PERSON: readonly RegExp[] = [
+  // The whole message is the request: "agent", "a human", "person please", "representative!"
+  new RegExp(`^${PERSON}(?:\\s+please)?$`),
+  // "talk to someone", "can I speak with a person", "I want to chat to a human agent"
+  new RegExp(`\\b(?:talk|speak|chat)\\s+(?:to|with)\\s+${PERSON}\\b`),
+  // "I want a human", "get me an agent", "connect me to a person"
+  new RegExp(`\\b(?:want|need|get\\s+me|connect\\s+me\\s+(?:to|with)|transfer\\s+me\\s+to)\\s+${PERSON}\\b`),
+  new RegExp(`\\b(?:real|live)\\s+(?:person|human|agent)\\b`),
+];
+
+/** True when a typed message asks for a human ("agent", "human", "talk to someone", "a person" ...). */
+export function asksForPerson(text: string): boolean {
+  const normalized = text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (normalized === '' || normalized.length > 200) return false;
+  return ASKS_FOR_PERSON.some((pattern) => pattern.test(normalized));
+}
+
+interface WaitingIndex extends StoreItem {
+  conversationIds: string[];
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+
+export class HandoffRepository {
+  constructor(
+    private readonly storage: KeyValueStorage,
+    private readonly prefix = 'cowork',
+  ) {}
+
+  private recordKey(conversationId: string): string {
+    return `${this.prefix}/handoff/${conversationId}`;
+  }
+
+  private get waitingKey(): string {
+    return `${this.prefix}/handoffs/waiting`;
+  }
+
+  async get(conversationId: string): Promise<HandoffRecord | undefined> {
+    const key = this.recordKey(conversationId);
+    return toRecord((await this.storage.read([key]))[key]);
+  }
+
+  /** Conversations whose handoff request no agent took yet, oldest first. */
+  async waiting(): Promise<HandoffRecord[]> {
+    const index = (await this.storage.read([this.waitingKey]))[this.waitingKey] as WaitingIndex | undefined;
+    const ids = index?.conversationIds ?? [];
+    if (ids.length === 0) return [];
+    const keys = ids.map((id) => this.recordKey(id));
+    const items = await this.storage.read(keys);
+    return keys.map((k) => toRecord(items[k])).filter((r): r is HandoffRecord => r !== undefined && r.state === 'requested');
+  }
+
+  /**
+   * Stores a new request unless a human already owns the conversation. Resolves with the stored
+   * record and whether this call created it.
+   */
+  async request(record: HandoffRecord): Promise<{ record: HandoffRecord; created: boolean }> {
+    const result = await this.update(record.conversationId, (current) => (isHumanOwned(current) ? undefined : record));
+    if (result.changed) await this.mutateWaiting((ids) => (ids.includes(record.conversationId) ? undefined : [...ids, record.conversationId]));
+    return { record: result.record ?? record, created: result.changed };
+  }
+
+  /**
+   * Read-modify-write with the item's eTag; `change` returns the new record or `undefined` to
+   * leave it. Of racing callers on one transition exactly one sees `changed: true`. A record
+   * that leaves `requested` leaves the waiting list.
+   */
+  async update(
+    conversationId: string,
+    change: (current: HandoffRecord | undefined) => HandoffRecord | undefined,
+  ): Promise<{ record: HandoffRecord | undefined; changed: boolean }> {
+    const key = this.recordKey(conversationId);
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const item = (await this.storage.read([key]))[key];
+      const current = toRecord(item);
+      const next = change(current);
+      if (!next) return { record: current, changed: false };
+      try {
+        await this.storage.write({ [key]: { ...next, notes: next.notes.slice(-MAX_HANDOFF_NOTES), eTag: item?.eTag ?? '*' } });
+      } catch (err) {
+        if (!isETagConflict(err)) throw err;
+        continue;
+      }
+      if (current?.state === 'requested' && next.state !== 'requested') {
+        await this.mutateWaiting((ids) => (ids.includes(conversationId) ? ids.filter((id) => id !== conversationId) : undefined));
+      }
+      return { record: next, changed: true };
+    }
+    throw new Error(`handoff ${conversationId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+  }
+
+  /** Adds a note for the agent (customer message, session news) to a record a human owns. */
+  async addNote(conversationId: string, note: string): Promise<void> {
+    await this.update(conversationId, (current) => (isHumanOwned(current) ? { ...current, notes: [...current.notes, note] } : undefined));
+  }
+
+  private async mutateWaiting(change: (ids: string[]) => string[] | undefined): Promise<void> {
+    const key = this.waitingKey;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const item = (await this.storage.read([key]))[key] as WaitingIndex | undefined;
+      const next = change(item?.conversationIds ?? []);
+      if (!next) return;
+      try {
+        await this.storage.write({ [key]: { conversationIds: next, eTag: item?.eTag ?? '*' } });
+        const after = (await this.storage.read([key]))[key] as WaitingIndex | undefined;
+        if (change(after?.conversationIds ?? []) === undefined) return;
+      } catch (err) {
+        if (!isETagConflict(err)) throw err;
+      }
+    }
+    throw new Error(`handoff waiting list: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+  }
+}
+
+function toRecord(item: StoreItem | undefined): HandoffRecord | undefined {
+  if (!item || typeof item !== 'object' || typeof item.conversationId !== 'string') return undefined;
+  const { eTag: _eTag, ...rest } = item;
+  return rest as unknown as HandoffRecord;
+}
