@@ -1,0 +1,45 @@
+/**
+ * The bot under benchmark, in its own process so its CPU time, heap and peak RSS are its own.
+ * It is the real bot (`startBot`: restify + CloudAdapter, the Salesforce adapter) configured
+ * through the normal variables (SF_AUTH_TYPE=client-credentials, SF_LOGIN_URL,
+ * SF_PUBSUB_ENDPOINT, SF_TRUST_CERT_FILE...) against the simulator the bench process runs.
+ * It answers `stats` and `stop` requests over IPC.
+ */
+import { MemoryStorage } from 'botbuilder';
+import { startBot } from '../bot/app';
+import { loadConfig } from '../bot/config';
+import type { Log } from '../cowork/log';
+import { processStats, send, type ToChild } from './ipc';
+
+/** Drops debug/info; prints the first warnings and errors to stderr, so a failing run says why. */
+function benchLog(): Log {
+  let printed = 0;
+  const print = (level: string) => (obj: object, msg = '') => {
+    if (printed++ < 10) process.stderr.write(`[bot ${level}] ${msg} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+  };
+  const log: Log = { debug: () => undefined, info: () => undefined, warn: print('warn'), error: print('error'), child: () => log };
+  return log;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', COWORK_DEV_COMMANDS: 'true' });
+  const memory: Record<string, unknown> = {};
+  const storage = new MemoryStorage(memory as Record<string, string>);
+  const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage });
+  process.on('message', (raw: ToChild) => {
+    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory) });
+    else if (raw.type === 'stop') {
+      void bot.stop().then(() => {
+        send({ type: 'stopped', id: raw.id });
+        process.disconnect();
+      });
+    }
+  });
+  send({ type: 'ready', url: bot.url });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'fatal', error: error instanceof Error ? error.message : String(error) });
+  process.exitCode = 1;
+  process.disconnect?.();
+});

@@ -1,0 +1,84 @@
+/** Command-line knobs of `npm run bench`, validated: a bad value stops the run with a clear message. */
+export interface BenchOptions {
+  help: boolean;
+  quick: boolean;
+  json: boolean;
+  out: string | undefined;
+  warmup: number;
+  steady: { rate: number; seconds: number };
+  burst: number;
+  pending: { sessions: number; concurrency: number; eventBurst: number };
+  baseline: { sizes: number[]; events: number; stepTimeoutMs: number };
+  timeoutMs: number;
+  maxOldSpaceMb: number;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+  --quick                 small sizes, under a minute
+  --json                  print every figure as JSON on stdout (progress stays on stderr)
+  --out FILE              also write the JSON report to FILE
+  --rate N                steady arrival rate, sessions/s (default 100)
+  --seconds N             steady run length in seconds (default 10; quick 3)
+  --burst N               customers at once for throughput (default 1000; quick 200)
+  --pending N             sessions waiting at once (default 100000; quick 2000; 0 skips)
+  --pending-concurrency N /cowork requests in flight while creating them (default 200)
+  --event-burst N         events published per burst (default 1000; quick 500)
+  --baseline-sizes A,B,.. one-stream-per-session sizes to ramp through (default 100,1000,10000,100000
+                          capped at --pending; quick 100,500; "none" skips)
+  --baseline-events N     events published per baseline step (default 200; quick 100)
+  --baseline-timeout S    seconds a baseline step may take before it counts as failed (default 120; quick 20)
+  --timeout S             seconds a customer waits for a card or thank-you (default 60)
+  --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
+`;
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (['quick', 'json', 'help'].includes(name)) flags.set(name, true);
+    else {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value\n\n${USAGE}`);
+      flags.set(name, value);
+    }
+  }
+  const known = ['quick', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup'];
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
+
+  const quick = flags.get('quick') === true;
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = flags.get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (raw === true || !Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
+    return value;
+  };
+  const pending = int('pending', quick ? 2000 : 100_000, 0, 1_000_000);
+  const sizesRaw = flags.get('baseline-sizes');
+  let sizes: number[];
+  if (sizesRaw === undefined) sizes = (quick ? [100, 500] : [100, 1000, 10_000, 100_000]).filter((s) => s <= Math.max(pending, 100));
+  else if (sizesRaw === 'none') sizes = [];
+  else {
+    sizes = String(sizesRaw).split(',').map((s) => Number(s.trim()));
+    if (sizes.some((s) => !Number.isInteger(s) || s < 1) || sizes.some((s, i) => i > 0 && s <= (sizes[i - 1] ?? 0))) {
+      throw new Error(`--baseline-sizes must be increasing whole numbers separated by commas, got "${String(sizesRaw)}"`);
+    }
+  }
+  const out = flags.get('out');
+  return {
+    help: flags.get('help') === true,
+    quick,
+    json: flags.get('json') === true,
+    out: typeof out === 'string' ? out : undefined,
+    warmup: int('warmup', 50, 0, 10_000),
+    steady: { rate: int('rate', 100, 1, 10_000), seconds: int('seconds', quick ? 3 : 10, 1, 3600) },
+    burst: int('burst', quick ? 200 : 1000, 1, 100_000),
+    pending: { sessions: pending, concurrency: int('pending-concurrency', 200, 1, 10_000), eventBurst: int('event-burst', quick ? 500 : 1000, 1, 100_000) },
+    baseline: { sizes, events: int('baseline-events', quick ? 100 : 200, 1, 100_000), stepTimeoutMs: int('baseline-timeout', quick ? 20 : 120, 1, 3600) * 1000 },
+    timeoutMs: int('timeout', 60, 1, 3600) * 1000,
+    maxOldSpaceMb: int('max-old-space', 8192, 256, 65536),
+  };
+}
