@@ -5,7 +5,7 @@
  * benchmarks call it with port 0.
  */
 import path from 'node:path';
-import { ConversationState, MemoryStorage, type Storage, type TurnContext } from 'botbuilder';
+import type { Storage, TurnContext } from 'botbuilder';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
@@ -19,19 +19,20 @@ import { SessionRepository } from '../cowork/sessionRepository';
 import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { createAdapter } from './adapter';
+import { ConcurrentConversationState } from './concurrentConversationState';
 import { AgentRelay } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { ProactiveEffects } from './proactiveEffects';
 import { createServer, type HealthReport } from './server';
+import { createStorage, type BotStorage } from './storage';
 
 export interface StartBotOptions {
   config: BotConfig;
   log: Log;
-  /** botbuilder storage shared by conversation state and co-work sessions. Default: MemoryStorage. */
+  /** botbuilder storage shared by conversation state and co-work sessions. Default: from `config.storage`. */
   storage?: Storage;
-  storageKind?: string;
   simulatorOptions?: SimulatorOptions;
   form?: FormSpec;
   /** How often due deadlines (expiry, republish) are looked at. */
@@ -52,13 +53,17 @@ export interface RunningBot {
 
 export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config, log } = options;
-  const storage = options.storage ?? new MemoryStorage();
+  const botStorage: BotStorage = options.storage
+    ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
+    : createStorage(config.storage);
+  const storage = botStorage.storage;
+  log.info(botStorage.describe(), botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage');
 
   const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
   let salesforce: SalesforceOrg;
   try {
-    salesforce = await connectSalesforce(salesforceConfig, { storage, log: log.child({ component: 'salesforce' }) });
+    salesforce = await connectSalesforce(salesforceConfig, { storage, log });
   } catch (err) {
     await simulator?.stop();
     throw err;
@@ -68,7 +73,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
   const adapter = createAdapter(config.microsoftApp, log);
   const queue = new KeyedSerialQueue();
-  const conversationState = new ConversationState(storage);
+  const conversationState = new ConcurrentConversationState(storage);
   // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
   const botRef: { current?: CoworkBot } = {};
   const handoffRef: { current?: HandoffProtocol } = {};
@@ -142,11 +147,15 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     const sf = await salesforce.health();
     const streams = subscriptions.map((s) => s.state());
     const pubsubOk = streams.every((s) => s.connected);
+    const storageHealth = await botStorage.check().then(
+      () => ({ ok: true, ...botStorage.describe() }),
+      (err: unknown) => ({ ok: false, ...botStorage.describe(), error: err instanceof Error ? err.message : String(err) }),
+    );
     return {
-      ok: sf.ok && pubsubOk,
+      ok: sf.ok && pubsubOk && storageHealth.ok,
       salesforce: { ...salesforce.describe(), ...sf, mode: simulator ? 'simulator' : 'org' },
       pubsub: { ok: pubsubOk, streams },
-      storage: { ok: true, kind: options.storageKind ?? 'memory' },
+      storage: storageHealth,
     };
   };
 

@@ -26,6 +26,9 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'MicrosoftAppPassword', description: 'Client secret of the app (required with MicrosoftAppId for MultiTenant and SingleTenant).', example: 'your-client-secret', secret: true },
   { name: 'MicrosoftAppType', description: 'MultiTenant, SingleTenant or UserAssignedMSI. Default MultiTenant.', example: 'SingleTenant', secret: false },
   { name: 'MicrosoftAppTenantId', description: 'Tenant id (required for SingleTenant and UserAssignedMSI).', example: '11111111-1111-1111-1111-111111111111', secret: false },
+  { name: 'STORAGE', description: 'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).', example: 'blob', secret: false },
+  { name: 'AZURE_STORAGE_CONNECTION_STRING', description: 'Azure Storage connection string (STORAGE=blob). Azurite: the emulator\'s devstoreaccount1 string.', example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', secret: true },
+  { name: 'AZURE_STORAGE_CONTAINER', description: 'Blob container for the bot\'s storage (STORAGE=blob; created if missing). Default cowork-bot.', example: 'cowork-bot', secret: false },
   { name: 'COWORK_SIMULATOR', description: 'Start the embedded Salesforce simulator. Default: true when no Salesforce credentials are configured and MicrosoftAppId is empty.', example: 'true', secret: false },
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
@@ -53,7 +56,10 @@ export interface BotConfig {
   agentKey: string | undefined;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  storage: StorageConfig;
 }
+
+export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string };
 
 export const ALL_VARIABLES: readonly VariableDoc[] = [...BOT_VARIABLES, ...SALESFORCE_VARIABLES];
 
@@ -119,7 +125,29 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
+    storage: storageConfig(env),
   });
+}
+
+function storageConfig(env: Env): StorageConfig {
+  const kind = oneOf(env, 'STORAGE', ['memory', 'blob'] as const, 'memory');
+  const connectionString = text(env, 'AZURE_STORAGE_CONNECTION_STRING');
+  if (kind === 'memory') {
+    if (connectionString) throw new ConfigError('STORAGE', 'is memory (the default) but AZURE_STORAGE_CONNECTION_STRING is set; set STORAGE=blob to use it', 'blob');
+    return { kind };
+  }
+  if (!connectionString) {
+    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING', 'is required when STORAGE=blob', 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net');
+  }
+  if (!/(AccountName=|BlobEndpoint=|UseDevelopmentStorage=true)/i.test(connectionString)) {
+    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING', 'does not look like an Azure Storage connection string (no AccountName or BlobEndpoint)', 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net');
+  }
+  const container = text(env, 'AZURE_STORAGE_CONTAINER') ?? 'cowork-bot';
+  // Azure container names: 3-63 chars, lowercase letters, digits and single dashes, starting with a letter or digit.
+  if (!/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(container)) {
+    throw new ConfigError('AZURE_STORAGE_CONTAINER', `"${container}" is not a valid container name (3-63 lowercase letters, digits, single dashes)`, 'cowork-bot');
+  }
+  return { kind, connectionString, container };
 }
 
 function text(env: Env, name: string): string | undefined {

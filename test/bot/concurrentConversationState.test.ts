@@ -1,0 +1,66 @@
+import { MemoryStorage, TestAdapter, TurnContext, type Activity } from 'botbuilder';
+import { ConcurrentConversationState } from '../../bot/concurrentConversationState';
+
+function turn(adapter: TestAdapter): TurnContext {
+  const activity: Partial<Activity> = { type: 'message', channelId: 'test', conversation: { id: 'conv-1', isGroup: false, conversationType: '', name: '' }, from: { id: 'u', name: 'u' }, recipient: { id: 'b', name: 'b' } };
+  return new TurnContext(adapter, activity);
+}
+
+describe('ConcurrentConversationState', () => {
+  it('keeps both turns\' sessions when two turns of one conversation save at once (botbuilder would keep one)', async () => {
+    const storage = new MemoryStorage();
+    const adapter = new TestAdapter();
+    // Two instances (two state objects) over one storage, like two bot processes.
+    const first = new ConcurrentConversationState(storage);
+    const second = new ConcurrentConversationState(storage);
+    const a = turn(adapter);
+    const b = turn(adapter);
+    const listA = first.createProperty<string[]>('coworkSessions');
+    const listB = second.createProperty<string[]>('coworkSessions');
+    const dialogB = second.createProperty<{ marker: string }>('dialogState');
+    // An earlier turn created the conversation's state.
+    const earlier = turn(adapter);
+    await listA.set(earlier, ['session-0']);
+    await first.saveChanges(earlier);
+    // Both turns read before either writes.
+    const seenByA = (await listA.get(a, [])) ?? [];
+    const seenByB = (await listB.get(b, [])) ?? [];
+    await listA.set(a, [...seenByA, 'session-a']);
+    await listB.set(b, [...seenByB, 'session-b']);
+    await dialogB.set(b, { marker: 'b' });
+    await first.saveChanges(a);
+    await second.saveChanges(b);
+
+    const reader = new ConcurrentConversationState(storage);
+    const c = turn(adapter);
+    expect(await reader.createProperty<string[]>('coworkSessions').get(c, [])).toEqual(['session-0', 'session-a', 'session-b']);
+    expect(await reader.createProperty<{ marker: string }>('dialogState').get(c)).toEqual({ marker: 'b' });
+  });
+
+  it('builds on state another instance created after this turn loaded', async () => {
+    const storage = new MemoryStorage();
+    const adapter = new TestAdapter();
+    const first = new ConcurrentConversationState(storage);
+    const second = new ConcurrentConversationState(storage);
+    const a = turn(adapter);
+    const b = turn(adapter);
+    await first.createProperty<string[]>('coworkSessions').get(a, []);
+    await second.createProperty<string[]>('coworkSessions').get(b, []);
+    await first.createProperty<string[]>('coworkSessions').set(a, ['session-a']);
+    await first.saveChanges(a);
+    await second.createProperty<string[]>('coworkSessions').set(b, ['session-b']);
+    await second.saveChanges(b);
+    const reader = new ConcurrentConversationState(storage);
+    expect(await reader.createProperty<string[]>('coworkSessions').get(turn(adapter), [])).toEqual(['session-a', 'session-b']);
+  });
+
+  it('writes nothing when the turn changed nothing', async () => {
+    const storage = new MemoryStorage();
+    const state = new ConcurrentConversationState(storage);
+    const context = turn(new TestAdapter());
+    await state.load(context);
+    const write = jest.spyOn(storage, 'write');
+    await state.saveChanges(context);
+    expect(write).not.toHaveBeenCalled();
+  });
+});
