@@ -5,6 +5,8 @@
  * SF_PUBSUB_ENDPOINT, SF_TRUST_CERT_FILE...) against the simulator the bench process runs.
  * It answers `stats` and `stop` requests over IPC.
  */
+import https from 'node:https';
+import tls from 'node:tls';
 import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/app';
 import { loadConfig } from '../bot/config';
@@ -30,11 +32,19 @@ async function main(): Promise<void> {
     if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory) });
     else if (raw.type === 'stop') {
       void bot.stop().then(() => {
-        send({ type: 'stopped', id: raw.id });
-        process.disconnect();
+        // Exit explicitly (a --cpu-prof profile is written on exit); send first, then leave.
+        process.send?.({ type: 'stopped', id: raw.id }, () => process.exit(0));
       });
     }
   });
+  if (process.env.BENCH_CACHED_TLS_CONTEXT === '1') {
+    // Experiment (`--cached-tls-context`): the fix proposed in docs/BENCHMARKS.md. trustExtraCa puts
+    // ~150 PEMs in https.globalAgent.options.ca, so every new TLS socket builds a SecureContext and
+    // every request's agent key concatenates them; one prebuilt context with the same CAs avoids both.
+    const ca = https.globalAgent.options.ca;
+    https.globalAgent.options.secureContext = tls.createSecureContext({ ca });
+    delete https.globalAgent.options.ca;
+  }
   send({ type: 'ready', url: bot.url });
 }
 

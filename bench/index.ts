@@ -485,10 +485,12 @@ async function main(): Promise<void> {
     SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
     SF_TRUST_CERT_FILE: sim.caCertFile,
     SF_EVENT_TOPIC: TOPIC,
+    BENCH_CACHED_TLS_CONTEXT: options.cachedTlsContext ? '1' : '0',
   };
   let bot: Child | undefined;
   try {
-    const started = await Child.start('bot', 'botProcess.ts', env, options.maxOldSpaceMb);
+    const profArgs = options.botCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.botCpuProf)}`] : [];
+    const started = await Child.start('bot', 'botProcess.ts', env, options.maxOldSpaceMb, profArgs);
     bot = started.child;
     if (!started.url) throw new Error('the bot did not report its URL');
     const botUrl = started.url;
@@ -524,6 +526,7 @@ async function main(): Promise<void> {
         baselineSizes: options.baseline.sizes,
         baselineEvents: options.baseline.events,
         quick: options.quick,
+        cachedTlsContext: options.cachedTlsContext,
       },
       roundTrip: {
         sessionsPerSecond: burst.sessionsPerSecond,
