@@ -4,11 +4,14 @@
  * channel adapter and the HTTP server. `bot/index.ts` calls it for `npm start`; tests and
  * benchmarks call it with port 0.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Storage, TurnContext } from 'botbuilder';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
+import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
@@ -82,6 +85,9 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     eventBus: salesforce.eventBus,
     repository: new SessionRepository(storage),
     deadlines: new InMemoryDeadlineQueue(),
+    inflight: new InFlightIndex(storage),
+    instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    effectsLeaseMs: config.effectsLeaseMs,
     forms: [form],
     effects: new ProactiveEffects({
       adapter,
@@ -128,8 +134,14 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   for (const topic of service.topics) {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
   }
+  // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
+  let ticking = false;
   const deadlineTimer = setInterval(() => {
-    service.runDueDeadlines().catch((err: unknown) => log.error({ err }, 'running deadlines failed'));
+    if (ticking) return;
+    ticking = true;
+    Promise.all([service.runDueDeadlines(), service.recoverInFlight()])
+      .catch((err: unknown) => log.error({ err }, 'timed work failed'))
+      .finally(() => (ticking = false));
   }, options.deadlineIntervalMs ?? 1000);
   deadlineTimer.unref();
 

@@ -26,6 +26,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'MicrosoftAppPassword', description: 'Client secret of the app (required with MicrosoftAppId for MultiTenant and SingleTenant).', example: 'your-client-secret', secret: true },
   { name: 'MicrosoftAppType', description: 'MultiTenant, SingleTenant or UserAssignedMSI. Default MultiTenant.', example: 'SingleTenant', secret: false },
   { name: 'MicrosoftAppTenantId', description: 'Tenant id (required for SingleTenant and UserAssignedMSI).', example: '11111111-1111-1111-1111-111111111111', secret: false },
+  { name: 'COWORK_EFFECTS_LEASE_SECONDS', description: 'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash. Default 30.', example: '30', secret: false },
   { name: 'STORAGE', description: 'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).', example: 'blob', secret: false },
   { name: 'AZURE_STORAGE_CONNECTION_STRING', description: 'Azure Storage connection string (STORAGE=blob). Azurite: the emulator\'s devstoreaccount1 string.', example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', secret: true },
   { name: 'AZURE_STORAGE_CONTAINER', description: 'Blob container for the bot\'s storage (STORAGE=blob; created if missing). Default cowork-bot.', example: 'cowork-bot', secret: false },
@@ -56,6 +57,7 @@ export interface BotConfig {
   agentKey: string | undefined;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  effectsLeaseMs: number;
   storage: StorageConfig;
 }
 
@@ -125,6 +127,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
+    effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
     storage: storageConfig(env),
   });
 }

@@ -24,6 +24,7 @@ import { KEY_PREFIX, normalizeId } from './salesforceId';
 import { isPending, type Answers, type CoworkSession, type Owner } from './session';
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
+import type { InFlightIndex } from './inflight';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {
@@ -67,6 +68,11 @@ export interface CoworkServiceDeps {
   eventBus: EventBus;
   repository: SessionRepository;
   deadlines: DeadlineQueue;
+  inflight: InFlightIndex;
+  /** Identifies this process in effect leases (several instances share the storage). */
+  instanceId: string;
+  /** How long an instance's claim on an answered session's effects holds before another may take over. */
+  effectsLeaseMs: number;
   forms: readonly FormSpec[];
   effects: SessionEffects;
   log: Log;
@@ -130,8 +136,10 @@ export class CoworkService {
       choices,
       submitted: null,
       answers: null,
-      publishedEventUuid: null,
       publishAttempts: 0,
+      lastPublishedAt: null,
+      effectsOwner: null,
+      effectsLeaseUntil: null,
       answeredByEventId: null,
       thankedAt: null,
       caseUpdatedAt: null,
@@ -165,14 +173,17 @@ export class CoworkService {
     const validation = validateAnswers(form, session.choices, request.raw);
     if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
 
-    const now = this.now();
+    // Listed as in flight first: if this process dies after storing the answer, another finds it.
+    await this.deps.inflight.add(session.key);
+    const now = new Date(this.now()).toISOString();
     const stored = await this.deps.repository.update(session.key, (current) =>
-      current.state === 'form_sent' ? { ...current, state: 'submitted', submitted: validation.answers, submittedAt: new Date(now).toISOString() } : undefined,
+      current.state === 'form_sent'
+        ? { ...current, state: 'submitted', submitted: validation.answers, submittedAt: now, publishAttempts: 1, lastPublishedAt: now }
+        : undefined,
     );
     if (!stored.changed || !stored.session) {
       return stored.session && stored.session.state !== 'expired' ? { kind: 'already_received', session: stored.session } : { kind: 'stale_form' };
     }
-    await this.deps.deadlines.schedule(now + this.deps.eventTimeoutMs, { sessionKey: session.key, kind: 'republish' });
     const published = await this.publish(stored.session);
     return { kind: 'accepted', session: stored.session, published };
   }
@@ -230,13 +241,12 @@ export class CoworkService {
     await this.deps.repository.update(sessionKey, (s) => (s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner }));
   }
 
-  /** Runs the deadlines that are due: republish answers whose event did not come back, expire sessions. */
+  /** Runs the deadlines that are due: expire sessions that waited too long. */
   async runDueDeadlines(): Promise<number> {
     const due = await this.deps.deadlines.takeDue(this.now());
     for (const deadline of due) {
       try {
-        if (deadline.kind === 'expire') await this.expire(deadline.sessionKey);
-        else await this.republish(deadline.sessionKey);
+        await this.expire(deadline.sessionKey);
       } catch (err) {
         this.deps.log.error({ err, sessionKey: deadline.sessionKey, kind: deadline.kind }, 'deadline failed; will retry');
         await this.deps.deadlines.schedule(this.now() + this.deps.eventTimeoutMs, deadline);
@@ -251,8 +261,16 @@ export class CoworkService {
       this.deps.log.warn({ eventId: event.id, sessionKey: session.key, problems: validation.problems }, 'event ignored: its answer does not fit the form');
       return;
     }
+    if (!isPending(session.state)) {
+      this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: session.state }, 'event already handled for this session');
+      return;
+    }
+    await this.deps.inflight.add(session.key);
+    const leaseUntil = new Date(this.now() + this.deps.effectsLeaseMs).toISOString();
     const claimed = await this.deps.repository.update(session.key, (current) =>
-      isPending(current.state) ? { ...current, state: 'answered', answers: validation.answers, answeredByEventId: event.id } : undefined,
+      isPending(current.state)
+        ? { ...current, state: 'answered', answers: validation.answers, answeredByEventId: event.id, effectsOwner: this.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        : undefined,
     );
     if (!claimed.changed || !claimed.session) {
       this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: claimed.session?.state }, 'event already handled for this session');
@@ -279,11 +297,13 @@ export class CoworkService {
       this.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
       const failed = await this.deps.repository.update(current.key, (s) => (s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined));
       if (failed.changed && failed.session) await this.deps.effects.failed(failed.session);
+      await this.deps.inflight.remove(current.key);
       return;
     }
     await this.deps.repository.update(current.key, (s) =>
-      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.now()).toISOString() } : undefined,
+      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.now()).toISOString(), effectsLeaseUntil: null } : undefined,
     );
+    await this.deps.inflight.remove(current.key);
     this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
   }
 
@@ -296,32 +316,73 @@ export class CoworkService {
     };
     try {
       const result = await this.deps.eventBus.publish(form.topic, fields);
-      await this.deps.repository.update(session.key, (s) => ({ ...s, publishedEventUuid: result.eventUuid, publishAttempts: s.publishAttempts + 1 }));
       this.deps.log.debug({ sessionKey: session.key, eventUuid: result.eventUuid, via: result.via }, 'answer published');
       return true;
     } catch (err) {
-      // The answer is stored: the republish deadline will try again.
+      // The answer is stored and the session is in flight: the recovery sweep publishes it again.
       this.deps.log.error({ err, sessionKey: session.key }, 'publishing the answer failed; it is kept and will be published again');
-      await this.deps.repository.update(session.key, (s) => ({ ...s, publishAttempts: s.publishAttempts + 1 }));
       return false;
     }
   }
 
-  private async republish(sessionKey: string): Promise<void> {
-    const session = await this.deps.repository.get(sessionKey);
-    if (!session || session.state !== 'submitted') return;
+  /**
+   * Finishes what an instance started and did not finish, wherever it ran: answers whose event
+   * did not come back in time are published again (a few times), answered sessions whose effects
+   * lease expired (their instance died) are completed. Every step is a guarded transition, so
+   * instances sweeping at once do each thing once.
+   */
+  async recoverInFlight(): Promise<void> {
+    const keys = await this.deps.inflight.all();
+    if (keys.length === 0) return;
+    const sessions = new Map((await this.deps.repository.getMany(keys)).map((s) => [s.key, s]));
+    const now = this.now();
+    for (const key of keys) {
+      const session = sessions.get(key);
+      try {
+        if (!session || (session.state !== 'submitted' && session.state !== 'answered')) {
+          await this.deps.inflight.remove(key);
+        } else if (session.state === 'submitted') {
+          await this.republishIfDue(session, now);
+        } else if (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) <= now) {
+          await this.takeOverEffects(session, now);
+        }
+      } catch (err) {
+        this.deps.log.error({ err, sessionKey: key }, 'recovering an in-flight session failed; will retry');
+      }
+    }
+  }
+
+  private async republishIfDue(session: CoworkSession, now: number): Promise<void> {
+    const last = Date.parse(session.lastPublishedAt ?? session.submittedAt ?? session.updatedAt);
+    if (now < last + this.deps.eventTimeoutMs) return;
     if (session.publishAttempts >= MAX_PUBLISH_ATTEMPTS) {
-      this.deps.log.error({ sessionKey, attempts: session.publishAttempts }, 'the answer event never came back; giving up republishing (the answer stays stored)');
+      this.deps.log.error({ sessionKey: session.key, attempts: session.publishAttempts }, 'the answer event never came back; giving up republishing (the answer stays stored, an event for the Case still completes it)');
+      await this.deps.inflight.remove(session.key);
       return;
     }
-    this.deps.log.warn({ sessionKey, attempts: session.publishAttempts }, 'the answer event did not come back in time; publishing again');
-    await this.publish(session);
-    await this.deps.deadlines.schedule(this.now() + this.deps.eventTimeoutMs, { sessionKey, kind: 'republish' });
+    const stamped = new Date(now).toISOString();
+    const bumped = await this.deps.repository.update(session.key, (s) =>
+      s.state === 'submitted' && s.publishAttempts === session.publishAttempts ? { ...s, publishAttempts: s.publishAttempts + 1, lastPublishedAt: stamped } : undefined,
+    );
+    if (!bumped.changed || !bumped.session) return;
+    this.deps.log.warn({ sessionKey: session.key, attempts: bumped.session.publishAttempts }, 'the answer event did not come back in time; publishing again');
+    await this.publish(bumped.session);
+  }
+
+  private async takeOverEffects(session: CoworkSession, now: number): Promise<void> {
+    const leaseUntil = new Date(now + this.deps.effectsLeaseMs).toISOString();
+    const taken = await this.deps.repository.update(session.key, (s) =>
+      s.state === 'answered' && s.effectsLeaseUntil === session.effectsLeaseUntil ? { ...s, effectsOwner: this.deps.instanceId, effectsLeaseUntil: leaseUntil } : undefined,
+    );
+    if (!taken.changed || !taken.session) return;
+    this.deps.log.warn({ sessionKey: session.key, previousOwner: session.effectsOwner }, 'finishing a session whose instance did not');
+    await this.completeAnswered(taken.session);
   }
 
   private async expire(sessionKey: string): Promise<void> {
     const result = await this.deps.repository.update(sessionKey, (s) => (isPending(s.state) ? { ...s, state: 'expired' } : undefined));
     if (!result.changed || !result.session) return;
+    await this.deps.inflight.remove(sessionKey);
     this.deps.log.info({ sessionKey, caseId: result.session.caseId }, 'co-work session expired');
     await this.deps.effects.expired(result.session);
   }

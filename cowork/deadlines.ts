@@ -1,12 +1,13 @@
 /**
- * When a session must be looked at again: expire it, or republish an answer whose event did
- * not come back. The session itself stores its `expiresAt`, so a deadline is only a reminder:
- * acting on it re-reads the session and its transition is guarded like any other.
+ * When a waiting session must be looked at again to expire it. The session itself stores its
+ * `expiresAt`, so a deadline is only a reminder: acting on it re-reads the session and its
+ * transition is guarded like any other. (Answers whose event did not come back are found through
+ * the durable in-flight index instead: see `inflight.ts`.)
  */
 
 export interface Deadline {
   sessionKey: string;
-  kind: 'expire' | 'republish';
+  kind: 'expire';
 }
 
 export interface DeadlineQueue {

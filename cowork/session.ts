@@ -47,11 +47,17 @@ export interface CoworkSession {
   submitted: Answers | null;
   /** What the event said: the truth once present. */
   answers: Answers | null;
-  /** EventUuid of the event we published for the submit, and how many times we published. */
-  publishedEventUuid: string | null;
+  /** How many times the submitted answer was published, and when last. */
   publishAttempts: number;
+  lastPublishedAt: string | null;
   /** EventUuid of the event that answered the session. */
   answeredByEventId: string | null;
+  /**
+   * Which instance is performing the answered session's effects, and until when that claim holds.
+   * An instance that finds the lease expired (its holder died) takes it over and finishes the work.
+   */
+  effectsOwner: string | null;
+  effectsLeaseUntil: string | null;
   thankedAt: string | null;
   caseUpdatedAt: string | null;
   failure: string | null;
