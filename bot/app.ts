@@ -191,11 +191,18 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     stopped ??= (async () => {
       accepting = false;
       clearInterval(deadlineTimer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop accepting connections; turns already in flight finish, then idle keep-alive
+      // connections are closed so the server can close.
+      const httpServer = (server as unknown as { server: import('node:http').Server }).server;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      httpServer.closeIdleConnections();
       await queue.drain();
+      httpServer.closeIdleConnections();
+      await closed;
       await Promise.all(subscriptions.map((s) => s.close()));
       await salesforce.close();
       await simulator?.stop();
+      log.info({}, 'stopped');
     })();
     return stopped;
   };
