@@ -44,6 +44,8 @@ export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' }
 
 export class EmulatorChannel {
   readonly activities: RecordedActivity[] = [];
+  /** Connector calls received and not yet answered (e.g. held by `latencyMs`). */
+  requestsInProgress = 0;
   private readonly emitter = new EventEmitter();
   private server: http.Server | undefined;
   private baseUrl = '';
@@ -118,6 +120,15 @@ export class EmulatorChannel {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.requestsInProgress++;
+    try {
+      await this.answer(req, res);
+    } finally {
+      this.requestsInProgress--;
+    }
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', this.baseUrl);
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);

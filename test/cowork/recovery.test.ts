@@ -1,0 +1,156 @@
+/**
+ * Two instances of the co-work core over one storage (in-memory ports): exactly one performs an
+ * event's effects, and when that one dies mid-way, the other finishes after the lease.
+ */
+import { MemoryStorage } from 'botbuilder';
+import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
+import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
+import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { InFlightIndex } from '../../cowork/inflight';
+import { silentLog } from '../../cowork/log';
+import type { CaseRecord, CaseStore, EventBus, PicklistValue, PlatformEvent, PublishResult } from '../../cowork/ports';
+import { normalizeId } from '../../cowork/salesforceId';
+import type { CoworkSession } from '../../cowork/session';
+import { SessionRepository } from '../../cowork/sessionRepository';
+
+const CASE_ID = normalizeId('500Sm0000000001') as string;
+const PICKLIST: PicklistValue[] = ['Renovation Work', 'Education'].map((value) => ({ value, label: value, active: true, defaultValue: false }));
+
+class InMemoryCases implements CaseStore {
+  readonly updates: Array<Record<string, string | null>> = [];
+  async findCase(): Promise<CaseRecord> {
+    return { id: CASE_ID, caseNumber: '00001026', subject: 's', status: 'New', isClosed: false, contactId: null, fields: {} };
+  }
+  async findChatSession(): Promise<undefined> {
+    return undefined;
+  }
+  async picklistValues(): Promise<readonly PicklistValue[]> {
+    return PICKLIST;
+  }
+  async updateCase(_caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }> {
+    this.updates.push({ ...fields });
+    return { changed: true };
+  }
+}
+
+class InMemoryBus implements EventBus {
+  readonly published: Array<Record<string, string | null>> = [];
+  async publish(_topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    this.published.push({ ...fields });
+    return { eventUuid: `uuid-${this.published.length}`, via: 'pubsub' };
+  }
+  async subscribe(): Promise<never> {
+    throw new Error('not used');
+  }
+}
+
+class RecordingEffects implements SessionEffects {
+  answeredCalls = 0;
+  constructor(private readonly hang = false) {}
+  async answered(): Promise<void> {
+    this.answeredCalls++;
+    if (this.hang) await new Promise(() => undefined); // this instance "dies" here
+  }
+  async expired(): Promise<void> {}
+  async failed(): Promise<void> {}
+}
+
+function instance(storage: MemoryStorage, name: string, effects: SessionEffects, cases: InMemoryCases, bus: InMemoryBus, clock: { now: number }): CoworkService {
+  return new CoworkService({
+    caseStore: cases,
+    eventBus: bus,
+    repository: new SessionRepository(storage),
+    deadlines: new InMemoryDeadlineQueue(),
+    inflight: new InFlightIndex(storage),
+    instanceId: name,
+    effectsLeaseMs: 1000,
+    forms: [USE_OF_FUNDS_FORM],
+    effects,
+    log: silentLog,
+    sessionTtlMs: 3_600_000,
+    eventTimeoutMs: 5000,
+    now: () => clock.now,
+  });
+}
+
+function event(id: string, session: CoworkSession, answer: string): PlatformEvent {
+  return { id, replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: session.caseId, Session_Key__c: session.key, Use_of_Fund_Reason__c: answer } };
+}
+
+async function started(service: CoworkService): Promise<CoworkSession> {
+  const outcome = await service.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId: 'conv', conversationReference: {}, userId: 'u' });
+  if (outcome.kind !== 'started') throw new Error(outcome.kind);
+  return outcome.session;
+}
+
+describe('two instances over one storage', () => {
+  it('perform the effects of an event seen by both exactly once', async () => {
+    const storage = new MemoryStorage();
+    const cases = new InMemoryCases();
+    const bus = new InMemoryBus();
+    const clock = { now: Date.now() };
+    const effectsA = new RecordingEffects();
+    const effectsB = new RecordingEffects();
+    const a = instance(storage, 'a', effectsA, cases, bus, clock);
+    const b = instance(storage, 'b', effectsB, cases, bus, clock);
+    const session = await started(a);
+    const e = event('e1', session, 'Education');
+    await Promise.all([a.handleEvent(e), b.handleEvent(e), a.handleEvent(e), b.handleEvent(e)]);
+    expect(effectsA.answeredCalls + effectsB.answeredCalls).toBe(1);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+    expect((await a.get(session.key))?.state).toBe('done');
+  });
+
+  it('finish the work of an instance that died between the claim and the effects, after its lease', async () => {
+    const storage = new MemoryStorage();
+    const cases = new InMemoryCases();
+    const bus = new InMemoryBus();
+    const clock = { now: Date.now() };
+    const dying = new RecordingEffects(true);
+    const healthy = new RecordingEffects();
+    const a = instance(storage, 'a', dying, cases, bus, clock);
+    const b = instance(storage, 'b', healthy, cases, bus, clock);
+    const session = await started(a);
+    void a.handleEvent(event('e1', session, 'Renovation Work')); // never completes: instance a is gone
+    await waitFor(async () => (await b.get(session.key))?.state === 'answered');
+    await b.handleEvent(event('e1', session, 'Renovation Work')); // b's own copy of the event stands down
+    await b.recoverInFlight(); // lease still held by a: nothing to do yet
+    expect(healthy.answeredCalls).toBe(0);
+    clock.now += 1500;
+    await b.recoverInFlight();
+    expect(healthy.answeredCalls).toBe(1);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Renovation Work' }]);
+    const done = await b.get(session.key);
+    expect(done?.state).toBe('done');
+    expect(done?.effectsOwner).toBe('b');
+    await b.recoverInFlight();
+    expect(healthy.answeredCalls).toBe(1);
+  });
+
+  it('republish a submitted answer whose event did not come back, once across instances', async () => {
+    const storage = new MemoryStorage();
+    const cases = new InMemoryCases();
+    const bus = new InMemoryBus();
+    const clock = { now: Date.now() };
+    const a = instance(storage, 'a', new RecordingEffects(), cases, bus, clock);
+    const b = instance(storage, 'b', new RecordingEffects(), cases, bus, clock);
+    const session = await started(a);
+    const outcome = await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
+    expect(outcome.kind).toBe('accepted');
+    expect(bus.published).toHaveLength(1);
+    await Promise.all([a.recoverInFlight(), b.recoverInFlight()]);
+    expect(bus.published).toHaveLength(1); // not due yet
+    clock.now += 6000;
+    await Promise.all([a.recoverInFlight(), b.recoverInFlight()]);
+    expect(bus.published).toHaveLength(2);
+    expect(bus.published[1]).toEqual(bus.published[0]);
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
+}
