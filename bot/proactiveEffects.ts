@@ -45,22 +45,21 @@ export class ProactiveEffects implements SessionEffects {
       return;
     }
     await this.inConversation(session, async (context) => {
-      await context.sendActivities([
-        { type: 'message', text: thankYouText(form, labels) },
-        {
-          type: 'message',
-          attachments: [
-            cardAttachment(
-              renderResultCard({
-                spec: form,
-                labels,
-                imageUrl: `${this.deps.publicUrl}/images/${form.resultCard.imageFile}`,
-                caseNumber: session.caseNumber,
-              }),
-            ),
-          ],
-        },
-      ]);
+      // The thank-you and its result card travel as one activity (one connector call).
+      await context.sendActivity({
+        type: 'message',
+        text: thankYouText(form, labels),
+        attachments: [
+          cardAttachment(
+            renderResultCard({
+              spec: form,
+              labels,
+              imageUrl: `${this.deps.publicUrl}/images/${form.resultCard.imageFile}`,
+              caseNumber: session.caseNumber,
+            }),
+          ),
+        ],
+      });
       await this.deps.bot().endFormDialog(context, session.key);
     });
   }

@@ -38,10 +38,9 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const session = await this.service.get(options.sessionKey);
     if (!session) throw new Error(`session ${options.sessionKey} vanished before its form was sent`);
     const form = this.requireForm(session);
-    await dc.context.sendActivities([
-      { type: 'message', text: form.messages.intro },
-      { type: 'message', attachments: [formAttachment(session, form)] },
-    ]);
+    // One activity, text above the card: one connector call instead of two, and the two can never
+    // arrive apart.
+    await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form)] });
     return Dialog.EndOfTurn;
   }
 
@@ -72,10 +71,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const input = typedAnswerInputOf(form);
     if (!input) {
       // A typed message cannot fill several inputs at once: point back to the card.
-      await dc.context.sendActivities([
-        { type: 'message', text: 'Please fill in the form card; here it is again.' },
-        { type: 'message', attachments: [formAttachment(session, form)] },
-      ]);
+      await dc.context.sendActivity({ type: 'message', text: 'Please fill in the form card; here it is again.', attachments: [formAttachment(session, form)] });
       return;
     }
     const choices = session.choices[input.id] ?? [];
