@@ -5,8 +5,6 @@
  * SF_PUBSUB_ENDPOINT, SF_TRUST_CERT_FILE...) against the simulator the bench process runs.
  * It answers `stats` and `stop` requests over IPC.
  */
-import https from 'node:https';
-import tls from 'node:tls';
 import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/app';
 import { loadConfig } from '../bot/config';
@@ -37,14 +35,6 @@ async function main(): Promise<void> {
       });
     }
   });
-  if (process.env.BENCH_CACHED_TLS_CONTEXT === '1') {
-    // Experiment (`--cached-tls-context`): the fix proposed in docs/BENCHMARKS.md. trustExtraCa puts
-    // ~150 PEMs in https.globalAgent.options.ca, so every new TLS socket builds a SecureContext and
-    // every request's agent key concatenates them; one prebuilt context with the same CAs avoids both.
-    const ca = https.globalAgent.options.ca;
-    https.globalAgent.options.secureContext = tls.createSecureContext({ ca });
-    delete https.globalAgent.options.ca;
-  }
   send({ type: 'ready', url: bot.url });
 }
 

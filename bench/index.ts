@@ -485,7 +485,6 @@ async function main(): Promise<void> {
     SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
     SF_TRUST_CERT_FILE: sim.caCertFile,
     SF_EVENT_TOPIC: TOPIC,
-    BENCH_CACHED_TLS_CONTEXT: options.cachedTlsContext ? '1' : '0',
   };
   let bot: Child | undefined;
   try {
@@ -526,7 +525,6 @@ async function main(): Promise<void> {
         baselineSizes: options.baseline.sizes,
         baselineEvents: options.baseline.events,
         quick: options.quick,
-        cachedTlsContext: options.cachedTlsContext,
       },
       roundTrip: {
         sessionsPerSecond: burst.sessionsPerSecond,

@@ -13,7 +13,6 @@ export interface BenchOptions {
   maxOldSpaceMb: number;
   /** Directory for the bot process's V8 CPU profile (`--cpu-prof`), written when it stops. */
   botCpuProf: string | undefined;
-  cachedTlsContext: boolean;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -33,8 +32,6 @@ export const USAGE = `Usage: npm run bench -- [options]
   --baseline-timeout S    seconds a baseline step may take before it counts as failed (default 120; quick 20)
   --timeout S             seconds a customer waits for a card or thank-you (default 60)
   --bot-cpu-prof DIR      write a V8 CPU profile of the bot process to DIR (open in Chrome DevTools)
-  --cached-tls-context    experiment: the bot trusts the simulator CA through one prebuilt TLS context
-                          (the fix proposed in docs/BENCHMARKS.md) instead of globalAgent.options.ca
   --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
 `;
 
@@ -44,14 +41,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (['quick', 'json', 'help', 'cached-tls-context'].includes(name)) flags.set(name, true);
+    if (['quick', 'json', 'help'].includes(name)) flags.set(name, true);
     else {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value\n\n${USAGE}`);
       flags.set(name, value);
     }
   }
-  const known = ['quick', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof', 'cached-tls-context'];
+  const known = ['quick', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
 
   const quick = flags.get('quick') === true;
@@ -87,7 +84,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     baseline: { sizes, events: int('baseline-events', quick ? 100 : 200, 1, 100_000), stepTimeoutMs: int('baseline-timeout', quick ? 20 : 120, 1, 3600) * 1000 },
     timeoutMs: int('timeout', 60, 1, 3600) * 1000,
     maxOldSpaceMb: int('max-old-space', 8192, 256, 65536),
-    cachedTlsContext: flags.get('cached-tls-context') === true,
     botCpuProf: typeof prof === 'string' ? prof : undefined,
   };
 }
