@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { normalizeId } from '../cowork/salesforceId';
 import { startSimulator, type RunningSimulator } from '../simulator';
+import { simulatorEnv } from '../salesforce';
 import { BenchChannel } from './channel';
 import { Child } from './child';
 import type { ProcessStats } from './ipc';
@@ -477,15 +478,7 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ host: '127.0.0.1', seed: false });
   const channel = await BenchChannel.start();
   const cases = new CaseUpdates(sim);
-  const env = {
-    SF_AUTH_TYPE: 'client-credentials',
-    SF_LOGIN_URL: sim.loginUrl,
-    SF_CLIENT_ID: sim.clientId,
-    SF_CLIENT_SECRET: sim.clientSecret,
-    SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
-    SF_TRUST_CERT_FILE: sim.caCertFile,
-    SF_EVENT_TOPIC: TOPIC,
-  };
+  const env = { ...simulatorEnv(sim), SF_EVENT_TOPIC: TOPIC };
   let bot: Child | undefined;
   try {
     const profArgs = options.botCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.botCpuProf)}`] : [];

@@ -7,7 +7,7 @@
  * kept across turns). Its messages are sent without `replyToId`: no client has seen the
  * continuation activity, and Web Chat would hold a reply to it back for seconds.
  */
-import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { CloudAdapter, TurnContext } from 'botbuilder';
 import { cardAttachment, renderResultCard } from '../cards';
 import type { SessionEffects } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
@@ -17,6 +17,7 @@ import type { KeyedSerialQueue } from '../cowork/serialQueue';
 import type { CoworkSession } from '../cowork/session';
 import type { HandoffProtocol } from './agent/handoffProtocol';
 import type { CoworkBot } from './coworkBot';
+import { runProactiveTurn } from './proactiveTurn';
 
 export interface ProactiveEffectsDeps {
   adapter: CloudAdapter;
@@ -89,23 +90,7 @@ export class ProactiveEffects implements SessionEffects {
   }
 
   private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    const reference = session.conversationReference as Partial<ConversationReference>;
-    return this.deps.queue.run(session.conversationId, async () => {
-      let failure: unknown;
-      await this.deps.adapter.continueConversationAsync(this.deps.appId, reference, async (context) => {
-        context.onSendActivities(async (_ctx, activities, next) => {
-          for (const activity of activities) delete activity.replyToId;
-          return next();
-        });
-        try {
-          await logic(context);
-        } catch (err) {
-          // The adapter would route this to onTurnError and resolve; the caller must know it failed.
-          failure = err;
-        }
-      });
-      if (failure) throw failure;
-    });
+    return this.deps.queue.run(session.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, session.conversationReference, logic));
   }
 
   private requireForm(formId: string): FormSpec {

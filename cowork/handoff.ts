@@ -4,7 +4,7 @@
  * can happen before any form was sent), keyed by the conversation id:
  *
  *   cowork/handoff/{conversationId}   the conversation's latest handoff (HandoffRecord)
- *   cowork/handoffs/waiting           { conversationIds: [...] }: requests no agent took yet
+ *   cowork/handoffs/waiting           { keys: [conversationId...] }: requests no agent took yet (keyList.ts)
  *
  *   (none) ──ask──▶ requested ──accepted──▶ accepted ──completed──▶ completed (the bot owns it again)
  *                       └──────────failed──────┴──────failed──────▶ failed    (the bot owns it again)
@@ -13,7 +13,7 @@
  * read-modify-write guarded by the item's eTag.
  */
 import type { KeyValueStorage, StoreItem } from './ports';
-import { isETagConflict } from './sessionRepository';
+import { addKey, isETagConflict, readKeyList, removeKey } from './keyList';
 
 export type HandoffState = 'requested' | 'accepted' | 'completed' | 'failed';
 
@@ -75,10 +75,6 @@ export function asksForPerson(text: string): boolean {
   return ASKS_FOR_PERSON.some((pattern) => pattern.test(normalized));
 }
 
-interface WaitingIndex extends StoreItem {
-  conversationIds: string[];
-}
-
 const MAX_CONFLICT_RETRIES = 20;
 
 export class HandoffRepository {
@@ -102,8 +98,7 @@ export class HandoffRepository {
 
   /** Conversations whose handoff request no agent took yet, oldest first. */
   async waiting(): Promise<HandoffRecord[]> {
-    const index = (await this.storage.read([this.waitingKey]))[this.waitingKey] as WaitingIndex | undefined;
-    const ids = index?.conversationIds ?? [];
+    const ids = await readKeyList(this.storage, this.waitingKey);
     if (ids.length === 0) return [];
     const keys = ids.map((id) => this.recordKey(id));
     const items = await this.storage.read(keys);
@@ -116,7 +111,7 @@ export class HandoffRepository {
    */
   async request(record: HandoffRecord): Promise<{ record: HandoffRecord; created: boolean }> {
     const result = await this.update(record.conversationId, (current) => (isHumanOwned(current) ? undefined : record));
-    if (result.changed) await this.mutateWaiting((ids) => (ids.includes(record.conversationId) ? undefined : [...ids, record.conversationId]));
+    if (result.changed) await addKey(this.storage, this.waitingKey, record.conversationId);
     return { record: result.record ?? record, created: result.changed };
   }
 
@@ -142,7 +137,7 @@ export class HandoffRepository {
         continue;
       }
       if (current?.state === 'requested' && next.state !== 'requested') {
-        await this.mutateWaiting((ids) => (ids.includes(conversationId) ? ids.filter((id) => id !== conversationId) : undefined));
+        await removeKey(this.storage, this.waitingKey, conversationId);
       }
       return { record: next, changed: true };
     }
@@ -152,23 +147,6 @@ export class HandoffRepository {
   /** Adds a note for the agent (customer message, session news) to a record a human owns. */
   async addNote(conversationId: string, note: string): Promise<void> {
     await this.update(conversationId, (current) => (isHumanOwned(current) ? { ...current, notes: [...current.notes, note] } : undefined));
-  }
-
-  private async mutateWaiting(change: (ids: string[]) => string[] | undefined): Promise<void> {
-    const key = this.waitingKey;
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const item = (await this.storage.read([key]))[key] as WaitingIndex | undefined;
-      const next = change(item?.conversationIds ?? []);
-      if (!next) return;
-      try {
-        await this.storage.write({ [key]: { conversationIds: next, eTag: item?.eTag ?? '*' } });
-        const after = (await this.storage.read([key]))[key] as WaitingIndex | undefined;
-        if (change(after?.conversationIds ?? []) === undefined) return;
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-      }
-    }
-    throw new Error(`handoff waiting list: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
   }
 }
 

@@ -3,13 +3,14 @@
  *
  * Keys:
  *   cowork/session/{sessionKey}  the session itself
- *   cowork/case/{caseId}         { sessionKeys: [...] }: the sessions of a Case still in the index
+ *   cowork/case/{caseId}         { keys: [...] }: the sessions of a Case still in the index (see keyList.ts)
  *
  * Routing an event is a point read (by session key, or by Case Id then the listed sessions):
  * no scan and no in-memory index, so any instance can route any event. Every change is a
  * read-modify-write guarded by the item's eTag, retried on conflict.
  */
 import type { KeyValueStorage, StoreItem } from './ports';
+import { addKey, isETagConflict, readKeyList, removeKey } from './keyList';
 import { isPending, type CoworkSession } from './session';
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -17,10 +18,6 @@ const MAX_CONFLICT_RETRIES = 20;
 export interface StoredSession {
   session: CoworkSession;
   eTag: string | undefined;
-}
-
-interface CaseIndex extends StoreItem {
-  sessionKeys: string[];
 }
 
 export class SessionRepository {
@@ -53,7 +50,7 @@ export class SessionRepository {
   /** Stores a new session and lists it under its Case for routing. */
   async create(session: CoworkSession): Promise<void> {
     await this.storage.write({ [this.sessionStorageKey(session.key)]: { ...session, eTag: '*' } });
-    await this.mutateIndex(session.caseId, (keys) => (keys.includes(session.key) ? undefined : [...keys, session.key]));
+    await addKey(this.storage, this.caseStorageKey(session.caseId), session.key);
   }
 
   /**
@@ -77,7 +74,7 @@ export class SessionRepository {
       try {
         await this.storage.write({ [key]: { ...updated, eTag: item?.eTag ?? '*' } });
         if (!isPending(updated.state) && isPending(current.state)) {
-          await this.mutateIndex(updated.caseId, (keys) => (keys.includes(updated.key) ? keys.filter((k) => k !== updated.key) : undefined));
+          await removeKey(this.storage, this.caseStorageKey(updated.caseId), updated.key);
         }
         return { session: updated, changed: true };
       } catch (err) {
@@ -89,42 +86,9 @@ export class SessionRepository {
 
   /** Sessions of a Case that still wait for their event. */
   async pendingForCase(caseId: string): Promise<CoworkSession[]> {
-    const key = this.caseStorageKey(caseId);
-    const index = (await this.storage.read([key]))[key] as CaseIndex | undefined;
-    const sessions = await this.getMany(index?.sessionKeys ?? []);
+    const sessions = await this.getMany(await readKeyList(this.storage, this.caseStorageKey(caseId)));
     return sessions.filter((s) => isPending(s.state));
   }
-
-  private async mutateIndex(caseId: string, change: (keys: string[]) => string[] | undefined): Promise<void> {
-    const key = this.caseStorageKey(caseId);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const item = (await this.storage.read([key]))[key] as CaseIndex | undefined;
-      const keys = item?.sessionKeys ?? [];
-      const next = change(keys);
-      if (!next) return;
-      try {
-        if (next.length === 0) {
-          await this.storage.delete([key]);
-          return;
-        }
-        await this.storage.write({ [key]: { sessionKeys: next, eTag: item?.eTag ?? '*' } });
-        // A storage may accept an unconditional first write from two writers at once (last one
-        // wins): read back and try again if our change did not survive.
-        const after = (await this.storage.read([key]))[key] as CaseIndex | undefined;
-        if (change(after?.sessionKeys ?? []) === undefined) return;
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-      }
-    }
-    throw new Error(`case index ${caseId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
-  }
-}
-
-/** True for the optimistic-concurrency refusals of botbuilder's storages (memory, blobs, Cosmos DB). */
-export function isETagConflict(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { statusCode?: number; code?: string };
-  return /etag conflict/i.test(e.message) || e.statusCode === 412 || e.code === 'ConditionNotMet' || /precondition/i.test(e.message);
 }
 
 function toSession(item: StoreItem | undefined): CoworkSession | undefined {

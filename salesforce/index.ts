@@ -100,3 +100,18 @@ export function simulatorConfig(sim: SimulatorEndpoints, overrides: Partial<Sale
     ...overrides,
   };
 }
+
+/**
+ * The `SF_*` variables that point a bot at a standalone simulator as at a real org (client
+ * credentials, the simulator's CA trusted): what `.simulator/connection.json` says, as environment.
+ */
+export function simulatorEnv(sim: { loginUrl: string; pubSubEndpoint: string; clientId: string; clientSecret: string; caCertFile: string }): Record<string, string> {
+  return {
+    SF_AUTH_TYPE: 'client-credentials',
+    SF_LOGIN_URL: sim.loginUrl,
+    SF_CLIENT_ID: sim.clientId,
+    SF_CLIENT_SECRET: sim.clientSecret,
+    SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
+    SF_TRUST_CERT_FILE: sim.caCertFile,
+  };
+}

@@ -15,7 +15,7 @@
  * without it), so the two can never wait for each other.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
 import { TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels, typedAnswerInputOf } from '../../cowork/formSpec';
@@ -25,6 +25,7 @@ import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
 import type { KeyedSerialQueue } from '../../cowork/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
 import type { CoworkBot } from '../coworkBot';
+import { runProactiveTurn } from '../proactiveTurn';
 import type { AgentChannel, HandoffStatus } from './handoffProtocol';
 
 export interface AgentRelayDeps {
@@ -292,21 +293,8 @@ export class AgentRelay implements AgentChannel {
     });
   }
 
-  private async continueConversation(reference: Readonly<Record<string, unknown>>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    let failure: unknown;
-    await this.deps.adapter.continueConversationAsync(this.deps.appId, reference as Partial<ConversationReference>, async (context) => {
-      context.onSendActivities(async (_ctx, activities, next) => {
-        // No client has seen the continuation activity: a reply to it would be held back by Web Chat.
-        for (const activity of activities) delete activity.replyToId;
-        return next();
-      });
-      try {
-        await logic(context);
-      } catch (err) {
-        failure = err;
-      }
-    });
-    if (failure) throw failure;
+  private continueConversation(reference: Readonly<Record<string, unknown>>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+    return runProactiveTurn(this.deps.adapter, this.deps.appId, reference, logic);
   }
 
   private agentKey(conversationId: string): string {

@@ -6,30 +6,16 @@ import { MemoryStorage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { silentLog } from '../../cowork/log';
+import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
 const ACK = 'your answer has been sent';
 const EVENT = 'Use_of_Funds__e';
-
-async function formToken(chat: EmulatorConversation, caseRef: string): Promise<string> {
-  const before = chat.cards.length;
-  await chat.say(`/cowork ${caseRef}`);
-  const card = await chat.waitForCard(before + 1);
-  const submit = (card.actions as Array<{ data: Record<string, unknown> }>).find((a) => a.data.cowork === 'submit');
-  return String(submit?.data.formToken);
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 function thanksCount(chat: EmulatorConversation): number {
   return chat.texts.filter((text) => text.startsWith(THANKS)).length;
@@ -49,7 +35,7 @@ describe('sessions over time', () => {
     const [c] = t.bot.simulator?.org.createCases(1) ?? [];
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
-    const token = await formToken(chat, c.caseNumber);
+    const { formToken: token } = await startForm(chat, c.caseNumber);
     await chat.waitForText('has expired');
     await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
     await chat.waitForText('no longer active');
@@ -61,7 +47,7 @@ describe('sessions over time', () => {
     const [c] = sim.org.createCases(1);
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
-    const token = await formToken(chat, c.caseNumber);
+    const { formToken: token } = await startForm(chat, c.caseNumber);
     sim.org.stallStreams();
     try {
       await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
@@ -94,7 +80,7 @@ describe('a slow channel', () => {
     const [c] = t.bot.simulator?.org.createCases(1) ?? [];
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
-    const token = await formToken(chat, c.caseNumber);
+    const { formToken: token } = await startForm(chat, c.caseNumber);
     await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Other' });
     await chat.waitForText(THANKS);
     const texts = chat.texts;
@@ -116,12 +102,7 @@ describe('a bot restart between the submit and the event', () => {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
-      SF_AUTH_TYPE: 'client-credentials',
-      SF_LOGIN_URL: sim.loginUrl,
-      SF_CLIENT_ID: sim.clientId,
-      SF_CLIENT_SECRET: sim.clientSecret,
-      SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
-      SF_TRUST_CERT_FILE: sim.caCertFile,
+      ...simulatorEnv(sim),
       COWORK_DEV_COMMANDS: 'true',
     });
     const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: silentLog, storage });
@@ -146,11 +127,11 @@ describe('a bot restart between the submit and the event', () => {
     if (!warmup || !c) throw new Error('no Cases');
     // One whole session first, so the bot has a stored replay position to resume from.
     const warm = channel.conversation(first.url, { id: 'warm' });
-    await warm.submit({ cowork: 'submit', formToken: await formToken(warm, warmup.caseNumber), useOfFunds: 'Other' });
+    await warm.submit({ cowork: 'submit', formToken: (await startForm(warm, warmup.caseNumber)).formToken, useOfFunds: 'Other' });
     await warm.waitForText(THANKS);
 
     const chat = channel.conversation(first.url, { id: 'customer' });
-    const token = await formToken(chat, c.caseNumber);
+    const { formToken: token } = await startForm(chat, c.caseNumber);
     sim.org.stallStreams();
     await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
     await chat.waitForText(ACK);

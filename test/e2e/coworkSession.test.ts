@@ -7,6 +7,7 @@ import { validateCard } from '../../cards';
 import type { RunningSimulator } from '../../simulator';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
@@ -14,41 +15,14 @@ const THANKS = (label: string) => `Thank you for completing the questionnaire ðŸ
 const START_SECRET = 'test-start-secret-0123456789-abcdefghij';
 const EVENT = 'Use_of_Funds__e';
 
-interface CardAction {
-  type: string;
-  title: string;
-  data: Record<string, unknown>;
-}
-
 function sim(t: BotUnderTest): RunningSimulator {
   const simulator = t.bot.simulator;
   if (!simulator) throw new Error('the test bot runs without the simulator');
   return simulator;
 }
 
-/** Starts a session with /cowork and returns the form card's token and choices. */
-async function startForm(chat: EmulatorConversation, caseRef: string): Promise<{ formToken: string; choices: Array<{ title: string; value: string }>; card: Record<string, unknown> }> {
-  const before = chat.cards.length;
-  await chat.say(`/cowork ${caseRef}`);
-  const card = await chat.waitForCard(before + 1);
-  const actions = card.actions as CardAction[];
-  const submit = actions.find((a) => a.data.cowork === 'submit');
-  if (!submit) throw new Error('the form has no submit action');
-  const choiceSet = JSON.stringify(card).match(/"choices":(\[[^\]]*\])/);
-  return { formToken: String(submit.data.formToken), choices: JSON.parse(choiceSet?.[1] ?? '[]') as Array<{ title: string; value: string }>, card };
-}
-
 function caseField(t: BotUnderTest, caseId: string): unknown {
   return sim(t).org.getRecord('Case', caseId)?.Use_of_Funds__c;
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function countText(chat: EmulatorConversation, fragment: string): number {

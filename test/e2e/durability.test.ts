@@ -3,8 +3,10 @@
  * on Azure Blob Storage (Azurite) against a simulator that outlives it. It is stopped with
  * SIGTERM or SIGKILL at the worst moments, and run as two instances side by side.
  */
+import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
+import { startForm, waitUntil } from '../harness/coworkSteps';
 import { startAzurite, startBotProcess, type Azurite, type BotProcess } from '../harness/processes';
 
 jest.setTimeout(180_000);
@@ -33,12 +35,7 @@ afterAll(async () => {
 /** Environment of a bot on a real-org configuration (the simulator) and blob storage. */
 function botEnv(container: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    SF_AUTH_TYPE: 'client-credentials',
-    SF_LOGIN_URL: sim.loginUrl,
-    SF_CLIENT_ID: sim.clientId,
-    SF_CLIENT_SECRET: sim.clientSecret,
-    SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
-    SF_TRUST_CERT_FILE: sim.caCertFile,
+    ...simulatorEnv(sim),
     COWORK_DEV_COMMANDS: 'true',
     STORAGE: 'blob',
     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
@@ -89,19 +86,8 @@ async function via(instances: () => BotProcess[], chat: EmulatorConversation, se
 }
 
 async function formToken(chat: EmulatorConversation, caseRef: string, instances: () => BotProcess[], start = 0): Promise<string> {
-  const before = chat.cards.length;
-  await via(instances, chat, (c) => c.say(`/cowork ${caseRef}`), start);
-  const card = await chat.waitForCard(before + 1, 20_000);
-  const submit = (card.actions as Array<{ data: Record<string, unknown> }>).find((a) => a.data.cowork === 'submit');
-  return String(submit?.data.formToken);
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const form = await startForm(chat, caseRef, (text) => via(instances, chat, (c) => c.say(text), start), 20_000);
+  return form.formToken;
 }
 
 function thanks(chat: EmulatorConversation): string[] {
@@ -144,7 +130,7 @@ describe('a restart loses nothing and does nothing twice', () => {
 
     const second = await startBot(botEnv(container));
     await chat.waitForText(THANKS, 30_000);
-    await waitUntil(() => caseValue(c.caseId) === 'Education', 'the Case update by the restarted bot');
+    await waitUntil(() => caseValue(c.caseId) === 'Education', 'the Case update by the restarted bot', 30_000);
     expect(thanks(chat)).toHaveLength(1);
     expect(thanks(chat)[0]).toContain('🎓 Education');
     expect(patchCount() - patchesBefore).toBe(1);
@@ -169,7 +155,7 @@ describe('a restart loses nothing and does nothing twice', () => {
 
     const second = await startBot(botEnv(container));
     await chat.waitForText(THANKS, 30_000);
-    await waitUntil(() => caseValue(c.caseId) === 'Vehicle Purchase', 'the Case update');
+    await waitUntil(() => caseValue(c.caseId) === 'Vehicle Purchase', 'the Case update', 30_000);
     expect(thanks(chat)).toHaveLength(1);
     await stopBot(second, 'SIGTERM');
   });

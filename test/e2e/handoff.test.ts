@@ -7,6 +7,7 @@ import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from 
 import type { RunningSimulator } from '../../simulator';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { startForm, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
 const EVENT = 'Use_of_Funds__e';
@@ -16,23 +17,6 @@ function sim(t: BotUnderTest): RunningSimulator {
   const simulator = t.bot.simulator;
   if (!simulator) throw new Error('the test bot runs without the simulator');
   return simulator;
-}
-
-async function startForm(chat: EmulatorConversation, caseRef: string): Promise<{ formToken: string }> {
-  const before = chat.cards.length;
-  await chat.say(`/cowork ${caseRef}`);
-  const card = await chat.waitForCard(before + 1);
-  const submit = (card.actions as Array<{ data: Record<string, unknown> }>).find((a) => a.data.cowork === 'submit');
-  if (!submit) throw new Error('the form has no submit action');
-  return { formToken: String(submit.data.formToken) };
-}
-
-async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function count(chat: EmulatorConversation, fragment: string): number {

@@ -1,0 +1,31 @@
+/**
+ * A proactive turn in a conversation, from a stored conversation reference.
+ *
+ * - Goes through `continueConversationAsync`: a `TurnContext` is never kept across turns.
+ * - Sends without `replyToId`: no client has seen the continuation activity, and Web Chat holds
+ *   back a reply to an activity it never received for up to 5 s.
+ * - Rethrows what `logic` throws: the adapter would route it to `onTurnError` (which would
+ *   apologise to the conversation) and resolve, and the caller must know the turn failed.
+ */
+import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+
+export async function runProactiveTurn(
+  adapter: CloudAdapter,
+  appId: string,
+  reference: Readonly<Record<string, unknown>>,
+  logic: (context: TurnContext) => Promise<void>,
+): Promise<void> {
+  let failure: unknown;
+  await adapter.continueConversationAsync(appId, reference as Partial<ConversationReference>, async (context) => {
+    context.onSendActivities(async (_ctx, activities, next) => {
+      for (const activity of activities) delete activity.replyToId;
+      return next();
+    });
+    try {
+      await logic(context);
+    } catch (err) {
+      failure = err;
+    }
+  });
+  if (failure) throw failure;
+}
