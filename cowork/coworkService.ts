@@ -19,7 +19,7 @@ import {
   type ResolvedChoices,
 } from './formSpec';
 import type { Log } from './log';
-import { InvalidInputError, PermanentCaseError, type CaseStore, type EventBus, type PicklistValue, type PlatformEvent } from './ports';
+import { InvalidInputError, PermanentCaseError, type CaseStore, type EventBus, type PicklistValue, type PlatformEvent, type PublishOptions } from './ports';
 import { KEY_PREFIX, normalizeId } from './salesforceId';
 import { isPending, type Answers, type CoworkSession, type Owner } from './session';
 import type { SessionRepository } from './sessionRepository';
@@ -307,7 +307,7 @@ export class CoworkService {
     this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
   }
 
-  private async publish(session: CoworkSession): Promise<boolean> {
+  private async publish(session: CoworkSession, options: PublishOptions = {}): Promise<boolean> {
     const form = this.requireForm(session.formId);
     const fields = {
       ...eventFieldsFor(form, session.submitted ?? {}),
@@ -315,7 +315,7 @@ export class CoworkService {
       [form.sessionKeyField]: session.key,
     };
     try {
-      const result = await this.deps.eventBus.publish(form.topic, fields);
+      const result = await this.deps.eventBus.publish(form.topic, fields, options);
       this.deps.log.debug({ sessionKey: session.key, eventUuid: result.eventUuid, via: result.via }, 'answer published');
       return true;
     } catch (err) {
@@ -365,8 +365,10 @@ export class CoworkService {
       s.state === 'submitted' && s.publishAttempts === session.publishAttempts ? { ...s, publishAttempts: s.publishAttempts + 1, lastPublishedAt: stamped } : undefined,
     );
     if (!bumped.changed || !bumped.session) return;
-    this.deps.log.warn({ sessionKey: session.key, attempts: bumped.session.publishAttempts }, 'the answer event did not come back in time; publishing again');
-    await this.publish(bumped.session);
+    // Second attempt over the Pub/Sub API again, the last one over REST.
+    const over = bumped.session.publishAttempts >= MAX_PUBLISH_ATTEMPTS ? 'rest' : undefined;
+    this.deps.log.warn({ sessionKey: session.key, attempts: bumped.session.publishAttempts, over: over ?? 'pubsub' }, 'the answer event did not come back in time; publishing again');
+    await this.publish(bumped.session, over ? { over } : {});
   }
 
   private async takeOverEffects(session: CoworkSession, now: number): Promise<void> {
@@ -379,10 +381,10 @@ export class CoworkService {
     await this.completeAnswered(taken.session);
   }
 
+  /** Only a form nobody answered expires: a submitted answer is kept until its event comes back. */
   private async expire(sessionKey: string): Promise<void> {
-    const result = await this.deps.repository.update(sessionKey, (s) => (isPending(s.state) ? { ...s, state: 'expired' } : undefined));
+    const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired' } : undefined));
     if (!result.changed || !result.session) return;
-    await this.deps.inflight.remove(sessionKey);
     this.deps.log.info({ sessionKey, caseId: result.session.caseId }, 'co-work session expired');
     await this.deps.effects.expired(result.session);
   }

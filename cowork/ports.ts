@@ -81,9 +81,17 @@ export interface EventSubscription {
 
 export type EventHandler = (event: PlatformEvent) => Promise<void>;
 
+export interface PublishOptions {
+  /**
+   * `rest` publishes through the REST API instead of the Pub/Sub API: the last resort for an
+   * answer whose event did not come back after publishing over Pub/Sub.
+   */
+  over?: 'rest';
+}
+
 export interface EventBus {
   /** Publishes one event; `fields` holds custom field values only (the adapter adds CreatedDate/CreatedById). */
-  publish(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult>;
+  publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult>;
   /**
    * One stream per topic for the whole process. The handler's promise resolving means the
    * event's effects are stored: only then does the adapter checkpoint its replay id.

@@ -6,7 +6,7 @@
  *   form_sent ──submit──▶ submitted ──event──▶ answered ──▶ case_updated ──▶ done
  *       │                     │                    └─(permanent Case error)─▶ failed
  *       └─────────────────────┴──(event from elsewhere: an agent's flow)──▶ answered
- *   any pending state ──ttl──▶ expired
+ *   form_sent ──ttl──▶ expired   (a submitted answer never expires: it is kept until its event comes back)
  *
  * Every transition is written to storage (with the item's eTag) before its side effect, so a
  * restart at any point loses nothing and a transition happens once even across instances.

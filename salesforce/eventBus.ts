@@ -4,7 +4,7 @@
  * point lookup in Storage — not by opening more streams).
  */
 import type { Log } from '../cowork/log';
-import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishResult } from '../cowork/ports';
+import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import type { CorrelationKeyOf } from './eventDispatcher';
 import { EventPublisher } from './eventPublisher';
@@ -44,8 +44,8 @@ export class SalesforceEventBus implements EventBus {
     this.tuning = { ...DEFAULT_SUBSCRIPTION_TUNING, ...deps.tuning };
   }
 
-  publish(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
-    return this.publisher.publish(topic, fields);
+  publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult> {
+    return this.publisher.publish(topic, fields, options);
   }
 
   async subscribe(topic: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<EventSubscription> {

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { Log } from '../cowork/log';
-import type { PublishResult } from '../cowork/ports';
+import type { PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import { connectPubSubClient, type PubSubClient, type PubSubTarget } from './pubSubClient';
 import { describeFailure, isAuthFailure, pubSubFailure } from './pubSubErrors';
@@ -39,10 +39,11 @@ export class EventPublisher {
     private readonly grpcTimeoutMs = GRPC_PUBLISH_TIMEOUT_MS,
   ) {}
 
-  async publish(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+  async publish(topic: string, fields: Readonly<Record<string, string | null>>, options: PublishOptions = {}): Promise<PublishResult> {
     const eventName = TOPIC.exec(topic)?.[1];
     if (eventName === undefined) throw new Error(`"${topic}" is not a platform event topic (/event/Name__e)`);
     for (const name of Object.keys(fields)) if (!isFieldApiName(name)) throw new Error(`"${name}" is not a field API name`);
+    if (options.over === 'rest') return this.publishOverRest(eventName, fields);
 
     let failure: string;
     const tokenUsed = this.session.grant().accessToken;

@@ -48,11 +48,15 @@ describe('sessions over time', () => {
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
     const { formToken: token } = await startForm(chat, c.caseNumber);
+    const restPublishes = () => sim.org.requestCounts()['POST /services/data/vXX.X/sobjects/{object}'] ?? 0;
+    const restBefore = restPublishes();
     sim.org.stallStreams();
     try {
       await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
       await chat.waitForText(ACK);
-      await waitUntil(() => sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).length >= 2, 'the answer to be published again');
+      // Published on submit, again over the Pub/Sub API, then a last time over REST.
+      await waitUntil(() => sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).length >= 3, 'the answer to be published twice more');
+      expect(restPublishes() - restBefore).toBe(1);
     } finally {
       sim.org.releaseStreams();
     }
