@@ -8,12 +8,9 @@
  * open subscriptions in steps (`subscribe`), for progress, stats, and finally kills it: a
  * client closed with a live call crashes 5.5.2 (see docs/PITFALLS), so it never closes one.
  */
-import type PubSubApiClientType from 'salesforce-pubsub-api-client' with { 'resolution-mode': 'import' };
 import { processStats, send, type ToChild } from './ipc';
+import { PubSubApiClientClass, type PubSubClient } from '../salesforce/pubSubClient';
 
-type PubSubClient = InstanceType<typeof PubSubApiClientType>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's types are ESM-only; require() loads its CommonJS build
-const PubSubApiClient = (require('salesforce-pubsub-api-client') as { default: typeof PubSubApiClientType }).default;
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -44,7 +41,7 @@ let ended = 0;
 let firstError: string | undefined;
 
 async function subscribeOne(correlationId: string): Promise<void> {
-  const client = new PubSubApiClient(config, quiet);
+  const client = new PubSubApiClientClass(config, quiet);
   await client.connect();
   clients.push(client);
   perSession.set(correlationId, 0);

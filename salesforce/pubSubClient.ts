@@ -16,8 +16,9 @@ import type { AccessGrant } from './connection';
 
 export type PubSubClient = PubSubApiClient;
 
+/** The client class itself, loaded from the package's CommonJS build (also used by tests and the benchmark's baseline). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's types are ESM-only; require() loads its CommonJS build (see above)
-const { default: PubSubApiClientClass } = require('salesforce-pubsub-api-client') as { default: typeof PubSubApiClient };
+export const { default: PubSubApiClientClass } = require('salesforce-pubsub-api-client') as { default: typeof PubSubApiClient };
 
 export interface PubSubTarget {
   /** `host:port` of the Pub/Sub API. */

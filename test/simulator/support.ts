@@ -6,8 +6,8 @@
 import https from 'node:https';
 import tls from 'node:tls';
 import jsforce, { type Connection } from 'jsforce';
-import type PubSubApiClientType from 'salesforce-pubsub-api-client' with { 'resolution-mode': 'import' };
 import type { RunningSimulator } from '../../simulator';
+import { PubSubApiClientClass, type PubSubClient } from '../../salesforce/pubSubClient';
 
 export const API_VERSION = '62.0';
 export const TOPIC = '/event/Use_of_Funds__e';
@@ -26,15 +26,11 @@ export async function clientCredentialsConnection(sim: RunningSimulator): Promis
   return conn;
 }
 
-type PubSubClient = InstanceType<typeof PubSubApiClientType>;
-// The package is ESM-typed; jest runs CommonJS, and the package exports a `require` build.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PubSubApiClient = (require('salesforce-pubsub-api-client') as { default: typeof PubSubApiClientType }).default;
 
 const quietLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 export async function pubSubClient(sim: RunningSimulator, accessToken: string, overrides: { instanceUrl?: string; organizationId?: string } = {}): Promise<PubSubClient> {
-  const client = new PubSubApiClient(
+  const client = new PubSubApiClientClass(
     {
       authType: 'user-supplied',
       accessToken,
