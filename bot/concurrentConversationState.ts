@@ -22,8 +22,9 @@ const SESSION_LIST_LIMIT = 10;
 export class ConcurrentConversationState extends ConversationState {
   private readonly snapshots = new WeakMap<TurnContext, string>();
 
-  constructor(storage: Storage) {
-    super(storage);
+  /** `namespace` keeps this state apart from a host bot's own conversation state (same storage). */
+  constructor(storage: Storage, namespace = '') {
+    super(storage, namespace);
   }
 
   override async load(context: TurnContext, force = false): Promise<StateObject> {

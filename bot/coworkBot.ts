@@ -27,6 +27,12 @@ export interface CoworkBotOptions {
   handoff?: HandoffProtocol;
   /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
   agentTurn?: (context: TurnContext) => Promise<boolean>;
+  /**
+   * Mounted in another bot: take only co-work's activities (start, card submits, `/cowork`, the
+   * handoff protocol, answers to an open form) and leave greetings, help and everything else to
+   * the host bot.
+   */
+  mounted?: boolean;
 }
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
@@ -35,7 +41,10 @@ const RECENT_SESSIONS = 10;
 interface Route {
   name: string;
   matches: (context: TurnContext) => boolean;
-  handle: (context: TurnContext) => Promise<void>;
+  /** Resolves false when, after all, the route left the activity alone. */
+  handle: (context: TurnContext) => Promise<boolean | void>;
+  /** Only when the bot runs on its own: a host bot has its own greeting and help. */
+  standaloneOnly?: true;
 }
 
 export const HELP_TEXT = [
@@ -55,30 +64,36 @@ export class CoworkBot {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
     this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service));
-    this.routes = [
-      { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c) },
+    const routes: Route[] = [
+      { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
       { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
-      { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c) },
+      { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c), standaloneOnly: true },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
-      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c) },
-      { name: 'ask-person', matches: (c) => isMessage(c) && asksForPerson(text(c)), handle: (c) => this.askForPerson(c, 'typed') },
+      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
+      { name: 'ask-person', matches: (c) => isMessage(c) && asksForPerson(text(c)), handle: (c) => this.askForPerson(c, 'typed'), standaloneOnly: true },
       { name: 'form', matches: isMessage, handle: (c) => this.continueFormOrHelp(c) },
     ];
+    this.routes = routes.filter((route) => !(options.mounted && route.standaloneOnly));
   }
 
-  /** Runs one turn and saves the conversation's state. */
-  async run(context: TurnContext): Promise<void> {
-    if (this.options.agentTurn && (await this.options.agentTurn(context))) return;
+  /**
+   * Runs one turn and saves the conversation's state. Resolves whether the turn was co-work's:
+   * always true on its own, false when mounted and the activity is the host bot's to handle.
+   */
+  async run(context: TurnContext): Promise<boolean> {
+    if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
+    let handled = true;
     const owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
     if (owner) {
       await this.whileHumanOwned(context, owner);
     } else {
       const route = this.routes.find((r) => r.matches(context));
-      if (route) await route.handle(context);
+      handled = route !== undefined && (await route.handle(context)) !== false;
     }
     await this.options.conversationState.saveChanges(context);
+    return handled;
   }
 
   /**
@@ -244,13 +259,16 @@ export class CoworkBot {
     return last === undefined ? undefined : this.options.service.get(last);
   }
 
-  private async continueFormOrHelp(context: TurnContext): Promise<void> {
+  /** An answer to the open form; otherwise help (on its own) or nothing (mounted: the host's turn). */
+  private async continueFormOrHelp(context: TurnContext): Promise<boolean> {
     const dc = await this.dialogs.createContext(context);
     if (dc.activeDialog) {
       const result = await dc.continueDialog();
-      if (result.status !== DialogTurnStatus.complete) return;
+      if (result.status !== DialogTurnStatus.complete) return true;
     }
+    if (this.options.mounted) return false;
     await this.help(context);
+    return true;
   }
 }
 

@@ -1,0 +1,216 @@
+/**
+ * Co-work, assembled: Salesforce (a real org, or the embedded simulator through the very same
+ * adapter), storage, the core, the conversation logic, human handoff, the one subscription per
+ * topic and the timed work. Everything but HTTP, so it serves two ways:
+ *
+ * - on its own: `startBot` (bot/app.ts) puts it behind restify, for `npm start`;
+ * - mounted in another bot: `createCowork({ adapter: hostAdapter, mounted: true, ... })`, then in
+ *   the host's turn handler `if (await cowork.onTurn(context)) return;` — co-work takes its own
+ *   activities (start, card submits, answers to an open form, the handoff protocol) and leaves the
+ *   rest to the host. The host serves `cowork.imagesDir` at `${publicUrl}/images/`.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import type { CloudAdapter, Storage, TurnContext } from 'botbuilder';
+import { cardImagePath } from '../cards';
+import { CoworkService } from '../cowork/coworkService';
+import { InMemoryDeadlineQueue } from '../cowork/deadlines';
+import { InFlightIndex } from '../cowork/inflight';
+import { HandoffRepository } from '../cowork/handoff';
+import type { FormSpec } from '../cowork/formSpec';
+import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
+import type { Log } from '../cowork/log';
+import type { EventSubscription } from '../cowork/ports';
+import { KeyedSerialQueue } from '../cowork/serialQueue';
+import { SessionRepository } from '../cowork/sessionRepository';
+import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { AgentRelay } from './agent/agentRelay';
+import { HandoffProtocol } from './agent/handoffProtocol';
+import { ConcurrentConversationState } from './concurrentConversationState';
+import type { BotConfig } from './config';
+import { CoworkBot } from './coworkBot';
+import { ProactiveEffects } from './proactiveEffects';
+import type { HealthReport } from './server';
+import { createStorage, type BotStorage } from './storage';
+
+export interface CoworkOptions {
+  config: BotConfig;
+  log: Log;
+  /** The adapter turns arrive on (the host bot's, when mounted): proactive turns go through it too. */
+  adapter: CloudAdapter;
+  /** botbuilder storage shared by conversation state and co-work sessions. Default: from `config.storage`. */
+  storage?: Storage;
+  simulatorOptions?: SimulatorOptions;
+  form?: FormSpec;
+  /** How often the timed work (expiry, in-flight recovery) runs. */
+  deadlineIntervalMs?: number;
+  /** Mounted in another bot: see `CoworkBot`'s `mounted`. */
+  mounted?: boolean;
+}
+
+export interface Cowork {
+  /**
+   * Runs a turn, one at a time per conversation (proactive turns included). Resolves whether the
+   * turn was co-work's; when mounted, `false` means the host bot should handle it.
+   */
+  onTurn(context: TurnContext): Promise<boolean>;
+  health(): Promise<HealthReport>;
+  /** Folder of the images the cards show, to serve at `${config.publicUrl}/images/{file}`. */
+  imagesDir: string;
+  service: CoworkService;
+  salesforce: SalesforceOrg;
+  simulator: RunningSimulator | undefined;
+  storage: Storage;
+  /** Finishes the turns in flight, then closes the subscription, Salesforce and the simulator. */
+  stop(): Promise<void>;
+}
+
+export async function createCowork(options: CoworkOptions): Promise<Cowork> {
+  const { config, log } = options;
+  const botStorage: BotStorage = options.storage
+    ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
+    : createStorage(config.storage);
+  const storage = botStorage.storage;
+  log.info(botStorage.describe(), botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage');
+
+  const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
+  const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
+  let salesforce: SalesforceOrg;
+  try {
+    salesforce = await connectSalesforce(salesforceConfig, { storage, log });
+  } catch (err) {
+    await simulator?.stop();
+    throw err;
+  }
+
+  // The org's event topic is configuration (SF_EVENT_TOPIC); the form follows it.
+  const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
+  const { adapter } = options;
+  const queue = new KeyedSerialQueue();
+  // Namespaced, so a host bot's own conversation state never collides with co-work's.
+  const conversationState = new ConcurrentConversationState(storage, 'cowork');
+  // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
+  const botRef: { current?: CoworkBot } = {};
+  const handoffRef: { current?: HandoffProtocol } = {};
+  const service: CoworkService = new CoworkService({
+    caseStore: salesforce.caseStore,
+    eventBus: salesforce.eventBus,
+    repository: new SessionRepository(storage),
+    deadlines: new InMemoryDeadlineQueue(),
+    inflight: new InFlightIndex(storage),
+    instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    effectsLeaseMs: config.effectsLeaseMs,
+    forms: [form],
+    effects: new ProactiveEffects({
+      adapter,
+      appId: config.microsoftApp.id,
+      queue,
+      bot: () => requireValue(botRef.current, 'bot'),
+      forms: (id): FormSpec | undefined => service.form(id),
+      publicUrl: config.publicUrl,
+      log,
+      handoff: () => handoffRef.current,
+    }),
+    log: log.child({ component: 'cowork' }),
+    sessionTtlMs: config.sessionTtlMs,
+    eventTimeoutMs: config.eventTimeoutMs,
+  });
+  // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
+  const handoffs = new HandoffRepository(storage);
+  const relay = new AgentRelay({
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    storage,
+    handoffs,
+    service,
+    bot: () => requireValue(botRef.current, 'bot'),
+    agentKey: config.agentKey,
+    log: log.child({ component: 'agent-relay' }),
+  });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }) });
+  handoffRef.current = handoff;
+  const bot = new CoworkBot({
+    service,
+    conversationState,
+    form,
+    devCommands: config.devCommands,
+    startSecret: config.startSecret,
+    log,
+    handoff,
+    agentTurn: (context) => relay.onTurn(context),
+    mounted: options.mounted === true,
+  });
+  botRef.current = bot;
+
+  const subscriptions: EventSubscription[] = [];
+  for (const topic of service.topics) {
+    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
+  }
+  // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
+  let ticking = false;
+  const deadlineTimer = setInterval(() => {
+    if (ticking) return;
+    ticking = true;
+    Promise.all([service.runDueDeadlines(), service.recoverInFlight()])
+      .catch((err: unknown) => log.error({ err }, 'timed work failed'))
+      .finally(() => (ticking = false));
+  }, options.deadlineIntervalMs ?? 1000);
+  deadlineTimer.unref();
+
+  const onTurn = (context: TurnContext): Promise<boolean> => {
+    const conversationId = context.activity.conversation.id;
+    return queue.run(conversationId, async () => {
+      const started = performance.now();
+      const handled = await bot.run(context);
+      log.debug({ conversationId, activityType: context.activity.type, handled, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'turn');
+      return handled;
+    });
+  };
+
+  const health = async (): Promise<HealthReport> => {
+    const sf = await salesforce.health();
+    const streams = subscriptions.map((s) => s.state());
+    const pubsubOk = streams.every((s) => s.connected);
+    const storageHealth = await botStorage.check().then(
+      () => ({ ok: true, ...botStorage.describe() }),
+      (err: unknown) => ({ ok: false, ...botStorage.describe(), error: err instanceof Error ? err.message : String(err) }),
+    );
+    return {
+      ok: sf.ok && pubsubOk && storageHealth.ok,
+      salesforce: { ...salesforce.describe(), ...sf, mode: simulator ? 'simulator' : 'org' },
+      pubsub: { ok: pubsubOk, streams },
+      storage: storageHealth,
+    };
+  };
+
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      clearInterval(deadlineTimer);
+      await queue.drain();
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await salesforce.close();
+      await simulator?.stop();
+    })();
+    return stopped;
+  };
+
+  return {
+    onTurn,
+    health,
+    imagesDir: path.dirname(cardImagePath(form.resultCard.imageFile)),
+    service,
+    salesforce,
+    simulator,
+    storage,
+    stop,
+  };
+}
+
+function requireValue<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`${what} is not ready`);
+  return value;
+}
