@@ -34,7 +34,7 @@ export interface ProactiveEffectsDeps {
 export class ProactiveEffects implements SessionEffects {
   constructor(private readonly deps: ProactiveEffectsDeps) {}
 
-  async answered(session: CoworkSession, labels: Readonly<Record<string, string>>): Promise<void> {
+  async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = this.requireForm(session.formId);
     if (
       await this.toAgentIfHumanOwned(
@@ -43,9 +43,11 @@ export class ProactiveEffects implements SessionEffects {
       )
     ) {
       await this.inConversation(session, (context) => this.deps.bot().endFormDialog(context, session.key));
-      return;
+      return true;
     }
+    let sent = false;
     await this.inConversation(session, async (context) => {
+      if (!(await stillOurs())) return;
       // The thank-you and its result card travel as one activity (one connector call).
       await context.sendActivity({
         type: 'message',
@@ -61,8 +63,10 @@ export class ProactiveEffects implements SessionEffects {
           ),
         ],
       });
+      sent = true;
       await this.deps.bot().endFormDialog(context, session.key);
     });
+    return sent;
   }
 
   async expired(session: CoworkSession): Promise<void> {

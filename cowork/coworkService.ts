@@ -28,8 +28,12 @@ import type { InFlightIndex } from './inflight';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {
-  /** Tell the conversation the answer arrived (the thank-you and result card, or the agent's notice). */
-  answered(session: CoworkSession, labels: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * Tell the conversation the answer arrived (the thank-you and result card, or the agent's notice).
+   * `stillOurs` is asked once the conversation is this turn's (after any wait for it), right before
+   * anything is sent: when it answers false, send nothing and resolve false.
+   */
+  answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean>;
   /** Tell the customer the session expired. */
   expired(session: CoworkSession): Promise<void>;
   /** Tell the conversation the Case could not be updated (a permanent error). */
@@ -87,6 +91,8 @@ export class CoworkService {
   private readonly forms: ReadonlyMap<string, FormSpec>;
   private readonly formsByTopic = new Map<string, FormSpec[]>();
   private readonly now: () => number;
+  /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
+  private readonly completing = new Set<string>();
 
   constructor(private readonly deps: CoworkServiceDeps) {
     this.forms = new Map(deps.forms.map((f) => [f.id, f]));
@@ -169,6 +175,12 @@ export class CoworkService {
     if (session.state !== 'form_sent') {
       return session.state === 'expired' ? { kind: 'stale_form' } : { kind: 'already_received', session };
     }
+    if (this.pastExpiry(session)) {
+      // Its reminder was lost (e.g. a restart): expire it now and refuse the late answer. No
+      // separate notice: this turn's reply says it, and a proactive turn here would wait on itself.
+      await this.expire(session.key, { notify: false });
+      return { kind: 'stale_form' };
+    }
     const form = this.requireForm(session.formId);
     const validation = validateAnswers(form, session.choices, request.raw);
     if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
@@ -209,7 +221,22 @@ export class CoworkService {
         this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
         continue;
       }
-      for (const session of mine) await this.answer(session, form, event);
+      // Every session gets its chance even if another fails. A failure after the claim is finished
+      // by the in-flight sweep; one before it makes the handler fail, so the event is delivered again.
+      let unclaimed: unknown;
+      for (const session of mine) {
+        try {
+          await this.answer(session, form, event);
+        } catch (err) {
+          if (err instanceof ClaimedError) {
+            this.deps.log.error({ err: err.cause, eventId: event.id, sessionKey: session.key }, 'finishing an answered session failed; the in-flight sweep will finish it');
+          } else {
+            unclaimed ??= err;
+            this.deps.log.error({ err, eventId: event.id, sessionKey: session.key }, 'answering a session failed before it was claimed');
+          }
+        }
+      }
+      if (unclaimed !== undefined) throw unclaimed;
     }
   }
 
@@ -265,6 +292,12 @@ export class CoworkService {
       this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: session.state }, 'event already handled for this session');
       return;
     }
+    if (session.state === 'form_sent' && this.pastExpiry(session)) {
+      // Too late: the form expired (its reminder was lost). An answer now would thank a conversation long gone.
+      this.deps.log.info({ eventId: event.id, sessionKey: session.key }, 'event ignored: the session had expired');
+      await this.expire(session.key);
+      return;
+    }
     await this.deps.inflight.add(session.key);
     const leaseUntil = new Date(this.now() + this.deps.effectsLeaseMs).toISOString();
     const claimed = await this.deps.repository.update(session.key, (current) =>
@@ -277,16 +310,37 @@ export class CoworkService {
       return;
     }
     this.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
-    await this.completeAnswered(claimed.session);
+    try {
+      await this.completeAnswered(claimed.session);
+    } catch (err) {
+      throw new ClaimedError(err);
+    }
   }
 
   /** Effects of an answered session, in order: tell the conversation, then update the Case. Each is recorded once. */
   async completeAnswered(session: CoworkSession): Promise<void> {
+    if (this.completing.has(session.key)) return;
+    this.completing.add(session.key);
+    try {
+      await this.runEffects(session);
+    } finally {
+      this.completing.delete(session.key);
+    }
+  }
+
+  private async runEffects(session: CoworkSession): Promise<void> {
     const form = this.requireForm(session.formId);
     const answers: Answers = session.answers ?? {};
     let current = session;
     if (!current.thankedAt) {
-      await this.deps.effects.answered(current, answerLabels(form, current.choices, answers));
+      // Waiting for the conversation (a slow customer turn) may eat into the lease: it is renewed
+      // once the conversation is ours, and the thank-you is not sent if another instance took over.
+      const stillOurs = async (): Promise<boolean> => {
+        const renewed = await this.renewLease(current);
+        if (renewed) current = renewed;
+        return renewed !== undefined;
+      };
+      if (!(await this.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
       const marked = await this.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.now()).toISOString() }));
       current = marked.session ?? current;
     }
@@ -319,8 +373,12 @@ export class CoworkService {
       this.deps.log.debug({ sessionKey: session.key, eventUuid: result.eventUuid, via: result.via }, 'answer published');
       return true;
     } catch (err) {
-      // The answer is stored and the session is in flight: the recovery sweep publishes it again.
+      // The answer is stored and the session is in flight: the sweep publishes it again. A publish
+      // that failed does not count as an attempt (an outage must not use them up).
       this.deps.log.error({ err, sessionKey: session.key }, 'publishing the answer failed; it is kept and will be published again');
+      await this.deps.repository.update(session.key, (s) =>
+        s.state === 'submitted' && s.publishAttempts === session.publishAttempts ? { ...s, publishAttempts: Math.max(0, s.publishAttempts - 1) } : undefined,
+      );
       return false;
     }
   }
@@ -343,7 +401,7 @@ export class CoworkService {
           await this.deps.inflight.remove(key);
         } else if (session.state === 'submitted') {
           await this.republishIfDue(session, now);
-        } else if (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) <= now) {
+        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) <= now)) {
           await this.takeOverEffects(session, now);
         }
       } catch (err) {
@@ -356,8 +414,7 @@ export class CoworkService {
     const last = Date.parse(session.lastPublishedAt ?? session.submittedAt ?? session.updatedAt);
     if (now < last + this.deps.eventTimeoutMs) return;
     if (session.publishAttempts >= MAX_PUBLISH_ATTEMPTS) {
-      this.deps.log.error({ sessionKey: session.key, attempts: session.publishAttempts }, 'the answer event never came back; giving up republishing (the answer stays stored, an event for the Case still completes it)');
-      await this.deps.inflight.remove(session.key);
+      await this.answerFromStoredSubmit(session, now);
       return;
     }
     const stamped = new Date(now).toISOString();
@@ -371,6 +428,39 @@ export class CoworkService {
     await this.publish(bumped.session, over ? { over } : {});
   }
 
+  /** Extends this instance's lease when less than half of it is left; `undefined` when it is no longer ours. */
+  private async renewLease(session: CoworkSession): Promise<CoworkSession | undefined> {
+    const now = this.now();
+    const until = session.effectsLeaseUntil ? Date.parse(session.effectsLeaseUntil) : 0;
+    if (session.effectsOwner === this.deps.instanceId && until - now > this.deps.effectsLeaseMs / 2) return session;
+    const leaseUntil = new Date(now + this.deps.effectsLeaseMs).toISOString();
+    const renewed = await this.deps.repository.update(session.key, (s) =>
+      s.state === 'answered' && s.effectsOwner === session.effectsOwner && s.effectsLeaseUntil === session.effectsLeaseUntil
+        ? { ...s, effectsOwner: this.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        : undefined,
+    );
+    if (renewed.changed) return renewed.session;
+    this.deps.log.warn({ sessionKey: session.key, owner: renewed.session?.effectsOwner, state: renewed.session?.state }, 'another instance took over this session; standing down');
+    return undefined;
+  }
+
+  /**
+   * The answer was published MAX_PUBLISH_ATTEMPTS times (the last over REST) and no event came
+   * back: the stored answer completes the session (thank-you, Case update over REST), so it is never
+   * lost to a broken event bus. An event arriving later finds the session done.
+   */
+  private async answerFromStoredSubmit(session: CoworkSession, now: number): Promise<void> {
+    const leaseUntil = new Date(now + this.deps.effectsLeaseMs).toISOString();
+    const claimed = await this.deps.repository.update(session.key, (s) =>
+      s.state === 'submitted' && s.submitted
+        ? { ...s, state: 'answered', answers: s.submitted, answeredByEventId: null, effectsOwner: this.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        : undefined,
+    );
+    if (!claimed.changed || !claimed.session) return;
+    this.deps.log.error({ sessionKey: session.key, attempts: session.publishAttempts }, 'the answer event never came back; completing the session from the stored answer');
+    await this.completeAnswered(claimed.session);
+  }
+
   private async takeOverEffects(session: CoworkSession, now: number): Promise<void> {
     const leaseUntil = new Date(now + this.deps.effectsLeaseMs).toISOString();
     const taken = await this.deps.repository.update(session.key, (s) =>
@@ -382,11 +472,15 @@ export class CoworkService {
   }
 
   /** Only a form nobody answered expires: a submitted answer is kept until its event comes back. */
-  private async expire(sessionKey: string): Promise<void> {
+  private async expire(sessionKey: string, options: { notify: boolean } = { notify: true }): Promise<void> {
     const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired' } : undefined));
     if (!result.changed || !result.session) return;
     this.deps.log.info({ sessionKey, caseId: result.session.caseId }, 'co-work session expired');
-    await this.deps.effects.expired(result.session);
+    if (options.notify) await this.deps.effects.expired(result.session);
+  }
+
+  private pastExpiry(session: CoworkSession): boolean {
+    return this.now() >= Date.parse(session.expiresAt);
   }
 
   private async loadChoices(form: FormSpec): Promise<ResolvedChoices> {
@@ -410,4 +504,11 @@ function randomToken(bytes: number): string {
 
 function tokenMatches(expected: string, given: unknown): boolean {
   return typeof given === 'string' && given.length === expected.length && given === expected;
+}
+
+/** A failure after the session was claimed: the in-flight sweep will finish it, the event need not come again. */
+class ClaimedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
 }

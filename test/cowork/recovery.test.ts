@@ -3,7 +3,7 @@
  * event's effects, and when that one dies mid-way, the other finishes after the lease.
  */
 import { MemoryStorage } from 'botbuilder';
-import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
+import { CoworkService, type CoworkServiceDeps, type SessionEffects } from '../../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/inflight';
@@ -35,7 +35,9 @@ class InMemoryCases implements CaseStore {
 
 class InMemoryBus implements EventBus {
   readonly published: Array<Record<string, string | null>> = [];
+  down = false;
   async publish(_topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    if (this.down) throw new Error('Pub/Sub and REST are down');
     this.published.push({ ...fields });
     return { eventUuid: `uuid-${this.published.length}`, via: 'pubsub' };
   }
@@ -46,39 +48,32 @@ class InMemoryBus implements EventBus {
 
 class RecordingEffects implements SessionEffects {
   answeredCalls = 0;
+  readonly thanked: string[] = [];
+  /** Conversations whose channel refuses messages. */
+  readonly failingConversations = new Set<string>();
   constructor(private readonly hang = false) {}
-  async answered(): Promise<void> {
+  async answered(_session: CoworkSession, _labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     this.answeredCalls++;
     if (this.hang) await new Promise(() => undefined); // this instance "dies" here
+    if (this.failingConversations.has(_session.conversationId)) throw new Error('channel refused the message');
+    if (!(await stillOurs())) return false;
+    this.thanked.push(_session.key);
+    return true;
   }
   async expired(): Promise<void> {}
   async failed(): Promise<void> {}
 }
 
 function instance(storage: MemoryStorage, name: string, effects: SessionEffects, cases: InMemoryCases, bus: InMemoryBus, clock: { now: number }): CoworkService {
-  return new CoworkService({
-    caseStore: cases,
-    eventBus: bus,
-    repository: new SessionRepository(storage),
-    deadlines: new InMemoryDeadlineQueue(),
-    inflight: new InFlightIndex(storage),
-    instanceId: name,
-    effectsLeaseMs: 1000,
-    forms: [USE_OF_FUNDS_FORM],
-    effects,
-    log: silentLog,
-    sessionTtlMs: 3_600_000,
-    eventTimeoutMs: 5000,
-    now: () => clock.now,
-  });
+  return new CoworkService({ ...deps(storage, cases, bus, clock, name), effects });
 }
 
 function event(id: string, session: CoworkSession, answer: string): PlatformEvent {
   return { id, replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: session.caseId, Session_Key__c: session.key, Use_of_Fund_Reason__c: answer } };
 }
 
-async function started(service: CoworkService): Promise<CoworkSession> {
-  const outcome = await service.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId: 'conv', conversationReference: {}, userId: 'u' });
+async function started(service: CoworkService, conversationId = 'conv'): Promise<CoworkSession> {
+  const outcome = await service.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId, conversationReference: {}, userId: 'u' });
   if (outcome.kind !== 'started') throw new Error(outcome.kind);
   return outcome.session;
 }
@@ -146,6 +141,108 @@ describe('two instances over one storage', () => {
     expect(bus.published[1]).toEqual(bus.published[0]);
   });
 });
+
+describe('what the review found', () => {
+  function setup(): { a: CoworkService; effects: RecordingEffects; cases: InMemoryCases; bus: InMemoryBus; clock: { now: number } } {
+    const storage = new MemoryStorage();
+    const cases = new InMemoryCases();
+    const bus = new InMemoryBus();
+    const clock = { now: Date.now() };
+    const effects = new RecordingEffects();
+    return { a: instance(storage, 'a', effects, cases, bus, clock), effects, cases, bus, clock };
+  }
+
+  it('does not answer a session past its expiry whose reminder was lost (restart), and refuses its form', async () => {
+    const { a, effects, cases, clock } = setup();
+    const stale = await started(a, 'old-conversation');
+    clock.now += 3_600_000 + 1000; // past the TTL, and no reminder ran (a fresh process after a restart)
+    const event: PlatformEvent = { id: 'late', replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: stale.caseId, Use_of_Fund_Reason__c: 'Education' } };
+    await a.handleEvent(event);
+    expect(effects.thanked).toEqual([]);
+    expect(cases.updates).toEqual([]);
+    expect((await a.get(stale.key))?.state).toBe('expired');
+    const late = await started(a, 'late-submit');
+    clock.now += 3_600_000 + 1000;
+    expect((await a.submit({ sessionKey: late.key, formToken: late.formToken, conversationId: 'late-submit', raw: { useOfFunds: 'Education' } })).kind).toBe('stale_form');
+  });
+
+  it('keeps retrying an answer through a publishing outage, and completes it from the stored answer if no event ever comes back', async () => {
+    const { a, effects, cases, bus, clock } = setup();
+    const session = await started(a);
+    bus.down = true;
+    const outcome = await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
+    expect(outcome).toMatchObject({ kind: 'accepted', published: false });
+    for (let i = 0; i < 6; i++) {
+      clock.now += 6000;
+      await a.recoverInFlight();
+    }
+    expect((await a.get(session.key))?.state).toBe('submitted'); // an outage uses up no attempt
+    bus.down = false;
+    for (let i = 0; i < 4; i++) {
+      clock.now += 6000;
+      await a.recoverInFlight();
+    }
+    expect(bus.published).toHaveLength(3); // published three times, no event came back
+    expect(effects.thanked).toEqual([session.key]);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+    expect((await a.get(session.key))?.state).toBe('done');
+  });
+
+  it('answers every session of a Case even when one conversation fails, and finishes the failed one later', async () => {
+    const { a, effects, cases, clock } = setup();
+    const broken = await started(a, 'broken');
+    const fine = await started(a, 'fine');
+    effects.failingConversations.add('broken');
+    await a.handleEvent({ id: 'agent-event', replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' } });
+    expect(effects.thanked).toEqual([fine.key]);
+    expect((await a.get(broken.key))?.state).toBe('answered');
+    effects.failingConversations.clear();
+    clock.now += 1500; // the lease of the failed attempt runs out
+    await a.recoverInFlight();
+    expect(effects.thanked).toEqual([fine.key, broken.key]);
+    expect(cases.updates).toHaveLength(2);
+  });
+
+  it('a slow instance whose session was taken over sends nothing', async () => {
+    const storage = new MemoryStorage();
+    const cases = new InMemoryCases();
+    const bus = new InMemoryBus();
+    const clock = { now: Date.now() };
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowEffects = new RecordingEffects();
+    const slow = new CoworkService({ ...deps(storage, cases, bus, clock, 'slow'), effects: { ...slowEffects, answered: async (s, l, stillOurs) => { await gate; return slowEffects.answered(s, l, stillOurs); }, expired: async () => undefined, failed: async () => undefined } });
+    const otherEffects = new RecordingEffects();
+    const other = instance(storage, 'other', otherEffects, cases, bus, clock);
+    const session = await started(slow);
+    const handling = slow.handleEvent(event('e1', session, 'Education')); // waits for its conversation
+    await waitFor(async () => (await other.get(session.key))?.state === 'answered');
+    clock.now += 1500;
+    await other.recoverInFlight(); // the slow one's lease ran out: taken over and finished
+    expect(otherEffects.thanked).toEqual([session.key]);
+    release();
+    await handling;
+    expect(slowEffects.thanked).toEqual([]);
+    expect(cases.updates).toHaveLength(1);
+  });
+});
+
+function deps(storage: MemoryStorage, cases: InMemoryCases, bus: InMemoryBus, clock: { now: number }, name: string): Omit<CoworkServiceDeps, 'effects'> {
+  return {
+    caseStore: cases,
+    eventBus: bus,
+    repository: new SessionRepository(storage),
+    deadlines: new InMemoryDeadlineQueue(),
+    inflight: new InFlightIndex(storage),
+    instanceId: name,
+    effectsLeaseMs: 1000,
+    forms: [USE_OF_FUNDS_FORM],
+    log: silentLog,
+    sessionTtlMs: 3_600_000,
+    eventTimeoutMs: 5000,
+    now: () => clock.now,
+  };
+}
 
 async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
