@@ -7,6 +7,7 @@
  * configuration table are checked against it by a test.
  */
 import { ConfigError, type Env } from '../cowork/configError';
+import { isLoopbackHost } from '../cowork/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../salesforce/config';
 
 export interface VariableDoc {
@@ -31,6 +32,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'AZURE_STORAGE_CONNECTION_STRING', description: 'Azure Storage connection string (STORAGE=blob). Azurite: the emulator\'s devstoreaccount1 string.', example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', secret: true },
   { name: 'AZURE_STORAGE_CONTAINER', description: 'Blob container for the bot\'s storage (STORAGE=blob; created if missing). Default cowork-bot.', example: 'cowork-bot', secret: false },
   { name: 'COWORK_SIMULATOR', description: 'Start the embedded Salesforce simulator. Default: true when no Salesforce credentials are configured and MicrosoftAppId is empty.', example: 'true', secret: false },
+  { name: 'COWORK_ALLOW_UNAUTHENTICATED', description: 'Allow a real org without channel authentication on a non-loopback HOST (only behind a gateway that authenticates). Default false.', example: 'false', secret: false },
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
@@ -100,6 +102,16 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
         ? 'no Salesforce org is configured and channel authentication is on; configure a real org (see docs/SALESFORCE.md) or set COWORK_SIMULATOR=true to use the simulator on purpose'
         : 'no Salesforce org is configured and COWORK_SIMULATOR=false; configure a real org (see docs/SALESFORCE.md)',
       'client-credentials',
+    );
+  }
+  // Without channel authentication anyone who reaches the port can post activities (and make the
+  // bot post to any serviceUrl): fine for the Emulator on the simulator, not for a real org on an
+  // open interface.
+  if (salesforce && !appId && !isLoopbackHost(host) && !bool(env, 'COWORK_ALLOW_UNAUTHENTICATED', false)) {
+    throw new ConfigError(
+      'MicrosoftAppId',
+      `is empty (no channel authentication) while a real Salesforce org is configured and the bot listens on HOST=${host}; set MicrosoftAppId and MicrosoftAppPassword, or HOST=127.0.0.1 for local use, or COWORK_ALLOW_UNAUTHENTICATED=true when a gateway in front authenticates`,
+      '00000000-0000-0000-0000-000000000000',
     );
   }
   const devCommands = bool(env, 'COWORK_DEV_COMMANDS', simulator);

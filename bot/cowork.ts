@@ -150,13 +150,13 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
   }
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
-  let ticking = false;
+  let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {
-    if (ticking) return;
-    ticking = true;
-    Promise.all([service.runDueDeadlines(), service.recoverInFlight()])
+    if (tick) return;
+    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight()])
+      .then(() => undefined)
       .catch((err: unknown) => log.error({ err }, 'timed work failed'))
-      .finally(() => (ticking = false));
+      .finally(() => (tick = undefined));
   }, options.deadlineIntervalMs ?? 1000);
   deadlineTimer.unref();
 
@@ -190,6 +190,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       clearInterval(deadlineTimer);
+      await tick; // nothing publishes or sends after Salesforce is closed
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
       await salesforce.close();

@@ -86,6 +86,8 @@ export interface CoworkServiceDeps {
 }
 
 const MAX_PUBLISH_ATTEMPTS = 3;
+/** Session keys are 16 random bytes in hex (see `start`); anything else on an event names no session. */
+const SESSION_KEY = /^[0-9a-f]{32}$/;
 
 export class CoworkService {
   private readonly forms: ReadonlyMap<string, FormSpec>;
@@ -212,10 +214,12 @@ export class CoworkService {
         continue;
       }
       const sessionKey = event.payload[form.sessionKeyField];
-      const targets =
-        typeof sessionKey === 'string' && sessionKey !== ''
-          ? await this.deps.repository.getMany([sessionKey])
-          : await this.deps.repository.pendingForCase(caseId);
+      const hasSessionKey = typeof sessionKey === 'string' && sessionKey !== '';
+      if (hasSessionKey && !SESSION_KEY.test(sessionKey)) {
+        this.deps.log.warn({ eventId: event.id, caseId }, 'event ignored: its session key is not one this bot issues');
+        continue;
+      }
+      const targets = hasSessionKey ? await this.deps.repository.getMany([sessionKey]) : await this.deps.repository.pendingForCase(caseId);
       const mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
       if (mine.length === 0) {
         this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');

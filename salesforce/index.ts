@@ -16,6 +16,7 @@ import { SalesforceEventBus } from './eventBus';
 import { DEFAULT_RETRY_POLICY, RestApi, type RetryPolicy } from './restApi';
 import type { SubscriptionTuning } from './topicSubscription';
 import { trustExtraCa } from './trust';
+import { isLoopbackHost } from '../cowork/loopback';
 
 export { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig, type SalesforceCredentials, type AuthType } from './config';
 export { SalesforceCaseStore } from './caseStore';
@@ -49,10 +50,13 @@ export interface SalesforceDeps {
 
 export async function connectSalesforce(config: SalesforceConfig, deps: SalesforceDeps): Promise<SalesforceOrg> {
   const log = deps.log.child({ component: 'salesforce' });
-  const relaxTls = config.trustedCaPem !== undefined;
+  // The Pub/Sub client cannot take a CA: trusting the simulator's means switching its certificate
+  // check off, which is only ever done for an endpoint on this machine.
+  const relaxTls = config.trustedCaPem !== undefined && isLoopbackHost(config.pubSubEndpoint.replace(/:\d+$/, ''));
   if (config.trustedCaPem !== undefined) {
     trustExtraCa(config.trustedCaPem);
-    log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): the Pub/Sub client cannot take a CA, so its certificate check is off');
+    if (relaxTls) log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): the Pub/Sub client cannot take a CA, so its certificate check is off for this loopback endpoint');
+    else log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted for REST, but the Pub/Sub endpoint is not on this machine: its certificate is checked as usual');
   }
   const session = await SalesforceSession.open(config, log);
   const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);

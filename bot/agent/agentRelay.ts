@@ -140,9 +140,13 @@ export class AgentRelay implements AgentChannel {
     const conversationId = context.activity.conversation.id;
     const now = this.now();
     const window = this.deps.loginWindowMs ?? 60_000;
+    // Forget windows that have passed, so the map cannot grow with every conversation id tried.
+    for (const [id, times] of this.failures) if (times.every((t) => now - t >= window)) this.failures.delete(id);
     const recent = (this.failures.get(conversationId) ?? []).filter((t) => now - t < window);
     this.failures.set(conversationId, recent);
-    if (recent.length >= (this.deps.maxLoginFailures ?? 5)) {
+    // New conversations are free to open: the limit holds across all of them too.
+    const everywhere = [...this.failures.values()].reduce((sum, times) => sum + times.length, 0);
+    if (recent.length >= (this.deps.maxLoginFailures ?? 5) || everywhere >= (this.deps.maxLoginFailures ?? 5) * 4) {
       const waitSeconds = Math.ceil((window - (now - (recent[0] ?? now))) / 1000);
       this.deps.log.warn({ conversationId }, 'agent login refused: too many wrong keys');
       await context.sendActivity(`Too many wrong keys. Try again in ${waitSeconds} s.`);
@@ -186,6 +190,11 @@ export class AgentRelay implements AgentChannel {
     const record = waiting[index] ?? waiting.find((r) => r.conversationId === which);
     if (!record) {
       await context.sendActivity('That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.');
+      return;
+    }
+    if (record.conversationId === agent.conversationId) {
+      // Taking this very conversation would wait on its own turn (one turn at a time per conversation).
+      await context.sendActivity('You cannot take your own conversation: take a customer from another one.');
       return;
     }
     await this.inCustomerConversation(record, (ctx) =>

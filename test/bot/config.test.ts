@@ -51,6 +51,15 @@ describe('configuration', () => {
     expect(explicit.devCommands).toBe(false);
   });
 
+  it('refuses a real org without channel authentication on an open interface, unless asked for', () => {
+    const org = { SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: '00D000000000001!token', SF_INSTANCE_URL: 'https://example.my.salesforce.com' };
+    const error = configError(org);
+    expect(error.variable).toBe('MicrosoftAppId');
+    expect(error.message).toContain('HOST=0.0.0.0');
+    expect(loadConfig({ ...org, HOST: '127.0.0.1' }).salesforce).toBeDefined();
+    expect(loadConfig({ ...org, COWORK_ALLOW_UNAUTHENTICATED: 'true' }).salesforce).toBeDefined();
+  });
+
   it('.env.example documents every variable, generated from the same list', () => {
     expect(readFileSync(path.join(root, '.env.example'), 'utf8')).toBe(envExample());
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
