@@ -10,7 +10,7 @@ import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowo
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
-import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit } from '../dialogs/coworkFormDialog';
+import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
@@ -63,7 +63,7 @@ export class CoworkBot {
   constructor(private readonly options: CoworkBotOptions) {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
-    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service));
+    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true));
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
@@ -264,7 +264,7 @@ export class CoworkBot {
     const dc = await this.dialogs.createContext(context);
     if (dc.activeDialog) {
       const result = await dc.continueDialog();
-      if (result.status !== DialogTurnStatus.complete) return true;
+      if (result.status !== DialogTurnStatus.complete) return !leftToHost(context);
     }
     if (this.options.mounted) return false;
     await this.help(context);

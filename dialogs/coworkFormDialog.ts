@@ -18,6 +18,13 @@ import { submitOutcomeReply } from './replies';
 
 export const COWORK_FORM_DIALOG = 'coworkForm';
 
+const LEFT_TO_HOST = Symbol('cowork.leftToHost');
+
+/** True when the open form saw this turn's text and left it to the host bot (it was no answer). */
+export function leftToHost(context: { turnState: Map<unknown, unknown> }): boolean {
+  return context.turnState.get(LEFT_TO_HOST) === true;
+}
+
 export interface CoworkFormOptions {
   sessionKey: string;
 }
@@ -27,7 +34,14 @@ interface FormDialogState {
 }
 
 export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
-  constructor(private readonly service: CoworkService) {
+  /**
+   * @param passUnrecognised mounted in a host bot: a typed message that is no answer is left to the
+   *   host (see `leftToHost`) instead of being answered with the list of choices.
+   */
+  constructor(
+    private readonly service: CoworkService,
+    private readonly passUnrecognised = false,
+  ) {
     super(COWORK_FORM_DIALOG);
   }
 
@@ -84,6 +98,10 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
         await dc.context.sendActivity(`Did you mean ${recognized.candidates.map((c) => `"${c.label}"`).join(' or ')}? Please type the one you mean, or its number.`);
         return;
       case 'none':
+        if (this.passUnrecognised) {
+          dc.context.turnState.set(LEFT_TO_HOST, true);
+          return;
+        }
         await dc.context.sendActivity(reAskText(form, session.choices, input.id));
         return;
       case 'match': {

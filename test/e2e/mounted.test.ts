@@ -1,0 +1,93 @@
+/**
+ * Co-work mounted in another bot: the host keeps its own adapter, server, greeting and replies;
+ * co-work takes only its own activities and sends its proactive messages through the host's
+ * adapter.
+ */
+import * as restify from 'restify';
+import { ActivityHandler, type TurnContext } from 'botbuilder';
+import { createAdapter } from '../../bot/adapter';
+import { loadConfig } from '../../bot/config';
+import { createCowork, type Cowork } from '../../bot/cowork';
+import { silentLog } from '../../cowork/log';
+import { EmulatorChannel } from '../harness/emulatorChannel';
+import { startForm, waitUntil } from '../harness/coworkSteps';
+
+const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
+
+/** A host bot with its own personality. */
+class HostBot extends ActivityHandler {
+  constructor() {
+    super();
+    this.onMembersAdded(async (context, next) => {
+      await context.sendActivity('Welcome to the host bot.');
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await context.sendActivity(`host: ${context.activity.text ?? ''}`);
+      await next();
+    });
+  }
+}
+
+describe('co-work mounted in a host bot', () => {
+  let cowork: Cowork;
+  let server: restify.Server;
+  let channel: EmulatorChannel;
+  let url: string;
+
+  beforeAll(async () => {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+    const adapter = createAdapter(config.microsoftApp, silentLog);
+    cowork = await createCowork({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: silentLog, adapter, mounted: true });
+    const host = new HostBot();
+    server = restify.createServer();
+    server.use(restify.plugins.bodyParser());
+    server.post('/api/messages', async (req, res) => {
+      await adapter.process(req, res, async (context: TurnContext) => {
+        if (await cowork.onTurn(context)) return;
+        await host.run(context);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    channel = await EmulatorChannel.start();
+  });
+
+  afterAll(async () => {
+    await cowork?.stop();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    await channel?.stop();
+  });
+
+  it('leaves greetings and unrelated messages to the host, and runs the whole co-work session', async () => {
+    const chat = channel.conversation(url, { id: 'customer' });
+    await chat.join();
+    await chat.waitForText('Welcome to the host bot.');
+    await chat.say('hello there');
+    await chat.waitForText('host: hello there');
+
+    const [c] = cowork.simulator?.org.createCases(1) ?? [];
+    if (!c) throw new Error('no Case');
+    const form = await startForm(chat, c.caseNumber);
+    await chat.say('help'); // the host's, even with a form open
+    await chat.waitForText('host: help');
+    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await chat.waitForText(`${THANKS} 🎓 Education`);
+    await waitUntil(() => cowork.simulator?.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
+    await chat.say('thanks!');
+    await chat.waitForText('host: thanks!');
+    expect(chat.texts.filter((t) => t.includes('I am the co-work bot'))).toEqual([]);
+  });
+
+  it('takes a typed answer to its open form, and leaves other text to the host', async () => {
+    const chat = channel.conversation(url, { id: 'typist' });
+    const [c] = cowork.simulator?.org.createCases(1) ?? [];
+    if (!c) throw new Error('no Case');
+    await startForm(chat, c.caseId);
+    await chat.say('what are your opening hours?');
+    await chat.waitForText('host: what are your opening hours?');
+    await chat.say('the first one');
+    await chat.waitForText(`${THANKS} 🛠 Renovation Work`);
+    expect(chat.texts.filter((t) => t.startsWith('host: the first one'))).toEqual([]);
+  });
+});
