@@ -120,7 +120,9 @@ describe('co-work session, end to end', () => {
     const form = await startForm(chat, c.caseNumber);
     const foreign = await startForm(foreignChat, other.caseNumber);
 
-    await chat.submit({ cowork: 'submit', formToken: `${form.formToken.slice(0, -1)}0`, useOfFunds: 'Education' });
+    // One character changed (never to itself: a hex token may already end in '0').
+    const tampered = `${form.formToken.slice(0, -1)}${form.formToken.endsWith('0') ? '1' : '0'}`;
+    await chat.submit({ cowork: 'submit', formToken: tampered, useOfFunds: 'Education' });
     await chat.waitForText('no longer active');
     await chat.submit({ cowork: 'submit', formToken: foreign.formToken, useOfFunds: 'Education' });
     await waitUntil(() => countText(chat, 'no longer active') === 2, 'the second refusal');
