@@ -11,7 +11,6 @@
 import { processStats, send, type ToChild } from './ipc';
 import { PubSubApiClientClass, type PubSubClient } from '../salesforce/pubSubClient';
 
-
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function env(name: string): string {
