@@ -25,6 +25,8 @@ export type { SubscriptionTuning } from './topicSubscription';
 
 export interface SalesforceHealth {
   instanceUrl: string;
+  /** The REST API answered (checked at most every 15 s). */
+  restReachable: boolean;
   subscriptions: EventSubscriptionState[];
 }
 
@@ -61,6 +63,8 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   const session = await SalesforceSession.open(config, log);
   const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);
   const caseStore = new SalesforceCaseStore(rest);
+  // /healthz may be polled often: ask the org at most every 15 s.
+  const restProbe = new CachedProbe(() => rest.reachable(), 15_000);
   const eventBus = new SalesforceEventBus({
     session,
     rest,
@@ -76,7 +80,8 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
     describe: () => ({ mode: 'org', instanceUrl: session.connection.instanceUrl, authType: config.credentials.type }),
     health: async () => {
       const subscriptions = eventBus.states();
-      return { ok: subscriptions.every((s) => s.connected), detail: { instanceUrl: session.connection.instanceUrl, subscriptions } };
+      const restReachable = await restProbe.current();
+      return { ok: restReachable && subscriptions.every((s) => s.connected), detail: { instanceUrl: session.connection.instanceUrl, restReachable, subscriptions } };
     },
     close: () => eventBus.close(),
   };
@@ -118,4 +123,20 @@ export function simulatorEnv(sim: { loginUrl: string; pubSubEndpoint: string; cl
     SF_PUBSUB_ENDPOINT: sim.pubSubEndpoint,
     SF_TRUST_CERT_FILE: sim.caCertFile,
   };
+}
+
+/** A boolean check run at most once per `maxAgeMs`; concurrent callers share one run. */
+class CachedProbe {
+  private last: { at: number; value: Promise<boolean> } | undefined;
+
+  constructor(
+    private readonly check: () => Promise<boolean>,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  current(): Promise<boolean> {
+    const now = Date.now();
+    if (!this.last || now - this.last.at >= this.maxAgeMs) this.last = { at: now, value: this.check() };
+    return this.last.value;
+  }
 }

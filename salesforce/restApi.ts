@@ -59,6 +59,19 @@ export class RestApi {
     await this.call<unknown>('PATCH', path, body);
   }
 
+  /**
+   * Whether the org's REST API answers: `GET /services/data` (the list of API versions), which
+   * does not count against the org's API request limits. No retries: it reports the present.
+   */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.connection.request<unknown>({ method: 'GET', url: '/services/data' }, { retry: { maxRetries: 0 }, timeout: 5_000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private async call<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
     const url = `/services/data/v${this.apiVersion}/${path}`;
     for (let attempt = 0; ; attempt++) {

@@ -63,9 +63,10 @@ describe('the bot over HTTP, as the Emulator talks to it', () => {
 
   it('reports healthy dependencies on /healthz once the event stream is confirmed', async () => {
     const response = await pollHealth(t, 200);
-    const body = (await response.json()) as { ok: boolean; salesforce: { mode: string }; pubsub: { streams: Array<{ connected: boolean }> }; storage: { kind: string } };
+    const body = (await response.json()) as { ok: boolean; salesforce: { mode: string; detail: { restReachable: boolean } }; pubsub: { streams: Array<{ connected: boolean }> }; storage: { kind: string } };
     expect(body.ok).toBe(true);
     expect(body.salesforce.mode).toBe('simulator');
+    expect(body.salesforce.detail.restReachable).toBe(true);
     expect(body.pubsub.streams).toHaveLength(1);
     expect(body.storage.kind).toBe('memory');
   });
