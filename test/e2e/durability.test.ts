@@ -223,7 +223,11 @@ describe('two instances behind a load balancer', () => {
     await runBatch(0, total / 2);
     await streamEnds;
 
-    // Midway: one instance is killed and restarted while the other keeps serving.
+    // Midway: one instance is killed and restarted while the other keeps serving. It is killed once
+    // the first half's Cases are updated (the thank-you is recorded before the Case update): a kill
+    // between a thank-you reaching the channel and its record would make the next owner thank again
+    // (see docs/ARCHITECTURE.md, Known limits).
+    await waitUntil(() => cases.slice(0, total / 2).every((c, i) => caseValue(c.caseId) === choices[i % choices.length]), 'the first half to be finished', 60_000);
     const [victim, survivor] = instances as [BotProcess, BotProcess];
     await stopBot(victim, 'SIGKILL');
     instances = [survivor];

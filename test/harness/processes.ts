@@ -8,7 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+// tsx as a loader in the bot's own process (not its CLI, which runs the script in a child that a
+// SIGKILL of the parent would leave running).
+const TSX_LOADER = ['--import', 'tsx'];
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -80,7 +82,7 @@ export interface BotProcess {
 /** Starts `bot/index.ts` in its own process and resolves once /healthz answers 200. */
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [TSX, 'bot/index.ts'], {
+  const child = spawn(process.execPath, [...TSX_LOADER, 'bot/index.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DOTENV_CONFIG_PATH: '/nonexistent', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', PUBLIC_URL: 'http://127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
