@@ -228,6 +228,8 @@ interface PendingFigures {
   missing: number;
   casesUpdated: number;
   botCpuMs: number;
+  /** Our memory per waiting session when `sessions` were waiting: compared with the baseline at the same size. */
+  atSizes: Array<{ sessions: number; heapBytesPerSession: number; storageBytesPerSession: number; rssBytesPerSession: number }>;
 }
 
 /** Many sessions waiting at once (created through /cowork), then their events published in bursts. */
@@ -241,6 +243,20 @@ async function pendingScale(ctx: Context): Promise<PendingFigures> {
   let created = 0;
   let failed = 0;
   let firstError: string | undefined;
+  // Snapshots on the way up, at the baseline's sizes, so ratios compare equal sizes.
+  const snapshotSizes = ctx.options.baseline.sizes.filter((n) => n < size);
+  const snapshots: Array<Promise<PendingFigures['atSizes'][number]>> = [];
+  const snapshot = (): Promise<PendingFigures['atSizes'][number]> =>
+    ctx.bot.stats().then((stats) => {
+      const sessions = Math.max(1, created);
+      const storage = stats.storageBytes - before.storageBytes;
+      return {
+        sessions,
+        heapBytesPerSession: round((stats.heapUsedBytes - before.heapUsedBytes - storage) / sessions),
+        storageBytesPerSession: round(storage / sessions),
+        rssBytesPerSession: round((stats.rssBytes - before.rssBytes) / sessions),
+      };
+    });
   const createStart = performance.now();
   const ticker = setInterval(() => progress(`  ${created} sessions waiting, ${failed} failed`), 2000);
   await pool(cases, concurrency, async (kase, i) => {
@@ -251,6 +267,7 @@ async function pendingScale(ctx: Context): Promise<PendingFigures> {
       if (status !== 200) throw new Error(`/cowork answered HTTP ${status}`);
       await channel.waitForCard(conversationId, ctx.options.timeoutMs);
       created++;
+      if (snapshotSizes.includes(created)) snapshots.push(snapshot());
     } catch (error) {
       failed++;
       firstError ??= error instanceof Error ? error.message : String(error);
@@ -258,6 +275,7 @@ async function pendingScale(ctx: Context): Promise<PendingFigures> {
   });
   clearInterval(ticker);
   const createSeconds = (performance.now() - createStart) / 1000;
+  const atSizes = await Promise.all(snapshots);
   const waiting = await ctx.bot.stats();
   const streams = sim.org.openStreamCount();
   const n = Math.max(1, created);
@@ -325,7 +343,21 @@ async function pendingScale(ctx: Context): Promise<PendingFigures> {
     missing: size - completed,
     casesUpdated,
     botCpuMs: round(after.cpuMs - before.cpuMs),
+    atSizes: [
+      ...atSizes,
+      {
+        sessions: created,
+        heapBytesPerSession: round((waiting.heapUsedBytes - before.heapUsedBytes - storageDelta) / n),
+        storageBytesPerSession: round(storageDelta / n),
+        rssBytesPerSession: round((waiting.rssBytes - before.rssBytes) / n),
+      },
+    ],
   };
+}
+
+/** Our figures at the waiting-session count nearest to `sessions` (snapshots are taken at the baseline's sizes). */
+function oursAt(pending: PendingFigures, sessions: number): PendingFigures['atSizes'][number] | undefined {
+  return [...pending.atSizes].sort((a, b) => Math.abs(a.sessions - sessions) - Math.abs(b.sessions - sessions))[0];
 }
 
 interface BaselineStep {
@@ -534,14 +566,7 @@ async function main(): Promise<void> {
       },
       pending,
       baseline: base,
-      ratios: {
-        baselineHeapPerSessionToOurs: pending && base ? ratio(base.heapBytesPerSession, pending.heapBytesPerSession) : null,
-        baselineHeapPerSessionToOursWithStorage: pending && base ? ratio(base.heapBytesPerSession, pending.heapBytesPerSession + pending.storageBytesPerSession) : null,
-        baselineRssPerSessionToOurs: pending && base ? ratio(base.rssBytesPerSession, pending.rssBytesPerSession) : null,
-        baselineStreamsToOurs: pending && base ? ratio(base.streams, pending.streams) : null,
-        oursEventsPerSecondToBaseline: pending && base ? ratio(pending.eventsRoutedPerSecond, base.eventsRoutedPerSecond) : null,
-        comparedAt: pending && base ? { ours: pending.created, baseline: base.sessions } : null,
-      },
+      ratios: ratiosOf(pending, base),
     };
     const json = JSON.stringify(report, null, 2);
     if (options.out) writeFileSync(path.resolve(options.out), `${json}\n`);
@@ -551,6 +576,23 @@ async function main(): Promise<void> {
     await channel.stop();
     await sim.stop();
   }
+}
+
+/**
+ * Baseline figures as ratios to ours at the same number of waiting sessions (the baseline's
+ * largest surviving size); streams and events/s compare the two designs at their largest sizes.
+ */
+function ratiosOf(pending: PendingFigures | undefined, base: BaselineFigures | undefined): Record<string, unknown> {
+  if (!pending || !base) return {};
+  const same = oursAt(pending, base.sessions);
+  return {
+    baselineHeapPerSessionToOurs: same ? ratio(base.heapBytesPerSession, same.heapBytesPerSession) : null,
+    baselineHeapPerSessionToOursWithStorage: same ? ratio(base.heapBytesPerSession, same.heapBytesPerSession + same.storageBytesPerSession) : null,
+    baselineRssPerSessionToOurs: same ? ratio(base.rssBytesPerSession, same.rssBytesPerSession) : null,
+    baselineStreamsToOurs: ratio(base.streams, pending.streams),
+    oursEventsPerSecondToBaseline: ratio(pending.eventsRoutedPerSecond, base.eventsRoutedPerSecond),
+    comparedAt: { memory: { ours: same?.sessions ?? null, baseline: base.sessions }, streamsAndEvents: { ours: pending.created, baseline: base.sessions } },
+  };
 }
 
 type Report = {
