@@ -21,7 +21,7 @@ import {
 import type { Log } from './log';
 import { InvalidInputError, PermanentCaseError, type CaseStore, type EventBus, type PicklistValue, type PlatformEvent, type PublishOptions } from './ports';
 import { KEY_PREFIX, normalizeId } from './salesforceId';
-import { isPending, type Answers, type CoworkSession, type Owner } from './session';
+import { isPending, newSession, type Answers, type CoworkSession, type Owner } from './session';
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 import type { InFlightIndex } from './inflight';
@@ -130,34 +130,22 @@ export class CoworkService {
 
     const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
     const now = this.now();
-    const session: CoworkSession = {
-      key: randomToken(16),
-      caseId: caseRecord.id,
-      caseNumber: caseRecord.caseNumber,
-      chatSession: chatSession ?? null,
-      formId: form.id,
-      formToken: randomToken(16),
-      conversationId: request.conversationId,
-      conversationReference: request.conversationReference,
-      userId: request.userId,
-      state: 'form_sent',
-      choices,
-      submitted: null,
-      answers: null,
-      publishAttempts: 0,
-      lastPublishedAt: null,
-      effectsOwner: null,
-      effectsLeaseUntil: null,
-      answeredByEventId: null,
-      thankedAt: null,
-      caseUpdatedAt: null,
-      failure: null,
-      owner: { kind: 'bot' },
-      createdAt: new Date(now).toISOString(),
-      updatedAt: new Date(now).toISOString(),
-      submittedAt: null,
-      expiresAt: new Date(now + this.deps.sessionTtlMs).toISOString(),
-    };
+    const session = newSession(
+      {
+        key: randomToken(16),
+        caseId: caseRecord.id,
+        caseNumber: caseRecord.caseNumber,
+        chatSession: chatSession ?? null,
+        formId: form.id,
+        formToken: randomToken(16),
+        conversationId: request.conversationId,
+        conversationReference: request.conversationReference,
+        userId: request.userId,
+        choices,
+      },
+      now,
+      this.deps.sessionTtlMs,
+    );
     await this.deps.repository.create(session);
     await this.deps.deadlines.schedule(now + this.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
     this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');

@@ -68,6 +68,35 @@ export interface CoworkSession {
   expiresAt: string;
 }
 
+/** What a new session is made of; everything else starts empty. */
+export type NewSession = Pick<
+  CoworkSession,
+  'key' | 'caseId' | 'caseNumber' | 'chatSession' | 'formId' | 'formToken' | 'conversationId' | 'conversationReference' | 'userId' | 'choices'
+>;
+
+/** A session in its first state, `form_sent`, created at `now` and expiring `ttlMs` later. */
+export function newSession(init: NewSession, now: number, ttlMs: number): CoworkSession {
+  return {
+    ...init,
+    state: 'form_sent',
+    submitted: null,
+    answers: null,
+    publishAttempts: 0,
+    lastPublishedAt: null,
+    effectsOwner: null,
+    effectsLeaseUntil: null,
+    answeredByEventId: null,
+    thankedAt: null,
+    caseUpdatedAt: null,
+    failure: null,
+    owner: { kind: 'bot' },
+    createdAt: new Date(now).toISOString(),
+    updatedAt: new Date(now).toISOString(),
+    submittedAt: null,
+    expiresAt: new Date(now + ttlMs).toISOString(),
+  };
+}
+
 export class SessionTransitionError extends Error {
   override readonly name = 'SessionTransitionError';
 }

@@ -5,41 +5,17 @@
 import { MemoryStorage } from 'botbuilder';
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { KeyedSerialQueue } from '../../cowork/serialQueue';
-import type { CoworkSession } from '../../cowork/session';
+import { newSession, type CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
 import { idSuffix, normalizeId } from '../../cowork/salesforceId';
 import { mintStartToken, verifyStartToken } from '../../bot/startToken';
 
 function session(key: string, caseId: string): CoworkSession {
-  const now = new Date().toISOString();
-  return {
-    key,
-    caseId,
-    caseNumber: '00001026',
-    chatSession: null,
-    formId: 'use-of-funds',
-    formToken: `token-${key}`,
-    conversationId: `conv-${key}`,
-    conversationReference: {},
-    userId: 'u',
-    state: 'form_sent',
-    choices: {},
-    submitted: null,
-    answers: null,
-    publishAttempts: 0,
-    lastPublishedAt: null,
-    effectsOwner: null,
-    effectsLeaseUntil: null,
-    answeredByEventId: null,
-    thankedAt: null,
-    caseUpdatedAt: null,
-    failure: null,
-    owner: { kind: 'bot' },
-    createdAt: now,
-    updatedAt: now,
-    submittedAt: null,
-    expiresAt: now,
-  };
+  return newSession(
+    { key, caseId, caseNumber: '00001026', chatSession: null, formId: 'use-of-funds', formToken: `token-${key}`, conversationId: `conv-${key}`, conversationReference: {}, userId: 'u', choices: {} },
+    Date.now(),
+    60_000,
+  );
 }
 
 const CASE = normalizeId('500D000000BbcdE') as string;

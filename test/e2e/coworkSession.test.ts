@@ -4,9 +4,8 @@
  */
 import { mintStartToken } from '../../bot/startToken';
 import { validateCard } from '../../cards';
-import type { RunningSimulator } from '../../simulator';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
-import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
@@ -14,12 +13,6 @@ const INTRO = 'A form regarding the use of funds must be completed, I am sending
 const THANKS = (label: string) => `Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns ${label}`;
 const START_SECRET = 'test-start-secret-0123456789-abcdefghij';
 const EVENT = 'Use_of_Funds__e';
-
-function sim(t: BotUnderTest): RunningSimulator {
-  const simulator = t.bot.simulator;
-  if (!simulator) throw new Error('the test bot runs without the simulator');
-  return simulator;
-}
 
 function caseField(t: BotUnderTest, caseId: string): unknown {
   return sim(t).org.getRecord('Case', caseId)?.Use_of_Funds__c;

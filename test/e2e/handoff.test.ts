@@ -4,20 +4,13 @@
  * embedded simulator, the real jsforce and Pub/Sub clients.
  */
 import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/agent/handoffProtocol';
-import type { RunningSimulator } from '../../simulator';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
-import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { startForm, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
 const EVENT = 'Use_of_Funds__e';
 const THANKS = 'Thank you for completing the questionnaire';
-
-function sim(t: BotUnderTest): RunningSimulator {
-  const simulator = t.bot.simulator;
-  if (!simulator) throw new Error('the test bot runs without the simulator');
-  return simulator;
-}
 
 function count(chat: EmulatorConversation, fragment: string): number {
   return chat.texts.filter((text) => text.includes(fragment)).length;

@@ -7,7 +7,7 @@ import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import { silentLog, type Log } from '../../cowork/log';
-import type { SimulatorOptions } from '../../simulator';
+import type { RunningSimulator, SimulatorOptions } from '../../simulator';
 import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from './emulatorChannel';
 
 export interface BotUnderTest {
@@ -52,4 +52,11 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
       await channel.stop();
     },
   };
+}
+
+/** The embedded simulator of a bot under test (it always runs one unless configured for a real org). */
+export function sim(t: BotUnderTest): RunningSimulator {
+  const simulator = t.bot.simulator;
+  if (!simulator) throw new Error('the test bot runs without the simulator');
+  return simulator;
 }
