@@ -11,6 +11,7 @@ import {
 } from 'botbuilder';
 import type { Log } from '../cowork/log';
 import type { BotConfig } from './config';
+import { ReusingBotFrameworkAuthentication } from './connectorClients';
 
 export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
 
@@ -21,7 +22,8 @@ export function createAdapter(app: BotConfig['microsoftApp'], log: Log): CloudAd
     MicrosoftAppType: app.type,
     MicrosoftAppTenantId: app.tenantId,
   };
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(options));
+  // One connector client per channel endpoint instead of one per turn, replies as plain signed POSTs.
+  const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication(options)));
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const activity = context.activity;
