@@ -218,7 +218,8 @@ export class CoworkService {
       let unclaimed: unknown;
       for (const session of mine) {
         try {
-          await this.answer(session, form, event);
+          // An event naming a session answers that one only: nothing else can have updated the Case for it.
+          await this.answer(session, form, event, { onlySessionAnswered: hasSessionKey });
         } catch (err) {
           if (err instanceof ClaimedError) {
             this.deps.log.error({ err: err.cause, eventId: event.id, sessionKey: session.key }, 'finishing an answered session failed; the in-flight sweep will finish it');
@@ -274,7 +275,7 @@ export class CoworkService {
     return due.length;
   }
 
-  private async answer(session: CoworkSession, form: FormSpec, event: PlatformEvent): Promise<void> {
+  private async answer(session: CoworkSession, form: FormSpec, event: PlatformEvent, { onlySessionAnswered }: { onlySessionAnswered: boolean }): Promise<void> {
     const validation = validateAnswers(form, session.choices, answersFromEvent(form, event.payload));
     if (!validation.ok) {
       this.deps.log.warn({ eventId: event.id, sessionKey: session.key, problems: validation.problems }, 'event ignored: its answer does not fit the form');
@@ -303,24 +304,30 @@ export class CoworkService {
     }
     this.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
     try {
-      await this.completeAnswered(claimed.session);
+      // Just claimed: no earlier attempt can have updated the Case for this session. Only when the
+      // event answers several sessions of the Case is it read first (one write, not one per session).
+      await this.completeAnswered(claimed.session, { readCaseFirst: !onlySessionAnswered });
     } catch (err) {
       throw new ClaimedError(err);
     }
   }
 
-  /** Effects of an answered session, in order: tell the conversation, then update the Case. Each is recorded once. */
-  async completeAnswered(session: CoworkSession): Promise<void> {
+  /**
+   * Effects of an answered session, in order: tell the conversation, then update the Case. Each is
+   * recorded once. `readCaseFirst: false` only for a session this call just claimed and that no other
+   * session shares an answer with (the Case is then written without reading it first).
+   */
+  async completeAnswered(session: CoworkSession, { readCaseFirst }: { readCaseFirst: boolean } = { readCaseFirst: true }): Promise<void> {
     if (this.completing.has(session.key)) return;
     this.completing.add(session.key);
     try {
-      await this.runEffects(session);
+      await this.runEffects(session, readCaseFirst);
     } finally {
       this.completing.delete(session.key);
     }
   }
 
-  private async runEffects(session: CoworkSession): Promise<void> {
+  private async runEffects(session: CoworkSession, readCaseFirst: boolean): Promise<void> {
     const form = this.requireForm(session.formId);
     const answers: Answers = session.answers ?? {};
     let current = session;
@@ -337,7 +344,7 @@ export class CoworkService {
       current = marked.session ?? current;
     }
     try {
-      await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers));
+      await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
     } catch (err) {
       if (!(err instanceof PermanentCaseError)) throw err;
       this.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');

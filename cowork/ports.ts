@@ -43,10 +43,13 @@ export interface CaseStore {
   /** Active picklist values of a Case field, in the org's order (cached by the adapter). */
   picklistValues(field: string): Promise<readonly PicklistValue[]>;
   /**
-   * Sets fields on a Case; skips the write when every field already has the value.
+   * Sets fields on a Case. With `readFirst` (the default) it reads them first and skips the write
+   * when every field already has the value, so a repeated update does not fire the org's
+   * automation twice; without it, it writes at once (one request instead of two), for a caller
+   * that knows no earlier attempt can have written.
    * Transient failures are retried inside; permanent ones reject with `PermanentCaseError`.
    */
-  updateCase(caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }>;
+  updateCase(caseId: string, fields: Readonly<Record<string, string | null>>, options?: { readFirst?: boolean }): Promise<{ changed: boolean }>;
 }
 
 /** A decoded platform event, as delivered by the subscription. */

@@ -124,7 +124,7 @@ export class SalesforceCaseStore implements CaseStore {
       .map((v) => ({ value: v.value, label: v.label ?? v.value, active: v.active, defaultValue: v.defaultValue }));
   }
 
-  async updateCase(caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }> {
+  async updateCase(caseId: string, fields: Readonly<Record<string, string | null>>, options: { readFirst?: boolean } = {}): Promise<{ changed: boolean }> {
     const id = checkedCaseId(caseId);
     const names = Object.keys(fields);
     if (names.length === 0) return { changed: false };
@@ -137,9 +137,12 @@ export class SalesforceCaseStore implements CaseStore {
       return { field: field.name, value: fields[name] ?? null };
     });
     try {
-      // Read first: a redelivered event must not write (and fire the org's automation) twice.
-      const current = await this.rest.get<Record<string, unknown>>(`sobjects/Case/${id}?fields=${changes.map((c) => c.field).join(',')}`);
-      if (changes.every((c) => asText(current[c.field]) === c.value)) return { changed: false };
+      if (options.readFirst !== false) {
+        // Read first: a repeated update (a takeover, several sessions of one Case) must not write
+        // (and fire the org's automation) twice.
+        const current = await this.rest.get<Record<string, unknown>>(`sobjects/Case/${id}?fields=${changes.map((c) => c.field).join(',')}`);
+        if (changes.every((c) => asText(current[c.field]) === c.value)) return { changed: false };
+      }
       await this.rest.patch(`sobjects/Case/${id}`, Object.fromEntries(changes.map((c) => [c.field, c.value])));
       return { changed: true };
     } catch (error) {

@@ -18,6 +18,12 @@ function caseField(t: BotUnderTest, caseId: string): unknown {
   return sim(t).org.getRecord('Case', caseId)?.Use_of_Funds__c;
 }
 
+/** The Case reads and writes (by Id) the simulated org has served so far. */
+function caseRequests(t: BotUnderTest): { reads: number; writes: number } {
+  const counts = sim(t).org.requestCounts();
+  return { reads: counts['GET /services/data/vXX.X/sobjects/{object}/{id}'] ?? 0, writes: counts['PATCH /services/data/vXX.X/sobjects/{object}/{id}'] ?? 0 };
+}
+
 function countText(chat: EmulatorConversation, fragment: string): number {
   return chat.texts.filter((text) => text.includes(fragment)).length;
 }
@@ -90,19 +96,28 @@ describe('co-work session, end to end', () => {
     const formFirst = await startForm(first, c.caseId);
     await startForm(second, c.caseNumber);
 
+    const beforeFirst = caseRequests(t);
     await first.submit({ cowork: 'submit', formToken: formFirst.formToken, useOfFunds: 'Other' });
     await first.waitForText(THANKS('📝 Other'));
+    await waitUntil(() => caseField(t, c.caseId) === 'Other', 'the first Case update');
+    // Its own answer, claimed once: the Case is written without being read first.
+    expect(caseRequests(t).writes - beforeFirst.writes).toBe(1);
+    expect(caseRequests(t).reads - beforeFirst.reads).toBe(0);
     // The second conversation is still waiting: the event named the first session.
     expect(countText(second, 'Thank you for completing')).toBe(0);
 
     const third = t.conversation();
     await startForm(third, c.caseNumber);
     // An agent's flow publishes the seed's original shape: only the Case Id.
+    const beforeAgent = caseRequests(t);
     sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Debt Consolidation' });
     await second.waitForText(THANKS('💳 Debt Consolidation'));
     await third.waitForText(THANKS('💳 Debt Consolidation'));
     expect(countText(first, 'Thank you for completing')).toBe(1);
     await waitUntil(() => caseField(t, c.caseId) === 'Debt Consolidation', 'the Case update');
+    // One answer for two sessions of the Case: each reads the Case first, so it is written once.
+    await waitUntil(() => caseRequests(t).reads - beforeAgent.reads === 2, 'both sessions checking the Case');
+    expect(caseRequests(t).writes - beforeAgent.writes).toBe(1);
   });
 
   it('refuses tampered, foreign and stale form tokens politely and changes nothing', async () => {

@@ -58,6 +58,21 @@ describe('SalesforceCaseStore against the simulator', () => {
     expect(patches()).toBe(before);
   });
 
+  it('writes at once, without reading the Case first, when told no earlier attempt can have written', async () => {
+    const seeded = sim.seed.cases[3]!;
+    await org.caseStore.picklistValues('Use_of_Funds__c'); // the describe is cached: count only the update's requests
+    const count = (route: string): number => sim.org.requestCounts()[route] ?? 0;
+    const reads = (): number => count('GET /services/data/vXX.X/sobjects/{object}/{id}');
+    const writes = (): number => count('PATCH /services/data/vXX.X/sobjects/{object}/{id}');
+    const [readsBefore, writesBefore] = [reads(), writes()];
+    expect(await org.caseStore.updateCase(seeded.id, { Use_of_Funds__c: 'Other' }, { readFirst: false })).toEqual({ changed: true });
+    expect(sim.org.getRecord('Case', seeded.id)?.Use_of_Funds__c).toBe('Other');
+    expect([reads() - readsBefore, writes() - writesBefore]).toEqual([0, 1]);
+    // The default reads first and leaves a Case that already has the value alone.
+    expect(await org.caseStore.updateCase(seeded.id, { Use_of_Funds__c: 'Other' })).toEqual({ changed: false });
+    expect([reads() - readsBefore, writes() - writesBefore]).toEqual([1, 1]);
+  });
+
   it('retries 503 and REQUEST_LIMIT_EXCEEDED, then succeeds', async () => {
     const seeded = sim.seed.cases[2]!;
     sim.org.failRest({ method: 'PATCH', path: '/services/data/*/sobjects/Case/*', count: 2, status: 503 });
