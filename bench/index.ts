@@ -152,11 +152,20 @@ interface RoundTripFigures {
   submitToCaseUpdated: LatencySummary;
   botCpuMs: number;
   botCpuPerSessionMs: number;
+  /** CPU of the bench process over the same phase: the simulator, the channel and the customers share the machine with the bot. */
+  rigCpuPerSessionMs: number;
 }
 
-function roundTripFigures(results: SessionResult[], wallMs: number, before: ProcessStats, after: ProcessStats): RoundTripFigures {
+/** User + system CPU of this process (simulator, channel, customers) so far, in ms. */
+function rigCpuMs(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1000;
+}
+
+function roundTripFigures(results: SessionResult[], wallMs: number, before: ProcessStats, after: ProcessStats, rigCpuBefore: number): RoundTripFigures {
   const ok = results.filter((r) => r.ok);
   const cpu = after.cpuMs - before.cpuMs;
+  const rigCpu = rigCpuMs() - rigCpuBefore;
   return {
     sessions: results.length,
     completed: ok.length,
@@ -168,6 +177,7 @@ function roundTripFigures(results: SessionResult[], wallMs: number, before: Proc
     submitToCaseUpdated: latencySummary(ok.map((r) => r.caseMs ?? 0)),
     botCpuMs: round(cpu),
     botCpuPerSessionMs: round(cpu / Math.max(1, results.length)),
+    rigCpuPerSessionMs: round(rigCpu / Math.max(1, results.length)),
   };
 }
 
@@ -178,6 +188,7 @@ async function steadyRoundTrip(ctx: Context): Promise<RoundTripFigures> {
   const cases = ctx.sim.org.createCases(total, { subjectPrefix: 'Bench steady' });
   progress(`round trip, steady: ${total} customers at ${rate}/s`);
   const before = await ctx.bot.stats();
+  const rigBefore = rigCpuMs();
   const started = performance.now();
   const runs: Array<Promise<SessionResult>> = [];
   for (let i = 0; i < total; i++) {
@@ -188,7 +199,7 @@ async function steadyRoundTrip(ctx: Context): Promise<RoundTripFigures> {
   }
   const results = await Promise.all(runs);
   const wallMs = performance.now() - started;
-  return roundTripFigures(results, wallMs, before, await ctx.bot.stats());
+  return roundTripFigures(results, wallMs, before, await ctx.bot.stats(), rigBefore);
 }
 
 /** N customers at once: sustained whole sessions per second. */
@@ -197,10 +208,11 @@ async function burstRoundTrip(ctx: Context): Promise<RoundTripFigures> {
   const cases = ctx.sim.org.createCases(total, { subjectPrefix: 'Bench burst' });
   progress(`round trip, at once: ${total} customers`);
   const before = await ctx.bot.stats();
+  const rigBefore = rigCpuMs();
   const started = performance.now();
   const results = await Promise.all(cases.map((c) => customerSession(ctx, c)));
   const wallMs = performance.now() - started;
-  return roundTripFigures(results, wallMs, before, await ctx.bot.stats());
+  return roundTripFigures(results, wallMs, before, await ctx.bot.stats(), rigBefore);
 }
 
 interface PendingFigures {
@@ -611,11 +623,11 @@ function renderTable(report: Report): string {
   rows.push(['steady: sessions completed / failed', `${steady.completed} / ${steady.failed}`, `${steady.sessionsPerSecond}/s offered rate held`]);
   rows.push(['steady: submit → thank-you', lat(steady.submitToThankYou), 'target p99 < 50 ms']);
   rows.push(['steady: submit → Case updated', lat(steady.submitToCaseUpdated), '']);
-  rows.push(['steady: bot CPU per session', `${steady.botCpuPerSessionMs} ms`, '']);
+  rows.push(['steady: CPU per session, bot / rest', `${steady.botCpuPerSessionMs} / ${steady.rigCpuPerSessionMs} ms`, 'rest = simulator + channel + customers']);
   rows.push([`at once (${burst.sessions}): sessions/s`, `${burst.sessionsPerSecond} (${burst.completed} ok, ${burst.failed} failed)`, 'target >= 300/s']);
   rows.push(['at once: submit → thank-you', lat(burst.submitToThankYou), '']);
   rows.push(['at once: submit → Case updated', lat(burst.submitToCaseUpdated), '']);
-  rows.push(['at once: bot CPU per session', `${burst.botCpuPerSessionMs} ms`, '']);
+  rows.push(['at once: CPU per session, bot / rest', `${burst.botCpuPerSessionMs} / ${burst.rigCpuPerSessionMs} ms`, '']);
   rows.push(['bot CPU total / peak RSS', `${(report.roundTrip.botCpuMs / 1000).toFixed(1)} s / ${mb(report.roundTrip.botPeakRssBytes)}`, '']);
   const p = report.pending;
   if (p) {
