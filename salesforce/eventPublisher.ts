@@ -1,6 +1,6 @@
 /**
- * Publishing a platform event: over the Pub/Sub API (`Publish`), and over REST
- * (`POST sobjects/<Event>/`) when the gRPC side is unavailable.
+ * Publishing a platform event: over the Pub/Sub API (`Publish`, see grpcPublisher.ts), and over
+ * REST (`POST sobjects/<Event>/`) when the gRPC side is unavailable.
  *
  * The two paths are not symmetric. gRPC takes the Avro record: nullable fields wrapped as
  * `{ string: value }`, and `CreatedDate` / `CreatedById` present (the org stamps its own).
@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 import type { Log } from '../cowork/log';
 import type { PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
-import { connectPubSubClient, type PubSubClient, type PubSubTarget } from './pubSubClient';
+import { GrpcPublisher } from './grpcPublisher';
+import type { PubSubTarget } from './pubSubClient';
 import { describeFailure, isAuthFailure, pubSubFailure } from './pubSubErrors';
 import type { RestApi } from './restApi';
 import { isFieldApiName } from './soql';
@@ -28,7 +29,7 @@ interface RestPublishResponse {
 }
 
 export class EventPublisher {
-  private client: { instance: Promise<PubSubClient>; accessToken: string } | undefined;
+  private grpc: GrpcPublisher | undefined;
   private closed = false;
 
   constructor(
@@ -69,30 +70,19 @@ export class EventPublisher {
 
   close(): void {
     this.closed = true;
-    const client = this.client;
-    this.client = undefined;
-    void client?.instance.then((c) => c.close(), () => undefined);
+    this.grpc?.close();
+    this.grpc = undefined;
   }
 
   private async publishOverGrpc(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    if (this.closed) throw new Error('publisher closed');
+    // One channel for the process: every call carries the session's current token.
+    this.grpc ??= new GrpcPublisher({ endpoint: this.target.endpoint, ...(this.target.trustedCaPem !== undefined ? { trustedCaPem: this.target.trustedCaPem } : {}) }, () => this.session.grant());
     const grant = this.session.grant();
-    const client = await this.clientFor(grant.accessToken);
-    const payload: Record<string, unknown> = { CreatedDate: Date.now(), CreatedById: grant.userId };
-    for (const [name, value] of Object.entries(fields)) payload[name] = value === null ? null : { string: value };
-    const eventUuid = randomUUID();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.grpcTimeoutMs} ms`)), this.grpcTimeoutMs);
-    });
-    try {
-      const result = await Promise.race([client.publish(topic, payload, eventUuid), timeout]);
-      // The client does not look at PublishResult.error; a result carrying one was not published.
-      const error = (result as { error?: { code?: unknown; msg?: unknown } | null }).error;
-      if (error) throw new Error(`publish refused: ${String(error.msg ?? error.code)}`);
-      return { eventUuid: result.correlationKey || eventUuid, via: 'pubsub' };
-    } finally {
-      clearTimeout(timer);
-    }
+    const record: Record<string, unknown> = { CreatedDate: Date.now(), CreatedById: grant.userId };
+    for (const [name, value] of Object.entries(fields)) record[name] = value === null ? null : { string: value };
+    const published = await this.grpc.publish(topic, record, randomUUID(), this.grpcTimeoutMs);
+    return { eventUuid: published.eventUuid, via: 'pubsub' };
   }
 
   private async publishOverRest(eventName: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
@@ -105,19 +95,5 @@ export class EventPublisher {
       return { eventUuid: response.id ?? '', via: 'rest' };
     }
     return { eventUuid: enqueued, via: 'rest' };
-  }
-
-  /** The client for the current token; a new token means a new client (it cannot take one). */
-  private clientFor(accessToken: string): Promise<PubSubClient> {
-    if (this.closed) return Promise.reject(new Error('publisher closed'));
-    if (this.client?.accessToken === accessToken) return this.client.instance;
-    const previous = this.client;
-    void previous?.instance.then((c) => c.close(), () => undefined);
-    const instance = connectPubSubClient(this.session.grant(), this.target, this.log);
-    this.client = { instance, accessToken };
-    instance.catch(() => {
-      if (this.client?.instance === instance) this.client = undefined;
-    });
-    return instance;
   }
 }

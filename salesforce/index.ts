@@ -68,7 +68,7 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   const eventBus = new SalesforceEventBus({
     session,
     rest,
-    target: { endpoint: config.pubSubEndpoint, relaxTls },
+    target: { endpoint: config.pubSubEndpoint, relaxTls, ...(config.trustedCaPem !== undefined ? { trustedCaPem: config.trustedCaPem } : {}) },
     storage: deps.storage,
     log,
     ...(deps.tuning ? { tuning: deps.tuning } : {}),

@@ -28,6 +28,8 @@ export interface PubSubTarget {
    * certificate check is switched off. Never true against a real org.
    */
   relaxTls: boolean;
+  /** The extra CA trusted for REST (the simulator's), as PEM: the publisher's own channel trusts it too and keeps its check on. */
+  trustedCaPem?: string;
 }
 
 /** Builds and connects a client for one token. `connect()` is lazy: it proves nothing about the server. */

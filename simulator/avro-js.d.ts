@@ -1,4 +1,4 @@
-/** The slice of avro-js (untyped on npm) the simulator uses. */
+/** The slice of avro-js (untyped on npm) the simulator and the publisher (salesforce/grpcPublisher.ts) use. */
 declare module 'avro-js' {
   export interface AvroType {
     toBuffer(value: unknown): Buffer;

@@ -30,6 +30,8 @@ export interface PublishedEventReceipt {
 export interface StreamControl {
   openStreamCount(): number;
   endAllStreams(failure: PubSubFailure): number;
+  /** Unary Pub/Sub calls answered, by method (`GetTopic`, `GetSchema`, `Publish`). */
+  unaryCallCounts(): Record<string, number>;
 }
 
 export class SimulatedOrg {
@@ -166,6 +168,11 @@ export class SimulatedOrg {
 
   openStreamCount(): number {
     return this.streamControl?.openStreamCount() ?? 0;
+  }
+
+  /** Unary Pub/Sub calls answered so far, by method, e.g. `{ GetTopic: 1, GetSchema: 1, Publish: 12 }`. */
+  pubSubCallCounts(): Record<string, number> {
+    return { ...(this.streamControl?.unaryCallCounts() ?? {}) };
   }
 
   /** REST requests served, by route (e.g. `GET /services/data/vXX.X/query`). */

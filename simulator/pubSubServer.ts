@@ -104,6 +104,7 @@ export class PubSubServer {
   private readonly streams = new Set<SubscriptionStream>();
   /** Open gRPC calls that can be failed at once (subscriptions and publish streams). */
   private readonly liveCalls = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
+  private readonly unaryCalls: Record<string, number> = {};
 
   constructor(private readonly options: PubSubServerOptions) {
     this.server.addService(loadService(), {
@@ -127,6 +128,10 @@ export class PubSubServer {
 
   openStreamCount(): number {
     return this.streams.size;
+  }
+
+  unaryCallCounts(): Record<string, number> {
+    return this.unaryCalls;
   }
 
   /** Fails every open Subscribe and PublishStream call with this status and error code. */
@@ -164,8 +169,9 @@ export class PubSubServer {
   }
 
   /** Runs a unary RPC after the auth check and the configured latency. */
-  private unary<Req, Res>(handler: (request: Req, rpcId: string) => Res | PubSubFailure) {
+  private unary<Req, Res>(method: string, handler: (request: Req, rpcId: string) => Res | PubSubFailure) {
     return (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>): void => {
+      this.unaryCalls[method] = (this.unaryCalls[method] ?? 0) + 1;
       const rpcId = randomUUID();
       const answer = (): void => {
         const failure = this.authFailure(call.metadata);
@@ -186,7 +192,7 @@ export class PubSubServer {
     };
   }
 
-  private readonly getTopic = this.unary<{ topicName?: string }, object>((request, rpcId) => {
+  private readonly getTopic = this.unary<{ topicName?: string }, object>('GetTopic', (request, rpcId) => {
     const log = this.topicOrFailure(request.topicName);
     if (isFailure(log)) return log;
     return {
@@ -199,13 +205,13 @@ export class PubSubServer {
     };
   });
 
-  private readonly getSchema = this.unary<{ schemaId?: string }, object>((request, rpcId) => {
+  private readonly getSchema = this.unary<{ schemaId?: string }, object>('GetSchema', (request, rpcId) => {
     const schema = request.schemaId ? this.options.bus.schema(request.schemaId) : undefined;
     if (!schema) return { code: grpc.status.NOT_FOUND, errorCode: ERROR_CODE.schemaNotFound, details: `Schema not found: ${request.schemaId ?? '(none)'}.` };
     return { schemaJson: schema.json, schemaId: schema.id, rpcId };
   });
 
-  private readonly publish = this.unary<PublishRequest, object>((request, rpcId) => this.publishBatch(request, rpcId));
+  private readonly publish = this.unary<PublishRequest, object>('Publish', (request, rpcId) => this.publishBatch(request, rpcId));
 
   /** Validates each event against the topic's schema; the good ones are published, each answer says which. */
   private publishBatch(request: PublishRequest, rpcId: string): object | PubSubFailure {

@@ -7,6 +7,8 @@ import { MemoryStorage } from 'botbuilder';
 
 import type { EventSubscription, PlatformEvent } from '../../cowork/ports';
 import type { SalesforceOrg } from '../../salesforce';
+import type { AccessGrant } from '../../salesforce/connection';
+import { GrpcPublisher } from '../../salesforce/grpcPublisher';
 import { PUBSUB_ERROR_CODE, type RunningSimulator } from '../../simulator';
 import { connect, startTestSimulator, until } from './harness';
 
@@ -60,6 +62,36 @@ describe('SalesforceEventBus against the simulator', () => {
     expect(received[0]).toMatchObject({ topic: TOPIC, payload: { Correlation_Id__c: caseId, Use_of_Fund_Reason__c: 'Education', Session_Key__c: null } });
     expect(received[0]!.replayId).toMatch(/^\d+$/);
     expect(sim.org.publishedEvents(EVENT).map((e) => e.eventUuid)).toContain(received[0]!.id);
+  });
+
+  it('asks for the topic schema once, not on every publish, and again after a publish failed', async () => {
+    const o = await org();
+    const calls = (method: string): number => sim.org.pubSubCallCounts()[method] ?? 0;
+    const before = { topic: calls('GetTopic'), publish: calls('Publish') };
+    for (const reason of ['Education', 'Other', 'Vehicle Purchase']) {
+      expect((await o.eventBus.publish(TOPIC, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: reason })).via).toBe('pubsub');
+    }
+    expect({ topic: calls('GetTopic') - before.topic, publish: calls('Publish') - before.publish }).toEqual({ topic: 1, publish: 3 });
+
+    // The token dies under the publisher: it logs in again, asks for the schema again, and still publishes over gRPC.
+    sim.org.expireTokens();
+    expect((await o.eventBus.publish(TOPIC, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: 'Other' })).via).toBe('pubsub');
+    expect(calls('GetTopic') - before.topic).toBe(2);
+    expect(sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === sim.seed.cases[0]!.id).length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("checks the Pub/Sub server's certificate: trusted with the simulator's CA, refused without it", async () => {
+    const grant = (): AccessGrant => ({ accessToken: sim.org.authority.issueToken(), instanceUrl: sim.instanceUrl, organizationId: sim.orgId, userId: '005000000000001AAA' });
+    const record = { CreatedDate: Date.now(), CreatedById: '005000000000001AAA', Correlation_Id__c: { string: sim.seed.cases[2]!.id }, Use_of_Fund_Reason__c: { string: 'Education' }, Session_Key__c: null };
+    const trusting = new GrpcPublisher({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert }, grant);
+    const stranger = new GrpcPublisher({ endpoint: sim.pubSubEndpoint }, grant);
+    try {
+      await expect(trusting.publish(TOPIC, record, 'trusted-1', 5_000)).resolves.toMatchObject({ eventUuid: 'trusted-1' });
+      await expect(stranger.publish(TOPIC, record, 'stranger-1', 5_000)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
+    } finally {
+      trusting.close();
+      stranger.close();
+    }
   });
 
   it('falls back to REST publish when the Pub/Sub API cannot be reached', async () => {
