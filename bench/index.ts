@@ -512,6 +512,41 @@ function ratio(a: number, b: number): number | null {
   return b > 0 && a > 0 ? round(a / b) : null;
 }
 
+interface FloorFigures {
+  turns: number;
+  failed: number;
+  botCpuPerTurnMs: number;
+  /** Turns a co-work session takes: the start, the submit, the proactive thank-you. */
+  turnsPerSession: number;
+}
+
+/**
+ * The CPU floor of a turn on this machine: the floor bot (bench/floorBotProcess.ts) answers
+ * `turns` messages, 50 in flight, after a warm-up. Whatever a co-work session costs beyond
+ * `turnsPerSession` times this is co-work's own work (Salesforce, storage, dialogs, cards).
+ */
+async function floor(channel: BenchChannel, options: BenchOptions): Promise<FloorFigures> {
+  progress(`floor: ${options.floorTurns} bare turns (same edge and adapter, state, one reply)`);
+  const { child, url } = await Child.start('floor bot', 'floorBotProcess.ts', {}, options.maxOldSpaceMb);
+  try {
+    if (!url) throw new Error('the floor bot did not report its URL');
+    const conversations = Array.from({ length: 200 }, (_, i) => `floor-${i + 1}`);
+    let failed = 0;
+    const turn = async (_: unknown, i: number): Promise<void> => {
+      const status = await channel.post(url, conversations[i % conversations.length] as string, { type: 'message', text: 'hello', textFormat: 'plain' }).catch(() => 0);
+      if (status !== 200) failed++;
+    };
+    await pool(Array.from({ length: Math.min(500, options.floorTurns) }), 50, turn);
+    failed = 0;
+    const before = await child.stats();
+    await pool(Array.from({ length: options.floorTurns }), 50, turn);
+    const after = await child.stats();
+    return { turns: options.floorTurns, failed, botCpuPerTurnMs: round((after.cpuMs - before.cpuMs) / options.floorTurns), turnsPerSession: 3 };
+  } finally {
+    await child.stop(10_000);
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.help) {
@@ -545,6 +580,7 @@ async function main(): Promise<void> {
     await bot.stop();
     bot = undefined;
     const base = options.baseline.sizes.length > 0 ? await baseline(sim, options) : undefined;
+    const floorFigures = options.floorTurns > 0 ? await floor(channel, options) : undefined;
 
     const report = {
       node: process.version,
@@ -578,6 +614,7 @@ async function main(): Promise<void> {
       },
       pending,
       baseline: base,
+      floor: floorFigures,
       ratios: ratiosOf(pending, base),
     };
     const json = JSON.stringify(report, null, 2);
@@ -613,6 +650,7 @@ type Report = {
   roundTrip: { sessionsPerSecond: number; p50Ms: number; p99Ms: number; steady: RoundTripFigures; burst: RoundTripFigures; botCpuMs: number; botPeakRssBytes: number };
   pending: PendingFigures | undefined;
   baseline: BaselineFigures | undefined;
+  floor: FloorFigures | undefined;
   ratios: Record<string, unknown>;
 };
 
@@ -649,6 +687,15 @@ function renderTable(report: Report): string {
         '',
       ]);
     }
+  }
+  const f = report.floor;
+  if (f) {
+    const floorPerSession = f.botCpuPerTurnMs * f.turnsPerSession;
+    rows.push([
+      'floor: bot CPU per bare turn',
+      `${f.botCpuPerTurnMs} ms (${f.turns} turns, ${f.failed} failed); ${f.turnsPerSession} turns = ${round(floorPerSession)} ms`,
+      `a whole session (at once): ${round(burst.botCpuPerSessionMs / Math.max(0.001, floorPerSession))}x that`,
+    ]);
   }
   for (const [name, value] of Object.entries(report.ratios)) rows.push([`ratio ${name}`, JSON.stringify(value), name.startsWith('baselineHeap') ? 'target >= 10' : '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i as 0 | 1 | 2].length)));

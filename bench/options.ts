@@ -11,6 +11,8 @@ export interface BenchOptions {
   baseline: { sizes: number[]; events: number; stepTimeoutMs: number };
   timeoutMs: number;
   maxOldSpaceMb: number;
+  /** Turns sent to the floor bot (bare turns on the same edge); 0 skips. */
+  floorTurns: number;
   /** Directory for the bot process's V8 CPU profile (`--cpu-prof`), written when it stops. */
   botCpuProf: string | undefined;
 }
@@ -31,6 +33,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --baseline-events N     events published per baseline step (default 200; quick 100)
   --baseline-timeout S    seconds a baseline step may take before it counts as failed (default 120; quick 20)
   --timeout S             seconds a customer waits for a card or thank-you (default 60)
+  --floor-turns N         bare turns (same HTTP edge and adapter, state, one reply, no co-work) to
+                          measure the CPU floor of a turn (default 3000; quick 1000; 0 skips)
   --bot-cpu-prof DIR      write a V8 CPU profile of the bot process to DIR (open in Chrome DevTools)
   --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
 `;
@@ -48,7 +52,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       flags.set(name, value);
     }
   }
-  const known = ['quick', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof'];
+  const known = ['quick', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof', 'floor-turns'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
 
   const quick = flags.get('quick') === true;
@@ -84,6 +88,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     baseline: { sizes, events: int('baseline-events', quick ? 100 : 200, 1, 100_000), stepTimeoutMs: int('baseline-timeout', quick ? 20 : 120, 1, 3600) * 1000 },
     timeoutMs: int('timeout', 60, 1, 3600) * 1000,
     maxOldSpaceMb: int('max-old-space', 8192, 256, 65536),
+    floorTurns: int('floor-turns', quick ? 1000 : 3000, 0, 1_000_000),
     botCpuProf: typeof prof === 'string' ? prof : undefined,
   };
 }

@@ -1,0 +1,44 @@
+/**
+ * The floor under the bot's CPU per turn, for comparison with a co-work session's: the same HTTP
+ * edge (bot/server.ts: restify, the activity guard), the same adapter (bot/adapter.ts: CloudAdapter
+ * with the reused connector clients) and conversation state in a MemoryStorage, with a turn that
+ * only loads the state, sends one reply and saves. No Salesforce, no dialogs, no co-work.
+ * It answers `stats` and `stop` requests over IPC, like the bot under benchmark.
+ */
+import type { AddressInfo } from 'node:net';
+import { ConversationState, MemoryStorage } from 'botbuilder';
+import { createAdapter } from '../bot/adapter';
+import { createServer } from '../bot/server';
+import { silentLog } from '../cowork/log';
+import { processStats, send, type ToChild } from './ipc';
+
+async function main(): Promise<void> {
+  const adapter = createAdapter({ id: '', password: '', type: 'MultiTenant', tenantId: '' }, silentLog);
+  const state = new ConversationState(new MemoryStorage());
+  const turns = state.createProperty<{ count: number }>('turns');
+  const server = createServer({
+    adapter,
+    onTurn: async (context) => {
+      const seen = await turns.get(context, { count: 0 });
+      seen.count++;
+      await context.sendActivity(`turn ${seen.count}`);
+      await state.saveChanges(context);
+    },
+    health: async () => ({ ok: true }),
+    imagesDir: __dirname,
+    log: silentLog,
+    accepting: () => true,
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  process.on('message', (raw: ToChild) => {
+    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats() });
+    else if (raw.type === 'stop') process.send?.({ type: 'stopped', id: raw.id }, () => process.exit(0));
+  });
+  send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'fatal', error: error instanceof Error ? error.message : String(error) });
+  process.exitCode = 1;
+  process.disconnect?.();
+});
