@@ -41,7 +41,6 @@ export interface PublishedEvent {
 interface TopicSchema {
   schemaId: string;
   type: { toBuffer(value: unknown): Buffer };
-  at: number;
 }
 
 type Callback<T> = (error: grpc.ServiceError | null, response?: T) => void;
@@ -80,7 +79,8 @@ function pubSubStubClass(): new (address: string, credentials: grpc.ChannelCrede
 
 export class GrpcPublisher {
   private readonly stub: PubSubStub;
-  private readonly schemas = new Map<string, Promise<TopicSchema>>();
+  /** Per topic: the schema (or its loading), and when it was asked for. */
+  private readonly schemas = new Map<string, { schema: Promise<TopicSchema>; askedAt: number }>();
 
   constructor(
     target: GrpcPublisherTarget,
@@ -121,24 +121,21 @@ export class GrpcPublisher {
 
   private schema(topic: string, deadline: number): Promise<TopicSchema> {
     const cached = this.schemas.get(topic);
-    if (cached) {
-      // A fresh one is fetched once the old is past its time; the old one serves until then.
-      void cached.then((s) => (this.now() - s.at > SCHEMA_TTL_MS && this.schemas.get(topic) === cached ? this.schemas.delete(topic) : undefined), () => undefined);
-      return cached;
-    }
-    const loading = (async (): Promise<TopicSchema> => {
+    if (cached && this.now() - cached.askedAt <= SCHEMA_TTL_MS) return cached.schema;
+    const schema = (async (): Promise<TopicSchema> => {
       const topicInfo = await this.call<Parameters<PubSubStub['GetTopic']>[3]>((metadata, options, callback) => this.stub.GetTopic({ topicName: topic }, metadata, options, callback), deadline);
       if (!topicInfo?.schemaId) throw new Error(`topic ${topic} has no schema`);
       if (topicInfo.canPublish === false) throw new Error(`this user cannot publish to ${topic}`);
       const schemaInfo = await this.call<Parameters<PubSubStub['GetSchema']>[3]>((metadata, options, callback) => this.stub.GetSchema({ schemaId: topicInfo.schemaId }, metadata, options, callback), deadline);
       if (!schemaInfo?.schemaJson) throw new Error(`schema ${topicInfo.schemaId} is empty`);
-      return { schemaId: topicInfo.schemaId, type: parseAvroSchema(schemaInfo.schemaJson), at: this.now() };
+      return { schemaId: topicInfo.schemaId, type: parseAvroSchema(schemaInfo.schemaJson) };
     })();
-    this.schemas.set(topic, loading);
-    loading.catch(() => {
-      if (this.schemas.get(topic) === loading) this.schemas.delete(topic);
+    const entry = { schema, askedAt: this.now() };
+    this.schemas.set(topic, entry);
+    schema.catch(() => {
+      if (this.schemas.get(topic) === entry) this.schemas.delete(topic);
     });
-    return loading;
+    return schema;
   }
 
   /** One unary call with the current token's metadata and the publish's deadline. */

@@ -80,14 +80,33 @@ describe('SalesforceEventBus against the simulator', () => {
     expect(sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === sim.seed.cases[0]!.id).length).toBeGreaterThanOrEqual(4);
   });
 
+  const grant = (): AccessGrant => ({ accessToken: sim.org.authority.issueToken(), instanceUrl: sim.instanceUrl, organizationId: sim.orgId, userId: '005000000000001AAA' });
+  const record = (): Record<string, unknown> => ({ CreatedDate: Date.now(), CreatedById: '005000000000001AAA', Correlation_Id__c: { string: sim.seed.cases[2]!.id }, Use_of_Fund_Reason__c: { string: 'Education' }, Session_Key__c: null });
+
+  it('asks for the schema again once it is five minutes old (an admin may have changed the event)', async () => {
+    let now = Date.now();
+    const publisher = new GrpcPublisher({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert }, grant, () => now);
+    const topicCalls = (): number => sim.org.pubSubCallCounts().GetTopic ?? 0;
+    try {
+      const before = topicCalls();
+      await publisher.publish(TOPIC, record(), 'ttl-1', 5_000);
+      now += 4 * 60_000;
+      await publisher.publish(TOPIC, record(), 'ttl-2', 5_000);
+      expect(topicCalls() - before).toBe(1);
+      now += 2 * 60_000;
+      await publisher.publish(TOPIC, record(), 'ttl-3', 5_000);
+      expect(topicCalls() - before).toBe(2);
+    } finally {
+      publisher.close();
+    }
+  });
+
   it("checks the Pub/Sub server's certificate: trusted with the simulator's CA, refused without it", async () => {
-    const grant = (): AccessGrant => ({ accessToken: sim.org.authority.issueToken(), instanceUrl: sim.instanceUrl, organizationId: sim.orgId, userId: '005000000000001AAA' });
-    const record = { CreatedDate: Date.now(), CreatedById: '005000000000001AAA', Correlation_Id__c: { string: sim.seed.cases[2]!.id }, Use_of_Fund_Reason__c: { string: 'Education' }, Session_Key__c: null };
     const trusting = new GrpcPublisher({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert }, grant);
     const stranger = new GrpcPublisher({ endpoint: sim.pubSubEndpoint }, grant);
     try {
-      await expect(trusting.publish(TOPIC, record, 'trusted-1', 5_000)).resolves.toMatchObject({ eventUuid: 'trusted-1' });
-      await expect(stranger.publish(TOPIC, record, 'stranger-1', 5_000)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
+      await expect(trusting.publish(TOPIC, record(), 'trusted-1', 5_000)).resolves.toMatchObject({ eventUuid: 'trusted-1' });
+      await expect(stranger.publish(TOPIC, record(), 'stranger-1', 5_000)).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
     } finally {
       trusting.close();
       stranger.close();
