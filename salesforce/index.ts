@@ -52,12 +52,13 @@ export interface SalesforceDeps {
 
 export async function connectSalesforce(config: SalesforceConfig, deps: SalesforceDeps): Promise<SalesforceOrg> {
   const log = deps.log.child({ component: 'salesforce' });
-  // The Pub/Sub client cannot take a CA: trusting the simulator's means switching its certificate
-  // check off, which is only ever done for an endpoint on this machine.
+  // pozil's Pub/Sub client (the subscription) cannot take a CA: trusting the simulator's means switching
+  // its certificate check off, which is only ever done for an endpoint on this machine. Publishing uses
+  // its own channel (grpcPublisher.ts), which trusts the CA and keeps its check on.
   const relaxTls = config.trustedCaPem !== undefined && isLoopbackHost(config.pubSubEndpoint.replace(/:\d+$/, ''));
   if (config.trustedCaPem !== undefined) {
     trustExtraCa(config.trustedCaPem);
-    if (relaxTls) log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): the Pub/Sub client cannot take a CA, so its certificate check is off for this loopback endpoint');
+    if (relaxTls) log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): the Pub/Sub subscription client cannot take a CA, so its certificate check is off for this loopback endpoint (publishing checks it)');
     else log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted for REST, but the Pub/Sub endpoint is not on this machine: its certificate is checked as usual');
   }
   const session = await SalesforceSession.open(config, log);
