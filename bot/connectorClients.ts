@@ -32,6 +32,7 @@ import {
   type ConnectorClient,
   type UserTokenClient,
 } from 'botframework-connector';
+import { backoffDelay, delay } from '../cowork/backoff';
 
 export const CONNECTOR_USER_AGENT = 'Microsoft-BotFramework/3.1 cowork-bot (botframework-connector 4.23.3)';
 
@@ -51,7 +52,7 @@ export class ConnectorRequestError extends Error {
 export interface ConnectorSendOptions {
   /** Attempts after the first one (botbuilder's default: 3). */
   maxRetries?: number;
-  /** First retry delay; doubles each time, with jitter (botbuilder's default: 1 s, at most 64 s). */
+  /** Ceiling of the first retry's delay; doubles each time, with jitter (botbuilder's default: 1 s, at most 64 s). */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   /** A request with no answer by then fails (and is not retried: the activity may have arrived). */
@@ -194,15 +195,10 @@ export class ConnectorSender {
       const outcome = await this.once(url, body, headers);
       if (outcome.kind === 'ok') return outcome.response;
       if (!outcome.retryable || attempt >= this.maxRetries) throw outcome.error;
-      await delay(outcome.retryAfterMs ?? this.backoff(attempt));
+      await delay(outcome.retryAfterMs ?? backoffDelay({ initialMs: this.retryDelayMs, maxMs: this.maxRetryDelayMs }, attempt));
     }
   }
 
-  private backoff(attempt: number): number {
-    const exponential = this.retryDelayMs * 2 ** attempt;
-    const jittered = exponential * (0.8 + Math.random() * 0.4);
-    return Math.min(this.maxRetryDelayMs, jittered);
-  }
 
   private once(url: string, body: string, auth: Record<string, string>): Promise<Outcome> {
     const target = new URL(url);
@@ -296,10 +292,6 @@ function retryAfter(header: string | string[] | undefined): number | undefined {
   const seconds = Number(value);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
   return Number.isFinite(ms) ? Math.min(64_000, Math.max(0, ms)) : undefined;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A map that forgets its least recently used entry past `max`; a rejected promise is forgotten at once. */

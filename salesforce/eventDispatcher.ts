@@ -9,7 +9,7 @@
  */
 import type { Log } from '../cowork/log';
 import type { PlatformEvent } from '../cowork/ports';
-import { backoffDelay, delay, type BackoffPolicy } from './backoff';
+import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
 
 export type CorrelationKeyOf = (event: PlatformEvent) => string | undefined;
 

@@ -9,7 +9,7 @@
 import type { Connection } from 'jsforce';
 
 import type { Log } from '../cowork/log';
-import { backoffDelay, delay, type BackoffPolicy } from './backoff';
+import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Total tries, the first one included. */

@@ -18,7 +18,7 @@ import type { SubscribeCallback, SubscriptionInfo } from 'salesforce-pubsub-api-
 
 import type { Log } from '../cowork/log';
 import type { EventSubscription, EventSubscriptionState, KeyValueStorage, PlatformEvent } from '../cowork/ports';
-import { backoffDelay, delay, type BackoffPolicy } from './backoff';
+import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
 import type { SalesforceSession } from './connection';
 import { EventDispatcher, type CorrelationKeyOf } from './eventDispatcher';
 import { connectPubSubClient, type PubSubClient, type PubSubTarget } from './pubSubClient';

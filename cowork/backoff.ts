@@ -1,6 +1,6 @@
 /**
- * Capped exponential backoff with full jitter: many bot instances retrying against one org
- * spread out instead of hammering it in step.
+ * Capped exponential backoff with full jitter: many bot instances retrying against one org (or one
+ * channel's connector) spread out instead of hammering it in step.
  */
 export interface BackoffPolicy {
   /** Delay ceiling of the first retry, in ms. */
