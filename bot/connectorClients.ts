@@ -131,17 +131,24 @@ export class ReusingBotFrameworkAuthentication extends BotFrameworkAuthenticatio
 
   private reusing(factory: ConnectorFactory, claimsIdentity: ClaimsIdentity): ConnectorFactory {
     const appId = appIdOf(claimsIdentity);
-    const create = (serviceUrl: string, audience?: string): Promise<ConnectorClient> =>
+    return new CachingConnectorFactory((serviceUrl, audience) =>
       this.connectors.getOrCreate(`${appId}\n${serviceUrl}\n${audience ?? ''}`, async () => {
         const client = await factory.create(serviceUrl, audience);
         if (this.sender) this.sender.install(client, serviceUrl);
         return client;
-      });
-    return new (class extends ConnectorFactory {
-      create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
-        return create(serviceUrl, audience);
-      }
-    })();
+      }),
+    );
+  }
+}
+
+/** The factory handed to a turn: its `create` answers from the authentication's cache. */
+class CachingConnectorFactory extends ConnectorFactory {
+  constructor(private readonly cached: (serviceUrl: string, audience?: string) => Promise<ConnectorClient>) {
+    super();
+  }
+
+  create(serviceUrl: string, audience?: string): Promise<ConnectorClient> {
+    return this.cached(serviceUrl, audience);
   }
 }
 
