@@ -35,6 +35,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_ALLOW_UNAUTHENTICATED', description: 'Allow a real org without channel authentication on a non-loopback HOST (only behind a gateway that authenticates). Default false.', example: 'false', secret: false },
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_START_TOKEN_MAX_MINUTES', description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.', example: '15', secret: false },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
@@ -55,6 +56,8 @@ export interface BotConfig {
   simulator: boolean;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** Longest lifetime of a cowork.start token (`COWORK_START_TOKEN_MAX_MINUTES`), in seconds. */
+  startTokenMaxSeconds: number;
   /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
   agentKey: string | undefined;
   sessionTtlMs: number;
@@ -136,6 +139,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     simulator,
     devCommands,
     startSecret,
+    startTokenMaxSeconds: integer(env, 'COWORK_START_TOKEN_MAX_MINUTES', 15, 1, 24 * 60, '15') * 60,
     agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,

@@ -138,6 +138,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     form,
     devCommands: config.devCommands,
     startSecret: config.startSecret,
+    startTokenMaxSeconds: config.startTokenMaxSeconds,
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),

@@ -14,7 +14,7 @@ import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
-import { verifyStartToken } from './startToken';
+import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
   service: CoworkService;
@@ -22,6 +22,8 @@ export interface CoworkBotOptions {
   form: FormSpec;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** Longest lifetime of a cowork.start token, in seconds (default 15 minutes). */
+  startTokenMaxSeconds?: number;
   log: Log;
   /** Human handoff (customer side). Without it, asking for a person is answered "not available". */
   handoff?: HandoffProtocol;
@@ -152,7 +154,11 @@ export class CoworkBot {
       return;
     }
     const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, context.activity.from?.id ?? '');
+    const check = verifyStartToken(secret, value?.token, {
+      userId: context.activity.from?.id ?? '',
+      conversationId: context.activity.conversation.id,
+      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+    });
     if (!check.ok) {
       this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
       await context.sendActivity(`Sorry, I cannot start this form: ${check.reason}.`);
