@@ -9,6 +9,7 @@ import type { CloudAdapter } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
 import type { Log } from '../cowork/log';
 import { checkActivityBody } from './activityGuard';
+import { processChannelRequest } from './channelAuth';
 
 export interface HealthReport {
   ok: boolean;
@@ -44,7 +45,8 @@ export function createServer(deps: ServerDeps): restify.Server {
       res.send(400, { error: guard.reason });
       return;
     }
-    await deps.adapter.process(req, res, deps.onTurn);
+    // Not `adapter.process`: it answers a rejected token with the library's error text (channelAuth.ts).
+    await processChannelRequest(deps.adapter, req, res, deps.onTurn, deps.log);
   });
 
   server.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
