@@ -61,6 +61,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     },
     health: () => cowork.health(),
     imagesDir: cowork.imagesDir,
+    healthzToken: config.healthzToken,
     log,
     accepting: () => accepting,
   });

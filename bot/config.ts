@@ -27,6 +27,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'MicrosoftAppPassword', description: 'Client secret of the app (required with MicrosoftAppId for MultiTenant and SingleTenant).', example: 'your-client-secret', secret: true },
   { name: 'MicrosoftAppType', description: 'MultiTenant, SingleTenant or UserAssignedMSI. Default MultiTenant.', example: 'SingleTenant', secret: false },
   { name: 'MicrosoftAppTenantId', description: 'Tenant id (required for SingleTenant and UserAssignedMSI).', example: '11111111-1111-1111-1111-111111111111', secret: false },
+  { name: 'HEALTHZ_TOKEN', description: 'Bearer token (>= 16 chars) that may read the details of GET /healthz (instance URL, auth type, errors, figures). Without it only loopback requests see them; everyone else gets the status per dependency.', example: 'a-long-random-health-token', secret: true },
   { name: 'COWORK_EFFECTS_LEASE_SECONDS', description: 'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash. Default 30.', example: '30', secret: false },
   { name: 'STORAGE', description: 'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).', example: 'blob', secret: false },
   { name: 'AZURE_STORAGE_CONNECTION_STRING', description: 'Azure Storage connection string (STORAGE=blob). Azurite: the emulator\'s devstoreaccount1 string.', example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', secret: true },
@@ -64,6 +65,8 @@ export interface BotConfig {
   eventTimeoutMs: number;
   effectsLeaseMs: number;
   storage: StorageConfig;
+  /** `HEALTHZ_TOKEN`: may read the details of /healthz. */
+  healthzToken: string | undefined;
 }
 
 export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string };
@@ -129,6 +132,11 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     throw new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key');
   }
 
+  const healthzToken = text(env, 'HEALTHZ_TOKEN');
+  if (healthzToken !== undefined && healthzToken.length < 16) {
+    throw new ConfigError('HEALTHZ_TOKEN', `must be at least 16 characters (got ${healthzToken.length})`, 'a-long-random-health-token');
+  }
+
   return Object.freeze({
     port,
     host,
@@ -145,6 +153,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
     storage: storageConfig(env),
+    healthzToken,
   });
 }
 
