@@ -38,6 +38,8 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_START_TOKEN_MAX_MINUTES', description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.', example: '15', secret: false },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
+  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids whose handoff.status events are trusted (the contact-centre connector\'s own channel, never one customers post on). Default none.', example: 'omnichannel', secret: false },
+  { name: 'COWORK_HANDOFF_SECRET', description: 'HMAC-SHA256 key (>= 32 chars) a contact-centre connector signs handoff.status values with (see the README). Without it and without COWORK_HANDOFF_CHANNELS, no channel\'s handoff.status is applied.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
@@ -65,6 +67,10 @@ export interface BotConfig {
   eventTimeoutMs: number;
   effectsLeaseMs: number;
   storage: StorageConfig;
+  /** `COWORK_HANDOFF_CHANNELS`: channel ids whose `handoff.status` is trusted. */
+  handoffChannels: readonly string[];
+  /** `COWORK_HANDOFF_SECRET`: HMAC key of signed `handoff.status` values. */
+  handoffSecret: string | undefined;
   /** `HEALTHZ_TOKEN`: may read the details of /healthz. */
   healthzToken: string | undefined;
 }
@@ -132,6 +138,15 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     throw new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key');
   }
 
+  const handoffSecret = text(env, 'COWORK_HANDOFF_SECRET');
+  if (handoffSecret !== undefined && handoffSecret.length < 32) {
+    throw new ConfigError('COWORK_HANDOFF_SECRET', `must be at least 32 characters (got ${handoffSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
+  }
+  const handoffChannels = (text(env, 'COWORK_HANDOFF_CHANNELS') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  for (const channel of handoffChannels) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(channel)) throw new ConfigError('COWORK_HANDOFF_CHANNELS', `"${channel}" is not a channel id`, 'omnichannel');
+  }
+
   const healthzToken = text(env, 'HEALTHZ_TOKEN');
   if (healthzToken !== undefined && healthzToken.length < 16) {
     throw new ConfigError('HEALTHZ_TOKEN', `must be at least 16 characters (got ${healthzToken.length})`, 'a-long-random-health-token');
@@ -153,6 +168,8 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
     storage: storageConfig(env),
+    handoffChannels,
+    handoffSecret,
     healthzToken,
   });
 }

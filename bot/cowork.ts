@@ -28,6 +28,7 @@ import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../sales
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { AgentRelay } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
+import { HandoffTrust } from './agent/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
@@ -119,6 +120,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);
+  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret });
   const relay = new AgentRelay({
     adapter,
     appId: config.microsoftApp.id,
@@ -127,10 +129,11 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     handoffs,
     service,
     bot: () => requireValue(botRef.current, 'bot'),
+    trust,
     agentKey: config.agentKey,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }) });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }) });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,

@@ -13,7 +13,7 @@ import type { Log } from '../cowork/log';
 import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
-import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
+import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
@@ -102,9 +102,9 @@ export class CoworkBot {
    * Applies a `handoff.status` in a turn of the customer's conversation (the channel's event, or
    * a proactive turn of the agent relay) and saves the conversation's state.
    */
-  async handoffStatus(context: TurnContext, status: HandoffStatus): Promise<void> {
+  async handoffStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatus(context, status, await this.latestSession(context));
+    if (handoff) await handoff.applySignedStatus(context, status, await this.latestSession(context));
     await this.options.conversationState.saveChanges(context);
   }
 
@@ -229,7 +229,7 @@ export class CoworkBot {
       return;
     }
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatus(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, await this.latestSession(context));
+    if (handoff) await handoff.applyStatusEvent(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, value, await this.latestSession(context));
   }
 
   /**

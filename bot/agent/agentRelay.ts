@@ -26,7 +26,8 @@ import type { KeyedSerialQueue } from '../../cowork/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
 import type { CoworkBot } from '../coworkBot';
 import { runProactiveTurn } from '../proactiveTurn';
-import type { AgentChannel, HandoffStatus } from './handoffProtocol';
+import type { AgentChannel, SignedHandoffStatus } from './handoffProtocol';
+import type { HandoffTrust } from './handoffTrust';
 
 export interface AgentRelayDeps {
   adapter: CloudAdapter;
@@ -36,6 +37,8 @@ export interface AgentRelayDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
   bot: () => CoworkBot;
+  /** Signs the statuses the relay applies (the same check as a channel's signed `handoff.status`). */
+  trust: HandoffTrust;
   /** `COWORK_AGENT_KEY`; the relay refuses every command when undefined. */
   agentKey: string | undefined;
   log: Log;
@@ -198,7 +201,12 @@ export class AgentRelay implements AgentChannel {
       return;
     }
     await this.inCustomerConversation(record, (ctx) =>
-      this.deps.bot().handoffStatus(ctx, { state: 'accepted', agentId: agent.agentId, agentConversationId: agent.conversationId } satisfies HandoffStatus),
+      this.deps.bot().handoffStatus(ctx, {
+        state: 'accepted',
+        agentId: agent.agentId,
+        agentConversationId: agent.conversationId,
+        ...this.deps.trust.sign(record.conversationId, 'accepted'),
+      } satisfies SignedHandoffStatus),
     );
     const taken = await this.deps.handoffs.get(record.conversationId);
     if (taken?.state !== 'accepted' || taken.agentConversationId !== agent.conversationId) {
@@ -259,7 +267,7 @@ export class AgentRelay implements AgentChannel {
       await context.sendActivity('You are not talking to a customer.');
       return;
     }
-    await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed' }));
+    await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }));
     await context.sendActivity(`Handed back to the bot: ${await this.describe(record)}.`);
   }
 

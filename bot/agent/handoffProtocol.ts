@@ -19,6 +19,7 @@ import { answerLabels } from '../../cowork/formSpec';
 import { isHumanOwned, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
 import type { Log } from '../../cowork/log';
 import type { CoworkSession } from '../../cowork/session';
+import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {
@@ -46,10 +47,15 @@ export interface HandoffStatus {
   agentConversationId?: string;
 }
 
+/** A status with its signature (`HandoffTrust.sign`), as the agent relay applies it. */
+export type SignedHandoffStatus = HandoffStatus & HandoffSignature;
+
 export interface HandoffProtocolDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
   agents: () => AgentChannel | undefined;
+  /** Who may say `handoff.status` (handoffTrust.ts). */
+  trust: HandoffTrust;
   log: Log;
   now?: () => number;
 }
@@ -101,8 +107,34 @@ export class HandoffProtocol {
     this.deps.log.info({ conversationId, trigger, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState }, 'handoff requested');
   }
 
-  /** Applies a `handoff.status`; `session` is the conversation's latest co-work session, if any. */
-  async applyStatus(context: TurnContext, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
+  /**
+   * The channel's `handoff.status` event: applied only when it comes from the contact-centre side
+   * (a trusted channel id, or signed); otherwise logged and ignored, never rejected.
+   */
+  async applyStatusEvent(context: TurnContext, status: HandoffStatus, value: unknown, session: CoworkSession | undefined): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const trust = this.deps.trust.check(context.activity.channelId, conversationId, status.state, value);
+    if (!trust.ok) {
+      this.deps.log.warn({ conversationId, channelId: context.activity.channelId, state: status.state, reason: trust.reason }, 'handoff.status ignored: not from the contact centre');
+      return;
+    }
+    await this.applyStatus(context, status, session);
+  }
+
+  /** A status the agent relay signed (`HandoffTrust.sign`): the same check as a channel's signed event. */
+  async applySignedStatus(context: TurnContext, status: SignedHandoffStatus, session: CoworkSession | undefined): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const trust = this.deps.trust.checkSignature(conversationId, status.state, status);
+    if (!trust.ok) {
+      this.deps.log.warn({ conversationId, state: status.state, reason: trust.reason }, 'handoff.status ignored: relay signature refused');
+      return;
+    }
+    const { timestamp: _timestamp, signature: _signature, ...plain } = status;
+    await this.applyStatus(context, plain, session);
+  }
+
+  /** Applies a `handoff.status` already trusted; `session` is the conversation's latest co-work session, if any. */
+  private async applyStatus(context: TurnContext, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
     switch (status.state) {
