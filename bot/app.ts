@@ -12,7 +12,7 @@ import type { ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder'
 import { createAdapter } from './adapter';
 import { routeConsoleToLog } from './channelAuth';
 import type { BotConfig } from './config';
-import { createCowork } from './cowork';
+import { createCowork, type CoworkOptions } from './cowork';
 import { createServer } from './server';
 
 export interface StartBotOptions {
@@ -24,6 +24,8 @@ export interface StartBotOptions {
   form?: FormSpec;
   /** How often the timed work (expiry, in-flight recovery) runs. */
   deadlineIntervalMs?: number;
+  /** Limits on wrong `/agent login` keys (see `createCowork`). */
+  agentLoginLimits?: CoworkOptions['agentLoginLimits'];
   /** botbuilder authentication settings beyond the environment's (see `createAdapter`). */
   channelAuthentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions>;
 }

@@ -26,7 +26,7 @@ import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
 import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { AgentRelay } from './agent/agentRelay';
+import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
 import { HandoffTrust } from './agent/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
@@ -49,6 +49,8 @@ export interface CoworkOptions {
   deadlineIntervalMs?: number;
   /** Mounted in another bot: see `CoworkBot`'s `mounted`. */
   mounted?: boolean;
+  /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
+  agentLoginLimits?: AgentRelayDeps['loginLimits'];
 }
 
 export interface Cowork {
@@ -131,6 +133,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     bot: () => requireValue(botRef.current, 'bot'),
     trust,
     agentKey: config.agentKey,
+    loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
   const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }) });

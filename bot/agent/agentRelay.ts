@@ -28,6 +28,7 @@ import type { CoworkBot } from '../coworkBot';
 import { runProactiveTurn } from '../proactiveTurn';
 import type { AgentChannel, SignedHandoffStatus } from './handoffProtocol';
 import type { HandoffTrust } from './handoffTrust';
+import { LoginLimiter, type LoginLimiterOptions } from './loginLimiter';
 
 export interface AgentRelayDeps {
   adapter: CloudAdapter;
@@ -43,9 +44,8 @@ export interface AgentRelayDeps {
   agentKey: string | undefined;
   log: Log;
   now?: () => number;
-  /** Wrong keys allowed per agent conversation within `loginWindowMs` (default 5 a minute). */
-  maxLoginFailures?: number;
-  loginWindowMs?: number;
+  /** Limits on wrong keys (defaults: 5 in a row lock a conversation for 60 s, doubling; slower above 20 a minute overall). */
+  loginLimits?: Omit<LoginLimiterOptions, 'storage' | 'log' | 'now'>;
 }
 
 /** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */
@@ -70,11 +70,12 @@ export const AGENT_HELP_TEXT = [
 ].join('\n');
 
 export class AgentRelay implements AgentChannel {
-  private readonly failures = new Map<string, number[]>();
   private readonly now: () => number;
+  private readonly limiter: LoginLimiter;
 
   constructor(private readonly deps: AgentRelayDeps) {
     this.now = deps.now ?? Date.now;
+    this.limiter = new LoginLimiter({ storage: deps.storage, log: deps.log, now: this.now, ...deps.loginLimits });
   }
 
   /** Takes the turn when it is an agent's (a `/agent` command, or any message of a logged-in agent conversation). */
@@ -141,27 +142,21 @@ export class AgentRelay implements AgentChannel {
 
   private async login(context: TurnContext, key: string): Promise<void> {
     const conversationId = context.activity.conversation.id;
-    const now = this.now();
-    const window = this.deps.loginWindowMs ?? 60_000;
-    // Forget windows that have passed, so the map cannot grow with every conversation id tried.
-    for (const [id, times] of this.failures) if (times.every((t) => now - t >= window)) this.failures.delete(id);
-    const recent = (this.failures.get(conversationId) ?? []).filter((t) => now - t < window);
-    this.failures.set(conversationId, recent);
-    // New conversations are free to open: the limit holds across all of them too.
-    const everywhere = [...this.failures.values()].reduce((sum, times) => sum + times.length, 0);
-    if (recent.length >= (this.deps.maxLoginFailures ?? 5) || everywhere >= (this.deps.maxLoginFailures ?? 5) * 4) {
-      const waitSeconds = Math.ceil((window - (now - (recent[0] ?? now))) / 1000);
-      this.deps.log.warn({ conversationId }, 'agent login refused: too many wrong keys');
-      await context.sendActivity(`Too many wrong keys. Try again in ${waitSeconds} s.`);
+    // Wrong keys lock out the guessing conversation and slow everyone down; they never refuse a
+    // conversation that has not guessed (loginLimiter.ts), and the counts live in storage.
+    const gate = await this.limiter.before(conversationId);
+    if (!gate.ok) {
+      await context.sendActivity(`Too many wrong keys from this conversation. Try again in ${gate.retryInSeconds} s.`);
       return;
     }
     if (!keyMatches(this.deps.agentKey ?? '', key)) {
-      recent.push(now);
-      this.deps.log.warn({ conversationId, failures: recent.length }, 'agent login refused: wrong key');
+      const { failures } = await this.limiter.failed(conversationId);
+      this.deps.log.warn({ conversationId, failures }, 'agent login refused: wrong key');
       await context.sendActivity('That agent key is not valid.');
       return;
     }
-    this.failures.delete(conversationId);
+    await this.limiter.succeeded(conversationId);
+    const now = this.now();
     const record: AgentRecord = {
       conversationId,
       agentId: context.activity.from?.id ?? conversationId,

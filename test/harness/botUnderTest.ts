@@ -27,6 +27,7 @@ export interface BotUnderTestOptions {
   log?: Log;
   deadlineIntervalMs?: number;
   channelAuthentication?: StartBotOptions['channelAuthentication'];
+  agentLoginLimits?: StartBotOptions['agentLoginLimits'];
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
 }
@@ -43,6 +44,7 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     form: options.form,
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
     channelAuthentication: options.channelAuthentication,
+    agentLoginLimits: options.agentLoginLimits,
   });
   const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs });
   return {
