@@ -34,7 +34,7 @@ import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { ProactiveEffects } from './proactiveEffects';
 import type { HealthReport } from './server';
-import { createStorage, type BotStorage } from './storage';
+import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
 export interface CoworkOptions {
   config: BotConfig;
@@ -75,7 +75,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const botStorage: BotStorage = options.storage
     ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
     : createStorage(config.storage);
-  const storage = botStorage.storage;
+  // Every key the bot writes (conversation state, sessions, handoff, agent records) is safe for any store.
+  const storage: Storage = new SafeKeyStorage(botStorage.storage);
   log.info(botStorage.describe(), botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage');
 
   const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
