@@ -255,8 +255,8 @@ export class CoworkBot {
       await handoff.toAgent(owner, { type: 'message', text: `${label} submitted the form. What the bot would have answered: ${submitOutcomeReply(form, outcome)}` });
       return;
     }
-    const attachments = context.activity.attachments ?? [];
-    await handoff.toAgent(owner, { type: 'message', text: `${label}: ${context.activity.text ?? ''}`, ...(attachments.length > 0 ? { attachments } : {}) });
+    // As data, never as UI: text escaped, attachments and cards only described.
+    await handoff.relayCustomerMessage(owner, context.activity);
   }
 
   private async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {

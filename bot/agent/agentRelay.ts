@@ -63,11 +63,19 @@ export const AGENT_HELP_TEXT = [
   '- `/agent login <key>`: log in with the agent key',
   '- `/agent list`: customers waiting for a person, with their Case and co-work state',
   '- `/agent take <number or conversation id>`: take a waiting customer',
-  '- anything else you type goes to the customer you took (cards too)',
+  '- anything else you type goes to the customer you took (cards too); card buttons never run commands',
   '- `/agent answer <choice>`: answer the form on the customer\'s behalf (publishes the event for the Case)',
   '- `/agent done`: hand the conversation back to the bot',
   '- `/agent logout`',
 ].join('\n');
+
+export const CARD_CLICK_TEXT = 'Card buttons cannot run agent commands or reach the customer: type the command (or your message) instead.';
+
+/** True for what a card's button sends (a value, or `channelData.postBack`), as opposed to typed text. */
+function isCardClick(activity: Activity): boolean {
+  const channelData = activity.channelData as { postBack?: unknown } | undefined;
+  return activity.value !== undefined || channelData?.postBack === true;
+}
 
 export class AgentRelay implements AgentChannel {
   private readonly now: () => number;
@@ -85,6 +93,17 @@ export class AgentRelay implements AgentChannel {
     const command = /^\/agent\b/i.test(text);
     const agent = await this.agent(context.activity.conversation.id);
     if (!command && !agent) return false;
+    // A card click (Action.Submit, postBack) is not the agent typing: whatever card it came from, it
+    // never runs an agent command, and the relay offers no buttons of its own.
+    if (agent && isCardClick(context.activity)) {
+      this.deps.log.warn({ conversationId: context.activity.conversation.id, command }, 'agent card click ignored');
+      await context.sendActivity(CARD_CLICK_TEXT);
+      return true;
+    }
+    if (command && isCardClick(context.activity)) {
+      await context.sendActivity(CARD_CLICK_TEXT);
+      return true;
+    }
     if (!command && agent) {
       await this.relayToCustomer(context, agent);
       return true;

@@ -173,6 +173,20 @@ export class HandoffProtocol {
     }
   }
 
+  /**
+   * A customer's message for the agent, as data: the text escaped (no markdown, links or fake
+   * "system" lines reach the agent as formatting) on one line after a prefix that says whose it
+   * is, and attachments or cards only described, never forwarded.
+   */
+  async relayCustomerMessage(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    const who = record.caseNumber ? `Customer (Case ${record.caseNumber})` : 'Customer';
+    const text = escapeMarkdown(oneLine(activity.text ?? '').slice(0, MAX_RELAYED_TEXT));
+    const attachments = (activity.attachments ?? []).map(describeAttachment);
+    const parts = [text ? `${who} wrote: ${text}` : `${who} sent no text.`];
+    if (attachments.length > 0) parts.push(`${who} also sent ${attachments.join(', ')} (not shown to you for safety).`);
+    await this.toAgent(record, { type: 'message', text: parts.join('\n\n'), textFormat: 'markdown' });
+  }
+
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
   async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
     const delivered = record.state === 'accepted' && (await this.deps.agents()?.tell(record, activity));
@@ -244,4 +258,31 @@ export class HandoffProtocol {
       endedAt: null,
     };
   }
+}
+
+const MAX_RELAYED_TEXT = 2000;
+const MAX_FACT_LENGTH = 60;
+
+/** Backslash-escapes every character markdown gives a meaning to, so text shows as typed. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~=:]/g, (c) => `\\${c}`);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
+}
+
+/** Text facts about an attachment: its kind and (escaped, shortened) name; never its content or URL. */
+function describeAttachment(attachment: { contentType?: string; name?: string }): string {
+  const type = String(attachment.contentType ?? 'unknown');
+  const kind =
+    type === 'application/vnd.microsoft.card.adaptive'
+      ? 'an Adaptive Card'
+      : type.startsWith('application/vnd.microsoft.card.')
+        ? 'a card'
+        : type.startsWith('image/')
+          ? 'an image'
+          : 'a file';
+  const name = attachment.name ? ` named "${escapeMarkdown(oneLine(attachment.name).slice(0, MAX_FACT_LENGTH))}"` : '';
+  return `${kind}${name} (${escapeMarkdown(type.slice(0, MAX_FACT_LENGTH))})`;
 }
