@@ -29,6 +29,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'MicrosoftAppTenantId', description: 'Tenant id (required for SingleTenant and UserAssignedMSI).', example: '11111111-1111-1111-1111-111111111111', secret: false },
   { name: 'HEALTHZ_TOKEN', description: 'Bearer token (>= 16 chars) that may read the details of GET /healthz (instance URL, auth type, errors, figures). Without it only loopback requests see them; everyone else gets the status per dependency.', example: 'a-long-random-health-token', secret: true },
   { name: 'COWORK_EFFECTS_LEASE_SECONDS', description: 'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash. Default 30.', example: '30', secret: false },
+  { name: 'COWORK_SEND_TIMEOUT_SECONDS', description: 'A thank-you the channel has not accepted after this long is abandoned (and retried); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this. Default 10.', example: '10', secret: false },
   { name: 'STORAGE', description: 'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).', example: 'blob', secret: false },
   { name: 'AZURE_STORAGE_CONNECTION_STRING', description: 'Azure Storage connection string (STORAGE=blob). Azurite: the emulator\'s devstoreaccount1 string.', example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', secret: true },
   { name: 'AZURE_STORAGE_CONTAINER', description: 'Blob container for the bot\'s storage (STORAGE=blob; created if missing). Default cowork-bot.', example: 'cowork-bot', secret: false },
@@ -66,6 +67,8 @@ export interface BotConfig {
   sessionTtlMs: number;
   eventTimeoutMs: number;
   effectsLeaseMs: number;
+  /** `COWORK_SEND_TIMEOUT_SECONDS`, in ms. */
+  sendTimeoutMs: number;
   storage: StorageConfig;
   /** `COWORK_HANDOFF_CHANNELS`: channel ids whose `handoff.status` is trusted. */
   handoffChannels: readonly string[];
@@ -167,6 +170,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
+    sendTimeoutMs: integer(env, 'COWORK_SEND_TIMEOUT_SECONDS', 10, 1, 600, '10') * 1000,
     storage: storageConfig(env),
     handoffChannels,
     handoffSecret,

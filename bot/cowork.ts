@@ -106,6 +106,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     inflight: new InFlightIndex(storage),
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     effectsLeaseMs: config.effectsLeaseMs,
+    effectsSendTimeoutMs: config.sendTimeoutMs,
     forms: [form],
     effects: new ProactiveEffects({
       adapter,
@@ -116,6 +117,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       publicUrl: config.publicUrl,
       log,
       handoff: () => handoffRef.current,
+      sendTimeoutMs: config.sendTimeoutMs,
     }),
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,

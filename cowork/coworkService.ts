@@ -77,6 +77,12 @@ export interface CoworkServiceDeps {
   instanceId: string;
   /** How long an instance's claim on an answered session's effects holds before another may take over. */
   effectsLeaseMs: number;
+  /**
+   * Longest a thank-you send may take before it is abandoned (the effects bound it). Another
+   * instance takes over only after the lease plus this, so it never starts while a send that
+   * began inside the lease may still be accepted by the channel. Default 0.
+   */
+  effectsSendTimeoutMs?: number;
   forms: readonly FormSpec[];
   effects: SessionEffects;
   log: Log;
@@ -340,8 +346,11 @@ export class CoworkService {
         return renewed !== undefined;
       };
       if (!(await this.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
+      // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
+      const acceptedAt = performance.now();
       const marked = await this.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.now()).toISOString() }));
       current = marked.session ?? current;
+      this.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
     }
     try {
       await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
@@ -400,7 +409,7 @@ export class CoworkService {
           await this.deps.inflight.remove(key);
         } else if (session.state === 'submitted') {
           await this.republishIfDue(session, now);
-        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) <= now)) {
+        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.deps.effectsSendTimeoutMs ?? 0) <= now)) {
           await this.takeOverEffects(session, now);
         }
       } catch (err) {
