@@ -37,6 +37,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_ALLOW_UNAUTHENTICATED', description: 'Allow a real org without channel authentication on a non-loopback HOST (only behind a gateway that authenticates). Default false.', example: 'false', secret: false },
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_FORM_SECRET', description: 'Per-deployment key (>= 32 chars) that signs form tokens, so a form from before a restart is recognised (with STORAGE=memory) and sent again. Default: derived from COWORK_START_SECRET or MicrosoftAppPassword, else random at each start.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_START_TOKEN_MAX_MINUTES', description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.', example: '15', secret: false },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
   { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids whose handoff.status events are trusted (the contact-centre connector\'s own channel, never one customers post on). Default none.', example: 'omnichannel', secret: false },
@@ -60,6 +61,8 @@ export interface BotConfig {
   simulator: boolean;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** `COWORK_FORM_SECRET`: signs form tokens (see cowork/formToken.ts). */
+  formSecret: string | undefined;
   /** Longest lifetime of a cowork.start token (`COWORK_START_TOKEN_MAX_MINUTES`), in seconds. */
   startTokenMaxSeconds: number;
   /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
@@ -141,6 +144,10 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     throw new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key');
   }
 
+  const formSecret = text(env, 'COWORK_FORM_SECRET');
+  if (formSecret !== undefined && formSecret.length < 32) {
+    throw new ConfigError('COWORK_FORM_SECRET', `must be at least 32 characters (got ${formSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
+  }
   const handoffSecret = text(env, 'COWORK_HANDOFF_SECRET');
   if (handoffSecret !== undefined && handoffSecret.length < 32) {
     throw new ConfigError('COWORK_HANDOFF_SECRET', `must be at least 32 characters (got ${handoffSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
@@ -165,6 +172,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     simulator,
     devCommands,
     startSecret,
+    formSecret,
     startTokenMaxSeconds: integer(env, 'COWORK_START_TOKEN_MAX_MINUTES', 15, 1, 24 * 60, '15') * 60,
     agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,

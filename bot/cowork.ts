@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { CloudAdapter, Storage, TurnContext } from 'botbuilder';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
+import { FormTokenSigner } from '../cowork/formToken';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
 import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
@@ -107,6 +108,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     effectsLeaseMs: config.effectsLeaseMs,
     effectsSendTimeoutMs: config.sendTimeoutMs,
+    formTokens: formTokenSigner(config),
     forms: [form],
     effects: new ProactiveEffects({
       adapter,
@@ -219,6 +221,15 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     storage,
     stop,
   };
+}
+
+/**
+ * The per-deployment key of form tokens: COWORK_FORM_SECRET, else derived from a deployment
+ * secret (so it survives restarts without one more variable), else random for this process.
+ */
+function formTokenSigner(config: BotConfig): FormTokenSigner {
+  const base = config.formSecret ?? config.startSecret ?? (config.microsoftApp.password || undefined);
+  return new FormTokenSigner(base ? Buffer.from(base, 'utf8') : randomBytes(32));
 }
 
 function requireValue<T>(value: T | undefined, what: string): T {

@@ -14,6 +14,7 @@ import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
+import { LOST_FORM_TEXT } from './lostForm';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
@@ -196,6 +197,13 @@ export class CoworkBot {
     const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
     const form = (session && service.form(session.formId)) ?? this.options.form;
     if (!session) {
+      const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
+      if (lost) {
+        this.options.log.warn({ conversationId: context.activity.conversation.id, caseId: lost.caseId }, 'card submit for a form lost in a restart: sending the form again');
+        await context.sendActivity(LOST_FORM_TEXT);
+        await this.startSession(context, lost.caseId);
+        return;
+      }
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
       await context.sendActivity(form.messages.refusals.staleForm);
       return;

@@ -6,6 +6,7 @@
  * implemented by the conversation layer with proactive turns.
  */
 import { randomBytes } from 'node:crypto';
+import { FormTokenSigner } from './formToken';
 import {
   answerLabels,
   answersFromEvent,
@@ -88,6 +89,8 @@ export interface CoworkServiceDeps {
   log: Log;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  /** Signs the form tokens' Case binding (per-deployment key); default: a random key of this process. */
+  formTokens?: FormTokenSigner;
   now?: () => number;
 }
 
@@ -101,9 +104,11 @@ export class CoworkService {
   private readonly now: () => number;
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
+  private readonly formTokens: FormTokenSigner;
 
   constructor(private readonly deps: CoworkServiceDeps) {
     this.forms = new Map(deps.forms.map((f) => [f.id, f]));
+    this.formTokens = deps.formTokens ?? new FormTokenSigner(randomBytes(32));
     for (const form of deps.forms) this.formsByTopic.set(form.topic, [...(this.formsByTopic.get(form.topic) ?? []), form]);
     this.now = deps.now ?? Date.now;
   }
@@ -121,6 +126,19 @@ export class CoworkService {
     return this.deps.repository.get(sessionKey);
   }
 
+  /**
+   * A form token whose session storage no longer has (memory storage and a restart): its signed
+   * binding, when it was minted here for this conversation within the session lifetime and names a
+   * known form; undefined otherwise (the session exists, or the token is not ours).
+   */
+  async lostForm(formToken: unknown, conversationId: string): Promise<{ caseId: string; formId: string } | undefined> {
+    const binding = this.formTokens.verify(formToken, conversationId);
+    if (!binding || !this.forms.has(binding.formId)) return undefined;
+    if (this.now() - binding.issuedAt > this.deps.sessionTtlMs) return undefined;
+    if (await this.deps.repository.get(binding.sessionKey)) return undefined;
+    return { caseId: binding.caseId, formId: binding.formId };
+  }
+
   /** Loads the Case and its chat, stores a new session and registers it for routing. */
   async start(request: StartRequest): Promise<StartOutcome> {
     const { form } = request;
@@ -136,14 +154,15 @@ export class CoworkService {
 
     const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
     const now = this.now();
+    const key = randomToken(16);
     const session = newSession(
       {
-        key: randomToken(16),
+        key,
         caseId: caseRecord.id,
         caseNumber: caseRecord.caseNumber,
         chatSession: chatSession ?? null,
         formId: form.id,
-        formToken: randomToken(16),
+        formToken: this.formTokens.mint({ sessionKey: key, caseId: caseRecord.id, formId: form.id, conversationId: request.conversationId, issuedAt: now }),
         conversationId: request.conversationId,
         conversationReference: request.conversationReference,
         userId: request.userId,
