@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { CloudAdapter, Storage, TurnContext } from 'botbuilder';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
+import { FormTokenSigner } from '../cowork/formToken';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
 import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
@@ -26,14 +27,15 @@ import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
 import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { AgentRelay } from './agent/agentRelay';
+import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
+import { HandoffTrust } from './agent/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { ProactiveEffects } from './proactiveEffects';
 import type { HealthReport } from './server';
-import { createStorage, type BotStorage } from './storage';
+import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
 export interface CoworkOptions {
   config: BotConfig;
@@ -48,6 +50,8 @@ export interface CoworkOptions {
   deadlineIntervalMs?: number;
   /** Mounted in another bot: see `CoworkBot`'s `mounted`. */
   mounted?: boolean;
+  /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
+  agentLoginLimits?: AgentRelayDeps['loginLimits'];
 }
 
 export interface Cowork {
@@ -72,7 +76,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const botStorage: BotStorage = options.storage
     ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
     : createStorage(config.storage);
-  const storage = botStorage.storage;
+  // Every key the bot writes (conversation state, sessions, handoff, agent records) is safe for any store.
+  const storage: Storage = new SafeKeyStorage(botStorage.storage);
   log.info(botStorage.describe(), botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage');
 
   const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
@@ -102,6 +107,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     inflight: new InFlightIndex(storage),
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     effectsLeaseMs: config.effectsLeaseMs,
+    effectsSendTimeoutMs: config.sendTimeoutMs,
+    formTokens: formTokenSigner(config),
     forms: [form],
     effects: new ProactiveEffects({
       adapter,
@@ -112,6 +119,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       publicUrl: config.publicUrl,
       log,
       handoff: () => handoffRef.current,
+      sendTimeoutMs: config.sendTimeoutMs,
     }),
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
@@ -119,6 +127,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);
+  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret });
   const relay = new AgentRelay({
     adapter,
     appId: config.microsoftApp.id,
@@ -127,10 +136,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     handoffs,
     service,
     bot: () => requireValue(botRef.current, 'bot'),
+    trust,
     agentKey: config.agentKey,
+    loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }) });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }) });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -138,6 +149,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     form,
     devCommands: config.devCommands,
     startSecret: config.startSecret,
+    startTokenMaxSeconds: config.startTokenMaxSeconds,
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
@@ -209,6 +221,15 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     storage,
     stop,
   };
+}
+
+/**
+ * The per-deployment key of form tokens: COWORK_FORM_SECRET, else derived from a deployment
+ * secret (so it survives restarts without one more variable), else random for this process.
+ */
+function formTokenSigner(config: BotConfig): FormTokenSigner {
+  const base = config.formSecret ?? config.startSecret ?? (config.microsoftApp.password || undefined);
+  return new FormTokenSigner(base ? Buffer.from(base, 'utf8') : randomBytes(32));
 }
 
 function requireValue<T>(value: T | undefined, what: string): T {

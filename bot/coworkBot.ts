@@ -13,8 +13,9 @@ import type { Log } from '../cowork/log';
 import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
-import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
-import { verifyStartToken } from './startToken';
+import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
+import { LOST_FORM_TEXT } from './lostForm';
+import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
   service: CoworkService;
@@ -22,6 +23,8 @@ export interface CoworkBotOptions {
   form: FormSpec;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** Longest lifetime of a cowork.start token, in seconds (default 15 minutes). */
+  startTokenMaxSeconds?: number;
   log: Log;
   /** Human handoff (customer side). Without it, asking for a person is answered "not available". */
   handoff?: HandoffProtocol;
@@ -100,9 +103,9 @@ export class CoworkBot {
    * Applies a `handoff.status` in a turn of the customer's conversation (the channel's event, or
    * a proactive turn of the agent relay) and saves the conversation's state.
    */
-  async handoffStatus(context: TurnContext, status: HandoffStatus): Promise<void> {
+  async handoffStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatus(context, status, await this.latestSession(context));
+    if (handoff) await handoff.applySignedStatus(context, status, await this.latestSession(context));
     await this.options.conversationState.saveChanges(context);
   }
 
@@ -152,7 +155,11 @@ export class CoworkBot {
       return;
     }
     const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, context.activity.from?.id ?? '');
+    const check = verifyStartToken(secret, value?.token, {
+      userId: context.activity.from?.id ?? '',
+      conversationId: context.activity.conversation.id,
+      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+    });
     if (!check.ok) {
       this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
       await context.sendActivity(`Sorry, I cannot start this form: ${check.reason}.`);
@@ -190,6 +197,13 @@ export class CoworkBot {
     const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
     const form = (session && service.form(session.formId)) ?? this.options.form;
     if (!session) {
+      const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
+      if (lost) {
+        this.options.log.warn({ conversationId: context.activity.conversation.id, caseId: lost.caseId }, 'card submit for a form lost in a restart: sending the form again');
+        await context.sendActivity(LOST_FORM_TEXT);
+        await this.startSession(context, lost.caseId);
+        return;
+      }
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
       await context.sendActivity(form.messages.refusals.staleForm);
       return;
@@ -223,7 +237,7 @@ export class CoworkBot {
       return;
     }
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatus(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, await this.latestSession(context));
+    if (handoff) await handoff.applyStatusEvent(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, value, await this.latestSession(context));
   }
 
   /**
@@ -249,8 +263,8 @@ export class CoworkBot {
       await handoff.toAgent(owner, { type: 'message', text: `${label} submitted the form. What the bot would have answered: ${submitOutcomeReply(form, outcome)}` });
       return;
     }
-    const attachments = context.activity.attachments ?? [];
-    await handoff.toAgent(owner, { type: 'message', text: `${label}: ${context.activity.text ?? ''}`, ...(attachments.length > 0 ? { attachments } : {}) });
+    // As data, never as UI: text escaped, attachments and cards only described.
+    await handoff.relayCustomerMessage(owner, context.activity);
   }
 
   private async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {

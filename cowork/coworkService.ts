@@ -6,6 +6,7 @@
  * implemented by the conversation layer with proactive turns.
  */
 import { randomBytes } from 'node:crypto';
+import { FormTokenSigner } from './formToken';
 import {
   answerLabels,
   answersFromEvent,
@@ -77,11 +78,19 @@ export interface CoworkServiceDeps {
   instanceId: string;
   /** How long an instance's claim on an answered session's effects holds before another may take over. */
   effectsLeaseMs: number;
+  /**
+   * Longest a thank-you send may take before it is abandoned (the effects bound it). Another
+   * instance takes over only after the lease plus this, so it never starts while a send that
+   * began inside the lease may still be accepted by the channel. Default 0.
+   */
+  effectsSendTimeoutMs?: number;
   forms: readonly FormSpec[];
   effects: SessionEffects;
   log: Log;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  /** Signs the form tokens' Case binding (per-deployment key); default: a random key of this process. */
+  formTokens?: FormTokenSigner;
   now?: () => number;
 }
 
@@ -95,9 +104,11 @@ export class CoworkService {
   private readonly now: () => number;
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
+  private readonly formTokens: FormTokenSigner;
 
   constructor(private readonly deps: CoworkServiceDeps) {
     this.forms = new Map(deps.forms.map((f) => [f.id, f]));
+    this.formTokens = deps.formTokens ?? new FormTokenSigner(randomBytes(32));
     for (const form of deps.forms) this.formsByTopic.set(form.topic, [...(this.formsByTopic.get(form.topic) ?? []), form]);
     this.now = deps.now ?? Date.now;
   }
@@ -115,6 +126,19 @@ export class CoworkService {
     return this.deps.repository.get(sessionKey);
   }
 
+  /**
+   * A form token whose session storage no longer has (memory storage and a restart): its signed
+   * binding, when it was minted here for this conversation within the session lifetime and names a
+   * known form; undefined otherwise (the session exists, or the token is not ours).
+   */
+  async lostForm(formToken: unknown, conversationId: string): Promise<{ caseId: string; formId: string } | undefined> {
+    const binding = this.formTokens.verify(formToken, conversationId);
+    if (!binding || !this.forms.has(binding.formId)) return undefined;
+    if (this.now() - binding.issuedAt > this.deps.sessionTtlMs) return undefined;
+    if (await this.deps.repository.get(binding.sessionKey)) return undefined;
+    return { caseId: binding.caseId, formId: binding.formId };
+  }
+
   /** Loads the Case and its chat, stores a new session and registers it for routing. */
   async start(request: StartRequest): Promise<StartOutcome> {
     const { form } = request;
@@ -130,14 +154,15 @@ export class CoworkService {
 
     const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
     const now = this.now();
+    const key = randomToken(16);
     const session = newSession(
       {
-        key: randomToken(16),
+        key,
         caseId: caseRecord.id,
         caseNumber: caseRecord.caseNumber,
         chatSession: chatSession ?? null,
         formId: form.id,
-        formToken: randomToken(16),
+        formToken: this.formTokens.mint({ sessionKey: key, caseId: caseRecord.id, formId: form.id, conversationId: request.conversationId, issuedAt: now }),
         conversationId: request.conversationId,
         conversationReference: request.conversationReference,
         userId: request.userId,
@@ -340,8 +365,11 @@ export class CoworkService {
         return renewed !== undefined;
       };
       if (!(await this.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
+      // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
+      const acceptedAt = performance.now();
       const marked = await this.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.now()).toISOString() }));
       current = marked.session ?? current;
+      this.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
     }
     try {
       await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
@@ -400,7 +428,7 @@ export class CoworkService {
           await this.deps.inflight.remove(key);
         } else if (session.state === 'submitted') {
           await this.republishIfDue(session, now);
-        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) <= now)) {
+        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.deps.effectsSendTimeoutMs ?? 0) <= now)) {
           await this.takeOverEffects(session, now);
         }
       } catch (err) {
