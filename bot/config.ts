@@ -37,6 +37,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
+  { name: 'COWORK_STATUS_EVENTS', description: 'on (default) or off: publish Cowork_Status__e at each step of a session (form sent, submitted, answered, saved...) for the coworkPanel on the Case. Each one counts against the org\'s event publishing allocation (about 4 per completed session).', example: 'off', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
 
@@ -61,6 +62,8 @@ export interface BotConfig {
   eventTimeoutMs: number;
   effectsLeaseMs: number;
   storage: StorageConfig;
+  /** Publish `Cowork_Status__e` for the agent's panel (`COWORK_STATUS_EVENTS`, default on). */
+  statusEvents: boolean;
 }
 
 export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string };
@@ -141,6 +144,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
     storage: storageConfig(env),
+    statusEvents: onOff(env, 'COWORK_STATUS_EVENTS', true),
   });
 }
 
@@ -188,6 +192,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (lower === 'true' || lower === '1' || lower === 'yes') return true;
   if (lower === 'false' || lower === '0' || lower === 'no') return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`, 'true');
+}
+
+/** on/off (also true/false, 1/0, yes/no). */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  try {
+    return bool(env, name, fallback);
+  } catch {
+    throw new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off');
+  }
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

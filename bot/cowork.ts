@@ -24,7 +24,7 @@ import type { Log } from '../cowork/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { connectSalesforce, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { AgentRelay } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
@@ -94,6 +94,10 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
   const botRef: { current?: CoworkBot } = {};
   const handoffRef: { current?: HandoffProtocol } = {};
+  // Progress for the agent's panel on the Case (Cowork_Status__e), unless COWORK_STATUS_EVENTS=off.
+  const statusPublisher = config.statusEvents
+    ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
+    : undefined;
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
@@ -116,6 +120,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
+    ...(statusPublisher ? { status: statusPublisher } : {}),
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);
@@ -193,6 +198,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       await tick; // nothing publishes or sends after Salesforce is closed
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
+      await statusPublisher?.flush();
       await salesforce.close();
       await simulator?.stop();
     })();
