@@ -18,19 +18,21 @@ import { CoworkService } from '../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
 import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
+import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../cowork/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { connectSalesforce, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { AgentRelay } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
+import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
 import type { HealthReport } from './server';
 import { createStorage, type BotStorage } from './storage';
@@ -98,6 +100,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const statusPublisher = config.statusEvents
     ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
     : undefined;
+  // Case → its recent conversations: where an agent's request from the Case sends the form.
+  const links = new CaseLinks(storage);
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
@@ -121,6 +125,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
     ...(statusPublisher ? { status: statusPublisher } : {}),
+    links,
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);
@@ -147,13 +152,27 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     handoff,
     agentTurn: (context) => relay.onTurn(context),
     mounted: options.mounted === true,
+    links,
   });
   botRef.current = bot;
+  const requests = new CoworkRequests({
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    bot: () => bot,
+    service,
+    links,
+    handoffs,
+    defaultForm: form,
+    log: log.child({ component: 'cowork-requests' }),
+  });
 
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
   }
+  // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
+  subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
   let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {

@@ -25,6 +25,7 @@ import { isPending, newSession, type Answers, type CoworkSession, type Owner } f
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 import type { InFlightIndex } from './inflight';
+import type { CaseLinks } from './links';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {
@@ -87,6 +88,8 @@ export interface CoworkServiceDeps {
   now?: () => number;
   /** Progress for the agent's side (`Cowork_Status__e`); none when status events are off. */
   status?: StatusPublisher;
+  /** Case → its recent conversations, for the agent's requests from the Case; written when a session starts. */
+  links?: CaseLinks;
 }
 
 const MAX_PUBLISH_ATTEMPTS = 3;
@@ -151,6 +154,7 @@ export class CoworkService {
       this.deps.sessionTtlMs,
     );
     await this.deps.repository.create(session);
+    await this.deps.links?.link(session.caseId, { conversationId: session.conversationId, conversationReference: session.conversationReference, userId: session.userId });
     await this.deps.deadlines.schedule(now + this.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
     this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
     this.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
@@ -260,6 +264,22 @@ export class CoworkService {
       this.deps.log.error({ err, sessionKey: session.key }, "publishing the agent's answer failed");
       return { kind: 'publish_failed', message: err instanceof Error ? err.message : String(err) };
     }
+  }
+
+  /** Sessions of a Case still waiting for their answer. */
+  async pendingForCase(caseId: string): Promise<CoworkSession[]> {
+    return this.deps.repository.pendingForCase(caseId);
+  }
+
+  /**
+   * A session whose form never reached the customer (their chat could not be reached): it fails
+   * at once instead of blocking the Case until it expires, and the agent is told why.
+   */
+  async abandon(sessionKey: string, reason: string): Promise<void> {
+    const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'failed', failure: reason } : undefined));
+    if (!result.changed || !result.session) return;
+    this.deps.log.warn({ sessionKey, caseId: result.session.caseId, reason }, 'co-work session abandoned: the form did not reach the customer');
+    this.report(result.session, 'failed', null, reason);
   }
 
   /** Records who owns the session's conversation (the bot, or a human after a handoff). */
