@@ -196,7 +196,7 @@ export class CoworkBot {
    * session starts exactly as if the customer's chat had started it (scripted message, form);
    * a Case that cannot take it is the agent's to hear about, not the customer's, so nothing is sent then.
    */
-  async startRequested(context: TurnContext, caseId: string, form: FormSpec, statusDetail?: string): Promise<StartOutcome> {
+  async startRequested(context: TurnContext, caseId: string, form: FormSpec, statusDetail?: string, onStarted?: (sessionKey: string) => void): Promise<StartOutcome> {
     const outcome = await this.options.service.start({
       caseRef: caseId,
       form,
@@ -206,6 +206,8 @@ export class CoworkBot {
       ...(statusDetail !== undefined ? { statusDetail } : {}),
     });
     if (outcome.kind === 'started') {
+      // Known before anything is sent: if the send fails, the caller can abandon the session.
+      onStarted?.(outcome.session.key);
       const recent = (await this.recentSessions.get(context, [])) ?? [];
       await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
       const dc = await this.dialogs.createContext(context);

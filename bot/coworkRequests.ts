@@ -90,11 +90,8 @@ export class CoworkRequests {
     try {
       await this.deps.queue.run(link.conversationId, () =>
         runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
-          const outcome = await this.deps.bot().startRequested(context, caseId, form, detail);
-          if (outcome.kind === 'started') {
-            started = outcome.session.key;
-            return;
-          }
+          const outcome = await this.deps.bot().startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
+          if (outcome.kind === 'started') return;
           const why =
             outcome.kind === 'case_closed' ? `Case ${outcome.caseNumber} is closed.` : outcome.kind === 'case_not_found' ? 'The Case was not found.' : `The Case cannot take a form: ${outcome.message}`;
           status('failed', null, why);

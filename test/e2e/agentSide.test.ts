@@ -11,7 +11,7 @@ import { mintStartToken } from '../../bot/startToken';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { readFormCard, waitUntil } from '../harness/coworkSteps';
+import { readFormCard, startForm, waitUntil } from '../harness/coworkSteps';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { RecordingLog } from '../harness/recordingLog';
 import { clientCredentialsConnection, pubSubClient, recorder, trustSimulator, type PubSubClient, type Recorded } from '../simulator/support';
@@ -114,6 +114,34 @@ describe('co-work from the Salesforce side, end to end', () => {
     await waitUntil(() => panel.of(kase.caseId).length > 0, 'a status');
     expect(panel.of(kase.caseId)).toEqual([{ state: 'no_chat', answer: null, sessionKey: null, detail: expect.stringContaining('No customer chat is linked') }]);
     expect(t.channel.activities.length).toBe(sends);
+  });
+
+  it("a request whose linked chat cannot be reached (the customer left) fails with a status, and leaves no form pending", async () => {
+    const [kase] = sim(t).org.createCases(1);
+    if (!kase) throw new Error('no Case');
+    // The customer's channel goes away after the link: the proactive send is refused.
+    const gone = await EmulatorChannel.start();
+    const chat = gone.conversation(t.bot.url, { id: 'customer-who-left' });
+    await link(chat, kase.caseId);
+    await gone.stop();
+
+    requestFromCase(sim(t), kase.caseId);
+    await waitUntil(() => panel.of(kase.caseId).some((s) => s.state === 'failed'), 'the failed status', 20_000);
+    const failed = panel.of(kase.caseId).find((s) => s.state === 'failed');
+    expect(failed?.detail).toContain('could not be reached');
+    // Nothing waits on the Case any more: a later request is not refused as already pending.
+    expect(await t.bot.service.pendingForCase(kase.caseId)).toEqual([]);
+  });
+
+  it('a cowork.link with a token for someone else links nothing', async () => {
+    const [kase] = sim(t).org.createCases(1);
+    if (!kase) throw new Error('no Case');
+    const chat = t.conversation();
+    await chat.sendEvent('cowork.link', { token: mintStartToken(START_SECRET, { caseId: kase.caseId, userId: 'someone-else' }) });
+    requestFromCase(sim(t), kase.caseId);
+    await waitUntil(() => panel.of(kase.caseId).length > 0, 'a status');
+    expect(panel.of(kase.caseId).map((s) => s.state)).toEqual(['no_chat']);
+    expect(chat.received).toHaveLength(0);
   });
 
   it('a request while a form is pending sends no second form and says already_pending with the waiting session', async () => {
@@ -225,5 +253,55 @@ describe('co-work from the Salesforce side, two instances', () => {
     expect(chat.texts.filter((text) => text === INTRO)).toHaveLength(1);
     await waitUntil(() => panel.of(kase.caseId).length >= 1, 'form_sent');
     expect(panel.of(kase.caseId).map((s) => s.state)).toEqual(['form_sent']);
+  });
+});
+
+describe('status events: off, and failing', () => {
+  let simulator: RunningSimulator;
+  let channel: EmulatorChannel;
+  const running: RunningBot[] = [];
+
+  async function startInstance(env: Record<string, string>, log: RecordingLog): Promise<RunningBot> {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...simulatorEnv(simulator), COWORK_DEV_COMMANDS: 'true', ...env });
+    const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log, storage: new MemoryStorage() });
+    running.push(bot);
+    return bot;
+  }
+
+  async function completeSession(bot: RunningBot, caseNumber: string, userId: string): Promise<void> {
+    const chat = channel.conversation(bot.url, { id: userId });
+    const { formToken } = await startForm(chat, caseNumber);
+    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Vehicle Purchase' });
+    await chat.waitForText(THANKS('🚗 Vehicle Purchase'));
+  }
+
+  beforeAll(async () => {
+    simulator = await startSimulator({ keepaliveIntervalMs: 500 });
+    channel = await EmulatorChannel.start();
+  });
+  afterAll(async () => {
+    await Promise.all(running.map((b) => b.stop()));
+    await channel?.stop();
+    await simulator?.stop();
+  });
+
+  it('COWORK_STATUS_EVENTS=off publishes none, and the session completes as before', async () => {
+    const [kase] = simulator.org.createCases(1);
+    if (!kase) throw new Error('no Case');
+    const bot = await startInstance({ COWORK_STATUS_EVENTS: 'off' }, new RecordingLog());
+    await completeSession(bot, kase.caseNumber, 'customer-status-off');
+    await waitUntil(() => simulator.org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Vehicle Purchase', 'the Case update');
+    await bot.stop();
+    expect(simulator.org.publishedEvents('Cowork_Status__e')).toEqual([]);
+  });
+
+  it('a status topic the org refuses is logged, and the customer is thanked and the Case saved all the same', async () => {
+    const [kase] = simulator.org.createCases(1);
+    if (!kase) throw new Error('no Case');
+    const log = new RecordingLog();
+    const bot = await startInstance({ SF_STATUS_TOPIC: '/event/Not_Deployed__e' }, log);
+    await completeSession(bot, kase.caseNumber, 'customer-status-refused');
+    await waitUntil(() => simulator.org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Vehicle Purchase', 'the Case update');
+    await waitUntil(() => log.entries.some((e) => e.level === 'warn' && /co-work statuses/.test(e.msg)), 'the logged status failure');
   });
 });
