@@ -51,10 +51,15 @@ export class CaseLinks {
   /** Puts `conversation` first among the Case's links (it moves up if it was there already). */
   async link(caseId: string, conversation: Omit<ConversationLink, 'linkedAt'>): Promise<void> {
     const linked: ConversationLink = { ...conversation, linkedAt: new Date(this.now()).toISOString() };
-    await this.update(caseId, (doc) => ({
-      links: [linked, ...doc.links.filter((l) => l.conversationId !== conversation.conversationId)].slice(0, MAX_LINKS),
-      requests: doc.requests,
-    }));
+    await this.update(caseId, (doc) => {
+      // Already the newest, with the same reference: nothing to write (one storage write less per session).
+      const newest = doc.links[0];
+      if (newest?.conversationId === conversation.conversationId && sameReference(newest.conversationReference, conversation.conversationReference)) return undefined;
+      return {
+        links: [linked, ...doc.links.filter((l) => l.conversationId !== conversation.conversationId)].slice(0, MAX_LINKS),
+        requests: doc.requests,
+      };
+    });
   }
 
   /**
@@ -104,4 +109,11 @@ export class CaseLinks {
     }
     throw new Error(`links of Case ${caseId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
   }
+}
+
+/** Two conversation references that reach the same place (the activity they were taken from aside). */
+function sameReference(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  const { activityId: _a, ...restA } = a;
+  const { activityId: _b, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
 }
