@@ -9,7 +9,11 @@
  *   Quick Action) and answer on the customer's behalf (the Answer_Cowork_Form flow, which publishes
  *   Use_of_Funds__e with the Case Id only).
  * - Says when it is not receiving: after an empApi error (or a failed subscribe) it resubscribes
- *   with a bounded backoff, and shows "Not receiving updates" until the subscription is back.
+ *   with a bounded backoff, and shows "Not receiving updates" until the subscription is back. It
+ *   resubscribes from the last event it saw, so statuses published during the gap are not lost
+ *   (an event seen twice is shown once).
+ * - Shows what happens while it is open: it starts from new events (-1), not the 72 hours the bus
+ *   retains, since every replayed event of every Case would count against the delivery allocation.
  */
 import { LightningElement, api, wire } from 'lwc';
 import { subscribe, unsubscribe, onError } from 'lightning/empApi';
@@ -58,6 +62,8 @@ export default class CoworkPanel extends LightningElement {
     reconnectTimer;
     reconnectAttempts = 0;
     disconnected = false;
+    /** Replay id of the last event received: a resubscribe continues from there. */
+    lastReplayId;
 
     @wire(getObjectInfo, { objectApiName: CASE_OBJECT })
     wiredObjectInfo({ data }) {
@@ -85,7 +91,8 @@ export default class CoworkPanel extends LightningElement {
     }
 
     connect() {
-        return subscribe(STATUS_CHANNEL, -1, (message) => this.handleMessage(message))
+        const from = this.lastReplayId === undefined ? -1 : this.lastReplayId;
+        return subscribe(STATUS_CHANNEL, from, (message) => this.handleMessage(message))
             .then((subscription) => {
                 if (this.disconnected) {
                     unsubscribe(subscription, () => undefined);
@@ -128,8 +135,13 @@ export default class CoworkPanel extends LightningElement {
 
     handleMessage(message) {
         const payload = message && message.data && message.data.payload;
+        const replayId = message && message.data && message.data.event && message.data.event.replayId;
+        if (typeof replayId === 'number') {
+            // Replayed after a resubscribe: already shown.
+            if (this.lastReplayId !== undefined && replayId <= this.lastReplayId) return;
+            this.lastReplayId = replayId;
+        }
         if (!payload || !sameId(payload.Correlation_Id__c, this.recordId)) return;
-        const replayId = message.data.event && message.data.event.replayId;
         const status = {
             key: `${replayId === undefined ? Date.now() : replayId}-${payload.State__c}`,
             state: payload.State__c,

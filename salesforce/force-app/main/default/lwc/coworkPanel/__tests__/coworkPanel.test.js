@@ -140,6 +140,23 @@ describe('c-cowork-panel', () => {
         expect(text(element, '.headline')).toBe('Form sent to the customer');
     });
 
+    it('resubscribes from the last event it saw, and shows a replayed event once', async () => {
+        jest.useFakeTimers();
+        const element = await mount();
+        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
+        onMessage()(statusMessage({ Correlation_Id__c: OTHER_CASE_ID, State__c: 'saved' }, 42));
+        onError.mock.calls[0][0]({ error: 'connection lost' });
+        jest.advanceTimersByTime(RECONNECT_BASE_MS);
+        await flushPromises();
+        expect(subscribe).toHaveBeenLastCalledWith(STATUS_CHANNEL, 42, expect.any(Function));
+        // The bus delivers what came after 42; were 42 delivered again, it would be dropped.
+        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
+        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'submitted', Answer__c: '🎓 Education' }, 43));
+        await flushPromises();
+        const states = Array.from(element.shadowRoot.querySelectorAll('li.status')).map((li) => li.dataset.state);
+        expect(states).toEqual(['submitted', 'form_sent']);
+    });
+
     it('keeps trying with a growing delay while the subscribe itself fails', async () => {
         jest.useFakeTimers();
         subscribe.mockRejectedValueOnce(new Error('handshake failed'));
