@@ -20,7 +20,7 @@ import type { CloudAdapter } from 'botbuilder';
 import type { CoworkService } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
 import { isHumanOwned, type HandoffRepository } from '../cowork/handoff';
-import type { CaseLinks } from '../cowork/links';
+import type { CaseLinks, ConversationLink } from '../cowork/links';
 import type { Log } from '../cowork/log';
 import type { PlatformEvent } from '../cowork/ports';
 import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
@@ -75,6 +75,24 @@ export class CoworkRequests {
       log.debug({ eventId: event.id, caseId }, 'co-work request already taken (another instance, or delivered again)');
       return;
     }
+    // Claimed: a redelivery will not come back here, so an unexpected failure is answered now.
+    try {
+      await this.send(event, caseId, form, link, requestedBy, status);
+    } catch (err) {
+      log.error({ err, eventId: event.id, caseId }, 'co-work request failed');
+      status('failed', null, 'Something went wrong on the bot side; nothing was sent. Please send the form again.');
+    }
+  }
+
+  private async send(
+    event: PlatformEvent,
+    caseId: string,
+    form: FormSpec,
+    link: ConversationLink,
+    requestedBy: string | null,
+    status: (state: 'no_chat' | 'already_pending' | 'failed', sessionKey: string | null, detail: string) => void,
+  ): Promise<void> {
+    const { service, log } = this.deps;
     const pending = await service.pendingForCase(caseId);
     const waiting = pending.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (waiting) {
@@ -98,10 +116,14 @@ export class CoworkRequests {
         }),
       );
     } catch (err) {
+      if (!started) {
+        // Failed before a session existed: the Case or the storage, not the chat.
+        log.warn({ err, eventId: event.id, caseId }, 'co-work request: the form could not be started');
+        status('failed', null, 'The form could not be started (Salesforce or the bot storage did not answer): nothing was sent. Please try again.');
+        return;
+      }
       log.warn({ err, eventId: event.id, caseId, conversationId: link.conversationId }, "co-work request: the customer's chat could not be reached");
-      const reason = "The customer's chat could not be reached (they may have left): nothing was sent.";
-      if (started) await service.abandon(started, reason);
-      else status('failed', null, reason);
+      await service.abandon(started, "The customer's chat could not be reached (they may have left): nothing was sent.");
       return;
     }
     if (started) log.info({ eventId: event.id, caseId, requestedBy, sessionKey: started }, 'co-work form sent at the request of the Case');

@@ -133,6 +133,22 @@ describe('co-work from the Salesforce side, end to end', () => {
     expect(await t.bot.service.pendingForCase(kase.caseId)).toEqual([]);
   });
 
+  it('a request the org cannot serve right now (Case lookup failing) fails with a status that says to try again', async () => {
+    const [kase] = sim(t).org.createCases(1);
+    if (!kase) throw new Error('no Case');
+    const chat = t.conversation();
+    await link(chat, kase.caseId);
+    sim(t).org.failRest({ method: 'GET', path: '*', count: 1000, status: 503, errorCode: 'SERVER_UNAVAILABLE' });
+    try {
+      requestFromCase(sim(t), kase.caseId);
+      await waitUntil(() => panel.of(kase.caseId).length > 0, 'a status', 20_000);
+    } finally {
+      sim(t).org.clearFaults();
+    }
+    expect(panel.of(kase.caseId)).toEqual([expect.objectContaining({ state: 'failed', sessionKey: null, detail: expect.stringContaining('try again') })]);
+    expect(chat.received).toHaveLength(0);
+  });
+
   it('a cowork.link with a token for someone else links nothing', async () => {
     const [kase] = sim(t).org.createCases(1);
     if (!kase) throw new Error('no Case');
