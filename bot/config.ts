@@ -43,6 +43,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids whose handoff.status events are trusted (the contact-centre connector\'s own channel, never one customers post on). Default none.', example: 'omnichannel', secret: false },
   { name: 'COWORK_HANDOFF_SECRET', description: 'HMAC-SHA256 key (>= 32 chars) a contact-centre connector signs handoff.status values with (see the README). Without it and without COWORK_HANDOFF_CHANNELS, no channel\'s handoff.status is applied.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
+  { name: 'COWORK_STATUS_EVENTS', description: 'on (default) or off: publish Cowork_Status__e at each step of a session (form sent, submitted, answered, saved...) for the coworkPanel on the Case. Each one counts against the org\'s event publishing allocation (about 4 per completed session).', example: 'off', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
 
@@ -79,6 +80,8 @@ export interface BotConfig {
   handoffSecret: string | undefined;
   /** `HEALTHZ_TOKEN`: may read the details of /healthz. */
   healthzToken: string | undefined;
+  /** Publish `Cowork_Status__e` for the agent's panel (`COWORK_STATUS_EVENTS`, default on). */
+  statusEvents: boolean;
 }
 
 export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string };
@@ -183,6 +186,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     handoffChannels,
     handoffSecret,
     healthzToken,
+    statusEvents: onOff(env, 'COWORK_STATUS_EVENTS', true),
   });
 }
 
@@ -230,6 +234,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (lower === 'true' || lower === '1' || lower === 'yes') return true;
   if (lower === 'false' || lower === '0' || lower === 'no') return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`, 'true');
+}
+
+/** on/off (also true/false, 1/0, yes/no). */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  try {
+    return bool(env, name, fallback);
+  } catch {
+    throw new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off');
+  }
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

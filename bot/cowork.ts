@@ -19,13 +19,14 @@ import { FormTokenSigner } from '../cowork/formToken';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
 import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
+import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../cowork/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
@@ -33,6 +34,7 @@ import { HandoffTrust } from './agent/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
+import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
 import type { HealthReport } from './server';
 import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
@@ -99,6 +101,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
   const botRef: { current?: CoworkBot } = {};
   const handoffRef: { current?: HandoffProtocol } = {};
+  // Progress for the agent's panel on the Case (Cowork_Status__e), unless COWORK_STATUS_EVENTS=off.
+  const statusPublisher = config.statusEvents
+    ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
+    : undefined;
+  // Case → its recent conversations: where an agent's request from the Case sends the form.
+  const links = new CaseLinks(storage);
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
@@ -124,6 +132,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
+    ...(statusPublisher ? { status: statusPublisher } : {}),
+    links,
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);
@@ -154,13 +164,27 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     handoff,
     agentTurn: (context) => relay.onTurn(context),
     mounted: options.mounted === true,
+    links,
   });
   botRef.current = bot;
+  const requests = new CoworkRequests({
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    bot: () => bot,
+    service,
+    links,
+    handoffs,
+    defaultForm: form,
+    log: log.child({ component: 'cowork-requests' }),
+  });
 
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
   }
+  // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
+  subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
   let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {
@@ -205,6 +229,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       await tick; // nothing publishes or sends after Salesforce is closed
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
+      await statusPublisher?.flush();
       await salesforce.close();
       await simulator?.stop();
     })();

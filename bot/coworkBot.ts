@@ -5,7 +5,8 @@
  */
 import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, TurnContext as TC } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
-import type { CoworkService } from '../cowork/coworkService';
+import type { CoworkService, StartOutcome } from '../cowork/coworkService';
+import type { CaseLinks } from '../cowork/links';
 import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
@@ -36,6 +37,8 @@ export interface CoworkBotOptions {
    * the host bot.
    */
   mounted?: boolean;
+  /** Case → conversation links (`cowork.link`), for the agent's requests from the Case. */
+  links?: CaseLinks;
 }
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
@@ -71,6 +74,7 @@ export class CoworkBot {
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
       { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
+      { name: 'link', matches: (c) => isEvent(c, 'cowork.link'), handle: (c) => this.linkFromToken(c) },
       { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c), standaloneOnly: true },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
@@ -166,6 +170,63 @@ export class CoworkBot {
       return;
     }
     await this.startSession(context, check.claims.caseId);
+  }
+
+  /**
+   * The host's signed `cowork.link` (same token as `cowork.start`): links this conversation to the
+   * Case so an agent can send the form from the Case later. Starts no form and says nothing to
+   * the customer, who did not ask for anything; a refused token is logged.
+   */
+  private async linkFromToken(context: TurnContext): Promise<void> {
+    const secret = this.options.startSecret;
+    const conversationId = context.activity.conversation.id;
+    if (!secret || !this.options.links) {
+      this.options.log.warn({ conversationId }, 'cowork.link refused: COWORK_START_SECRET is not configured');
+      return;
+    }
+    const value = context.activity.value as { token?: unknown } | undefined;
+    const check = verifyStartToken(secret, value?.token, {
+      userId: context.activity.from?.id ?? '',
+      conversationId,
+      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+    });
+    if (!check.ok) {
+      this.options.log.warn({ conversationId, reason: check.reason }, 'cowork.link refused');
+      return;
+    }
+    await this.options.links.link(check.claims.caseId, {
+      conversationId,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: context.activity.from?.id ?? '',
+    });
+    this.options.log.info({ conversationId, caseId: check.claims.caseId }, 'conversation linked to the Case');
+  }
+
+  /**
+   * In a proactive turn of a linked conversation: an agent asked from the Case for the form. The
+   * session starts exactly as if the customer's chat had started it (scripted message, form);
+   * a Case that cannot take it is the agent's to hear about, not the customer's, so nothing is sent then.
+   */
+  async startRequested(context: TurnContext, caseId: string, form: FormSpec, statusDetail?: string, onStarted?: (sessionKey: string) => void): Promise<StartOutcome> {
+    const outcome = await this.options.service.start({
+      caseRef: caseId,
+      form,
+      conversationId: context.activity.conversation.id,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: context.activity.from?.id ?? '',
+      ...(statusDetail !== undefined ? { statusDetail } : {}),
+    });
+    if (outcome.kind === 'started') {
+      // Known before anything is sent: if the send fails, the caller can abandon the session.
+      onStarted?.(outcome.session.key);
+      const recent = (await this.recentSessions.get(context, [])) ?? [];
+      await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
+      const dc = await this.dialogs.createContext(context);
+      await dc.cancelAllDialogs();
+      await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
+    }
+    await this.options.conversationState.saveChanges(context);
+    return outcome;
   }
 
   private async startSession(context: TurnContext, caseRef: string): Promise<void> {
