@@ -34,8 +34,12 @@ export interface StreamControl {
   unaryCallCounts(): Record<string, number>;
 }
 
+/** Told after each successful update of a record, through REST or in process. */
+export type RecordUpdateListener = (objectName: string, record: StoredRecord, fields: Readonly<Record<string, unknown>>) => void;
+
 export class SimulatedOrg {
   readonly store: RecordStore;
+  private readonly updateListeners = new Set<RecordUpdateListener>();
   private streamControl: StreamControl | undefined;
   private restCounts: () => Record<string, number> = () => ({});
 
@@ -98,7 +102,15 @@ export class SimulatedOrg {
     const definition = this.sobject(objectName);
     const id18 = this.recordId(definition, id);
     const values = this.validate(definition, fields, 'update');
-    return this.store.update(definition.name, id18, values, this.userId);
+    const record = this.store.update(definition.name, id18, values, this.userId);
+    for (const listener of this.updateListeners) listener(definition.name, record, fields);
+    return record;
+  }
+
+  /** Calls `listener` after every successful record update (e.g. to time when a Case got its answer); returns the unsubscribe. */
+  onRecordUpdated(listener: RecordUpdateListener): () => void {
+    this.updateListeners.add(listener);
+    return () => void this.updateListeners.delete(listener);
   }
 
   deleteRecord(objectName: string, id: string): void {
