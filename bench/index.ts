@@ -18,10 +18,11 @@ import { simulatorEnv } from '../salesforce';
 import { BenchChannel } from './channel';
 import { Child } from './child';
 import { parseOptions, USAGE } from './options';
-import { ratiosOf, renderTable } from './report';
+import { economyReport, floorRatios, ratiosOf, renderTable } from './report';
 import { baseline } from './scenarios/baseline';
 import { floor } from './scenarios/floor';
 import { pendingScale } from './scenarios/pending';
+import { economyOf, orgCounters, settledStats } from './scenarios/economy';
 import { burstRoundTrip, steadyRoundTrip } from './scenarios/roundTrip';
 import { CaseUpdates, customerSession, TOPIC, type Context } from './scenarios/session';
 import { progress, round, until } from './util';
@@ -50,10 +51,13 @@ async function main(): Promise<void> {
 
     // A short warm-up so JIT and connection set-up do not count against the first customers.
     await Promise.all(sim.org.createCases(options.warmup, { subjectPrefix: 'Bench warm-up' }).map((c) => customerSession(ctx, c)));
-    const steady = await steadyRoundTrip(ctx);
-    progress(`  ${steady.completed}/${steady.sessions} done; submit→thank-you p50 ${steady.submitToThankYou.p50Ms} ms, p99 ${steady.submitToThankYou.p99Ms} ms`);
+    const economyBefore = { bot: await settledStats(bot), org: orgCounters(sim) };
+    // At once first: the steady phase runs, unless --rate says otherwise, at half the throughput measured here.
     const burst = await burstRoundTrip(ctx);
     progress(`  ${burst.completed}/${burst.sessions} done in ${(burst.wallMs / 1000).toFixed(1)} s: ${burst.sessionsPerSecond} sessions/s`);
+    const steady = await steadyRoundTrip(ctx, options.steady.rate ?? Math.max(1, Math.round(burst.sessionsPerSecond / 2)));
+    progress(`  ${steady.completed}/${steady.sessions} done; submit→thank-you p50 ${steady.submitToThankYou.p50Ms} ms, p99 ${steady.submitToThankYou.p99Ms} ms`);
+    const roundTripEconomy = economyOf(burst.sessions + steady.sessions, { before: economyBefore.org, after: orgCounters(sim) }, { before: economyBefore.bot, after: await settledStats(bot) });
     const pending = options.pending.sessions > 0 ? await pendingScale(ctx) : undefined;
     const botFinal = await bot.stats();
     await bot.stop();
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
       memoryTotalBytes: os.totalmem(),
       date: new Date().toISOString(),
       sizes: {
-        steadyRate: options.steady.rate,
+        steadyRate: steady.offeredRate,
         steadySeconds: options.steady.seconds,
         burst: options.burst,
         pending: options.pending.sessions,
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
         baselineSizes: options.baseline.sizes,
         baselineEvents: options.baseline.events,
         quick: options.quick,
+        medium: options.medium,
       },
       roundTrip: {
         sessionsPerSecond: burst.sessionsPerSecond,
@@ -94,7 +99,8 @@ async function main(): Promise<void> {
       pending,
       baseline: base,
       floor: floorFigures,
-      ratios: ratiosOf(pending, base),
+      economy: economyReport(roundTripEconomy, pending, base),
+      ratios: { ...floorRatios(steady, burst, floorFigures), ...ratiosOf(pending, base) },
     };
     const json = JSON.stringify(report, null, 2);
     if (options.out) writeFileSync(path.resolve(options.out), `${json}\n`);

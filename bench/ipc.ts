@@ -3,6 +3,8 @@
  * over Node's IPC channel. Figures are plain numbers so they survive JSON.
  */
 
+import { emptyCounts, type StorageOpCounts } from './countingStorage';
+
 /** A process's resource figures at one moment. Heap is measured after a full GC. */
 export interface ProcessStats {
   /** User + system CPU time since the process started, in ms. */
@@ -14,6 +16,8 @@ export interface ProcessStats {
   /** Bytes held by the bot's MemoryStorage (JSON text of every entry), 0 for the baseline. */
   storageBytes: number;
   storageEntries: number;
+  /** Storage operations so far, counted by the bot's counting wrapper (zeros for other processes). */
+  storageOps: StorageOpCounts;
 }
 
 export type ToChild = { type: 'stats'; id: number } | { type: 'stop'; id: number } | { type: 'subscribe'; id: number; correlationIds: string[] } | { type: 'progress'; id: number };
@@ -26,8 +30,8 @@ export type FromChild =
   | { type: 'stopped'; id: number }
   | { type: 'fatal'; error: string };
 
-/** Stats of the current process; `storage` is the MemoryStorage's backing object, if any. */
-export function processStats(storage?: Record<string, unknown>): ProcessStats {
+/** Stats of the current process; `storage` is the MemoryStorage's backing object, if any, and `ops` its operation counts. */
+export function processStats(storage?: Record<string, unknown>, ops: StorageOpCounts = emptyCounts()): ProcessStats {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
@@ -49,6 +53,7 @@ export function processStats(storage?: Record<string, unknown>): ProcessStats {
     heapUsedBytes: memory.heapUsed,
     storageBytes,
     storageEntries,
+    storageOps: { ...ops, byKind: { ...ops.byKind } },
   };
 }
 

@@ -1,5 +1,6 @@
 /** The bench's report: ratios between designs and the table printed without `--json`. */
 import type { BaselineFigures } from './scenarios/baseline';
+import type { Economy } from './scenarios/economy';
 import type { FloorFigures } from './scenarios/floor';
 import { oursAt, type PendingFigures } from './scenarios/pending';
 import type { RoundTripFigures } from './scenarios/roundTrip';
@@ -23,6 +24,35 @@ export function ratiosOf(pending: PendingFigures | undefined, base: BaselineFigu
   };
 }
 
+/**
+ * Bot CPU of a whole session against the floor: the bare turns it contains (start, submit, the
+ * proactive thank-you), each costing what the floor bot measured in the same run.
+ */
+export function floorRatios(steady: RoundTripFigures, burst: RoundTripFigures, floor: FloorFigures | undefined): Record<string, number | null> {
+  if (!floor) return {};
+  const floorPerSession = floor.botCpuPerTurnMs * floor.turnsPerSession;
+  return { sessionCpuToFloor: ratio(burst.botCpuPerSessionMs, floorPerSession), sessionCpuToFloorSteady: ratio(steady.botCpuPerSessionMs, floorPerSession) };
+}
+
+export interface EconomyReport extends Economy {
+  /** Stream deliveries per event while the pending phase had every session waiting (ours: one stream per topic). */
+  deliveriesPerAnswerWithAllWaiting: number | null;
+  /** The baseline's deliveries per event at its largest surviving size: one per waiting session. */
+  baselineDeliveriesPerAnswer: number | null;
+  baselineDeliveriesComparedAt: number | null;
+}
+
+/** The round trip's counted costs per session, with the deliveries of the pending phase and the baseline beside them. */
+export function economyReport(roundTrip: Economy, pending: PendingFigures | undefined, base: BaselineFigures | undefined): EconomyReport {
+  const step = base?.steps.filter((s) => s.survived).pop();
+  return {
+    ...roundTrip,
+    deliveriesPerAnswerWithAllWaiting: pending?.deliveriesPerAnswer ?? null,
+    baselineDeliveriesPerAnswer: step && step.eventsPublished > 0 ? round(step.deliveries / step.eventsPublished) : null,
+    baselineDeliveriesComparedAt: step?.sessions ?? null,
+  };
+}
+
 export type Report = {
   node: string;
   cpu: string;
@@ -30,6 +60,7 @@ export type Report = {
   pending: PendingFigures | undefined;
   baseline: BaselineFigures | undefined;
   floor: FloorFigures | undefined;
+  economy: EconomyReport;
   ratios: Record<string, unknown>;
 };
 
@@ -37,8 +68,8 @@ export function renderTable(report: Report): string {
   const rows: Array<[string, string, string]> = [];
   const { steady, burst } = report.roundTrip;
   const lat = (l: LatencySummary) => `p50 ${l.p50Ms} / p90 ${l.p90Ms} / p99 ${l.p99Ms} / max ${l.maxMs} ms`;
-  rows.push(['steady: sessions completed / failed', `${steady.completed} / ${steady.failed}`, `${steady.sessionsPerSecond}/s offered rate held`]);
-  rows.push(['steady: submit → thank-you', lat(steady.submitToThankYou), 'target p99 < 50 ms']);
+  rows.push([`steady (${steady.offeredRate ?? '?'}/s): sessions completed / failed`, `${steady.completed} / ${steady.failed}`, `${steady.sessionsPerSecond}/s held`]);
+  rows.push(['steady: submit → thank-you', lat(steady.submitToThankYou), 'target p99 < 50 ms at half the at-once sessions/s']);
   rows.push(['steady: submit → Case updated', lat(steady.submitToCaseUpdated), '']);
   rows.push(['steady: CPU per session, bot / rest', `${steady.botCpuPerSessionMs} / ${steady.rigCpuPerSessionMs} ms`, 'rest = simulator + channel + customers']);
   rows.push([`at once (${burst.sessions}): sessions/s`, `${burst.sessionsPerSecond} (${burst.completed} ok, ${burst.failed} failed)`, 'target >= 300/s']);
@@ -46,6 +77,16 @@ export function renderTable(report: Report): string {
   rows.push(['at once: submit → Case updated', lat(burst.submitToCaseUpdated), '']);
   rows.push(['at once: CPU per session, bot / rest', `${burst.botCpuPerSessionMs} / ${burst.rigCpuPerSessionMs} ms`, '']);
   rows.push(['bot CPU total / peak RSS', `${(report.roundTrip.botCpuMs / 1000).toFixed(1)} s / ${mb(report.roundTrip.botPeakRssBytes)}`, '']);
+  const e = report.economy;
+  const st = e.storageOpsPerSession;
+  rows.push([`economy (${e.sessions} sessions): REST requests per session`, String(e.restRequestsPerSession), 'target <= 2']);
+  for (const [route, n] of Object.entries(e.restRequestsByRoute)) rows.push([`  ${route}`, String(n), '']);
+  rows.push(['economy: publishes per session / deliveries per answer', `${e.publishesPerSession} / ${e.deliveriesPerAnswer}`, 'target 1 / 1 per instance']);
+  if (e.deliveriesPerAnswerWithAllWaiting !== null || e.baselineDeliveriesPerAnswer !== null) {
+    rows.push(['economy: deliveries per answer, all waiting / baseline', `${e.deliveriesPerAnswerWithAllWaiting ?? '-'} / ${e.baselineDeliveriesPerAnswer ?? '-'} (baseline at ${e.baselineDeliveriesComparedAt ?? '-'})`, '']);
+  }
+  rows.push(['economy: storage operations per session', `${st.total} (reads ${st.reads}, writes ${st.writes}, deletes ${st.deletes})`, 'target <= 12']);
+  for (const [kind, n] of Object.entries(st.byKind)) rows.push([`  ${kind}`, String(n), '']);
   const p = report.pending;
   if (p) {
     rows.push([`pending: sessions waiting`, `${p.created} of ${p.sessions} (${p.sessionsCreatedPerSecond}/s to create)`, '']);
@@ -76,7 +117,8 @@ export function renderTable(report: Report): string {
       `a whole session (at once): ${round(burst.botCpuPerSessionMs / Math.max(0.001, floorPerSession))}x that`,
     ]);
   }
-  for (const [name, value] of Object.entries(report.ratios)) rows.push([`ratio ${name}`, JSON.stringify(value), name.startsWith('baselineHeap') ? 'target >= 10' : '']);
+  const targets: Record<string, string> = { sessionCpuToFloor: 'target <= 1.5', baselineHeapPerSessionToOurs: 'target >= 10', baselineHeapPerSessionToOursWithStorage: 'target >= 10' };
+  for (const [name, value] of Object.entries(report.ratios)) rows.push([`ratio ${name}`, JSON.stringify(value), targets[name] ?? '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i as 0 | 1 | 2].length)));
   const line = (r: [string, string, string]) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return `\ncowork-bot benchmark — Node ${report.node}, ${report.cpu}\n\n${rows.map(line).join('\n')}\n`;

@@ -32,6 +32,8 @@ export interface StreamControl {
   endAllStreams(failure: PubSubFailure): number;
   /** Unary Pub/Sub calls answered, by method (`GetTopic`, `GetSchema`, `Publish`). */
   unaryCallCounts(): Record<string, number>;
+  /** Events delivered on Subscribe streams so far (an event sent to N streams counts N times). */
+  deliveredEventCount(): number;
 }
 
 /** Told after each successful update of a record, through REST or in process. */
@@ -185,6 +187,11 @@ export class SimulatedOrg {
   /** Unary Pub/Sub calls answered so far, by method, e.g. `{ GetTopic: 1, GetSchema: 1, Publish: 12 }`. */
   pubSubCallCounts(): Record<string, number> {
     return { ...(this.streamControl?.unaryCallCounts() ?? {}) };
+  }
+
+  /** Events delivered to subscribers so far: an event received by N streams counts N times (what the org's delivery allocation counts). */
+  deliveredEventCount(): number {
+    return this.streamControl?.deliveredEventCount() ?? 0;
   }
 
   /** REST requests served, by route (e.g. `GET /services/data/vXX.X/query`). */

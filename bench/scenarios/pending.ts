@@ -2,6 +2,7 @@
 import type { LatencySummary } from '../stats';
 import { latencySummary } from '../stats';
 import { mb, pool, progress, round, sleep, until } from '../util';
+import { orgCounters } from './economy';
 import { ANSWER, EVENT, type BenchCase, type Context } from './session';
 
 export interface PendingFigures {
@@ -22,6 +23,8 @@ export interface PendingFigures {
   eventsPublished: number;
   eventSeconds: number;
   eventsRoutedPerSecond: number;
+  /** Stream deliveries per event published, with every session waiting (1 per instance: one stream per topic). */
+  deliveriesPerAnswer: number;
   publishToThankYou: LatencySummary;
   completed: number;
   completedExactlyOnce: number;
@@ -38,6 +41,7 @@ export async function pendingScale(ctx: Context): Promise<PendingFigures> {
   const { sessions: size, concurrency, eventBurst } = ctx.options.pending;
   const { channel, botUrl, sim } = ctx;
   const cases = sim.org.createCases(size, { subjectPrefix: 'Bench pending' });
+  const casesUpdatedBefore = ctx.cases.count;
   const conversations = cases.map((_, i) => `pending-${i + 1}`);
   const before = await ctx.bot.stats();
   progress(`pending scale: creating ${size} waiting sessions through /cowork (${concurrency} at a time)`);
@@ -86,6 +90,7 @@ export async function pendingScale(ctx: Context): Promise<PendingFigures> {
   progress(`pending scale: publishing ${size} events as an agent's flow would (Case Id only), ${eventBurst} per burst`);
   const latencies: number[] = [];
   const eventStart = performance.now();
+  const orgBefore = orgCounters(sim);
   let published = 0;
   for (let from = 0; from < cases.length; from += eventBurst) {
     const burst = cases.slice(from, from + eventBurst);
@@ -103,7 +108,8 @@ export async function pendingScale(ctx: Context): Promise<PendingFigures> {
     if ((from / eventBurst) % 10 === 9) progress(`  ${from + burst.length} events routed`);
   }
   const eventSeconds = (performance.now() - eventStart) / 1000;
-  await until(() => ctx.cases.count >= created + ctx.options.burst + Math.round(ctx.options.steady.rate * ctx.options.steady.seconds), 30_000, 50);
+  const orgAfter = orgCounters(sim);
+  await until(() => ctx.cases.count >= casesUpdatedBefore + created, 30_000, 50);
   // Late duplicates would arrive within moments: give them a bounded chance to show.
   await sleep(500);
   let exactlyOnce = 0;
@@ -137,6 +143,7 @@ export async function pendingScale(ctx: Context): Promise<PendingFigures> {
     eventsPublished: published,
     eventSeconds: round(eventSeconds),
     eventsRoutedPerSecond: round(latencies.length / eventSeconds),
+    deliveriesPerAnswer: round((orgAfter.delivered - orgBefore.delivered) / Math.max(1, orgAfter.published - orgBefore.published)),
     publishToThankYou: latencySummary(latencies),
     completed,
     completedExactlyOnce: exactlyOnce,
