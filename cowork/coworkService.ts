@@ -128,7 +128,9 @@ export class CoworkService {
     if (!caseRecord) return { kind: 'case_not_found' };
     if (caseRecord.isClosed) return { kind: 'case_closed', caseNumber: caseRecord.caseNumber };
 
-    const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
+    // The store may have read the chat session with the Case (one request): ask only when it did not.
+    const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.deps.caseStore.findChatSession(caseRecord.id);
+    const [chatSession, choices] = await Promise.all([chatLookup, this.loadChoices(form)]);
     const now = this.now();
     const session = newSession(
       {

@@ -12,7 +12,7 @@ import { validateWrite, type WriteMode } from './fieldValidation';
 import type { ObjectDefinition, ObjectModel } from './objectModel';
 import { IdMinter, RecordStore, type FieldValue, type StoredRecord } from './recordStore';
 import { invalidType, malformedId, notFound, SalesforceError } from './salesforceError';
-import { parseSoql, runSoql } from './soql';
+import { parseSoql, runSoql, runSubquery } from './soql';
 import type { PubSubFailure } from './pubSubServer';
 
 export type { FieldValue, StoredRecord } from './recordStore';
@@ -34,6 +34,14 @@ export interface StreamControl {
   unaryCallCounts(): Record<string, number>;
   /** Events delivered on Subscribe streams so far (an event sent to N streams counts N times). */
   deliveredEventCount(): number;
+}
+
+/** The rows of a SOQL query, with the rows of each parent-to-child subquery by parent Id. */
+export interface QueryResultRows {
+  objectName: string;
+  fields: string[];
+  records: StoredRecord[];
+  subqueries: Array<{ name: string; objectName: string; fields: string[]; rowsByParent: Map<string, StoredRecord[]> }>;
 }
 
 /** Told after each successful update of a record, through REST or in process. */
@@ -120,10 +128,21 @@ export class SimulatedOrg {
     this.store.delete(definition.name, this.recordId(definition, id));
   }
 
-  /** Runs SOQL as `GET query?q=` does (same errors). */
-  query(soql: string): { objectName: string; fields: string[]; records: StoredRecord[] } {
+  /** Runs SOQL as `GET query?q=` does (same errors); each subquery's rows are taken per parent record, at once. */
+  query(soql: string): QueryResultRows {
     const parsed = parseSoql(soql, this.model);
-    return { objectName: parsed.object.name, fields: parsed.fields.map((f) => f.name), records: runSoql(parsed, this.store) };
+    const records = runSoql(parsed, this.store);
+    return {
+      objectName: parsed.object.name,
+      fields: parsed.fields.map((f) => f.name),
+      records,
+      subqueries: parsed.subqueries.map((sub) => ({
+        name: sub.relationship.name,
+        objectName: sub.relationship.childObject.name,
+        fields: sub.query.fields.map((f) => f.name),
+        rowsByParent: new Map(records.map((r) => [r.Id, runSubquery(sub, r.Id, this.store)])),
+      })),
+    };
   }
 
   /**
