@@ -79,6 +79,8 @@ export class AgentRelay implements AgentChannel {
     if (context.activity.type !== 'message') return false;
     const text = (context.activity.text ?? '').trim();
     const command = /^\/agent\b/i.test(text);
+    // Relay off (no COWORK_AGENT_KEY): no agent can be logged in, so a customer's turn costs no storage read.
+    if (!command && !this.deps.agentKey) return false;
     const agent = await this.agent(context.activity.conversation.id);
     if (!command && !agent) return false;
     if (!command && agent) {
