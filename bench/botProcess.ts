@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const storage = new CountingStorage(new MemoryStorage(memory as Record<string, string>));
   const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage });
   process.on('message', (raw: ToChild) => {
-    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, storage.counts) });
+    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, storage.counts, raw.light === true) });
     else if (raw.type === 'stop') {
       void bot.stop().then(() => {
         // Exit explicitly (a --cpu-prof profile is written on exit); send first, then leave.

@@ -21,8 +21,14 @@ export function emptyCounts(): StorageOpCounts {
 
 /** The key with its ids replaced by `*`: `cowork/session/ab12…` → `cowork/session/*`. */
 export function keyKind(key: string): string {
-  const replay = /^(salesforce-replay-id):/.exec(key);
-  if (replay) return `${replay[1]}:*`;
+  // The bot's own keys first, with plain string operations: this runs in the measured process.
+  if (key.startsWith('cowork/')) {
+    const second = key.indexOf('/', 7);
+    return second < 0 ? key : `${key.slice(0, second)}/*`;
+  }
+  if (key.startsWith('salesforce-replay-id:')) return 'salesforce-replay-id:*';
+  const conversations = key.indexOf('/conversations/');
+  if (conversations > 0) return `${key.slice(0, conversations)}/conversations/*${key.slice(key.lastIndexOf('/'))}`;
   return key
     .split('/')
     .map((part) => (/^[A-Za-z_-]+$/.test(part) && part.length <= 24 ? part : '*'))

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  progress(`sizes: steady ${options.steady.rate}/s for ${options.steady.seconds} s, ${options.burst} at once, ${options.pending.sessions} pending, baseline up to ${options.baseline.sizes.join('/')}`);
+  progress(`sizes: steady ${options.steady.rate === undefined ? "half the at-once rate" : `${options.steady.rate}/s`} for ${options.steady.seconds} s, ${options.burst} at once, ${options.pending.sessions} pending, baseline up to ${options.baseline.sizes.join('/')}`);
   const sim = await startSimulator({ host: '127.0.0.1', seed: false });
   const channel = await BenchChannel.start();
   const cases = new CaseUpdates(sim);

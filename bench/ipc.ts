@@ -20,7 +20,8 @@ export interface ProcessStats {
   storageOps: StorageOpCounts;
 }
 
-export type ToChild = { type: 'stats'; id: number } | { type: 'stop'; id: number } | { type: 'subscribe'; id: number; correlationIds: string[] } | { type: 'progress'; id: number };
+/** `light` stats skip the full GC and the walk over Storage (heap and storage figures are then 0): for polling mid-phase. */
+export type ToChild = { type: 'stats'; id: number; light?: boolean } | { type: 'stop'; id: number } | { type: 'subscribe'; id: number; correlationIds: string[] } | { type: 'progress'; id: number };
 
 export type FromChild =
   | { type: 'ready'; url?: string }
@@ -31,8 +32,8 @@ export type FromChild =
   | { type: 'fatal'; error: string };
 
 /** Stats of the current process; `storage` is the MemoryStorage's backing object, if any, and `ops` its operation counts. */
-export function processStats(storage?: Record<string, unknown>, ops: StorageOpCounts = emptyCounts()): ProcessStats {
-  const gc = (globalThis as { gc?: () => void }).gc;
+export function processStats(storage?: Record<string, unknown>, ops: StorageOpCounts = emptyCounts(), light = false): ProcessStats {
+  const gc = light ? undefined : (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     gc();
@@ -41,7 +42,7 @@ export function processStats(storage?: Record<string, unknown>, ops: StorageOpCo
   const memory = process.memoryUsage();
   let storageBytes = 0;
   let storageEntries = 0;
-  for (const [key, value] of Object.entries(storage ?? {})) {
+  for (const [key, value] of Object.entries(light ? {} : (storage ?? {}))) {
     if (typeof value !== 'string') continue;
     storageEntries++;
     storageBytes += key.length + Buffer.byteLength(value);
@@ -50,7 +51,7 @@ export function processStats(storage?: Record<string, unknown>, ops: StorageOpCo
     cpuMs: (cpu.user + cpu.system) / 1000,
     rssBytes: memory.rss,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    heapUsedBytes: memory.heapUsed,
+    heapUsedBytes: light ? 0 : memory.heapUsed,
     storageBytes,
     storageEntries,
     storageOps: { ...ops, byKind: { ...ops.byKind } },

@@ -27,19 +27,20 @@ export const USAGE = `Usage: npm run bench -- [options]
   --out FILE              also write the JSON report to FILE
   --rate N                steady arrival rate, sessions/s (default: half the sessions/s measured
                           with --burst at once in the same run, which runs first)
-  --seconds N             steady run length in seconds (default 10; quick 3)
-  --burst N               customers at once for throughput (default 1000; quick 200)
-  --pending N             sessions waiting at once (default 100000; quick 2000; 0 skips)
+  --seconds N             steady run length in seconds (default 10; medium 5; quick 3)
+  --burst N               customers at once for throughput (default 1000; medium 500; quick 200)
+  --pending N             sessions waiting at once (default 100000; medium 10000; quick 1500; 0 skips)
   --pending-concurrency N /cowork requests in flight while creating them (default 200)
   --event-burst N         events published per burst (default 1000; quick 500)
   --baseline-sizes A,B,.. one-stream-per-session sizes to ramp through (default 100,1000,10000,100000
-                          capped at --pending; quick 100,500; "none" skips)
+                          capped at --pending; medium 100,1000; quick 100,300; "none" skips)
   --baseline-events N     events published per baseline step (default 200; quick 100)
-  --baseline-timeout S    seconds a baseline step may take before it counts as failed (default 120; quick 20)
+  --baseline-timeout S    seconds a baseline step may take before it counts as failed (default 120; medium 60; quick 20)
   --timeout S             seconds a customer waits for a card or thank-you (default 60)
   --floor-turns N         bare turns (same HTTP edge and adapter, state, one reply, no co-work) to
-                          measure the CPU floor of a turn (default 3000; quick 1000; 0 skips)
-  --bot-cpu-prof DIR      write a V8 CPU profile of the bot process to DIR (open in Chrome DevTools)
+                          measure the CPU floor of a turn (default 3000; medium 2000; quick 1000; 0 skips)
+  --bot-cpu-prof DIR      write V8 CPU profiles of the bot to DIR and of the floor bot to DIR/floor
+                          (open in Chrome DevTools)
   --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
 `;
 
@@ -71,10 +72,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (raw === true || !Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
     return value;
   };
-  const pending = int('pending', size(2000, 10_000, 100_000), 0, 1_000_000);
+  const pending = int('pending', size(1500, 10_000, 100_000), 0, 1_000_000);
   const sizesRaw = flags.get('baseline-sizes');
   let sizes: number[];
-  if (sizesRaw === undefined) sizes = (quick ? [100, 500] : medium ? [100, 1000] : [100, 1000, 10_000, 100_000]).filter((s) => s <= Math.max(pending, 100));
+  if (sizesRaw === undefined) sizes = (quick ? [100, 300] : medium ? [100, 1000] : [100, 1000, 10_000, 100_000]).filter((s) => s <= Math.max(pending, 100));
   else if (sizesRaw === 'none') sizes = [];
   else {
     sizes = String(sizesRaw).split(',').map((s) => Number(s.trim()));

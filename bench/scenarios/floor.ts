@@ -1,4 +1,5 @@
 /** The CPU floor of a bare turn on the same HTTP edge and adapter (floorBotProcess.ts). */
+import path from 'node:path';
 import type { BenchChannel } from '../channel';
 import { Child } from '../child';
 import type { BenchOptions } from '../options';
@@ -19,7 +20,9 @@ export interface FloorFigures {
  */
 export async function floor(channel: BenchChannel, options: BenchOptions): Promise<FloorFigures> {
   progress(`floor: ${options.floorTurns} bare turns (same edge and adapter, state, one reply)`);
-  const { child, url } = await Child.start('floor bot', 'floorBotProcess.ts', {}, options.maxOldSpaceMb);
+  // With --bot-cpu-prof the floor bot is profiled too (in DIR/floor): the two profiles compare turn for turn.
+  const profArgs = options.botCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.join(path.resolve(options.botCpuProf), 'floor')}`] : [];
+  const { child, url } = await Child.start('floor bot', 'floorBotProcess.ts', {}, options.maxOldSpaceMb, profArgs);
   try {
     if (!url) throw new Error('the floor bot did not report its URL');
     const conversations = Array.from({ length: 200 }, (_, i) => `floor-${i + 1}`);
