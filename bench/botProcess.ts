@@ -8,6 +8,7 @@
 import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/app';
 import { loadConfig } from '../bot/config';
+import { createStorage } from '../bot/storage';
 import type { Log } from '../cowork/log';
 import { CountingStorage } from './countingStorage';
 import { processStats, send, type ToChild } from './ipc';
@@ -25,8 +26,10 @@ function benchLog(): Log {
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', COWORK_DEV_COMMANDS: 'true' });
   const memory: Record<string, unknown> = {};
-  // Every storage operation counted on its way to the MemoryStorage: the figures are what Blob Storage would be asked.
-  const storage = new CountingStorage(new MemoryStorage(memory as Record<string, string>));
+  // Every storage operation counted on its way to the storage: with MemoryStorage (the default) the
+  // figures are what Blob Storage would be asked; STORAGE=blob (the instances phase, over Azurite) asks it.
+  const inner = config.storage.kind === 'blob' ? createStorage(config.storage).storage : new MemoryStorage(memory as Record<string, string>);
+  const storage = new CountingStorage(inner);
   const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage });
   process.on('message', (raw: ToChild) => {
     if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, storage.counts, raw.light === true) });

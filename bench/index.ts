@@ -21,6 +21,7 @@ import { parseOptions, USAGE } from './options';
 import { economyReport, floorRatios, ratiosOf, renderTable } from './report';
 import { baseline } from './scenarios/baseline';
 import { floor } from './scenarios/floor';
+import { instancesOverAzurite } from './scenarios/instances';
 import { pendingScale } from './scenarios/pending';
 import { economyOf, orgCounters, settledStats } from './scenarios/economy';
 import { burstRoundTrip, steadyRoundTrip } from './scenarios/roundTrip';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     bot = undefined;
     const base = options.baseline.sizes.length > 0 ? await baseline(sim, options) : undefined;
     const floorFigures = options.floorTurns > 0 ? await floor(channel, options) : undefined;
+    const instances = options.azuriteSessions > 0 ? await instancesOverAzurite(sim, channel, cases, env, options) : undefined;
 
     const report = {
       node: process.version,
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
       pending,
       baseline: base,
       floor: floorFigures,
+      instances,
       economy: economyReport(roundTripEconomy, pending, base),
       ratios: { ...floorRatios(steady, burst, floorFigures), ...ratiosOf(pending, base) },
     };

@@ -15,6 +15,8 @@ export interface BenchOptions {
   maxOldSpaceMb: number;
   /** Turns sent to the floor bot (bare turns on the same edge); 0 skips. */
   floorTurns: number;
+  /** Customers at once in the one-vs-two-instances phase over Azurite; 0 skips it. */
+  azuriteSessions: number;
   /** Directory for the bot process's V8 CPU profile (`--cpu-prof`), written when it stops. */
   botCpuProf: string | undefined;
 }
@@ -39,6 +41,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --timeout S             seconds a customer waits for a card or thank-you (default 60)
   --floor-turns N         bare turns (same HTTP edge and adapter, state, one reply, no co-work) to
                           measure the CPU floor of a turn (default 3000; medium 2000; quick 1000; 0 skips)
+  --instances-azurite N   one bot instance, then two, over Azurite (Blob Storage on loopback), N
+                          customers at once each (default 0: skipped)
   --bot-cpu-prof DIR      write V8 CPU profiles of the bot to DIR and of the floor bot to DIR/floor
                           (open in Chrome DevTools)
   --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
@@ -57,7 +61,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       flags.set(name, value);
     }
   }
-  const known = ['quick', 'medium', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof', 'floor-turns'];
+  const known = ['quick', 'medium', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof', 'floor-turns', 'instances-azurite'];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
 
   const quick = flags.get('quick') === true;
@@ -100,5 +104,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     maxOldSpaceMb: int('max-old-space', 8192, 256, 65536),
     floorTurns: int('floor-turns', size(1000, 2000, 3000), 0, 1_000_000),
     botCpuProf: typeof prof === 'string' ? prof : undefined,
+    azuriteSessions: int('instances-azurite', 0, 0, 100_000),
   };
 }

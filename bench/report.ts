@@ -2,6 +2,7 @@
 import type { BaselineFigures } from './scenarios/baseline';
 import type { Economy } from './scenarios/economy';
 import type { FloorFigures } from './scenarios/floor';
+import type { InstancesFigures } from './scenarios/instances';
 import { oursAt, type PendingFigures } from './scenarios/pending';
 import type { RoundTripFigures } from './scenarios/roundTrip';
 import type { LatencySummary } from './stats';
@@ -60,6 +61,7 @@ export type Report = {
   pending: PendingFigures | undefined;
   baseline: BaselineFigures | undefined;
   floor: FloorFigures | undefined;
+  instances: InstancesFigures | undefined;
   economy: EconomyReport;
   ratios: Record<string, unknown>;
 };
@@ -117,6 +119,15 @@ export function renderTable(report: Report): string {
       `a whole session (at once): ${round(burst.botCpuPerSessionMs / Math.max(0.001, floorPerSession))}x that`,
     ]);
   }
+  for (const step of report.instances?.steps ?? []) {
+    const st = step.economy.storageOpsPerSession;
+    rows.push([
+      `${step.instances} instance(s) over Azurite, ${step.sessions} at once`,
+      `${step.sessionsPerSecond} sessions/s (${step.failed} failed); bot CPU ${step.botCpuPerSessionMs} ms, storage requests ${st.total}, deliveries ${step.economy.deliveriesPerAnswer} per session`,
+      step.firstError ?? '',
+    ]);
+  }
+  if (report.instances) rows.push(['instances: two over one, sessions/s', String(report.instances.twoToOne), '']);
   const targets: Record<string, string> = { sessionCpuToFloor: 'target <= 1.5', baselineHeapPerSessionToOurs: 'target >= 10', baselineHeapPerSessionToOursWithStorage: 'target >= 10' };
   for (const [name, value] of Object.entries(report.ratios)) rows.push([`ratio ${name}`, JSON.stringify(value), targets[name] ?? '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i as 0 | 1 | 2].length)));

@@ -38,11 +38,11 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-/** Azurite's blob service on 127.0.0.1 with in-memory persistence (nothing on disk). */
+/** Azurite's blob service on 127.0.0.1 with in-memory persistence (nothing on disk) and no telemetry (nothing leaves the machine). */
 export async function startAzurite(): Promise<Azurite> {
   const port = await freePort();
   const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');
-  const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--silent', '--loose'], {
+  const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--silent', '--loose', '--disableTelemetry'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
