@@ -21,7 +21,13 @@ import { isFieldApiName, soqlString } from './soql';
 const BASE_FIELDS = ['Id', 'CaseNumber', 'Subject', 'Status', 'IsClosed', 'ContactId'] as const;
 /** CaseNumber is an auto-number of at most 30 characters, e.g. 00001026. */
 const CASE_NUMBER = /^\d{1,30}$/;
+/** How long Case's describe (field names, picklist values) is trusted before it is asked again. */
 const DESCRIBE_TTL_MS = 10 * 60 * 1000;
+/** The chat objects a Case can be worked in, newest first, with their child relationship names on Case. */
+const CHAT_RELATIONSHIPS = [
+  { objectType: 'MessagingSession', relationship: 'MessagingSessions' },
+  { objectType: 'LiveChatTranscript', relationship: 'LiveChatTranscripts' },
+] as const;
 
 /** Errors that say "this update can never succeed as asked": reported, never retried. */
 const PERMANENT_ERROR_CODES = new Set([
@@ -56,6 +62,7 @@ interface DescribedField {
 }
 
 type CaseRow = Record<string, unknown> & { Id: string; CaseNumber: string };
+type ChildRows = { records?: Array<{ Id: string }> } | null | undefined;
 
 export class SalesforceCaseStore implements CaseStore {
   private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
@@ -78,18 +85,27 @@ export class SalesforceCaseStore implements CaseStore {
 
     const extra = await this.checkedFields(extraFields);
     const select = [...BASE_FIELDS, ...extra.filter((f) => !(BASE_FIELDS as readonly string[]).includes(f))];
-    const result = await this.rest.get<QueryResult<CaseRow>>(query(`SELECT ${select.join(', ')} FROM Case WHERE ${where} LIMIT 1`));
-    const row = result.records[0];
-    if (!row) return undefined;
-    return {
-      id: row.Id,
-      caseNumber: row.CaseNumber,
-      subject: asText(row.Subject),
-      status: asText(row.Status) ?? '',
-      isClosed: row.IsClosed === true,
-      contactId: asText(row.ContactId),
-      fields: Object.fromEntries(extra.map((f) => [f, asText(row[f])])),
-    };
+    // One request for the Case and its latest chat session (a child relationship subquery per chat
+    // object). An org without one of them answers INVALID_TYPE naming the relationship: asked again
+    // without it. Bounded: each pass returns, throws, or drops one of the two relationships for good.
+    for (;;) {
+      const chats = CHAT_RELATIONSHIPS.filter((c) => !this.missingChatObjects.has(c.objectType));
+      const subqueries = chats.map((c) => `(SELECT Id FROM ${c.relationship} ORDER BY CreatedDate DESC LIMIT 1)`);
+      let result: QueryResult<CaseRow>;
+      try {
+        result = await this.rest.get<QueryResult<CaseRow>>(query(`SELECT ${[...select, ...subqueries].join(', ')} FROM Case WHERE ${where} LIMIT 1`));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : '';
+        const missing = salesforceErrorCode(error) === 'INVALID_TYPE' ? chats.find((c) => message.includes(`'${c.relationship}'`)) : undefined;
+        if (!missing) throw error;
+        this.missingChatObjects.add(missing.objectType);
+        continue;
+      }
+      const row = result.records[0];
+      if (!row) return undefined;
+      const chat = chats.map((c) => ({ objectType: c.objectType, id: (row[c.relationship] as ChildRows)?.records?.[0]?.Id })).find((c) => c.id !== undefined);
+      return { ...caseRecordOf(row, extra), chatSession: chat?.id ? { objectType: chat.objectType, id: chat.id } : null };
+    }
   }
 
   async findChatSession(caseId: string): Promise<ChatSessionRecord | undefined> {
@@ -176,6 +192,18 @@ export class SalesforceCaseStore implements CaseStore {
     });
     return fields;
   }
+}
+
+function caseRecordOf(row: CaseRow, extra: readonly string[]): CaseRecord {
+  return {
+    id: row.Id,
+    caseNumber: row.CaseNumber,
+    subject: asText(row.Subject),
+    status: asText(row.Status) ?? '',
+    isClosed: row.IsClosed === true,
+    contactId: asText(row.ContactId),
+    fields: Object.fromEntries(extra.map((f) => [f, asText(row[f])])),
+  };
 }
 
 function checkedCaseId(caseId: string): string {
