@@ -2,9 +2,14 @@
  * One Subscribe stream: its position in the topic's log, the events it is owed (flow
  * control), keepalives, and the idle close. Events are read from the log at the stream's
  * own position when it is owed some, so a slow subscriber costs nothing to the others.
+ *
+ * `latest_replay_id` is the subscription's position ("Latest replay ID of a subscription"):
+ * the replay id of the last event this stream delivered (or of where it started), never the
+ * newest event of the topic. A CUSTOM subscription from it resumes exactly there. Each event
+ * delivered counts against the org's delivery allocation; when that is spent the stream fails.
  */
 import { randomUUID } from 'node:crypto';
-import type { TopicLog } from './eventBus';
+import type { DeliveryAllocation, TopicLog } from './eventBus';
 import type { FaultPlan } from './faultPlan';
 
 /** The Pub/Sub API never lets more than this many events be owed to one stream. */
@@ -24,6 +29,8 @@ export interface StreamSink {
   onDrain(listener: () => void): void;
   /** Ends the call with status OK (the idle close). */
   endOk(): void;
+  /** Ends the call with an error (the delivery allocation is spent). */
+  failAllocationSpent(): void;
 }
 
 export interface StreamTiming {
@@ -31,7 +38,7 @@ export interface StreamTiming {
   idleStreamTimeoutMs: number;
 }
 
-export function encodeReplayId(replayId: number): Buffer {
+export function encodeReplayId(replayId: bigint): Buffer {
   const buffer = Buffer.allocUnsafe(8);
   buffer.writeBigUInt64BE(BigInt(replayId));
   return buffer;
@@ -55,6 +62,7 @@ export class SubscriptionStream {
     private readonly faults: FaultPlan,
     private readonly timing: StreamTiming,
     private readonly onClosed: (stream: SubscriptionStream) => void,
+    private readonly allocation: DeliveryAllocation,
   ) {
     this.owedNothingSince = Date.now();
     this.unsubscribe.push(log.onAppend(() => this.scheduleFlush()));
@@ -96,18 +104,26 @@ export class SubscriptionStream {
 
   private flush(): void {
     while (!this.closed && !this.waitingForDrain && !this.faults.streamsStalled && this.owed > 0) {
-      const { events, next } = this.log.read(this.position, this.owed);
+      const available = this.log.endPosition() - Math.max(this.position, this.log.startPosition());
+      if (available <= 0) return;
+      const allowed = Math.min(this.owed, this.allocation.remaining());
+      if (allowed === 0) {
+        this.sink.failAllocationSpent();
+        this.close();
+        return;
+      }
+      const { events, next } = this.log.read(this.position, allowed);
       if (events.length === 0) return;
+      this.allocation.record(events.length);
       this.position = next;
       this.owed -= events.length;
       if (this.owed === 0) this.owedNothingSince = Date.now();
-      const schemaId = this.log.schema.id;
       const ok = this.sink.write({
         events: events.map((e) => ({
-          event: { id: e.eventUuid, schemaId, payload: e.payload },
+          event: { id: e.eventUuid, schemaId: e.schemaId, payload: e.payload },
           replayId: encodeReplayId(e.replayId),
         })),
-        latestReplayId: encodeReplayId(this.log.latestReplayId()),
+        latestReplayId: encodeReplayId(this.log.replayIdAt(this.position)),
         rpcId: this.rpcId,
         pendingNumRequested: this.owed,
       });
@@ -131,7 +147,7 @@ export class SubscriptionStream {
       return;
     }
     if (!this.sentSinceKeepalive && !this.waitingForDrain) {
-      this.sink.write({ latestReplayId: encodeReplayId(this.log.latestReplayId()), rpcId: this.rpcId, pendingNumRequested: this.owed });
+      this.sink.write({ latestReplayId: encodeReplayId(this.log.replayIdAt(Math.max(this.position, this.log.startPosition()))), rpcId: this.rpcId, pendingNumRequested: this.owed });
     }
     this.sentSinceKeepalive = false;
   }
