@@ -79,7 +79,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
   let salesforce: SalesforceOrg;
   try {
-    salesforce = await connectSalesforce(salesforceConfig, { storage, log });
+    salesforce = await connectSalesforce(salesforceConfig, { storage, log, tuning: { deliveryAllocation: config.deliveryAllocation } });
   } catch (err) {
     await simulator?.stop();
     throw err;
@@ -116,6 +116,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
+    eventClockSkewMs: config.eventClockSkewMs,
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);

@@ -25,6 +25,7 @@ import { isPending, newSession, type Answers, type CoworkSession, type Owner } f
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 import type { InFlightIndex } from './inflight';
+import { DEFAULT_EVENT_CLOCK_SKEW_MS, eventCreatedAt, startedBeforeEvent } from './eventAge';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {
@@ -82,6 +83,8 @@ export interface CoworkServiceDeps {
   log: Log;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  /** Clock difference allowed between the org (an event's CreatedDate) and this bot (a session's start). Default 5 s. */
+  eventClockSkewMs?: number;
   now?: () => number;
 }
 
@@ -208,7 +211,8 @@ export class CoworkService {
         continue;
       }
       const targets = hasSessionKey ? await this.deps.repository.getMany([sessionKey]) : await this.deps.repository.pendingForCase(caseId);
-      const mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
+      let mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
+      if (!hasSessionKey) mine = this.startedBefore(event, mine);
       if (mine.length === 0) {
         this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
         continue;
@@ -231,6 +235,18 @@ export class CoworkService {
       }
       if (unclaimed !== undefined) throw unclaimed;
     }
+  }
+
+  /** An event without session key answers only the sessions started before it was created (see eventAge.ts). */
+  private startedBefore(event: PlatformEvent, sessions: CoworkSession[]): CoworkSession[] {
+    const createdAt = eventCreatedAt(event);
+    const skewMs = this.deps.eventClockSkewMs ?? DEFAULT_EVENT_CLOCK_SKEW_MS;
+    const fresh = sessions.filter((s) => startedBeforeEvent(s, createdAt, skewMs));
+    if (fresh.length < sessions.length) {
+      const createdDate = createdAt === undefined ? 'unknown' : new Date(createdAt).toISOString();
+      this.deps.log.info({ eventId: event.id, createdDate, sessionKeys: sessions.filter((s) => !fresh.includes(s)).map((s) => s.key) }, 'event ignored for sessions started after it was created');
+    }
+    return fresh;
   }
 
   /**

@@ -84,6 +84,11 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
       );
       return { status: 204 };
     }),
+    route('POST', 'faults/schema', (request) => {
+      const body = objectBody(request);
+      checked(() => org.slowSchemaLookups(Number(body.delayMs), body.count === undefined ? undefined : Number(body.count)));
+      return { status: 204 };
+    }),
     route('POST', 'tokens/expire', () => {
       org.expireTokens();
       return { status: 204 };

@@ -243,6 +243,11 @@ export class SimulatedOrg {
     return this.streamControl?.endAllStreams(failure) ?? 0;
   }
 
+  /** The next `count` GetSchema calls answer `ms` late (a cold schema cache): lookups can finish out of order. */
+  slowSchemaLookups(ms: number, count = 1): void {
+    this.faults.slowSchemaLookups(ms, count);
+  }
+
   stallStreams(): void {
     this.faults.stallStreams();
   }

@@ -188,7 +188,7 @@ export class PubSubServer {
         if (isFailure(result)) return callback(serviceError(result, rpcId));
         callback(null, result);
       };
-      const delay = this.options.faults.latency.pubSubMs;
+      const delay = this.options.faults.latency.pubSubMs + (method === 'GetSchema' ? this.options.faults.takeSchemaDelay() : 0);
       if (delay > 0) setTimeout(answer, delay);
       else answer();
     };
