@@ -53,6 +53,7 @@ export class SubscriptionStream {
   private sentSinceKeepalive = false;
   private owedNothingSince: number;
   private readonly keepaliveTimer: NodeJS.Timeout;
+  private readonly idleTimer: NodeJS.Timeout;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -67,8 +68,12 @@ export class SubscriptionStream {
     this.owedNothingSince = Date.now();
     this.unsubscribe.push(log.onAppend(() => this.scheduleFlush()));
     this.unsubscribe.push(faults.onRelease(() => this.scheduleFlush()));
-    this.keepaliveTimer = setInterval(() => this.tick(), Math.min(timing.keepaliveIntervalMs, timing.idleStreamTimeoutMs));
+    // Two clocks, as in the org: keepalives at their own cadence (up to 270 s), and the idle close
+    // of a stream owed nothing (~60-70 s), checked often enough to close close to its deadline.
+    this.keepaliveTimer = setInterval(() => this.keepalive(), timing.keepaliveIntervalMs);
     this.keepaliveTimer.unref();
+    this.idleTimer = setInterval(() => this.checkIdle(), Math.max(5, Math.floor(timing.idleStreamTimeoutMs / 10)));
+    this.idleTimer.unref();
   }
 
   /** A FetchRequest's `num_requested`: adds up, capped at 100 owed. */
@@ -86,6 +91,7 @@ export class SubscriptionStream {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepaliveTimer);
+    clearInterval(this.idleTimer);
     for (const off of this.unsubscribe) off();
     this.onClosed(this);
   }
@@ -138,14 +144,17 @@ export class SubscriptionStream {
     }
   }
 
-  private tick(): void {
+  private checkIdle(): void {
     if (this.closed || this.faults.streamsStalled) return;
     if (this.owed === 0 && Date.now() - this.owedNothingSince >= this.timing.idleStreamTimeoutMs) {
       // Nothing asked for in the idle window: Salesforce closes such streams; the client must resubscribe.
       this.sink.endOk();
       this.close();
-      return;
     }
+  }
+
+  private keepalive(): void {
+    if (this.closed || this.faults.streamsStalled) return;
     if (!this.sentSinceKeepalive && !this.waitingForDrain) {
       this.sink.write({ latestReplayId: encodeReplayId(this.log.replayIdAt(Math.max(this.position, this.log.startPosition()))), rpcId: this.rpcId, pendingNumRequested: this.owed });
     }
