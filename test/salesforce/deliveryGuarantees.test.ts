@@ -217,3 +217,29 @@ describe('the delivery allocation', () => {
     expect(subscription.state().deliveries?.last24h).toBe(6);
   });
 });
+
+describe('the watchdog at the real proportions, scaled down 100 times', () => {
+  // Real: keepalives at most every 270 s, idle close after ~65 s owed nothing, watchdog 300 s.
+  const h = harness({ keepaliveIntervalMs: 2_700, idleStreamTimeoutMs: 650 });
+
+  it('keeps a quiet stream on keepalives alone, and resubscribes when it dies silently', async () => {
+    const o = await h.org(new MemoryStorage(), { deps: { tuning: { watchdogMs: 3_000, reconnectBackoff: { initialMs: 20, maxMs: 100 } } } });
+    const handled: string[] = [];
+    const subscription = await h.subscribe(o, async (e) => void handled.push(e.id));
+    const seen = new Set<string>();
+    await until(() => {
+      const at = subscription.state().lastKeepaliveAt;
+      if (at !== null) seen.add(at);
+      return seen.size >= 2;
+    }, 10_000, 'two keepalives');
+    // Longer than the watchdog and than the idle window: the stream is still the first one.
+    expect(subscription.state()).toMatchObject({ reconnects: 0, connected: true });
+
+    h.sim().org.stallStreams();
+    await until(() => subscription.state().reconnects >= 1, 10_000, 'the watchdog to resubscribe');
+    expect(subscription.state().lastError).toMatch(/no event or keepalive/);
+    h.sim().org.releaseStreams();
+    const after = h.publish(0, 'Education').eventUuid;
+    await until(() => handled.includes(after), 5_000, 'the event after the silent death');
+  });
+});
