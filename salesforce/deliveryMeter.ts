@@ -41,17 +41,19 @@ export class DeliveryMeter {
 
   delivered(count: number): void {
     const hour = Math.floor(this.now() / HOUR_MS);
+    const threshold = this.allocation.perDay * this.allocation.warnShare;
+    if (this.last24h(hour) < threshold) this.warned = false; // usage fell back below since the last warning
     this.buckets.set(hour, (this.buckets.get(hour) ?? 0) + count);
     this.total += count;
     const last24h = this.last24h(hour);
-    const reached = last24h >= this.allocation.perDay * this.allocation.warnShare;
+    const reached = last24h >= threshold;
     if (reached && !this.warned) {
       this.log.warn(
         { deliveriesLast24h: last24h, allocationPerDay: this.allocation.perDay, warnShare: this.allocation.warnShare },
         'event deliveries to this instance reached the warning share of the org\u2019s 24-hour delivery allocation',
       );
     }
-    this.warned = reached;
+    if (reached) this.warned = true;
   }
 
   report(): DeliveryReport {
