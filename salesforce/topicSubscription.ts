@@ -190,7 +190,15 @@ export class TopicSubscription implements EventSubscription {
     } else {
       this.status.lastKeepaliveAt = new Date().toISOString();
     }
-    stream.chain = stream.chain.then(() => this.process(stream, response));
+    stream.chain = stream.chain
+      .then(() => this.process(stream, response))
+      .catch((error: unknown) => {
+        // A bug, not the stream's fault: say so and start over from the position (nothing after it is lost).
+        if (stream !== this.stream) return;
+        this.status.lastError = error instanceof Error ? error.message : String(error);
+        this.log.error({ stream: stream.id, err: this.status.lastError }, 'handing events over failed, resubscribing');
+        this.reconnect('hand-over failed');
+      });
   }
 
   /** Decodes one response and hands its events over, after every response before it. */
