@@ -68,6 +68,8 @@ export interface TopicSubscriptionDeps {
   storage: KeyValueStorage;
   log: Log;
   tuning: SubscriptionTuning;
+  /** The instance's delivery count, shared by its subscriptions (one of its own when absent). */
+  deliveries?: DeliveryMeter;
 }
 
 interface Stream {
@@ -116,7 +118,7 @@ export class TopicSubscription implements EventSubscription {
     this.log = deps.log.child({ topic });
     this.status = { topic, connected: false, lastEventAt: null, lastKeepaliveAt: null, reconnects: 0, lastError: null };
     this.checkpoint = new ReplayCheckpoint(deps.storage, topic, this.log);
-    this.meter = new DeliveryMeter(deps.tuning.deliveryAllocation, this.log);
+    this.meter = deps.deliveries ?? new DeliveryMeter(deps.tuning.deliveryAllocation, this.log);
     this.dispatcher = new EventDispatcher({
       handler: limitConcurrency(handler, deps.tuning.maxInFlight),
       correlationKeyOf,
