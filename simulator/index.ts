@@ -36,6 +36,10 @@ export interface SimulatorOptions {
   keepaliveIntervalMs?: number;
   idleStreamTimeoutMs?: number;
   retentionMs?: number;
+  /** Replay id of the first event's predecessor (default 2,400,000); e.g. above 2^53 to test that nothing goes through a Number. */
+  firstReplayId?: bigint;
+  /** The org's 24-hour event delivery allocation, counted per delivery to each subscriber (default 50,000, Unlimited Edition). */
+  deliveryAllocationPerDay?: number;
   clientId?: string;
   clientSecret?: string;
   username?: string;
@@ -123,7 +127,10 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     jwtPublicKey: jwtKeys.publicKey,
   };
   const authority = new Authority(credentials, loginUrl);
-  const bus = new EventBus(model, options.retentionMs ?? 72 * 60 * 60 * 1000);
+  const bus = new EventBus(model, options.retentionMs ?? 72 * 60 * 60 * 1000, {
+    ...(options.firstReplayId !== undefined ? { firstReplayId: options.firstReplayId } : {}),
+    ...(options.deliveryAllocationPerDay !== undefined ? { deliveryAllocationPerDay: options.deliveryAllocationPerDay } : {}),
+  });
   const org = new SimulatedOrg(model, bus, authority, faults, ids);
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
 
