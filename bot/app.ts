@@ -12,6 +12,7 @@ import { createAdapter } from './adapter';
 import type { BotConfig } from './config';
 import { createCowork } from './cowork';
 import { createServer } from './server';
+import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 
 export interface StartBotOptions {
   config: BotConfig;
@@ -22,6 +23,8 @@ export interface StartBotOptions {
   form?: FormSpec;
   /** How often the timed work (expiry, in-flight recovery) runs. */
   deadlineIntervalMs?: number;
+  /** Understands typed answers; the built-in recogniser by default. */
+  recognizer?: AnswerRecognizer;
 }
 
 export interface RunningBot {

@@ -26,6 +26,7 @@ import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
 import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentRelay } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
 import { ConcurrentConversationState } from './concurrentConversationState';
@@ -48,6 +49,8 @@ export interface CoworkOptions {
   deadlineIntervalMs?: number;
   /** Mounted in another bot: see `CoworkBot`'s `mounted`. */
   mounted?: boolean;
+  /** Understands typed answers (e.g. an LLM); the built-in recogniser by default. Every answer it finds is confirmed with the customer first. */
+  recognizer?: AnswerRecognizer;
 }
 
 export interface Cowork {
@@ -142,6 +145,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     handoff,
     agentTurn: (context) => relay.onTurn(context),
     mounted: options.mounted === true,
+    ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
   botRef.current = bot;
 

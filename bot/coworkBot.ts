@@ -10,7 +10,10 @@ import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowo
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
-import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
+import { typedAnswerInputOf } from '../cowork/formSpec';
+import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
+import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
+import { textsFor } from '../dialogs/texts';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
@@ -33,6 +36,8 @@ export interface CoworkBotOptions {
    * the host bot.
    */
   mounted?: boolean;
+  /** Understands typed answers; the built-in one by default. Its answers are always confirmed before they are sent. */
+  recognizer?: AnswerRecognizer;
 }
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
@@ -63,7 +68,7 @@ export class CoworkBot {
   constructor(private readonly options: CoworkBotOptions) {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
-    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true));
+    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer));
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
@@ -194,25 +199,37 @@ export class CoworkBot {
       await context.sendActivity(form.messages.refusals.staleForm);
       return;
     }
-    if (value.cowork === 'handoff' && this.options.handoff) {
-      await this.options.handoff.initiate(context, session, 'card');
+    const texts = textsFor(context.activity.locale);
+    if (value.cowork === 'handoff') {
+      await this.askForPerson(context, 'card', session);
       return;
     }
-    if (value.cowork !== 'submit') {
-      await context.sendActivity('Sorry, talking to a person is not available in this chat yet. Please use the form, or try again later.');
+    if (value.cowork === 'change' || value.cowork === 'confirm') {
+      // A click on the confirmation of a typed answer: whichever it is, that answer no longer waits.
+      const dc = await this.dialogs.createContext(context);
+      await clearPendingAnswer(dc, session.key);
+      if (value.cowork === 'change') {
+        const input = typedAnswerInputOf(form);
+        const reply = session.state === 'form_sent' && input ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}` : form.messages.alreadyReceived;
+        await context.sendActivity(reply);
+        return;
+      }
+    } else if (value.cowork !== 'submit') {
+      this.options.log.debug({ conversationId: context.activity.conversation.id, action: value.cowork }, 'card action not understood');
+      await context.sendActivity(texts.unknownButton);
       return;
     }
     const outcome = await service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
     await context.sendActivity(submitOutcomeReply(form, outcome));
   }
 
-  private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger']): Promise<void> {
+  private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
     const handoff = this.options.handoff;
     if (!handoff) {
-      await context.sendActivity('Sorry, talking to a person is not available in this chat yet.');
+      await context.sendActivity(textsFor(context.activity.locale).noPersonHere);
       return;
     }
-    await handoff.initiate(context, await this.latestSession(context), trigger);
+    await handoff.initiate(context, session ?? (await this.latestSession(context)), trigger);
   }
 
   /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */

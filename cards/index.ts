@@ -28,7 +28,20 @@ export interface AdaptiveCardJson {
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
 /** What the two card buttons put in the activity's `value` (next to the input values). */
-export type CardSubmitData = { cowork: 'submit'; formToken: string } | { cowork: 'handoff'; formToken: string };
+export type CardSubmitData =
+  | { cowork: 'submit'; formToken: string }
+  | { cowork: 'handoff'; formToken: string }
+  /** The confirmation of a typed answer: its Send carries the answer, its Change nothing. */
+  | ({ cowork: 'confirm'; formToken: string } & Record<string, string>)
+  | { cowork: 'change'; formToken: string };
+
+export interface ConfirmCardData {
+  formToken: string;
+  /** The answer the Send button carries, by input id (the org's values). */
+  answers: Readonly<Record<string, string>>;
+  sendTitle: string;
+  changeTitle: string;
+}
 
 export interface FormCardData {
   spec: FormSpec;
@@ -80,6 +93,25 @@ export function renderFormCard({ spec, choices, formToken, caseNumber }: FormCar
     formToken,
     submitTitle: 'Send',
   });
+}
+
+/**
+ * The buttons under the confirmation of a typed answer (the question is the message's text). Send
+ * submits the answer it carries (checked again against the session like any submit), Change
+ * submits nothing.
+ */
+export function renderConfirmCard({ formToken, answers, sendTitle, changeTitle }: ConfirmCardData): AdaptiveCardJson {
+  if (formToken.trim() === '') throw new Error('renderConfirmCard: formToken is empty');
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [],
+    actions: [
+      { type: 'Action.Submit', title: sendTitle, style: 'positive', data: { ...answers, cowork: 'confirm', formToken } },
+      { type: 'Action.Submit', title: changeTitle, data: { cowork: 'change', formToken } },
+    ],
+  };
 }
 
 /** The result: the spec's image, title, the Case, and each answer as a fact. */

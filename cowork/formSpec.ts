@@ -18,12 +18,19 @@ export interface EventFieldRef {
 export interface ChoiceOption {
   value: string;
   label: string;
+  /** A short explanation, given when the customer asks what the choice means (static choices). */
+  description?: string;
 }
 
 /** Where a choice input's options come from. */
 export type ChoiceSource =
   /** The org's active picklist values of a Case field, in the org's order (labels as the org shows them). */
-  | { kind: 'picklist'; caseField: string }
+  | {
+      kind: 'picklist';
+      caseField: string;
+      /** Short explanations by picklist value, given when the customer asks what a choice means. */
+      descriptions?: Readonly<Record<string, string>>;
+    }
   /** A fixed list, for questions that have no picklist behind them. */
   | { kind: 'static'; options: readonly ChoiceOption[] };
 
@@ -196,6 +203,9 @@ export function formSpecProblems(spec: FormSpec): string[] {
       const source = input.choices;
       if (source?.kind === 'picklist') {
         need(FIELD_NAME.test(source.caseField), `${where}: picklist caseField "${source.caseField}" is not a field name`);
+        for (const [value, description] of Object.entries(source.descriptions ?? {})) {
+          need(typeof description === 'string' && description.trim() !== '', `${where}: the description of "${value}" is empty`);
+        }
       } else if (source?.kind === 'static') {
         problems.push(...staticChoiceProblems(where, source.options, field));
       } else {
@@ -384,6 +394,18 @@ export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, str
 export function typedAnswerInputOf(spec: FormSpec): ChoiceFormInput | undefined {
   const [only, ...others] = spec.inputs;
   return only?.kind === 'choice' && others.length === 0 ? only : undefined;
+}
+
+/**
+ * The explanation the spec gives for one choice (its static `description`, or the picklist's
+ * `descriptions` entry); `undefined` when it has none.
+ */
+export function choiceDescription(spec: FormSpec, inputId: string, value: string): string | undefined {
+  const input = spec.inputs.find((i) => i.id === inputId);
+  if (!input || input.kind !== 'choice') return undefined;
+  const source = input.choices;
+  const description = source.kind === 'static' ? source.options.find((o) => o.value === value)?.description : source.descriptions?.[value];
+  return description?.trim() ? description : undefined;
 }
 
 /** The re-ask message for one choice input, listing its options numbered so "2" or "the second one" work. */

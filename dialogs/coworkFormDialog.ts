@@ -8,13 +8,14 @@
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { Activity, Attachment } from 'botbuilder';
-import { cardAttachment, renderFormCard } from '../cards';
+import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
-import { reAskText, typedAnswerInputOf, type FormSpec } from '../cowork/formSpec';
+import { choiceDescription, reAskText, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
 import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
-import { recognizeAnswer } from './answerRecognizer';
+import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
 import { submitOutcomeReply } from './replies';
+import { confirmationReply, textsFor, type Texts } from './texts';
 
 export const COWORK_FORM_DIALOG = 'coworkForm';
 
@@ -31,6 +32,19 @@ export interface CoworkFormOptions {
 
 interface FormDialogState {
   sessionKey: string;
+  /** A typed answer waiting for the customer's confirmation (Send / Change, or a typed yes / no). */
+  pending?: { answers: Record<string, string> };
+}
+
+/** Forgets the typed answer waiting for confirmation in `sessionKey`'s form dialog (after a click on Send or Change). */
+export async function clearPendingAnswer(dc: DialogContext, sessionKey: string): Promise<void> {
+  const active = dc.activeDialog;
+  if (active?.id === COWORK_FORM_DIALOG && (active.state as FormDialogState).sessionKey === sessionKey) delete (active.state as FormDialogState).pending;
+}
+
+/** The question and the numbered choices, so "2" or "the second one" work. */
+export function choicesText(texts: Texts, input: ChoiceFormInput, options: readonly ChoiceOption[]): string {
+  return texts.choicesList(input.label, options.map((o) => o.label));
 }
 
 export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
@@ -41,6 +55,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   constructor(
     private readonly service: CoworkService,
     private readonly passUnrecognised = false,
+    private readonly recognizer: AnswerRecognizer = builtInRecognizer,
   ) {
     super(COWORK_FORM_DIALOG);
   }
@@ -78,6 +93,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   }
 
   private async takeTypedAnswer(dc: DialogContext, session: CoworkSession, form: FormSpec, text: string): Promise<void> {
+    const texts = textsFor(dc.context.activity.locale);
+    const state = dc.activeDialog?.state as FormDialogState;
     if (session.state !== 'form_sent') {
       await dc.context.sendActivity(form.messages.alreadyReceived);
       return;
@@ -85,34 +102,97 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const input = typedAnswerInputOf(form);
     if (!input) {
       // A typed message cannot fill several inputs at once: point back to the card.
-      await dc.context.sendActivity({ type: 'message', text: 'Please fill in the form card; here it is again.', attachments: [formAttachment(session, form)] });
+      await dc.context.sendActivity({ type: 'message', text: texts.useTheCard, attachments: [formAttachment(session, form)] });
       return;
     }
-    const choices = session.choices[input.id] ?? [];
-    const recognized = recognizeAnswer(text, choices, dc.context.activity.locale ?? 'en-us');
-    switch (recognized.kind) {
+    const options = session.choices[input.id] ?? [];
+    let typed = text;
+    if (state.pending) {
+      const reply = confirmationReply(texts, text);
+      if (reply.kind === 'yes') {
+        const answers = state.pending.answers;
+        delete state.pending;
+        const outcome = await this.service.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: session.conversationId, raw: answers });
+        await dc.context.sendActivity(submitOutcomeReply(form, outcome));
+        return;
+      }
+      delete state.pending;
+      if (reply.kind === 'no' && reply.instead === undefined) {
+        await dc.context.sendActivity(`${texts.changePrompt}\n\n${choicesText(texts, input, options)}`);
+        return;
+      }
+      if (reply.kind === 'no' && reply.instead !== undefined) typed = reply.instead;
+      // Anything else is a new answer: it replaces the one waiting for confirmation.
+    }
+    const recognized = await this.recognizer.recognize({ text: typed, form, input, options, locale: dc.context.activity.locale ?? 'en-us' });
+    if (recognized.kind === 'candidate') {
+      const option = options.find((o) => o.value === recognized.value);
+      if (option && recognized.confidence >= MIN_CANDIDATE_CONFIDENCE) {
+        await this.askToConfirm(dc, state, session, input.id, option, texts);
+        return;
+      }
+      // A recogniser's value that is not on the form, or a weak guess: no answer.
+      await this.noAnswer(dc, session, form, input, options, texts, { kind: 'none', reason: 'unrelated' });
+      return;
+    }
+    await this.noAnswer(dc, session, form, input, options, texts, recognized);
+  }
+
+  /** "You chose 🛠 Renovation Work. Send it?" with Send / Change; nothing is published before Send (or a typed yes). */
+  private async askToConfirm(dc: DialogContext, state: FormDialogState, session: CoworkSession, inputId: string, option: ChoiceOption, texts: Texts): Promise<void> {
+    const answers = { [inputId]: option.value };
+    state.pending = { answers };
+    const card = renderConfirmCard({ formToken: session.formToken, answers, sendTitle: texts.sendButton, changeTitle: texts.changeButton });
+    await dc.context.sendActivity({ type: 'message', text: texts.confirmChoice(option.label), attachments: [cardAttachment(card)] });
+  }
+
+  private async noAnswer(
+    dc: DialogContext,
+    session: CoworkSession,
+    form: FormSpec,
+    input: ChoiceFormInput,
+    options: readonly ChoiceOption[],
+    texts: Texts,
+    result: Extract<TypedAnswer, { kind: 'none' }>,
+  ): Promise<void> {
+    const mentioned = options.filter((o) => (result.mentioned ?? []).includes(o.value));
+    const labels = mentioned.map((o) => o.label);
+    const list = choicesText(texts, input, options);
+    switch (result.reason) {
       case 'tooLong':
         await dc.context.sendActivity(form.messages.refusals.tooLong);
         return;
-      case 'ambiguous':
-        await dc.context.sendActivity(`Did you mean ${recognized.candidates.map((c) => `"${c.label}"`).join(' or ')}? Please type the one you mean, or its number.`);
+      case 'question': {
+        if (mentioned.length === 0 && this.passUnrecognised) {
+          // A question about no choice ("what are your opening hours?") is the host bot's.
+          dc.context.turnState.set(LEFT_TO_HOST, true);
+          return;
+        }
+        const explained = (mentioned.length > 0 ? mentioned : options).flatMap((o) => {
+          const description = choiceDescription(form, input.id, o.value);
+          return description ? [`- **${escapeMarkdown(o.label)}**: ${escapeMarkdown(description)}`] : [];
+        });
+        const text = explained.length > 0 ? `${texts.explanationHeading}\n\n${explained.join('\n')}` : texts.noExplanation(labels);
+        await dc.context.sendActivity({ type: 'message', text, attachments: [formAttachment(session, form)] });
         return;
-      case 'none':
+      }
+      case 'negated':
+        await dc.context.sendActivity(`${texts.negated(labels)}\n\n${list}`);
+        return;
+      case 'refusal':
+        await dc.context.sendActivity(`${texts.refusal}\n\n${list}`);
+        return;
+      case 'several':
+        await dc.context.sendActivity(`${texts.several(labels)}\n\n${list}`);
+        return;
+      case 'empty':
+      case 'unrelated':
         if (this.passUnrecognised) {
           dc.context.turnState.set(LEFT_TO_HOST, true);
           return;
         }
-        await dc.context.sendActivity(reAskText(form, session.choices, input.id));
+        await dc.context.sendActivity(texts.locale === 'en' ? reAskText(form, session.choices, input.id) : `${texts.notRecognised}\n\n${list}`);
         return;
-      case 'match': {
-        const outcome = await this.service.submit({
-          sessionKey: session.key,
-          formToken: session.formToken,
-          conversationId: session.conversationId,
-          raw: { [input.id]: recognized.value },
-        });
-        await dc.context.sendActivity(submitOutcomeReply(form, outcome));
-      }
     }
   }
 

@@ -17,7 +17,18 @@ export const USE_OF_FUNDS_FORM: FormSpec = validateFormSpec({
       label: 'What will the funds be used for?',
       factTitle: 'Use of funds',
       required: true,
-      choices: { kind: 'picklist', caseField: 'Use_of_Funds__c' },
+      choices: {
+        kind: 'picklist',
+        caseField: 'Use_of_Funds__c',
+        // By the values of the project's own picklist (salesforce/force-app); an org with other values simply has no explanation for them.
+        descriptions: {
+          'Renovation Work': 'repairing, renovating or extending a home you own.',
+          'Debt Consolidation': 'paying off several existing loans or card debts with this one, so one repayment replaces many.',
+          'Vehicle Purchase': 'buying a car, a motorbike or another vehicle.',
+          Education: 'tuition, courses, training or study costs.',
+          Other: 'anything else: your agent will ask you for the details.',
+        },
+      },
       eventField: { name: 'Use_of_Fund_Reason__c', length: 255 },
       caseField: 'Use_of_Funds__c',
     },

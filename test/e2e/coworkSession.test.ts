@@ -156,7 +156,7 @@ describe('co-work session, end to end', () => {
     expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
   });
 
-  it('takes typed answers, and asks again listing the choices when nothing matches', async () => {
+  it('takes typed answers once confirmed, and asks again listing the choices when nothing matches', async () => {
     const [c] = sim(t).org.createCases(1);
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
@@ -165,6 +165,8 @@ describe('co-work session, end to end', () => {
     const reAsk = await chat.waitForText('did not recognise');
     expect(reAsk.text).toContain('1. 🛠 Renovation Work');
     await chat.say('renovaton');
+    await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
+    await chat.say('yes');
     await chat.waitForText(THANKS('🛠 Renovation Work'));
     await waitUntil(() => caseField(t, c.caseId) === 'Renovation Work', 'the Case update');
   });

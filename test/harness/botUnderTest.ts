@@ -6,6 +6,7 @@ import type { Storage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
+import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { silentLog, type Log } from '../../cowork/log';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator';
 import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from './emulatorChannel';
@@ -28,6 +29,7 @@ export interface BotUnderTestOptions {
   deadlineIntervalMs?: number;
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
+  recognizer?: AnswerRecognizer;
 }
 
 let userCounter = 0;
@@ -41,6 +43,7 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     simulatorOptions: { keepaliveIntervalMs: 1000, ...options.simulatorOptions },
     form: options.form,
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
+    ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
   const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs });
   return {

@@ -1,0 +1,124 @@
+/**
+ * Every sentence the bot itself says to a customer, one catalog per locale (the activity's
+ * `locale`: "fr-FR", "fr-CA" and "fr" read French, everything else English). The form's own
+ * sentences (the scripted intro, the thank-you) live in its `FormSpec`, word for word.
+ *
+ * Values that come from the org (choice labels, Case numbers) are escaped for markdown by the
+ * caller of each function that takes one (see `escapeMarkdown`), since Web Chat, Teams and the
+ * Playground render message text as markdown.
+ */
+import { escapeMarkdown } from '../cards/markdown';
+
+export interface Texts {
+  locale: 'en' | 'fr';
+  /** "You chose 🛠 Renovation Work. Send it?" */
+  confirmChoice(label: string): string;
+  sendButton: string;
+  changeButton: string;
+  /** After "Change": the choices follow. */
+  changePrompt: string;
+  /** "not X", "anything but X": what was understood, then the choices. */
+  negated(labels: readonly string[]): string;
+  /** A question about choices: one line per choice explained, then the form again. */
+  explanationHeading: string;
+  noExplanation(labels: readonly string[]): string;
+  /** "I don't know", "none of these", "any one is fine". */
+  refusal: string;
+  /** Several candidates ("2 or 3"). */
+  several(labels: readonly string[]): string;
+  /** The numbered list of choices, after one of the replies above. */
+  choicesList(question: string, labels: readonly string[]): string;
+  /** A message that is no answer at all (English uses the form's own `reAsk`). */
+  notRecognised: string;
+  /** The form wants its card (several inputs): a typed message cannot fill it. */
+  useTheCard: string;
+  unknownButton: string;
+  noPersonHere: string;
+  tooLong(max: number): string;
+}
+
+const en: Texts = {
+  locale: 'en',
+  confirmChoice: (label) => `You chose ${escapeMarkdown(label)}. Send it?`,
+  sendButton: 'Send',
+  changeButton: 'Change',
+  changePrompt: 'All right, nothing was sent. Which one do you choose?',
+  negated: (labels) =>
+    labels.length > 0
+      ? `I understood that it is not ${orList(labels, 'or')}, so I did not take that as an answer. Which one is it?`
+      : 'I did not take that as an answer. Which one is it?',
+  explanationHeading: 'Here is what the choices mean:',
+  noExplanation: (labels) =>
+    labels.length > 0
+      ? `I have no explanation for ${orList(labels, 'or')} here; your agent can tell you more. Nothing was sent.`
+      : 'I did not take that question as an answer. Nothing was sent.',
+  refusal: 'No problem, nothing was sent. Take your time: pick one when you know, or ask your agent.',
+  several: (labels) => `I understood ${orList(labels, 'or')}: please choose one. Nothing was sent.`,
+  choicesList: (question, labels) => `${escapeMarkdown(question)}\n\n${labels.map((l, i) => `${i + 1}. ${escapeMarkdown(l)}`).join('\n')}`,
+  notRecognised: 'Sorry, I did not recognise that answer. Please pick one of these (you can also type its number):',
+  useTheCard: 'Please fill in the form card; here it is again.',
+  unknownButton: 'I did not understand that button.',
+  noPersonHere: 'Sorry, no person is available in this chat. Please carry on with the form: your agent sees your answer on the Case.',
+  tooLong: (max) => `That message is too long for me (more than ${max} characters). Please send a shorter one.`,
+};
+
+const fr: Texts = {
+  locale: 'fr',
+  confirmChoice: (label) => `Vous avez choisi ${escapeMarkdown(label)}. L'envoyer ?`,
+  sendButton: 'Envoyer',
+  changeButton: 'Modifier',
+  changePrompt: "D'accord, rien n'a été envoyé. Lequel choisissez-vous ?",
+  negated: (labels) =>
+    labels.length > 0
+      ? `J'ai compris que ce n'est pas ${orList(labels, 'ou')}, je ne l'ai donc pas pris comme réponse. Lequel est-ce ?`
+      : "Je n'ai pas pris cela comme une réponse. Lequel est-ce ?",
+  explanationHeading: 'Voici ce que signifient les choix :',
+  noExplanation: (labels) =>
+    labels.length > 0
+      ? `Je n'ai pas d'explication pour ${orList(labels, 'ou')} ici ; votre conseiller pourra vous en dire plus. Rien n'a été envoyé.`
+      : "Je n'ai pas pris cette question comme une réponse. Rien n'a été envoyé.",
+  refusal: "Pas de souci, rien n'a été envoyé. Prenez votre temps : choisissez quand vous savez, ou demandez à votre conseiller.",
+  several: (labels) => `J'ai compris ${orList(labels, 'ou')} : merci d'en choisir un seul. Rien n'a été envoyé.`,
+  choicesList: (question, labels) => `${escapeMarkdown(question)}\n\n${labels.map((l, i) => `${i + 1}. ${escapeMarkdown(l)}`).join('\n')}`,
+  notRecognised: "Désolé, je n'ai pas reconnu cette réponse. Choisissez-en une (vous pouvez aussi taper son numéro) :",
+  useTheCard: 'Merci de remplir le formulaire ; le voici à nouveau.',
+  unknownButton: "Je n'ai pas compris ce bouton.",
+  noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Continuez avec le formulaire : votre conseiller verra votre réponse sur le dossier.",
+  tooLong: (max) => `Ce message est trop long pour moi (plus de ${max} caractères). Merci d'en envoyer un plus court.`,
+};
+
+export function textsFor(locale: string | undefined): Texts {
+  return /^fr\b/i.test(locale ?? '') ? fr : en;
+}
+
+/** Typed confirmations of a pending answer, per catalog. */
+const YES: Record<Texts['locale'], RegExp> = {
+  en: /^(yes|y|yeah|yep|yup|sure|ok|okay|send|send it|yes please|yes send it|confirm|correct|right|that's right|that is right|go ahead)[.! ]*$/i,
+  fr: /^(oui|ouais|ok|envoyer|envoie|envoyez|confirmer|d'accord|c'est ça|exact|yes)[.! ]*$/i,
+};
+const NO: Record<Texts['locale'], RegExp> = {
+  en: /^(no|n|nope|change|change it|wrong|not that|no thanks|cancel)[.! ]*$/i,
+  fr: /^(non|modifier|changer|pas ça|annuler|no)[.! ]*$/i,
+};
+/** "no, education": a change and a new answer at once. */
+const NO_AND: Record<Texts['locale'], RegExp> = {
+  en: /^(?:no|nope|change it|change)\s*[,;:!.-]\s*(.+)$/i,
+  fr: /^(?:non|modifier)\s*[,;:!.-]\s*(.+)$/i,
+};
+
+export type ConfirmationReply = { kind: 'yes' } | { kind: 'no'; instead?: string } | { kind: 'other' };
+
+export function confirmationReply(texts: Texts, text: string): ConfirmationReply {
+  const typed = text.trim().replace(/[\u2019]/g, "'");
+  if (YES[texts.locale].test(typed) || YES.en.test(typed)) return { kind: 'yes' };
+  if (NO[texts.locale].test(typed) || NO.en.test(typed)) return { kind: 'no' };
+  const instead = NO_AND[texts.locale].exec(typed) ?? NO_AND.en.exec(typed);
+  if (instead?.[1]) return { kind: 'no', instead: instead[1] };
+  return { kind: 'other' };
+}
+
+function orList(labels: readonly string[], or: string): string {
+  const escaped = labels.map((l) => escapeMarkdown(l));
+  if (escaped.length <= 1) return escaped.join('');
+  return `${escaped.slice(0, -1).join(', ')} ${or} ${escaped[escaped.length - 1]}`;
+}
