@@ -181,6 +181,7 @@ export class CoworkBot {
     }
     const recent = (await this.recentSessions.get(context, [])) ?? [];
     await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
+    if (outcome.replacedHere > 0) await context.sendActivity(textsFor(context.activity.locale).replacesEarlier(outcome.session.caseNumber));
     const dc = await this.dialogs.createContext(context);
     await dc.cancelAllDialogs();
     await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
@@ -220,7 +221,7 @@ export class CoworkBot {
       return;
     }
     const outcome = await service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
-    await context.sendActivity(submitOutcomeReply(form, outcome));
+    await context.sendActivity(submitOutcomeReply(form, outcome, texts));
   }
 
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {

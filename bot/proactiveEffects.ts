@@ -18,6 +18,13 @@ import type { CoworkSession } from '../cowork/session';
 import type { HandoffProtocol } from './agent/handoffProtocol';
 import type { CoworkBot } from './coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
+import { textsFor } from '../dialogs/texts';
+
+/** The locale the customer's conversation last spoke in (kept in its conversation reference). */
+function localeOf(session: CoworkSession): string | undefined {
+  const locale = session.conversationReference.locale;
+  return typeof locale === 'string' ? locale : undefined;
+}
 
 export interface ProactiveEffectsDeps {
   adapter: CloudAdapter;
@@ -73,6 +80,16 @@ export class ProactiveEffects implements SessionEffects {
     if (await this.toAgentIfHumanOwned(session, `The form for Case ${session.caseNumber} expired without an answer; nothing was changed.`)) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(`The form for Case ${session.caseNumber} has expired without an answer, so nothing was changed. Your agent can send you a new one.`);
+      await this.deps.bot().endFormDialog(context, session.key);
+    });
+  }
+
+  async superseded(session: CoworkSession): Promise<void> {
+    const texts = textsFor(localeOf(session));
+    const text = session.supersededBy ? texts.supersededNotice(session.caseNumber) : texts.laterAnswerKept(session.caseNumber);
+    if (await this.toAgentIfHumanOwned(session, `Case ${session.caseNumber}: ${text}`)) return;
+    await this.inConversation(session, async (context) => {
+      await context.sendActivity(text);
       await this.deps.bot().endFormDialog(context, session.key);
     });
   }

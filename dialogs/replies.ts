@@ -4,15 +4,16 @@
  */
 import type { StartOutcome, SubmitOutcome } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
+import { textsFor, type Texts } from './texts';
 
-export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome): string {
+export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome, texts: Texts = textsFor(undefined)): string {
   switch (outcome.kind) {
     case 'accepted':
       return form.messages.acknowledgement;
     case 'already_received':
       return form.messages.alreadyReceived;
     case 'stale_form':
-      return form.messages.refusals.staleForm;
+      return outcome.superseded ? texts.supersededCard : form.messages.refusals.staleForm;
     case 'invalid':
       return [form.messages.refusals.invalidAnswer, ...outcome.problems.map((p) => p.message)].join('\n\n');
   }

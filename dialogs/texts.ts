@@ -34,6 +34,14 @@ export interface Texts {
   useTheCard: string;
   unknownButton: string;
   noPersonHere: string;
+  /** Before a new form that replaces older ones of this conversation. */
+  replacesEarlier(caseNumber: string): string;
+  /** Told once, in the conversation of a form a newer one replaced. */
+  supersededNotice(caseNumber: string): string;
+  /** A click on a card a newer form replaced. */
+  supersededCard: string;
+  /** The answer arrived after a later one, which stays on the Case. */
+  laterAnswerKept(caseNumber: string): string;
   tooLong(max: number): string;
 }
 
@@ -59,6 +67,11 @@ const en: Texts = {
   useTheCard: 'Please fill in the form card; here it is again.',
   unknownButton: 'I did not understand that button.',
   noPersonHere: 'Sorry, no person is available in this chat. Please carry on with the form: your agent sees your answer on the Case.',
+  replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
+  supersededNotice: (caseNumber) =>
+    `A newer form for Case ${escapeMarkdown(caseNumber)} replaced this one, so this one no longer takes answers and nothing was changed. Please use the newest form.`,
+  supersededCard: 'A newer form replaced this one, so nothing was changed. Please use the most recent form.',
+  laterAnswerKept: (caseNumber) => `Your answer for Case ${escapeMarkdown(caseNumber)} arrived after a later one, which stays on the Case. Your agent can change it if needed.`,
   tooLong: (max) => `That message is too long for me (more than ${max} characters). Please send a shorter one.`,
 };
 
@@ -84,6 +97,12 @@ const fr: Texts = {
   useTheCard: 'Merci de remplir le formulaire ; le voici à nouveau.',
   unknownButton: "Je n'ai pas compris ce bouton.",
   noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Continuez avec le formulaire : votre conseiller verra votre réponse sur le dossier.",
+  replacesEarlier: (caseNumber) => `Ce nouveau formulaire pour le dossier ${escapeMarkdown(caseNumber)} remplace celui envoyé plus tôt, qui n'accepte plus de réponse.`,
+  supersededNotice: (caseNumber) =>
+    `Un formulaire plus récent pour le dossier ${escapeMarkdown(caseNumber)} remplace celui-ci : il n'accepte plus de réponse et rien n'a été modifié. Merci d'utiliser le plus récent.`,
+  supersededCard: "Un formulaire plus récent remplace celui-ci, rien n'a donc été modifié. Merci d'utiliser le plus récent.",
+  laterAnswerKept: (caseNumber) =>
+    `Votre réponse pour le dossier ${escapeMarkdown(caseNumber)} est arrivée après une réponse plus récente, qui reste sur le dossier. Votre conseiller peut la modifier si besoin.`,
   tooLong: (max) => `Ce message est trop long pour moi (plus de ${max} caractères). Merci d'en envoyer un plus court.`,
 };
 
