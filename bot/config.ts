@@ -36,6 +36,8 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
+  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Channel ids (comma-separated) whose contact centre takes handoff.initiate, e.g. msteams,directline behind an agent desk. With neither this nor COWORK_AGENT_KEY no person is offered: the customer is told and the form carries on.', example: 'msteams,directline', secret: false },
+  { name: 'COWORK_HANDOFF_TIMEOUT_SECONDS', description: 'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands. Default 120.', example: '120', secret: false },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
@@ -57,6 +59,10 @@ export interface BotConfig {
   startSecret: string | undefined;
   /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
   agentKey: string | undefined;
+  /** Channels whose contact centre takes `handoff.initiate` (lowercase channel ids). */
+  handoffChannels: readonly string[];
+  /** How long a handoff request may wait for `handoff.status` accepted. */
+  handoffTimeoutMs: number;
   sessionTtlMs: number;
   eventTimeoutMs: number;
   effectsLeaseMs: number;
@@ -137,6 +143,8 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     devCommands,
     startSecret,
     agentKey,
+    handoffChannels: channelList(env, 'COWORK_HANDOFF_CHANNELS'),
+    handoffTimeoutMs: integer(env, 'COWORK_HANDOFF_TIMEOUT_SECONDS', 120, 1, 24 * 3600, '120') * 1000,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
@@ -163,6 +171,15 @@ function storageConfig(env: Env): StorageConfig {
     throw new ConfigError('AZURE_STORAGE_CONTAINER', `"${container}" is not a valid container name (3-63 lowercase letters, digits, single dashes)`, 'cowork-bot');
   }
   return { kind, connectionString, container };
+}
+
+function channelList(env: Env, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  const ids = raw.split(',').map((id) => id.trim().toLowerCase()).filter((id) => id !== '');
+  const bad = ids.find((id) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id));
+  if (bad !== undefined) throw new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'msteams,directline');
+  return [...new Set(ids)];
 }
 
 function text(env: Env, name: string): string | undefined {

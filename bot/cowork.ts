@@ -33,6 +33,7 @@ import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { ProactiveEffects } from './proactiveEffects';
+import { runProactiveTurn } from './proactiveTurn';
 import type { HealthReport } from './server';
 import { createStorage, type BotStorage } from './storage';
 
@@ -133,7 +134,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     agentKey: config.agentKey,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }) });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -144,6 +145,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
+    // A person can take the chat through the agent relay (any channel), or a contact centre on the channels configured for it.
+    handoffTarget: (channelId) => config.agentKey !== undefined || config.handoffChannels.includes(channelId.toLowerCase()),
     mounted: options.mounted === true,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
@@ -153,11 +156,17 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   for (const topic of service.topics) {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
   }
+  // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
+  const takeBackOverdueHandoffs = async (): Promise<void> => {
+    for (const record of await handoff.overdueRequests()) {
+      await queue.run(record.conversationId, () => runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)));
+    }
+  };
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
   let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {
     if (tick) return;
-    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight()])
+    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight(), takeBackOverdueHandoffs()])
       .then(() => undefined)
       .catch((err: unknown) => log.error({ err }, 'timed work failed'))
       .finally(() => (tick = undefined));

@@ -6,13 +6,13 @@
 import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, TurnContext as TC } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { CoworkService } from '../cowork/coworkService';
-import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
+import { asksForPerson, isHandoffStatusState, withoutDeclinedPerson, type HandoffRecord } from '../cowork/handoff';
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
 import { typedAnswerInputOf } from '../cowork/formSpec';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
-import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
+import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';
 import { textsFor } from '../dialogs/texts';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
@@ -36,6 +36,12 @@ export interface CoworkBotOptions {
    * the host bot.
    */
   mounted?: boolean;
+  /**
+   * Whether something can take a handoff on this channel (a contact centre, or the agent relay).
+   * Without one no person is offered: asking for one is answered plainly and the form carries on.
+   * Default: wherever `handoff` is set.
+   */
+  handoffTarget?: (channelId: string) => boolean;
   /** Understands typed answers; the built-in one by default. Its answers are always confirmed before they are sent. */
   recognizer?: AnswerRecognizer;
 }
@@ -68,7 +74,7 @@ export class CoworkBot {
   constructor(private readonly options: CoworkBotOptions) {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
-    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer));
+    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId)));
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
@@ -90,7 +96,14 @@ export class CoworkBot {
   async run(context: TurnContext): Promise<boolean> {
     if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
     let handled = true;
-    const owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
+    let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
+    if (owner && this.options.handoff?.overdue(owner)) {
+      // No person accepted in time: the bot takes the conversation back, then handles this message.
+      await this.options.handoff.giveUpOverdue(context, await this.latestSession(context));
+      owner = undefined;
+    }
+    // While a request waits for a person, a card submit still gets its acknowledgement (and later its thank-you).
+    if (owner?.state === 'requested' && isCardSubmit(context.activity.value)) owner = undefined;
     if (owner) {
       await this.whileHumanOwned(context, owner);
     } else {
@@ -109,6 +122,17 @@ export class CoworkBot {
     const handoff = this.options.handoff;
     if (handoff) await handoff.applyStatus(context, status, await this.latestSession(context));
     await this.options.conversationState.saveChanges(context);
+  }
+
+  /** In a proactive turn of a conversation whose handoff request no person accepted in time. */
+  async handoffTimedOut(context: TurnContext): Promise<void> {
+    await this.options.handoff?.giveUpOverdue(context, await this.latestSession(context));
+    await this.options.conversationState.saveChanges(context);
+  }
+
+  private canHandOff(channelId: string | undefined): boolean {
+    if (!this.options.handoff) return false;
+    return this.options.handoffTarget ? this.options.handoffTarget(channelId ?? '') : true;
   }
 
   /** In a proactive turn for `sessionKey`: ends the session's form dialog if it is the active one. */
@@ -226,11 +250,15 @@ export class CoworkBot {
 
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
     const handoff = this.options.handoff;
-    if (!handoff) {
-      await context.sendActivity(textsFor(context.activity.locale).noPersonHere);
+    const latest = session ?? (await this.latestSession(context));
+    if (!handoff || !this.canHandOff(context.activity.channelId)) {
+      // Nothing could take it: say so, and the form (if any) carries on.
+      const texts = textsFor(context.activity.locale);
+      const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
+      await context.sendActivity(open ? `${texts.noPersonHere}\n\n${open}` : texts.noPersonHere);
       return;
     }
-    await handoff.initiate(context, session ?? (await this.latestSession(context)), trigger);
+    await handoff.initiate(context, latest, trigger);
   }
 
   /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */
@@ -279,6 +307,9 @@ export class CoworkBot {
 
   /** An answer to the open form; otherwise help (on its own) or nothing (mounted: the host's turn). */
   private async continueFormOrHelp(context: TurnContext): Promise<boolean> {
+    // "I don't want to talk to an agent, renovation please": the declined person is no part of the answer.
+    const typed = withoutDeclinedPerson(context.activity.text ?? '');
+    if (typed !== (context.activity.text ?? '')) setTypedText(context, typed);
     const dc = await this.dialogs.createContext(context);
     if (dc.activeDialog) {
       const result = await dc.continueDialog();

@@ -101,13 +101,17 @@ export class ProactiveEffects implements SessionEffects {
     });
   }
 
-  /** True when a human owns the session's conversation: then `text` went to the agent, not the customer. */
+  /**
+   * True when a person has taken the session's conversation: then `text` went to the agent, not the
+   * customer. While a request still waits for a person, the customer is told as usual (a pending
+   * handoff never swallows a thank-you) and the agent finds it among the request's notes.
+   */
   private async toAgentIfHumanOwned(session: CoworkSession, text: string): Promise<boolean> {
     const handoff = this.deps.handoff?.();
     const owner = handoff ? await handoff.owner(session.conversationId) : undefined;
     if (!handoff || !owner) return false;
     await handoff.toAgent(owner, { type: 'message', text });
-    return true;
+    return owner.state === 'accepted';
   }
 
   private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {

@@ -49,6 +49,8 @@ export interface FormCardData {
   /** Opaque token naming one session; the only thing the card sends back besides the inputs. */
   formToken: string;
   caseNumber: string;
+  /** Show "Talk to a person" (only where something can take a handoff). Default true. */
+  offerHandoff?: boolean;
 }
 
 export interface ResultCardData {
@@ -75,7 +77,7 @@ const formTemplate = new Template(formCardTemplate);
 const resultTemplate = new Template(resultCardTemplate);
 
 /** The form: one input per spec input, a submit and a "Talk to a person" button, both carrying only the form token. */
-export function renderFormCard({ spec, choices, formToken, caseNumber }: FormCardData): AdaptiveCardJson {
+export function renderFormCard({ spec, choices, formToken, caseNumber, offerHandoff = true }: FormCardData): AdaptiveCardJson {
   if (formToken.trim() === '') throw new Error('renderFormCard: formToken is empty');
   const inputs: FormInputView[] = spec.inputs.map((input) => {
     const base = { id: input.id, label: input.label, required: input.required, choices: [], maxLength: 0, placeholder: '' };
@@ -92,6 +94,7 @@ export function renderFormCard({ spec, choices, formToken, caseNumber }: FormCar
     inputs,
     formToken,
     submitTitle: 'Send',
+    offerHandoff,
   });
 }
 

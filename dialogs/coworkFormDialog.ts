@@ -20,6 +20,12 @@ import { confirmationReply, textsFor, type Texts } from './texts';
 export const COWORK_FORM_DIALOG = 'coworkForm';
 
 const LEFT_TO_HOST = Symbol('cowork.leftToHost');
+const TYPED_TEXT = Symbol('cowork.typedText');
+
+/** What the open form reads as this turn's typed answer, instead of the activity's text (e.g. without a declined handoff). */
+export function setTypedText(context: { turnState: Map<unknown, unknown> }, text: string): void {
+  context.turnState.set(TYPED_TEXT, text);
+}
 
 /** True when the open form saw this turn's text and left it to the host bot (it was no answer). */
 export function leftToHost(context: { turnState: Map<unknown, unknown> }): boolean {
@@ -56,6 +62,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     private readonly service: CoworkService,
     private readonly passUnrecognised = false,
     private readonly recognizer: AnswerRecognizer = builtInRecognizer,
+    /** Whether the card offers "Talk to a person" on a channel (only where something can take it). */
+    private readonly handoffOffered: (channelId: string | undefined) => boolean = () => true,
   ) {
     super(COWORK_FORM_DIALOG);
   }
@@ -69,7 +77,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const form = this.requireForm(session);
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
-    await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form)] });
+    await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
     return Dialog.EndOfTurn;
   }
 
@@ -88,7 +96,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
       // Card submits are checked by the bot's router against every session of the conversation.
       return Dialog.EndOfTurn;
     }
-    await this.takeTypedAnswer(dc, session, form, activity.text ?? '');
+    const typed = dc.context.turnState.get(TYPED_TEXT);
+    await this.takeTypedAnswer(dc, session, form, typeof typed === 'string' ? typed : (activity.text ?? ''));
     return Dialog.EndOfTurn;
   }
 
@@ -102,7 +111,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const input = typedAnswerInputOf(form);
     if (!input) {
       // A typed message cannot fill several inputs at once: point back to the card.
-      await dc.context.sendActivity({ type: 'message', text: texts.useTheCard, attachments: [formAttachment(session, form)] });
+      await dc.context.sendActivity({ type: 'message', text: texts.useTheCard, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
       return;
     }
     const options = session.choices[input.id] ?? [];
@@ -173,7 +182,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
           return description ? [`- **${escapeMarkdown(o.label)}**: ${escapeMarkdown(description)}`] : [];
         });
         const text = explained.length > 0 ? `${texts.explanationHeading}\n\n${explained.join('\n')}` : texts.noExplanation(labels);
-        await dc.context.sendActivity({ type: 'message', text, attachments: [formAttachment(session, form)] });
+        await dc.context.sendActivity({ type: 'message', text, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
         return;
       }
       case 'negated':
@@ -203,8 +212,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   }
 }
 
-export function formAttachment(session: CoworkSession, form: FormSpec): Attachment {
-  return cardAttachment(renderFormCard({ spec: form, choices: session.choices, formToken: session.formToken, caseNumber: session.caseNumber }));
+export function formAttachment(session: CoworkSession, form: FormSpec, offerHandoff = true): Attachment {
+  return cardAttachment(renderFormCard({ spec: form, choices: session.choices, formToken: session.formToken, caseNumber: session.caseNumber, offerHandoff }));
 }
 
 export function isCardSubmit(value: unknown): value is { cowork: string; formToken?: unknown } & Record<string, unknown> {

@@ -34,6 +34,7 @@ export interface Texts {
   useTheCard: string;
   unknownButton: string;
   noPersonHere: string;
+  formStillOpen(caseNumber: string): string;
   /** Before a new form that replaces older ones of this conversation. */
   replacesEarlier(caseNumber: string): string;
   /** Told once, in the conversation of a form a newer one replaced. */
@@ -66,7 +67,8 @@ const en: Texts = {
   notRecognised: 'Sorry, I did not recognise that answer. Please pick one of these (you can also type its number):',
   useTheCard: 'Please fill in the form card; here it is again.',
   unknownButton: 'I did not understand that button.',
-  noPersonHere: 'Sorry, no person is available in this chat. Please carry on with the form: your agent sees your answer on the Case.',
+  noPersonHere: 'Sorry, no person is available in this chat. I am still here to help you.',
+  formStillOpen: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
   replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
   supersededNotice: (caseNumber) =>
     `A newer form for Case ${escapeMarkdown(caseNumber)} replaced this one, so this one no longer takes answers and nothing was changed. Please use the newest form.`,
@@ -96,7 +98,9 @@ const fr: Texts = {
   notRecognised: "Désolé, je n'ai pas reconnu cette réponse. Choisissez-en une (vous pouvez aussi taper son numéro) :",
   useTheCard: 'Merci de remplir le formulaire ; le voici à nouveau.',
   unknownButton: "Je n'ai pas compris ce bouton.",
-  noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Continuez avec le formulaire : votre conseiller verra votre réponse sur le dossier.",
+  noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Je suis toujours là pour vous aider.",
+  formStillOpen: (caseNumber) =>
+    `Le formulaire du dossier ${escapeMarkdown(caseNumber)} est toujours ouvert : utilisez la carte ci-dessus ou tapez votre réponse. Votre conseiller la verra sur le dossier.`,
   replacesEarlier: (caseNumber) => `Ce nouveau formulaire pour le dossier ${escapeMarkdown(caseNumber)} remplace celui envoyé plus tôt, qui n'accepte plus de réponse.`,
   supersededNotice: (caseNumber) =>
     `Un formulaire plus récent pour le dossier ${escapeMarkdown(caseNumber)} remplace celui-ci : il n'accepte plus de réponse et rien n'a été modifié. Merci d'utiliser le plus récent.`,
