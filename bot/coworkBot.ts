@@ -14,6 +14,7 @@ import { typedAnswerInputOf } from '../cowork/formSpec';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';
 import { textsFor } from '../dialogs/texts';
+import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
@@ -58,23 +59,22 @@ interface Route {
   standaloneOnly?: true;
 }
 
-export const HELP_TEXT = [
-  'I am the co-work bot: I send you the forms your Case needs and keep your agent in sync with your answers.',
-  'When your agent starts a form for your Case, it appears here. Type "help" to see this again.',
-].join('\n\n');
-
-export const DEV_HELP_TEXT = 'Developer mode: type `/cowork <CaseNumber or Case Id>` to start a co-work session (e.g. `/cowork 00001026`).';
+/** The English help (the catalog has every locale's: see dialogs/texts.ts). */
+export const HELP_TEXT = textsFor('en').help;
+export const DEV_HELP_TEXT = textsFor('en').devHelp;
 
 export class CoworkBot {
   private readonly dialogs: DialogSet;
   private readonly dialogState: StatePropertyAccessor<DialogState>;
   private readonly recentSessions: StatePropertyAccessor<string[]>;
   private readonly routes: Route[];
+  private readonly formCards: FormCardUpdates;
 
   constructor(private readonly options: CoworkBotOptions) {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
-    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId)));
+    this.formCards = new FormCardUpdates(options.conversationState.createProperty<FormCardRef[]>('coworkFormCards'), options.log);
+    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId), this.formCards));
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
@@ -82,7 +82,7 @@ export class CoworkBot {
       { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c), standaloneOnly: true },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
-      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
+      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|aide|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
       { name: 'ask-person', matches: (c) => isMessage(c) && asksForPerson(text(c)), handle: (c) => this.askForPerson(c, 'typed'), standaloneOnly: true },
       { name: 'form', matches: isMessage, handle: (c) => this.continueFormOrHelp(c) },
     ];
@@ -124,6 +124,13 @@ export class CoworkBot {
     await this.options.conversationState.saveChanges(context);
   }
 
+  /** In a proactive turn once the session's answer is on the Case: its form card says so. */
+  async formSaved(context: TurnContext, session: CoworkSession): Promise<void> {
+    const form = this.options.service.form(session.formId);
+    if (form) await this.formCards.showSaved(context, session, form);
+    await this.options.conversationState.saveChanges(context);
+  }
+
   /** In a proactive turn of a conversation whose handoff request no person accepted in time. */
   async handoffTimedOut(context: TurnContext): Promise<void> {
     await this.options.handoff?.giveUpOverdue(context, await this.latestSession(context));
@@ -147,44 +154,53 @@ export class CoworkBot {
 
   private async welcome(context: TurnContext): Promise<void> {
     const botId = context.activity.recipient?.id;
-    const joined = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
+    const added: unknown = context.activity.membersAdded;
+    if (added !== undefined && (!Array.isArray(added) || !added.every((m) => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string'))) {
+      this.options.log.debug({ conversationId: context.activity.conversation?.id }, 'conversationUpdate ignored: malformed membersAdded');
+      return;
+    }
+    const joined = ((added ?? []) as Array<{ id: string }>).filter((m) => m.id !== botId);
     if (joined.length === 0) return;
-    await context.sendActivity(this.options.devCommands ? `Hello! ${HELP_TEXT}\n\n${DEV_HELP_TEXT}` : `Hello! ${HELP_TEXT}`);
+    const texts = textsFor(context.activity.locale);
+    await context.sendActivity(this.options.devCommands ? `${texts.hello} ${texts.help}\n\n${texts.devHelp}` : `${texts.hello} ${texts.help}`);
   }
 
   private async help(context: TurnContext): Promise<void> {
-    await context.sendActivity(this.options.devCommands ? `${HELP_TEXT}\n\n${DEV_HELP_TEXT}` : HELP_TEXT);
+    const texts = textsFor(context.activity.locale);
+    await context.sendActivity(this.options.devCommands ? `${texts.help}\n\n${texts.devHelp}` : texts.help);
   }
 
   private async tooLong(context: TurnContext): Promise<void> {
-    await context.sendActivity(`That message is too long for me (more than ${MAX_TEXT_LENGTH} characters). Please send a shorter one.`);
+    await context.sendActivity(textsFor(context.activity.locale).tooLong(MAX_TEXT_LENGTH));
   }
 
   private async devStart(context: TurnContext): Promise<void> {
+    const texts = textsFor(context.activity.locale);
     if (!this.options.devCommands) {
-      await context.sendActivity('The /cowork command is only available in developer mode.');
+      await context.sendActivity(texts.devOnly);
       return;
     }
     const ref = text(context).replace(/^\/cowork\b/i, '').trim();
     if (!ref) {
-      await context.sendActivity('Usage: `/cowork <CaseNumber or Case Id>`, for example `/cowork 00001026`.');
+      await context.sendActivity(texts.devUsage);
       return;
     }
     await this.startSession(context, ref);
   }
 
   private async startFromToken(context: TurnContext): Promise<void> {
+    const texts = textsFor(context.activity.locale);
     const secret = this.options.startSecret;
     if (!secret) {
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'cowork.start refused: COWORK_START_SECRET is not configured');
-      await context.sendActivity('Sorry, I cannot start a form here: this bot is not set up to accept start requests.');
+      await context.sendActivity(texts.startNotSetUp);
       return;
     }
     const value = context.activity.value as { token?: unknown } | undefined;
     const check = verifyStartToken(secret, value?.token, context.activity.from?.id ?? '');
     if (!check.ok) {
       this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
-      await context.sendActivity(`Sorry, I cannot start this form: ${check.reason}.`);
+      await context.sendActivity(texts.startRefused(check.reason));
       return;
     }
     await this.startSession(context, check.claims.caseId);
@@ -198,9 +214,10 @@ export class CoworkBot {
       conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
       userId: context.activity.from?.id ?? '',
     });
-    const failure = startFailureReply(outcome);
+    const texts = textsFor(context.activity.locale);
+    const failure = startFailureReply(outcome, texts);
     if (failure !== undefined || outcome.kind !== 'started') {
-      await context.sendActivity(failure ?? 'Sorry, I could not start the form.');
+      await context.sendActivity(failure ?? texts.couldNotStart);
       return;
     }
     const recent = (await this.recentSessions.get(context, [])) ?? [];
@@ -246,6 +263,7 @@ export class CoworkBot {
     }
     const outcome = await service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
     await context.sendActivity(submitOutcomeReply(form, outcome, texts));
+    if (outcome.kind === 'accepted') await this.formCards.showSent(context, outcome.session, form);
   }
 
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {

@@ -8,7 +8,7 @@
  * continuation activity, and Web Chat would hold a reply to it back for seconds.
  */
 import type { CloudAdapter, TurnContext } from 'botbuilder';
-import { cardAttachment, renderResultCard } from '../cards';
+import { cardAttachment, escapeMarkdown, renderResultCard } from '../cards';
 import type { SessionEffects } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
 import { thankYouText } from '../cowork/formSpec';
@@ -58,7 +58,8 @@ export class ProactiveEffects implements SessionEffects {
       // The thank-you and its result card travel as one activity (one connector call).
       await context.sendActivity({
         type: 'message',
-        text: thankYouText(form, labels),
+        // Labels come from the org: escaped, since the message is rendered as markdown.
+        text: thankYouText(form, Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, escapeMarkdown(label)]))),
         attachments: [
           cardAttachment(
             renderResultCard({
@@ -79,7 +80,7 @@ export class ProactiveEffects implements SessionEffects {
   async expired(session: CoworkSession): Promise<void> {
     if (await this.toAgentIfHumanOwned(session, `The form for Case ${session.caseNumber} expired without an answer; nothing was changed.`)) return;
     await this.inConversation(session, async (context) => {
-      await context.sendActivity(`The form for Case ${session.caseNumber} has expired without an answer, so nothing was changed. Your agent can send you a new one.`);
+      await context.sendActivity(textsFor(localeOf(session)).expiredNotice(session.caseNumber));
       await this.deps.bot().endFormDialog(context, session.key);
     });
   }
@@ -94,10 +95,15 @@ export class ProactiveEffects implements SessionEffects {
     });
   }
 
+  /** The answer is on the Case: the form card (updated in place) says so. Nothing is sent. */
+  async saved(session: CoworkSession): Promise<void> {
+    await this.inConversation(session, (context) => this.deps.bot().formSaved(context, session));
+  }
+
   async failed(session: CoworkSession): Promise<void> {
     if (await this.toAgentIfHumanOwned(session, `The answer for Case ${session.caseNumber} was received, but the Case could not be updated (${session.failure ?? 'refused'}).`)) return;
     await this.inConversation(session, async (context) => {
-      await context.sendActivity(`Your answer was received, but Case ${session.caseNumber} could not be updated with it. Your agent has been told and will follow up.`);
+      await context.sendActivity(textsFor(localeOf(session)).failedNotice(session.caseNumber));
     });
   }
 

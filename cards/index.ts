@@ -117,6 +117,38 @@ export function renderConfirmCard({ formToken, answers, sendTitle, changeTitle }
   };
 }
 
+export interface FormSummaryCardData {
+  spec: FormSpec;
+  /** Label per answered input id (see `answerLabels`). */
+  labels: Readonly<Record<string, string>>;
+  caseNumber: string;
+  /** The status line, e.g. "Sent" or "✅ Saved on Case 00001026" (markdown: escape what comes from the org). */
+  status: string;
+}
+
+/**
+ * What the form card becomes once answered (updated in place): the same heading, the answers as
+ * read-only facts, and where the answer stands. No input, no button: nothing can be sent twice.
+ */
+export function renderFormSummaryCard({ spec, labels, caseNumber, status }: FormSummaryCardData): AdaptiveCardJson {
+  const facts = spec.inputs.flatMap((input) => {
+    const label = labels[input.id];
+    return label === undefined ? [] : [{ title: input.factTitle, value: escapeMarkdown(label) }];
+  });
+  if (facts.length === 0) throw new Error(`renderFormSummaryCard: no answer to show for form "${spec.id}"`);
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [
+      { type: 'TextBlock', text: escapeMarkdown(spec.title), style: 'heading', size: 'Medium', weight: 'Bolder', wrap: true },
+      { type: 'TextBlock', text: caseLine(caseNumber), isSubtle: true, spacing: 'None', wrap: true },
+      { type: 'FactSet', facts },
+      { type: 'TextBlock', text: status, wrap: true, weight: 'Bolder' },
+    ],
+  };
+}
+
 /** The result: the spec's image, title, the Case, and each answer as a fact. */
 export function renderResultCard({ spec, labels, imageUrl, caseNumber }: ResultCardData): AdaptiveCardJson {
   const facts = spec.inputs.flatMap((input) => {

@@ -41,6 +41,8 @@ export interface SessionEffects {
    * or that a later answer is already on the Case. Once per session.
    */
   superseded?(session: CoworkSession): Promise<void>;
+  /** The answer is on the Case (e.g. the form card can say so). A failure here changes nothing. */
+  saved?(session: CoworkSession): Promise<void>;
   /** Tell the conversation the Case could not be updated (a permanent error). */
   failed(session: CoworkSession): Promise<void>;
 }
@@ -382,11 +384,15 @@ export class CoworkService {
       await this.deps.inflight.remove(current.key);
       return;
     }
-    await this.deps.repository.update(current.key, (s) =>
+    const done = await this.deps.repository.update(current.key, (s) =>
       s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.now()).toISOString(), effectsLeaseUntil: null } : undefined,
     );
     await this.deps.inflight.remove(current.key);
     this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
+    if (done.changed && done.session && this.deps.effects.saved) {
+      // Not awaited: it only updates the form card, and the next event need not wait for it.
+      void this.deps.effects.saved(done.session).catch((err: unknown) => this.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+    }
   }
 
   private async publish(session: CoworkSession, options: PublishOptions = {}): Promise<boolean> {

@@ -16,6 +16,7 @@ import { isPending } from '../cowork/session';
 import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
 import { submitOutcomeReply } from './replies';
 import { confirmationReply, textsFor, type Texts } from './texts';
+import type { FormCardUpdates } from './formCardUpdates';
 
 export const COWORK_FORM_DIALOG = 'coworkForm';
 
@@ -64,6 +65,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     private readonly recognizer: AnswerRecognizer = builtInRecognizer,
     /** Whether the card offers "Talk to a person" on a channel (only where something can take it). */
     private readonly handoffOffered: (channelId: string | undefined) => boolean = () => true,
+    /** Keeps the form card's activity, to update it in place once answered. */
+    private readonly formCards?: FormCardUpdates,
   ) {
     super(COWORK_FORM_DIALOG);
   }
@@ -77,7 +80,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const form = this.requireForm(session);
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
-    await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+    const sent = await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+    if (sent?.id) await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent.id, text: form.messages.intro });
     return Dialog.EndOfTurn;
   }
 
@@ -122,7 +126,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
         const answers = state.pending.answers;
         delete state.pending;
         const outcome = await this.service.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: session.conversationId, raw: answers });
-        await dc.context.sendActivity(submitOutcomeReply(form, outcome));
+        await dc.context.sendActivity(submitOutcomeReply(form, outcome, texts));
+        if (outcome.kind === 'accepted') await this.formCards?.showSent(dc.context, outcome.session, form);
         return;
       }
       delete state.pending;
@@ -200,7 +205,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
           dc.context.turnState.set(LEFT_TO_HOST, true);
           return;
         }
-        await dc.context.sendActivity(texts.locale === 'en' ? reAskText(form, session.choices, input.id) : `${texts.notRecognised}\n\n${list}`);
+        await dc.context.sendActivity(texts.locale === 'en' ? reAskText(form, escapedChoices(session.choices), input.id) : `${texts.notRecognised}\n\n${list}`);
         return;
     }
   }
@@ -210,6 +215,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     if (!form) throw new Error(`unknown form ${session.formId}`);
     return form;
   }
+}
+
+/** The choices with their labels escaped for markdown text (they come from the org). */
+function escapedChoices(choices: CoworkSession['choices']): CoworkSession['choices'] {
+  return Object.fromEntries(Object.entries(choices).map(([id, options]) => [id, options.map((o) => ({ ...o, label: escapeMarkdown(o.label) }))]));
 }
 
 export function formAttachment(session: CoworkSession, form: FormSpec, offerHandoff = true): Attachment {

@@ -20,15 +20,15 @@ export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome, texts
 }
 
 /** The reply to a start that did not produce a session; `undefined` when it did. */
-export function startFailureReply(outcome: StartOutcome): string | undefined {
+export function startFailureReply(outcome: StartOutcome, texts: Texts = textsFor(undefined)): string | undefined {
   switch (outcome.kind) {
     case 'started':
       return undefined;
     case 'invalid_case_ref':
-      return `I could not use that Case reference: ${outcome.message}`;
+      return texts.invalidCaseRef(outcome.message);
     case 'case_not_found':
-      return 'I could not find that Case. Please check the Case number or Id.';
+      return texts.caseNotFound;
     case 'case_closed':
-      return `Case ${outcome.caseNumber} is closed, so there is no form to complete for it.`;
+      return texts.caseClosed(outcome.caseNumber);
   }
 }

@@ -44,6 +44,22 @@ export interface Texts {
   /** The answer arrived after a later one, which stays on the Case. */
   laterAnswerKept(caseNumber: string): string;
   tooLong(max: number): string;
+  /** Status line of the form card once sent, then once on the Case. */
+  formSent: string;
+  formSaved(caseNumber: string): string;
+  help: string;
+  devHelp: string;
+  hello: string;
+  devOnly: string;
+  devUsage: string;
+  startNotSetUp: string;
+  startRefused(reason: string): string;
+  invalidCaseRef(message: string): string;
+  caseNotFound: string;
+  caseClosed(caseNumber: string): string;
+  couldNotStart: string;
+  expiredNotice(caseNumber: string): string;
+  failedNotice(caseNumber: string): string;
 }
 
 const en: Texts = {
@@ -75,6 +91,24 @@ const en: Texts = {
   supersededCard: 'A newer form replaced this one, so nothing was changed. Please use the most recent form.',
   laterAnswerKept: (caseNumber) => `Your answer for Case ${escapeMarkdown(caseNumber)} arrived after a later one, which stays on the Case. Your agent can change it if needed.`,
   tooLong: (max) => `That message is too long for me (more than ${max} characters). Please send a shorter one.`,
+  formSent: '📨 Sent: waiting for Salesforce to confirm…',
+  formSaved: (caseNumber) => `✅ Saved on Case ${escapeMarkdown(caseNumber)}`,
+  help: [
+    'I am the co-work bot: I send you the forms your Case needs and keep your agent in sync with your answers.',
+    'When your agent starts a form for your Case, it appears here. Type "help" to see this again.',
+  ].join('\n\n'),
+  devHelp: 'Developer mode: type `/cowork <CaseNumber or Case Id>` to start a co-work session (e.g. `/cowork 00001026`).',
+  hello: 'Hello!',
+  devOnly: 'The /cowork command is only available in developer mode.',
+  devUsage: 'Usage: `/cowork <CaseNumber or Case Id>`, for example `/cowork 00001026`.',
+  startNotSetUp: 'Sorry, I cannot start a form here: this bot is not set up to accept start requests.',
+  startRefused: (reason) => `Sorry, I cannot start this form: ${reason}.`,
+  invalidCaseRef: (message) => `I could not use that Case reference: ${escapeMarkdown(message)}`,
+  caseNotFound: 'I could not find that Case. Please check the Case number or Id.',
+  caseClosed: (caseNumber) => `Case ${escapeMarkdown(caseNumber)} is closed, so there is no form to complete for it.`,
+  couldNotStart: 'Sorry, I could not start the form.',
+  expiredNotice: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} has expired without an answer, so nothing was changed. Your agent can send you a new one.`,
+  failedNotice: (caseNumber) => `Your answer was received, but Case ${escapeMarkdown(caseNumber)} could not be updated with it. Your agent has been told and will follow up.`,
 };
 
 const fr: Texts = {
@@ -108,6 +142,26 @@ const fr: Texts = {
   laterAnswerKept: (caseNumber) =>
     `Votre réponse pour le dossier ${escapeMarkdown(caseNumber)} est arrivée après une réponse plus récente, qui reste sur le dossier. Votre conseiller peut la modifier si besoin.`,
   tooLong: (max) => `Ce message est trop long pour moi (plus de ${max} caractères). Merci d'en envoyer un plus court.`,
+  formSent: '📨 Envoyé : en attente de la confirmation de Salesforce…',
+  formSaved: (caseNumber) => `✅ Enregistré sur le dossier ${escapeMarkdown(caseNumber)}`,
+  help: [
+    "Je suis le bot de co-travail : je vous envoie les formulaires dont votre dossier a besoin et je tiens votre conseiller informé de vos réponses.",
+    "Quand votre conseiller lance un formulaire pour votre dossier, il apparaît ici. Tapez « aide » pour revoir ce message.",
+  ].join('\n\n'),
+  devHelp: 'Mode développeur : tapez `/cowork <numéro ou Id du dossier>` pour lancer une session (par exemple `/cowork 00001026`).',
+  hello: 'Bonjour !',
+  devOnly: "La commande /cowork n'est disponible qu'en mode développeur.",
+  devUsage: 'Utilisation : `/cowork <numéro ou Id du dossier>`, par exemple `/cowork 00001026`.',
+  startNotSetUp: "Désolé, je ne peux pas lancer de formulaire ici : ce bot n'est pas configuré pour accepter les demandes de lancement.",
+  startRefused: (reason) => `Désolé, je ne peux pas lancer ce formulaire : ${reason}.`,
+  invalidCaseRef: (message) => `Je n'ai pas pu utiliser cette référence de dossier : ${escapeMarkdown(message)}`,
+  caseNotFound: "Je n'ai pas trouvé ce dossier. Vérifiez son numéro ou son Id.",
+  caseClosed: (caseNumber) => `Le dossier ${escapeMarkdown(caseNumber)} est clos : il n'y a pas de formulaire à remplir.`,
+  couldNotStart: "Désolé, je n'ai pas pu lancer le formulaire.",
+  expiredNotice: (caseNumber) =>
+    `Le formulaire du dossier ${escapeMarkdown(caseNumber)} a expiré sans réponse, rien n'a donc été modifié. Votre conseiller peut vous en envoyer un nouveau.`,
+  failedNotice: (caseNumber) =>
+    `Votre réponse a bien été reçue, mais le dossier ${escapeMarkdown(caseNumber)} n'a pas pu être mis à jour. Votre conseiller est prévenu et reviendra vers vous.`,
 };
 
 export function textsFor(locale: string | undefined): Texts {

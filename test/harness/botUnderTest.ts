@@ -29,6 +29,7 @@ export interface BotUnderTestOptions {
   deadlineIntervalMs?: number;
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
+  channelRefusesUpdates?: boolean;
   recognizer?: AnswerRecognizer;
 }
 
@@ -45,7 +46,7 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
-  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs });
+  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs, refuseUpdates: options.channelRefusesUpdates === true });
   return {
     bot,
     channel,
