@@ -81,7 +81,8 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
     const sent = await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
-    if (sent?.id) await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent.id, text: form.messages.intro });
+    // Remembered even without an id (some channels answer with an empty one): a submit can name the card later.
+    await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent?.id ?? '', text: form.messages.intro });
     return Dialog.EndOfTurn;
   }
 

@@ -35,8 +35,17 @@ export class FormCardUpdates {
     await this.cards.set(context, [...known.filter((r) => r.sessionKey !== ref.sessionKey), ref].slice(-REMEMBERED));
   }
 
-  /** The answer was sent: the card shows it, read-only. */
+  /**
+   * The answer was sent: the card shows it, read-only. Some channels (Agents Playground) answer a
+   * send with an empty id; a card's submit names its card in `replyToId`, so that id is learnt here.
+   */
   async showSent(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+    const clicked = context.activity.replyToId;
+    const value = context.activity.value as { formToken?: unknown } | undefined;
+    if (clicked && typeof value === 'object' && value !== null && value.formToken === session.formToken) {
+      const known = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
+      if (!known?.activityId) await this.remember(context, { sessionKey: session.key, activityId: clicked, text: known?.text ?? form.messages.intro });
+    }
     await this.update(context, session, form, session.submitted ?? session.answers, textsFor(localeOf(context, session)).formSent);
   }
 
@@ -47,10 +56,13 @@ export class FormCardUpdates {
 
   private async update(context: TurnContext, session: CoworkSession, form: FormSpec, answers: Readonly<Record<string, string>> | null, status: string): Promise<void> {
     const ref = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
-    if (!ref || !answers) return;
+    if (!ref?.activityId || !answers) return;
     try {
       const card = renderFormSummaryCard({ spec: form, labels: answerLabels(form, session.choices, answers), caseNumber: session.caseNumber, status });
-      await context.updateActivity({ type: 'message', id: ref.activityId, text: ref.text, attachments: [cardAttachment(card)] });
+      // Teams split the text and the card of the original into two messages, and refuses an update
+      // that would be two ("Activity resulted into multiple skype activities"): there the card goes alone.
+      const text = context.activity.channelId === 'msteams' ? {} : { text: ref.text };
+      await context.updateActivity({ type: 'message', id: ref.activityId, ...text, attachments: [cardAttachment(card)] });
     } catch (err) {
       // Not every channel updates activities (or this one is gone): the messages still say it all.
       this.log.warn({ err, sessionKey: session.key, conversationId: session.conversationId }, 'the form card could not be updated; carrying on');
