@@ -36,7 +36,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
-  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Channel ids (comma-separated) whose contact centre takes handoff.initiate, e.g. msteams,directline behind an agent desk. With neither this nor COWORK_AGENT_KEY no person is offered: the customer is told and the form carries on.', example: 'msteams,directline', secret: false },
+  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids of a contact-centre connector (its own channel, which takes handoff.initiate and answers handoff.status). With neither this nor COWORK_AGENT_KEY no person is offered: the customer is told and the form carries on.', example: 'omnichannel', secret: false },
   { name: 'COWORK_HANDOFF_TIMEOUT_SECONDS', description: 'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands. Default 120.', example: '120', secret: false },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
@@ -59,7 +59,7 @@ export interface BotConfig {
   startSecret: string | undefined;
   /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
   agentKey: string | undefined;
-  /** Channels whose contact centre takes `handoff.initiate` (lowercase channel ids). */
+  /** Channel ids of a contact-centre connector (lowercase); a person can be offered when there is one. */
   handoffChannels: readonly string[];
   /** How long a handoff request may wait for `handoff.status` accepted. */
   handoffTimeoutMs: number;
@@ -178,7 +178,7 @@ function channelList(env: Env, name: string): string[] {
   if (raw === undefined) return [];
   const ids = raw.split(',').map((id) => id.trim().toLowerCase()).filter((id) => id !== '');
   const bad = ids.find((id) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id));
-  if (bad !== undefined) throw new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'msteams,directline');
+  if (bad !== undefined) throw new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'omnichannel');
   return [...new Set(ids)];
 }
 

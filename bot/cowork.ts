@@ -145,8 +145,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
-    // A person can take the chat through the agent relay (any channel), or a contact centre on the channels configured for it.
-    handoffTarget: (channelId) => config.agentKey !== undefined || config.handoffChannels.includes(channelId.toLowerCase()),
+    // A person can take the chat through the agent relay, or a contact-centre connector when one is configured.
+    handoffTarget: () => config.agentKey !== undefined || config.handoffChannels.length > 0,
     mounted: options.mounted === true,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });

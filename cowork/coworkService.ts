@@ -513,9 +513,7 @@ export class CoworkService {
    * how many of the replaced forms were in the starting conversation (its reply tells that one).
    */
   private async supersedeOlderForms(current: CoworkSession): Promise<number> {
-    const older = (await this.deps.repository.pendingForCase(current.caseId)).filter(
-      (s) => s.key !== current.key && s.formId === current.formId && s.state === 'form_sent',
-    );
+    const older = (await this.deps.repository.otherPendingForCase(current.caseId, current.key)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
     let here = 0;
     for (const session of older) {
       const result = await this.deps.repository.update(session.key, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined));

@@ -107,6 +107,12 @@ export class SessionRepository {
     throw new Error(`case answer ${caseId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
   }
 
+  /** Sessions of a Case other than `exceptKey` that still wait for their event (one read when there are none). */
+  async otherPendingForCase(caseId: string, exceptKey: string): Promise<CoworkSession[]> {
+    const keys = (await readKeyList(this.storage, this.caseStorageKey(caseId))).filter((k) => k !== exceptKey);
+    return (await this.getMany(keys)).filter((s) => isPending(s.state));
+  }
+
   /** Sessions of a Case that still wait for their event. */
   async pendingForCase(caseId: string): Promise<CoworkSession[]> {
     const sessions = await this.getMany(await readKeyList(this.storage, this.caseStorageKey(caseId)));
