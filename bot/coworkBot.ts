@@ -10,7 +10,7 @@ import { asksForPerson, isHandoffStatusState, withoutDeclinedPerson, type Handof
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
-import { typedAnswerInputOf } from '../cowork/formSpec';
+import { messagesFor, typedAnswerInputOf } from '../cowork/formSpec';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';
 import { textsFor } from '../dialogs/texts';
@@ -238,7 +238,7 @@ export class CoworkBot {
     const form = (session && service.form(session.formId)) ?? this.options.form;
     if (!session) {
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
-      await context.sendActivity(form.messages.refusals.staleForm);
+      await context.sendActivity(messagesFor(form, context.activity.locale).refusals.staleForm);
       return;
     }
     const texts = textsFor(context.activity.locale);
@@ -252,7 +252,7 @@ export class CoworkBot {
       await clearPendingAnswer(dc, session.key);
       if (value.cowork === 'change') {
         const input = typedAnswerInputOf(form);
-        const reply = session.state === 'form_sent' && input ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}` : form.messages.alreadyReceived;
+        const reply = session.state === 'form_sent' && input ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}` : messagesFor(form, context.activity.locale).alreadyReceived;
         await context.sendActivity(reply);
         return;
       }

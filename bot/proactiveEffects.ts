@@ -59,7 +59,7 @@ export class ProactiveEffects implements SessionEffects {
       await context.sendActivity({
         type: 'message',
         // Labels come from the org: escaped, since the message is rendered as markdown.
-        text: thankYouText(form, Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, escapeMarkdown(label)]))),
+        text: thankYouText(form, Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, escapeMarkdown(label)])), localeOf(session)),
         attachments: [
           cardAttachment(
             renderResultCard({

@@ -106,8 +106,24 @@ export interface FormSpec {
   /** Event field carrying the session key (absent when the event was published elsewhere, e.g. by an agent's flow). */
   sessionKeyField: string;
   inputs: readonly FormInput[];
+  /** What the bot says, in the form's first language (English for the seed's form). */
   messages: FormMessages;
+  /**
+   * The same sentences in other languages, by language subtag ("fr" serves fr-FR, fr-CA ...);
+   * a sentence a translation leaves out is said as in `messages`.
+   */
+  translations?: Readonly<Record<string, DeepPartialMessages>>;
   resultCard: ResultCardSpec;
+}
+
+export type DeepPartialMessages = Partial<Omit<FormMessages, 'refusals'>> & { refusals?: Partial<FormMessages['refusals']> };
+
+/** The form's sentences for a locale ("fr-FR" → the "fr" translation over `messages`). */
+export function messagesFor(spec: FormSpec, locale: string | undefined): FormMessages {
+  const language = (locale ?? '').toLowerCase().split(/[-_]/)[0] ?? '';
+  const translation = language ? spec.translations?.[language] : undefined;
+  if (!translation) return spec.messages;
+  return { ...spec.messages, ...translation, refusals: { ...spec.messages.refusals, ...translation.refusals } };
 }
 
 /** Concrete options per choice input id (text inputs have none). */
@@ -217,6 +233,11 @@ export function formSpecProblems(spec: FormSpec): string[] {
   }
 
   problems.push(...templateProblems('messages.thankYou', spec.messages.thankYou, inputIds));
+  for (const [language, translation] of Object.entries(spec.translations ?? {})) {
+    need(/^[a-z]{2,3}$/.test(language), `translations: "${language}" is not a language subtag (e.g. fr)`);
+    if (translation.thankYou !== undefined) problems.push(...templateProblems(`translations.${language}.thankYou`, translation.thankYou, inputIds));
+    if (translation.reAsk !== undefined) problems.push(...templateProblems(`translations.${language}.reAsk`, translation.reAsk, new Set(['choices', 'question'])));
+  }
   problems.push(...templateProblems('messages.reAsk', spec.messages.reAsk, new Set(['choices', 'question'])));
   const plain: Array<[string, string]> = [
     ['messages.intro', spec.messages.intro],
@@ -383,8 +404,8 @@ export function answerLabels(spec: FormSpec, choices: ResolvedChoices, answers: 
 }
 
 /** The thank-you message with each `{inputId}` replaced by its label; an unanswered input reads as "—". */
-export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, string>>): string {
-  return fillTemplate(spec.messages.thankYou, (name) => labels[name] ?? '—');
+export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, string>>, locale?: string): string {
+  return fillTemplate(messagesFor(spec, locale).thankYou, (name) => labels[name] ?? '—');
 }
 
 /**
@@ -409,10 +430,10 @@ export function choiceDescription(spec: FormSpec, inputId: string, value: string
 }
 
 /** The re-ask message for one choice input, listing its options numbered so "2" or "the second one" work. */
-export function reAskText(spec: FormSpec, choices: ResolvedChoices, inputId: string): string {
+export function reAskText(spec: FormSpec, choices: ResolvedChoices, inputId: string, locale?: string): string {
   const input = spec.inputs.find((i) => i.id === inputId);
   const list = (choices[inputId] ?? []).map((o, i) => `${i + 1}. ${o.label}`).join('\n');
-  return fillTemplate(spec.messages.reAsk, (name) => (name === 'choices' ? list : (input?.label ?? '')));
+  return fillTemplate(messagesFor(spec, locale).reAsk, (name) => (name === 'choices' ? list : (input?.label ?? '')));
 }
 
 function fillTemplate(template: string, valueOf: (name: string) => string): string {

@@ -10,7 +10,7 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import type { Activity, Attachment } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
-import { choiceDescription, reAskText, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
+import { choiceDescription, messagesFor, reAskText, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
 import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
 import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
@@ -80,9 +80,10 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const form = this.requireForm(session);
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
-    const sent = await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+    const intro = messagesFor(form, dc.context.activity.locale).intro;
+    const sent = await dc.context.sendActivity({ type: 'message', text: intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
     // Remembered even without an id (some channels answer with an empty one): a submit can name the card later.
-    await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent?.id ?? '', text: form.messages.intro });
+    await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent?.id ?? '', text: intro });
     return Dialog.EndOfTurn;
   }
 
@@ -110,7 +111,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const texts = textsFor(dc.context.activity.locale);
     const state = dc.activeDialog?.state as FormDialogState;
     if (session.state !== 'form_sent') {
-      await dc.context.sendActivity(form.messages.alreadyReceived);
+      await dc.context.sendActivity(messagesFor(form, dc.context.activity.locale).alreadyReceived);
       return;
     }
     const input = typedAnswerInputOf(form);
@@ -175,7 +176,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const list = choicesText(texts, input, options);
     switch (result.reason) {
       case 'tooLong':
-        await dc.context.sendActivity(form.messages.refusals.tooLong);
+        await dc.context.sendActivity(messagesFor(form, dc.context.activity.locale).refusals.tooLong);
         return;
       case 'question': {
         if (mentioned.length === 0 && this.passUnrecognised) {
@@ -206,7 +207,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
           dc.context.turnState.set(LEFT_TO_HOST, true);
           return;
         }
-        await dc.context.sendActivity(texts.locale === 'en' ? reAskText(form, escapedChoices(session.choices), input.id) : `${texts.notRecognised}\n\n${list}`);
+        await dc.context.sendActivity(reAskText(form, escapedChoices(session.choices), input.id, dc.context.activity.locale));
         return;
     }
   }

@@ -9,7 +9,7 @@
  */
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { cardAttachment, renderFormSummaryCard } from '../cards';
-import { answerLabels, type FormSpec } from '../cowork/formSpec';
+import { answerLabels, messagesFor, type FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
 import type { CoworkSession } from '../cowork/session';
 import { textsFor } from './texts';
@@ -44,7 +44,7 @@ export class FormCardUpdates {
     const value = context.activity.value as { formToken?: unknown } | undefined;
     if (clicked && typeof value === 'object' && value !== null && value.formToken === session.formToken) {
       const known = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
-      if (!known?.activityId) await this.remember(context, { sessionKey: session.key, activityId: clicked, text: known?.text ?? form.messages.intro });
+      if (!known?.activityId) await this.remember(context, { sessionKey: session.key, activityId: clicked, text: known?.text ?? messagesFor(form, context.activity.locale).intro });
     }
     await this.update(context, session, form, session.submitted ?? session.answers, textsFor(localeOf(context, session)).formSent);
   }

@@ -3,19 +3,20 @@
  * route (card submit, typed answer) answers the same thing to the same outcome.
  */
 import type { StartOutcome, SubmitOutcome } from '../cowork/coworkService';
-import type { FormSpec } from '../cowork/formSpec';
+import { messagesFor, type FormSpec } from '../cowork/formSpec';
 import { textsFor, type Texts } from './texts';
 
 export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome, texts: Texts = textsFor(undefined)): string {
+  const messages = messagesFor(form, texts.locale);
   switch (outcome.kind) {
     case 'accepted':
-      return form.messages.acknowledgement;
+      return messages.acknowledgement;
     case 'already_received':
-      return form.messages.alreadyReceived;
+      return messages.alreadyReceived;
     case 'stale_form':
-      return outcome.superseded ? texts.supersededCard : form.messages.refusals.staleForm;
+      return outcome.superseded ? texts.supersededCard : messages.refusals.staleForm;
     case 'invalid':
-      return [form.messages.refusals.invalidAnswer, ...outcome.problems.map((p) => p.message)].join('\n\n');
+      return [messages.refusals.invalidAnswer, ...outcome.problems.map((p) => p.message)].join('\n\n');
   }
 }
 

@@ -45,6 +45,21 @@ export const USE_OF_FUNDS_FORM: FormSpec = validateFormSpec({
       tooLong: 'That message is too long to be an answer. Please pick one of the choices on the form.',
     },
   },
+  // The question and the choices are the org's (labels as the org shows them); the bot's sentences in French.
+  translations: {
+    fr: {
+      intro: "Un formulaire concernant l'utilisation des fonds doit être rempli, je vous l'envoie dans la fenêtre de discussion",
+      acknowledgement: 'Merci, votre réponse a été envoyée. Un instant, s’il vous plaît…',
+      alreadyReceived: 'Nous avons déjà reçu votre réponse à ce formulaire, merci.',
+      thankYou: "Merci d'avoir rempli le questionnaire 😃, nous avons noté que l'utilisation des fonds concerne {useOfFunds}",
+      reAsk: "Désolé, je n'ai pas reconnu cette réponse. {question} Choisissez l'une de ces réponses (vous pouvez aussi taper son numéro) :\n{choices}",
+      refusals: {
+        staleForm: "Ce formulaire n'est plus actif, rien n'a donc été modifié. Merci d'utiliser le formulaire le plus récent de cette conversation.",
+        invalidAnswer: "Désolé, cette réponse n'a pas pu être acceptée.",
+        tooLong: "Ce message est trop long pour être une réponse. Choisissez l'une des réponses du formulaire.",
+      },
+    },
+  },
   resultCard: {
     title: 'Questionnaire completed',
     imageFile: 'questionnaire-completed.png',

@@ -62,6 +62,23 @@ describe('texts and robustness', () => {
     expect(english.texts).toContain(INTRO);
   });
 
+  it('runs a whole form in French for a French locale: the form\'s own sentences too', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    const chat = t.conversation();
+    const before = chat.cards.length;
+    await chat.post({ type: 'message', text: `/cowork ${c.caseNumber}`, locale: 'fr-FR' });
+    await chat.waitForCard(before + 1);
+    expect(chat.texts).toContain("Un formulaire concernant l'utilisation des fonds doit être rempli, je vous l'envoie dans la fenêtre de discussion");
+    const card = chat.cards[before] as { actions?: Array<{ data?: Record<string, unknown> }> };
+    const formToken = card.actions?.find((a) => a.data?.cowork === 'submit')?.data?.formToken;
+    await chat.post({ type: 'message', value: { cowork: 'submit', formToken, useOfFunds: 'Education' }, channelData: { postBack: true }, locale: 'fr-FR' });
+    await chat.waitForText('Merci, votre réponse a été envoyée.');
+    await chat.waitForText("Merci d'avoir rempli le questionnaire 😃, nous avons noté que l'utilisation des fonds concerne 🎓 Education");
+    await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
+    await waitUntil(() => chat.updates.some((u) => JSON.stringify(u.attachments ?? []).includes('✅ Enregistré sur le dossier')), 'the card saved, in French');
+  });
+
   it('escapes org labels in every catalog sentence that takes one', () => {
     for (const locale of ['en', 'fr']) {
       const texts = textsFor(locale);
