@@ -14,6 +14,7 @@ import { routeConsoleToLog } from './channelAuth';
 import type { BotConfig } from './config';
 import { createCowork, type CoworkOptions } from './cowork';
 import { createServer } from './server';
+import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 
 export interface StartBotOptions {
   config: BotConfig;
@@ -28,6 +29,8 @@ export interface StartBotOptions {
   agentLoginLimits?: CoworkOptions['agentLoginLimits'];
   /** botbuilder authentication settings beyond the environment's (see `createAdapter`). */
   channelAuthentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions>;
+  /** Understands typed answers; the built-in recogniser by default. */
+  recognizer?: AnswerRecognizer;
 }
 
 export interface RunningBot {

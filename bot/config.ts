@@ -40,8 +40,9 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_FORM_SECRET', description: 'Per-deployment key (>= 32 chars) that signs form tokens, so a form from before a restart is recognised (with STORAGE=memory) and sent again. Default: derived from COWORK_START_SECRET or MicrosoftAppPassword, else random at each start.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_START_TOKEN_MAX_MINUTES', description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.', example: '15', secret: false },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
-  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids whose handoff.status events are trusted (the contact-centre connector\'s own channel, never one customers post on). Default none.', example: 'omnichannel', secret: false },
+  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids of a contact-centre connector (its own channel, never one customers post on): its handoff.status events are trusted, and a person can be offered. With none of this, COWORK_HANDOFF_SECRET or COWORK_AGENT_KEY no person is offered: the customer is told and the form carries on.', example: 'omnichannel', secret: false },
   { name: 'COWORK_HANDOFF_SECRET', description: 'HMAC-SHA256 key (>= 32 chars) a contact-centre connector signs handoff.status values with (see the README). Without it and without COWORK_HANDOFF_CHANNELS, no channel\'s handoff.status is applied.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_HANDOFF_TIMEOUT_SECONDS', description: 'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands. Default 120.', example: '120', secret: false },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
   { name: 'COWORK_EVENT_CLOCK_SKEW_SECONDS', description: 'An answer event without session key completes only sessions started before its CreatedDate, allowing this much clock difference between the org and the bot. Default 5.', example: '5', secret: false },
   { name: 'COWORK_EVENT_DELIVERY_ALLOCATION', description: "The org's 24-hour platform event delivery allocation (Setup > Company Information; every event delivered to every subscriber counts). Default 50000.", example: '50000', secret: false },
@@ -71,6 +72,8 @@ export interface BotConfig {
   startTokenMaxSeconds: number;
   /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
   agentKey: string | undefined;
+  /** How long a handoff request may wait for `handoff.status` accepted. */
+  handoffTimeoutMs: number;
   sessionTtlMs: number;
   eventTimeoutMs: number;
   eventClockSkewMs: number;
@@ -80,7 +83,7 @@ export interface BotConfig {
   /** `COWORK_SEND_TIMEOUT_SECONDS`, in ms. */
   sendTimeoutMs: number;
   storage: StorageConfig;
-  /** `COWORK_HANDOFF_CHANNELS`: channel ids whose `handoff.status` is trusted. */
+  /** `COWORK_HANDOFF_CHANNELS` (lowercase): the contact-centre connector's channels, whose `handoff.status` is trusted. */
   handoffChannels: readonly string[];
   /** `COWORK_HANDOFF_SECRET`: HMAC key of signed `handoff.status` values. */
   handoffSecret: string | undefined;
@@ -161,10 +164,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
   if (handoffSecret !== undefined && handoffSecret.length < 32) {
     throw new ConfigError('COWORK_HANDOFF_SECRET', `must be at least 32 characters (got ${handoffSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
   }
-  const handoffChannels = (text(env, 'COWORK_HANDOFF_CHANNELS') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
-  for (const channel of handoffChannels) {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(channel)) throw new ConfigError('COWORK_HANDOFF_CHANNELS', `"${channel}" is not a channel id`, 'omnichannel');
-  }
+  const handoffChannels = channelList(env, 'COWORK_HANDOFF_CHANNELS');
 
   const healthzToken = text(env, 'HEALTHZ_TOKEN');
   if (healthzToken !== undefined && healthzToken.length < 16) {
@@ -184,6 +184,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     formSecret,
     startTokenMaxSeconds: integer(env, 'COWORK_START_TOKEN_MAX_MINUTES', 15, 1, 24 * 60, '15') * 60,
     agentKey,
+    handoffTimeoutMs: integer(env, 'COWORK_HANDOFF_TIMEOUT_SECONDS', 120, 1, 24 * 3600, '120') * 1000,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     eventClockSkewMs: integer(env, 'COWORK_EVENT_CLOCK_SKEW_SECONDS', 5, 0, 300, '5') * 1000,
@@ -220,6 +221,15 @@ function storageConfig(env: Env): StorageConfig {
     throw new ConfigError('AZURE_STORAGE_CONTAINER', `"${container}" is not a valid container name (3-63 lowercase letters, digits, single dashes)`, 'cowork-bot');
   }
   return { kind, connectionString, container };
+}
+
+function channelList(env: Env, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  const ids = raw.split(',').map((id) => id.trim().toLowerCase()).filter((id) => id !== '');
+  const bad = ids.find((id) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id));
+  if (bad !== undefined) throw new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'omnichannel');
+  return [...new Set(ids)];
 }
 
 function text(env: Env, name: string): string | undefined {

@@ -28,6 +28,7 @@ import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
 import { connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
 import { HandoffTrust } from './agent/handoffTrust';
@@ -36,6 +37,7 @@ import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
+import { runProactiveTurn } from './proactiveTurn';
 import type { HealthReport } from './server';
 import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
@@ -54,6 +56,8 @@ export interface CoworkOptions {
   mounted?: boolean;
   /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
   agentLoginLimits?: AgentRelayDeps['loginLimits'];
+  /** Understands typed answers (e.g. an LLM); the built-in recogniser by default. Every answer it finds is confirmed with the customer first. */
+  recognizer?: AnswerRecognizer;
 }
 
 export interface Cowork {
@@ -152,7 +156,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }) });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -164,8 +168,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
+    // A person can take the chat through the agent relay, or a contact-centre connector when one is
+    // configured (its channel, or its signing secret: the same settings that make its handoff.status trusted).
+    handoffTarget: () => config.agentKey !== undefined || config.handoffChannels.length > 0 || config.handoffSecret !== undefined,
     mounted: options.mounted === true,
     links,
+    ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
   botRef.current = bot;
   const requests = new CoworkRequests({
@@ -186,11 +194,17 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
+  // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
+  const takeBackOverdueHandoffs = async (): Promise<void> => {
+    for (const record of await handoff.overdueRequests()) {
+      await queue.run(record.conversationId, () => runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)));
+    }
+  };
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
   let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {
     if (tick) return;
-    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight()])
+    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight(), takeBackOverdueHandoffs()])
       .then(() => undefined)
       .catch((err: unknown) => log.error({ err }, 'timed work failed'))
       .finally(() => (tick = undefined));

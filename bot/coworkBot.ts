@@ -7,11 +7,15 @@ import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { CoworkService, StartOutcome } from '../cowork/coworkService';
 import type { CaseLinks } from '../cowork/links';
-import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
+import { asksForPerson, isHandoffStatusState, withoutDeclinedPerson, type HandoffRecord } from '../cowork/handoff';
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
 import type { Log } from '../cowork/log';
-import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
+import { messagesFor, typedAnswerInputOf } from '../cowork/formSpec';
+import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
+import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';
+import { textsFor } from '../dialogs/texts';
+import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
@@ -39,6 +43,14 @@ export interface CoworkBotOptions {
   mounted?: boolean;
   /** Case → conversation links (`cowork.link`), for the agent's requests from the Case. */
   links?: CaseLinks;
+  /**
+   * Whether something can take a handoff on this channel (a contact centre, or the agent relay).
+   * Without one no person is offered: asking for one is answered plainly and the form carries on.
+   * Default: wherever `handoff` is set.
+   */
+  handoffTarget?: (channelId: string) => boolean;
+  /** Understands typed answers; the built-in one by default. Its answers are always confirmed before they are sent. */
+  recognizer?: AnswerRecognizer;
 }
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
@@ -53,23 +65,22 @@ interface Route {
   standaloneOnly?: true;
 }
 
-export const HELP_TEXT = [
-  'I am the co-work bot: I send you the forms your Case needs and keep your agent in sync with your answers.',
-  'When your agent starts a form for your Case, it appears here. Type "help" to see this again.',
-].join('\n\n');
-
-export const DEV_HELP_TEXT = 'Developer mode: type `/cowork <CaseNumber or Case Id>` to start a co-work session (e.g. `/cowork 00001026`).';
+/** The English help (the catalog has every locale's: see dialogs/texts.ts). */
+export const HELP_TEXT = textsFor('en').help;
+export const DEV_HELP_TEXT = textsFor('en').devHelp;
 
 export class CoworkBot {
   private readonly dialogs: DialogSet;
   private readonly dialogState: StatePropertyAccessor<DialogState>;
   private readonly recentSessions: StatePropertyAccessor<string[]>;
   private readonly routes: Route[];
+  private readonly formCards: FormCardUpdates;
 
   constructor(private readonly options: CoworkBotOptions) {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
-    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true));
+    this.formCards = new FormCardUpdates(options.conversationState.createProperty<FormCardRef[]>('coworkFormCards'), options.log);
+    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId), this.formCards));
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
@@ -78,7 +89,7 @@ export class CoworkBot {
       { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c), standaloneOnly: true },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
-      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
+      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|aide|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
       { name: 'ask-person', matches: (c) => isMessage(c) && asksForPerson(text(c)), handle: (c) => this.askForPerson(c, 'typed'), standaloneOnly: true },
       { name: 'form', matches: isMessage, handle: (c) => this.continueFormOrHelp(c) },
     ];
@@ -92,7 +103,14 @@ export class CoworkBot {
   async run(context: TurnContext): Promise<boolean> {
     if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
     let handled = true;
-    const owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
+    let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
+    if (owner && this.options.handoff?.overdue(owner)) {
+      // No person accepted in time: the bot takes the conversation back, then handles this message.
+      await this.options.handoff.giveUpOverdue(context, await this.latestSession(context));
+      owner = undefined;
+    }
+    // While a request waits for a person, a card submit still gets its acknowledgement (and later its thank-you).
+    if (owner?.state === 'requested' && isCardSubmit(context.activity.value)) owner = undefined;
     if (owner) {
       await this.whileHumanOwned(context, owner);
     } else {
@@ -113,6 +131,24 @@ export class CoworkBot {
     await this.options.conversationState.saveChanges(context);
   }
 
+  /** In a proactive turn once the session's answer is on the Case: its form card says so. */
+  async formSaved(context: TurnContext, session: CoworkSession): Promise<void> {
+    const form = this.options.service.form(session.formId);
+    if (form) await this.formCards.showSaved(context, session, form);
+    await this.options.conversationState.saveChanges(context);
+  }
+
+  /** In a proactive turn of a conversation whose handoff request no person accepted in time. */
+  async handoffTimedOut(context: TurnContext): Promise<void> {
+    await this.options.handoff?.giveUpOverdue(context, await this.latestSession(context));
+    await this.options.conversationState.saveChanges(context);
+  }
+
+  private canHandOff(channelId: string | undefined): boolean {
+    if (!this.options.handoff) return false;
+    return this.options.handoffTarget ? this.options.handoffTarget(channelId ?? '') : true;
+  }
+
   /** In a proactive turn for `sessionKey`: ends the session's form dialog if it is the active one. */
   async endFormDialog(context: TurnContext, sessionKey: string): Promise<void> {
     const dc = await this.dialogs.createContext(context);
@@ -125,37 +161,46 @@ export class CoworkBot {
 
   private async welcome(context: TurnContext): Promise<void> {
     const botId = context.activity.recipient?.id;
-    const joined = (context.activity.membersAdded ?? []).filter((m) => m.id !== botId);
+    const added: unknown = context.activity.membersAdded;
+    if (added !== undefined && (!Array.isArray(added) || !added.every((m) => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string'))) {
+      this.options.log.debug({ conversationId: context.activity.conversation?.id }, 'conversationUpdate ignored: malformed membersAdded');
+      return;
+    }
+    const joined = ((added ?? []) as Array<{ id: string }>).filter((m) => m.id !== botId);
     if (joined.length === 0) return;
-    await context.sendActivity(this.options.devCommands ? `Hello! ${HELP_TEXT}\n\n${DEV_HELP_TEXT}` : `Hello! ${HELP_TEXT}`);
+    const texts = textsFor(context.activity.locale);
+    await context.sendActivity(this.options.devCommands ? `${texts.hello} ${texts.help}\n\n${texts.devHelp}` : `${texts.hello} ${texts.help}`);
   }
 
   private async help(context: TurnContext): Promise<void> {
-    await context.sendActivity(this.options.devCommands ? `${HELP_TEXT}\n\n${DEV_HELP_TEXT}` : HELP_TEXT);
+    const texts = textsFor(context.activity.locale);
+    await context.sendActivity(this.options.devCommands ? `${texts.help}\n\n${texts.devHelp}` : texts.help);
   }
 
   private async tooLong(context: TurnContext): Promise<void> {
-    await context.sendActivity(`That message is too long for me (more than ${MAX_TEXT_LENGTH} characters). Please send a shorter one.`);
+    await context.sendActivity(textsFor(context.activity.locale).tooLong(MAX_TEXT_LENGTH));
   }
 
   private async devStart(context: TurnContext): Promise<void> {
+    const texts = textsFor(context.activity.locale);
     if (!this.options.devCommands) {
-      await context.sendActivity('The /cowork command is only available in developer mode.');
+      await context.sendActivity(texts.devOnly);
       return;
     }
     const ref = text(context).replace(/^\/cowork\b/i, '').trim();
     if (!ref) {
-      await context.sendActivity('Usage: `/cowork <CaseNumber or Case Id>`, for example `/cowork 00001026`.');
+      await context.sendActivity(texts.devUsage);
       return;
     }
     await this.startSession(context, ref);
   }
 
   private async startFromToken(context: TurnContext): Promise<void> {
+    const texts = textsFor(context.activity.locale);
     const secret = this.options.startSecret;
     if (!secret) {
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'cowork.start refused: COWORK_START_SECRET is not configured');
-      await context.sendActivity('Sorry, I cannot start a form here: this bot is not set up to accept start requests.');
+      await context.sendActivity(texts.startNotSetUp);
       return;
     }
     const value = context.activity.value as { token?: unknown } | undefined;
@@ -166,7 +211,7 @@ export class CoworkBot {
     });
     if (!check.ok) {
       this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
-      await context.sendActivity(`Sorry, I cannot start this form: ${check.reason}.`);
+      await context.sendActivity(texts.startRefused(check.reason));
       return;
     }
     await this.startSession(context, check.claims.caseId);
@@ -237,13 +282,15 @@ export class CoworkBot {
       conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
       userId: context.activity.from?.id ?? '',
     });
-    const failure = startFailureReply(outcome);
+    const texts = textsFor(context.activity.locale);
+    const failure = startFailureReply(outcome, texts);
     if (failure !== undefined || outcome.kind !== 'started') {
-      await context.sendActivity(failure ?? 'Sorry, I could not start the form.');
+      await context.sendActivity(failure ?? texts.couldNotStart);
       return;
     }
     const recent = (await this.recentSessions.get(context, [])) ?? [];
     await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
+    if (outcome.replacedHere > 0) await context.sendActivity(textsFor(context.activity.locale).replacesEarlier(outcome.session.caseNumber));
     const dc = await this.dialogs.createContext(context);
     await dc.cancelAllDialogs();
     await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key, session: outcome.session });
@@ -266,28 +313,45 @@ export class CoworkBot {
         return;
       }
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
-      await context.sendActivity(form.messages.refusals.staleForm);
+      await context.sendActivity(messagesFor(form, context.activity.locale).refusals.staleForm);
       return;
     }
-    if (value.cowork === 'handoff' && this.options.handoff) {
-      await this.options.handoff.initiate(context, session, 'card');
+    const texts = textsFor(context.activity.locale);
+    if (value.cowork === 'handoff') {
+      await this.askForPerson(context, 'card', session);
       return;
     }
-    if (value.cowork !== 'submit') {
-      await context.sendActivity('Sorry, talking to a person is not available in this chat yet. Please use the form, or try again later.');
+    if (value.cowork === 'change' || value.cowork === 'confirm') {
+      // A click on the confirmation of a typed answer: whichever it is, that answer no longer waits.
+      const dc = await this.dialogs.createContext(context);
+      await clearPendingAnswer(dc, session.key);
+      if (value.cowork === 'change') {
+        const input = typedAnswerInputOf(form);
+        const reply = session.state === 'form_sent' && input ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}` : messagesFor(form, context.activity.locale).alreadyReceived;
+        await context.sendActivity(reply);
+        return;
+      }
+    } else if (value.cowork !== 'submit') {
+      this.options.log.debug({ conversationId: context.activity.conversation.id, action: value.cowork }, 'card action not understood');
+      await context.sendActivity(texts.unknownButton);
       return;
     }
     const outcome = await service.submit({ sessionKey: session.key, session, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
-    await context.sendActivity(submitOutcomeReply(form, outcome));
+    await context.sendActivity(submitOutcomeReply(form, outcome, texts));
+    if (outcome.kind === 'accepted') await this.formCards.showSent(context, outcome.session, form);
   }
 
-  private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger']): Promise<void> {
+  private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
     const handoff = this.options.handoff;
-    if (!handoff) {
-      await context.sendActivity('Sorry, talking to a person is not available in this chat yet.');
+    const latest = session ?? (await this.latestSession(context));
+    if (!handoff || !this.canHandOff(context.activity.channelId)) {
+      // Nothing could take it: say so, and the form (if any) carries on.
+      const texts = textsFor(context.activity.locale);
+      const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
+      await context.sendActivity(open ? `${texts.noPersonHere}\n\n${open}` : texts.noPersonHere);
       return;
     }
-    await handoff.initiate(context, await this.latestSession(context), trigger);
+    await handoff.initiate(context, latest, trigger);
   }
 
   /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */
@@ -336,6 +400,9 @@ export class CoworkBot {
 
   /** An answer to the open form; otherwise help (on its own) or nothing (mounted: the host's turn). */
   private async continueFormOrHelp(context: TurnContext): Promise<boolean> {
+    // "I don't want to talk to an agent, renovation please": the declined person is no part of the answer.
+    const typed = withoutDeclinedPerson(context.activity.text ?? '');
+    if (typed !== (context.activity.text ?? '')) setTypedText(context, typed);
     const dc = await this.dialogs.createContext(context);
     if (dc.activeDialog) {
       const result = await dc.continueDialog();

@@ -8,7 +8,7 @@
  * continuation activity, and Web Chat would hold a reply to it back for seconds.
  */
 import type { CloudAdapter, TurnContext } from 'botbuilder';
-import { cardAttachment, renderResultCard } from '../cards';
+import { cardAttachment, escapeMarkdown, renderResultCard } from '../cards';
 import type { SessionEffects } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
 import { thankYouText } from '../cowork/formSpec';
@@ -18,6 +18,13 @@ import type { CoworkSession } from '../cowork/session';
 import type { HandoffProtocol } from './agent/handoffProtocol';
 import type { CoworkBot } from './coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
+import { textsFor } from '../dialogs/texts';
+
+/** The locale the customer's conversation last spoke in (kept in its conversation reference). */
+function localeOf(session: CoworkSession): string | undefined {
+  const locale = session.conversationReference.locale;
+  return typeof locale === 'string' ? locale : undefined;
+}
 
 export interface ProactiveEffectsDeps {
   adapter: CloudAdapter;
@@ -72,7 +79,8 @@ export class ProactiveEffects implements SessionEffects {
       // another instance takes over only after the lease plus this timeout (coworkService.ts).
       const send = context.sendActivity({
         type: 'message',
-        text: thankYouText(form, labels),
+        // Labels come from the org: escaped, since the message is rendered as markdown.
+        text: thankYouText(form, Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, escapeMarkdown(label)])), localeOf(session)),
         attachments: [
           cardAttachment(
             renderResultCard({
@@ -94,25 +102,44 @@ export class ProactiveEffects implements SessionEffects {
   async expired(session: CoworkSession): Promise<void> {
     if (await this.toAgentIfHumanOwned(session, `The form for Case ${session.caseNumber} expired without an answer; nothing was changed.`)) return;
     await this.inConversation(session, async (context) => {
-      await context.sendActivity(`The form for Case ${session.caseNumber} has expired without an answer, so nothing was changed. Your agent can send you a new one.`);
+      await context.sendActivity(textsFor(localeOf(session)).expiredNotice(session.caseNumber));
       await this.deps.bot().endFormDialog(context, session.key);
     });
+  }
+
+  async superseded(session: CoworkSession): Promise<void> {
+    const texts = textsFor(localeOf(session));
+    const text = session.supersededBy ? texts.supersededNotice(session.caseNumber) : texts.laterAnswerKept(session.caseNumber);
+    if (await this.toAgentIfHumanOwned(session, `Case ${session.caseNumber}: ${text}`)) return;
+    await this.inConversation(session, async (context) => {
+      await context.sendActivity(text);
+      await this.deps.bot().endFormDialog(context, session.key);
+    });
+  }
+
+  /** The answer is on the Case: the form card (updated in place) says so. Nothing is sent. */
+  async saved(session: CoworkSession): Promise<void> {
+    await this.inConversation(session, (context) => this.deps.bot().formSaved(context, session));
   }
 
   async failed(session: CoworkSession): Promise<void> {
     if (await this.toAgentIfHumanOwned(session, `The answer for Case ${session.caseNumber} was received, but the Case could not be updated (${session.failure ?? 'refused'}).`)) return;
     await this.inConversation(session, async (context) => {
-      await context.sendActivity(`Your answer was received, but Case ${session.caseNumber} could not be updated with it. Your agent has been told and will follow up.`);
+      await context.sendActivity(textsFor(localeOf(session)).failedNotice(session.caseNumber));
     });
   }
 
-  /** True when a human owns the session's conversation: then `text` went to the agent, not the customer. */
+  /**
+   * True when a person has taken the session's conversation: then `text` went to the agent, not the
+   * customer. While a request still waits for a person, the customer is told as usual (a pending
+   * handoff never swallows a thank-you) and the agent finds it among the request's notes.
+   */
   private async toAgentIfHumanOwned(session: CoworkSession, text: string): Promise<boolean> {
     const handoff = this.deps.handoff?.();
     const owner = handoff ? await handoff.owner(session.conversationId) : undefined;
     if (!handoff || !owner) return false;
     await handoff.toAgent(owner, { type: 'message', text });
-    return true;
+    return owner.state === 'accepted';
   }
 
   private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {

@@ -28,7 +28,20 @@ export interface AdaptiveCardJson {
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
 /** What the two card buttons put in the activity's `value` (next to the input values). */
-export type CardSubmitData = { cowork: 'submit'; formToken: string } | { cowork: 'handoff'; formToken: string };
+export type CardSubmitData =
+  | { cowork: 'submit'; formToken: string }
+  | { cowork: 'handoff'; formToken: string }
+  /** The confirmation of a typed answer: its Send carries the answer, its Change nothing. */
+  | ({ cowork: 'confirm'; formToken: string } & Record<string, string>)
+  | { cowork: 'change'; formToken: string };
+
+export interface ConfirmCardData {
+  formToken: string;
+  /** The answer the Send button carries, by input id (the org's values). */
+  answers: Readonly<Record<string, string>>;
+  sendTitle: string;
+  changeTitle: string;
+}
 
 export interface FormCardData {
   spec: FormSpec;
@@ -36,6 +49,8 @@ export interface FormCardData {
   /** Opaque token naming one session; the only thing the card sends back besides the inputs. */
   formToken: string;
   caseNumber: string;
+  /** Show "Talk to a person" (only where something can take a handoff). Default true. */
+  offerHandoff?: boolean;
 }
 
 export interface ResultCardData {
@@ -62,7 +77,7 @@ const formTemplate = new Template(formCardTemplate);
 const resultTemplate = new Template(resultCardTemplate);
 
 /** The form: one input per spec input, a submit and a "Talk to a person" button, both carrying only the form token. */
-export function renderFormCard({ spec, choices, formToken, caseNumber }: FormCardData): AdaptiveCardJson {
+export function renderFormCard({ spec, choices, formToken, caseNumber, offerHandoff = true }: FormCardData): AdaptiveCardJson {
   if (formToken.trim() === '') throw new Error('renderFormCard: formToken is empty');
   const inputs: FormInputView[] = spec.inputs.map((input) => {
     const base = { id: input.id, label: input.label, required: input.required, choices: [], maxLength: 0, placeholder: '' };
@@ -79,7 +94,59 @@ export function renderFormCard({ spec, choices, formToken, caseNumber }: FormCar
     inputs,
     formToken,
     submitTitle: 'Send',
+    offerHandoff,
   });
+}
+
+/**
+ * The buttons under the confirmation of a typed answer (the question is the message's text). Send
+ * submits the answer it carries (checked again against the session like any submit), Change
+ * submits nothing.
+ */
+export function renderConfirmCard({ formToken, answers, sendTitle, changeTitle }: ConfirmCardData): AdaptiveCardJson {
+  if (formToken.trim() === '') throw new Error('renderConfirmCard: formToken is empty');
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [],
+    actions: [
+      { type: 'Action.Submit', title: sendTitle, style: 'positive', data: { ...answers, cowork: 'confirm', formToken } },
+      { type: 'Action.Submit', title: changeTitle, data: { cowork: 'change', formToken } },
+    ],
+  };
+}
+
+export interface FormSummaryCardData {
+  spec: FormSpec;
+  /** Label per answered input id (see `answerLabels`). */
+  labels: Readonly<Record<string, string>>;
+  caseNumber: string;
+  /** The status line, e.g. "Sent" or "✅ Saved on Case 00001026" (markdown: escape what comes from the org). */
+  status: string;
+}
+
+/**
+ * What the form card becomes once answered (updated in place): the same heading, the answers as
+ * read-only facts, and where the answer stands. No input, no button: nothing can be sent twice.
+ */
+export function renderFormSummaryCard({ spec, labels, caseNumber, status }: FormSummaryCardData): AdaptiveCardJson {
+  const facts = spec.inputs.flatMap((input) => {
+    const label = labels[input.id];
+    return label === undefined ? [] : [{ title: input.factTitle, value: escapeMarkdown(label) }];
+  });
+  if (facts.length === 0) throw new Error(`renderFormSummaryCard: no answer to show for form "${spec.id}"`);
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.5',
+    body: [
+      { type: 'TextBlock', text: escapeMarkdown(spec.title), style: 'heading', size: 'Medium', weight: 'Bolder', wrap: true },
+      { type: 'TextBlock', text: caseLine(caseNumber), isSubtle: true, spacing: 'None', wrap: true },
+      { type: 'FactSet', facts },
+      { type: 'TextBlock', text: status, wrap: true, weight: 'Bolder' },
+    ],
+  };
 }
 
 /** The result: the spec's image, title, the Case, and each answer as a fact. */

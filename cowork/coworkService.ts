@@ -39,6 +39,13 @@ export interface SessionEffects {
   answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean>;
   /** Tell the customer the session expired. */
   expired(session: CoworkSession): Promise<void>;
+  /**
+   * Tell the customer a newer form of the same Case replaced this session's (`supersededBy` set),
+   * or that a later answer is already on the Case. Once per session.
+   */
+  superseded?(session: CoworkSession): Promise<void>;
+  /** The answer is on the Case (e.g. the form card can say so). A failure here changes nothing. */
+  saved?(session: CoworkSession): Promise<void>;
   /** Tell the conversation the Case could not be updated (a permanent error). */
   failed(session: CoworkSession): Promise<void>;
 }
@@ -54,7 +61,8 @@ export interface StartRequest {
 }
 
 export type StartOutcome =
-  | { kind: 'started'; session: CoworkSession; choices: ResolvedChoices }
+  /** `replacedHere`: how many older forms of this conversation the new one replaced. */
+  | { kind: 'started'; session: CoworkSession; choices: ResolvedChoices; replacedHere: number }
   | { kind: 'invalid_case_ref'; message: string }
   | { kind: 'case_not_found' }
   | { kind: 'case_closed'; caseNumber: string };
@@ -62,7 +70,7 @@ export type StartOutcome =
 export type SubmitOutcome =
   | { kind: 'accepted'; session: CoworkSession; published: boolean }
   | { kind: 'already_received'; session: CoworkSession }
-  | { kind: 'stale_form' }
+  | { kind: 'stale_form'; superseded?: true }
   | { kind: 'invalid'; problems: AnswerProblem[] };
 
 export type AgentAnswerOutcome =
@@ -187,8 +195,9 @@ export class CoworkService {
     await this.deps.links?.link(session.caseId, { conversationId: session.conversationId, conversationReference: session.conversationReference, userId: session.userId });
     await this.deps.deadlines.schedule(now + this.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
     this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
+    const replacedHere = await this.supersedeOlderForms(session);
     this.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
-    return { kind: 'started', session, choices };
+    return { kind: 'started', session, choices, replacedHere };
   }
 
   /**
@@ -209,7 +218,8 @@ export class CoworkService {
       return { kind: 'stale_form' };
     }
     if (session.state !== 'form_sent') {
-      return session.state === 'expired' ? { kind: 'stale_form' } : { kind: 'already_received', session };
+      if (session.state === 'expired') return session.supersededBy ? { kind: 'stale_form', superseded: true } : { kind: 'stale_form' };
+      return { kind: 'already_received', session };
     }
     if (this.pastExpiry(session)) {
       // Its reminder was lost (e.g. a restart): expire it now and refuse the late answer. No
@@ -255,8 +265,10 @@ export class CoworkService {
         continue;
       }
       const targets = hasSessionKey ? await this.deps.repository.getMany([sessionKey]) : await this.deps.repository.pendingForCase(caseId);
-      let mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
-      if (!hasSessionKey) mine = this.startedBefore(event, mine);
+      const ofForm = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
+      // Without a session key (an agent's flow), the event answers the Case's current form only, and
+      // only when that form was started before the event was published (never a stale answer).
+      const mine = hasSessionKey ? ofForm : this.startedBefore(event, currentForm(ofForm));
       if (mine.length === 0) {
         this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
         continue;
@@ -399,7 +411,15 @@ export class CoworkService {
     const leaseUntil = new Date(this.now() + this.deps.effectsLeaseMs).toISOString();
     const claimed = await this.deps.repository.update(session.key, (current) =>
       isPending(current.state)
-        ? { ...current, state: 'answered', answers: validation.answers, answeredByEventId: event.id, effectsOwner: this.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        ? {
+            ...current,
+            state: 'answered',
+            answers: validation.answers,
+            answeredByEventId: event.id,
+            answerGivenAt: eventCreatedAt(event) ?? this.now(),
+            effectsOwner: this.deps.instanceId,
+            effectsLeaseUntil: leaseUntil,
+          }
         : undefined,
     );
     if (!claimed.changed || !claimed.session) {
@@ -436,6 +456,17 @@ export class CoworkService {
     const form = this.requireForm(session.formId);
     const answers: Answers = session.answers ?? {};
     let current = session;
+    const givenAt = session.answerGivenAt ?? Date.parse(session.submittedAt ?? session.updatedAt);
+    if (!(await this.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key))) {
+      // A later answer is already on the Case: this older one (a late or replayed event) is not written.
+      this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, givenAt: new Date(givenAt).toISOString() }, 'answer not written: a later answer is already on the Case');
+      const done = await this.deps.repository.update(session.key, (s) =>
+        s.state === 'answered' ? { ...s, state: 'done', failure: 'a later answer is already on the Case', effectsLeaseUntil: null } : undefined,
+      );
+      if (done.changed && done.session && !done.session.thankedAt) await this.deps.effects.superseded?.(done.session);
+      await this.deps.inflight.remove(session.key);
+      return;
+    }
     if (!current.thankedAt) {
       // Waiting for the conversation (a slow customer turn) may eat into the lease: it is renewed
       // once the conversation is ours, and the thank-you is not sent if another instance took over.
@@ -470,6 +501,10 @@ export class CoworkService {
     if (done.changed && done.session) this.report(done.session, 'saved', this.labelsOf(done.session, answers), 'The answer is saved on the Case.');
     await this.deps.inflight.remove(current.key);
     this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
+    if (done.changed && done.session && this.deps.effects.saved) {
+      // Not awaited: it only updates the form card, and the next event need not wait for it.
+      void this.deps.effects.saved(done.session).catch((err: unknown) => this.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+    }
   }
 
   private async publish(session: CoworkSession, options: PublishOptions = {}): Promise<boolean> {
@@ -586,6 +621,33 @@ export class CoworkService {
     await this.completeAnswered(taken.session);
   }
 
+  /**
+   * A new form for a Case replaces the Case's older unanswered forms of the same spec, in every
+   * conversation: they expire (`supersededBy`), their cards are refused, and each customer is told
+   * once. Customers of other conversations are told in their own proactive turn, not awaited here
+   * (this turn holds the starting conversation, and theirs may be starting a form too). Resolves
+   * how many of the replaced forms were in the starting conversation (its reply tells that one).
+   */
+  private async supersedeOlderForms(current: CoworkSession): Promise<number> {
+    const older = (await this.deps.repository.otherPendingForCase(current.caseId, current.key)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
+    let here = 0;
+    for (const session of older) {
+      const result = await this.deps.repository.update(session.key, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined));
+      if (!result.changed || !result.session) continue;
+      this.deps.log.info({ sessionKey: session.key, supersededBy: current.key, caseId: current.caseId }, 'co-work session superseded by a newer form');
+      this.report(result.session, 'superseded', null, 'A newer form for this Case replaced this one; nothing was changed.');
+      if (result.session.conversationId === current.conversationId) {
+        here++;
+        continue;
+      }
+      const replaced = result.session;
+      void Promise.resolve(this.deps.effects.superseded?.(replaced)).catch((err: unknown) =>
+        this.deps.log.error({ err, sessionKey: replaced.key }, 'telling a customer their form was replaced failed'),
+      );
+    }
+    return here;
+  }
+
   /** Only a form nobody answered expires: a submitted answer is kept until its event comes back. */
   private async expire(sessionKey: string, options: { notify: boolean } = { notify: true }): Promise<void> {
     const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired' } : undefined));
@@ -612,6 +674,17 @@ export class CoworkService {
     if (!form) throw new Error(`session refers to unknown form "${formId}"`);
     return form;
   }
+}
+
+/**
+ * The Case's current form among its pending sessions: the one still waiting for its customer
+ * (a newer form supersedes older ones, so there is at most one), else the newest one answered by
+ * its customer and waiting for its own event.
+ */
+export function currentForm(sessions: readonly CoworkSession[]): CoworkSession[] {
+  const rank = (s: CoworkSession): number => (s.state === 'form_sent' ? 1 : 0);
+  const newest = [...sessions].sort((a, b) => rank(b) - rank(a) || Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
+  return newest ? [newest] : [];
 }
 
 function randomToken(bytes: number): string {

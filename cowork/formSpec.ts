@@ -18,12 +18,19 @@ export interface EventFieldRef {
 export interface ChoiceOption {
   value: string;
   label: string;
+  /** A short explanation, given when the customer asks what the choice means (static choices). */
+  description?: string;
 }
 
 /** Where a choice input's options come from. */
 export type ChoiceSource =
   /** The org's active picklist values of a Case field, in the org's order (labels as the org shows them). */
-  | { kind: 'picklist'; caseField: string }
+  | {
+      kind: 'picklist';
+      caseField: string;
+      /** Short explanations by picklist value, given when the customer asks what a choice means. */
+      descriptions?: Readonly<Record<string, string>>;
+    }
   /** A fixed list, for questions that have no picklist behind them. */
   | { kind: 'static'; options: readonly ChoiceOption[] };
 
@@ -99,8 +106,24 @@ export interface FormSpec {
   /** Event field carrying the session key (absent when the event was published elsewhere, e.g. by an agent's flow). */
   sessionKeyField: string;
   inputs: readonly FormInput[];
+  /** What the bot says, in the form's first language (English for the seed's form). */
   messages: FormMessages;
+  /**
+   * The same sentences in other languages, by language subtag ("fr" serves fr-FR, fr-CA ...);
+   * a sentence a translation leaves out is said as in `messages`.
+   */
+  translations?: Readonly<Record<string, DeepPartialMessages>>;
   resultCard: ResultCardSpec;
+}
+
+export type DeepPartialMessages = Partial<Omit<FormMessages, 'refusals'>> & { refusals?: Partial<FormMessages['refusals']> };
+
+/** The form's sentences for a locale ("fr-FR" → the "fr" translation over `messages`). */
+export function messagesFor(spec: FormSpec, locale: string | undefined): FormMessages {
+  const language = (locale ?? '').toLowerCase().split(/[-_]/)[0] ?? '';
+  const translation = language ? spec.translations?.[language] : undefined;
+  if (!translation) return spec.messages;
+  return { ...spec.messages, ...translation, refusals: { ...spec.messages.refusals, ...translation.refusals } };
 }
 
 /** Concrete options per choice input id (text inputs have none). */
@@ -196,6 +219,9 @@ export function formSpecProblems(spec: FormSpec): string[] {
       const source = input.choices;
       if (source?.kind === 'picklist') {
         need(FIELD_NAME.test(source.caseField), `${where}: picklist caseField "${source.caseField}" is not a field name`);
+        for (const [value, description] of Object.entries(source.descriptions ?? {})) {
+          need(typeof description === 'string' && description.trim() !== '', `${where}: the description of "${value}" is empty`);
+        }
       } else if (source?.kind === 'static') {
         problems.push(...staticChoiceProblems(where, source.options, field));
       } else {
@@ -207,6 +233,11 @@ export function formSpecProblems(spec: FormSpec): string[] {
   }
 
   problems.push(...templateProblems('messages.thankYou', spec.messages.thankYou, inputIds));
+  for (const [language, translation] of Object.entries(spec.translations ?? {})) {
+    need(/^[a-z]{2,3}$/.test(language), `translations: "${language}" is not a language subtag (e.g. fr)`);
+    if (translation.thankYou !== undefined) problems.push(...templateProblems(`translations.${language}.thankYou`, translation.thankYou, inputIds));
+    if (translation.reAsk !== undefined) problems.push(...templateProblems(`translations.${language}.reAsk`, translation.reAsk, new Set(['choices', 'question'])));
+  }
   problems.push(...templateProblems('messages.reAsk', spec.messages.reAsk, new Set(['choices', 'question'])));
   const plain: Array<[string, string]> = [
     ['messages.intro', spec.messages.intro],
@@ -373,8 +404,8 @@ export function answerLabels(spec: FormSpec, choices: ResolvedChoices, answers: 
 }
 
 /** The thank-you message with each `{inputId}` replaced by its label; an unanswered input reads as "—". */
-export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, string>>): string {
-  return fillTemplate(spec.messages.thankYou, (name) => labels[name] ?? '—');
+export function thankYouText(spec: FormSpec, labels: Readonly<Record<string, string>>, locale?: string): string {
+  return fillTemplate(messagesFor(spec, locale).thankYou, (name) => labels[name] ?? '—');
 }
 
 /**
@@ -386,11 +417,23 @@ export function typedAnswerInputOf(spec: FormSpec): ChoiceFormInput | undefined 
   return only?.kind === 'choice' && others.length === 0 ? only : undefined;
 }
 
+/**
+ * The explanation the spec gives for one choice (its static `description`, or the picklist's
+ * `descriptions` entry); `undefined` when it has none.
+ */
+export function choiceDescription(spec: FormSpec, inputId: string, value: string): string | undefined {
+  const input = spec.inputs.find((i) => i.id === inputId);
+  if (!input || input.kind !== 'choice') return undefined;
+  const source = input.choices;
+  const description = source.kind === 'static' ? source.options.find((o) => o.value === value)?.description : source.descriptions?.[value];
+  return description?.trim() ? description : undefined;
+}
+
 /** The re-ask message for one choice input, listing its options numbered so "2" or "the second one" work. */
-export function reAskText(spec: FormSpec, choices: ResolvedChoices, inputId: string): string {
+export function reAskText(spec: FormSpec, choices: ResolvedChoices, inputId: string, locale?: string): string {
   const input = spec.inputs.find((i) => i.id === inputId);
   const list = (choices[inputId] ?? []).map((o, i) => `${i + 1}. ${o.label}`).join('\n');
-  return fillTemplate(spec.messages.reAsk, (name) => (name === 'choices' ? list : (input?.label ?? '')));
+  return fillTemplate(messagesFor(spec, locale).reAsk, (name) => (name === 'choices' ? list : (input?.label ?? '')));
 }
 
 function fillTemplate(template: string, valueOf: (name: string) => string): string {

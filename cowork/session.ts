@@ -62,6 +62,10 @@ export interface CoworkSession {
   caseUpdatedAt: string | null;
   failure: string | null;
   owner: Owner;
+  /** Expired because a newer form of the same Case and spec replaced it: the newer session's key. */
+  supersededBy?: string | null;
+  /** When the answer that completed the session was given (the event's CreatedDate, ms since 1970). */
+  answerGivenAt?: number | null;
   createdAt: string;
   updatedAt: string;
   submittedAt: string | null;

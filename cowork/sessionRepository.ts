@@ -4,6 +4,7 @@
  * Keys:
  *   cowork/session/{sessionKey}  the session itself
  *   cowork/case/{caseId}         { keys: [...] }: the sessions of a Case still in the index (see keyList.ts)
+ *   cowork/caseAnswer/{caseId}/{formId}   { createdAt, sessionKey }: when the answer now on the Case was given
  *
  * Routing an event is a point read (by session key, or by Case Id then the listed sessions):
  * no scan and no in-memory index, so any instance can route any event. Every change is a
@@ -82,6 +83,34 @@ export class SessionRepository {
       }
     }
     throw new Error(`session ${sessionKey}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+  }
+
+  /**
+   * Claims the Case for an answer given at `createdAt` (the event's CreatedDate, ms): resolves
+   * false, changing nothing, when the answer already written for this Case and form was given
+   * later. An older answer never overwrites a newer one.
+   */
+  async claimCaseAnswer(caseId: string, formId: string, createdAt: number, sessionKey: string): Promise<boolean> {
+    const key = `${this.prefix}/caseAnswer/${caseId}/${formId}`;
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const item = (await this.storage.read([key]))[key];
+      const recorded = typeof item?.createdAt === 'number' ? item.createdAt : undefined;
+      if (recorded !== undefined && recorded > createdAt) return false;
+      if (recorded === createdAt && item?.sessionKey === sessionKey) return true;
+      try {
+        await this.storage.write({ [key]: { createdAt, sessionKey, eTag: item?.eTag ?? '*' } });
+        return true;
+      } catch (err) {
+        if (!isETagConflict(err)) throw err;
+      }
+    }
+    throw new Error(`case answer ${caseId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+  }
+
+  /** Sessions of a Case other than `exceptKey` that still wait for their event (one read when there are none). */
+  async otherPendingForCase(caseId: string, exceptKey: string): Promise<CoworkSession[]> {
+    const keys = (await readKeyList(this.storage, this.caseStorageKey(caseId))).filter((k) => k !== exceptKey);
+    return (await this.getMany(keys)).filter((s) => isPending(s.state));
   }
 
   /** Sessions of a Case that still wait for their event. */

@@ -8,17 +8,25 @@
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import type { Activity, Attachment } from 'botbuilder';
-import { cardAttachment, renderFormCard } from '../cards';
+import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
-import { reAskText, typedAnswerInputOf, type FormSpec } from '../cowork/formSpec';
+import { choiceDescription, messagesFor, reAskText, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
 import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
-import { recognizeAnswer } from './answerRecognizer';
+import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
 import { submitOutcomeReply } from './replies';
+import { confirmationReply, textsFor, type Texts } from './texts';
+import type { FormCardUpdates } from './formCardUpdates';
 
 export const COWORK_FORM_DIALOG = 'coworkForm';
 
 const LEFT_TO_HOST = Symbol('cowork.leftToHost');
+const TYPED_TEXT = Symbol('cowork.typedText');
+
+/** What the open form reads as this turn's typed answer, instead of the activity's text (e.g. without a declined handoff). */
+export function setTypedText(context: { turnState: Map<unknown, unknown> }, text: string): void {
+  context.turnState.set(TYPED_TEXT, text);
+}
 
 /** True when the open form saw this turn's text and left it to the host bot (it was no answer). */
 export function leftToHost(context: { turnState: Map<unknown, unknown> }): boolean {
@@ -33,6 +41,19 @@ export interface CoworkFormOptions {
 
 interface FormDialogState {
   sessionKey: string;
+  /** A typed answer waiting for the customer's confirmation (Send / Change, or a typed yes / no). */
+  pending?: { answers: Record<string, string> };
+}
+
+/** Forgets the typed answer waiting for confirmation in `sessionKey`'s form dialog (after a click on Send or Change). */
+export async function clearPendingAnswer(dc: DialogContext, sessionKey: string): Promise<void> {
+  const active = dc.activeDialog;
+  if (active?.id === COWORK_FORM_DIALOG && (active.state as FormDialogState).sessionKey === sessionKey) delete (active.state as FormDialogState).pending;
+}
+
+/** The question and the numbered choices, so "2" or "the second one" work. */
+export function choicesText(texts: Texts, input: ChoiceFormInput, options: readonly ChoiceOption[]): string {
+  return texts.choicesList(input.label, options.map((o) => o.label));
 }
 
 export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
@@ -43,6 +64,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   constructor(
     private readonly service: CoworkService,
     private readonly passUnrecognised = false,
+    private readonly recognizer: AnswerRecognizer = builtInRecognizer,
+    /** Whether the card offers "Talk to a person" on a channel (only where something can take it). */
+    private readonly handoffOffered: (channelId: string | undefined) => boolean = () => true,
+    /** Keeps the form card's activity, to update it in place once answered. */
+    private readonly formCards?: FormCardUpdates,
   ) {
     super(COWORK_FORM_DIALOG);
   }
@@ -56,7 +82,10 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const form = this.requireForm(session);
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
-    await dc.context.sendActivity({ type: 'message', text: form.messages.intro, attachments: [formAttachment(session, form)] });
+    const intro = messagesFor(form, dc.context.activity.locale).intro;
+    const sent = await dc.context.sendActivity({ type: 'message', text: intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+    // Remembered even without an id (some channels answer with an empty one): a submit can name the card later.
+    await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent?.id ?? '', text: intro });
     return Dialog.EndOfTurn;
   }
 
@@ -75,46 +104,113 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
       // Card submits are checked by the bot's router against every session of the conversation.
       return Dialog.EndOfTurn;
     }
-    await this.takeTypedAnswer(dc, session, form, activity.text ?? '');
+    const typed = dc.context.turnState.get(TYPED_TEXT);
+    await this.takeTypedAnswer(dc, session, form, typeof typed === 'string' ? typed : (activity.text ?? ''));
     return Dialog.EndOfTurn;
   }
 
   private async takeTypedAnswer(dc: DialogContext, session: CoworkSession, form: FormSpec, text: string): Promise<void> {
+    const texts = textsFor(dc.context.activity.locale);
+    const state = dc.activeDialog?.state as FormDialogState;
     if (session.state !== 'form_sent') {
-      await dc.context.sendActivity(form.messages.alreadyReceived);
+      await dc.context.sendActivity(messagesFor(form, dc.context.activity.locale).alreadyReceived);
       return;
     }
     const input = typedAnswerInputOf(form);
     if (!input) {
       // A typed message cannot fill several inputs at once: point back to the card.
-      await dc.context.sendActivity({ type: 'message', text: 'Please fill in the form card; here it is again.', attachments: [formAttachment(session, form)] });
+      await dc.context.sendActivity({ type: 'message', text: texts.useTheCard, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
       return;
     }
-    const choices = session.choices[input.id] ?? [];
-    const recognized = recognizeAnswer(text, choices, dc.context.activity.locale ?? 'en-us');
-    switch (recognized.kind) {
+    const options = session.choices[input.id] ?? [];
+    let typed = text;
+    if (state.pending) {
+      const reply = confirmationReply(texts, text);
+      if (reply.kind === 'yes') {
+        const answers = state.pending.answers;
+        delete state.pending;
+        const outcome = await this.service.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: session.conversationId, raw: answers });
+        await dc.context.sendActivity(submitOutcomeReply(form, outcome, texts));
+        if (outcome.kind === 'accepted') await this.formCards?.showSent(dc.context, outcome.session, form);
+        return;
+      }
+      delete state.pending;
+      if (reply.kind === 'no' && reply.instead === undefined) {
+        await dc.context.sendActivity(`${texts.changePrompt}\n\n${choicesText(texts, input, options)}`);
+        return;
+      }
+      if (reply.kind === 'no' && reply.instead !== undefined) typed = reply.instead;
+      // Anything else is a new answer: it replaces the one waiting for confirmation.
+    }
+    const recognized = await this.recognizer.recognize({ text: typed, form, input, options, locale: dc.context.activity.locale ?? 'en-us' });
+    if (recognized.kind === 'candidate') {
+      const option = options.find((o) => o.value === recognized.value);
+      if (option && recognized.confidence >= MIN_CANDIDATE_CONFIDENCE) {
+        await this.askToConfirm(dc, state, session, input.id, option, texts);
+        return;
+      }
+      // A recogniser's value that is not on the form, or a weak guess: no answer.
+      await this.noAnswer(dc, session, form, input, options, texts, { kind: 'none', reason: 'unrelated' });
+      return;
+    }
+    await this.noAnswer(dc, session, form, input, options, texts, recognized);
+  }
+
+  /** "You chose 🛠 Renovation Work. Send it?" with Send / Change; nothing is published before Send (or a typed yes). */
+  private async askToConfirm(dc: DialogContext, state: FormDialogState, session: CoworkSession, inputId: string, option: ChoiceOption, texts: Texts): Promise<void> {
+    const answers = { [inputId]: option.value };
+    state.pending = { answers };
+    const card = renderConfirmCard({ formToken: session.formToken, answers, sendTitle: texts.sendButton, changeTitle: texts.changeButton });
+    await dc.context.sendActivity({ type: 'message', text: texts.confirmChoice(option.label), attachments: [cardAttachment(card)] });
+  }
+
+  private async noAnswer(
+    dc: DialogContext,
+    session: CoworkSession,
+    form: FormSpec,
+    input: ChoiceFormInput,
+    options: readonly ChoiceOption[],
+    texts: Texts,
+    result: Extract<TypedAnswer, { kind: 'none' }>,
+  ): Promise<void> {
+    const mentioned = options.filter((o) => (result.mentioned ?? []).includes(o.value));
+    const labels = mentioned.map((o) => o.label);
+    const list = choicesText(texts, input, options);
+    switch (result.reason) {
       case 'tooLong':
-        await dc.context.sendActivity(form.messages.refusals.tooLong);
+        await dc.context.sendActivity(messagesFor(form, dc.context.activity.locale).refusals.tooLong);
         return;
-      case 'ambiguous':
-        await dc.context.sendActivity(`Did you mean ${recognized.candidates.map((c) => `"${c.label}"`).join(' or ')}? Please type the one you mean, or its number.`);
+      case 'question': {
+        if (mentioned.length === 0 && this.passUnrecognised) {
+          // A question about no choice ("what are your opening hours?") is the host bot's.
+          dc.context.turnState.set(LEFT_TO_HOST, true);
+          return;
+        }
+        const explained = (mentioned.length > 0 ? mentioned : options).flatMap((o) => {
+          const description = choiceDescription(form, input.id, o.value);
+          return description ? [`- **${escapeMarkdown(o.label)}**: ${escapeMarkdown(description)}`] : [];
+        });
+        const text = explained.length > 0 ? `${texts.explanationHeading}\n\n${explained.join('\n')}` : texts.noExplanation(labels);
+        await dc.context.sendActivity({ type: 'message', text, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
         return;
-      case 'none':
+      }
+      case 'negated':
+        await dc.context.sendActivity(`${texts.negated(labels)}\n\n${list}`);
+        return;
+      case 'refusal':
+        await dc.context.sendActivity(`${texts.refusal}\n\n${list}`);
+        return;
+      case 'several':
+        await dc.context.sendActivity(`${texts.several(labels)}\n\n${list}`);
+        return;
+      case 'empty':
+      case 'unrelated':
         if (this.passUnrecognised) {
           dc.context.turnState.set(LEFT_TO_HOST, true);
           return;
         }
-        await dc.context.sendActivity(reAskText(form, session.choices, input.id));
+        await dc.context.sendActivity(reAskText(form, escapedChoices(session.choices), input.id, dc.context.activity.locale));
         return;
-      case 'match': {
-        const outcome = await this.service.submit({
-          sessionKey: session.key,
-          formToken: session.formToken,
-          conversationId: session.conversationId,
-          raw: { [input.id]: recognized.value },
-        });
-        await dc.context.sendActivity(submitOutcomeReply(form, outcome));
-      }
     }
   }
 
@@ -125,8 +221,13 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   }
 }
 
-export function formAttachment(session: CoworkSession, form: FormSpec): Attachment {
-  return cardAttachment(renderFormCard({ spec: form, choices: session.choices, formToken: session.formToken, caseNumber: session.caseNumber }));
+/** The choices with their labels escaped for markdown text (they come from the org). */
+function escapedChoices(choices: CoworkSession['choices']): CoworkSession['choices'] {
+  return Object.fromEntries(Object.entries(choices).map(([id, options]) => [id, options.map((o) => ({ ...o, label: escapeMarkdown(o.label) }))]));
+}
+
+export function formAttachment(session: CoworkSession, form: FormSpec, offerHandoff = true): Attachment {
+  return cardAttachment(renderFormCard({ spec: form, choices: session.choices, formToken: session.formToken, caseNumber: session.caseNumber, offerHandoff }));
 }
 
 export function isCardSubmit(value: unknown): value is { cowork: string; formToken?: unknown } & Record<string, unknown> {

@@ -3,31 +3,33 @@
  * route (card submit, typed answer) answers the same thing to the same outcome.
  */
 import type { StartOutcome, SubmitOutcome } from '../cowork/coworkService';
-import type { FormSpec } from '../cowork/formSpec';
+import { messagesFor, type FormSpec } from '../cowork/formSpec';
+import { textsFor, type Texts } from './texts';
 
-export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome): string {
+export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome, texts: Texts = textsFor(undefined)): string {
+  const messages = messagesFor(form, texts.locale);
   switch (outcome.kind) {
     case 'accepted':
-      return form.messages.acknowledgement;
+      return messages.acknowledgement;
     case 'already_received':
-      return form.messages.alreadyReceived;
+      return messages.alreadyReceived;
     case 'stale_form':
-      return form.messages.refusals.staleForm;
+      return outcome.superseded ? texts.supersededCard : messages.refusals.staleForm;
     case 'invalid':
-      return [form.messages.refusals.invalidAnswer, ...outcome.problems.map((p) => p.message)].join('\n\n');
+      return [messages.refusals.invalidAnswer, ...outcome.problems.map((p) => p.message)].join('\n\n');
   }
 }
 
 /** The reply to a start that did not produce a session; `undefined` when it did. */
-export function startFailureReply(outcome: StartOutcome): string | undefined {
+export function startFailureReply(outcome: StartOutcome, texts: Texts = textsFor(undefined)): string | undefined {
   switch (outcome.kind) {
     case 'started':
       return undefined;
     case 'invalid_case_ref':
-      return `I could not use that Case reference: ${outcome.message}`;
+      return texts.invalidCaseRef(outcome.message);
     case 'case_not_found':
-      return 'I could not find that Case. Please check the Case number or Id.';
+      return texts.caseNotFound;
     case 'case_closed':
-      return `Case ${outcome.caseNumber} is closed, so there is no form to complete for it.`;
+      return texts.caseClosed(outcome.caseNumber);
   }
 }

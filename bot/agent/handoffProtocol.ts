@@ -58,11 +58,15 @@ export interface HandoffProtocolDeps {
   trust: HandoffTrust;
   log: Log;
   now?: () => number;
+  /** How long a request may wait for `handoff.status` accepted before the bot takes the conversation back. Default 120 s. */
+  timeoutMs?: number;
 }
 
 export const HANDOFF_REQUESTED_TEXT = 'I am asking a person to join this chat. Please stay here: they will answer you in this conversation.';
 export const HANDOFF_FAILED_TEXT = 'Sorry, no one could take this chat right now. I am still here to help you.';
 export const BACK_WITH_BOT_TEXT = 'You are back with the co-work bot.';
+export const HANDOFF_TIMEOUT_TEXT = 'Sorry, no one could join this chat in time, so I am taking it back. I am still here to help you.';
+export const DEFAULT_HANDOFF_TIMEOUT_MS = 120_000;
 
 export class HandoffProtocol {
   private readonly now: () => number;
@@ -185,6 +189,33 @@ export class HandoffProtocol {
     const parts = [text ? `${who} wrote: ${text}` : `${who} sent no text.`];
     if (attachments.length > 0) parts.push(`${who} also sent ${attachments.join(', ')} (not shown to you for safety).`);
     await this.toAgent(record, { type: 'message', text: parts.join('\n\n'), textFormat: 'markdown' });
+  }
+
+  /** True when `record` is a request that no person accepted within the timeout. */
+  overdue(record: HandoffRecord): boolean {
+    return record.state === 'requested' && this.now() >= Date.parse(record.requestedAt) + (this.deps.timeoutMs ?? DEFAULT_HANDOFF_TIMEOUT_MS);
+  }
+
+  /** Requests no person accepted within the timeout, in every conversation. */
+  async overdueRequests(): Promise<HandoffRecord[]> {
+    return (await this.deps.handoffs.waiting()).filter((record) => this.overdue(record));
+  }
+
+  /**
+   * No person accepted in time: the request fails, the customer is told, and the bot carries on
+   * where the session stands. Resolves false when the request was no longer overdue (accepted, or
+   * already given up by another turn or instance).
+   */
+  async giveUpOverdue(context: TurnContext, session: CoworkSession | undefined): Promise<boolean> {
+    const conversationId = context.activity.conversation.id;
+    const now = new Date(this.now()).toISOString();
+    const result = await this.deps.handoffs.update(conversationId, (current) => (current && this.overdue(current) ? { ...current, state: 'failed', endedAt: now } : undefined));
+    if (!result.changed) return false;
+    this.deps.log.info({ conversationId }, 'handoff given up: no one accepted it in time');
+    if (session) await this.deps.service.setOwner(session.key, { kind: 'bot' });
+    await context.sendActivity(HANDOFF_TIMEOUT_TEXT);
+    await this.resume(context, session, false);
+    return true;
   }
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */

@@ -188,12 +188,17 @@ describe('what the review found', () => {
     expect((await a.get(session.key))?.state).toBe('done');
   });
 
-  it('answers every session of a Case even when one conversation fails, and finishes the failed one later', async () => {
+  it('answers the sessions of a Case even when one conversation fails, and finishes the failed one later', async () => {
     const { a, effects, cases, clock } = setup();
     const broken = await started(a, 'broken');
+    // Answered by its customer: it waits for its own event, and a newer form does not replace it.
+    await a.submit({ sessionKey: broken.key, formToken: broken.formToken, conversationId: 'broken', raw: { useOfFunds: 'Education' } });
     const fine = await started(a, 'fine');
+    expect((await a.get(broken.key))?.state).toBe('submitted');
     effects.failingConversations.add('broken');
-    await a.handleEvent({ id: 'agent-event', replayId: '1', createdDate: clock.now, topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' } });
+    await a.handleEvent({ id: 'own-event', replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Session_Key__c: broken.key, Use_of_Fund_Reason__c: 'Education' } });
+    // Without a session key, the event answers the current form only.
+    await a.handleEvent({ id: 'agent-event', replayId: '2', createdDate: clock.now, topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' } });
     expect(effects.thanked).toEqual([fine.key]);
     expect((await a.get(broken.key))?.state).toBe('answered');
     effects.failingConversations.clear();

@@ -70,7 +70,8 @@ describe('co-work from the Salesforce side, end to end', () => {
   let t: BotUnderTest;
   let panel: Awaited<ReturnType<typeof openPanel>>;
   beforeAll(async () => {
-    t = await startBotUnderTest({ env: { COWORK_START_SECRET: START_SECRET } });
+    // The agent relay is a handoff target: without one, asking for a person is answered plainly and no handoff starts.
+    t = await startBotUnderTest({ env: { COWORK_START_SECRET: START_SECRET, COWORK_AGENT_KEY: 'agent-side-test-relay-key' } });
     panel = await openPanel(sim(t));
   });
   afterAll(async () => {

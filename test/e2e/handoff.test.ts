@@ -210,6 +210,8 @@ describe('human handoff and the agent relay, end to end', () => {
     await customer.waitForText(`The form for Case ${c.caseNumber} is still waiting for your answer`);
     // Carries on: the form still takes a typed answer.
     await customer.say('renovation');
+    await customer.waitForText('Send it?');
+    await customer.say('yes');
     await customer.waitForText(THANKS);
 
     await customer.say('agent');

@@ -87,6 +87,8 @@ describe('co-work mounted in a host bot', () => {
     await chat.say('what are your opening hours?');
     await chat.waitForText('host: what are your opening hours?');
     await chat.say('the first one');
+    await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
+    await chat.say('yes');
     await chat.waitForText(`${THANKS} 🛠 Renovation Work`);
     expect(chat.texts.filter((t) => t.startsWith('host: the first one'))).toEqual([]);
   });

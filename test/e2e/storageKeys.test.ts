@@ -36,12 +36,16 @@ describe('storage keys on blob storage', () => {
     await startForm(second, c2.caseNumber);
     // The first conversation's typed answer belongs to its own form and Case.
     await first.say('renovation');
+    await first.waitForText('Send it?');
+    await first.say('yes');
     await first.waitForText(THANKS);
     await waitUntil(() => sim(t).org.getRecord('Case', c1.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the first Case update');
     expect(sim(t).org.getRecord('Case', c2.caseId)?.Use_of_Funds__c ?? null).toBeNull();
     expect(second.texts.some((x) => x.includes(THANKS))).toBe(false);
     // The second is still waiting for its own answer.
     await second.say('education');
+    await second.waitForText('Send it?');
+    await second.say('yes');
     await second.waitForText(THANKS);
     await waitUntil(() => sim(t).org.getRecord('Case', c2.caseId)?.Use_of_Funds__c === 'Education', 'the second Case update');
     expect(sim(t).org.getRecord('Case', c1.caseId)?.Use_of_Funds__c).toBe('Renovation Work');

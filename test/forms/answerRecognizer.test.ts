@@ -18,7 +18,7 @@ describe('recognizeAnswer', () => {
     ['equipment for work', 'Work_Equipment'],
     ['debt', 'Debt_Consolidation'],
   ])('recognises %j by name', (text, value) => {
-    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value });
+    expect(recognizeAnswer(text, options)).toMatchObject({ kind: 'match', value });
   });
 
   it.each([
@@ -28,7 +28,7 @@ describe('recognizeAnswer', () => {
     ['number 3', 'Home_Purchase'],
     ['the 5th', 'Work_Equipment'],
   ])('recognises %j by position in the list the customer saw', (text, value) => {
-    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value });
+    expect(recognizeAnswer(text, options)).toMatchObject({ kind: 'match', value });
   });
 
   it.each([
@@ -37,7 +37,7 @@ describe('recognizeAnswer', () => {
     ['consolidaton', 'Debt_Consolidation'],
     ['equipmnet', 'Work_Equipment'],
   ])('forgives the typo in %j', (text, value) => {
-    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value });
+    expect(recognizeAnswer(text, options)).toMatchObject({ kind: 'match', value });
   });
 
   it.each([
@@ -61,14 +61,41 @@ describe('recognizeAnswer', () => {
     });
   });
 
-  it.each(['hello', 'none of these', 'the', '7', '0', '', '   ', 'travel', 'xyzzy'])('finds nothing in %j', (text) => {
-    expect(recognizeAnswer(text, options)).toEqual({ kind: 'none' });
+  it.each(['hello', 'none of these', 'the', '7', '0', '', '   ', 'travel', 'xyzzy', 'no one told me', 'any one is fine', 'I have 2 cars'])('finds nothing in %j', (text) => {
+    expect(recognizeAnswer(text, options).kind).toBe('none');
+  });
+
+  it.each([
+    ['not renovation', 'negated', ['Renovation_Work']],
+    ['anything but debt', 'negated', ['Debt_Consolidation']],
+    ['no car', 'negated', ['Car_Purchase']],
+    ["I don't want the second one", 'negated', ['Car_Purchase']],
+    ['what is debt consolidation?', 'question', ['Debt_Consolidation']],
+    ['is renovation ok', 'question', ['Renovation_Work']],
+    ["I don't know", 'refusal', []],
+    ['none of these', 'refusal', []],
+    ['any one is fine', 'refusal', []],
+    ['pas la rénovation', 'negated', []],
+  ])('gives the reason %j is no answer', (text, reason, mentioned) => {
+    const result = recognizeAnswer(text, options, text.startsWith('pas') ? 'fr-fr' : 'en-us');
+    expect(result).toMatchObject({ kind: 'none', reason });
+    if (result.kind === 'none' && mentioned.length > 0) expect(result.mentioned.map((o) => o.value)).toEqual(mentioned);
+  });
+
+  it.each([
+    ['the last one', 'Work_Equipment'],
+    ['last', 'Work_Equipment'],
+    ['#2', 'Car_Purchase'],
+    ['option three', 'Home_Purchase'],
+    ["I'll take the fourth, please", 'Debt_Consolidation'],
+  ])('reads the whole of %j as a position', (text, value) => {
+    expect(recognizeAnswer(text, options)).toEqual({ kind: 'match', value, confidence: 1 });
   });
 
   it('refuses an oversized message without recognising it, even when it names a choice', () => {
     const text = `renovation ${'x'.repeat(MAX_TYPED_ANSWER_LENGTH)}`;
     expect(recognizeAnswer(text, options)).toEqual({ kind: 'tooLong', maxLength: 500 });
-    expect(recognizeAnswer(`renovation${' '.repeat(MAX_TYPED_ANSWER_LENGTH - 'renovation'.length)}`, options)).toEqual({
+    expect(recognizeAnswer(`renovation${' '.repeat(MAX_TYPED_ANSWER_LENGTH - 'renovation'.length)}`, options)).toMatchObject({
       kind: 'match',
       value: 'Renovation_Work',
     });
@@ -82,10 +109,10 @@ describe('recognizeAnswer', () => {
   });
 
   it('recognises positions in the customer locale', () => {
-    expect(recognizeAnswer('la deuxième', options, 'fr-fr')).toEqual({ kind: 'match', value: 'Car_Purchase' });
+    expect(recognizeAnswer('la deuxième', options, 'fr-fr')).toMatchObject({ kind: 'match', value: 'Car_Purchase' });
   });
 
   it('finds nothing when there is nothing to choose from', () => {
-    expect(recognizeAnswer('renovation', [])).toEqual({ kind: 'none' });
+    expect(recognizeAnswer('renovation', [])).toMatchObject({ kind: 'none', reason: 'empty' });
   });
 });

@@ -6,6 +6,7 @@ import type { Storage } from 'botbuilder';
 import { startBot, type RunningBot, type StartBotOptions } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
+import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { silentLog, type Log } from '../../cowork/log';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator';
 import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from './emulatorChannel';
@@ -30,6 +31,8 @@ export interface BotUnderTestOptions {
   agentLoginLimits?: StartBotOptions['agentLoginLimits'];
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
+  channelRefusesUpdates?: boolean;
+  recognizer?: AnswerRecognizer;
 }
 
 let userCounter = 0;
@@ -45,8 +48,9 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
     channelAuthentication: options.channelAuthentication,
     agentLoginLimits: options.agentLoginLimits,
+    ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
-  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs });
+  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs, refuseUpdates: options.channelRefusesUpdates === true });
   return {
     bot,
     channel,

@@ -38,6 +38,8 @@ export interface RecordedActivity {
 export interface ChannelOptions {
   /** Delay before answering the bot's connector calls (a slow channel), fixed or per activity. */
   latencyMs?: number | ((activity: ChannelActivity) => number);
+  /** Refuse `PUT` (update activity), as a channel without updates does. */
+  refuseUpdates?: boolean;
 }
 
 export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' } as const;
@@ -141,7 +143,10 @@ export class EmulatorChannel {
     const activityId = parts[4];
     let operation: RecordedActivity['operation'];
     if (req.method === 'POST') operation = activityId ? 'reply' : 'send';
-    else if (req.method === 'PUT') operation = 'update';
+    else if (req.method === 'PUT') {
+      if (this.options.refuseUpdates) return json(res, 405, { error: { code: 'BadArgument', message: 'this channel does not update activities' } });
+      operation = 'update';
+    }
     else if (req.method === 'DELETE') operation = 'delete';
     else return json(res, 405, { error: { code: 'MethodNotAllowed', message: String(req.method) } });
 
@@ -214,9 +219,20 @@ export class EmulatorConversation {
     });
   }
 
-  /** Every activity the bot sent here, in order. */
+  /** Every activity the bot sent here, in order (new ones: updates of earlier ones are in `updates`). */
   get received(): ChannelActivity[] {
-    return this.channel.activitiesOf(this.id).map((r) => r.activity);
+    return this.channel
+      .activitiesOf(this.id)
+      .filter((r) => r.operation === 'reply' || r.operation === 'send')
+      .map((r) => r.activity);
+  }
+
+  /** The bot's updates of activities it sent earlier (`PUT`), in order. */
+  get updates(): ChannelActivity[] {
+    return this.channel
+      .activitiesOf(this.id)
+      .filter((r) => r.operation === 'update')
+      .map((r) => r.activity);
   }
 
   /** Texts of the bot's messages here, in order. */
@@ -231,8 +247,11 @@ export class EmulatorConversation {
     );
   }
 
+  /** Waits for a new activity (not an update of an earlier one) that matches. */
   waitFor(predicate: (a: ChannelActivity) => boolean, timeoutMs?: number, what?: string): Promise<ChannelActivity> {
-    return this.channel.waitFor((r) => r.conversationId === this.id && predicate(r.activity), timeoutMs, what).then((r) => r.activity);
+    return this.channel
+      .waitFor((r) => r.conversationId === this.id && r.operation !== 'update' && r.operation !== 'delete' && predicate(r.activity), timeoutMs, what)
+      .then((r) => r.activity);
   }
 
   /** Waits for a message whose text contains `fragment` (string) or matches it (RegExp). */

@@ -1,0 +1,77 @@
+/**
+ * The form card, updated in place (`updateActivity`) once answered: a read-only summary of what was
+ * sent, then "✅ Saved on Case 00001026" once the Case has it. Channels that support updates (Teams,
+ * Web Chat / Direct Line, the Emulator, Agents Playground) show the card change; where an update
+ * fails, the flow carries on (the messages say the same).
+ *
+ * Which activity is the form card is kept in the conversation's state (a few recent sessions), so a
+ * proactive turn can update it later without the core knowing anything of activities.
+ */
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { cardAttachment, renderFormSummaryCard } from '../cards';
+import { answerLabels, messagesFor, type FormSpec } from '../cowork/formSpec';
+import type { Log } from '../cowork/log';
+import type { CoworkSession } from '../cowork/session';
+import { textsFor } from './texts';
+
+export interface FormCardRef {
+  sessionKey: string;
+  activityId: string;
+  /** The text sent with the card (the form's intro), kept on the updated activity. */
+  text: string;
+}
+
+/** How many sessions' form cards a conversation remembers. */
+const REMEMBERED = 10;
+
+export class FormCardUpdates {
+  constructor(
+    private readonly cards: StatePropertyAccessor<FormCardRef[]>,
+    private readonly log: Log,
+  ) {}
+
+  async remember(context: TurnContext, ref: FormCardRef): Promise<void> {
+    const known = (await this.cards.get(context, [])) ?? [];
+    await this.cards.set(context, [...known.filter((r) => r.sessionKey !== ref.sessionKey), ref].slice(-REMEMBERED));
+  }
+
+  /**
+   * The answer was sent: the card shows it, read-only. Some channels (Agents Playground) answer a
+   * send with an empty id; a card's submit names its card in `replyToId`, so that id is learnt here.
+   */
+  async showSent(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+    const clicked = context.activity.replyToId;
+    const value = context.activity.value as { formToken?: unknown } | undefined;
+    if (clicked && typeof value === 'object' && value !== null && value.formToken === session.formToken) {
+      const known = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
+      if (!known?.activityId) await this.remember(context, { sessionKey: session.key, activityId: clicked, text: known?.text ?? messagesFor(form, context.activity.locale).intro });
+    }
+    await this.update(context, session, form, session.submitted ?? session.answers, textsFor(localeOf(context, session)).formSent);
+  }
+
+  /** The answer is on the Case. */
+  async showSaved(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+    await this.update(context, session, form, session.answers ?? session.submitted, textsFor(localeOf(context, session)).formSaved(session.caseNumber));
+  }
+
+  private async update(context: TurnContext, session: CoworkSession, form: FormSpec, answers: Readonly<Record<string, string>> | null, status: string): Promise<void> {
+    const ref = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
+    if (!ref?.activityId || !answers) return;
+    try {
+      const card = renderFormSummaryCard({ spec: form, labels: answerLabels(form, session.choices, answers), caseNumber: session.caseNumber, status });
+      // Teams split the text and the card of the original into two messages, and refuses an update
+      // that would be two ("Activity resulted into multiple skype activities"): there the card goes alone.
+      const text = context.activity.channelId === 'msteams' ? {} : { text: ref.text };
+      await context.updateActivity({ type: 'message', id: ref.activityId, ...text, attachments: [cardAttachment(card)] });
+    } catch (err) {
+      // Not every channel updates activities (or this one is gone): the messages still say it all.
+      this.log.warn({ err, sessionKey: session.key, conversationId: session.conversationId }, 'the form card could not be updated; carrying on');
+    }
+  }
+}
+
+function localeOf(context: TurnContext, session: CoworkSession): string | undefined {
+  if (context.activity.locale) return context.activity.locale;
+  const locale = session.conversationReference.locale;
+  return typeof locale === 'string' ? locale : undefined;
+}

@@ -1,0 +1,201 @@
+/**
+ * Every sentence the bot itself says to a customer, one catalog per locale (the activity's
+ * `locale`: "fr-FR", "fr-CA" and "fr" read French, everything else English). The form's own
+ * sentences (the scripted intro, the thank-you) live in its `FormSpec`, word for word.
+ *
+ * Values that come from the org (choice labels, Case numbers) are escaped for markdown by the
+ * caller of each function that takes one (see `escapeMarkdown`), since Web Chat, Teams and the
+ * Playground render message text as markdown.
+ */
+import { escapeMarkdown } from '../cards/markdown';
+
+export interface Texts {
+  locale: 'en' | 'fr';
+  /** "You chose 🛠 Renovation Work. Send it?" */
+  confirmChoice(label: string): string;
+  sendButton: string;
+  changeButton: string;
+  /** After "Change": the choices follow. */
+  changePrompt: string;
+  /** "not X", "anything but X": what was understood, then the choices. */
+  negated(labels: readonly string[]): string;
+  /** A question about choices: one line per choice explained, then the form again. */
+  explanationHeading: string;
+  noExplanation(labels: readonly string[]): string;
+  /** "I don't know", "none of these", "any one is fine". */
+  refusal: string;
+  /** Several candidates ("2 or 3"). */
+  several(labels: readonly string[]): string;
+  /** The numbered list of choices, after one of the replies above. */
+  choicesList(question: string, labels: readonly string[]): string;
+  /** A message that is no answer at all (English uses the form's own `reAsk`). */
+  notRecognised: string;
+  /** The form wants its card (several inputs): a typed message cannot fill it. */
+  useTheCard: string;
+  unknownButton: string;
+  noPersonHere: string;
+  formStillOpen(caseNumber: string): string;
+  /** Before a new form that replaces older ones of this conversation. */
+  replacesEarlier(caseNumber: string): string;
+  /** Told once, in the conversation of a form a newer one replaced. */
+  supersededNotice(caseNumber: string): string;
+  /** A click on a card a newer form replaced. */
+  supersededCard: string;
+  /** The answer arrived after a later one, which stays on the Case. */
+  laterAnswerKept(caseNumber: string): string;
+  tooLong(max: number): string;
+  /** Status line of the form card once sent, then once on the Case. */
+  formSent: string;
+  formSaved(caseNumber: string): string;
+  help: string;
+  devHelp: string;
+  hello: string;
+  devOnly: string;
+  devUsage: string;
+  startNotSetUp: string;
+  startRefused(reason: string): string;
+  invalidCaseRef(message: string): string;
+  caseNotFound: string;
+  caseClosed(caseNumber: string): string;
+  couldNotStart: string;
+  expiredNotice(caseNumber: string): string;
+  failedNotice(caseNumber: string): string;
+}
+
+const en: Texts = {
+  locale: 'en',
+  confirmChoice: (label) => `You chose ${escapeMarkdown(label)}. Send it?`,
+  sendButton: 'Send',
+  changeButton: 'Change',
+  changePrompt: 'All right, nothing was sent. Which one do you choose?',
+  negated: (labels) =>
+    labels.length > 0
+      ? `I understood that it is not ${orList(labels, 'or')}, so I did not take that as an answer. Which one is it?`
+      : 'I did not take that as an answer. Which one is it?',
+  explanationHeading: 'Here is what the choices mean:',
+  noExplanation: (labels) =>
+    labels.length > 0
+      ? `I have no explanation for ${orList(labels, 'or')} here; your agent can tell you more. Nothing was sent.`
+      : 'I did not take that question as an answer. Nothing was sent.',
+  refusal: 'No problem, nothing was sent. Take your time: pick one when you know, or ask your agent.',
+  several: (labels) => `I understood ${orList(labels, 'or')}: please choose one. Nothing was sent.`,
+  choicesList: (question, labels) => `${escapeMarkdown(question)}\n\n${labels.map((l, i) => `${i + 1}. ${escapeMarkdown(l)}`).join('\n')}`,
+  notRecognised: 'Sorry, I did not recognise that answer. Please pick one of these (you can also type its number):',
+  useTheCard: 'Please fill in the form card; here it is again.',
+  unknownButton: 'I did not understand that button.',
+  noPersonHere: 'Sorry, no person is available in this chat. I am still here to help you.',
+  formStillOpen: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
+  replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
+  supersededNotice: (caseNumber) =>
+    `A newer form for Case ${escapeMarkdown(caseNumber)} replaced this one, so this one no longer takes answers and nothing was changed. Please use the newest form.`,
+  supersededCard: 'A newer form replaced this one, so nothing was changed. Please use the most recent form.',
+  laterAnswerKept: (caseNumber) => `Your answer for Case ${escapeMarkdown(caseNumber)} arrived after a later one, which stays on the Case. Your agent can change it if needed.`,
+  tooLong: (max) => `That message is too long for me (more than ${max} characters). Please send a shorter one.`,
+  formSent: '📨 Sent: waiting for Salesforce to confirm…',
+  formSaved: (caseNumber) => `✅ Saved on Case ${escapeMarkdown(caseNumber)}`,
+  help: [
+    'I am the co-work bot: I send you the forms your Case needs and keep your agent in sync with your answers.',
+    'When your agent starts a form for your Case, it appears here. Type "help" to see this again.',
+  ].join('\n\n'),
+  devHelp: 'Developer mode: type `/cowork <CaseNumber or Case Id>` to start a co-work session (e.g. `/cowork 00001026`).',
+  hello: 'Hello!',
+  devOnly: 'The /cowork command is only available in developer mode.',
+  devUsage: 'Usage: `/cowork <CaseNumber or Case Id>`, for example `/cowork 00001026`.',
+  startNotSetUp: 'Sorry, I cannot start a form here: this bot is not set up to accept start requests.',
+  startRefused: (reason) => `Sorry, I cannot start this form: ${reason}.`,
+  invalidCaseRef: (message) => `I could not use that Case reference: ${escapeMarkdown(message)}`,
+  caseNotFound: 'I could not find that Case. Please check the Case number or Id.',
+  caseClosed: (caseNumber) => `Case ${escapeMarkdown(caseNumber)} is closed, so there is no form to complete for it.`,
+  couldNotStart: 'Sorry, I could not start the form.',
+  expiredNotice: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} has expired without an answer, so nothing was changed. Your agent can send you a new one.`,
+  failedNotice: (caseNumber) => `Your answer was received, but Case ${escapeMarkdown(caseNumber)} could not be updated with it. Your agent has been told and will follow up.`,
+};
+
+const fr: Texts = {
+  locale: 'fr',
+  confirmChoice: (label) => `Vous avez choisi ${escapeMarkdown(label)}. L'envoyer ?`,
+  sendButton: 'Envoyer',
+  changeButton: 'Modifier',
+  changePrompt: "D'accord, rien n'a été envoyé. Lequel choisissez-vous ?",
+  negated: (labels) =>
+    labels.length > 0
+      ? `J'ai compris que ce n'est pas ${orList(labels, 'ou')}, je ne l'ai donc pas pris comme réponse. Lequel est-ce ?`
+      : "Je n'ai pas pris cela comme une réponse. Lequel est-ce ?",
+  explanationHeading: 'Voici ce que signifient les choix :',
+  noExplanation: (labels) =>
+    labels.length > 0
+      ? `Je n'ai pas d'explication pour ${orList(labels, 'ou')} ici ; votre conseiller pourra vous en dire plus. Rien n'a été envoyé.`
+      : "Je n'ai pas pris cette question comme une réponse. Rien n'a été envoyé.",
+  refusal: "Pas de souci, rien n'a été envoyé. Prenez votre temps : choisissez quand vous savez, ou demandez à votre conseiller.",
+  several: (labels) => `J'ai compris ${orList(labels, 'ou')} : merci d'en choisir un seul. Rien n'a été envoyé.`,
+  choicesList: (question, labels) => `${escapeMarkdown(question)}\n\n${labels.map((l, i) => `${i + 1}. ${escapeMarkdown(l)}`).join('\n')}`,
+  notRecognised: "Désolé, je n'ai pas reconnu cette réponse. Choisissez-en une (vous pouvez aussi taper son numéro) :",
+  useTheCard: 'Merci de remplir le formulaire ; le voici à nouveau.',
+  unknownButton: "Je n'ai pas compris ce bouton.",
+  noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Je suis toujours là pour vous aider.",
+  formStillOpen: (caseNumber) =>
+    `Le formulaire du dossier ${escapeMarkdown(caseNumber)} est toujours ouvert : utilisez la carte ci-dessus ou tapez votre réponse. Votre conseiller la verra sur le dossier.`,
+  replacesEarlier: (caseNumber) => `Ce nouveau formulaire pour le dossier ${escapeMarkdown(caseNumber)} remplace celui envoyé plus tôt, qui n'accepte plus de réponse.`,
+  supersededNotice: (caseNumber) =>
+    `Un formulaire plus récent pour le dossier ${escapeMarkdown(caseNumber)} remplace celui-ci : il n'accepte plus de réponse et rien n'a été modifié. Merci d'utiliser le plus récent.`,
+  supersededCard: "Un formulaire plus récent remplace celui-ci, rien n'a donc été modifié. Merci d'utiliser le plus récent.",
+  laterAnswerKept: (caseNumber) =>
+    `Votre réponse pour le dossier ${escapeMarkdown(caseNumber)} est arrivée après une réponse plus récente, qui reste sur le dossier. Votre conseiller peut la modifier si besoin.`,
+  tooLong: (max) => `Ce message est trop long pour moi (plus de ${max} caractères). Merci d'en envoyer un plus court.`,
+  formSent: '📨 Envoyé : en attente de la confirmation de Salesforce…',
+  formSaved: (caseNumber) => `✅ Enregistré sur le dossier ${escapeMarkdown(caseNumber)}`,
+  help: [
+    "Je suis le bot de co-travail : je vous envoie les formulaires dont votre dossier a besoin et je tiens votre conseiller informé de vos réponses.",
+    "Quand votre conseiller lance un formulaire pour votre dossier, il apparaît ici. Tapez « aide » pour revoir ce message.",
+  ].join('\n\n'),
+  devHelp: 'Mode développeur : tapez `/cowork <numéro ou Id du dossier>` pour lancer une session (par exemple `/cowork 00001026`).',
+  hello: 'Bonjour !',
+  devOnly: "La commande /cowork n'est disponible qu'en mode développeur.",
+  devUsage: 'Utilisation : `/cowork <numéro ou Id du dossier>`, par exemple `/cowork 00001026`.',
+  startNotSetUp: "Désolé, je ne peux pas lancer de formulaire ici : ce bot n'est pas configuré pour accepter les demandes de lancement.",
+  startRefused: (reason) => `Désolé, je ne peux pas lancer ce formulaire : ${reason}.`,
+  invalidCaseRef: (message) => `Je n'ai pas pu utiliser cette référence de dossier : ${escapeMarkdown(message)}`,
+  caseNotFound: "Je n'ai pas trouvé ce dossier. Vérifiez son numéro ou son Id.",
+  caseClosed: (caseNumber) => `Le dossier ${escapeMarkdown(caseNumber)} est clos : il n'y a pas de formulaire à remplir.`,
+  couldNotStart: "Désolé, je n'ai pas pu lancer le formulaire.",
+  expiredNotice: (caseNumber) =>
+    `Le formulaire du dossier ${escapeMarkdown(caseNumber)} a expiré sans réponse, rien n'a donc été modifié. Votre conseiller peut vous en envoyer un nouveau.`,
+  failedNotice: (caseNumber) =>
+    `Votre réponse a bien été reçue, mais le dossier ${escapeMarkdown(caseNumber)} n'a pas pu être mis à jour. Votre conseiller est prévenu et reviendra vers vous.`,
+};
+
+export function textsFor(locale: string | undefined): Texts {
+  return /^fr\b/i.test(locale ?? '') ? fr : en;
+}
+
+/** Typed confirmations of a pending answer, per catalog. */
+const YES: Record<Texts['locale'], RegExp> = {
+  en: /^(yes|y|yeah|yep|yup|sure|ok|okay|send|send it|yes please|yes send it|confirm|correct|right|that's right|that is right|go ahead)[.! ]*$/i,
+  fr: /^(oui|ouais|ok|envoyer|envoie|envoyez|confirmer|d'accord|c'est ça|exact|yes)[.! ]*$/i,
+};
+const NO: Record<Texts['locale'], RegExp> = {
+  en: /^(no|n|nope|change|change it|wrong|not that|no thanks|cancel)[.! ]*$/i,
+  fr: /^(non|modifier|changer|pas ça|annuler|no)[.! ]*$/i,
+};
+/** "no, education": a change and a new answer at once. */
+const NO_AND: Record<Texts['locale'], RegExp> = {
+  en: /^(?:no|nope|change it|change)\s*[,;:!.-]\s*(.+)$/i,
+  fr: /^(?:non|modifier)\s*[,;:!.-]\s*(.+)$/i,
+};
+
+export type ConfirmationReply = { kind: 'yes' } | { kind: 'no'; instead?: string } | { kind: 'other' };
+
+export function confirmationReply(texts: Texts, text: string): ConfirmationReply {
+  const typed = text.trim().replace(/[\u2019]/g, "'");
+  if (YES[texts.locale].test(typed) || YES.en.test(typed)) return { kind: 'yes' };
+  if (NO[texts.locale].test(typed) || NO.en.test(typed)) return { kind: 'no' };
+  const instead = NO_AND[texts.locale].exec(typed) ?? NO_AND.en.exec(typed);
+  if (instead?.[1]) return { kind: 'no', instead: instead[1] };
+  return { kind: 'other' };
+}
+
+function orList(labels: readonly string[], or: string): string {
+  const escaped = labels.map((l) => escapeMarkdown(l));
+  if (escaped.length <= 1) return escaped.join('');
+  return `${escaped.slice(0, -1).join(', ')} ${or} ${escaped[escaped.length - 1]}`;
+}
