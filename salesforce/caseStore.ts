@@ -14,6 +14,7 @@ import {
   type ChatSessionRecord,
   type PicklistValue,
 } from '../cowork/ports';
+import { silentLog, type Log } from '../cowork/log';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';
@@ -22,6 +23,10 @@ const BASE_FIELDS = ['Id', 'CaseNumber', 'Subject', 'Status', 'IsClosed', 'Conta
 /** CaseNumber is an auto-number of at most 30 characters, e.g. 00001026. */
 const CASE_NUMBER = /^\d{1,30}$/;
 const DESCRIBE_TTL_MS = 10 * 60 * 1000;
+/** A chat object that answered INVALID_TYPE is asked about again after this long (an admin may grant access meanwhile). */
+export const CHAT_OBJECT_RECHECK_MS = 10 * 60 * 1000;
+/** The permission sets that grant read on each chat object (salesforce/force-app, salesforce/legacy-chat). */
+const CHAT_OBJECT_PERMISSION_SET = { MessagingSession: 'Cowork_Bot', LiveChatTranscript: 'Cowork_Bot_Legacy_Chat' } as const;
 
 /** Errors that say "this update can never succeed as asked": reported, never retried. */
 const PERMANENT_ERROR_CODES = new Set([
@@ -59,12 +64,15 @@ type CaseRow = Record<string, unknown> & { Id: string; CaseNumber: string };
 
 export class SalesforceCaseStore implements CaseStore {
   private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
-  /** Chat objects this org does not have (e.g. no Enhanced Chat): not asked about again. */
-  private readonly missingChatObjects = new Set<string>();
+  /** Chat objects that answered INVALID_TYPE, until when they are skipped. */
+  private readonly unavailableChatObjects = new Map<string, number>();
+  /** Chat objects whose unavailability was logged (once per object and process). */
+  private readonly reportedChatObjects = new Set<string>();
 
   constructor(
     private readonly rest: RestApi,
     private readonly now: () => number = Date.now,
+    private readonly log: Log = silentLog,
   ) {}
 
   async findCase(idOrNumber: string, extraFields: readonly string[] = []): Promise<CaseRecord | undefined> {
@@ -96,20 +104,42 @@ export class SalesforceCaseStore implements CaseStore {
     const id = checkedCaseId(caseId);
     // Enhanced Chat (MessagingSession) first: legacy Chat, which wrote LiveChatTranscript, was retired in February 2026.
     for (const objectType of ['MessagingSession', 'LiveChatTranscript'] as const) {
-      if (this.missingChatObjects.has(objectType)) continue;
+      if ((this.unavailableChatObjects.get(objectType) ?? 0) > this.now()) continue;
       try {
         const result = await this.rest.get<QueryResult<{ Id: string }>>(
           query(`SELECT Id FROM ${objectType} WHERE CaseId = ${soqlString(id)} ORDER BY CreatedDate DESC LIMIT 1`),
         );
         const row = result.records[0];
         if (row) return { objectType, id: row.Id };
+        this.unavailableChatObjects.delete(objectType);
       } catch (error) {
-        // INVALID_TYPE: the org has no such object (feature not enabled); the other one may exist.
+        // INVALID_TYPE: the object does not exist for this user. Salesforce answers the same for an
+        // object the org lacks and for one the user may not read, so this is not decided for good:
+        // asked again later, in case an admin assigns the permission set meanwhile.
         if (salesforceErrorCode(error) !== 'INVALID_TYPE') throw error;
-        this.missingChatObjects.add(objectType);
+        this.unavailableChatObjects.set(objectType, this.now() + CHAT_OBJECT_RECHECK_MS);
+        this.reportUnavailable(objectType);
       }
     }
     return undefined;
+  }
+
+  private reportUnavailable(objectType: keyof typeof CHAT_OBJECT_PERMISSION_SET): void {
+    if (this.reportedChatObjects.has(objectType)) return;
+    this.reportedChatObjects.add(objectType);
+    const permissionSet = CHAT_OBJECT_PERMISSION_SET[objectType];
+    if (objectType === 'MessagingSession') {
+      this.log.warn(
+        { objectType, permissionSet, recheckInMs: CHAT_OBJECT_RECHECK_MS },
+        `the integration user cannot query MessagingSession: assign it the ${permissionSet} permission set (read on MessagingSession), or enable Enhanced Chat in the org; asked again later`,
+      );
+    } else {
+      // Legacy Chat was retired on 2026-02-14: most orgs no longer have it, which is not a problem.
+      this.log.info(
+        { objectType, permissionSet, recheckInMs: CHAT_OBJECT_RECHECK_MS },
+        `LiveChatTranscript is not available to the integration user (legacy Chat is retired); if the org still has it, deploy salesforce/legacy-chat and assign ${permissionSet}`,
+      );
+    }
   }
 
   async picklistValues(field: string): Promise<readonly PicklistValue[]> {
@@ -204,5 +234,16 @@ function asPermanentCaseError(error: unknown, caseId: string): PermanentCaseErro
     message = first?.message ?? message;
   }
   if (code === undefined || !PERMANENT_ERROR_CODES.has(code)) return undefined;
+  if (code === 'INSUFFICIENT_ACCESS_OR_READONLY') {
+    // Found (the user can read it) but not editable: sharing or the permission set, not the answer.
+    return new PermanentCaseError(
+      `Case ${caseId} was not updated: the integration user cannot edit it (${message}). Assign the Cowork_Bot permission set (Modify All on Case) or share the Case Read/Write with that user`,
+      code,
+    );
+  }
+  if (code === 'NOT_FOUND') {
+    // The Case was found before the write: either it was deleted since, or sharing now hides it.
+    return new PermanentCaseError(`Case ${caseId} was not updated: it no longer exists or the integration user can no longer see it (${message})`, code);
+  }
   return new PermanentCaseError(`Case ${caseId} was not updated: ${message}`, code);
 }

@@ -63,7 +63,7 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   }
   const session = await SalesforceSession.open(config, log);
   const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);
-  const caseStore = new SalesforceCaseStore(rest);
+  const caseStore = new SalesforceCaseStore(rest, Date.now, log.child({ component: 'case-store' }));
   // /healthz may be polled often: ask the org at most every 15 s.
   const restProbe = new CachedProbe(() => rest.reachable(), 15_000);
   const eventBus = new SalesforceEventBus({
