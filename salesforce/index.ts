@@ -28,6 +28,8 @@ export interface SalesforceHealth {
   /** The REST API answered (checked at most every 15 s). */
   restReachable: boolean;
   subscriptions: EventSubscriptionState[];
+  /** The org's daily API requests as of the last REST response (`Sforce-Limit-Info`), once one was seen. */
+  apiUsage?: { used: number; limit: number };
 }
 
 export interface SalesforceOrg {
@@ -82,7 +84,11 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
     health: async () => {
       const subscriptions = eventBus.states();
       const restReachable = await restProbe.current();
-      return { ok: restReachable && subscriptions.every((s) => s.connected), detail: { instanceUrl: session.connection.instanceUrl, restReachable, subscriptions } };
+      const apiUsage = session.connection.limitInfo?.apiUsage;
+      return {
+        ok: restReachable && subscriptions.every((s) => s.connected),
+        detail: { instanceUrl: session.connection.instanceUrl, restReachable, subscriptions, ...(apiUsage ? { apiUsage: { used: apiUsage.used, limit: apiUsage.limit } } : {}) },
+      };
     },
     close: () => eventBus.close(),
   };

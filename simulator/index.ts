@@ -214,6 +214,12 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   const agentUserId = ids.next(KEY_PREFIX.User);
   const org: SimulatedOrg = new SimulatedOrg(model, bus, authority, faults, ids, access, assignedNames, new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()), agentUserId);
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
+  // Salesforce reports the daily allocation on every data API response; jsforce reads it into `limitInfo`.
+  rest.responseHeaders = (path): Record<string, string> => {
+    if (!path.startsWith('/services/data/v')) return {};
+    const { Max, Remaining } = org.apiLimit.snapshot();
+    return { 'sforce-limit-info': `api-usage=${Max - Remaining}/${Max}` };
+  };
 
   const pubSub = new PubSubServer({
     authority,

@@ -1,5 +1,6 @@
 /**
- * Record-level failures a real org produces on the Case write, end to end (channel over HTTP, the
+ * What a real org imposes, end to end. The daily API allocation shows on /healthz. Record-level
+ * failures a real org produces on the Case write (channel over HTTP, the
  * real CloudAdapter, the simulator, jsforce): row-lock contention is retried until the write goes
  * through; a validation rule or a locked record is reported to the log and the customer is told
  * plainly, never left without a reply and never told it worked.
@@ -11,7 +12,7 @@ import { RecordingLog } from '../harness/recordingLog';
 const THANKS = 'Thank you for completing the questionnaire';
 const NOT_UPDATED = 'could not be updated';
 
-describe('record-level failures on the Case write', () => {
+describe('the org as a real one behaves', () => {
   let t: BotUnderTest;
   const log = new RecordingLog();
   beforeAll(async () => {
@@ -19,6 +20,17 @@ describe('record-level failures on the Case write', () => {
   });
   afterAll(async () => {
     await t?.stop();
+  });
+
+  it('shows the org\'s daily API usage on /healthz, as the org reports it', async () => {
+    const [c] = sim(t).org.createCases(1);
+    if (!c) throw new Error('no Case');
+    await startForm(t.conversation(), c.caseNumber); // some REST traffic
+    const { Max, Remaining } = sim(t).org.apiLimit.snapshot();
+    const health = (await (await fetch(`${t.bot.url}/healthz`)).json()) as { salesforce: { detail: { apiUsage?: { used: number; limit: number } } } };
+    expect(health.salesforce.detail.apiUsage?.limit).toBe(Max);
+    expect(health.salesforce.detail.apiUsage?.used).toBeGreaterThan(0);
+    expect(health.salesforce.detail.apiUsage?.used).toBeLessThanOrEqual(Max - Remaining);
   });
 
   it('UNABLE_TO_LOCK_ROW is retried and the answer lands on the Case', async () => {
