@@ -187,7 +187,7 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   const assignedNames = options.permissionSets ?? deployment.permissionSets.map((set) => set.name);
   const access = (names: readonly string[]): UserAccess => {
     const missing = names.filter((name) => !deployment.permissionSets.some((set) => set.name === name));
-    if (missing.length > 0) throw new Error(`permission set(s) ${missing.join(', ')} are not deployed`);
+    if (missing.length > 0) throw new RangeError(`permission set(s) ${missing.join(', ')} are not deployed`);
     return new UserAccess(
       deployment.permissionSets.filter((set) => names.includes(set.name)),
       { fullAccess: options.fullAccess ?? false, sharing: { Case: options.caseSharing ?? 'Private' } },
