@@ -24,7 +24,12 @@ const PERMISSION_SET = `${SOURCE}/permissionsets/Cowork_Bot.permissionset-meta.x
 const running: RunningSimulator[] = [];
 const clients: PubSubClient[] = [];
 const copies: string[] = [];
+const subscriptions: Array<ReturnType<typeof recorder>> = [];
 afterEach(async () => {
+  // Streams end before their clients close: a client closed under an open stream crashes on its error.
+  for (const sim of running) sim.org.endStreams({ code: 1, errorCode: 'test.teardown', details: 'test finished' });
+  await waitFor('every subscription to see its end', () => subscriptions.every((r) => r.recorded.ended || r.recorded.errors.length > 0));
+  subscriptions.length = 0;
   for (const c of clients.splice(0)) c.close();
   await Promise.all(running.splice(0).map((sim) => sim.stop()));
   for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -138,7 +143,9 @@ describe('platform events: Create is publish, Read is subscribe, for every event
     await expect(conn.sobject('Use_of_Funds__e').create({ Use_of_Fund_Reason__c: 'Other' })).rejects.toMatchObject({ errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY' });
 
     // Reading is allowed: an event published by someone else (a flow) arrives.
-    const { recorded, callback } = recorder();
+    const subscription = recorder();
+    subscriptions.push(subscription);
+    const { recorded, callback } = subscription;
     client.subscribe('/event/Cowork_Status__e', callback);
     await waitFor('the stream to open', () => sim.org.openStreamCount() === 1);
     sim.org.publishEvent('Cowork_Status__e', { Status__c: 'done' });
@@ -152,7 +159,9 @@ describe('platform events: Create is publish, Read is subscribe, for every event
     const client = await pubSubClient(sim, conn.accessToken ?? '');
     clients.push(client);
     expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Cowork_Request__e')).toMatchObject({ canPublish: false, canSubscribe: false });
-    const { recorded, callback } = recorder();
+    const subscription = recorder();
+    subscriptions.push(subscription);
+    const { recorded, callback } = subscription;
     client.subscribe('/event/Cowork_Request__e', callback);
     await waitFor('the refusal', () => recorded.errors.length > 0);
     expect(recorded.errors[0]?.details).toMatch(/no permission to subscribe/);
