@@ -88,7 +88,14 @@ export class SalesforceCaseStore implements CaseStore {
     const select = [...BASE_FIELDS, ...extra.filter((f) => !(BASE_FIELDS as readonly string[]).includes(f))];
     const result = await this.rest.get<QueryResult<CaseRow>>(query(`SELECT ${select.join(', ')} FROM Case WHERE ${where} LIMIT 1`));
     const row = result.records[0];
-    if (!row) return undefined;
+    if (!row) {
+      // An Id comes from somewhere that knew the Case (a start token, an agent): if it is not
+      // there, sharing may hide it. Salesforce answers the same for both, so say both.
+      if (caseId !== undefined) {
+        this.log.warn({ caseId }, 'Case not found by Id: it does not exist, or sharing hides it from the integration user (the Cowork_Bot permission set grants View All on Case)');
+      }
+      return undefined;
+    }
     return {
       id: row.Id,
       caseNumber: row.CaseNumber,

@@ -76,9 +76,13 @@ describe('the shipped permission set, as the simulator enforces it', () => {
   it('without View All and Modify All on Case, an agent\'s Case is invisible under Private sharing (as before the fix)', async () => {
     const narrow = projectWith((xml) => xml.replace(/<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>').replace(/<modifyAllRecords>true</, '<modifyAllRecords>false<').replace(/<viewAllRecords>true</, '<viewAllRecords>false<'));
     const sim = await start({ sfdxProjectDir: narrow });
-    const org = await connect(sim);
+    const log = new RecordingLog();
+    const org = await connect(sim, { deps: { log } });
     try {
       expect(await org.caseStore.findCase(sim.seed.cases[0]!.caseNumber)).toBeUndefined();
+      // Looked up by Id (what a start token carries), the log says sharing may be why.
+      expect(await org.caseStore.findCase(sim.seed.cases[0]!.id)).toBeUndefined();
+      expect(log.find((e) => e.level === 'warn' && e.fields.caseId === sim.seed.cases[0]!.id)?.msg).toMatch(/sharing hides it.*Cowork_Bot/);
       // A Case the integration user owns stays visible.
       const own = sim.org.createRecord('Case', { Subject: 'Mine', Status: 'New', OwnerId: sim.userId });
       expect(await org.caseStore.findCase(own.Id)).toMatchObject({ id: own.Id });
