@@ -67,6 +67,7 @@ export class UserAccess {
   private readonly objects = new Map<string, ObjectPermissionSource>();
   private readonly fields = new Map<string, { readable: boolean; editable: boolean }>();
   private readonly sharing = new Map<string, SharingModel>();
+  private readonly fullAccess: boolean;
 
   constructor(
     readonly assigned: readonly PermissionSetSource[],
@@ -86,8 +87,6 @@ export class UserAccess {
     }
     for (const [name, model] of Object.entries(options.sharing ?? {})) this.sharing.set(name, model);
   }
-
-  private readonly fullAccess: boolean;
 
   /** The names of the permission sets the user has. */
   get permissionSetNames(): string[] {
