@@ -150,6 +150,7 @@ export class Authority {
         if (params.get('username') !== this.credentials.username || !sameSecret(params.get('password') ?? undefined, this.credentials.password)) {
           throw new OAuthError('invalid_grant', 'authentication failure');
         }
+        this.checkPreAuthorized();
         return this.tokenResponse();
       case JWT_BEARER:
         this.checkAssertion(params.get('assertion') ?? '');
@@ -204,9 +205,13 @@ export class Authority {
     if (typeof claims === 'string' || typeof claims.exp !== 'number') throw new OAuthError('invalid_grant', 'invalid assertion: exp is required');
     if (claims.iss !== this.credentials.clientId) throw new OAuthError('invalid_client_id', 'client identifier invalid');
     if (claims.sub !== this.credentials.username) throw new OAuthError('invalid_grant', 'user hasn\'t approved this consumer');
+    this.checkPreAuthorized();
+  }
+
+  /** "Admin approved users are pre-authorized": a user logging in through the app needs one of the policies' permission sets. */
+  private checkPreAuthorized(): void {
     const preAuthorized = this.options.app.preAuthorizedPermissionSets;
     if (preAuthorized !== undefined && !this.options.userPermissionSets().some((name) => preAuthorized.includes(name))) {
-      // "Admin approved users are pre-authorized": the user needs one of the policies' permission sets.
       throw new OAuthError('invalid_grant', 'user is not admin approved to access this app');
     }
   }

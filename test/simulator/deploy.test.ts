@@ -99,9 +99,11 @@ describe('the External Client App decides which logins work', () => {
     await expect(clientCredentials(sim)).resolves.toBeDefined();
   });
 
-  it('JWT bearer: admin-approved users only (the policies\' permission set), and a sandbox wants test.salesforce.com', async () => {
+  it('JWT bearer and the OAuth password flow: admin-approved users only (the policies\' permission set); a sandbox wants test.salesforce.com', async () => {
     const unassigned = await start({ permissionSets: [] });
     await expect(jwtLogin(unassigned, 'https://login.salesforce.com')).rejects.toMatchObject({ name: 'invalid_grant', message: expect.stringContaining('not admin approved') });
+    const password = new jsforce.Connection({ oauth2: { loginUrl: unassigned.loginUrl, clientId: unassigned.clientId, clientSecret: unassigned.clientSecret }, version: API_VERSION });
+    await expect(password.login(unassigned.username, unassigned.password)).rejects.toMatchObject({ message: expect.stringContaining('not admin approved') });
     const sandbox = await start({ sandbox: true });
     await expect(jwtLogin(sandbox, 'https://login.salesforce.com')).rejects.toMatchObject({ message: expect.stringContaining('audience is invalid') });
     await expect(jwtLogin(sandbox, 'https://test.salesforce.com')).resolves.toBeDefined();
