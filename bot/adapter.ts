@@ -11,19 +11,27 @@ import {
 } from 'botbuilder';
 import type { Log } from '../cowork/log';
 import type { BotConfig } from './config';
+import { GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';
 
 export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
 
-export function createAdapter(app: BotConfig['microsoftApp'], log: Log): CloudAdapter {
+/**
+ * `authOverrides`: botbuilder authentication settings no environment variable of this bot sets
+ * (e.g. where the channel's OpenID metadata is fetched, for a test on loopback).
+ */
+export function createAdapter(app: BotConfig['microsoftApp'], log: Log, authOverrides: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {}): CloudAdapter {
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
     MicrosoftAppId: app.id,
     MicrosoftAppPassword: app.password,
     MicrosoftAppType: app.type,
     MicrosoftAppTenantId: app.tenantId,
+    ...authOverrides,
   };
-  // One connector client per channel endpoint instead of one per turn, replies as plain signed POSTs.
-  const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication(options)));
+  // Rejected tokens become fixed 401 / 503 answers (channelAuth.ts); one connector client per
+  // channel endpoint instead of one per turn, replies as plain signed POSTs.
+  const authentication = new GuardedBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication(options), app.id !== '');
+  const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(authentication));
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const activity = context.activity;

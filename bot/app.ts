@@ -8,9 +8,11 @@ import type { Log } from '../cowork/log';
 import type { SalesforceOrg } from '../salesforce';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import type { CoworkService } from '../cowork/coworkService';
+import type { ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { createAdapter } from './adapter';
+import { routeConsoleToLog } from './channelAuth';
 import type { BotConfig } from './config';
-import { createCowork } from './cowork';
+import { createCowork, type CoworkOptions } from './cowork';
 import { createServer } from './server';
 
 export interface StartBotOptions {
@@ -22,6 +24,10 @@ export interface StartBotOptions {
   form?: FormSpec;
   /** How often the timed work (expiry, in-flight recovery) runs. */
   deadlineIntervalMs?: number;
+  /** Limits on wrong `/agent login` keys (see `createCowork`). */
+  agentLoginLimits?: CoworkOptions['agentLoginLimits'];
+  /** botbuilder authentication settings beyond the environment's (see `createAdapter`). */
+  channelAuthentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions>;
 }
 
 export interface RunningBot {
@@ -38,8 +44,16 @@ export interface RunningBot {
 
 export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config, log } = options;
-  const adapter = createAdapter(config.microsoftApp, log);
-  const cowork = await createCowork({ ...options, adapter });
+  // botbuilder prints rejected tokens' stacks with console.error: into the log instead (debug, one line).
+  const unrouteConsole = routeConsoleToLog(log.child({ component: 'botbuilder' }));
+  const adapter = createAdapter(config.microsoftApp, log, options.channelAuthentication);
+  let cowork: Awaited<ReturnType<typeof createCowork>>;
+  try {
+    cowork = await createCowork({ ...options, adapter });
+  } catch (err) {
+    unrouteConsole();
+    throw err;
+  }
 
   let accepting = true;
   const server = createServer({
@@ -49,6 +63,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     },
     health: () => cowork.health(),
     imagesDir: cowork.imagesDir,
+    healthzToken: config.healthzToken,
     log,
     accepting: () => accepting,
   });
@@ -59,6 +74,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     });
   } catch (err) {
     await cowork.stop();
+    unrouteConsole();
     throw err;
   }
   const address = server.address() as { port: number };
@@ -76,6 +92,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       await cowork.stop();
       httpServer.closeIdleConnections();
       await closed;
+      unrouteConsole();
       log.info({}, 'stopped');
     })();
     return stopped;

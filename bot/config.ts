@@ -27,7 +27,9 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'MicrosoftAppPassword', description: 'Client secret of the app (required with MicrosoftAppId for MultiTenant and SingleTenant).', example: 'your-client-secret', secret: true },
   { name: 'MicrosoftAppType', description: 'MultiTenant, SingleTenant or UserAssignedMSI. Default MultiTenant.', example: 'SingleTenant', secret: false },
   { name: 'MicrosoftAppTenantId', description: 'Tenant id (required for SingleTenant and UserAssignedMSI).', example: '11111111-1111-1111-1111-111111111111', secret: false },
+  { name: 'HEALTHZ_TOKEN', description: 'Bearer token (>= 16 chars) that may read the details of GET /healthz (instance URL, auth type, errors, figures). Without it only loopback requests see them; everyone else gets the status per dependency.', example: 'a-long-random-health-token', secret: true },
   { name: 'COWORK_EFFECTS_LEASE_SECONDS', description: 'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash. Default 30.', example: '30', secret: false },
+  { name: 'COWORK_SEND_TIMEOUT_SECONDS', description: 'A thank-you the channel has not accepted after this long is abandoned (and retried); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this. Default 10.', example: '10', secret: false },
   { name: 'STORAGE', description: 'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).', example: 'blob', secret: false },
   { name: 'AZURE_STORAGE_CONNECTION_STRING', description: 'Azure Storage connection string (STORAGE=blob). Azurite: the emulator\'s devstoreaccount1 string.', example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net', secret: true },
   { name: 'AZURE_STORAGE_CONTAINER', description: 'Blob container for the bot\'s storage (STORAGE=blob; created if missing). Default cowork-bot.', example: 'cowork-bot', secret: false },
@@ -35,8 +37,13 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_ALLOW_UNAUTHENTICATED', description: 'Allow a real org without channel authentication on a non-loopback HOST (only behind a gateway that authenticates). Default false.', example: 'false', secret: false },
   { name: 'COWORK_DEV_COMMANDS', description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.', example: 'true', secret: false },
   { name: 'COWORK_START_SECRET', description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_FORM_SECRET', description: 'Per-deployment key (>= 32 chars) that signs form tokens, so a form from before a restart is recognised (with STORAGE=memory) and sent again. Default: derived from COWORK_START_SECRET or MicrosoftAppPassword, else random at each start.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
+  { name: 'COWORK_START_TOKEN_MAX_MINUTES', description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.', example: '15', secret: false },
   { name: 'COWORK_AGENT_KEY', description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.', example: 'a-long-random-agent-key', secret: true },
+  { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids whose handoff.status events are trusted (the contact-centre connector\'s own channel, never one customers post on). Default none.', example: 'omnichannel', secret: false },
+  { name: 'COWORK_HANDOFF_SECRET', description: 'HMAC-SHA256 key (>= 32 chars) a contact-centre connector signs handoff.status values with (see the README). Without it and without COWORK_HANDOFF_CHANNELS, no channel\'s handoff.status is applied.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
+  { name: 'COWORK_STATUS_EVENTS', description: 'on (default) or off: publish Cowork_Status__e at each step of a session (form sent, submitted, answered, saved...) for the coworkPanel on the Case. Each one counts against the org\'s event publishing allocation (about 4 per completed session).', example: 'off', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
 
@@ -55,12 +62,26 @@ export interface BotConfig {
   simulator: boolean;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** `COWORK_FORM_SECRET`: signs form tokens (see cowork/formToken.ts). */
+  formSecret: string | undefined;
+  /** Longest lifetime of a cowork.start token (`COWORK_START_TOKEN_MAX_MINUTES`), in seconds. */
+  startTokenMaxSeconds: number;
   /** Key of the built-in agent relay (`/agent login <key>`); the relay is off when undefined. */
   agentKey: string | undefined;
   sessionTtlMs: number;
   eventTimeoutMs: number;
   effectsLeaseMs: number;
+  /** `COWORK_SEND_TIMEOUT_SECONDS`, in ms. */
+  sendTimeoutMs: number;
   storage: StorageConfig;
+  /** `COWORK_HANDOFF_CHANNELS`: channel ids whose `handoff.status` is trusted. */
+  handoffChannels: readonly string[];
+  /** `COWORK_HANDOFF_SECRET`: HMAC key of signed `handoff.status` values. */
+  handoffSecret: string | undefined;
+  /** `HEALTHZ_TOKEN`: may read the details of /healthz. */
+  healthzToken: string | undefined;
+  /** Publish `Cowork_Status__e` for the agent's panel (`COWORK_STATUS_EVENTS`, default on). */
+  statusEvents: boolean;
 }
 
 export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string };
@@ -126,6 +147,24 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     throw new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key');
   }
 
+  const formSecret = text(env, 'COWORK_FORM_SECRET');
+  if (formSecret !== undefined && formSecret.length < 32) {
+    throw new ConfigError('COWORK_FORM_SECRET', `must be at least 32 characters (got ${formSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
+  }
+  const handoffSecret = text(env, 'COWORK_HANDOFF_SECRET');
+  if (handoffSecret !== undefined && handoffSecret.length < 32) {
+    throw new ConfigError('COWORK_HANDOFF_SECRET', `must be at least 32 characters (got ${handoffSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
+  }
+  const handoffChannels = (text(env, 'COWORK_HANDOFF_CHANNELS') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
+  for (const channel of handoffChannels) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(channel)) throw new ConfigError('COWORK_HANDOFF_CHANNELS', `"${channel}" is not a channel id`, 'omnichannel');
+  }
+
+  const healthzToken = text(env, 'HEALTHZ_TOKEN');
+  if (healthzToken !== undefined && healthzToken.length < 16) {
+    throw new ConfigError('HEALTHZ_TOKEN', `must be at least 16 characters (got ${healthzToken.length})`, 'a-long-random-health-token');
+  }
+
   return Object.freeze({
     port,
     host,
@@ -136,11 +175,18 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     simulator,
     devCommands,
     startSecret,
+    formSecret,
+    startTokenMaxSeconds: integer(env, 'COWORK_START_TOKEN_MAX_MINUTES', 15, 1, 24 * 60, '15') * 60,
     agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
+    sendTimeoutMs: integer(env, 'COWORK_SEND_TIMEOUT_SECONDS', 10, 1, 600, '10') * 1000,
     storage: storageConfig(env),
+    handoffChannels,
+    handoffSecret,
+    healthzToken,
+    statusEvents: onOff(env, 'COWORK_STATUS_EVENTS', true),
   });
 }
 
@@ -188,6 +234,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (lower === 'true' || lower === '1' || lower === 'yes') return true;
   if (lower === 'false' || lower === '0' || lower === 'no') return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`, 'true');
+}
+
+/** on/off (also true/false, 1/0, yes/no). */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  try {
+    return bool(env, name, fallback);
+  } catch {
+    throw new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off');
+  }
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

@@ -15,25 +15,29 @@ import path from 'node:path';
 import type { CloudAdapter, Storage, TurnContext } from 'botbuilder';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
+import { FormTokenSigner } from '../cowork/formToken';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
 import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
+import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../cowork/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../cowork/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { connectSalesforce, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { AgentRelay } from './agent/agentRelay';
+import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
 import { HandoffProtocol } from './agent/handoffProtocol';
+import { HandoffTrust } from './agent/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
+import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
 import type { HealthReport } from './server';
-import { createStorage, type BotStorage } from './storage';
+import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
 export interface CoworkOptions {
   config: BotConfig;
@@ -48,6 +52,8 @@ export interface CoworkOptions {
   deadlineIntervalMs?: number;
   /** Mounted in another bot: see `CoworkBot`'s `mounted`. */
   mounted?: boolean;
+  /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
+  agentLoginLimits?: AgentRelayDeps['loginLimits'];
 }
 
 export interface Cowork {
@@ -72,7 +78,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const botStorage: BotStorage = options.storage
     ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
     : createStorage(config.storage);
-  const storage = botStorage.storage;
+  // Every key the bot writes (conversation state, sessions, handoff, agent records) is safe for any store.
+  const storage: Storage = new SafeKeyStorage(botStorage.storage);
   log.info(botStorage.describe(), botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage');
 
   const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
@@ -94,6 +101,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
   const botRef: { current?: CoworkBot } = {};
   const handoffRef: { current?: HandoffProtocol } = {};
+  // Progress for the agent's panel on the Case (Cowork_Status__e), unless COWORK_STATUS_EVENTS=off.
+  const statusPublisher = config.statusEvents
+    ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
+    : undefined;
+  // Case → its recent conversations: where an agent's request from the Case sends the form.
+  const links = new CaseLinks(storage);
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
@@ -102,6 +115,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     inflight: new InFlightIndex(storage),
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     effectsLeaseMs: config.effectsLeaseMs,
+    effectsSendTimeoutMs: config.sendTimeoutMs,
+    formTokens: formTokenSigner(config),
     forms: [form],
     effects: new ProactiveEffects({
       adapter,
@@ -112,13 +127,17 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       publicUrl: config.publicUrl,
       log,
       handoff: () => handoffRef.current,
+      sendTimeoutMs: config.sendTimeoutMs,
     }),
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
+    ...(statusPublisher ? { status: statusPublisher } : {}),
+    links,
   });
   // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
   const handoffs = new HandoffRepository(storage);
+  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret });
   const relay = new AgentRelay({
     adapter,
     appId: config.microsoftApp.id,
@@ -127,10 +146,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     handoffs,
     service,
     bot: () => requireValue(botRef.current, 'bot'),
+    trust,
     agentKey: config.agentKey,
+    loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, log: log.child({ component: 'handoff' }) });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }) });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -138,17 +159,32 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     form,
     devCommands: config.devCommands,
     startSecret: config.startSecret,
+    startTokenMaxSeconds: config.startTokenMaxSeconds,
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
     mounted: options.mounted === true,
+    links,
   });
   botRef.current = bot;
+  const requests = new CoworkRequests({
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    bot: () => bot,
+    service,
+    links,
+    handoffs,
+    defaultForm: form,
+    log: log.child({ component: 'cowork-requests' }),
+  });
 
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
   }
+  // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
+  subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
   let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {
@@ -193,6 +229,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       await tick; // nothing publishes or sends after Salesforce is closed
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
+      await statusPublisher?.flush();
       await salesforce.close();
       await simulator?.stop();
     })();
@@ -209,6 +246,15 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     storage,
     stop,
   };
+}
+
+/**
+ * The per-deployment key of form tokens: COWORK_FORM_SECRET, else derived from a deployment
+ * secret (so it survives restarts without one more variable), else random for this process.
+ */
+function formTokenSigner(config: BotConfig): FormTokenSigner {
+  const base = config.formSecret ?? config.startSecret ?? (config.microsoftApp.password || undefined);
+  return new FormTokenSigner(base ? Buffer.from(base, 'utf8') : randomBytes(32));
 }
 
 function requireValue<T>(value: T | undefined, what: string): T {

@@ -5,7 +5,8 @@
  */
 import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, TurnContext as TC } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
-import type { CoworkService } from '../cowork/coworkService';
+import type { CoworkService, StartOutcome } from '../cowork/coworkService';
+import type { CaseLinks } from '../cowork/links';
 import { asksForPerson, isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
@@ -13,8 +14,9 @@ import type { Log } from '../cowork/log';
 import { COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost } from '../dialogs/coworkFormDialog';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
-import type { HandoffProtocol, HandoffStatus } from './agent/handoffProtocol';
-import { verifyStartToken } from './startToken';
+import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
+import { LOST_FORM_TEXT } from './lostForm';
+import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
   service: CoworkService;
@@ -22,6 +24,8 @@ export interface CoworkBotOptions {
   form: FormSpec;
   devCommands: boolean;
   startSecret: string | undefined;
+  /** Longest lifetime of a cowork.start token, in seconds (default 15 minutes). */
+  startTokenMaxSeconds?: number;
   log: Log;
   /** Human handoff (customer side). Without it, asking for a person is answered "not available". */
   handoff?: HandoffProtocol;
@@ -33,6 +37,8 @@ export interface CoworkBotOptions {
    * the host bot.
    */
   mounted?: boolean;
+  /** Case → conversation links (`cowork.link`), for the agent's requests from the Case. */
+  links?: CaseLinks;
 }
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
@@ -68,6 +74,7 @@ export class CoworkBot {
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
       { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
+      { name: 'link', matches: (c) => isEvent(c, 'cowork.link'), handle: (c) => this.linkFromToken(c) },
       { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c), standaloneOnly: true },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
@@ -100,9 +107,9 @@ export class CoworkBot {
    * Applies a `handoff.status` in a turn of the customer's conversation (the channel's event, or
    * a proactive turn of the agent relay) and saves the conversation's state.
    */
-  async handoffStatus(context: TurnContext, status: HandoffStatus): Promise<void> {
+  async handoffStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatus(context, status, await this.latestSession(context));
+    if (handoff) await handoff.applySignedStatus(context, status, await this.latestSession(context));
     await this.options.conversationState.saveChanges(context);
   }
 
@@ -152,13 +159,74 @@ export class CoworkBot {
       return;
     }
     const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, context.activity.from?.id ?? '');
+    const check = verifyStartToken(secret, value?.token, {
+      userId: context.activity.from?.id ?? '',
+      conversationId: context.activity.conversation.id,
+      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+    });
     if (!check.ok) {
       this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
       await context.sendActivity(`Sorry, I cannot start this form: ${check.reason}.`);
       return;
     }
     await this.startSession(context, check.claims.caseId);
+  }
+
+  /**
+   * The host's signed `cowork.link` (same token as `cowork.start`): links this conversation to the
+   * Case so an agent can send the form from the Case later. Starts no form and says nothing to
+   * the customer, who did not ask for anything; a refused token is logged.
+   */
+  private async linkFromToken(context: TurnContext): Promise<void> {
+    const secret = this.options.startSecret;
+    const conversationId = context.activity.conversation.id;
+    if (!secret || !this.options.links) {
+      this.options.log.warn({ conversationId }, 'cowork.link refused: COWORK_START_SECRET is not configured');
+      return;
+    }
+    const value = context.activity.value as { token?: unknown } | undefined;
+    const check = verifyStartToken(secret, value?.token, {
+      userId: context.activity.from?.id ?? '',
+      conversationId,
+      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+    });
+    if (!check.ok) {
+      this.options.log.warn({ conversationId, reason: check.reason }, 'cowork.link refused');
+      return;
+    }
+    await this.options.links.link(check.claims.caseId, {
+      conversationId,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: context.activity.from?.id ?? '',
+    });
+    this.options.log.info({ conversationId, caseId: check.claims.caseId }, 'conversation linked to the Case');
+  }
+
+  /**
+   * In a proactive turn of a linked conversation: an agent asked from the Case for the form. The
+   * session starts exactly as if the customer's chat had started it (scripted message, form);
+   * a Case that cannot take it is the agent's to hear about, not the customer's, so nothing is sent then.
+   */
+  async startRequested(context: TurnContext, caseId: string, form: FormSpec, statusDetail?: string, onStarted?: (sessionKey: string) => void): Promise<StartOutcome> {
+    const outcome = await this.options.service.start({
+      caseRef: caseId,
+      form,
+      conversationId: context.activity.conversation.id,
+      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      userId: context.activity.from?.id ?? '',
+      ...(statusDetail !== undefined ? { statusDetail } : {}),
+    });
+    if (outcome.kind === 'started') {
+      // Known before anything is sent: if the send fails, the caller can abandon the session.
+      onStarted?.(outcome.session.key);
+      const recent = (await this.recentSessions.get(context, [])) ?? [];
+      await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
+      const dc = await this.dialogs.createContext(context);
+      await dc.cancelAllDialogs();
+      await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
+    }
+    await this.options.conversationState.saveChanges(context);
+    return outcome;
   }
 
   private async startSession(context: TurnContext, caseRef: string): Promise<void> {
@@ -190,6 +258,13 @@ export class CoworkBot {
     const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
     const form = (session && service.form(session.formId)) ?? this.options.form;
     if (!session) {
+      const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
+      if (lost) {
+        this.options.log.warn({ conversationId: context.activity.conversation.id, caseId: lost.caseId }, 'card submit for a form lost in a restart: sending the form again');
+        await context.sendActivity(LOST_FORM_TEXT);
+        await this.startSession(context, lost.caseId);
+        return;
+      }
       this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
       await context.sendActivity(form.messages.refusals.staleForm);
       return;
@@ -223,7 +298,7 @@ export class CoworkBot {
       return;
     }
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatus(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, await this.latestSession(context));
+    if (handoff) await handoff.applyStatusEvent(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, value, await this.latestSession(context));
   }
 
   /**
@@ -249,8 +324,8 @@ export class CoworkBot {
       await handoff.toAgent(owner, { type: 'message', text: `${label} submitted the form. What the bot would have answered: ${submitOutcomeReply(form, outcome)}` });
       return;
     }
-    const attachments = context.activity.attachments ?? [];
-    await handoff.toAgent(owner, { type: 'message', text: `${label}: ${context.activity.text ?? ''}`, ...(attachments.length > 0 ? { attachments } : {}) });
+    // As data, never as UI: text escaped, attachments and cards only described.
+    await handoff.relayCustomerMessage(owner, context.activity);
   }
 
   private async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {

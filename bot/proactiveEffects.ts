@@ -29,6 +29,26 @@ export interface ProactiveEffectsDeps {
   log: Log;
   /** When a human owns the conversation, the effects tell the agent instead of the customer. */
   handoff?: () => HandoffProtocol | undefined;
+  /** `COWORK_SEND_TIMEOUT_SECONDS`: a thank-you the channel has not accepted by then is abandoned (the turn fails). */
+  sendTimeoutMs?: number;
+}
+
+export class SendTimeoutError extends Error {
+  override readonly name = 'SendTimeoutError';
+}
+
+/** `send` bounded by `timeoutMs`: rejects with `SendTimeoutError` when the channel takes longer. */
+async function bounded<T>(send: Promise<T>, timeoutMs: number | undefined, what: string): Promise<T> {
+  if (!timeoutMs) return send;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SendTimeoutError(`the channel did not accept ${what} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([send, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class ProactiveEffects implements SessionEffects {
@@ -48,8 +68,9 @@ export class ProactiveEffects implements SessionEffects {
     let sent = false;
     await this.inConversation(session, async (context) => {
       if (!(await stillOurs())) return;
-      // The thank-you and its result card travel as one activity (one connector call).
-      await context.sendActivity({
+      // The thank-you and its result card travel as one activity (one connector call), bounded:
+      // another instance takes over only after the lease plus this timeout (coworkService.ts).
+      const send = context.sendActivity({
         type: 'message',
         text: thankYouText(form, labels),
         attachments: [
@@ -63,6 +84,7 @@ export class ProactiveEffects implements SessionEffects {
           ),
         ],
       });
+      await bounded(send, this.deps.sendTimeoutMs, 'the thank-you');
       sent = true;
       await this.deps.bot().endFormDialog(context, session.key);
     });

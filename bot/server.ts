@@ -9,6 +9,8 @@ import type { CloudAdapter } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
 import type { Log } from '../cowork/log';
 import { checkActivityBody } from './activityGuard';
+import { processChannelRequest } from './channelAuth';
+import { mayReadHealthDetails, publicHealth } from './healthz';
 
 export interface HealthReport {
   ok: boolean;
@@ -22,6 +24,8 @@ export interface ServerDeps {
   health: () => Promise<HealthReport>;
   imagesDir: string;
   log: Log;
+  /** `HEALTHZ_TOKEN`: a bearer token that may read /healthz's details (loopback may too). */
+  healthzToken?: string;
   /** False while shutting down: new turns are refused with 503 so a load balancer retries elsewhere. */
   accepting: () => boolean;
 }
@@ -44,17 +48,19 @@ export function createServer(deps: ServerDeps): restify.Server {
       res.send(400, { error: guard.reason });
       return;
     }
-    await deps.adapter.process(req, res, deps.onTurn);
+    // Not `adapter.process`: it answers a rejected token with the library's error text (channelAuth.ts).
+    await processChannelRequest(deps.adapter, req, res, deps.onTurn, deps.log);
   });
 
-  server.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
+  server.get('/healthz', async (req: restify.Request, res: restify.Response) => {
     let report: HealthReport;
     try {
       report = await deps.health();
     } catch (err) {
       report = { ok: false, error: err instanceof Error ? err.message : String(err) };
     }
-    res.send(report.ok ? 200 : 503, report);
+    // Instance URL, auth type, error texts and usage figures for operators only (healthz.ts).
+    res.send(report.ok ? 200 : 503, mayReadHealthDetails(req, deps.healthzToken) ? report : publicHealth(report));
   });
 
   server.get('/images/:name', async (req: restify.Request, res: restify.Response) => {

@@ -7,7 +7,8 @@
  * Cosmos DB (`botbuilder-azure`'s `CosmosDbPartitionedStorage`) is the other production
  * option: it implements the same `Storage` interface and eTag semantics.
  */
-import { MemoryStorage, type Storage } from 'botbuilder';
+import { createHash } from 'node:crypto';
+import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { StorageConfig } from './config';
 
@@ -47,4 +48,52 @@ function accountOf(connectionString: string): string {
       .map(([k, ...v]) => [(k ?? '').toLowerCase(), v.join('=')]),
   );
   return parts.get('accountname') ?? parts.get('blobendpoint') ?? 'unknown';
+}
+
+/** Where hashed keys live; a key that itself starts with it is hashed too, so none can collide with one. */
+export const HASHED_KEY_PREFIX = 'cowork-hashed/';
+/** Longest key, URI-encoded, that is stored as it is (Azure's limit is 1,024; keep a margin). */
+const MAX_ENCODED_KEY_LENGTH = 900;
+/** Azure Blob Storage keeps at most 254 "/" in a blob name; botbuilder-azure-blobs drops empty segments. */
+const MAX_SLASHES = 200;
+
+/**
+ * The key under which `key` is stored. botbuilder-azure-blobs URI-encodes a key, drops empty
+ * path segments and silently truncates it to 1,024 characters, so two long (non-ASCII) keys, or
+ * `a//b` and `a/b`, would share one blob. Such keys become a fixed prefix plus the SHA-256 of
+ * the whole key; every other key is left as it is.
+ */
+export function storageKey(key: string): string {
+  const unsafe =
+    encodeURIComponent(key).length > MAX_ENCODED_KEY_LENGTH ||
+    key.startsWith(HASHED_KEY_PREFIX) ||
+    /\/\/|^\/|\/$/.test(key) ||
+    key.split('/').length - 1 > MAX_SLASHES;
+  return unsafe ? `${HASHED_KEY_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}` : key;
+}
+
+/** Wraps a storage so that every key goes through `storageKey`; callers keep using their own keys. */
+export class SafeKeyStorage implements Storage {
+  constructor(private readonly inner: Storage) {}
+
+  async read(keys: string[]): Promise<StoreItems> {
+    const mapped = keys.map(storageKey);
+    const items = await this.inner.read(mapped);
+    const result: StoreItems = {};
+    keys.forEach((key, i) => {
+      const item = items[mapped[i] ?? key];
+      if (item !== undefined) result[key] = item;
+    });
+    return result;
+  }
+
+  write(changes: StoreItems): Promise<void> {
+    const mapped: StoreItems = {};
+    for (const [key, item] of Object.entries(changes)) mapped[storageKey(key)] = item;
+    return this.inner.write(mapped);
+  }
+
+  delete(keys: string[]): Promise<void> {
+    return this.inner.delete(keys.map(storageKey));
+  }
 }

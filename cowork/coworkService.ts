@@ -6,6 +6,7 @@
  * implemented by the conversation layer with proactive turns.
  */
 import { randomBytes } from 'node:crypto';
+import { FormTokenSigner } from './formToken';
 import {
   answerLabels,
   answersFromEvent,
@@ -19,12 +20,13 @@ import {
   type ResolvedChoices,
 } from './formSpec';
 import type { Log } from './log';
-import { InvalidInputError, PermanentCaseError, type CaseStore, type EventBus, type PicklistValue, type PlatformEvent, type PublishOptions } from './ports';
+import { InvalidInputError, PermanentCaseError, type CaseStore, type CoworkStatus, type EventBus, type PicklistValue, type PlatformEvent, type PublishOptions, type StatusPublisher } from './ports';
 import { KEY_PREFIX, normalizeId } from './salesforceId';
 import { isPending, newSession, type Answers, type CoworkSession, type Owner } from './session';
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 import type { InFlightIndex } from './inflight';
+import type { CaseLinks } from './links';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {
@@ -46,6 +48,8 @@ export interface StartRequest {
   conversationId: string;
   conversationReference: Readonly<Record<string, unknown>>;
   userId: string;
+  /** What the `form_sent` status tells the agent, when there is more to say than the default. */
+  statusDetail?: string;
 }
 
 export type StartOutcome =
@@ -77,12 +81,24 @@ export interface CoworkServiceDeps {
   instanceId: string;
   /** How long an instance's claim on an answered session's effects holds before another may take over. */
   effectsLeaseMs: number;
+  /**
+   * Longest a thank-you send may take before it is abandoned (the effects bound it). Another
+   * instance takes over only after the lease plus this, so it never starts while a send that
+   * began inside the lease may still be accepted by the channel. Default 0.
+   */
+  effectsSendTimeoutMs?: number;
   forms: readonly FormSpec[];
   effects: SessionEffects;
   log: Log;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  /** Signs the form tokens' Case binding (per-deployment key); default: a random key of this process. */
+  formTokens?: FormTokenSigner;
   now?: () => number;
+  /** Progress for the agent's side (`Cowork_Status__e`); none when status events are off. */
+  status?: StatusPublisher;
+  /** Case → its recent conversations, for the agent's requests from the Case; written when a session starts. */
+  links?: CaseLinks;
 }
 
 const MAX_PUBLISH_ATTEMPTS = 3;
@@ -95,9 +111,11 @@ export class CoworkService {
   private readonly now: () => number;
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
+  private readonly formTokens: FormTokenSigner;
 
   constructor(private readonly deps: CoworkServiceDeps) {
     this.forms = new Map(deps.forms.map((f) => [f.id, f]));
+    this.formTokens = deps.formTokens ?? new FormTokenSigner(randomBytes(32));
     for (const form of deps.forms) this.formsByTopic.set(form.topic, [...(this.formsByTopic.get(form.topic) ?? []), form]);
     this.now = deps.now ?? Date.now;
   }
@@ -115,6 +133,19 @@ export class CoworkService {
     return this.deps.repository.get(sessionKey);
   }
 
+  /**
+   * A form token whose session storage no longer has (memory storage and a restart): its signed
+   * binding, when it was minted here for this conversation within the session lifetime and names a
+   * known form; undefined otherwise (the session exists, or the token is not ours).
+   */
+  async lostForm(formToken: unknown, conversationId: string): Promise<{ caseId: string; formId: string } | undefined> {
+    const binding = this.formTokens.verify(formToken, conversationId);
+    if (!binding || !this.forms.has(binding.formId)) return undefined;
+    if (this.now() - binding.issuedAt > this.deps.sessionTtlMs) return undefined;
+    if (await this.deps.repository.get(binding.sessionKey)) return undefined;
+    return { caseId: binding.caseId, formId: binding.formId };
+  }
+
   /** Loads the Case and its chat, stores a new session and registers it for routing. */
   async start(request: StartRequest): Promise<StartOutcome> {
     const { form } = request;
@@ -130,14 +161,15 @@ export class CoworkService {
 
     const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
     const now = this.now();
+    const key = randomToken(16);
     const session = newSession(
       {
-        key: randomToken(16),
+        key,
         caseId: caseRecord.id,
         caseNumber: caseRecord.caseNumber,
         chatSession: chatSession ?? null,
         formId: form.id,
-        formToken: randomToken(16),
+        formToken: this.formTokens.mint({ sessionKey: key, caseId: caseRecord.id, formId: form.id, conversationId: request.conversationId, issuedAt: now }),
         conversationId: request.conversationId,
         conversationReference: request.conversationReference,
         userId: request.userId,
@@ -147,8 +179,10 @@ export class CoworkService {
       this.deps.sessionTtlMs,
     );
     await this.deps.repository.create(session);
+    await this.deps.links?.link(session.caseId, { conversationId: session.conversationId, conversationReference: session.conversationReference, userId: session.userId });
     await this.deps.deadlines.schedule(now + this.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
     this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
+    this.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
     return { kind: 'started', session, choices };
   }
 
@@ -186,6 +220,7 @@ export class CoworkService {
     if (!stored.changed || !stored.session) {
       return stored.session && stored.session.state !== 'expired' ? { kind: 'already_received', session: stored.session } : { kind: 'stale_form' };
     }
+    this.report(stored.session, 'submitted', this.labelsOf(stored.session, validation.answers), 'The customer submitted the form.');
     const published = await this.publish(stored.session);
     return { kind: 'accepted', session: stored.session, published };
   }
@@ -256,9 +291,52 @@ export class CoworkService {
     }
   }
 
+  /** Sessions of a Case still waiting for their answer. */
+  async pendingForCase(caseId: string): Promise<CoworkSession[]> {
+    return this.deps.repository.pendingForCase(caseId);
+  }
+
+  /**
+   * A session whose form never reached the customer (their chat could not be reached): it fails
+   * at once instead of blocking the Case until it expires, and the agent is told why.
+   */
+  async abandon(sessionKey: string, reason: string): Promise<void> {
+    const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'failed', failure: reason } : undefined));
+    if (!result.changed || !result.session) return;
+    this.deps.log.warn({ sessionKey, caseId: result.session.caseId, reason }, 'co-work session abandoned: the form did not reach the customer');
+    this.report(result.session, 'failed', null, reason);
+  }
+
   /** Records who owns the session's conversation (the bot, or a human after a handoff). */
   async setOwner(sessionKey: string, owner: Owner): Promise<void> {
-    await this.deps.repository.update(sessionKey, (s) => (s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner }));
+    const result = await this.deps.repository.update(sessionKey, (s) => (s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner }));
+    if (result.changed && result.session && owner.kind === 'human' && isPending(result.session.state)) {
+      this.report(result.session, 'person_requested', null, 'The customer asked for a person. You can answer the form for them from the panel.');
+    }
+  }
+
+  /**
+   * Tells the agent's side (`Cowork_Status__e`) about a session, or about a Case without one.
+   * Never throws and never waits: the customer's flow does not depend on the agent's panel.
+   */
+  reportStatus(status: CoworkStatus): void {
+    if (!this.deps.status) return;
+    try {
+      this.deps.status.publish(status);
+    } catch (err) {
+      this.deps.log.warn({ err, caseId: status.caseId, state: status.state }, 'co-work status not published');
+    }
+  }
+
+  private report(session: CoworkSession, state: CoworkStatus['state'], answer: string | null, detail: string | null): void {
+    this.reportStatus({ caseId: session.caseId, sessionKey: session.key, state, answer, detail });
+  }
+
+  private labelsOf(session: CoworkSession, answers: Answers): string | null {
+    const form = this.forms.get(session.formId);
+    if (!form) return null;
+    const labels = Object.values(answerLabels(form, session.choices, answers));
+    return labels.length > 0 ? labels.join(', ') : null;
   }
 
   /** Runs the deadlines that are due: expire sessions that waited too long. */
@@ -303,6 +381,7 @@ export class CoworkService {
       return;
     }
     this.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
+    this.report(claimed.session, 'answered', this.labelsOf(claimed.session, validation.answers), event.payload[form.sessionKeyField] ? 'The answer came back from Salesforce.' : 'Answered for the Case (an agent or a flow).');
     try {
       // Just claimed: no earlier attempt can have updated the Case for this session. Only when the
       // event answers several sessions of the Case is it read first (one write, not one per session).
@@ -340,8 +419,11 @@ export class CoworkService {
         return renewed !== undefined;
       };
       if (!(await this.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
+      // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
+      const acceptedAt = performance.now();
       const marked = await this.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.now()).toISOString() }));
       current = marked.session ?? current;
+      this.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
     }
     try {
       await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
@@ -349,13 +431,17 @@ export class CoworkService {
       if (!(err instanceof PermanentCaseError)) throw err;
       this.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
       const failed = await this.deps.repository.update(current.key, (s) => (s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined));
-      if (failed.changed && failed.session) await this.deps.effects.failed(failed.session);
+      if (failed.changed && failed.session) {
+        this.report(failed.session, 'failed', this.labelsOf(failed.session, answers), `The Case could not be updated: ${err.errorCode}: ${err.message}`);
+        await this.deps.effects.failed(failed.session);
+      }
       await this.deps.inflight.remove(current.key);
       return;
     }
-    await this.deps.repository.update(current.key, (s) =>
+    const done = await this.deps.repository.update(current.key, (s) =>
       s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.now()).toISOString(), effectsLeaseUntil: null } : undefined,
     );
+    if (done.changed && done.session) this.report(done.session, 'saved', this.labelsOf(done.session, answers), 'The answer is saved on the Case.');
     await this.deps.inflight.remove(current.key);
     this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
   }
@@ -400,7 +486,7 @@ export class CoworkService {
           await this.deps.inflight.remove(key);
         } else if (session.state === 'submitted') {
           await this.republishIfDue(session, now);
-        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) <= now)) {
+        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.deps.effectsSendTimeoutMs ?? 0) <= now)) {
           await this.takeOverEffects(session, now);
         }
       } catch (err) {
@@ -457,6 +543,7 @@ export class CoworkService {
     );
     if (!claimed.changed || !claimed.session) return;
     this.deps.log.error({ sessionKey: session.key, attempts: session.publishAttempts }, 'the answer event never came back; completing the session from the stored answer');
+    this.report(claimed.session, 'answered', this.labelsOf(claimed.session, claimed.session.answers ?? {}), 'The answer event never came back; the stored answer is used.');
     await this.completeAnswered(claimed.session);
   }
 
@@ -475,6 +562,7 @@ export class CoworkService {
     const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired' } : undefined));
     if (!result.changed || !result.session) return;
     this.deps.log.info({ sessionKey, caseId: result.session.caseId }, 'co-work session expired');
+    this.report(result.session, 'expired', null, 'The form expired without an answer; nothing was changed.');
     if (options.notify) await this.deps.effects.expired(result.session);
   }
 

@@ -130,3 +130,41 @@ export class PermanentCaseError extends Error {
     super(message);
   }
 }
+
+/** The states the agent's side sees (`Cowork_Status__e.State__c`). */
+export const COWORK_STATUS_STATES = [
+  'form_sent',
+  'submitted',
+  'answered',
+  'saved',
+  'expired',
+  'superseded',
+  'failed',
+  'person_requested',
+  'no_chat',
+  'already_pending',
+] as const;
+export type CoworkStatusState = (typeof COWORK_STATUS_STATES)[number];
+
+/** One step of a Case's co-work, for the agent watching it from Salesforce. */
+export interface CoworkStatus {
+  caseId: string;
+  /** The session it is about; null when there is none (no chat linked). */
+  sessionKey: string | null;
+  state: CoworkStatusState;
+  /** The chosen answer's label(s), once known. */
+  answer: string | null;
+  /** A short sentence for the agent. */
+  detail: string | null;
+}
+
+/**
+ * Tells the agent's side what happened (the Salesforce adapter publishes `Cowork_Status__e`).
+ * `publish` never rejects and does not wait for the org: a status that cannot be delivered is
+ * logged, never a failure of the customer's flow. Statuses are delivered in the order given.
+ */
+export interface StatusPublisher {
+  publish(status: CoworkStatus): void;
+  /** Resolves once every status given so far was delivered (or given up on). */
+  flush(): Promise<void>;
+}

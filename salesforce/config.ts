@@ -19,6 +19,9 @@ export const PRODUCTION_AUDIENCE = 'https://login.salesforce.com';
 export const SANDBOX_AUDIENCE = 'https://test.salesforce.com';
 /** The generic login hosts: they serve every org, so a grant that needs to know the org (client credentials) is refused there. */
 const GENERIC_LOGIN_HOSTS = new Set(['login.salesforce.com', 'test.salesforce.com']);
+/** The agent's requests from the Case (a Flow publishes them) and the bot's progress back to the Case. */
+export const DEFAULT_REQUEST_TOPIC = '/event/Cowork_Request__e';
+export const DEFAULT_STATUS_TOPIC = '/event/Cowork_Status__e';
 
 export const AUTH_TYPES = ['client-credentials', 'jwt-bearer', 'username-password', 'access-token'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -49,6 +52,10 @@ export interface SalesforceConfig {
    * which cannot take a CA (logged as a warning).
    */
   trustedCaPem?: string;
+  /** `SF_REQUEST_TOPIC`, when renamed: the agents' requests (default `DEFAULT_REQUEST_TOPIC`). */
+  requestTopic?: string;
+  /** `SF_STATUS_TOPIC`, when renamed: the co-work statuses for the agent's panel (default `DEFAULT_STATUS_TOPIC`). */
+  statusTopic?: string;
 }
 
 export interface SalesforceVariable {
@@ -73,6 +80,8 @@ export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
   { name: 'SF_INSTANCE_URL', description: 'Instance URL that goes with SF_ACCESS_TOKEN (access-token).', example: 'https://mycompany.my.salesforce.com', secret: false },
   { name: 'SF_PUBSUB_ENDPOINT', description: `Pub/Sub API host:port (default ${DEFAULT_PUBSUB_ENDPOINT}).`, example: DEFAULT_PUBSUB_ENDPOINT, secret: false },
   { name: 'SF_EVENT_TOPIC', description: `Platform event topic the bot publishes and subscribes to (default ${DEFAULT_EVENT_TOPIC}).`, example: DEFAULT_EVENT_TOPIC, secret: false },
+  { name: 'SF_REQUEST_TOPIC', description: `Platform event topic of the agents' requests from the Case (the Send_Cowork_Form flow publishes them; default ${DEFAULT_REQUEST_TOPIC}).`, example: DEFAULT_REQUEST_TOPIC, secret: false },
+  { name: 'SF_STATUS_TOPIC', description: `Platform event topic the bot publishes co-work progress to, for the coworkPanel on the Case (default ${DEFAULT_STATUS_TOPIC}).`, example: DEFAULT_STATUS_TOPIC, secret: false },
   { name: 'SF_TRUST_CERT_FILE', description: 'Extra CA certificate (PEM) to trust, for a standalone simulator; also relaxes the Pub/Sub client certificate check. Never needed for a real org.', example: './.simulator/ca.pem', secret: false },
 ];
 
@@ -114,6 +123,10 @@ export function parseSalesforceConfig(env: Env): SalesforceConfig | undefined {
     pubSubEndpoint: pubSubEndpoint(value('SF_PUBSUB_ENDPOINT') ?? DEFAULT_PUBSUB_ENDPOINT),
     eventTopic: eventTopic(value('SF_EVENT_TOPIC') ?? DEFAULT_EVENT_TOPIC),
   };
+  const requestTopic = value('SF_REQUEST_TOPIC');
+  if (requestTopic !== undefined) config.requestTopic = namedTopic('SF_REQUEST_TOPIC', requestTopic, DEFAULT_REQUEST_TOPIC);
+  const statusTopic = value('SF_STATUS_TOPIC');
+  if (statusTopic !== undefined) config.statusTopic = namedTopic('SF_STATUS_TOPIC', statusTopic, DEFAULT_STATUS_TOPIC);
   const trustFile = value('SF_TRUST_CERT_FILE');
   if (trustFile !== undefined) config.trustedCaPem = readCertificate(trustFile);
   if (authType === 'client-credentials' && GENERIC_LOGIN_HOSTS.has(new URL(loginUrl).hostname)) {
@@ -224,6 +237,13 @@ function pubSubEndpoint(raw: string): string {
 function eventTopic(raw: string): string {
   if (!/^\/event\/[a-zA-Z][a-zA-Z0-9_]*__e$/.test(raw)) {
     throw new ConfigError('SF_EVENT_TOPIC', `"${raw}" is not a platform event topic (/event/Name__e)`, DEFAULT_EVENT_TOPIC);
+  }
+  return raw;
+}
+
+function namedTopic(variable: string, raw: string, example: string): string {
+  if (!/^\/event\/[a-zA-Z][a-zA-Z0-9_]*__e$/.test(raw)) {
+    throw new ConfigError(variable, `"${raw}" is not a platform event topic (/event/Name__e)`, example);
   }
   return raw;
 }

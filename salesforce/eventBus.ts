@@ -48,6 +48,11 @@ export class SalesforceEventBus implements EventBus {
     return this.publisher.publish(topic, fields, options);
   }
 
+  /** Several events of one topic in one call (see `EventPublisher.publishBatch`). */
+  publishBatch(topic: string, fieldsList: ReadonlyArray<Readonly<Record<string, string | null>>>): Promise<{ accepted: number; failures: string[] }> {
+    return this.publisher.publishBatch(topic, fieldsList);
+  }
+
   async subscribe(topic: string, handler: EventHandler, options: SubscribeOptions = {}): Promise<EventSubscription> {
     if (this.subscriptions.has(topic)) {
       throw new Error(`Already subscribed to ${topic}: one stream per topic per process; route events inside its handler`);

@@ -115,6 +115,28 @@ export class GrpcPublisher {
     }
   }
 
+  /**
+   * Publishes several events of one topic in one `Publish` call (each record with its own id).
+   * Resolves with the org's answer per event, in order; rejects like `publish` when the call fails.
+   */
+  async publishBatch(topic: string, records: ReadonlyArray<{ record: Readonly<Record<string, unknown>>; eventUuid: string }>, timeoutMs: number): Promise<Array<PublishedEvent | { error: string }>> {
+    const deadline = this.now() + timeoutMs;
+    try {
+      const schema = await this.schema(topic, deadline);
+      const events = records.map(({ record, eventUuid }) => ({ id: eventUuid, schemaId: schema.schemaId, payload: schema.type.toBuffer(record) }));
+      const response = await this.call<Parameters<PubSubStub['Publish']>[3]>((metadata, options, callback) => this.stub.Publish({ topicName: topic, events }, metadata, options, callback), deadline);
+      return records.map(({ eventUuid }, i) => {
+        const result = response?.results?.[i];
+        if (!result) return { error: 'publish answered no result' };
+        if (result.error) return { error: `publish refused: ${String(result.error.msg ?? result.error.code)}` };
+        return { eventUuid: result.correlationKey || eventUuid, replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined };
+      });
+    } catch (error) {
+      this.schemas.delete(topic);
+      throw error;
+    }
+  }
+
   close(): void {
     this.stub.close();
   }

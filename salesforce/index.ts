@@ -21,6 +21,8 @@ import { isLoopbackHost } from '../cowork/loopback';
 export { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig, type SalesforceCredentials, type AuthType } from './config';
 export { SalesforceCaseStore } from './caseStore';
 export { SalesforceEventBus, byCorrelationId, type SubscribeOptions } from './eventBus';
+export { SalesforceStatusPublisher, statusFields } from './statusPublisher';
+export { DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC } from './config';
 export type { SubscriptionTuning } from './topicSubscription';
 
 export interface SalesforceHealth {

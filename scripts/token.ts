@@ -1,16 +1,18 @@
 /**
- * `npm run token -- <Case Id> --user <channel user id> [--ttl <seconds>]`
+ * `npm run token -- <Case Id> --user <channel user id> --conversation <conversation id> [--ttl <seconds>]`
  *
  * Mints a signed cowork.start token for local testing, with COWORK_START_SECRET from the
- * environment or `.env`. Send it to the bot as an event activity:
+ * environment or `.env`. The token is bound to one conversation (`conv`): the bot refuses it in
+ * any other. It lives `--ttl` seconds (default and maximum: COWORK_START_TOKEN_MAX_MINUTES,
+ * 15 minutes unless configured). Send it to the bot as an event activity:
  *   { "type": "event", "name": "cowork.start", "value": { "token": "<printed token>" } }
  */
 import 'dotenv/config';
-import { mintStartToken } from '../bot/startToken';
+import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken } from '../bot/startToken';
 import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
 
 function fail(message: string): never {
-  process.stderr.write(`${message}\nUsage: npm run token -- <Case Id> --user <channel user id> [--ttl <seconds>]\n`);
+  process.stderr.write(`${message}\nUsage: npm run token -- <Case Id> --user <channel user id> --conversation <conversation id> [--ttl <seconds>]\n`);
   process.exit(2);
 }
 
@@ -33,7 +35,12 @@ const caseId = normalizeId(positional[0] ?? '');
 if (!caseId || !caseId.startsWith(KEY_PREFIX.Case)) fail(`"${positional[0] ?? ''}" is not a Case Id (15 or 18 characters starting with 500)`);
 const user = flags.user;
 if (!user) fail('--user is required: the channel user id the token is for (the Emulator shows it in the activity\'s from.id)');
-const ttl = Number(flags.ttl ?? '900');
-if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 86_400) fail('--ttl must be a whole number of seconds between 1 and 86400');
+const conversation = flags.conversation;
+if (!conversation) fail('--conversation is required: the conversation id the token may be used in (the Emulator shows it in the activity\'s conversation.id)');
+const maxMinutesRaw = process.env.COWORK_START_TOKEN_MAX_MINUTES?.trim() || String(DEFAULT_START_TOKEN_MAX_MINUTES);
+const maxSeconds = Number(maxMinutesRaw) * 60;
+if (!Number.isInteger(maxSeconds) || maxSeconds <= 0) fail(`COWORK_START_TOKEN_MAX_MINUTES must be a whole number of minutes, got "${maxMinutesRaw}"`);
+const ttl = Number(flags.ttl ?? String(maxSeconds));
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > maxSeconds) fail(`--ttl must be a whole number of seconds between 1 and ${maxSeconds} (COWORK_START_TOKEN_MAX_MINUTES)`);
 
-process.stdout.write(`${mintStartToken(secret, { caseId, userId: user }, ttl)}\n`);
+process.stdout.write(`${mintStartToken(secret, { caseId, userId: user, conversationId: conversation }, ttl)}\n`);

@@ -46,7 +46,8 @@ export function validatePermissionSets(model: ObjectModel, sets: readonly Permis
       const object = model.find(objectName);
       if (!object || object.name !== objectName) throw new Error(`Deploy failed: ${set.name}: In field: object - no CustomObject named ${objectName} found`);
       for (const [key, label, needs] of DEPENDENCIES) {
-        if (!perms[key]) continue;
+        // A platform event's Create (publish) and Read (subscribe) are independent.
+        if (!perms[key] || object.kind === 'platformEvent') continue;
         const missing = needs.filter(([need]) => !perms[need]).map(([, name]) => name);
         if (missing.length > 0) throw new Error(`Deploy failed: ${set.name}: Permission ${label} on ${objectName} depends on permission(s): ${missing.join(', ')}`);
       }

@@ -146,6 +146,8 @@ interface StartContext {
 interface Deployment {
   model: ObjectModel;
   permissionSets: PermissionSetSource[];
+  /** Names of the permission sets from the optional packages (legacy Chat). */
+  extraPermissionSets: string[];
   app: ExternalClientAppSource;
 }
 
@@ -165,7 +167,8 @@ function deploy(options: SimulatorOptions): Deployment {
   const [app, ...others] = metadata.externalClientApps;
   if (!app || others.length > 0) throw new Error(`Deploy: expected one External Client App in force-app, found ${metadata.externalClientApps.length}`);
   if (app.globalOauth?.hasConsumerSecret) throw new Error(`Deploy: ${app.name}'s global OAuth settings hold a consumer key or secret, which never belongs in source`);
-  return { model, permissionSets: metadata.permissionSets, app };
+  const extraPermissionSets = metadata.permissionSets.filter((set) => set.optional).map((set) => set.name);
+  return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app };
 }
 
 async function startOrg(options: SimulatorOptions, context: StartContext): Promise<RunningSimulator> {
@@ -184,7 +187,9 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   const { app } = deployment;
   // The repository ships no policies (they name an org's user): act as `sf:configure --run-as` for our user.
   const policies = app.policies ?? (options.runAsUser === null ? undefined : parsePolicies(renderPolicies(projectDir, username), 'sf:configure'));
-  const assignedNames = options.permissionSets ?? deployment.permissionSets.map((set) => set.name);
+  // By default the integration user has what the docs tell an admin to assign it: the app's pre-authorised
+  // permission sets (Cowork_Bot) and the optional packages' (legacy Chat), not the agents' ones.
+  const assignedNames = options.permissionSets ?? [...new Set([...(policies?.permissionSets ?? []), ...deployment.extraPermissionSets])];
   const access = (names: readonly string[]): UserAccess => {
     const missing = names.filter((name) => !deployment.permissionSets.some((set) => set.name === name));
     if (missing.length > 0) throw new RangeError(`permission set(s) ${missing.join(', ')} are not deployed`);

@@ -41,6 +41,8 @@ export interface ObjectPermissionSource {
 export interface PermissionSetSource {
   name: string;
   label: string;
+  /** From an optional package deployed on its own (`extraSourceDirs`), not from force-app. */
+  optional: boolean;
   /** By object API name, as written in the file (`Case`, `Use_of_Funds__e`). */
   objects: Map<string, ObjectPermissionSource>;
   /** By `Object.Field`, as written in the file. */
@@ -93,8 +95,8 @@ const parser = new XMLParser({
 export function readSfdxMetadata(projectDir: string = DEFAULT_SFDX_PROJECT_DIR, extraSourceDirs: readonly string[] = []): SfdxMetadata {
   const sourceDir = path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default');
   const metadata = readObjects(path.join(sourceDir, 'objects'));
-  const permissionSets = readPermissionSets(path.join(sourceDir, 'permissionsets'));
-  for (const extra of extraSourceDirs) permissionSets.push(...readPermissionSets(path.join(extra, 'permissionsets')));
+  const permissionSets = readPermissionSets(path.join(sourceDir, 'permissionsets'), false);
+  for (const extra of extraSourceDirs) permissionSets.push(...readPermissionSets(path.join(extra, 'permissionsets'), true));
   return { ...metadata, permissionSets, externalClientApps: readExternalClientApps(sourceDir) };
 }
 
@@ -126,7 +128,7 @@ function readObjects(objectsDir: string): Pick<SfdxMetadata, 'platformEvents' | 
 }
 
 /** Every `*.permissionset-meta.xml` of a folder (none when the folder is absent). */
-function readPermissionSets(dir: string): PermissionSetSource[] {
+function readPermissionSets(dir: string, optional: boolean): PermissionSetSource[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.permissionset-meta.xml'))
@@ -156,7 +158,7 @@ function readPermissionSets(dir: string): PermissionSetSource[] {
         fields.set(name, { readable: flag(p['readable']), editable: flag(p['editable']) });
       }
       const name = f.replace('.permissionset-meta.xml', '');
-      return { name, label: text(set['label']) ?? name, objects, fields };
+      return { name, label: text(set['label']) ?? name, optional, objects, fields };
     });
 }
 

@@ -26,7 +26,9 @@ import type { KeyedSerialQueue } from '../../cowork/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
 import type { CoworkBot } from '../coworkBot';
 import { runProactiveTurn } from '../proactiveTurn';
-import type { AgentChannel, HandoffStatus } from './handoffProtocol';
+import type { AgentChannel, SignedHandoffStatus } from './handoffProtocol';
+import type { HandoffTrust } from './handoffTrust';
+import { LoginLimiter, type LoginLimiterOptions } from './loginLimiter';
 
 export interface AgentRelayDeps {
   adapter: CloudAdapter;
@@ -36,13 +38,14 @@ export interface AgentRelayDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
   bot: () => CoworkBot;
+  /** Signs the statuses the relay applies (the same check as a channel's signed `handoff.status`). */
+  trust: HandoffTrust;
   /** `COWORK_AGENT_KEY`; the relay refuses every command when undefined. */
   agentKey: string | undefined;
   log: Log;
   now?: () => number;
-  /** Wrong keys allowed per agent conversation within `loginWindowMs` (default 5 a minute). */
-  maxLoginFailures?: number;
-  loginWindowMs?: number;
+  /** Limits on wrong keys (defaults: 5 in a row lock a conversation for 60 s, doubling; slower above 20 a minute overall). */
+  loginLimits?: Omit<LoginLimiterOptions, 'storage' | 'log' | 'now'>;
 }
 
 /** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */
@@ -60,18 +63,27 @@ export const AGENT_HELP_TEXT = [
   '- `/agent login <key>`: log in with the agent key',
   '- `/agent list`: customers waiting for a person, with their Case and co-work state',
   '- `/agent take <number or conversation id>`: take a waiting customer',
-  '- anything else you type goes to the customer you took (cards too)',
+  '- anything else you type goes to the customer you took (cards too); card buttons never run commands',
   '- `/agent answer <choice>`: answer the form on the customer\'s behalf (publishes the event for the Case)',
   '- `/agent done`: hand the conversation back to the bot',
   '- `/agent logout`',
 ].join('\n');
 
+export const CARD_CLICK_TEXT = 'Card buttons cannot run agent commands or reach the customer: type the command (or your message) instead.';
+
+/** True for what a card's button sends (a value, or `channelData.postBack`), as opposed to typed text. */
+function isCardClick(activity: Activity): boolean {
+  const channelData = activity.channelData as { postBack?: unknown } | undefined;
+  return activity.value !== undefined || channelData?.postBack === true;
+}
+
 export class AgentRelay implements AgentChannel {
-  private readonly failures = new Map<string, number[]>();
   private readonly now: () => number;
+  private readonly limiter: LoginLimiter;
 
   constructor(private readonly deps: AgentRelayDeps) {
     this.now = deps.now ?? Date.now;
+    this.limiter = new LoginLimiter({ storage: deps.storage, log: deps.log, now: this.now, ...deps.loginLimits });
   }
 
   /** Takes the turn when it is an agent's (a `/agent` command, or any message of a logged-in agent conversation). */
@@ -81,6 +93,17 @@ export class AgentRelay implements AgentChannel {
     const command = /^\/agent\b/i.test(text);
     const agent = await this.agent(context.activity.conversation.id);
     if (!command && !agent) return false;
+    // A card click (Action.Submit, postBack) is not the agent typing: whatever card it came from, it
+    // never runs an agent command, and the relay offers no buttons of its own.
+    if (agent && isCardClick(context.activity)) {
+      this.deps.log.warn({ conversationId: context.activity.conversation.id, command }, 'agent card click ignored');
+      await context.sendActivity(CARD_CLICK_TEXT);
+      return true;
+    }
+    if (command && isCardClick(context.activity)) {
+      await context.sendActivity(CARD_CLICK_TEXT);
+      return true;
+    }
     if (!command && agent) {
       await this.relayToCustomer(context, agent);
       return true;
@@ -138,27 +161,21 @@ export class AgentRelay implements AgentChannel {
 
   private async login(context: TurnContext, key: string): Promise<void> {
     const conversationId = context.activity.conversation.id;
-    const now = this.now();
-    const window = this.deps.loginWindowMs ?? 60_000;
-    // Forget windows that have passed, so the map cannot grow with every conversation id tried.
-    for (const [id, times] of this.failures) if (times.every((t) => now - t >= window)) this.failures.delete(id);
-    const recent = (this.failures.get(conversationId) ?? []).filter((t) => now - t < window);
-    this.failures.set(conversationId, recent);
-    // New conversations are free to open: the limit holds across all of them too.
-    const everywhere = [...this.failures.values()].reduce((sum, times) => sum + times.length, 0);
-    if (recent.length >= (this.deps.maxLoginFailures ?? 5) || everywhere >= (this.deps.maxLoginFailures ?? 5) * 4) {
-      const waitSeconds = Math.ceil((window - (now - (recent[0] ?? now))) / 1000);
-      this.deps.log.warn({ conversationId }, 'agent login refused: too many wrong keys');
-      await context.sendActivity(`Too many wrong keys. Try again in ${waitSeconds} s.`);
+    // Wrong keys lock out the guessing conversation and slow everyone down; they never refuse a
+    // conversation that has not guessed (loginLimiter.ts), and the counts live in storage.
+    const gate = await this.limiter.before(conversationId);
+    if (!gate.ok) {
+      await context.sendActivity(`Too many wrong keys from this conversation. Try again in ${gate.retryInSeconds} s.`);
       return;
     }
     if (!keyMatches(this.deps.agentKey ?? '', key)) {
-      recent.push(now);
-      this.deps.log.warn({ conversationId, failures: recent.length }, 'agent login refused: wrong key');
+      const { failures } = await this.limiter.failed(conversationId);
+      this.deps.log.warn({ conversationId, failures }, 'agent login refused: wrong key');
       await context.sendActivity('That agent key is not valid.');
       return;
     }
-    this.failures.delete(conversationId);
+    await this.limiter.succeeded(conversationId);
+    const now = this.now();
     const record: AgentRecord = {
       conversationId,
       agentId: context.activity.from?.id ?? conversationId,
@@ -198,7 +215,12 @@ export class AgentRelay implements AgentChannel {
       return;
     }
     await this.inCustomerConversation(record, (ctx) =>
-      this.deps.bot().handoffStatus(ctx, { state: 'accepted', agentId: agent.agentId, agentConversationId: agent.conversationId } satisfies HandoffStatus),
+      this.deps.bot().handoffStatus(ctx, {
+        state: 'accepted',
+        agentId: agent.agentId,
+        agentConversationId: agent.conversationId,
+        ...this.deps.trust.sign(record.conversationId, 'accepted'),
+      } satisfies SignedHandoffStatus),
     );
     const taken = await this.deps.handoffs.get(record.conversationId);
     if (taken?.state !== 'accepted' || taken.agentConversationId !== agent.conversationId) {
@@ -259,7 +281,7 @@ export class AgentRelay implements AgentChannel {
       await context.sendActivity('You are not talking to a customer.');
       return;
     }
-    await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed' }));
+    await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }));
     await context.sendActivity(`Handed back to the bot: ${await this.describe(record)}.`);
   }
 

@@ -19,6 +19,7 @@ import { answerLabels } from '../../cowork/formSpec';
 import { isHumanOwned, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
 import type { Log } from '../../cowork/log';
 import type { CoworkSession } from '../../cowork/session';
+import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {
@@ -46,10 +47,15 @@ export interface HandoffStatus {
   agentConversationId?: string;
 }
 
+/** A status with its signature (`HandoffTrust.sign`), as the agent relay applies it. */
+export type SignedHandoffStatus = HandoffStatus & HandoffSignature;
+
 export interface HandoffProtocolDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
   agents: () => AgentChannel | undefined;
+  /** Who may say `handoff.status` (handoffTrust.ts). */
+  trust: HandoffTrust;
   log: Log;
   now?: () => number;
 }
@@ -101,8 +107,34 @@ export class HandoffProtocol {
     this.deps.log.info({ conversationId, trigger, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState }, 'handoff requested');
   }
 
-  /** Applies a `handoff.status`; `session` is the conversation's latest co-work session, if any. */
-  async applyStatus(context: TurnContext, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
+  /**
+   * The channel's `handoff.status` event: applied only when it comes from the contact-centre side
+   * (a trusted channel id, or signed); otherwise logged and ignored, never rejected.
+   */
+  async applyStatusEvent(context: TurnContext, status: HandoffStatus, value: unknown, session: CoworkSession | undefined): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const trust = this.deps.trust.check(context.activity.channelId, conversationId, status.state, value);
+    if (!trust.ok) {
+      this.deps.log.warn({ conversationId, channelId: context.activity.channelId, state: status.state, reason: trust.reason }, 'handoff.status ignored: not from the contact centre');
+      return;
+    }
+    await this.applyStatus(context, status, session);
+  }
+
+  /** A status the agent relay signed (`HandoffTrust.sign`): the same check as a channel's signed event. */
+  async applySignedStatus(context: TurnContext, status: SignedHandoffStatus, session: CoworkSession | undefined): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const trust = this.deps.trust.checkSignature(conversationId, status.state, status);
+    if (!trust.ok) {
+      this.deps.log.warn({ conversationId, state: status.state, reason: trust.reason }, 'handoff.status ignored: relay signature refused');
+      return;
+    }
+    const { timestamp: _timestamp, signature: _signature, ...plain } = status;
+    await this.applyStatus(context, plain, session);
+  }
+
+  /** Applies a `handoff.status` already trusted; `session` is the conversation's latest co-work session, if any. */
+  private async applyStatus(context: TurnContext, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
     switch (status.state) {
@@ -139,6 +171,20 @@ export class HandoffProtocol {
         return;
       }
     }
+  }
+
+  /**
+   * A customer's message for the agent, as data: the text escaped (no markdown, links or fake
+   * "system" lines reach the agent as formatting) on one line after a prefix that says whose it
+   * is, and attachments or cards only described, never forwarded.
+   */
+  async relayCustomerMessage(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    const who = record.caseNumber ? `Customer (Case ${record.caseNumber})` : 'Customer';
+    const text = escapeMarkdown(oneLine(activity.text ?? '').slice(0, MAX_RELAYED_TEXT));
+    const attachments = (activity.attachments ?? []).map(describeAttachment);
+    const parts = [text ? `${who} wrote: ${text}` : `${who} sent no text.`];
+    if (attachments.length > 0) parts.push(`${who} also sent ${attachments.join(', ')} (not shown to you for safety).`);
+    await this.toAgent(record, { type: 'message', text: parts.join('\n\n'), textFormat: 'markdown' });
   }
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
@@ -212,4 +258,31 @@ export class HandoffProtocol {
       endedAt: null,
     };
   }
+}
+
+const MAX_RELAYED_TEXT = 2000;
+const MAX_FACT_LENGTH = 60;
+
+/** Backslash-escapes every character markdown gives a meaning to, so text shows as typed. */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~=:]/g, (c) => `\\${c}`);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
+}
+
+/** Text facts about an attachment: its kind and (escaped, shortened) name; never its content or URL. */
+function describeAttachment(attachment: { contentType?: string; name?: string }): string {
+  const type = String(attachment.contentType ?? 'unknown');
+  const kind =
+    type === 'application/vnd.microsoft.card.adaptive'
+      ? 'an Adaptive Card'
+      : type.startsWith('application/vnd.microsoft.card.')
+        ? 'a card'
+        : type.startsWith('image/')
+          ? 'an image'
+          : 'a file';
+  const name = attachment.name ? ` named "${escapeMarkdown(oneLine(attachment.name).slice(0, MAX_FACT_LENGTH))}"` : '';
+  return `${kind}${name} (${escapeMarkdown(type.slice(0, MAX_FACT_LENGTH))})`;
 }

@@ -104,12 +104,14 @@ describe('Salesforce ids', () => {
 describe('start tokens', () => {
   const secret = 'x'.repeat(40);
   const caseId = CASE;
+  const ctx = (userId: string) => ({ userId, conversationId: 'c1', maxLifetimeSeconds: 900 });
+  const claims = (userId: string, c = caseId) => ({ caseId: c, userId, conversationId: 'c1' });
   it('accepts a token for this user and Case, and refuses every other', () => {
-    expect(verifyStartToken(secret, mintStartToken(secret, { caseId, userId: 'u1' }), 'u1')).toEqual({ ok: true, claims: { caseId, userId: 'u1' } });
-    expect(verifyStartToken(secret, mintStartToken(secret, { caseId, userId: 'u1' }), 'u2')).toMatchObject({ ok: false, reason: expect.stringContaining('someone else') });
-    expect(verifyStartToken('y'.repeat(40), mintStartToken(secret, { caseId, userId: 'u1' }), 'u1')).toMatchObject({ ok: false });
-    expect(verifyStartToken(secret, mintStartToken(secret, { caseId: '003000000000001', userId: 'u1' }), 'u1')).toMatchObject({ ok: false, reason: expect.stringContaining('Case') });
-    expect(verifyStartToken(secret, 42, 'u1')).toMatchObject({ ok: false });
-    expect(verifyStartToken(secret, 'a.b.c', 'u1')).toMatchObject({ ok: false });
+    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1')), ctx('u1'))).toEqual({ ok: true, claims: { caseId, userId: 'u1', conversationId: 'c1' } });
+    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1')), ctx('u2'))).toMatchObject({ ok: false, reason: expect.stringContaining('someone else') });
+    expect(verifyStartToken('y'.repeat(40), mintStartToken(secret, claims('u1')), ctx('u1'))).toMatchObject({ ok: false });
+    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1', '003000000000001')), ctx('u1'))).toMatchObject({ ok: false, reason: expect.stringContaining('Case') });
+    expect(verifyStartToken(secret, 42, ctx('u1'))).toMatchObject({ ok: false });
+    expect(verifyStartToken(secret, 'a.b.c', ctx('u1'))).toMatchObject({ ok: false });
   });
 });

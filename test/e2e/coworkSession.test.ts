@@ -189,14 +189,14 @@ describe('co-work session, end to end', () => {
     const [c] = sim(t).org.createCases(1);
     if (!c) throw new Error('no Case');
     const chat = t.conversation('customer-42');
-    await chat.sendEvent('cowork.start', { token: mintStartToken('wrong-secret-0123456789-0123456789-xx', { caseId: c.caseId, userId: 'customer-42' }) });
+    await chat.sendEvent('cowork.start', { token: mintStartToken('wrong-secret-0123456789-0123456789-xx', { caseId: c.caseId, userId: 'customer-42', conversationId: chat.id }) });
     await chat.waitForText('not valid');
-    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'someone-else' }) });
+    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'someone-else', conversationId: chat.id }) });
     await chat.waitForText('issued for someone else');
-    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'customer-42' }, -10) });
+    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'customer-42', conversationId: chat.id }, -10) });
     await chat.waitForText('expired');
     expect(chat.cards).toHaveLength(0);
-    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'customer-42' }) });
+    await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'customer-42', conversationId: chat.id }) });
     await chat.waitForText(INTRO);
     await chat.waitForCard(1);
   });

@@ -4,11 +4,18 @@
  * embedded simulator, the real jsforce and Pub/Sub clients.
  */
 import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/agent/handoffProtocol';
+import { signHandoffStatus } from '../../bot/agent/handoffTrust';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { startForm, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
+const HANDOFF_SECRET = 'test-handoff-secret-0123456789-abcdefgh';
+
+/** A `handoff.status` as the contact-centre side sends it: signed with COWORK_HANDOFF_SECRET. */
+function status(chat: EmulatorConversation, state: string, extra: Record<string, unknown> = {}): Promise<Response> {
+  return chat.sendEvent('handoff.status', { state, ...extra, ...signHandoffStatus(HANDOFF_SECRET, chat.id, state) });
+}
 const EVENT = 'Use_of_Funds__e';
 const THANKS = 'Thank you for completing the questionnaire';
 
@@ -49,7 +56,7 @@ describe('human handoff and the agent relay, end to end', () => {
   }
 
   beforeAll(async () => {
-    t = await startBotUnderTest({ env: { COWORK_AGENT_KEY: AGENT_KEY } });
+    t = await startBotUnderTest({ env: { COWORK_AGENT_KEY: AGENT_KEY, COWORK_HANDOFF_SECRET: HANDOFF_SECRET } });
   });
   afterAll(async () => {
     await t?.stop();
@@ -197,7 +204,7 @@ describe('human handoff and the agent relay, end to end', () => {
     await customer.say('human');
     await handoffInitiation(customer);
 
-    const failed = await customer.sendEvent('handoff.status', { state: 'failed', message: 'no agent available' });
+    const failed = await status(customer, 'failed', { message: 'no agent available' });
     expect(failed.status).toBe(200);
     await customer.waitForText(HANDOFF_FAILED_TEXT);
     await customer.waitForText(`The form for Case ${c.caseNumber} is still waiting for your answer`);
@@ -207,7 +214,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
     await customer.say('agent');
     await waitUntil(() => count(customer, HANDOFF_REQUESTED_TEXT) === 2, 'the second request');
-    expect((await customer.sendEvent('handoff.status', { state: 'accepted' })).status).toBe(200);
+    expect((await status(customer, 'accepted')).status).toBe(200);
     const silentFrom = customer.received.length;
     await customer.say('help');
     expect(customer.received.length).toBe(silentFrom);
@@ -215,11 +222,11 @@ describe('human handoff and the agent relay, end to end', () => {
       expect((await customer.sendEvent('handoff.status', value)).status).toBe(200);
     }
     expect(customer.received.length).toBe(silentFrom);
-    expect((await customer.sendEvent('handoff.status', { state: 'completed' })).status).toBe(200);
+    expect((await status(customer, 'completed')).status).toBe(200);
     await customer.waitForText(BACK_WITH_BOT_TEXT);
     // A second completed (duplicate) changes nothing.
     const after = customer.received.length;
-    expect((await customer.sendEvent('handoff.status', { state: 'completed' })).status).toBe(200);
+    expect((await status(customer, 'completed')).status).toBe(200);
     expect(customer.received.length).toBe(after);
     expect(await ask(customer, 'help')).toContain('co-work bot');
   });

@@ -3,7 +3,7 @@
  * simulator, the real Salesforce clients) with an Emulator-like channel next to it.
  */
 import type { Storage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/app';
+import { startBot, type RunningBot, type StartBotOptions } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import { silentLog, type Log } from '../../cowork/log';
@@ -26,6 +26,8 @@ export interface BotUnderTestOptions {
   form?: FormSpec;
   log?: Log;
   deadlineIntervalMs?: number;
+  channelAuthentication?: StartBotOptions['channelAuthentication'];
+  agentLoginLimits?: StartBotOptions['agentLoginLimits'];
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
 }
@@ -41,6 +43,8 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     simulatorOptions: { keepaliveIntervalMs: 1000, ...options.simulatorOptions },
     form: options.form,
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
+    channelAuthentication: options.channelAuthentication,
+    agentLoginLimits: options.agentLoginLimits,
   });
   const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs });
   return {

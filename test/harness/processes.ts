@@ -33,8 +33,18 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/**
+ * Azurite's command line: blob service on 127.0.0.1, in-memory persistence (nothing on disk) and
+ * no telemetry (without `--disableTelemetry` Azurite 3.35 reports to Application Insights).
+ */
+export function azuriteArgs(port: number): string[] {
+  return ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--silent', '--loose', '--disableTelemetry'];
+}
+
 export interface Azurite {
   connectionString: string;
+  /** The operating system's process id, to check what the process was given. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -42,7 +52,7 @@ export interface Azurite {
 export async function startAzurite(): Promise<Azurite> {
   const port = await freePort();
   const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');
-  const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--silent', '--loose'], {
+  const child = spawn(process.execPath, [main, ...azuriteArgs(port)], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -65,6 +75,7 @@ export async function startAzurite(): Promise<Azurite> {
   const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
   return {
     connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await exited(child);

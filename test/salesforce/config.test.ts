@@ -75,6 +75,8 @@ describe('parseSalesforceConfig', () => {
     ['a malformed API version', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_API_VERSION: 'v64' }, 'SF_API_VERSION', /not a version/],
     ['an endpoint without a port', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_PUBSUB_ENDPOINT: 'api.pubsub.salesforce.com' }, 'SF_PUBSUB_ENDPOINT', /host:port/],
     ['a topic that is not a platform event', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_EVENT_TOPIC: '/data/CaseChangeEvent' }, 'SF_EVENT_TOPIC', /platform event/],
+    ['a status topic that is not a platform event', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_STATUS_TOPIC: 'Cowork_Status__e' }, 'SF_STATUS_TOPIC', /platform event/],
+    ['a request topic that is not a platform event', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_REQUEST_TOPIC: '/event/Cowork Request' }, 'SF_REQUEST_TOPIC', /platform event/],
     ['an unreadable key file', { SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'i', SF_USERNAME: 'u', SF_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, 'SF_PRIVATE_KEY_FILE', /cannot read .*ENOENT/],
     ['an access token without its org id', { SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: 'abc', SF_INSTANCE_URL: 'https://acme.my.salesforce.com' }, 'SF_ACCESS_TOKEN', /does not look like/],
     ['half of the OAuth password pair', { SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_CLIENT_ID: 'i' }, 'SF_CLIENT_SECRET', /together/],
@@ -132,7 +134,7 @@ describe('SALESFORCE_VARIABLES', () => {
   it('documents every variable the parser reads, secrets flagged', () => {
     const names = SALESFORCE_VARIABLES.map((v) => v.name);
     expect(new Set(names)).toEqual(
-      new Set(['SF_AUTH_TYPE', 'SF_LOGIN_URL', 'SF_API_VERSION', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_USERNAME', 'SF_PRIVATE_KEY_FILE', 'SF_JWT_AUDIENCE', 'SF_PASSWORD', 'SF_ACCESS_TOKEN', 'SF_INSTANCE_URL', 'SF_PUBSUB_ENDPOINT', 'SF_EVENT_TOPIC', 'SF_TRUST_CERT_FILE']),
+      new Set(['SF_AUTH_TYPE', 'SF_LOGIN_URL', 'SF_API_VERSION', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_USERNAME', 'SF_PRIVATE_KEY_FILE', 'SF_JWT_AUDIENCE', 'SF_PASSWORD', 'SF_ACCESS_TOKEN', 'SF_INSTANCE_URL', 'SF_PUBSUB_ENDPOINT', 'SF_EVENT_TOPIC', 'SF_REQUEST_TOPIC', 'SF_STATUS_TOPIC', 'SF_TRUST_CERT_FILE']),
     );
     expect(SALESFORCE_VARIABLES.filter((v) => v.secret).map((v) => v.name).sort()).toEqual(['SF_ACCESS_TOKEN', 'SF_CLIENT_SECRET', 'SF_PASSWORD']);
     for (const v of SALESFORCE_VARIABLES) expect(v.description.length).toBeGreaterThan(10);

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
-import { MetadataResolver } from '@salesforce/source-deploy-retrieve';
+import { ForceIgnore, MetadataResolver } from '@salesforce/source-deploy-retrieve';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 import { CONFIGURE_COMMAND, findPlaceholders, POLICIES_PATH, renderPolicies } from '../../salesforce/runAsPolicy';
@@ -40,16 +40,25 @@ describe('Salesforce metadata for the bot', () => {
     ['legacy-chat', LEGACY_SOURCE],
   ])('every file of %s resolves to a metadata type the Salesforce CLI knows, named after its folder', (_name, dir) => {
     const resolver = new MetadataResolver();
-    for (const file of filesUnder(dir)) {
+    const ignore = ForceIgnore.findAndCreate(dir);
+    const files = filesUnder(dir).filter((file) => ignore.accepts(file));
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) {
       const components = resolver.getComponentsFromPath(file);
       expect(components).toHaveLength(1);
       const component = components[0]!;
-      // Under the type's folder, named after the component (a field: after itself, inside its object's folder).
+      // Under the type's folder, named after the component (a field: after itself, inside its object's folder;
+      // a bundle's files: inside the bundle's folder).
       const topType = component.parent?.type ?? component.type;
       expect(file.split('/')).toContain(topType.directoryName);
-      const ownName = component.fullName.split('.').pop();
-      expect(basename(file)).toBe(`${ownName}.${component.type.suffix}-meta.xml`);
-      if (component.parent) expect(file.split('/')).toContain(component.parent.fullName);
+      if (component.xml === file) {
+        const ownName = component.parent ? component.fullName.split('.').pop() : component.fullName;
+        if (component.type.suffix) expect(basename(file)).toBe(`${ownName}.${component.type.suffix}-meta.xml`);
+        else expect(basename(file).startsWith(`${ownName}.`)).toBe(true); // a bundle's own meta file (coworkPanel.js-meta.xml)
+        if (component.parent) expect(file.split('/')).toContain(component.parent.fullName);
+      } else {
+        expect(component.content && file.startsWith(`${component.content}/`)).toBe(true);
+      }
     }
   });
 

@@ -127,42 +127,50 @@ describe('objects and fields', () => {
 });
 
 describe('platform events: Create is publish, Read is subscribe, for every event force-app declares', () => {
+  it('the shipped Cowork_Bot: subscribe to the agents\' requests only, publish and read statuses and answers', async () => {
+    const { sim, conn } = await start();
+    const token = conn.accessToken ?? '';
+    expect(await topicInfo(sim, token, '/event/Cowork_Request__e')).toMatchObject({ canPublish: false, canSubscribe: true });
+    expect(await topicInfo(sim, token, '/event/Cowork_Status__e')).toMatchObject({ canPublish: true, canSubscribe: true });
+    expect(await topicInfo(sim, token, '/event/Use_of_Funds__e')).toMatchObject({ canPublish: true, canSubscribe: true });
+  });
+
   it('GetTopic answers what the permission set allows; Publish and Subscribe are refused otherwise', async () => {
     const dir = project((d) => {
-      addEvent(d, 'Cowork_Status__e');
+      addEvent(d, 'Test_Signal__e');
       // The bot may only read the new event, and may no longer publish the answer event.
-      editFile(d, PERMISSION_SET, (xml) => xml.replace('<objectPermissions>', eventPermission('Cowork_Status__e', false, true)).replace(/(<allowCreate>)true(<\/allowCreate>(?:(?!<\/objectPermissions>)[\s\S])*<object>Use_of_Funds__e<\/object>)/, '$1false$2'));
+      editFile(d, PERMISSION_SET, (xml) => xml.replace('<objectPermissions>', eventPermission('Test_Signal__e', false, true)).replace(/(<allowCreate>)true(<\/allowCreate>(?:(?!<\/objectPermissions>)[\s\S])*<object>Use_of_Funds__e<\/object>)/, '$1false$2'));
     });
     const { sim, conn } = await start({ sfdxProjectDir: dir });
     const client = await pubSubClient(sim, conn.accessToken ?? '');
     clients.push(client);
-    expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Cowork_Status__e')).toMatchObject({ canPublish: false, canSubscribe: true });
+    expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Test_Signal__e')).toMatchObject({ canPublish: false, canSubscribe: true });
     expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Use_of_Funds__e')).toMatchObject({ canPublish: false, canSubscribe: true });
 
-    await expect(client.publish('/event/Cowork_Status__e', { CreatedDate: Date.now(), CreatedById: sim.userId, Status__c: { string: 'x' } })).rejects.toMatchObject({ cause: { details: expect.stringMatching(/no permission to publish/) } });
+    await expect(client.publish('/event/Test_Signal__e', { CreatedDate: Date.now(), CreatedById: sim.userId, Status__c: { string: 'x' } })).rejects.toMatchObject({ cause: { details: expect.stringMatching(/no permission to publish/) } });
     await expect(conn.sobject('Use_of_Funds__e').create({ Use_of_Fund_Reason__c: 'Other' })).rejects.toMatchObject({ errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY' });
 
     // Reading is allowed: an event published by someone else (a flow) arrives.
     const subscription = recorder();
     subscriptions.push(subscription);
     const { recorded, callback } = subscription;
-    client.subscribe('/event/Cowork_Status__e', callback);
+    client.subscribe('/event/Test_Signal__e', callback);
     await waitFor('the stream to open', () => sim.org.openStreamCount() === 1);
-    sim.org.publishEvent('Cowork_Status__e', { Status__c: 'done' });
+    sim.org.publishEvent('Test_Signal__e', { Status__c: 'done' });
     await waitFor('the event', () => recorded.events.length === 1);
     expect(recorded.events[0]?.payload.Status__c).toBe('done');
   });
 
   it('an event declared in force-app but in no permission set can be neither published nor subscribed to', async () => {
-    const dir = project((d) => addEvent(d, 'Cowork_Request__e'));
+    const dir = project((d) => addEvent(d, 'Test_Ping__e'));
     const { sim, conn } = await start({ sfdxProjectDir: dir });
     const client = await pubSubClient(sim, conn.accessToken ?? '');
     clients.push(client);
-    expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Cowork_Request__e')).toMatchObject({ canPublish: false, canSubscribe: false });
+    expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Test_Ping__e')).toMatchObject({ canPublish: false, canSubscribe: false });
     const subscription = recorder();
     subscriptions.push(subscription);
     const { recorded, callback } = subscription;
-    client.subscribe('/event/Cowork_Request__e', callback);
+    client.subscribe('/event/Test_Ping__e', callback);
     await waitFor('the refusal', () => recorded.errors.length > 0);
     expect(recorded.errors[0]?.details).toMatch(/no permission to subscribe/);
   });

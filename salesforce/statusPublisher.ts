@@ -1,0 +1,74 @@
+/**
+ * `StatusPublisher` over the Pub/Sub API: each co-work status becomes one `Cowork_Status__e`
+ * (Correlation_Id__c, Session_Key__c, State__c, Answer__c, Detail__c) for the agent's panel.
+ *
+ * - Never in the customer's way: `publish` only queues; delivery happens behind, and a failure
+ *   is logged (the customer's flow does not wait for, nor depend on, the agent's panel).
+ * - In order, batched: one `Publish` call at a time; statuses given while one is in flight go
+ *   together in the next call (one round trip for several, e.g. `answered` and `saved`).
+ * - Each status is one event against the org's publishing allocation, and one delivery per
+ *   subscribed panel against its delivery allocation (see docs/SALESFORCE.md).
+ */
+import type { Log } from '../cowork/log';
+import type { CoworkStatus, StatusPublisher } from '../cowork/ports';
+
+/** Text(255) and friends: longer values are cut (an event with a too-long field is refused whole). */
+const LIMITS = { Correlation_Id__c: 18, Session_Key__c: 64, State__c: 32, Answer__c: 255, Detail__c: 255 } as const;
+/** At most this many statuses per `Publish` call. */
+const MAX_BATCH = 100;
+/** Statuses waiting while the org is unreachable: beyond this the oldest are dropped (logged). */
+const MAX_QUEUED = 1000;
+
+export interface BatchPublisher {
+  publishBatch(topic: string, fieldsList: ReadonlyArray<Readonly<Record<string, string | null>>>): Promise<{ accepted: number; failures: string[] }>;
+}
+
+export function statusFields(status: CoworkStatus): Record<string, string | null> {
+  const cut = (value: string | null, max: number): string | null => (value === null || value === '' ? null : [...value].slice(0, max).join(''));
+  return {
+    Correlation_Id__c: cut(status.caseId, LIMITS.Correlation_Id__c),
+    Session_Key__c: cut(status.sessionKey, LIMITS.Session_Key__c),
+    State__c: cut(status.state, LIMITS.State__c),
+    Answer__c: cut(status.answer, LIMITS.Answer__c),
+    Detail__c: cut(status.detail, LIMITS.Detail__c),
+  };
+}
+
+export class SalesforceStatusPublisher implements StatusPublisher {
+  private queued: CoworkStatus[] = [];
+  private running: Promise<void> | undefined;
+  /** Statuses published (accepted by the org) since start: what they cost in allocation. */
+  published = 0;
+
+  constructor(
+    private readonly bus: BatchPublisher,
+    private readonly topic: string,
+    private readonly log: Log,
+  ) {}
+
+  publish(status: CoworkStatus): void {
+    this.queued.push(status);
+    if (this.queued.length > MAX_QUEUED) {
+      const dropped = this.queued.splice(0, this.queued.length - MAX_QUEUED);
+      this.log.warn({ dropped: dropped.length, topic: this.topic }, 'co-work statuses dropped: the org has not accepted them for a while');
+    }
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queued.length > 0) {
+      const batch = this.queued.splice(0, MAX_BATCH);
+      try {
+        const result = await this.bus.publishBatch(this.topic, batch.map(statusFields));
+        this.published += result.accepted;
+        if (result.failures.length > 0) this.log.warn({ topic: this.topic, failures: result.failures }, 'some co-work statuses were refused by the org');
+      } catch (err) {
+        this.log.warn({ err, topic: this.topic, statuses: batch.map((s) => `${s.caseId}:${s.state}`) }, 'publishing co-work statuses failed; the customer flow goes on');
+      }
+    }
+  }
+}

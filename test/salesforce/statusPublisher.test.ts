@@ -1,0 +1,69 @@
+/**
+ * Statuses for the agent's panel: in order, several in one call while one is in flight, cut to the
+ * fields' lengths, and a failure logged without stopping the ones after it.
+ */
+import type { CoworkStatus } from '../../cowork/ports';
+import { SalesforceStatusPublisher, statusFields, type BatchPublisher } from '../../salesforce/statusPublisher';
+import { RecordingLog } from '../harness/recordingLog';
+
+const CASE_ID = '500Sm0000000001IAA';
+const status = (state: CoworkStatus['state'], answer: string | null = null): CoworkStatus => ({ caseId: CASE_ID, sessionKey: 'a'.repeat(32), state, answer, detail: null });
+
+class HeldBus implements BatchPublisher {
+  readonly calls: Array<Array<Readonly<Record<string, string | null>>>> = [];
+  private releases: Array<() => void> = [];
+  failNext = false;
+
+  publishBatch(_topic: string, fieldsList: ReadonlyArray<Readonly<Record<string, string | null>>>): Promise<{ accepted: number; failures: string[] }> {
+    this.calls.push([...fieldsList]);
+    const fail = this.failNext;
+    this.failNext = false;
+    return new Promise((resolve, reject) => this.releases.push(() => (fail ? reject(new Error('UNAVAILABLE')) : resolve({ accepted: fieldsList.length, failures: [] }))));
+  }
+
+  release(): void {
+    this.releases.shift()?.();
+  }
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error('condition not reached');
+}
+
+describe('SalesforceStatusPublisher', () => {
+  it('sends the first status at once and the ones given meanwhile together, in order', async () => {
+    const bus = new HeldBus();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog());
+    publisher.publish(status('form_sent'));
+    publisher.publish(status('submitted', '🛠 Renovation Work'));
+    publisher.publish(status('answered', '🛠 Renovation Work'));
+    expect(bus.calls.map((c) => c.map((f) => f.State__c))).toEqual([['form_sent']]);
+    bus.release();
+    await until(() => bus.calls.length === 2);
+    expect(bus.calls[1]?.map((f) => f.State__c)).toEqual(['submitted', 'answered']);
+    bus.release();
+    await publisher.flush();
+    expect(publisher.published).toBe(3);
+  });
+
+  it('logs a failed call and goes on with the next statuses', async () => {
+    const bus = new HeldBus();
+    const log = new RecordingLog();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log);
+    bus.failNext = true;
+    publisher.publish(status('form_sent'));
+    publisher.publish(status('saved', '🎓 Education'));
+    bus.release();
+    await until(() => bus.calls.length === 2);
+    bus.release();
+    await publisher.flush();
+    expect(log.entries.some((e) => e.level === 'warn' && /publishing co-work statuses failed/.test(e.msg))).toBe(true);
+    expect(publisher.published).toBe(1);
+  });
+
+  it('maps a status onto the event fields, cut to their lengths, empty values as null', () => {
+    const fields = statusFields({ caseId: CASE_ID, sessionKey: null, state: 'failed', answer: '', detail: 'x'.repeat(300) });
+    expect(fields).toEqual({ Correlation_Id__c: CASE_ID, Session_Key__c: null, State__c: 'failed', Answer__c: null, Detail__c: 'x'.repeat(255) });
+  });
+});
