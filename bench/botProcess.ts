@@ -8,7 +8,9 @@
 import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/app';
 import { loadConfig } from '../bot/config';
+import { createStorage } from '../bot/storage';
 import type { Log } from '../cowork/log';
+import { CountingStorage } from './countingStorage';
 import { processStats, send, type ToChild } from './ipc';
 
 /** Drops debug/info; prints the first warnings and errors to stderr, so a failing run says why. */
@@ -24,10 +26,13 @@ function benchLog(): Log {
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', COWORK_DEV_COMMANDS: 'true' });
   const memory: Record<string, unknown> = {};
-  const storage = new MemoryStorage(memory as Record<string, string>);
+  // Every storage operation counted on its way to the storage: with MemoryStorage (the default) the
+  // figures are what Blob Storage would be asked; STORAGE=blob (the instances phase, over Azurite) asks it.
+  const inner = config.storage.kind === 'blob' ? createStorage(config.storage).storage : new MemoryStorage(memory as Record<string, string>);
+  const storage = new CountingStorage(inner);
   const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage });
   process.on('message', (raw: ToChild) => {
-    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory) });
+    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, storage.counts, raw.light === true) });
     else if (raw.type === 'stop') {
       void bot.stop().then(() => {
         // Exit explicitly (a --cpu-prof profile is written on exit); send first, then leave.

@@ -88,8 +88,9 @@ export class Child {
     });
   }
 
-  async stats(): Promise<ProcessStats> {
-    const reply = await this.request({ type: 'stats' });
+  /** The child's figures; `light` skips the full GC and the Storage walk (for polling while it works). */
+  async stats(light = false): Promise<ProcessStats> {
+    const reply = await this.request({ type: 'stats', light });
     if (reply.type !== 'stats') throw new Error(`${this.name}: unexpected ${reply.type}`);
     return reply.stats;
   }

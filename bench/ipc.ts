@@ -3,6 +3,8 @@
  * over Node's IPC channel. Figures are plain numbers so they survive JSON.
  */
 
+import { emptyCounts, type StorageOpCounts } from './countingStorage';
+
 /** A process's resource figures at one moment. Heap is measured after a full GC. */
 export interface ProcessStats {
   /** User + system CPU time since the process started, in ms. */
@@ -14,9 +16,12 @@ export interface ProcessStats {
   /** Bytes held by the bot's MemoryStorage (JSON text of every entry), 0 for the baseline. */
   storageBytes: number;
   storageEntries: number;
+  /** Storage operations so far, counted by the bot's counting wrapper (zeros for other processes). */
+  storageOps: StorageOpCounts;
 }
 
-export type ToChild = { type: 'stats'; id: number } | { type: 'stop'; id: number } | { type: 'subscribe'; id: number; correlationIds: string[] } | { type: 'progress'; id: number };
+/** `light` stats skip the full GC and the walk over Storage (heap and storage figures are then 0): for polling mid-phase. */
+export type ToChild = { type: 'stats'; id: number; light?: boolean } | { type: 'stop'; id: number } | { type: 'subscribe'; id: number; correlationIds: string[] } | { type: 'progress'; id: number };
 
 export type FromChild =
   | { type: 'ready'; url?: string }
@@ -26,9 +31,9 @@ export type FromChild =
   | { type: 'stopped'; id: number }
   | { type: 'fatal'; error: string };
 
-/** Stats of the current process; `storage` is the MemoryStorage's backing object, if any. */
-export function processStats(storage?: Record<string, unknown>): ProcessStats {
-  const gc = (globalThis as { gc?: () => void }).gc;
+/** Stats of the current process; `storage` is the MemoryStorage's backing object, if any, and `ops` its operation counts. */
+export function processStats(storage?: Record<string, unknown>, ops: StorageOpCounts = emptyCounts(), light = false): ProcessStats {
+  const gc = light ? undefined : (globalThis as { gc?: () => void }).gc;
   if (gc) {
     gc();
     gc();
@@ -37,7 +42,7 @@ export function processStats(storage?: Record<string, unknown>): ProcessStats {
   const memory = process.memoryUsage();
   let storageBytes = 0;
   let storageEntries = 0;
-  for (const [key, value] of Object.entries(storage ?? {})) {
+  for (const [key, value] of Object.entries(light ? {} : (storage ?? {}))) {
     if (typeof value !== 'string') continue;
     storageEntries++;
     storageBytes += key.length + Buffer.byteLength(value);
@@ -46,9 +51,10 @@ export function processStats(storage?: Record<string, unknown>): ProcessStats {
     cpuMs: (cpu.user + cpu.system) / 1000,
     rssBytes: memory.rss,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    heapUsedBytes: memory.heapUsed,
+    heapUsedBytes: light ? 0 : memory.heapUsed,
     storageBytes,
     storageEntries,
+    storageOps: { ...ops, byKind: { ...ops.byKind } },
   };
 }
 

@@ -58,6 +58,9 @@ export class ConcurrentConversationState extends ConversationState {
         if (!isETagConflict(err)) throw err;
         conflict = true;
       }
+      // A write with the eTag we read succeeded only if nothing changed the item since: nothing to
+      // check. (Its new eTag is unknown: a second save in this turn conflicts once, merges and writes.)
+      if (!conflict && eTag !== undefined) break;
       const stored = ((await this.storage.read([key]))[key] ?? {}) as StateObject;
       // A first write is unconditional (there is no eTag yet): another instance may have created the
       // same item at the same moment. Either way, check that our sessions survived.

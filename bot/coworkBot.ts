@@ -246,7 +246,7 @@ export class CoworkBot {
     await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
     const dc = await this.dialogs.createContext(context);
     await dc.cancelAllDialogs();
-    await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
+    await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key, session: outcome.session });
   }
 
   /** A card's Action.Submit: only its form token names the session, and only among this conversation's sessions. */
@@ -277,7 +277,7 @@ export class CoworkBot {
       await context.sendActivity('Sorry, talking to a person is not available in this chat yet. Please use the form, or try again later.');
       return;
     }
-    const outcome = await service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
+    const outcome = await service.submit({ sessionKey: session.key, session, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
     await context.sendActivity(submitOutcomeReply(form, outcome));
   }
 

@@ -159,7 +159,9 @@ export class CoworkService {
     if (!caseRecord) return { kind: 'case_not_found' };
     if (caseRecord.isClosed) return { kind: 'case_closed', caseNumber: caseRecord.caseNumber };
 
-    const [chatSession, choices] = await Promise.all([this.deps.caseStore.findChatSession(caseRecord.id), this.loadChoices(form)]);
+    // The store may have read the chat session with the Case (one request): ask only when it did not.
+    const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.deps.caseStore.findChatSession(caseRecord.id);
+    const [chatSession, choices] = await Promise.all([chatLookup, this.loadChoices(form)]);
     const now = this.now();
     const key = randomToken(16);
     const session = newSession(
@@ -191,8 +193,15 @@ export class CoworkService {
    * token and the session must belong to this conversation; the Case Id and session key come
    * from storage, never from the payload. Stores the answer (state `submitted`), then publishes.
    */
-  async submit(request: { sessionKey: string; formToken: unknown; conversationId: string; raw: Readonly<Record<string, unknown>> }): Promise<SubmitOutcome> {
-    const session = await this.deps.repository.get(request.sessionKey);
+  async submit(request: {
+    sessionKey: string;
+    /** The session as the caller just read it, if it did (its token and conversation never change; the write re-checks its state). */
+    session?: CoworkSession;
+    formToken: unknown;
+    conversationId: string;
+    raw: Readonly<Record<string, unknown>>;
+  }): Promise<SubmitOutcome> {
+    const session = request.session?.key === request.sessionKey ? request.session : await this.deps.repository.get(request.sessionKey);
     if (!session || session.conversationId !== request.conversationId || !tokenMatches(session.formToken, request.formToken)) {
       return { kind: 'stale_form' };
     }
@@ -369,7 +378,8 @@ export class CoworkService {
       await this.expire(session.key);
       return;
     }
-    await this.deps.inflight.add(session.key);
+    // A submitted session was listed in flight by its submit and stays listed while pending: no second read.
+    if (session.state !== 'submitted') await this.deps.inflight.add(session.key);
     const leaseUntil = new Date(this.now() + this.deps.effectsLeaseMs).toISOString();
     const claimed = await this.deps.repository.update(session.key, (current) =>
       isPending(current.state)
@@ -482,11 +492,14 @@ export class CoworkService {
     for (const key of keys) {
       const session = sessions.get(key);
       try {
-        if (!session || (session.state !== 'submitted' && session.state !== 'answered')) {
+        if (!session || (session.state !== 'form_sent' && session.state !== 'submitted' && session.state !== 'answered')) {
+          // Only a finished (or vanished) session leaves the index here: one still form_sent may be
+          // between its listing and its submitted write (submit lists it first), and stays listed
+          // until it is submitted or expires.
           await this.deps.inflight.remove(key);
         } else if (session.state === 'submitted') {
           await this.republishIfDue(session, now);
-        } else if (!this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.deps.effectsSendTimeoutMs ?? 0) <= now)) {
+        } else if (session.state === 'answered' && !this.completing.has(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.deps.effectsSendTimeoutMs ?? 0) <= now)) {
           await this.takeOverEffects(session, now);
         }
       } catch (err) {

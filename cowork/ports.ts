@@ -16,6 +16,11 @@ export interface CaseRecord {
   contactId: string | null;
   /** Values of the extra fields the caller asked for (e.g. the form's target fields). */
   fields: Readonly<Record<string, string | null>>;
+  /**
+   * The Case's chat session when the store read it with the Case (null: it has none); undefined
+   * when the store did not look, and `findChatSession` must be asked.
+   */
+  chatSession?: ChatSessionRecord | null;
 }
 
 /** The chat a Case is being worked in. */

@@ -27,6 +27,8 @@ export function leftToHost(context: { turnState: Map<unknown, unknown> }): boole
 
 export interface CoworkFormOptions {
   sessionKey: string;
+  /** The session as the caller just stored it (not kept in dialog state): spares reading it back. */
+  session?: CoworkSession;
 }
 
 interface FormDialogState {
@@ -49,7 +51,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     if (!options?.sessionKey) throw new Error('CoworkFormDialog needs a sessionKey');
     const state = dc.activeDialog?.state as FormDialogState;
     state.sessionKey = options.sessionKey;
-    const session = await this.service.get(options.sessionKey);
+    const session = options.session?.key === options.sessionKey ? options.session : await this.service.get(options.sessionKey);
     if (!session) throw new Error(`session ${options.sessionKey} vanished before its form was sent`);
     const form = this.requireForm(session);
     // One activity, text above the card: one connector call instead of two, and the two can never

@@ -22,11 +22,17 @@ import { isFieldApiName, soqlString } from './soql';
 const BASE_FIELDS = ['Id', 'CaseNumber', 'Subject', 'Status', 'IsClosed', 'ContactId'] as const;
 /** CaseNumber is an auto-number of at most 30 characters, e.g. 00001026. */
 const CASE_NUMBER = /^\d{1,30}$/;
+/** How long Case's describe (field names, picklist values) is trusted before it is asked again. */
 const DESCRIBE_TTL_MS = 10 * 60 * 1000;
 /** A chat object that answered INVALID_TYPE is asked about again after this long (an admin may grant access meanwhile). */
 export const CHAT_OBJECT_RECHECK_MS = 10 * 60 * 1000;
 /** The permission sets that grant read on each chat object (salesforce/force-app, salesforce/legacy-chat). */
 const CHAT_OBJECT_PERMISSION_SET = { MessagingSession: 'Cowork_Bot', LiveChatTranscript: 'Cowork_Bot_Legacy_Chat' } as const;
+/** The chat objects a Case can be worked in, newest first, with their child relationship names on Case. */
+const CHAT_RELATIONSHIPS = [
+  { objectType: 'MessagingSession', relationship: 'MessagingSessions' },
+  { objectType: 'LiveChatTranscript', relationship: 'LiveChatTranscripts' },
+] as const;
 
 /** Errors that say "this update can never succeed as asked": reported, never retried. */
 const PERMANENT_ERROR_CODES = new Set([
@@ -61,6 +67,7 @@ interface DescribedField {
 }
 
 type CaseRow = Record<string, unknown> & { Id: string; CaseNumber: string };
+type ChildRows = { records?: Array<{ Id: string }> } | null | undefined;
 
 export class SalesforceCaseStore implements CaseStore {
   private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
@@ -86,32 +93,44 @@ export class SalesforceCaseStore implements CaseStore {
 
     const extra = await this.checkedFields(extraFields);
     const select = [...BASE_FIELDS, ...extra.filter((f) => !(BASE_FIELDS as readonly string[]).includes(f))];
-    const result = await this.rest.get<QueryResult<CaseRow>>(query(`SELECT ${select.join(', ')} FROM Case WHERE ${where} LIMIT 1`));
-    const row = result.records[0];
-    if (!row) {
-      // An Id comes from somewhere that knew the Case (a start token, an agent): if it is not
-      // there, sharing may hide it. Salesforce answers the same for both, so say both.
-      if (caseId !== undefined) {
-        this.log.warn({ caseId }, 'Case not found by Id: it does not exist, or sharing hides it from the integration user (the Cowork_Bot permission set grants View All on Case)');
+    // One request for the Case and its latest chat session (a child relationship subquery per chat
+    // object). A chat object this user cannot query answers INVALID_TYPE naming the relationship:
+    // asked again without it. Salesforce answers the same for an object the org lacks and for one the
+    // user may not read, so that is not decided for good: the object is asked about again after
+    // CHAT_OBJECT_RECHECK_MS, in case an admin assigns the permission set meanwhile. Bounded: each
+    // pass returns, throws, or drops one of the two relationships.
+    for (;;) {
+      const chats = CHAT_RELATIONSHIPS.filter((c) => !this.isUnavailable(c.objectType));
+      const subqueries = chats.map((c) => `(SELECT Id FROM ${c.relationship} ORDER BY CreatedDate DESC LIMIT 1)`);
+      let result: QueryResult<CaseRow>;
+      try {
+        result = await this.rest.get<QueryResult<CaseRow>>(query(`SELECT ${[...select, ...subqueries].join(', ')} FROM Case WHERE ${where} LIMIT 1`));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : '';
+        const missing = salesforceErrorCode(error) === 'INVALID_TYPE' ? chats.find((c) => message.includes(`'${c.relationship}'`)) : undefined;
+        if (!missing) throw error;
+        this.markUnavailable(missing.objectType);
+        continue;
       }
-      return undefined;
+      const row = result.records[0];
+      if (!row) {
+        // An Id comes from somewhere that knew the Case (a start token, an agent): if it is not
+        // there, sharing may hide it. Salesforce answers the same for both, so say both.
+        if (caseId !== undefined) {
+          this.log.warn({ caseId }, 'Case not found by Id: it does not exist, or sharing hides it from the integration user (the Cowork_Bot permission set grants View All on Case)');
+        }
+        return undefined;
+      }
+      const chat = chats.map((c) => ({ objectType: c.objectType, id: (row[c.relationship] as ChildRows)?.records?.[0]?.Id })).find((c) => c.id !== undefined);
+      return { ...caseRecordOf(row, extra), chatSession: chat?.id ? { objectType: chat.objectType, id: chat.id } : null };
     }
-    return {
-      id: row.Id,
-      caseNumber: row.CaseNumber,
-      subject: asText(row.Subject),
-      status: asText(row.Status) ?? '',
-      isClosed: row.IsClosed === true,
-      contactId: asText(row.ContactId),
-      fields: Object.fromEntries(extra.map((f) => [f, asText(row[f])])),
-    };
   }
 
   async findChatSession(caseId: string): Promise<ChatSessionRecord | undefined> {
     const id = checkedCaseId(caseId);
     // Enhanced Chat (MessagingSession) first: legacy Chat, which wrote LiveChatTranscript, was retired in February 2026.
     for (const objectType of ['MessagingSession', 'LiveChatTranscript'] as const) {
-      if ((this.unavailableChatObjects.get(objectType) ?? 0) > this.now()) continue;
+      if (this.isUnavailable(objectType)) continue;
       try {
         const result = await this.rest.get<QueryResult<{ Id: string }>>(
           query(`SELECT Id FROM ${objectType} WHERE CaseId = ${soqlString(id)} ORDER BY CreatedDate DESC LIMIT 1`),
@@ -124,11 +143,20 @@ export class SalesforceCaseStore implements CaseStore {
         // object the org lacks and for one the user may not read, so this is not decided for good:
         // asked again later, in case an admin assigns the permission set meanwhile.
         if (salesforceErrorCode(error) !== 'INVALID_TYPE') throw error;
-        this.unavailableChatObjects.set(objectType, this.now() + CHAT_OBJECT_RECHECK_MS);
-        this.reportUnavailable(objectType);
+        this.markUnavailable(objectType);
       }
     }
     return undefined;
+  }
+
+  private isUnavailable(objectType: string): boolean {
+    return (this.unavailableChatObjects.get(objectType) ?? 0) > this.now();
+  }
+
+  /** Skips a chat object for CHAT_OBJECT_RECHECK_MS, saying once what to assign. */
+  private markUnavailable(objectType: keyof typeof CHAT_OBJECT_PERMISSION_SET): void {
+    this.unavailableChatObjects.set(objectType, this.now() + CHAT_OBJECT_RECHECK_MS);
+    this.reportUnavailable(objectType);
   }
 
   private reportUnavailable(objectType: keyof typeof CHAT_OBJECT_PERMISSION_SET): void {
@@ -213,6 +241,18 @@ export class SalesforceCaseStore implements CaseStore {
     });
     return fields;
   }
+}
+
+function caseRecordOf(row: CaseRow, extra: readonly string[]): CaseRecord {
+  return {
+    id: row.Id,
+    caseNumber: row.CaseNumber,
+    subject: asText(row.Subject),
+    status: asText(row.Status) ?? '',
+    isClosed: row.IsClosed === true,
+    contactId: asText(row.ContactId),
+    fields: Object.fromEntries(extra.map((f) => [f, asText(row[f])])),
+  };
 }
 
 function checkedCaseId(caseId: string): string {

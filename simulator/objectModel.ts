@@ -38,6 +38,8 @@ export interface FieldDefinition {
   picklistValues: PicklistEntry[];
   restrictedPicklist: boolean;
   referenceTo: string[];
+  /** For a reference field: the name of the child relationship on the parent (`Case.MessagingSessions` for `MessagingSession.CaseId`). */
+  childRelationshipName?: string;
   /** Kept in a value -> ids index, so `WHERE field = '…'` is a point lookup. */
   indexed: boolean;
   /** Avro `doc` of a platform event field, as Salesforce writes it. */
@@ -57,10 +59,20 @@ export interface ObjectDefinition {
   autoNumber?: { field: string; digits: number; prefix: string; start: number };
 }
 
+/** A child relationship of a parent object, as SOQL subqueries and describe's `childRelationships` name it. */
+export interface ChildRelationship {
+  name: string;
+  childObject: ObjectDefinition;
+  /** The child's reference field that points at the parent. */
+  field: FieldDefinition;
+}
+
 export interface ObjectModel {
   objects: Map<string, ObjectDefinition>;
   /** Looks an object up case-insensitively, as Salesforce does in URLs and SOQL. */
   find(name: string): ObjectDefinition | undefined;
+  /** The child relationships of `parent` (case-insensitive names, as in SOQL), in model order. */
+  childRelationships(parent: ObjectDefinition): ChildRelationship[];
   platformEvents(): ObjectDefinition[];
 }
 
@@ -125,7 +137,7 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
         field({ name: 'CaseNumber', type: 'string', label: 'Case Number', length: 30, nillable: false, indexed: true, ...readOnly }),
         // Who owns the Case (a user or a queue): what sharing decides visibility by.
         field({ name: 'OwnerId', type: 'reference', label: 'Owner ID', referenceTo: ['User', 'Group'], nillable: false, indexed: true }),
-        field({ name: 'ContactId', type: 'reference', label: 'Contact ID', referenceTo: ['Contact'], indexed: true }),
+        field({ name: 'ContactId', type: 'reference', label: 'Contact ID', referenceTo: ['Contact'], indexed: true, childRelationshipName: 'Cases' }),
         field({ name: 'Subject', type: 'string', label: 'Subject' }),
         field({ name: 'Description', type: 'textarea', label: 'Description' }),
         field({ name: 'Status', type: 'picklist', label: 'Status', picklistValues: picklist(CASE_STATUSES, 'New'), length: 40 }),
@@ -161,7 +173,7 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
       fields: [
         ...auditFields(),
         field({ name: 'Name', type: 'string', label: 'Messaging Session Name', nillable: false, ...readOnly }),
-        field({ name: 'CaseId', type: 'reference', label: 'Case ID', referenceTo: ['Case'], indexed: true }),
+        field({ name: 'CaseId', type: 'reference', label: 'Case ID', referenceTo: ['Case'], indexed: true, childRelationshipName: 'MessagingSessions' }),
         field({ name: 'Status', type: 'picklist', label: 'Status', picklistValues: picklist(['New', 'Waiting', 'Active', 'Inactive', 'Ended'], 'New'), length: 40 }),
         field({ name: 'Origin', type: 'picklist', label: 'Origin', picklistValues: picklist(['InboundInitiated', 'OutboundInitiated', 'TriggeredOutbound']), length: 40 }),
       ],
@@ -177,8 +189,8 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
       fields: [
         ...auditFields(),
         field({ name: 'Name', type: 'string', label: 'Chat Transcript Name', nillable: false, ...readOnly }),
-        field({ name: 'CaseId', type: 'reference', label: 'Case ID', referenceTo: ['Case'], indexed: true }),
-        field({ name: 'ContactId', type: 'reference', label: 'Contact ID', referenceTo: ['Contact'], indexed: true }),
+        field({ name: 'CaseId', type: 'reference', label: 'Case ID', referenceTo: ['Case'], indexed: true, childRelationshipName: 'LiveChatTranscripts' }),
+        field({ name: 'ContactId', type: 'reference', label: 'Contact ID', referenceTo: ['Contact'], indexed: true, childRelationshipName: 'LiveChatTranscripts' }),
         field({ name: 'ChatKey', type: 'string', label: 'Chat Key', indexed: true }),
         field({ name: 'Status', type: 'picklist', label: 'Status', picklistValues: picklist(['Waiting', 'InProgress', 'Completed', 'Missed']), length: 40 }),
       ],
@@ -270,6 +282,13 @@ export function modelView(
       const definition = model.find(name);
       return definition ? view(definition) : undefined;
     },
+    // A child object the user cannot see has no relationship either (a subquery on it is INVALID_TYPE).
+    childRelationships: (parent) =>
+      model.childRelationships(parent).flatMap((r) => {
+        const child = view(r.childObject);
+        const field = child?.fieldsByLowerName.get(r.field.name.toLowerCase());
+        return child && field ? [{ ...r, childObject: child, field }] : [];
+      }),
     platformEvents: () => [...objects.values()].filter((o) => o.kind === 'platformEvent'),
   };
 }
@@ -306,9 +325,17 @@ export function buildObjectModel(metadata: SfdxMetadata): ObjectModel {
     );
   }
   const byLowerName = new Map([...objects.values()].map((o) => [o.name.toLowerCase(), o]));
+  const children = new Map<string, ChildRelationship[]>();
+  for (const child of objects.values()) {
+    for (const f of child.fields) {
+      if (f.type !== 'reference' || !f.childRelationshipName) continue;
+      for (const parent of f.referenceTo) children.set(parent, [...(children.get(parent) ?? []), { name: f.childRelationshipName, childObject: child, field: f }]);
+    }
+  }
   return {
     objects,
     find: (name) => byLowerName.get(name.toLowerCase()),
+    childRelationships: (parent) => children.get(parent.name) ?? [],
     platformEvents: () => [...objects.values()].filter((o) => o.kind === 'platformEvent'),
   };
 }

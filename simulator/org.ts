@@ -13,7 +13,7 @@ import { validateWrite, type WriteMode } from './fieldValidation';
 import { modelView, type ObjectDefinition, type ObjectModel } from './objectModel';
 import { IdMinter, RecordStore, type FieldValue, type StoredRecord } from './recordStore';
 import { insufficientAccess, invalidType, malformedId, notFound, SalesforceError } from './salesforceError';
-import { parseSoql, runSoql } from './soql';
+import { parseSoql, runSoql, runSubquery } from './soql';
 import type { PubSubFailure } from './pubSubServer';
 
 export type { FieldValue, StoredRecord } from './recordStore';
@@ -33,6 +33,8 @@ export interface StreamControl {
   endAllStreams(failure: PubSubFailure): number;
   /** Unary Pub/Sub calls answered, by method (`GetTopic`, `GetSchema`, `Publish`). */
   unaryCallCounts(): Record<string, number>;
+  /** Events delivered on Subscribe streams so far (an event sent to N streams counts N times). */
+  deliveredEventCount(): number;
 }
 
 /**
@@ -89,8 +91,20 @@ export class ApiRequestLimit {
   }
 }
 
+/** The rows of a SOQL query, with the rows of each parent-to-child subquery by parent Id. */
+export interface QueryResultRows {
+  objectName: string;
+  fields: string[];
+  records: StoredRecord[];
+  subqueries: Array<{ name: string; objectName: string; fields: string[]; rowsByParent: Map<string, StoredRecord[]> }>;
+}
+
+/** Told after each successful update of a record, through REST or in process. */
+export type RecordUpdateListener = (objectName: string, record: StoredRecord, fields: Readonly<Record<string, unknown>>) => void;
+
 export class SimulatedOrg {
   readonly store: RecordStore;
+  private readonly updateListeners = new Set<RecordUpdateListener>();
   private streamControl: StreamControl | undefined;
   private restCounts: () => Record<string, number> = () => ({});
   private view: ObjectModel;
@@ -227,7 +241,15 @@ export class SimulatedOrg {
     const values = this.validate(definition, fields, 'update');
     const failure = this.injectedFailure(id18);
     if (failure) throw failure;
-    return this.store.update(definition.name, id18, values, actor === 'integration' ? this.userId : this.agentUserId);
+    const record = this.store.update(definition.name, id18, values, actor === 'integration' ? this.userId : this.agentUserId);
+    for (const listener of this.updateListeners) listener(definition.name, record, fields);
+    return record;
+  }
+
+  /** Calls `listener` after every successful record update (e.g. to time when a Case got its answer); returns the unsubscribe. */
+  onRecordUpdated(listener: RecordUpdateListener): () => void {
+    this.updateListeners.add(listener);
+    return () => void this.updateListeners.delete(listener);
   }
 
   deleteRecord(objectName: string, id: string, actor: Actor = 'system'): void {
@@ -241,11 +263,25 @@ export class SimulatedOrg {
     this.store.delete(definition.name, id18);
   }
 
-  /** Runs SOQL as `GET query?q=` does (same errors; for `integration`, only what it may see). */
-  query(soql: string, actor: Actor = 'system'): { objectName: string; fields: string[]; records: StoredRecord[] } {
+  /**
+   * Runs SOQL as `GET query?q=` does (same errors); each subquery's rows are taken per parent record,
+   * at once. For `integration`, only what it may see: objects, fields and, under sharing, rows.
+   */
+  query(soql: string, actor: Actor = 'system'): QueryResultRows {
     const parsed = parseSoql(soql, this.modelFor(actor));
-    const visible = actor === 'integration' ? (record: StoredRecord) => this.canSeeRecord(parsed.object.name, record) : undefined;
-    return { objectName: parsed.object.name, fields: parsed.fields.map((f) => f.name), records: runSoql(parsed, this.store, visible) };
+    const visibleIn = (objectName: string) => (actor === 'integration' ? (record: StoredRecord) => this.canSeeRecord(objectName, record) : undefined);
+    const records = runSoql(parsed, this.store, visibleIn(parsed.object.name));
+    return {
+      objectName: parsed.object.name,
+      fields: parsed.fields.map((f) => f.name),
+      records,
+      subqueries: parsed.subqueries.map((sub) => ({
+        name: sub.relationship.name,
+        objectName: sub.relationship.childObject.name,
+        fields: sub.query.fields.map((f) => f.name),
+        rowsByParent: new Map(records.map((r) => [r.Id, runSubquery(sub, r.Id, this.store, visibleIn(sub.relationship.childObject.name))])),
+      })),
+    };
   }
 
   /**
@@ -312,6 +348,11 @@ export class SimulatedOrg {
   /** Unary Pub/Sub calls answered so far, by method, e.g. `{ GetTopic: 1, GetSchema: 1, Publish: 12 }`. */
   pubSubCallCounts(): Record<string, number> {
     return { ...(this.streamControl?.unaryCallCounts() ?? {}) };
+  }
+
+  /** Events delivered to subscribers so far: an event received by N streams counts N times (what the org's delivery allocation counts). */
+  deliveredEventCount(): number {
+    return this.streamControl?.deliveredEventCount() ?? 0;
   }
 
   /** REST requests served, by route (e.g. `GET /services/data/vXX.X/query`). */

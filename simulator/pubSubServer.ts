@@ -107,6 +107,8 @@ export class PubSubServer {
   /** Open gRPC calls that can be failed at once (subscriptions and publish streams). */
   private readonly liveCalls = new Set<grpc.ServerDuplexStream<unknown, unknown>>();
   private readonly unaryCalls: Record<string, number> = {};
+  /** Events written to Subscribe streams, all streams together (each stream that gets an event counts once). */
+  private delivered = 0;
 
   constructor(private readonly options: PubSubServerOptions) {
     this.server.addService(loadService(), {
@@ -134,6 +136,10 @@ export class PubSubServer {
 
   unaryCallCounts(): Record<string, number> {
     return this.unaryCalls;
+  }
+
+  deliveredEventCount(): number {
+    return this.delivered;
   }
 
   /** Fails every open Subscribe and PublishStream call with this status and error code. */
@@ -324,7 +330,10 @@ export class PubSubServer {
         log,
         position,
         {
-          write: (message) => call.write(message),
+          write: (message) => {
+            this.delivered += message.events?.length ?? 0;
+            return call.write(message);
+          },
           onDrain: (listener) => void call.once('drain', listener),
           endOk: () => {
             finish();

@@ -7,7 +7,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { OAuthError } from './authority';
 import { jsonBody, type HttpRequest, type HttpResult, type Route } from './httpsServer';
 import type { FieldDefinition, ObjectDefinition } from './objectModel';
-import type { SimulatedOrg, StoredRecord } from './org';
+import type { QueryResultRows, SimulatedOrg, StoredRecord } from './org';
 import { notFound, SalesforceError, sessionInvalid } from './salesforceError';
 
 /** Salesforce pages query results by 2,000 records. */
@@ -15,11 +15,7 @@ export const QUERY_BATCH_SIZE = 2000;
 const MAX_OPEN_CURSORS = 200;
 const VERSION = String.raw`v(\d{2}\.\d)`;
 
-interface QueryCursor {
-  objectName: string;
-  fields: string[];
-  records: StoredRecord[];
-}
+type QueryCursor = QueryResultRows;
 
 export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
   const cursors = new Map<string, QueryCursor>();
@@ -57,7 +53,16 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
     const result: Record<string, unknown> = {
       totalSize,
       done,
-      records: page.map((r) => recordJson(definition, version, r, cursor.fields)),
+      records: page.map((r) => {
+        const json = recordJson(definition, version, r, cursor.fields);
+        // A subquery's rows nest under the relationship name: null when there are none, as Salesforce answers.
+        for (const sub of cursor.subqueries) {
+          const rows = sub.rowsByParent.get(r.Id) ?? [];
+          const child = org.sobject(sub.objectName, 'integration');
+          json[sub.name] = rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows.map((c) => recordJson(child, version, c, sub.fields)) };
+        }
+        return json;
+      }),
     };
     if (!done) {
       const id = `01gSm${String(++cursorCounter).padStart(10, '0')}`;
@@ -81,6 +86,14 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
     retrieveable: definition.kind === 'sobject',
     searchable: definition.kind === 'sobject',
     fields: definition.fields.map(describeField),
+    childRelationships: org.modelFor('integration').childRelationships(definition).map((r) => ({
+      cascadeDelete: false,
+      childSObject: r.childObject.name,
+      deprecatedAndHidden: false,
+      field: r.field.name,
+      relationshipName: r.name,
+      restrictedDelete: false,
+    })),
     urls: {
       sobject: `/services/data/v${version}/sobjects/${definition.name}`,
       describe: `/services/data/v${version}/sobjects/${definition.name}/describe`,
@@ -179,8 +192,8 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
         checkVersion(version);
         const soql = request.query.get('q');
         if (!soql) throw new SalesforceError(400, 'MALFORMED_QUERY', 'A query string (q) is required');
-        const { objectName, fields, records } = org.query(soql, 'integration');
-        return queryPage(version, { objectName, fields, records }, 0, records.length);
+        const result = org.query(soql, 'integration');
+        return queryPage(version, result, 0, result.records.length);
       },
     },
     {

@@ -1,15 +1,19 @@
 /**
  * The subset of SOQL the bot needs, parsed and run over the record store:
  *
- *   SELECT f1, f2 FROM Object [WHERE f = 'lit' | f != 'lit' | f IN ('a','b') [AND …]]
+ *   SELECT f1, f2 [, (SELECT g1 FROM ChildRelationship [WHERE …] [ORDER BY …] [LIMIT n])]
+ *   FROM Object [WHERE f = 'lit' | f != 'lit' | f IN ('a','b') [AND …]]
  *   [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], …] [LIMIT n] [OFFSET n]
+ *
+ * A subquery names a child relationship of the outer object (`MessagingSessions` on Case), as in
+ * Salesforce; an unknown one is INVALID_TYPE "Didn't understand relationship …", Salesforce's answer.
  *
  * Anything else is refused with MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE rather than
  * answered approximately: a query the simulator cannot run exactly must fail loudly.
  * Conditions on Id or on an indexed field are point lookups, not scans.
  */
 import { normalizeId } from '../cowork/salesforceId';
-import type { FieldDefinition, ObjectDefinition, ObjectModel } from './objectModel';
+import type { ChildRelationship, FieldDefinition, ObjectDefinition, ObjectModel } from './objectModel';
 import type { FieldValue, RecordStore, StoredRecord } from './recordStore';
 import { SalesforceError } from './salesforceError';
 
@@ -28,9 +32,16 @@ interface OrderItem {
   nullsFirst: boolean;
 }
 
+export interface SoqlSubquery {
+  relationship: ChildRelationship;
+  query: SoqlQuery;
+}
+
 export interface SoqlQuery {
   object: ObjectDefinition;
   fields: FieldDefinition[];
+  /** Parent-to-child subqueries of the SELECT list, in order (none inside a subquery). */
+  subqueries: SoqlSubquery[];
   conditions: Condition[];
   orderBy: OrderItem[];
   limit: number | undefined;
@@ -136,6 +147,18 @@ class Parser {
     return this.tokens[this.at++];
   }
 
+  /** The tokens up to the ')' that closes the '(' just accepted (consumed, not returned). */
+  balanced(): Token[] {
+    const start = this.at;
+    let depth = 1;
+    while (this.at < this.tokens.length) {
+      const t = this.tokens[this.at++] as Token;
+      if (t.type === 'punct' && t.text === '(') depth++;
+      if (t.type === 'punct' && t.text === ')' && --depth === 0) return this.tokens.slice(start, this.at - 1);
+    }
+    throw malformed("unexpected end of query (expecting ')')");
+  }
+
   done(): boolean {
     return this.at >= this.tokens.length;
   }
@@ -193,9 +216,22 @@ function comparable(field: FieldDefinition, value: Literal): FieldValue {
 
 export function parseSoql(soql: string, model: ObjectModel): SoqlQuery {
   const parser = new Parser(tokenize(soql));
+  const { query } = parseSelect(parser, model, undefined);
+  if (!parser.done()) throw parser.unexpected('end of query');
+  return query;
+}
+
+/** One SELECT; `parent` is the outer object when this is a subquery (its FROM names a child relationship). */
+function parseSelect(parser: Parser, model: ObjectModel, parent: ObjectDefinition | undefined): { query: SoqlQuery; relationship: ChildRelationship | undefined } {
   parser.expectWord('SELECT');
   const fieldNames: string[] = [];
+  const subqueryTokens: Token[][] = [];
   do {
+    if (parser.acceptPunct('(')) {
+      if (parent) throw malformed('unexpected token: \'(\' (the simulator supports one level of parent-to-child subqueries)');
+      subqueryTokens.push(parser.balanced());
+      continue;
+    }
     const name = parser.identifier();
     if (KEYWORDS.has(name.toUpperCase())) throw malformed(`unexpected token: '${name}' (expecting a field name)`);
     if (parser.acceptPunct('(')) throw malformed(`unexpected token: '${name}(' (aggregate and function calls are not supported by the simulator)`);
@@ -203,11 +239,33 @@ export function parseSoql(soql: string, model: ObjectModel): SoqlQuery {
   } while (parser.acceptPunct(','));
   parser.expectWord('FROM');
   const objectName = parser.identifier();
-  const object = model.find(objectName);
-  if (!object || object.kind !== 'sobject') {
-    throw new SalesforceError(400, 'INVALID_TYPE', `sObject type '${objectName}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+  let object: ObjectDefinition;
+  let relationship: ChildRelationship | undefined;
+  if (parent) {
+    relationship = model.childRelationships(parent).find((r) => r.name.toLowerCase() === objectName.toLowerCase());
+    if (!relationship) {
+      throw new SalesforceError(
+        400,
+        'INVALID_TYPE',
+        `Didn't understand relationship '${objectName}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+      );
+    }
+    object = relationship.childObject;
+  } else {
+    const found = model.find(objectName);
+    if (!found || found.kind !== 'sobject') {
+      throw new SalesforceError(400, 'INVALID_TYPE', `sObject type '${objectName}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+    }
+    object = found;
   }
+  if (fieldNames.length === 0) throw malformed('unexpected token: \'FROM\' (expecting a field name)');
   const fields = fieldNames.map((n) => resolveField(object, n));
+  const subqueries: SoqlSubquery[] = subqueryTokens.map((inner) => {
+    const sub = new Parser(inner);
+    const parsed = parseSelect(sub, model, object);
+    if (!sub.done()) throw sub.unexpected("expecting ')'");
+    return { relationship: parsed.relationship as ChildRelationship, query: parsed.query };
+  });
   const conditions: Condition[] = [];
   if (parser.acceptWord('WHERE')) {
     do {
@@ -248,8 +306,7 @@ export function parseSoql(soql: string, model: ObjectModel): SoqlQuery {
   }
   const limit = parser.acceptWord('LIMIT') ? integer(parser) : undefined;
   const offset = parser.acceptWord('OFFSET') ? integer(parser) : 0;
-  if (!parser.done()) throw parser.unexpected('end of query');
-  return { object, fields, conditions, orderBy, limit, offset };
+  return { query: { object, fields, subqueries, conditions, orderBy, limit, offset }, relationship };
 }
 
 function integer(parser: Parser): number {
@@ -298,6 +355,12 @@ function compareValues(a: FieldValue, b: FieldValue): number {
   const x = String(a).toLowerCase();
   const y = String(b).toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** The rows of a subquery for one parent record: the child relationship's field is the parent's Id. */
+export function runSubquery(subquery: SoqlSubquery, parentId: string, store: RecordStore, visible: (record: StoredRecord) => boolean = () => true): StoredRecord[] {
+  const byParent: Condition = { field: subquery.relationship.field, op: '=', values: [parentId] };
+  return runSoql({ ...subquery.query, conditions: [byParent, ...subquery.query.conditions] }, store, visible);
 }
 
 /** Runs a parsed query; `visible` (record sharing) drops the rows the user may not see, before LIMIT. */

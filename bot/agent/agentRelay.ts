@@ -91,6 +91,8 @@ export class AgentRelay implements AgentChannel {
     if (context.activity.type !== 'message') return false;
     const text = (context.activity.text ?? '').trim();
     const command = /^\/agent\b/i.test(text);
+    // Relay off (no COWORK_AGENT_KEY): no agent can be logged in, so a customer's turn costs no storage read.
+    if (!command && !this.deps.agentKey) return false;
     const agent = await this.agent(context.activity.conversation.id);
     if (!command && !agent) return false;
     // A card click (Action.Submit, postBack) is not the agent typing: whatever card it came from, it

@@ -48,7 +48,7 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-/** Azurite's blob service on 127.0.0.1 with in-memory persistence (nothing on disk). */
+/** Azurite's blob service on 127.0.0.1 with in-memory persistence (nothing on disk) and no telemetry (nothing leaves the machine). */
 export async function startAzurite(): Promise<Azurite> {
   const port = await freePort();
   const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');

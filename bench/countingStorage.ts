@@ -1,0 +1,78 @@
+/**
+ * A botbuilder `Storage` that counts what passes through it, by operation and by kind of key,
+ * before handing it to the real storage. Counts are per key: with Azure Blob Storage (and
+ * Cosmos DB) each key read, written or deleted is one request, whatever the batch.
+ */
+import type { Storage, StoreItems } from 'botbuilder';
+
+export interface StorageOpCounts {
+  reads: number;
+  writes: number;
+  deletes: number;
+  /** Calls of `read`/`write`/`delete` (one call may name several keys). */
+  calls: number;
+  /** Per-key operations by kind of key, e.g. `read cowork/session/*`. */
+  byKind: Record<string, number>;
+}
+
+export function emptyCounts(): StorageOpCounts {
+  return { reads: 0, writes: 0, deletes: 0, calls: 0, byKind: {} };
+}
+
+/** The key with its ids replaced by `*`: `cowork/session/ab12…` → `cowork/session/*`. */
+export function keyKind(key: string): string {
+  // The bot's own keys first, with plain string operations: this runs in the measured process.
+  if (key.startsWith('cowork/')) {
+    const second = key.indexOf('/', 7);
+    return second < 0 ? key : `${key.slice(0, second)}/*`;
+  }
+  if (key.startsWith('salesforce-replay-id:')) return 'salesforce-replay-id:*';
+  const conversations = key.indexOf('/conversations/');
+  if (conversations > 0) return `${key.slice(0, conversations)}/conversations/*${key.slice(key.lastIndexOf('/'))}`;
+  return key
+    .split('/')
+    .map((part) => (/^[A-Za-z_-]+$/.test(part) && part.length <= 24 ? part : '*'))
+    .join('/');
+}
+
+export class CountingStorage implements Storage {
+  readonly counts: StorageOpCounts = emptyCounts();
+
+  constructor(private readonly inner: Storage) {}
+
+  read(keys: string[]): Promise<StoreItems> {
+    this.count('read', keys);
+    return this.inner.read(keys);
+  }
+
+  write(changes: StoreItems): Promise<void> {
+    this.count('write', Object.keys(changes));
+    return this.inner.write(changes);
+  }
+
+  delete(keys: string[]): Promise<void> {
+    this.count('delete', keys);
+    return this.inner.delete(keys);
+  }
+
+  private count(op: 'read' | 'write' | 'delete', keys: readonly string[]): void {
+    this.counts.calls++;
+    if (op === 'read') this.counts.reads += keys.length;
+    else if (op === 'write') this.counts.writes += keys.length;
+    else this.counts.deletes += keys.length;
+    for (const key of keys) {
+      const kind = `${op} ${keyKind(key)}`;
+      this.counts.byKind[kind] = (this.counts.byKind[kind] ?? 0) + 1;
+    }
+  }
+}
+
+/** `after - before`, kind by kind (kinds that did not change are left out). */
+export function countsBetween(before: StorageOpCounts, after: StorageOpCounts): StorageOpCounts {
+  const byKind: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(after.byKind)) {
+    const d = n - (before.byKind[kind] ?? 0);
+    if (d !== 0) byKind[kind] = d;
+  }
+  return { reads: after.reads - before.reads, writes: after.writes - before.writes, deletes: after.deletes - before.deletes, calls: after.calls - before.calls, byKind };
+}

@@ -1,0 +1,92 @@
+/**
+ * The in-flight sweep against a submit in progress: a submit lists its session in flight, then
+ * stores the answer. A sweep (on any instance) that runs between the two must leave the listing,
+ * or an answer whose event is lost is never published again.
+ */
+import { MemoryStorage, type StoreItems } from 'botbuilder';
+import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
+import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
+import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { InFlightIndex } from '../../cowork/inflight';
+import { silentLog } from '../../cowork/log';
+import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
+import { normalizeId } from '../../cowork/salesforceId';
+import { SessionRepository } from '../../cowork/sessionRepository';
+
+const CASE_ID = normalizeId('500Sm0000000001') as string;
+const PICKLIST: PicklistValue[] = [{ value: 'Education', label: 'Education', active: true, defaultValue: false }];
+
+const cases: CaseStore = {
+  findCase: async (): Promise<CaseRecord> => ({ id: CASE_ID, caseNumber: '00001026', subject: 's', status: 'New', isClosed: false, contactId: null, fields: {}, chatSession: null }),
+  findChatSession: async () => undefined,
+  picklistValues: async () => PICKLIST,
+  updateCase: async () => ({ changed: true }),
+};
+
+/** An event bus that accepts every publish and delivers nothing: the events are lost. */
+class LosingBus implements EventBus {
+  published = 0;
+  async publish(): Promise<PublishResult> {
+    this.published++;
+    return { eventUuid: `uuid-${this.published}`, via: 'pubsub' };
+  }
+  async subscribe(): Promise<never> {
+    throw new Error('not used');
+  }
+}
+
+const effects: SessionEffects = { answered: async () => true, expired: async () => undefined, failed: async () => undefined };
+
+describe('the in-flight sweep during a submit', () => {
+  it('keeps a session listed between its listing and its stored answer, so a lost event is published again', async () => {
+    const memory = new MemoryStorage();
+    const clock = { now: Date.now() };
+    const bus = new LosingBus();
+    let duringSubmit: (() => Promise<void>) | undefined;
+    // The submitted write waits for whatever runs "meanwhile" (another instance's sweep).
+    const storage = {
+      read: (keys: string[]) => memory.read(keys),
+      delete: (keys: string[]) => memory.delete(keys),
+      write: async (changes: StoreItems) => {
+        const submitted = Object.values(changes).some((item) => (item as { state?: string }).state === 'submitted');
+        const meanwhile = duringSubmit;
+        if (submitted && meanwhile) {
+          duringSubmit = undefined;
+          await meanwhile();
+        }
+        return memory.write(changes);
+      },
+    };
+    const service = (name: string): CoworkService =>
+      new CoworkService({
+        caseStore: cases,
+        eventBus: bus,
+        repository: new SessionRepository(storage),
+        deadlines: new InMemoryDeadlineQueue(),
+        inflight: new InFlightIndex(storage),
+        instanceId: name,
+        effectsLeaseMs: 1000,
+        forms: [USE_OF_FUNDS_FORM],
+        effects,
+        log: silentLog,
+        sessionTtlMs: 3_600_000,
+        eventTimeoutMs: 5000,
+        now: () => clock.now,
+      });
+    const a = service('a');
+    const b = service('b');
+    const started = await a.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId: 'conv', conversationReference: {}, userId: 'u' });
+    if (started.kind !== 'started') throw new Error(started.kind);
+    const session = started.session;
+
+    duringSubmit = () => b.recoverInFlight();
+    const outcome = await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
+    expect(outcome.kind).toBe('accepted');
+    expect(bus.published).toBe(1);
+
+    clock.now += 6000; // the event did not come back in time
+    await b.recoverInFlight();
+    expect(bus.published).toBe(2);
+    expect((await b.get(session.key))?.publishAttempts).toBe(2);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * What one co-work session costs Salesforce, counted by the simulator as the bench counts it:
+ * through the real path (the Emulator-like channel, CloudAdapter, jsforce, the Pub/Sub client).
+ */
+import { MemoryStorage } from 'botbuilder';
+import { CountingStorage, countsBetween } from '../../bench/countingStorage';
+import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { startForm, waitUntil } from '../harness/coworkSteps';
+
+const THANKS = 'Thank you for completing the questionnaire';
+const QUERY = 'GET /services/data/vXX.X/query';
+const PATCH = 'PATCH /services/data/vXX.X/sobjects/{object}/{id}';
+
+/** REST requests served since `before`, by route (routes with none left out). */
+function restSince(t: BotUnderTest, before: Record<string, number>): Record<string, number> {
+  const since: Record<string, number> = {};
+  for (const [route, n] of Object.entries(sim(t).org.requestCounts())) if (n - (before[route] ?? 0) > 0) since[route] = n - (before[route] ?? 0);
+  return since;
+}
+
+describe('the Salesforce cost of a session', () => {
+  let t: BotUnderTest;
+  const memory: Record<string, string> = {};
+  // Counted as the bench counts, per key: with Blob Storage each is one request.
+  const storage = new CountingStorage(new MemoryStorage(memory));
+  beforeAll(async () => {
+    // The in-flight shards exist in a running deployment; the timed sweep (16 shard reads a tick) is
+    // left out of a session's count here and counted apart by the bench.
+    for (let shard = 0; shard < 16; shard++) await storage.write({ [`cowork/inflight/${shard}`]: { keys: [], eTag: '*' } });
+    t = await startBotUnderTest({ storage, deadlineIntervalMs: 3_600_000 });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const replayWrites = (): number => storage.counts.byKind['write salesforce-replay-id:*'] ?? 0;
+
+  /**
+   * One whole session on a new Case: /cowork, the form, the submit, the thank-you, the Case written,
+   * and the bot's last write for it (the replay position, stored once the event's effects are).
+   */
+  async function session(kase: { caseId: string; caseNumber: string }): Promise<void> {
+    const chat = t.conversation();
+    const replayed = replayWrites();
+    const { formToken } = await startForm(chat, kase.caseNumber);
+    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Renovation Work' });
+    await chat.waitForText(THANKS);
+    await waitUntil(() => sim(t).org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the Case update');
+    await waitUntil(() => replayWrites() > replayed, 'the replay position stored after the event');
+  }
+
+  function storedSession(caseId: string): Record<string, unknown> | undefined {
+    const raw = Object.entries(memory).find(([key, value]) => key.startsWith('cowork/session/') && value.includes(caseId))?.[1];
+    return raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+  }
+
+  it('costs two REST requests once the describe is cached: one read for the Case and its chat session, one PATCH', async () => {
+    const [first, second] = sim(t).org.createCases(2);
+    if (!first || !second) throw new Error('no Cases');
+    await session(first); // pays the token and the (cached) describe of Case
+    const before = { ...sim(t).org.requestCounts() };
+    await session(second);
+    expect(restSince(t, before)).toEqual({ [QUERY]: 1, [PATCH]: 1 });
+    // The one read found the Case's chat session.
+    expect(storedSession(second.caseId)?.chatSession).toEqual({ objectType: 'MessagingSession', id: second.chatSessionId });
+  });
+
+  it('costs 34 storage operations, each listed in docs/BENCHMARKS.md', async () => {
+    const [first, second] = sim(t).org.createCases(2);
+    if (!first || !second) throw new Error('no Cases');
+    await session(first);
+    const before = structuredClone(storage.counts);
+    await session(second);
+    const spent = countsBetween(before, storage.counts);
+    expect(spent.byKind).toEqual({
+      // conversation state: loaded by each of the three turns, saved by two (the first save of a new
+      // conversation reads first and reads back: storage has no create-if-absent)
+      'read emulator/conversations/*/cowork': 5,
+      'write emulator/conversations/*/cowork': 2,
+      // who owns the conversation (bot or a human after a handoff), asked by each turn
+      'read cowork/handoff/*': 3,
+      // the session: created, then submitted, answered (the claim), thanked, done, each read-modify-write
+      // guarded by its eTag; read by the submit and by the event's routing
+      'write cowork/session/*': 5,
+      'read cowork/session/*': 6,
+      // the Case's index for events that name only the Case: listed (a new list is read back), unlisted
+      'read cowork/case/*': 3,
+      'write cowork/case/*': 2,
+      // the in-flight index: listed before the answer is stored, unlisted once done
+      'read cowork/inflight/*': 2,
+      'write cowork/inflight/*': 2,
+      // the replay position after the event's effects are stored
+      'write salesforce-replay-id:*': 1,
+      // the Case's link to this conversation, for an agent's request from the Case: read, written
+      // (a Case's first link is read back: storage has no create-if-absent)
+      'read cowork/links/*': 2,
+      'write cowork/links/*': 1,
+    });
+    expect(spent.reads + spent.writes + spent.deletes).toBe(34);
+  });
+
+  it('finds a legacy chat transcript in the same single read when the Case has no messaging session', async () => {
+    const [kase] = sim(t).org.createCases(1, { withChatSession: false });
+    if (!kase) throw new Error('no Case');
+    const transcript = sim(t).org.createRecord('LiveChatTranscript', { CaseId: kase.caseId, Status: 'Completed' });
+    const before = { ...sim(t).org.requestCounts() };
+    const chat = t.conversation();
+    await startForm(chat, kase.caseNumber);
+    expect(restSince(t, before)).toEqual({ [QUERY]: 1 });
+    expect(storedSession(kase.caseId)?.chatSession).toEqual({ objectType: 'LiveChatTranscript', id: transcript.Id });
+  });
+});
