@@ -121,6 +121,8 @@ describe('the shipped permission set, as the simulator enforces it', () => {
 
     expect(await store.findChatSession(messaging.id)).toBeUndefined();
     expect(await store.findChatSession(other.id)).toBeUndefined();
+    // The one-read path (the Case with its chat subqueries) finds the Case, without a chat link.
+    expect(await store.findCase(other.id)).toMatchObject({ id: other.id, chatSession: null });
     const warnings = log.entries.filter((e) => e.level === 'warn' && e.fields.objectType === 'MessagingSession');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toContain('Cowork_Bot permission set');
@@ -130,6 +132,7 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     expect(await store.findChatSession(messaging.id)).toBeUndefined();
     clock.now += CHAT_OBJECT_RECHECK_MS + 1;
     expect(await store.findChatSession(messaging.id)).toEqual(messaging.chatSession);
+    expect(await store.findCase(other.id)).toMatchObject({ id: other.id, chatSession: other.chatSession });
   });
 
   it('legacy Chat without its optional package: the transcript\'s Case has no chat session, Enhanced Chat still works', async () => {
