@@ -43,6 +43,9 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'COWORK_HANDOFF_CHANNELS', description: 'Comma-separated channel ids whose handoff.status events are trusted (the contact-centre connector\'s own channel, never one customers post on). Default none.', example: 'omnichannel', secret: false },
   { name: 'COWORK_HANDOFF_SECRET', description: 'HMAC-SHA256 key (>= 32 chars) a contact-centre connector signs handoff.status values with (see the README). Without it and without COWORK_HANDOFF_CHANNELS, no channel\'s handoff.status is applied.', example: 'a-long-random-string-of-at-least-32-characters', secret: true },
   { name: 'COWORK_SESSION_TTL_MINUTES', description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.', example: '120', secret: false },
+  { name: 'COWORK_EVENT_CLOCK_SKEW_SECONDS', description: 'An answer event without session key completes only sessions started before its CreatedDate, allowing this much clock difference between the org and the bot. Default 5.', example: '5', secret: false },
+  { name: 'COWORK_EVENT_DELIVERY_ALLOCATION', description: "The org's 24-hour platform event delivery allocation (Setup > Company Information; every event delivered to every subscriber counts). Default 50000.", example: '50000', secret: false },
+  { name: 'COWORK_EVENT_DELIVERY_WARN_PERCENT', description: 'Log a warning once this instance has received this share of the delivery allocation in 24 hours. Default 80.', example: '80', secret: false },
   { name: 'COWORK_STATUS_EVENTS', description: 'on (default) or off: publish Cowork_Status__e at each step of a session (form sent, submitted, answered, saved...) for the coworkPanel on the Case. Each one counts against the org\'s event publishing allocation (about 4 per completed session).', example: 'off', secret: false },
   { name: 'COWORK_EVENT_TIMEOUT_SECONDS', description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.', example: '30', secret: false },
 ];
@@ -70,6 +73,9 @@ export interface BotConfig {
   agentKey: string | undefined;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  eventClockSkewMs: number;
+  /** The org's 24-hour event delivery allocation and the share of it (0-1) that raises a warning. */
+  deliveryAllocation: { perDay: number; warnShare: number };
   effectsLeaseMs: number;
   /** `COWORK_SEND_TIMEOUT_SECONDS`, in ms. */
   sendTimeoutMs: number;
@@ -180,6 +186,11 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     agentKey,
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
+    eventClockSkewMs: integer(env, 'COWORK_EVENT_CLOCK_SKEW_SECONDS', 5, 0, 300, '5') * 1000,
+    deliveryAllocation: {
+      perDay: integer(env, 'COWORK_EVENT_DELIVERY_ALLOCATION', 50_000, 1, 1_000_000_000, '50000'),
+      warnShare: integer(env, 'COWORK_EVENT_DELIVERY_WARN_PERCENT', 80, 1, 100, '80') / 100,
+    },
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
     sendTimeoutMs: integer(env, 'COWORK_SEND_TIMEOUT_SECONDS', 10, 1, 600, '10') * 1000,
     storage: storageConfig(env),

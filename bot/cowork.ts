@@ -86,7 +86,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
   let salesforce: SalesforceOrg;
   try {
-    salesforce = await connectSalesforce(salesforceConfig, { storage, log });
+    salesforce = await connectSalesforce(salesforceConfig, { storage, log, tuning: { deliveryAllocation: config.deliveryAllocation } });
   } catch (err) {
     await simulator?.stop();
     throw err;
@@ -132,6 +132,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
+    eventClockSkewMs: config.eventClockSkewMs,
     ...(statusPublisher ? { status: statusPublisher } : {}),
     links,
   });

@@ -26,6 +26,7 @@ import { isPending, newSession, type Answers, type CoworkSession, type Owner } f
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 import type { InFlightIndex } from './inflight';
+import { DEFAULT_EVENT_CLOCK_SKEW_MS, eventCreatedAt, startedBeforeEvent } from './eventAge';
 import type { CaseLinks } from './links';
 
 /** What the conversation layer does when a session reaches a milestone. */
@@ -92,6 +93,8 @@ export interface CoworkServiceDeps {
   log: Log;
   sessionTtlMs: number;
   eventTimeoutMs: number;
+  /** Clock difference allowed between the org (an event's CreatedDate) and this bot (a session's start). Default 5 s. */
+  eventClockSkewMs?: number;
   /** Signs the form tokens' Case binding (per-deployment key); default: a random key of this process. */
   formTokens?: FormTokenSigner;
   now?: () => number;
@@ -252,7 +255,8 @@ export class CoworkService {
         continue;
       }
       const targets = hasSessionKey ? await this.deps.repository.getMany([sessionKey]) : await this.deps.repository.pendingForCase(caseId);
-      const mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
+      let mine = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
+      if (!hasSessionKey) mine = this.startedBefore(event, mine);
       if (mine.length === 0) {
         this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
         continue;
@@ -275,6 +279,18 @@ export class CoworkService {
       }
       if (unclaimed !== undefined) throw unclaimed;
     }
+  }
+
+  /** An event without session key answers only the sessions started before it was created (see eventAge.ts). */
+  private startedBefore(event: PlatformEvent, sessions: CoworkSession[]): CoworkSession[] {
+    const createdAt = eventCreatedAt(event);
+    const skewMs = this.deps.eventClockSkewMs ?? DEFAULT_EVENT_CLOCK_SKEW_MS;
+    const fresh = sessions.filter((s) => startedBeforeEvent(s, createdAt, skewMs));
+    if (fresh.length < sessions.length) {
+      const createdDate = createdAt === undefined ? 'unknown' : new Date(createdAt).toISOString();
+      this.deps.log.info({ eventId: event.id, createdDate, sessionKeys: sessions.filter((s) => !fresh.includes(s)).map((s) => s.key) }, 'event ignored for sessions started after it was created');
+    }
+    return fresh;
   }
 
   /**

@@ -61,11 +61,13 @@ export interface CaseStore {
 export interface PlatformEvent {
   /** The EventUuid: the identity of an event across redeliveries. */
   id: string;
-  /** Replay id as a decimal string (it is a 64-bit integer on the wire). */
+  /** Replay id for logs: opaque bytes on the wire (shown as the exact decimal of 8 bytes). Never compare or order by it. */
   replayId: string;
   topic: string;
   /** Field values with nullable unions unwrapped, e.g. `{ Correlation_Id__c: '500…', CreatedDate: 1700000000000 }`. */
   payload: Readonly<Record<string, unknown>>;
+  /** When the org created the event (its `CreatedDate`, ms since the epoch), when known. */
+  createdDate?: number;
 }
 
 export interface PublishResult {
@@ -80,6 +82,8 @@ export interface EventSubscriptionState {
   lastKeepaliveAt: string | null;
   reconnects: number;
   lastError: string | null;
+  /** Event deliveries this instance received (all its subscriptions together), against the org's 24-hour delivery allocation. */
+  deliveries?: { last24h: number; total: number; allocationPerDay: number; usedShare: number; warning: boolean };
 }
 
 export interface EventSubscription {

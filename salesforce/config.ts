@@ -48,8 +48,7 @@ export interface SalesforceConfig {
   eventTopic: string;
   /**
    * An extra CA certificate (PEM) to trust next to the public roots: the simulator's
-   * self-signed certificate. Setting it also relaxes the Pub/Sub client's certificate check,
-   * which cannot take a CA (logged as a warning).
+   * self-signed certificate, for REST and the Pub/Sub API alike (logged as a warning).
    */
   trustedCaPem?: string;
   /** `SF_REQUEST_TOPIC`, when renamed: the agents' requests (default `DEFAULT_REQUEST_TOPIC`). */
@@ -82,7 +81,7 @@ export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
   { name: 'SF_EVENT_TOPIC', description: `Platform event topic the bot publishes and subscribes to (default ${DEFAULT_EVENT_TOPIC}).`, example: DEFAULT_EVENT_TOPIC, secret: false },
   { name: 'SF_REQUEST_TOPIC', description: `Platform event topic of the agents' requests from the Case (the Send_Cowork_Form flow publishes them; default ${DEFAULT_REQUEST_TOPIC}).`, example: DEFAULT_REQUEST_TOPIC, secret: false },
   { name: 'SF_STATUS_TOPIC', description: `Platform event topic the bot publishes co-work progress to, for the coworkPanel on the Case (default ${DEFAULT_STATUS_TOPIC}).`, example: DEFAULT_STATUS_TOPIC, secret: false },
-  { name: 'SF_TRUST_CERT_FILE', description: 'Extra CA certificate (PEM) to trust, for a standalone simulator; also relaxes the Pub/Sub client certificate check. Never needed for a real org.', example: './.simulator/ca.pem', secret: false },
+  { name: 'SF_TRUST_CERT_FILE', description: 'Extra CA certificate (PEM) to trust, for a standalone simulator (REST and the Pub/Sub API trust it next to the public roots). Never needed for a real org.', example: './.simulator/ca.pem', secret: false },
 ];
 
 /** The credential variables: if none is set, there is no org to connect to. */

@@ -7,6 +7,7 @@ import type { Log } from '../cowork/log';
 import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import type { CorrelationKeyOf } from './eventDispatcher';
+import { DeliveryMeter } from './deliveryMeter';
 import { EventPublisher } from './eventPublisher';
 import type { PubSubTarget } from './pubSubClient';
 import type { RestApi } from './restApi';
@@ -38,10 +39,13 @@ export class SalesforceEventBus implements EventBus {
   private readonly publisher: EventPublisher;
   private readonly subscriptions = new Map<string, TopicSubscription>();
   private readonly tuning: SubscriptionTuning;
+  /** Deliveries to this instance, all topics together: they share the org's allocation. */
+  private readonly deliveries: DeliveryMeter;
 
   constructor(private readonly deps: SalesforceEventBusDeps) {
     this.publisher = new EventPublisher(deps.session, deps.rest, deps.target, deps.log);
     this.tuning = { ...DEFAULT_SUBSCRIPTION_TUNING, ...deps.tuning };
+    this.deliveries = new DeliveryMeter(this.tuning.deliveryAllocation, deps.log);
   }
 
   publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult> {
@@ -63,6 +67,7 @@ export class SalesforceEventBus implements EventBus {
       storage: this.deps.storage,
       log: this.deps.log,
       tuning: this.tuning,
+      deliveries: this.deliveries,
     });
     this.subscriptions.set(topic, subscription);
     try {

@@ -1,8 +1,9 @@
 /**
  * Runs event handlers concurrently across correlation keys but strictly in order within one
- * key, and tells which replay id is safe to checkpoint: the highest one below which every
- * received event is done. Events of one stream arrive in replay order, so "received order"
- * is the order the watermark follows.
+ * key, and tells which replay id is safe to checkpoint: that of the last event such that it and
+ * every event received before it are done. The order is the order events were pushed (the
+ * stream's delivery order, kept by the caller), never a comparison of replay ids: those are
+ * opaque bytes and need not grow (an org migration renumbers them).
  *
  * Deduplication by EventUuid lives here too: a redelivered event (after a reconnect, a replay
  * from a checkpoint, or a fallback to EARLIEST) that is pending or recently done is dropped.
@@ -17,8 +18,8 @@ export interface DispatcherOptions {
   handler: (event: PlatformEvent) => Promise<void>;
   /** Events with the same key run one after the other; `undefined` joins the topic-wide queue. */
   correlationKeyOf: CorrelationKeyOf;
-  /** Called with the new watermark each time it moves forward. */
-  onCheckpoint: (replayId: string) => void;
+  /** Called with the replay id (as received) of the new watermark each time it moves on. */
+  onCheckpoint: (replayId: Buffer) => void;
   /** Called whenever an event is done (a slot is free for flow control). */
   onSettled: () => void;
   log: Log;
@@ -32,13 +33,12 @@ export interface DispatcherOptions {
 const TOPIC_WIDE_KEY = '\u0000topic';
 
 export class EventDispatcher {
-  /** Received, not yet done, in arrival (= replay) order; done entries are dropped from the front. */
-  private readonly window: Array<{ replayId: bigint; done: boolean }> = [];
+  /** Received, in delivery order; done entries are dropped from the front. */
+  private readonly window: Array<{ replayId: Buffer; done: boolean }> = [];
   private readonly keyTails = new Map<string, Promise<void>>();
   private readonly pendingIds = new Set<string>();
   /** Recently done EventUuids, oldest first (a Map keeps insertion order: a small LRU). */
   private readonly doneIds = new Map<string, true>();
-  private watermark: bigint | undefined;
   private readonly idleWaiters: Array<() => void> = [];
   private readonly aborted = new AbortController();
   private readonly attempts: number;
@@ -57,19 +57,11 @@ export class EventDispatcher {
   }
 
   /**
-   * Sets the watermark known from storage: older replays are ignored. `undefined` forgets it
-   * (after Salesforce rejected it as corrupted, it proves nothing).
+   * Accepts the next event of the stream, `replayId` being its replay id as received; returns
+   * false when it is a duplicate (nothing will run).
    */
-  startAfter(replayId: string | undefined): void {
-    this.watermark = replayId === undefined ? undefined : BigInt(replayId);
-  }
-
-  /** Accepts an event; returns false when it is a duplicate (nothing will run). */
-  push(event: PlatformEvent): boolean {
-    const replayId = BigInt(event.replayId);
+  push(event: PlatformEvent, replayId: Buffer): boolean {
     if (this.pendingIds.has(event.id) || this.doneIds.has(event.id)) return false;
-    // At or behind the watermark (e.g. replayed from EARLIEST): every such event received was done already.
-    if (this.watermark !== undefined && replayId <= this.watermark) return false;
     this.pendingIds.add(event.id);
     const entry = { replayId, done: false };
     this.window.push(entry);
@@ -111,17 +103,14 @@ export class EventDispatcher {
     }
   }
 
-  private settle(event: PlatformEvent, entry: { replayId: bigint; done: boolean }): void {
+  private settle(event: PlatformEvent, entry: { replayId: Buffer; done: boolean }): void {
     entry.done = true;
     this.pendingIds.delete(event.id);
     this.doneIds.set(event.id, true);
     if (this.doneIds.size > this.dedupCapacity) this.doneIds.delete(this.doneIds.keys().next().value as string);
-    let advanced: bigint | undefined;
+    let advanced: Buffer | undefined;
     while (this.window.length > 0 && this.window[0]!.done) advanced = this.window.shift()!.replayId;
-    if (advanced !== undefined && (this.watermark === undefined || advanced > this.watermark)) {
-      this.watermark = advanced;
-      this.options.onCheckpoint(advanced.toString());
-    }
+    if (advanced !== undefined) this.options.onCheckpoint(advanced);
     if (this.pendingIds.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     this.options.onSettled();
   }

@@ -10,7 +10,8 @@
  * token needs no new channel.
  *
  * The schema of a topic is asked again after `SCHEMA_TTL_MS`, and at once after any failed
- * publish: an admin adding a field to the event changes its schema.
+ * publish: an admin adding a field to the event changes its schema. A publish the org refuses
+ * is retried once when the topic's schema id turned out to have changed.
  *
  * TLS is always checked. With an extra trusted CA (the simulator's) the channel trusts it next to
  * the public roots; pozil's client, which cannot take a CA, has to switch its check off instead.
@@ -42,6 +43,8 @@ interface TopicSchema {
   schemaId: string;
   type: { toBuffer(value: unknown): Buffer };
 }
+
+type PublishResultEntry = { replayId?: Buffer; error?: { code?: unknown; msg?: unknown } | null; correlationKey?: string };
 
 type Callback<T> = (error: grpc.ServiceError | null, response?: T) => void;
 
@@ -101,18 +104,34 @@ export class GrpcPublisher {
     const deadline = this.now() + timeoutMs;
     try {
       const schema = await this.schema(topic, deadline);
-      const payload = schema.type.toBuffer(record);
-      const response = await this.call<Parameters<PubSubStub['Publish']>[3]>((metadata, options, callback) =>
-        this.stub.Publish({ topicName: topic, events: [{ id: eventUuid, schemaId: schema.schemaId, payload }] }, metadata, options, callback),
-      deadline);
-      const result = response?.results?.[0];
-      if (!result) throw new Error('publish answered no result');
-      if (result.error) throw new Error(`publish refused: ${String(result.error.msg ?? result.error.code)}`);
-      return { eventUuid: result.correlationKey || eventUuid, replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined };
+      const result = await this.publishWith(schema, topic, record, eventUuid, deadline);
+      if (!result.error) return this.published(result, eventUuid);
+      // Refused: the schema may have changed under us (an admin added a field). Ask again, and
+      // publish once more if it did; the same schema refused twice is a real refusal.
+      this.schemas.delete(topic);
+      const fresh = await this.schema(topic, deadline);
+      if (fresh.schemaId === schema.schemaId) throw new Error(`publish refused: ${String(result.error.msg ?? result.error.code)}`);
+      const retried = await this.publishWith(fresh, topic, record, eventUuid, deadline);
+      if (retried.error) throw new Error(`publish refused: ${String(retried.error.msg ?? retried.error.code)}`);
+      return this.published(retried, eventUuid);
     } catch (error) {
       this.schemas.delete(topic);
       throw error;
     }
+  }
+
+  private async publishWith(schema: TopicSchema, topic: string, record: Readonly<Record<string, unknown>>, eventUuid: string, deadline: number): Promise<PublishResultEntry> {
+    const payload = schema.type.toBuffer(record);
+    const response = await this.call<Parameters<PubSubStub['Publish']>[3]>((metadata, options, callback) =>
+      this.stub.Publish({ topicName: topic, events: [{ id: eventUuid, schemaId: schema.schemaId, payload }] }, metadata, options, callback),
+    deadline);
+    const result = response?.results?.[0];
+    if (!result) throw new Error('publish answered no result');
+    return result;
+  }
+
+  private published(result: PublishResultEntry, eventUuid: string): PublishedEvent {
+    return { eventUuid: result.correlationKey || eventUuid, replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined };
   }
 
   /**

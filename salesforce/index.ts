@@ -56,14 +56,13 @@ export interface SalesforceDeps {
 
 export async function connectSalesforce(config: SalesforceConfig, deps: SalesforceDeps): Promise<SalesforceOrg> {
   const log = deps.log.child({ component: 'salesforce' });
-  // pozil's Pub/Sub client (the subscription) cannot take a CA: trusting the simulator's means switching
-  // its certificate check off, which is only ever done for an endpoint on this machine. Publishing uses
-  // its own channel (grpcPublisher.ts), which trusts the CA and keeps its check on.
+  // The subscription (pubSubSubscriber.ts) and the publisher (grpcPublisher.ts) both trust the extra
+  // CA next to the public roots and keep their certificate check on. `relaxTls` only concerns pozil's
+  // client, which the bot no longer uses for its stream (tools and the benchmark's baseline still may).
   const relaxTls = config.trustedCaPem !== undefined && isLoopbackHost(config.pubSubEndpoint.replace(/:\d+$/, ''));
   if (config.trustedCaPem !== undefined) {
     trustExtraCa(config.trustedCaPem);
-    if (relaxTls) log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): the Pub/Sub subscription client cannot take a CA, so its certificate check is off for this loopback endpoint (publishing checks it)');
-    else log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted for REST, but the Pub/Sub endpoint is not on this machine: its certificate is checked as usual');
+    log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): REST and the Pub/Sub API accept certificates it signed, besides the public ones');
   }
   const session = await SalesforceSession.open(config, log);
   const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);

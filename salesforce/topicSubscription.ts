@@ -1,32 +1,40 @@
 /**
  * The one Pub/Sub stream of a topic, kept alive for the life of the process.
  *
- * Life of a stream: build a client with the current token, subscribe (CUSTOM after the last
- * known position, else LATEST; EARLIEST once after Salesforce rejected our replay id), ask for
- * one event first — the client fetches the schema on the first event, and two batches waiting
- * on that fetch could be delivered out of order — then keep up to 100 events owed or in
- * flight. Whatever ends the stream (`end`, an error, token expiry, a watchdog that saw neither
- * event nor keepalive for too long) leads to a new client and a new stream after a capped,
- * jittered backoff. Events from a stream being torn down are still accepted: they are real,
- * and the dispatcher drops duplicates.
+ * Life of a stream: subscribe (CUSTOM after the resume point, else LATEST; EARLIEST after
+ * Salesforce rejected our replay id, until a new position is known), keep up to 100 events owed,
+ * queued or in flight. Whatever ends the stream (`end`, an error, token expiry, a schema lookup
+ * that failed, a watchdog that saw neither event nor keepalive for too long) leads to a new
+ * stream after a capped, jittered backoff.
  *
- * Positions: `resumeAfter` follows what was received (events and keepalives), so a reconnect
- * loses nothing while events in flight finish; the stored checkpoint follows what was done,
- * so a restart redoes whatever had not finished.
+ * Order: every FetchResponse is decoded after the one before it (a new schema id is fetched once,
+ * and waits hold up what came after it), then handed to the dispatcher: the dispatcher sees the
+ * stream's delivery order, kept explicitly. Responses of a stream that was given up are dropped.
+ *
+ * Position (one, stored as the checkpoint and used to resubscribe): the replay id of the last
+ * event handled, with every event received before it handled too. A keepalive's
+ * `latest_replay_id` (the subscription's position) becomes the position only when nothing
+ * received is still pending: with events still running the keepalive proves nothing about them.
+ * So a reconnect or a restart redelivers whatever had not finished (deduplicated by EventUuid),
+ * and on a first start the LATEST position is recorded with the first keepalive, before any event.
+ * Replay ids are kept as the bytes Salesforce sent, never compared: they need not grow.
  */
-import type { SubscribeCallback, SubscriptionInfo } from 'salesforce-pubsub-api-client' with { 'resolution-mode': 'import' };
+import { parse as parseAvroSchema } from 'avro-js';
 
 import type { Log } from '../cowork/log';
 import type { EventSubscription, EventSubscriptionState, KeyValueStorage, PlatformEvent } from '../cowork/ports';
 import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
 import type { SalesforceSession } from './connection';
+import { DeliveryMeter, type DeliveryAllocation } from './deliveryMeter';
 import { EventDispatcher, type CorrelationKeyOf } from './eventDispatcher';
-import { connectPubSubClient, type PubSubClient, type PubSubTarget } from './pubSubClient';
+import type { PubSubTarget } from './pubSubClient';
+import { PubSubSubscriber, replayIdText, type FetchResponse, type ReplayFrom, type SubscribeCall } from './pubSubSubscriber';
 import { describeFailure, isAuthFailure, isReplayIdRejected, pubSubFailure } from './pubSubErrors';
 import { ReplayCheckpoint } from './replayCheckpoint';
 
 /** The Pub/Sub API never has more than 100 events owed on a stream. */
 const MAX_OWED = 100;
+const SCHEMA_TIMEOUT_MS = 10_000;
 
 export interface SubscriptionTuning {
   /** Resubscribe when neither an event nor a keepalive came for this long (server keepalives come at least every 270 s). */
@@ -40,6 +48,8 @@ export interface SubscriptionTuning {
   dedupCapacity: number;
   /** How long `close()` waits for running handlers. */
   closeTimeoutMs: number;
+  /** The org's 24-hour event delivery allocation and the share of it that raises a warning. */
+  deliveryAllocation: DeliveryAllocation;
 }
 
 export const DEFAULT_SUBSCRIPTION_TUNING: SubscriptionTuning = {
@@ -49,6 +59,7 @@ export const DEFAULT_SUBSCRIPTION_TUNING: SubscriptionTuning = {
   handlerAttempts: 3,
   dedupCapacity: 10_000,
   closeTimeoutMs: 10_000,
+  deliveryAllocation: { perDay: 50_000, warnShare: 0.8 },
 };
 
 export interface TopicSubscriptionDeps {
@@ -57,25 +68,33 @@ export interface TopicSubscriptionDeps {
   storage: KeyValueStorage;
   log: Log;
   tuning: SubscriptionTuning;
+  /** The instance's delivery count, shared by its subscriptions (one of its own when absent). */
+  deliveries?: DeliveryMeter;
 }
 
 interface Stream {
   id: number;
-  client: PubSubClient;
+  call: SubscribeCall;
   /** The token this stream authenticated with: renewed if the server rejects it. */
   accessToken: string;
+  /** Requested and not yet received. */
   owed: number;
-  /** True once an event arrived, i.e. the client holds the schema. */
-  primed: boolean;
-  ended: boolean;
-  /** Set when the stream was given up while still open: its `end` closes the client. */
-  retired: boolean;
+  /** Received and not yet decoded and handed to the dispatcher. */
+  queued: number;
+  /** Decoding of this stream's responses, one after the other. */
+  chain: Promise<void>;
 }
+
+type AvroReader = { fromBuffer(buffer: Buffer): unknown };
 
 export class TopicSubscription implements EventSubscription {
   private stream: Stream | undefined;
   private streamCount = 0;
-  private resumeAfter: bigint | undefined;
+  private subscriber: PubSubSubscriber | undefined;
+  private readonly schemas = new Map<string, Promise<AvroReader>>();
+  /** The position: see the file comment. Undefined until one is known (LATEST). */
+  private position: Buffer | undefined;
+  /** Salesforce rejected our position: replay from EARLIEST until a new position is known. */
   private replayFromEarliest = false;
   /** Set when the server refused this token: the next stream logs in again first. */
   private rejectedToken: string | undefined;
@@ -86,6 +105,7 @@ export class TopicSubscription implements EventSubscription {
   private watchdog: NodeJS.Timeout | undefined;
   private readonly dispatcher: EventDispatcher;
   private readonly checkpoint: ReplayCheckpoint;
+  private readonly meter: DeliveryMeter;
   private readonly log: Log;
   private readonly status: EventSubscriptionState;
 
@@ -98,10 +118,11 @@ export class TopicSubscription implements EventSubscription {
     this.log = deps.log.child({ topic });
     this.status = { topic, connected: false, lastEventAt: null, lastKeepaliveAt: null, reconnects: 0, lastError: null };
     this.checkpoint = new ReplayCheckpoint(deps.storage, topic, this.log);
+    this.meter = deps.deliveries ?? new DeliveryMeter(deps.tuning.deliveryAllocation, this.log);
     this.dispatcher = new EventDispatcher({
       handler: limitConcurrency(handler, deps.tuning.maxInFlight),
       correlationKeyOf,
-      onCheckpoint: (replayId) => this.checkpoint.save(replayId),
+      onCheckpoint: (replayId) => this.moveTo(replayId),
       onSettled: () => this.requestMore(),
       log: this.log,
       handlerAttempts: deps.tuning.handlerAttempts,
@@ -111,15 +132,13 @@ export class TopicSubscription implements EventSubscription {
 
   /** Loads the stored position and opens the stream. Rejects if the first stream cannot even be set up. */
   async start(): Promise<void> {
-    const stored = await this.checkpoint.load();
-    this.dispatcher.startAfter(stored);
-    this.resumeAfter = stored === undefined ? undefined : BigInt(stored);
-    this.log.info({ resumeAfter: stored ?? 'LATEST' }, 'subscribing');
+    this.position = await this.checkpoint.load();
+    this.log.info({ resumeAfter: this.position ? replayIdText(this.position) : 'LATEST' }, 'subscribing');
     await this.openStream();
   }
 
   state(): EventSubscriptionState {
-    return { ...this.status };
+    return { ...this.status, deliveries: this.meter.report() };
   }
 
   async close(): Promise<void> {
@@ -128,103 +147,139 @@ export class TopicSubscription implements EventSubscription {
     this.shutdown.abort();
     this.dispatcher.stopRetries();
     clearTimeout(this.watchdog);
-    if (this.stream) this.retire(this.stream);
+    this.stream?.call.cancel();
     this.stream = undefined;
     this.status.connected = false;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.dispatcher.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.tuning.closeTimeoutMs)))]);
     clearTimeout(timer);
     await this.checkpoint.flush();
+    this.subscriber?.close();
   }
 
   private async openStream(): Promise<void> {
     const rejected = this.rejectedToken;
     const grant = rejected !== undefined ? await this.deps.session.renew(rejected) : this.deps.session.grant();
     this.rejectedToken = undefined;
-    const client = await connectPubSubClient(grant, this.deps.target, this.log);
-    if (this.closed) return client.close();
-    const stream: Stream = { id: ++this.streamCount, client, accessToken: grant.accessToken, owed: 1, primed: false, ended: false, retired: false };
+    if (this.closed) return;
+    this.subscriber ??= new PubSubSubscriber({ endpoint: this.deps.target.endpoint, ...(this.deps.target.trustedCaPem !== undefined ? { trustedCaPem: this.deps.target.trustedCaPem } : {}) });
+    const from: ReplayFrom = this.position ? { preset: 'CUSTOM', replayId: this.position } : this.replayFromEarliest ? { preset: 'EARLIEST' } : { preset: 'LATEST' };
+    const first = Math.max(1, MAX_OWED - this.dispatcher.pending);
+    const id = ++this.streamCount;
+    // The listener needs the stream object, which needs the call: `stream` is assigned before any callback can run.
+    const opened: { stream?: Stream } = {};
+    const call = this.subscriber.subscribe(grant, this.topic, from, first, {
+      message: (response) => opened.stream && this.onMessage(opened.stream, response),
+      error: (error) => opened.stream && this.onError(opened.stream, error),
+      end: () => opened.stream && this.onEnd(opened.stream),
+    });
+    const stream: Stream = { id, call, accessToken: grant.accessToken, owed: first, queued: 0, chain: Promise.resolve() };
+    opened.stream = stream;
     this.stream = stream;
-    const callback: SubscribeCallback = (info, type, data) => this.onStreamMessage(stream, info, type, data);
-    const fromEarliest = this.replayFromEarliest;
-    this.replayFromEarliest = false;
-    const resumeAfter = this.resumeAfter;
-    if (fromEarliest) client.subscribeFromEarliestEvent(this.topic, callback, 1);
-    // The client encodes the replay id with BigInt(): a number is what its types allow.
-    else if (resumeAfter !== undefined) client.subscribeFromReplayId(this.topic, callback, 1, Number(resumeAfter));
-    else client.subscribe(this.topic, callback, 1);
+    this.log.debug({ stream: id, from: from.preset, resumeAfter: this.position ? replayIdText(this.position) : undefined }, 'stream opened');
     this.armWatchdog();
   }
 
-  private onStreamMessage(stream: Stream, info: SubscriptionInfo, type: string, data: unknown): void {
-    if (type === 'end') {
-      stream.ended = true;
-      if (stream.retired) stream.client.close();
+  private onMessage(stream: Stream, response: FetchResponse): void {
+    if (this.closed || stream !== this.stream) return; // a stream given up: its position is not ours any more
+    this.onLife();
+    const count = response.events.length;
+    if (count > 0) {
+      this.meter.delivered(count);
+      stream.owed = Math.max(0, stream.owed - count);
+      stream.queued += count;
+      this.status.lastEventAt = new Date().toISOString();
+    } else {
+      this.status.lastKeepaliveAt = new Date().toISOString();
     }
-    if (this.closed) return;
-    const current = stream === this.stream;
-    switch (type) {
-      case 'event':
-        if (current) this.onLife();
-        this.onEvent(stream, data);
-        break;
-      case 'grpcKeepAlive':
-        if (!current) return;
-        this.onLife();
-        this.status.lastKeepaliveAt = new Date().toISOString();
-        // A keepalive carries the position of the subscription: everything before it was delivered.
-        if (typeof info.lastReplayId === 'number') this.advanceResumePoint(BigInt(info.lastReplayId));
-        break;
-      case 'error':
-        this.onError(stream, data);
-        break;
-      case 'end':
-        if (current) {
-          this.log.info({ stream: stream.id }, 'stream ended');
-          this.reconnect('stream ended');
-        }
-        break;
-      default:
-        break; // grpcStatus comes with error/end; lastEvent cannot happen (we always request more).
-    }
+    stream.chain = stream.chain
+      .then(() => this.process(stream, response))
+      .catch((error: unknown) => {
+        // A bug, not the stream's fault: say so and start over from the position (nothing after it is lost).
+        if (stream !== this.stream) return;
+        this.status.lastError = error instanceof Error ? error.message : String(error);
+        this.log.error({ stream: stream.id, err: this.status.lastError }, 'handing events over failed, resubscribing');
+        this.reconnect('hand-over failed');
+      });
   }
 
-  private onEvent(stream: Stream, data: unknown): void {
-    const parsed = data as { id?: unknown; replayId?: unknown; payload?: unknown };
-    if (typeof parsed.id !== 'string' || (typeof parsed.replayId !== 'number' && typeof parsed.replayId !== 'bigint')) {
-      this.log.error({ stream: stream.id }, 'event without id or replay id, ignored');
-      return;
+  /** Decodes one response and hands its events over, after every response before it. */
+  private async process(stream: Stream, response: FetchResponse): Promise<void> {
+    for (const raw of response.events) {
+      let reader: AvroReader;
+      try {
+        reader = await this.schemaFor(raw.schemaId);
+      } catch (error) {
+        // Not the event's fault: resubscribe from the position, nothing after it is lost.
+        if (stream === this.stream) {
+          this.status.lastError = `schema ${raw.schemaId}: ${describeFailure(pubSubFailure(error))}`;
+          this.log.warn({ stream: stream.id, schemaId: raw.schemaId, err: this.status.lastError }, 'schema lookup failed, resubscribing');
+          this.reconnect('schema lookup failed');
+        }
+        return;
+      }
+      if (stream !== this.stream) return;
+      stream.queued--;
+      const replayId = replayIdText(raw.replayId);
+      let payload: Record<string, unknown>;
+      try {
+        payload = unwrapUnions(reader.fromBuffer(raw.payload));
+      } catch (error) {
+        // One undecodable event: the stream itself is fine. Nothing can be done with it but say so.
+        this.status.lastError = `event ${raw.id} could not be decoded`;
+        this.log.error({ stream: stream.id, eventUuid: raw.id, replayId, err: error instanceof Error ? error.message : String(error) }, 'event could not be decoded, skipped');
+        continue;
+      }
+      if (raw.id === '') {
+        this.log.error({ stream: stream.id, replayId }, 'event without EventUuid, ignored');
+        continue;
+      }
+      const createdDate = typeof payload.CreatedDate === 'number' ? payload.CreatedDate : undefined;
+      const event: PlatformEvent = { id: raw.id, replayId, topic: this.topic, payload, ...(createdDate !== undefined ? { createdDate } : {}) };
+      const accepted = this.dispatcher.push(event, raw.replayId);
+      if (!accepted) this.log.debug({ eventUuid: raw.id, replayId }, 'duplicate event dropped');
     }
-    if (stream === this.stream) {
-      stream.owed = Math.max(0, stream.owed - 1);
-      stream.primed = true;
-    }
-    const replayId = BigInt(parsed.replayId);
-    this.status.lastEventAt = new Date().toISOString();
-    this.advanceResumePoint(replayId);
-    const payload = typeof parsed.payload === 'object' && parsed.payload !== null ? (parsed.payload as Record<string, unknown>) : {};
-    const accepted = this.dispatcher.push({ id: parsed.id, replayId: replayId.toString(), topic: this.topic, payload });
-    if (!accepted) this.log.debug({ eventUuid: parsed.id, replayId: replayId.toString() }, 'duplicate event dropped');
+    if (stream !== this.stream) return;
+    // A keepalive: everything the subscription delivered before it has been handed over (this runs in order).
+    if (response.events.length === 0 && response.latestReplayId && this.dispatcher.pending === 0) this.moveTo(response.latestReplayId);
     this.requestMore();
   }
 
-  private onError(stream: Stream, data: unknown): void {
-    if (data instanceof Error && 'latestReplayId' in data) {
-      // One undecodable event: the stream itself is fine. Nothing can be done with it but say so.
-      this.status.lastError = data.message;
-      this.log.error({ stream: stream.id, err: data.message }, 'event could not be decoded, skipped');
-      if (stream === this.stream) stream.owed = Math.max(0, stream.owed - 1);
-      return;
+  private schemaFor(schemaId: string): Promise<AvroReader> {
+    let reader = this.schemas.get(schemaId);
+    if (!reader) {
+      const subscriber = this.subscriber;
+      if (!subscriber) return Promise.reject(new Error('not subscribed'));
+      this.log.info({ schemaId }, 'fetching event schema');
+      reader = subscriber.getSchema(this.deps.session.grant(), schemaId, SCHEMA_TIMEOUT_MS).then((json) => parseAvroSchema(json) as AvroReader);
+      this.schemas.set(schemaId, reader);
+      reader.catch(() => this.schemas.delete(schemaId));
     }
-    if (stream !== this.stream) return;
-    const failure = pubSubFailure(data);
+    return reader;
+  }
+
+  private moveTo(replayId: Buffer): void {
+    this.position = replayId;
+    this.replayFromEarliest = false;
+    this.checkpoint.save(replayId);
+  }
+
+  private onEnd(stream: Stream): void {
+    if (this.closed || stream !== this.stream) return;
+    this.log.info({ stream: stream.id }, 'stream ended');
+    this.reconnect('stream ended');
+  }
+
+  private onError(stream: Stream, error: unknown): void {
+    if (this.closed || stream !== this.stream) return;
+    const failure = pubSubFailure(error);
     this.status.lastError = describeFailure(failure);
     if (isReplayIdRejected(failure)) {
-      // Never ask for the same id again: replay what the org still has and let deduplication drop what was done.
-      this.log.warn({ resumeAfter: this.resumeAfter?.toString(), errorCode: failure.errorCode }, 'replay id rejected (corrupted or past retention), replaying from EARLIEST');
-      this.resumeAfter = undefined;
+      // Never ask for the same id again: replay what the org still has and let deduplication (and
+      // the sessions' own state) drop what was done. The position may move back: replay ids need not grow.
+      this.log.warn({ resumeAfter: this.position ? replayIdText(this.position) : undefined, errorCode: failure.errorCode }, 'replay id rejected (corrupted or past retention), replaying from EARLIEST');
+      this.position = undefined;
       this.replayFromEarliest = true;
-      this.dispatcher.startAfter(undefined);
     } else if (isAuthFailure(failure)) {
       this.log.info({ stream: stream.id }, 'Pub/Sub API refused the token, logging in again');
       this.rejectedToken = stream.accessToken;
@@ -241,25 +296,15 @@ export class TopicSubscription implements EventSubscription {
     this.armWatchdog();
   }
 
-  private advanceResumePoint(replayId: bigint): void {
-    if (this.resumeAfter === undefined || replayId > this.resumeAfter) this.resumeAfter = replayId;
-  }
-
-  /** Flow control: owed + in flight never exceeds 100; ask in batches, not one event at a time. */
+  /** Flow control: owed + queued + in flight never exceeds 100; ask in batches, not one event at a time. */
   private requestMore(): void {
     const stream = this.stream;
-    if (!stream || stream.ended || this.closed) return;
-    if (!stream.primed && stream.owed > 0) return; // the first event (and the schema fetch) comes alone
-    const room = (stream.primed ? MAX_OWED : 1) - stream.owed - this.dispatcher.pending;
+    if (!stream || this.closed) return;
+    const room = MAX_OWED - stream.owed - stream.queued - this.dispatcher.pending;
     if (room <= 0) return;
     if (stream.owed > 0 && room < MAX_OWED / 2) return;
-    try {
-      stream.client.requestAdditionalEvents(this.topic, room);
-      stream.owed += room;
-    } catch (error) {
-      // The client already forgot the subscription: its `end` is on the way and will reconnect.
-      this.log.debug({ err: error instanceof Error ? error.message : String(error) }, 'could not request more events');
-    }
+    stream.call.request(room);
+    stream.owed += room;
   }
 
   private armWatchdog(): void {
@@ -273,16 +318,16 @@ export class TopicSubscription implements EventSubscription {
     this.watchdog.unref();
   }
 
-  /** Tears the current stream down and opens a new one after a backoff; at most one reconnect runs. */
+  /** Gives the current stream up and opens a new one after a backoff; at most one reconnect runs. */
   private reconnect(reason: string): void {
     if (this.closed || this.reconnecting) return;
     this.reconnecting = true;
     this.status.connected = false;
     this.status.reconnects++;
     clearTimeout(this.watchdog);
-    // Late events of the old stream's last batch still reach us (see onStreamMessage).
-    if (this.stream) this.retire(this.stream);
+    const old = this.stream;
     this.stream = undefined;
+    old?.call.cancel();
     void (async () => {
       while (!this.closed) {
         const wait = backoffDelay(this.deps.tuning.reconnectBackoff, this.failuresInARow++);
@@ -300,18 +345,21 @@ export class TopicSubscription implements EventSubscription {
       this.reconnecting = false;
     })();
   }
+}
 
-  /**
-   * Gives a stream up. The client (5.5.2) cannot end one subscription, and its `close()`
-   * removes every listener from the live gRPC call before closing the channel, which cancels
-   * the call: the resulting 'error' event then finds no listener and crashes the process. So a
-   * client is closed only once its call has ended; until then it stays open, its events are
-   * ignored (or deduplicated), and its `end` — from the server, or at process exit — closes it.
-   */
-  private retire(stream: Stream): void {
-    if (stream.ended) stream.client.close();
-    else stream.retired = true;
+/** Nullable unions unwrapped the way Salesforce clients show them (`{ string: 'x' }` becomes `'x'`). */
+function unwrapUnions(decoded: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (decoded === null || typeof decoded !== 'object') return out;
+  for (const [key, value] of Object.entries(decoded as Record<string, unknown>)) {
+    if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
+      const inner = Object.values(value as Record<string, unknown>);
+      out[key] = inner.length === 1 ? inner[0] : value;
+    } else {
+      out[key] = value;
+    }
   }
+  return out;
 }
 
 /** At most `limit` handler calls run at once; the rest wait in arrival order. */

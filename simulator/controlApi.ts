@@ -52,6 +52,7 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
         openStreams: org.openStreamCount(),
         requestCounts: org.requestCounts(),
         retainedEvents: Object.fromEntries(org.bus.topicNames().map((t) => [t, org.bus.topic(t)?.retained().length ?? 0])),
+        deliveryAllocation: org.deliveryAllocation(),
         records: Object.fromEntries(['Case', 'Contact', 'MessagingSession', 'LiveChatTranscript'].map((o) => [o, org.store.count(o)])),
       },
     })),
@@ -81,6 +82,11 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
           pubSubMs: body.pubSubMs === undefined ? undefined : Number(body.pubSubMs),
         }),
       );
+      return { status: 204 };
+    }),
+    route('POST', 'faults/schema', (request) => {
+      const body = objectBody(request);
+      checked(() => org.slowSchemaLookups(Number(body.delayMs), body.count === undefined ? undefined : Number(body.count)));
       return { status: 204 };
     }),
     route('POST', 'tokens/expire', () => {
@@ -143,6 +149,25 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
       const body = objectBody(request);
       checked(() => org.advanceClock(Number(body.ms)));
       return { status: 204 };
+    }),
+    route('POST', 'events/([A-Za-z0-9_]+__e)/fields', (request) => {
+      const [eventName = ''] = request.params;
+      const body = objectBody(request);
+      if (typeof body.name !== 'string') throw badRequest('name must be a field API name, e.g. "Use_of_Fund_Note__c".');
+      const schemaId = checked(() => org.addEventField(eventName, { name: body.name as string, ...(body.length !== undefined ? { length: Number(body.length) } : {}) }));
+      return { status: 201, json: { schemaId } };
+    }),
+    route('POST', 'events/renumber', (request) => {
+      const body = objectBody(request);
+      const first = typeof body.firstReplayId === 'string' && /^\d{1,20}$/.test(body.firstReplayId) ? BigInt(body.firstReplayId) : undefined;
+      if (first === undefined || first >= 2n ** 64n) throw badRequest('firstReplayId must be a decimal string below 2^64, e.g. "1000".');
+      org.renumberReplayIds(first);
+      return { status: 204 };
+    }),
+    route('PUT', 'allocation', (request) => {
+      const body = objectBody(request);
+      checked(() => org.setDeliveryAllocation(Number(body.perDay), body.resetUsage === true));
+      return { status: 200, json: org.deliveryAllocation() };
     }),
     route('POST', 'events/([A-Za-z0-9_]+__e)', (request) => {
       const [eventName = ''] = request.params;

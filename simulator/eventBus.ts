@@ -5,20 +5,27 @@
  * delivering an event costs O(subscribers), never a scan of the log.
  */
 import { randomUUID } from 'node:crypto';
-import type { ObjectDefinition, ObjectModel } from './objectModel';
+import type { FieldDefinition, ObjectDefinition, ObjectModel } from './objectModel';
 import { buildEventSchema, unwrapAvro, wrapForAvro, type EventSchema } from './eventSchema';
 
 /** One published event, as retained. Small on purpose: 100,000+ of them must fit. */
 export interface StoredEvent {
-  readonly replayId: number;
+  /** Opaque on the wire (8 bytes here); a bigint because real ones exceed 2^53. */
+  readonly replayId: bigint;
   readonly eventUuid: string;
+  /** The schema the payload was written with: events published before a field was added keep the old one. */
+  readonly schemaId: string;
   readonly payload: Buffer;
   readonly publishedAt: number;
 }
 
 export interface PublishedEventView {
+  /** The replay id as a number (inexact above 2^53: see `replayIdText`). */
   replayId: number;
+  /** The exact replay id, in decimal. */
+  replayIdText: string;
   eventUuid: string;
+  schemaId: string;
   publishedAt: number;
   /** Decoded payload with nullable unions unwrapped. */
   payload: Record<string, unknown>;
@@ -29,29 +36,56 @@ export class TopicLog {
   private events: StoredEvent[] = [];
   private head = 0;
   private base = 0;
-  private lastReplayId: number;
+  private lastReplayId: bigint;
+  /** Absolute position just after each retained event, by replay id (ids need not grow: no binary search). */
+  private readonly positions = new Map<bigint, number>();
+  /** Replay ids that name a position without an event (the topic's start, a renumbering): what a keepalive may report. */
+  private readonly marks = new Map<bigint, number>();
   private readonly listeners = new Set<() => void>();
 
   constructor(
     readonly topicName: string,
     readonly definition: ObjectDefinition,
-    readonly schema: EventSchema,
-    firstReplayId: number,
+    public schema: EventSchema,
+    firstReplayId: bigint,
   ) {
     this.lastReplayId = firstReplayId;
+    this.marks.set(firstReplayId, 0);
   }
 
-  append(payload: Buffer, now: number): StoredEvent {
+  append(payload: Buffer, now: number, schemaId = this.schema.id): StoredEvent {
     // Replay ids increase but are not contiguous, as in a real org: never do arithmetic on them.
-    this.lastReplayId += 1 + ((this.lastReplayId * 7) % 5);
-    const event: StoredEvent = { replayId: this.lastReplayId, eventUuid: randomUUID(), payload, publishedAt: now };
+    this.lastReplayId += 1n + ((this.lastReplayId * 7n) % 5n);
+    const event: StoredEvent = { replayId: this.lastReplayId, eventUuid: randomUUID(), schemaId, payload, publishedAt: now };
     this.events.push(event);
+    this.positions.set(event.replayId, this.base + this.events.length);
     for (const notify of this.listeners) notify();
     return event;
   }
 
-  /** Latest replay id of the topic (also when nothing is retained), for keepalives. */
-  latestReplayId(): number {
+  /**
+   * Replay ids start again from `firstReplayId`, as after an org migration: they are not unique
+   * and do not grow across it (identity is the EventUuid).
+   */
+  renumber(firstReplayId: bigint): void {
+    this.lastReplayId = firstReplayId;
+    this.marks.set(firstReplayId, this.endPosition());
+  }
+
+  /** Latest replay id of the topic (also when nothing is retained). */
+  latestReplayId(): bigint {
+    return this.lastReplayId;
+  }
+
+  /**
+   * The replay id naming an absolute position (the one just before it): the event there, or a
+   * mark. What a subscription at that position reports in its keepalives, and what CUSTOM
+   * replay takes back.
+   */
+  replayIdAt(position: number): bigint {
+    const index = position - 1 - this.base;
+    if (index >= 0 && index < this.events.length) return (this.events[index] as StoredEvent).replayId;
+    for (const [replayId, at] of this.marks) if (at === position) return replayId;
     return this.lastReplayId;
   }
 
@@ -65,18 +99,13 @@ export class TopicLog {
     return this.base + this.head;
   }
 
-  /** Position just after the retained event with this replay id, or undefined when unknown or expired. */
-  positionAfter(replayId: number): number | undefined {
-    let lo = this.head;
-    let hi = this.events.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const candidate = (this.events[mid] as StoredEvent).replayId;
-      if (candidate === replayId) return this.base + mid + 1;
-      if (candidate < replayId) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return undefined;
+  /** Position just after the retained event (or mark) with this replay id, or undefined when unknown or expired. */
+  positionAfter(replayId: bigint): number | undefined {
+    const position = this.positions.get(replayId) ?? this.marks.get(replayId);
+    if (position === undefined) return undefined;
+    // A position whose event expired (or with expired events after it) cannot be resumed after.
+    if (position < this.startPosition() || (this.positions.has(replayId) && position - 1 < this.startPosition())) return undefined;
+    return position;
   }
 
   /** Events from an absolute position, at most `max`; positions before the retained start are skipped. */
@@ -88,7 +117,11 @@ export class TopicLog {
 
   /** Drops events published before `cutoff` (ms); compacts the array once half of it is dead. */
   expireBefore(cutoff: number): void {
-    while (this.head < this.events.length && (this.events[this.head] as StoredEvent).publishedAt < cutoff) this.head++;
+    while (this.head < this.events.length && (this.events[this.head] as StoredEvent).publishedAt < cutoff) {
+      const expired = this.events[this.head] as StoredEvent;
+      if (this.positions.get(expired.replayId) === this.base + this.head + 1) this.positions.delete(expired.replayId);
+      this.head++;
+    }
     if (this.head > 1024 && this.head * 2 > this.events.length) {
       this.events = this.events.slice(this.head);
       this.base += this.head;
@@ -109,18 +142,41 @@ export class TopicLog {
 export class EventBus {
   private readonly topics = new Map<string, TopicLog>();
   private readonly schemasById = new Map<string, EventSchema>();
+  readonly deliveries: DeliveryAllocation;
 
   constructor(
     model: ObjectModel,
     private readonly retentionMs: number,
+    options: { firstReplayId?: bigint; deliveryAllocationPerDay?: number } = {},
   ) {
-    let firstReplayId = 2_400_000;
+    this.deliveries = new DeliveryAllocation(options.deliveryAllocationPerDay ?? 50_000);
+    let firstReplayId = options.firstReplayId ?? 2_400_000n;
     for (const definition of model.platformEvents()) {
       const schema = buildEventSchema(definition);
       this.schemasById.set(schema.id, schema);
       this.topics.set(topicNameOf(definition.name), new TopicLog(topicNameOf(definition.name), definition, schema, firstReplayId));
-      firstReplayId += 1_000_000_000;
+      firstReplayId += 1_000_000_000n;
     }
+  }
+
+  /**
+   * An admin adds a field to a platform event: the definition (so REST accepts the field) and
+   * the schema change, and the topic gets a new schema id. Events published before keep theirs.
+   */
+  addField(topicName: string, field: FieldDefinition): EventSchema {
+    const log = this.requireTopic(topicName);
+    if (log.definition.fieldsByLowerName.has(field.name.toLowerCase())) throw new RangeError(`${log.definition.name} already has a field ${field.name}.`);
+    log.definition.fields.push(field);
+    log.definition.fieldsByLowerName.set(field.name.toLowerCase(), field);
+    const schema = buildEventSchema(log.definition);
+    this.schemasById.set(schema.id, schema);
+    log.schema = schema;
+    return schema;
+  }
+
+  /** Replay ids of every topic start again from `firstReplayId` (an org migration). */
+  renumberReplayIds(firstReplayId: bigint): void {
+    for (const log of this.topics.values()) log.renumber(firstReplayId);
   }
 
   /** The topic's log with expired events dropped, or undefined for an unknown topic. */
@@ -148,17 +204,20 @@ export class EventBus {
   }
 
   /** Publishes an Avro payload already checked against the topic's schema. */
-  publishEncoded(topicName: string, payload: Buffer): StoredEvent {
-    return this.requireTopic(topicName).append(payload, Date.now());
+  publishEncoded(topicName: string, payload: Buffer, schemaId: string): StoredEvent {
+    return this.requireTopic(topicName).append(payload, Date.now(), schemaId);
   }
 
   decode(topicName: string, event: StoredEvent): PublishedEventView {
-    const log = this.requireTopic(topicName);
+    this.requireTopic(topicName);
+    const schema = this.schemasById.get(event.schemaId) as EventSchema;
     return {
-      replayId: event.replayId,
+      replayId: Number(event.replayId),
+      replayIdText: event.replayId.toString(),
       eventUuid: event.eventUuid,
+      schemaId: event.schemaId,
       publishedAt: event.publishedAt,
-      payload: unwrapAvro(log.schema.type.fromBuffer(event.payload)),
+      payload: unwrapAvro(schema.type.fromBuffer(event.payload)),
     };
   }
 
@@ -176,4 +235,44 @@ export class EventBus {
 
 export function topicNameOf(eventName: string): string {
   return `/event/${eventName}`;
+}
+
+/**
+ * The org's 24-hour event delivery allocation: every event delivered to every subscriber
+ * counts (Unlimited Edition: 50,000 by default). Once spent, subscriptions are refused until
+ * deliveries older than 24 hours free some. Counted in hourly buckets, as the allocation is
+ * reported.
+ */
+export class DeliveryAllocation {
+  private readonly buckets = new Map<number, number>();
+
+  constructor(
+    public perDay: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Deliveries in the last 24 hours. */
+  used(): number {
+    const hour = Math.floor(this.now() / 3_600_000);
+    let sum = 0;
+    for (const [bucket, count] of this.buckets) {
+      if (bucket <= hour - 24) this.buckets.delete(bucket);
+      else sum += count;
+    }
+    return sum;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.perDay - this.used());
+  }
+
+  record(count: number): void {
+    const hour = Math.floor(this.now() / 3_600_000);
+    this.buckets.set(hour, (this.buckets.get(hour) ?? 0) + count);
+  }
+
+  /** Forgets what was delivered (as if a day had passed). */
+  reset(): void {
+    this.buckets.clear();
+  }
 }

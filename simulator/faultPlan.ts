@@ -39,6 +39,8 @@ export class FaultPlan {
   latency: Latency = { restMs: 0, pubSubMs: 0 };
   private stalled = false;
   private readonly releaseListeners = new Set<() => void>();
+  /** Extra delays of the next GetSchema calls, one per call (a cold schema cache on the server's side). */
+  private schemaDelays: number[] = [];
 
   failRest(spec: RestFaultSpec): void {
     const count = spec.count ?? 1;
@@ -75,6 +77,17 @@ export class FaultPlan {
     this.latency = { ...this.latency, ...latency };
   }
 
+  /** The next `count` GetSchema calls each answer `ms` later than the others. */
+  slowSchemaLookups(ms: number, count = 1): void {
+    if (!Number.isFinite(ms) || ms < 0 || ms > 60_000) throw new RangeError('ms must be between 0 and 60000');
+    if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive integer');
+    for (let i = 0; i < count; i++) this.schemaDelays.push(ms);
+  }
+
+  takeSchemaDelay(): number {
+    return this.schemaDelays.shift() ?? 0;
+  }
+
   /** Streams go silent: no events, no keepalives, until `releaseStreams()`. */
   stallStreams(): void {
     this.stalled = true;
@@ -96,6 +109,7 @@ export class FaultPlan {
 
   clear(): void {
     this.restFaults = [];
+    this.schemaDelays = [];
     this.latency = { restMs: 0, pubSubMs: 0 };
     this.releaseStreams();
   }

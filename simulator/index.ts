@@ -39,6 +39,10 @@ export interface SimulatorOptions {
   keepaliveIntervalMs?: number;
   idleStreamTimeoutMs?: number;
   retentionMs?: number;
+  /** Replay id of the first event's predecessor (default 2,400,000); e.g. above 2^53 to test that nothing goes through a Number. */
+  firstReplayId?: bigint;
+  /** The org's 24-hour event delivery allocation, counted per delivery to each subscriber (default 50,000, Unlimited Edition). */
+  deliveryAllocationPerDay?: number;
   clientId?: string;
   clientSecret?: string;
   username?: string;
@@ -215,7 +219,10 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     userPermissionSets: () => org.access.permissionSetNames,
     clock,
   });
-  const bus = new EventBus(model, options.retentionMs ?? 72 * 60 * 60 * 1000);
+  const bus = new EventBus(model, options.retentionMs ?? 72 * 60 * 60 * 1000, {
+    ...(options.firstReplayId !== undefined ? { firstReplayId: options.firstReplayId } : {}),
+    ...(options.deliveryAllocationPerDay !== undefined ? { deliveryAllocationPerDay: options.deliveryAllocationPerDay } : {}),
+  });
   const agentUserId = ids.next(KEY_PREFIX.User);
   const org: SimulatedOrg = new SimulatedOrg(model, bus, authority, faults, ids, access, assignedNames, new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()), agentUserId);
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));

@@ -2,6 +2,8 @@
  * `npm run simulator`: the org on fixed ports (REST 8443, Pub/Sub 7443; override with
  * SIMULATOR_REST_PORT / SIMULATOR_PUBSUB_PORT), printing how to connect and writing the
  * same to `.simulator/connection.json` for the bot and tools. Stops on SIGINT/SIGTERM.
+ * SIMULATOR_KEEPALIVE_SECONDS (default 5; a real org: up to 270), SIMULATOR_IDLE_CLOSE_SECONDS
+ * (default 60) and SIMULATOR_DELIVERY_ALLOCATION (default 50000 a day) tune the event stream.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,11 +19,22 @@ function port(variable: string, fallback: number): number {
   return value;
 }
 
+function whole(variable: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(variable, `"${raw}" is not a whole number from ${min} to ${max}`, String(fallback));
+  return value;
+}
+
 async function main(): Promise<void> {
   const log = pino({ name: 'simulator' });
   const simulator = await startSimulator({
     restPort: port('SIMULATOR_REST_PORT', 8443),
     pubSubPort: port('SIMULATOR_PUBSUB_PORT', 7443),
+    keepaliveIntervalMs: whole('SIMULATOR_KEEPALIVE_SECONDS', 5, 1, 270) * 1000,
+    idleStreamTimeoutMs: whole('SIMULATOR_IDLE_CLOSE_SECONDS', 60, 1, 600) * 1000,
+    deliveryAllocationPerDay: whole('SIMULATOR_DELIVERY_ALLOCATION', 50_000, 0, 1_000_000_000),
     log,
   });
   const connection = {

@@ -24,7 +24,10 @@ export interface PublishedEventReceipt {
   /** The `e00…` record id REST answers with. */
   id: string;
   eventUuid: string;
+  /** The replay id as a number (inexact above 2^53: see `replayIdText`). */
   replayId: number;
+  /** The exact replay id, in decimal. */
+  replayIdText: string;
 }
 
 /** What the Pub/Sub server offers the org (set once the server runs). */
@@ -323,7 +326,55 @@ export class SimulatedOrg {
     if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
     const stored = this.bus.publishFields(topicNameOf(definition.name), values, this.userId);
-    return { id: this.ids.next(definition.keyPrefix), eventUuid: stored.eventUuid, replayId: stored.replayId };
+    return { id: this.ids.next(definition.keyPrefix), eventUuid: stored.eventUuid, replayId: Number(stored.replayId), replayIdText: stored.replayId.toString() };
+  }
+
+  /**
+   * An admin adds a custom text field to a platform event at runtime: the event gets a new
+   * schema id; events published before keep the old one. Returns the new schema id.
+   */
+  addEventField(eventName: string, field: { name: string; length?: number }): string {
+    const definition = this.sobject(eventName);
+    if (definition.kind !== 'platformEvent') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is not a platform event`);
+    if (!/^[A-Za-z][A-Za-z0-9_]*__c$/.test(field.name)) throw new RangeError(`${field.name} is not a custom field API name (Name__c).`);
+    const length = field.length ?? 255;
+    if (!Number.isInteger(length) || length < 1 || length > 131_072) throw new RangeError('length must be an integer from 1 to 131072.');
+    const schema = this.bus.addField(topicNameOf(definition.name), {
+      name: field.name,
+      label: field.name.replace(/__c$/, '').replace(/_/g, ' '),
+      type: 'string',
+      length,
+      custom: true,
+      nillable: true,
+      createable: true,
+      updateable: false,
+      required: false,
+      picklistValues: [],
+      restrictedPicklist: false,
+      referenceTo: [],
+      indexed: false,
+      avroDoc: "Data:Text",
+    });
+    this.view = this.buildView(); // the integration user's view of the schema is a copy: rebuilt
+    return schema.id;
+  }
+
+  /** Replay ids start again lower, as after an org migration (they are not unique: identity is the EventUuid). */
+  renumberReplayIds(firstReplayId: bigint): void {
+    this.bus.renumberReplayIds(firstReplayId);
+  }
+
+  /** The org's 24-hour event delivery allocation: size, used, remaining. */
+  deliveryAllocation(): { perDay: number; used: number; remaining: number } {
+    const allocation = this.bus.deliveries;
+    return { perDay: allocation.perDay, used: allocation.used(), remaining: allocation.remaining() };
+  }
+
+  /** Sets the allocation's size; `resetUsage` forgets what was delivered. */
+  setDeliveryAllocation(perDay: number, resetUsage = false): void {
+    if (!Number.isInteger(perDay) || perDay < 0) throw new RangeError('perDay must be a non-negative integer.');
+    this.bus.deliveries.perDay = perDay;
+    if (resetUsage) this.bus.deliveries.reset();
   }
 
   /** Retained events of a platform event, decoded, oldest first. */
@@ -376,6 +427,11 @@ export class SimulatedOrg {
   /** Ends every open Subscribe/PublishStream call; returns how many were ended. */
   endStreams(failure: PubSubFailure): number {
     return this.streamControl?.endAllStreams(failure) ?? 0;
+  }
+
+  /** The next `count` GetSchema calls answer `ms` late (a cold schema cache): lookups can finish out of order. */
+  slowSchemaLookups(ms: number, count = 1): void {
+    this.faults.slowSchemaLookups(ms, count);
   }
 
   stallStreams(): void {

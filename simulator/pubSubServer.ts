@@ -20,6 +20,8 @@ export const ERROR_CODE = {
   topicNotFound: 'sfdc.platform.eventbus.grpc.topic.not.found',
   schemaNotFound: 'sfdc.platform.eventbus.grpc.schema.not.found',
   replayIdCorrupted: 'sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted',
+  /** The org's 24-hour event delivery allocation is spent (the exact code of a real org is not documented). */
+  deliveryAllocationExceeded: 'sfdc.platform.eventbus.grpc.subscription.limit.exceeded',
   invalidRequest: 'sfdc.platform.eventbus.grpc.fetch.request.invalid',
   unavailable: 'sfdc.platform.eventbus.grpc.service.unavailable',
   unimplemented: 'sfdc.platform.eventbus.grpc.service.unimplemented',
@@ -198,7 +200,7 @@ export class PubSubServer {
         if (isFailure(result)) return callback(serviceError(result, rpcId));
         callback(null, result);
       };
-      const delay = this.options.faults.latency.pubSubMs;
+      const delay = this.options.faults.latency.pubSubMs + (method === 'GetSchema' ? this.options.faults.takeSchemaDelay() : 0);
       if (delay > 0) setTimeout(answer, delay);
       else answer();
     };
@@ -239,7 +241,7 @@ export class PubSubServer {
       const correlationKey = event.id ?? '';
       const problem = this.payloadProblem(log, event);
       if (problem) return { error: { code: PUBLISH_ERROR, msg: problem }, correlationKey };
-      const stored = this.options.bus.publishEncoded(log.topicName, event.payload as Buffer);
+      const stored = this.options.bus.publishEncoded(log.topicName, event.payload as Buffer, log.schema.id);
       return { replayId: encodeReplayId(stored.replayId), correlationKey };
     });
     return { results, schemaId: log.schema.id, rpcId };
@@ -326,6 +328,7 @@ export class PubSubServer {
       }
       const position = this.startPosition(log, request);
       if (isFailure(position)) return fail(position);
+      if (this.options.bus.deliveries.remaining() === 0) return fail(allocationSpent(this.options.bus.deliveries.perDay));
       stream = new SubscriptionStream(
         log,
         position,
@@ -339,10 +342,12 @@ export class PubSubServer {
             finish();
             call.end();
           },
+          failAllocationSpent: () => fail(allocationSpent(this.options.bus.deliveries.perDay)),
         },
         this.options.faults,
         this.options.timing,
         (closed) => this.streams.delete(closed),
+        this.options.bus.deliveries,
       );
       this.streams.add(stream);
       stream.request(numRequested);
@@ -367,7 +372,7 @@ export class PubSubServer {
     });
     const replayId = request.replayId;
     if (!replayId || replayId.length !== 8) return corrupted('a replay id is 8 bytes.');
-    const position = log.positionAfter(Number(replayId.readBigUInt64BE()));
+    const position = log.positionAfter(replayId.readBigUInt64BE());
     return position ?? corrupted('the replay id is unknown or older than the retention window.');
   }
 
@@ -376,6 +381,14 @@ export class PubSubServer {
       'error',
       serviceError({ code: grpc.status.UNIMPLEMENTED, errorCode: ERROR_CODE.unimplemented, details: 'ManagedSubscribe is not supported by the simulator.' }, randomUUID()),
     );
+  };
+}
+
+function allocationSpent(perDay: number): PubSubFailure {
+  return {
+    code: grpc.status.RESOURCE_EXHAUSTED,
+    errorCode: ERROR_CODE.deliveryAllocationExceeded,
+    details: `The org's 24-hour event delivery allocation (${perDay}) is used up: no more events are delivered until it frees up.`,
   };
 }
 

@@ -2,9 +2,14 @@
  * One Subscribe stream: its position in the topic's log, the events it is owed (flow
  * control), keepalives, and the idle close. Events are read from the log at the stream's
  * own position when it is owed some, so a slow subscriber costs nothing to the others.
+ *
+ * `latest_replay_id` is the subscription's position ("Latest replay ID of a subscription"):
+ * the replay id of the last event this stream delivered (or of where it started), never the
+ * newest event of the topic. A CUSTOM subscription from it resumes exactly there. Each event
+ * delivered counts against the org's delivery allocation; when that is spent the stream fails.
  */
 import { randomUUID } from 'node:crypto';
-import type { TopicLog } from './eventBus';
+import type { DeliveryAllocation, TopicLog } from './eventBus';
 import type { FaultPlan } from './faultPlan';
 
 /** The Pub/Sub API never lets more than this many events be owed to one stream. */
@@ -24,6 +29,8 @@ export interface StreamSink {
   onDrain(listener: () => void): void;
   /** Ends the call with status OK (the idle close). */
   endOk(): void;
+  /** Ends the call with an error (the delivery allocation is spent). */
+  failAllocationSpent(): void;
 }
 
 export interface StreamTiming {
@@ -31,7 +38,7 @@ export interface StreamTiming {
   idleStreamTimeoutMs: number;
 }
 
-export function encodeReplayId(replayId: number): Buffer {
+export function encodeReplayId(replayId: bigint): Buffer {
   const buffer = Buffer.allocUnsafe(8);
   buffer.writeBigUInt64BE(BigInt(replayId));
   return buffer;
@@ -46,6 +53,7 @@ export class SubscriptionStream {
   private sentSinceKeepalive = false;
   private owedNothingSince: number;
   private readonly keepaliveTimer: NodeJS.Timeout;
+  private readonly idleTimer: NodeJS.Timeout;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(
@@ -55,12 +63,17 @@ export class SubscriptionStream {
     private readonly faults: FaultPlan,
     private readonly timing: StreamTiming,
     private readonly onClosed: (stream: SubscriptionStream) => void,
+    private readonly allocation: DeliveryAllocation,
   ) {
     this.owedNothingSince = Date.now();
     this.unsubscribe.push(log.onAppend(() => this.scheduleFlush()));
     this.unsubscribe.push(faults.onRelease(() => this.scheduleFlush()));
-    this.keepaliveTimer = setInterval(() => this.tick(), Math.min(timing.keepaliveIntervalMs, timing.idleStreamTimeoutMs));
+    // Two clocks, as in the org: keepalives at their own cadence (up to 270 s), and the idle close
+    // of a stream owed nothing (~60-70 s), checked often enough to close close to its deadline.
+    this.keepaliveTimer = setInterval(() => this.keepalive(), timing.keepaliveIntervalMs);
     this.keepaliveTimer.unref();
+    this.idleTimer = setInterval(() => this.checkIdle(), Math.max(5, Math.floor(timing.idleStreamTimeoutMs / 10)));
+    this.idleTimer.unref();
   }
 
   /** A FetchRequest's `num_requested`: adds up, capped at 100 owed. */
@@ -78,6 +91,7 @@ export class SubscriptionStream {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepaliveTimer);
+    clearInterval(this.idleTimer);
     for (const off of this.unsubscribe) off();
     this.onClosed(this);
   }
@@ -96,18 +110,26 @@ export class SubscriptionStream {
 
   private flush(): void {
     while (!this.closed && !this.waitingForDrain && !this.faults.streamsStalled && this.owed > 0) {
-      const { events, next } = this.log.read(this.position, this.owed);
+      const available = this.log.endPosition() - Math.max(this.position, this.log.startPosition());
+      if (available <= 0) return;
+      const allowed = Math.min(this.owed, this.allocation.remaining());
+      if (allowed === 0) {
+        this.sink.failAllocationSpent();
+        this.close();
+        return;
+      }
+      const { events, next } = this.log.read(this.position, allowed);
       if (events.length === 0) return;
+      this.allocation.record(events.length);
       this.position = next;
       this.owed -= events.length;
       if (this.owed === 0) this.owedNothingSince = Date.now();
-      const schemaId = this.log.schema.id;
       const ok = this.sink.write({
         events: events.map((e) => ({
-          event: { id: e.eventUuid, schemaId, payload: e.payload },
+          event: { id: e.eventUuid, schemaId: e.schemaId, payload: e.payload },
           replayId: encodeReplayId(e.replayId),
         })),
-        latestReplayId: encodeReplayId(this.log.latestReplayId()),
+        latestReplayId: encodeReplayId(this.log.replayIdAt(this.position)),
         rpcId: this.rpcId,
         pendingNumRequested: this.owed,
       });
@@ -122,16 +144,19 @@ export class SubscriptionStream {
     }
   }
 
-  private tick(): void {
+  private checkIdle(): void {
     if (this.closed || this.faults.streamsStalled) return;
     if (this.owed === 0 && Date.now() - this.owedNothingSince >= this.timing.idleStreamTimeoutMs) {
       // Nothing asked for in the idle window: Salesforce closes such streams; the client must resubscribe.
       this.sink.endOk();
       this.close();
-      return;
     }
+  }
+
+  private keepalive(): void {
+    if (this.closed || this.faults.streamsStalled) return;
     if (!this.sentSinceKeepalive && !this.waitingForDrain) {
-      this.sink.write({ latestReplayId: encodeReplayId(this.log.latestReplayId()), rpcId: this.rpcId, pendingNumRequested: this.owed });
+      this.sink.write({ latestReplayId: encodeReplayId(this.log.replayIdAt(Math.max(this.position, this.log.startPosition()))), rpcId: this.rpcId, pendingNumRequested: this.owed });
     }
     this.sentSinceKeepalive = false;
   }

@@ -156,7 +156,7 @@ describe('what the review found', () => {
     const { a, effects, cases, clock } = setup();
     const stale = await started(a, 'old-conversation');
     clock.now += 3_600_000 + 1000; // past the TTL, and no reminder ran (a fresh process after a restart)
-    const event: PlatformEvent = { id: 'late', replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: stale.caseId, Use_of_Fund_Reason__c: 'Education' } };
+    const event: PlatformEvent = { id: 'late', replayId: '1', createdDate: clock.now, topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: stale.caseId, Use_of_Fund_Reason__c: 'Education' } };
     await a.handleEvent(event);
     expect(effects.thanked).toEqual([]);
     expect(cases.updates).toEqual([]);
@@ -193,7 +193,7 @@ describe('what the review found', () => {
     const broken = await started(a, 'broken');
     const fine = await started(a, 'fine');
     effects.failingConversations.add('broken');
-    await a.handleEvent({ id: 'agent-event', replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' } });
+    await a.handleEvent({ id: 'agent-event', replayId: '1', createdDate: clock.now, topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' } });
     expect(effects.thanked).toEqual([fine.key]);
     expect((await a.get(broken.key))?.state).toBe('answered');
     effects.failingConversations.clear();

@@ -11,6 +11,12 @@ function event(replayId: number, caseId: string | undefined, id = `uuid-${replay
   return { id, replayId: String(replayId), topic: '/event/Use_of_Funds__e', payload: caseId === undefined ? {} : { Correlation_Id__c: caseId } };
 }
 
+function rid(replayId: number): Buffer {
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64BE(BigInt(replayId));
+  return bytes;
+}
+
 /** A handler that records starts and lets the test finish each event when it wants. */
 function controlledHandler() {
   const started: string[] = [];
@@ -35,9 +41,9 @@ describe('EventDispatcher', () => {
   it('runs different Cases concurrently but one Case strictly in order', async () => {
     const h = controlledHandler();
     const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: () => undefined, onSettled: () => undefined, log: silentLog });
-    dispatcher.push(event(1, 'caseA'));
-    dispatcher.push(event(2, 'caseB'));
-    dispatcher.push(event(3, 'caseA'));
+    dispatcher.push(event(1, 'caseA'), rid(1));
+    dispatcher.push(event(2, 'caseB'), rid(2));
+    dispatcher.push(event(3, 'caseA'), rid(3));
     await settle();
     expect(h.started).toEqual(['1', '2']);
     await h.finish(1);
@@ -47,10 +53,10 @@ describe('EventDispatcher', () => {
   it('checkpoints only the highest replay id below which everything is done', async () => {
     const h = controlledHandler();
     const checkpoints: string[] = [];
-    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: (r) => checkpoints.push(r), onSettled: () => undefined, log: silentLog });
-    dispatcher.push(event(10, 'a'));
-    dispatcher.push(event(11, 'b'));
-    dispatcher.push(event(12, 'c'));
+    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()), onSettled: () => undefined, log: silentLog });
+    dispatcher.push(event(10, 'a'), rid(10));
+    dispatcher.push(event(11, 'b'), rid(11));
+    dispatcher.push(event(12, 'c'), rid(12));
     await settle();
     await h.finish(12);
     await h.finish(11);
@@ -60,18 +66,28 @@ describe('EventDispatcher', () => {
     expect(dispatcher.pending).toBe(0);
   });
 
-  it('drops a redelivered event (same EventUuid) and anything at or behind the stored watermark', async () => {
+  it('drops a redelivered event (same EventUuid) whatever its replay id', async () => {
     const h = controlledHandler();
     const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: () => undefined, onSettled: () => undefined, log: silentLog });
-    dispatcher.startAfter('100');
-    expect(dispatcher.push(event(99, 'a'))).toBe(false);
-    expect(dispatcher.push(event(100, 'a'))).toBe(false);
-    expect(dispatcher.push(event(101, 'a'))).toBe(true);
-    expect(dispatcher.push(event(101, 'a'))).toBe(false); // while pending
+    expect(dispatcher.push(event(101, 'a'), rid(101))).toBe(true);
+    expect(dispatcher.push(event(101, 'a'), rid(101))).toBe(false); // while pending
     await settle();
     await h.finish(101);
-    expect(dispatcher.push(event(105, 'a', 'uuid-101'))).toBe(false); // same EventUuid, new replay id
+    expect(dispatcher.push(event(105, 'a', 'uuid-101'), rid(105))).toBe(false); // same EventUuid, new replay id
     expect(h.started).toEqual(['101']);
+  });
+
+  it('follows delivery order, not replay id order: ids that go down (an org migration) are handled and checkpointed', async () => {
+    const h = controlledHandler();
+    const checkpoints: string[] = [];
+    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()), onSettled: () => undefined, log: silentLog });
+    expect(dispatcher.push(event(900, 'a'), rid(900))).toBe(true);
+    expect(dispatcher.push(event(7, 'b'), rid(7))).toBe(true);
+    await settle();
+    await h.finish(7);
+    expect(checkpoints).toEqual([]); // 900 came first and is still running
+    await h.finish(900);
+    expect(checkpoints).toEqual(['7']);
   });
 
   it('retries a failing handler, then skips the event so its Case is not blocked forever', async () => {
@@ -83,14 +99,14 @@ describe('EventDispatcher', () => {
         if (e.replayId === '1') throw new Error('storage down');
       },
       correlationKeyOf: byCorrelationId,
-      onCheckpoint: (r) => checkpoints.push(r),
+      onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
       onSettled: () => undefined,
       log: silentLog,
       handlerAttempts: 3,
       retryBackoff: { initialMs: 1, maxMs: 2 },
     });
-    dispatcher.push(event(1, 'a'));
-    dispatcher.push(event(2, 'a'));
+    dispatcher.push(event(1, 'a'), rid(1));
+    dispatcher.push(event(2, 'a'), rid(2));
     await dispatcher.idle();
     expect(calls).toEqual(['1', '1', '1', '2']);
     expect(checkpoints.at(-1)).toBe('2');

@@ -3,18 +3,22 @@
  * jsforce (through Node's global agent, never by disabling verification), log in with the
  * real jsforce, build the real Pub/Sub client, and wait for conditions with a bound.
  */
-import https from 'node:https';
-import tls from 'node:tls';
 import jsforce, { type Connection } from 'jsforce';
 import type { RunningSimulator } from '../../simulator';
 import { PubSubApiClientClass, type PubSubClient } from '../../salesforce/pubSubClient';
+import { trustExtraCa } from '../../salesforce/trust';
 
 export const API_VERSION = '62.0';
 export const TOPIC = '/event/Use_of_Funds__e';
 
-/** jsforce uses node-fetch with https.globalAgent: add the simulator's CA next to the public roots. */
+/**
+ * jsforce uses node-fetch with https.globalAgent: add the simulator's CA next to the public roots,
+ * the way the adapter does. Test files of one jest worker share Node's global agent, so this goes
+ * through the adapter's own `trustExtraCa`, which keeps every CA trusted so far (setting the
+ * agent's `ca` here would be shadowed by a TLS context another file's simulator installed).
+ */
 export function trustSimulator(caCert: string): void {
-  https.globalAgent.options.ca = [...tls.rootCertificates, caCert];
+  trustExtraCa(caCert);
 }
 
 export async function clientCredentialsConnection(sim: RunningSimulator): Promise<Connection> {
