@@ -35,7 +35,8 @@ async function main(): Promise<void> {
     return;
   }
   progress(`sizes: steady ${options.steady.rate === undefined ? "half the at-once rate" : `${options.steady.rate}/s`} for ${options.steady.seconds} s, ${options.burst} at once, ${options.pending.sessions} pending, baseline up to ${options.baseline.sizes.join('/')}`);
-  const sim = await startSimulator({ host: '127.0.0.1', seed: false, deliveryAllocationPerDay: Number.MAX_SAFE_INTEGER /* throughput is measured, not the org's allocation */ });
+  // Throughput is measured, not the org's allocations (daily API requests, event deliveries).
+  const sim = await startSimulator({ host: '127.0.0.1', seed: false, dailyApiRequests: Number.MAX_SAFE_INTEGER, deliveryAllocationPerDay: Number.MAX_SAFE_INTEGER });
   const channel = await BenchChannel.start();
   const cases = new CaseUpdates(sim);
   const env = { ...simulatorEnv(sim), SF_EVENT_TOPIC: TOPIC };

@@ -14,6 +14,7 @@ import {
   type ChatSessionRecord,
   type PicklistValue,
 } from '../cowork/ports';
+import { silentLog, type Log } from '../cowork/log';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';
@@ -23,6 +24,10 @@ const BASE_FIELDS = ['Id', 'CaseNumber', 'Subject', 'Status', 'IsClosed', 'Conta
 const CASE_NUMBER = /^\d{1,30}$/;
 /** How long Case's describe (field names, picklist values) is trusted before it is asked again. */
 const DESCRIBE_TTL_MS = 10 * 60 * 1000;
+/** A chat object that answered INVALID_TYPE is asked about again after this long (an admin may grant access meanwhile). */
+export const CHAT_OBJECT_RECHECK_MS = 10 * 60 * 1000;
+/** The permission sets that grant read on each chat object (salesforce/force-app, salesforce/legacy-chat). */
+const CHAT_OBJECT_PERMISSION_SET = { MessagingSession: 'Cowork_Bot', LiveChatTranscript: 'Cowork_Bot_Legacy_Chat' } as const;
 /** The chat objects a Case can be worked in, newest first, with their child relationship names on Case. */
 const CHAT_RELATIONSHIPS = [
   { objectType: 'MessagingSession', relationship: 'MessagingSessions' },
@@ -66,12 +71,15 @@ type ChildRows = { records?: Array<{ Id: string }> } | null | undefined;
 
 export class SalesforceCaseStore implements CaseStore {
   private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
-  /** Chat objects this org does not have (e.g. no Enhanced Chat): not asked about again. */
-  private readonly missingChatObjects = new Set<string>();
+  /** Chat objects that answered INVALID_TYPE, until when they are skipped. */
+  private readonly unavailableChatObjects = new Map<string, number>();
+  /** Chat objects whose unavailability was logged (once per object and process). */
+  private readonly reportedChatObjects = new Set<string>();
 
   constructor(
     private readonly rest: RestApi,
     private readonly now: () => number = Date.now,
+    private readonly log: Log = silentLog,
   ) {}
 
   async findCase(idOrNumber: string, extraFields: readonly string[] = []): Promise<CaseRecord | undefined> {
@@ -86,10 +94,13 @@ export class SalesforceCaseStore implements CaseStore {
     const extra = await this.checkedFields(extraFields);
     const select = [...BASE_FIELDS, ...extra.filter((f) => !(BASE_FIELDS as readonly string[]).includes(f))];
     // One request for the Case and its latest chat session (a child relationship subquery per chat
-    // object). An org without one of them answers INVALID_TYPE naming the relationship: asked again
-    // without it. Bounded: each pass returns, throws, or drops one of the two relationships for good.
+    // object). A chat object this user cannot query answers INVALID_TYPE naming the relationship:
+    // asked again without it. Salesforce answers the same for an object the org lacks and for one the
+    // user may not read, so that is not decided for good: the object is asked about again after
+    // CHAT_OBJECT_RECHECK_MS, in case an admin assigns the permission set meanwhile. Bounded: each
+    // pass returns, throws, or drops one of the two relationships.
     for (;;) {
-      const chats = CHAT_RELATIONSHIPS.filter((c) => !this.missingChatObjects.has(c.objectType));
+      const chats = CHAT_RELATIONSHIPS.filter((c) => !this.isUnavailable(c.objectType));
       const subqueries = chats.map((c) => `(SELECT Id FROM ${c.relationship} ORDER BY CreatedDate DESC LIMIT 1)`);
       let result: QueryResult<CaseRow>;
       try {
@@ -98,11 +109,18 @@ export class SalesforceCaseStore implements CaseStore {
         const message = error instanceof Error ? error.message : '';
         const missing = salesforceErrorCode(error) === 'INVALID_TYPE' ? chats.find((c) => message.includes(`'${c.relationship}'`)) : undefined;
         if (!missing) throw error;
-        this.missingChatObjects.add(missing.objectType);
+        this.markUnavailable(missing.objectType);
         continue;
       }
       const row = result.records[0];
-      if (!row) return undefined;
+      if (!row) {
+        // An Id comes from somewhere that knew the Case (a start token, an agent): if it is not
+        // there, sharing may hide it. Salesforce answers the same for both, so say both.
+        if (caseId !== undefined) {
+          this.log.warn({ caseId }, 'Case not found by Id: it does not exist, or sharing hides it from the integration user (the Cowork_Bot permission set grants View All on Case)');
+        }
+        return undefined;
+      }
       const chat = chats.map((c) => ({ objectType: c.objectType, id: (row[c.relationship] as ChildRows)?.records?.[0]?.Id })).find((c) => c.id !== undefined);
       return { ...caseRecordOf(row, extra), chatSession: chat?.id ? { objectType: chat.objectType, id: chat.id } : null };
     }
@@ -112,20 +130,51 @@ export class SalesforceCaseStore implements CaseStore {
     const id = checkedCaseId(caseId);
     // Enhanced Chat (MessagingSession) first: legacy Chat, which wrote LiveChatTranscript, was retired in February 2026.
     for (const objectType of ['MessagingSession', 'LiveChatTranscript'] as const) {
-      if (this.missingChatObjects.has(objectType)) continue;
+      if (this.isUnavailable(objectType)) continue;
       try {
         const result = await this.rest.get<QueryResult<{ Id: string }>>(
           query(`SELECT Id FROM ${objectType} WHERE CaseId = ${soqlString(id)} ORDER BY CreatedDate DESC LIMIT 1`),
         );
         const row = result.records[0];
         if (row) return { objectType, id: row.Id };
+        this.unavailableChatObjects.delete(objectType);
       } catch (error) {
-        // INVALID_TYPE: the org has no such object (feature not enabled); the other one may exist.
+        // INVALID_TYPE: the object does not exist for this user. Salesforce answers the same for an
+        // object the org lacks and for one the user may not read, so this is not decided for good:
+        // asked again later, in case an admin assigns the permission set meanwhile.
         if (salesforceErrorCode(error) !== 'INVALID_TYPE') throw error;
-        this.missingChatObjects.add(objectType);
+        this.markUnavailable(objectType);
       }
     }
     return undefined;
+  }
+
+  private isUnavailable(objectType: string): boolean {
+    return (this.unavailableChatObjects.get(objectType) ?? 0) > this.now();
+  }
+
+  /** Skips a chat object for CHAT_OBJECT_RECHECK_MS, saying once what to assign. */
+  private markUnavailable(objectType: keyof typeof CHAT_OBJECT_PERMISSION_SET): void {
+    this.unavailableChatObjects.set(objectType, this.now() + CHAT_OBJECT_RECHECK_MS);
+    this.reportUnavailable(objectType);
+  }
+
+  private reportUnavailable(objectType: keyof typeof CHAT_OBJECT_PERMISSION_SET): void {
+    if (this.reportedChatObjects.has(objectType)) return;
+    this.reportedChatObjects.add(objectType);
+    const permissionSet = CHAT_OBJECT_PERMISSION_SET[objectType];
+    if (objectType === 'MessagingSession') {
+      this.log.warn(
+        { objectType, permissionSet, recheckInMs: CHAT_OBJECT_RECHECK_MS },
+        `the integration user cannot query MessagingSession: assign it the ${permissionSet} permission set (read on MessagingSession), or enable Enhanced Chat in the org; asked again later`,
+      );
+    } else {
+      // Legacy Chat was retired on 2026-02-14: most orgs no longer have it, which is not a problem.
+      this.log.info(
+        { objectType, permissionSet, recheckInMs: CHAT_OBJECT_RECHECK_MS },
+        `LiveChatTranscript is not available to the integration user (legacy Chat is retired); if the org still has it, deploy salesforce/legacy-chat and assign ${permissionSet}`,
+      );
+    }
   }
 
   async picklistValues(field: string): Promise<readonly PicklistValue[]> {
@@ -232,5 +281,16 @@ function asPermanentCaseError(error: unknown, caseId: string): PermanentCaseErro
     message = first?.message ?? message;
   }
   if (code === undefined || !PERMANENT_ERROR_CODES.has(code)) return undefined;
+  if (code === 'INSUFFICIENT_ACCESS_OR_READONLY') {
+    // Found (the user can read it) but not editable: sharing or the permission set, not the answer.
+    return new PermanentCaseError(
+      `Case ${caseId} was not updated: the integration user cannot edit it (${message}). Assign the Cowork_Bot permission set (Modify All on Case) or share the Case Read/Write with that user`,
+      code,
+    );
+  }
+  if (code === 'NOT_FOUND') {
+    // The Case was found before the write: either it was deleted since, or sharing now hides it.
+    return new PermanentCaseError(`Case ${caseId} was not updated: it no longer exists or the integration user can no longer see it (${message})`, code);
+  }
   return new PermanentCaseError(`Case ${caseId} was not updated: ${message}`, code);
 }

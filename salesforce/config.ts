@@ -15,6 +15,10 @@ export const DEFAULT_API_VERSION = '64.0';
 export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
 export const DEFAULT_PUBSUB_ENDPOINT = 'api.pubsub.salesforce.com:7443';
 export const DEFAULT_EVENT_TOPIC = '/event/Use_of_Funds__e';
+export const PRODUCTION_AUDIENCE = 'https://login.salesforce.com';
+export const SANDBOX_AUDIENCE = 'https://test.salesforce.com';
+/** The generic login hosts: they serve every org, so a grant that needs to know the org (client credentials) is refused there. */
+const GENERIC_LOGIN_HOSTS = new Set(['login.salesforce.com', 'test.salesforce.com']);
 /** The agent's requests from the Case (a Flow publishes them) and the bot's progress back to the Case. */
 export const DEFAULT_REQUEST_TOPIC = '/event/Cowork_Request__e';
 export const DEFAULT_STATUS_TOPIC = '/event/Cowork_Status__e';
@@ -25,7 +29,8 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 /** How the bot logs in. Each flow carries exactly the credentials it needs. */
 export type SalesforceCredentials =
   | { type: 'client-credentials'; clientId: string; clientSecret: string }
-  | { type: 'jwt-bearer'; clientId: string; username: string; privateKeyPem: string }
+  /** `audience` is the JWT `aud` (https://login.salesforce.com, https://test.salesforce.com or a site); derived from the login URL when absent. */
+  | { type: 'jwt-bearer'; clientId: string; username: string; privateKeyPem: string; audience?: string }
   /** Deprecated by Salesforce; with a client id and secret it uses the OAuth password flow, else SOAP login. */
   | { type: 'username-password'; username: string; password: string; clientId?: string; clientSecret?: string }
   /** A token obtained elsewhere: it cannot be renewed, a 401 is final. */
@@ -62,7 +67,8 @@ export interface SalesforceVariable {
 /** Every variable this adapter reads: the single source for `.env.example` and the README table. */
 export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
   { name: 'SF_AUTH_TYPE', description: 'How the bot logs in: client-credentials (recommended), jwt-bearer, username-password (deprecated by Salesforce) or access-token. Leave every SF_ variable empty to run against the embedded simulator.', example: 'client-credentials', secret: false },
-  { name: 'SF_LOGIN_URL', description: `Login server or My Domain URL (default ${DEFAULT_LOGIN_URL}).`, example: 'https://mycompany.my.salesforce.com', secret: false },
+  { name: 'SF_LOGIN_URL', description: `Your org's My Domain URL (required for client-credentials, which Salesforce serves only there); other flows may use ${DEFAULT_LOGIN_URL} (the default) or https://test.salesforce.com.`, example: 'https://mycompany.my.salesforce.com', secret: false },
+  { name: 'SF_JWT_AUDIENCE', description: `The JWT "aud" (jwt-bearer): by default ${SANDBOX_AUDIENCE} for a sandbox login URL, the site URL for an Experience Cloud site (*.my.site.com), else ${PRODUCTION_AUDIENCE}, as the Salesforce CLI does.`, example: PRODUCTION_AUDIENCE, secret: false },
   { name: 'SF_API_VERSION', description: `REST API version, NN.N (default ${DEFAULT_API_VERSION}).`, example: DEFAULT_API_VERSION, secret: false },
   { name: 'SF_CLIENT_ID', description: 'Consumer key of the External Client App (client-credentials, jwt-bearer).', example: '3MVG9...', secret: false },
   { name: 'SF_CLIENT_SECRET', description: 'Consumer secret of the External Client App (client-credentials).', example: '5A1B...', secret: true },
@@ -105,10 +111,14 @@ export function parseSalesforceConfig(env: Env): SalesforceConfig | undefined {
     return v;
   };
 
+  const loginUrl = httpsOrigin('SF_LOGIN_URL', value('SF_LOGIN_URL') ?? DEFAULT_LOGIN_URL);
+  if (authType !== 'jwt-bearer' && value('SF_JWT_AUDIENCE') !== undefined) {
+    throw new ConfigError('SF_JWT_AUDIENCE', `is only used with SF_AUTH_TYPE=jwt-bearer (it is ${authType}): remove it`, PRODUCTION_AUDIENCE);
+  }
   const config: SalesforceConfig = {
-    loginUrl: httpsOrigin('SF_LOGIN_URL', value('SF_LOGIN_URL') ?? DEFAULT_LOGIN_URL),
+    loginUrl,
     apiVersion: apiVersion(value('SF_API_VERSION') ?? DEFAULT_API_VERSION),
-    credentials: credentials(authType, required, value),
+    credentials: credentials(authType, required, value, loginUrl),
     pubSubEndpoint: pubSubEndpoint(value('SF_PUBSUB_ENDPOINT') ?? DEFAULT_PUBSUB_ENDPOINT),
     eventTopic: eventTopic(value('SF_EVENT_TOPIC') ?? DEFAULT_EVENT_TOPIC),
   };
@@ -118,6 +128,13 @@ export function parseSalesforceConfig(env: Env): SalesforceConfig | undefined {
   if (statusTopic !== undefined) config.statusTopic = namedTopic('SF_STATUS_TOPIC', statusTopic, DEFAULT_STATUS_TOPIC);
   const trustFile = value('SF_TRUST_CERT_FILE');
   if (trustFile !== undefined) config.trustedCaPem = readCertificate(trustFile);
+  if (authType === 'client-credentials' && GENERIC_LOGIN_HOSTS.has(new URL(loginUrl).hostname)) {
+    throw new ConfigError(
+      'SF_LOGIN_URL',
+      `${value('SF_LOGIN_URL') === undefined ? `is not set (so ${loginUrl})` : `is ${loginUrl}`}, but Salesforce serves client credentials only on your org's My Domain (elsewhere it answers "request not supported on this domain"): use https://<MyDomain>.my.salesforce.com (a sandbox: https://<MyDomain>--<sandbox>.sandbox.my.salesforce.com)`,
+      'https://mycompany.my.salesforce.com',
+    );
+  }
   return config;
 }
 
@@ -125,6 +142,7 @@ function credentials(
   authType: AuthType,
   required: (name: string, example: string) => string,
   value: (name: string) => string | undefined,
+  loginUrl: string,
 ): SalesforceCredentials {
   switch (authType) {
     case 'client-credentials':
@@ -135,6 +153,7 @@ function credentials(
         clientId: required('SF_CLIENT_ID', '3MVG9...'),
         username: required('SF_USERNAME', 'cowork-bot@mycompany.com'),
         privateKeyPem: readPrivateKey(required('SF_PRIVATE_KEY_FILE', './secrets/cowork-bot.key')),
+        audience: jwtAudience(value('SF_JWT_AUDIENCE'), loginUrl),
       };
     case 'username-password': {
       const clientId = value('SF_CLIENT_ID');
@@ -159,6 +178,21 @@ function credentials(
       return { type: authType, accessToken, instanceUrl: httpsOrigin('SF_INSTANCE_URL', required('SF_INSTANCE_URL', 'https://mycompany.my.salesforce.com')) };
     }
   }
+}
+
+/**
+ * The `aud` Salesforce checks in a JWT bearer assertion. It names the login server, not the org:
+ * a My Domain URL there is refused ("audience is invalid"). Sandboxes use test.salesforce.com,
+ * an Experience Cloud site its own URL, everything else login.salesforce.com.
+ */
+export function jwtAudience(override: string | undefined, loginUrl: string): string {
+  if (override !== undefined) return httpsOrigin('SF_JWT_AUDIENCE', override);
+  const host = new URL(loginUrl).hostname.toLowerCase();
+  if (host === 'test.salesforce.com' || host.endsWith('.sandbox.my.salesforce.com') || /--[a-z0-9]+\.(?:cs\d+\.)?my\.salesforce\.com$/.test(host) || /^cs\d+\.salesforce\.com$/.test(host)) {
+    return SANDBOX_AUDIENCE;
+  }
+  if (host.endsWith('.my.site.com')) return loginUrl;
+  return PRODUCTION_AUDIENCE;
 }
 
 function isAuthType(value: string): value is AuthType {

@@ -11,7 +11,7 @@ import { Connection } from 'jsforce';
 import jwt from 'jsonwebtoken';
 
 import type { Log } from '../cowork/log';
-import type { SalesforceConfig, SalesforceCredentials } from './config';
+import { jwtAudience, type SalesforceConfig, type SalesforceCredentials } from './config';
 
 /** What the Pub/Sub client needs to ride on the REST login. */
 export interface AccessGrant {
@@ -95,7 +95,8 @@ export class SalesforceSession {
       case 'jwt-bearer':
         userInfo = await connection.authorize({
           grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          assertion: jwt.sign({ iss: credentials.clientId, sub: credentials.username, aud: this.config.loginUrl }, credentials.privateKeyPem, {
+          // aud is the login server (login./test.salesforce.com or a site), never the My Domain the request goes to.
+          assertion: jwt.sign({ iss: credentials.clientId, sub: credentials.username, aud: credentials.audience ?? jwtAudience(undefined, this.config.loginUrl) }, credentials.privateKeyPem, {
             algorithm: 'RS256',
             expiresIn: 180,
           }),

@@ -30,6 +30,8 @@ export interface SalesforceHealth {
   /** The REST API answered (checked at most every 15 s). */
   restReachable: boolean;
   subscriptions: EventSubscriptionState[];
+  /** The org's daily API requests as of the last REST response (`Sforce-Limit-Info`), once one was seen. */
+  apiUsage?: { used: number; limit: number };
 }
 
 export interface SalesforceOrg {
@@ -64,7 +66,7 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   }
   const session = await SalesforceSession.open(config, log);
   const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);
-  const caseStore = new SalesforceCaseStore(rest);
+  const caseStore = new SalesforceCaseStore(rest, Date.now, log.child({ component: 'case-store' }));
   // /healthz may be polled often: ask the org at most every 15 s.
   const restProbe = new CachedProbe(() => rest.reachable(), 15_000);
   const eventBus = new SalesforceEventBus({
@@ -83,7 +85,11 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
     health: async () => {
       const subscriptions = eventBus.states();
       const restReachable = await restProbe.current();
-      return { ok: restReachable && subscriptions.every((s) => s.connected), detail: { instanceUrl: session.connection.instanceUrl, restReachable, subscriptions } };
+      const apiUsage = session.connection.limitInfo?.apiUsage;
+      return {
+        ok: restReachable && subscriptions.every((s) => s.connected),
+        detail: { instanceUrl: session.connection.instanceUrl, restReachable, subscriptions, ...(apiUsage ? { apiUsage: { used: apiUsage.used, limit: apiUsage.limit } } : {}) },
+      };
     },
     close: () => eventBus.close(),
   };

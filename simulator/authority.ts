@@ -2,6 +2,12 @@
  * Who may use the org: the integration user's credentials, the External Client App's client
  * id/secret and JWT public key, and the access tokens handed out. REST and Pub/Sub both ask
  * it whether a token is (still) valid, so "expire all tokens" hits both at once.
+ *
+ * Which grants work follows the deployed External Client App (`salesforce/force-app`): client
+ * credentials only when the app's global settings and the admin's policies both enable it, a
+ * run-as user exists, and the request reaches the org's My Domain host; JWT bearer only with the
+ * audience Salesforce expects and, under "admin approved users are pre-authorised", for a user who
+ * has one of the policies' permission sets. Sessions end after a timeout without activity.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
@@ -15,6 +21,44 @@ export interface Credentials {
   clientSecret: string;
   /** PEM the JWT bearer assertions are verified with. */
   jwtPublicKey: string;
+}
+
+/** The OAuth side of the deployed External Client App, as the org enforces it. */
+export interface OAuthAppPolicy {
+  name: string;
+  /** `isClientCredentialsFlowEnabled` in both the global settings and the policies. */
+  clientCredentialsEnabled: boolean;
+  /** `clientCredentialsFlowUser` of the policies (undefined: not configured). */
+  runAsUser: string | undefined;
+  /** Permission sets pre-authorised by the policies; undefined when users self-authorise. */
+  preAuthorizedPermissionSets: readonly string[] | undefined;
+}
+
+export interface AuthorityOptions {
+  app: OAuthAppPolicy;
+  /** Host names (no port) that are the org's My Domain; every other host is a generic login host. */
+  myDomainHosts: readonly string[];
+  /** What `aud` of a JWT bearer assertion must be: https://login.salesforce.com, or test. for a sandbox. */
+  jwtAudience: string;
+  /** Session timeout (Setup > Session Settings): a token unused this long is invalid. */
+  sessionTimeoutMs: number;
+  /** Permission sets assigned to the integration user, by name. */
+  userPermissionSets: () => readonly string[];
+  clock: SimClock;
+}
+
+/** The simulator's time: real time plus whatever a test skipped forward (session timeouts, the 24 h limit window). */
+export class SimClock {
+  private offsetMs = 0;
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  advance(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError('the clock only moves forward');
+    this.offsetMs += ms;
+  }
 }
 
 export interface TokenResponse {
@@ -48,11 +92,13 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 }
 
 export class Authority {
-  private readonly tokens = new Set<string>();
+  /** Token -> when the session was last extended. */
+  private readonly tokens = new Map<string, number>();
 
   constructor(
     readonly credentials: Credentials,
     private readonly loginUrl: string,
+    readonly options: AuthorityOptions,
   ) {}
 
   get identityUrl(): string {
@@ -62,12 +108,23 @@ export class Authority {
   /** A new session token, `{orgId15}!{opaque}` like Salesforce's. */
   issueToken(): string {
     const token = `${this.credentials.orgId.slice(0, 15)}!${randomBytes(48).toString('base64url')}`;
-    this.tokens.add(token);
+    this.tokens.set(token, this.options.clock.now());
     return token;
   }
 
+  /** Whether the token is a live session; using it extends the session as Salesforce does (past half the timeout). */
   isValid(token: string | undefined): boolean {
-    return token !== undefined && this.tokens.has(token);
+    if (token === undefined) return false;
+    const extendedAt = this.tokens.get(token);
+    if (extendedAt === undefined) return false;
+    const now = this.options.clock.now();
+    const idle = now - extendedAt;
+    if (idle >= this.options.sessionTimeoutMs) {
+      this.tokens.delete(token);
+      return false;
+    }
+    if (idle > this.options.sessionTimeoutMs / 2) this.tokens.set(token, now);
+    return true;
   }
 
   /** Every token stops working (a session timeout, a revoked app, a password reset…). */
@@ -75,18 +132,25 @@ export class Authority {
     this.tokens.clear();
   }
 
-  /** The token endpoint: client credentials, JWT bearer, or username-password. */
-  grant(params: URLSearchParams): TokenResponse {
+  /** The token endpoint: client credentials, JWT bearer, or username-password. `host` is the request's Host header. */
+  grant(params: URLSearchParams, host: string | undefined): TokenResponse {
     const grantType = params.get('grant_type');
     switch (grantType) {
       case 'client_credentials':
+        // Salesforce serves this grant only on the org's own My Domain, not on login/test.salesforce.com.
+        if (!this.isMyDomain(host)) throw new OAuthError('invalid_grant', 'request not supported on this domain');
         this.checkClient(params, true);
+        if (!this.options.app.clientCredentialsEnabled) throw new OAuthError('unsupported_grant_type', 'grant type not supported');
+        if (this.options.app.runAsUser === undefined || this.options.app.runAsUser.toLowerCase() !== this.credentials.username.toLowerCase()) {
+          throw new OAuthError('invalid_grant', 'no client credentials user enabled');
+        }
         return this.tokenResponse();
       case 'password':
         this.checkClient(params, true);
         if (params.get('username') !== this.credentials.username || !sameSecret(params.get('password') ?? undefined, this.credentials.password)) {
           throw new OAuthError('invalid_grant', 'authentication failure');
         }
+        this.checkPreAuthorized();
         return this.tokenResponse();
       case JWT_BEARER:
         this.checkAssertion(params.get('assertion') ?? '');
@@ -104,6 +168,12 @@ export class Authority {
     return this.issueToken();
   }
 
+  private isMyDomain(host: string | undefined): boolean {
+    if (host === undefined) return false;
+    const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+    return this.options.myDomainHosts.includes(name.toLowerCase());
+  }
+
   private checkClient(params: URLSearchParams, secretRequired: boolean): void {
     if (params.get('client_id') !== this.credentials.clientId) {
       throw new OAuthError('invalid_client_id', 'client identifier invalid');
@@ -118,15 +188,32 @@ export class Authority {
     try {
       claims = jwt.verify(assertion, this.credentials.jwtPublicKey, {
         algorithms: ['RS256'],
-        audience: [this.loginUrl, `${this.loginUrl}/`],
+        // Salesforce wants the login server's URL here (login. or test.salesforce.com), never the My Domain.
+        audience: [this.options.jwtAudience, `${this.options.jwtAudience}/`],
       });
     } catch (error) {
-      const reason = error instanceof jwt.TokenExpiredError ? 'expired authorization code' : error instanceof Error ? error.message : 'invalid assertion';
+      const reason =
+        error instanceof jwt.TokenExpiredError
+          ? 'expired authorization code'
+          : error instanceof Error && error.message.startsWith('jwt audience invalid')
+            ? 'audience is invalid'
+            : error instanceof Error
+              ? error.message
+              : 'invalid assertion';
       throw new OAuthError('invalid_grant', reason);
     }
     if (typeof claims === 'string' || typeof claims.exp !== 'number') throw new OAuthError('invalid_grant', 'invalid assertion: exp is required');
     if (claims.iss !== this.credentials.clientId) throw new OAuthError('invalid_client_id', 'client identifier invalid');
     if (claims.sub !== this.credentials.username) throw new OAuthError('invalid_grant', 'user hasn\'t approved this consumer');
+    this.checkPreAuthorized();
+  }
+
+  /** "Admin approved users are pre-authorized": a user logging in through the app needs one of the policies' permission sets. */
+  private checkPreAuthorized(): void {
+    const preAuthorized = this.options.app.preAuthorizedPermissionSets;
+    if (preAuthorized !== undefined && !this.options.userPermissionSets().some((name) => preAuthorized.includes(name))) {
+      throw new OAuthError('invalid_grant', 'user is not admin approved to access this app');
+    }
   }
 
   private tokenResponse(): TokenResponse {

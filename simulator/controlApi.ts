@@ -114,6 +114,42 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
       org.expireEvents();
       return { status: 204 };
     }),
+    route('POST', 'records/([A-Za-z0-9_]+)/([A-Za-z0-9]{15,18})/fail', (request) => {
+      const [objectName = '', id = ''] = request.params;
+      const body = objectBody(request);
+      const errorCode = String(body.errorCode ?? '');
+      if (errorCode !== 'FIELD_CUSTOM_VALIDATION_EXCEPTION' && errorCode !== 'ENTITY_IS_LOCKED' && errorCode !== 'UNABLE_TO_LOCK_ROW') {
+        throw badRequest('errorCode must be FIELD_CUSTOM_VALIDATION_EXCEPTION, ENTITY_IS_LOCKED or UNABLE_TO_LOCK_ROW.');
+      }
+      org.failRecord(objectName, id, {
+        errorCode,
+        ...(body.message === undefined ? {} : { message: String(body.message) }),
+        ...(body.times === undefined ? {} : { times: Number(body.times) }),
+      });
+      return { status: 204 };
+    }),
+    route('PUT', 'limits', (request) => {
+      const body = objectBody(request);
+      const count = (value: unknown, name: string): number => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 0) throw badRequest(`${name} must be a non-negative integer.`);
+        return n;
+      };
+      if (body.max !== undefined) org.apiLimit.max = count(body.max, 'max');
+      if (body.remaining !== undefined) org.apiLimit.spend(count(body.remaining, 'remaining'));
+      return { status: 200, json: { DailyApiRequests: org.apiLimit.snapshot() } };
+    }),
+    route('PUT', 'permissionsets', (request) => {
+      const body = objectBody(request);
+      if (!Array.isArray(body.assigned) || !body.assigned.every((n) => typeof n === 'string')) throw badRequest('assigned must be a list of permission set names.');
+      checked(() => org.assignPermissionSets(body.assigned as string[]));
+      return { status: 204 };
+    }),
+    route('POST', 'clock/advance', (request) => {
+      const body = objectBody(request);
+      checked(() => org.advanceClock(Number(body.ms)));
+      return { status: 204 };
+    }),
     route('POST', 'events/([A-Za-z0-9_]+__e)/fields', (request) => {
       const [eventName = ''] = request.params;
       const body = objectBody(request);

@@ -108,8 +108,11 @@ export class HttpsApiServer {
         result = errorResult(new SalesforceError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred in the simulator.'));
       }
     }
-    send(res, result);
+    send(res, result, this.responseHeaders(path));
   }
+
+  /** Headers added to every response for `path` (the org's `Sforce-Limit-Info`). */
+  responseHeaders: (path: string) => Record<string, string> = () => ({});
 
   private match(method: string, path: string): [Route, string[]] | undefined {
     let pathMatched = false;
@@ -164,17 +167,17 @@ async function drain(req: IncomingMessage): Promise<void> {
   });
 }
 
-function send(res: ServerResponse, result: HttpResult): void {
+function send(res: ServerResponse, result: HttpResult, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) return;
   if (!('json' in result) && !('text' in result)) {
     // Not chained: restify (in the same process as the embedded simulator) patches
     // ServerResponse.prototype.writeHead into a method that does not return the response.
-    res.writeHead(204);
+    res.writeHead(204, extraHeaders);
     res.end();
     return;
   }
   const [body, contentType] = 'json' in result ? [JSON.stringify(result.json), 'application/json;charset=UTF-8'] : [result.text, result.contentType];
-  res.writeHead(result.status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.writeHead(result.status, { ...extraHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 

@@ -7,23 +7,26 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { silentLog, type Log } from '../cowork/log';
 import { KEY_PREFIX } from '../cowork/salesforceId';
-import { Authority } from './authority';
+import { findPlaceholders, renderPolicies, configuredRunAs } from '../salesforce/runAsPolicy';
+import { UserAccess, validatePermissionSets, type SharingModel } from './access';
+import { Authority, SimClock, type OAuthAppPolicy } from './authority';
 import { controlApiRoutes } from './controlApi';
 import { EventBus } from './eventBus';
 import { FaultPlan } from './faultPlan';
 import { HttpsApiServer, type Route } from './httpsServer';
 import { buildObjectModel, type ObjectModel } from './objectModel';
-import { SimulatedOrg } from './org';
+import { ApiRequestLimit, SimulatedOrg } from './org';
 import { PubSubServer } from './pubSubServer';
 import { IdMinter } from './recordStore';
 import { restApiRoutes } from './restApi';
 import { seedOrg, type SeedCase } from './seed';
-import { readSfdxMetadata } from './sfdxMetadata';
+import { DEFAULT_SFDX_PROJECT_DIR, parsePolicies, readSfdxMetadata, type ExternalClientAppSource, type PermissionSetSource } from './sfdxMetadata';
 import { loadJwtKeyPair, loadTlsMaterial, type JwtKeyPair, type TlsMaterial } from './tlsMaterial';
 import { projectRoot } from './projectRoot';
 
 export { SimulatedOrg } from './org';
-export type { FieldValue, StoredRecord, PublishedEventView, PublishedEventReceipt, RestFaultSpec, Latency } from './org';
+export type { FieldValue, StoredRecord, PublishedEventView, PublishedEventReceipt, RestFaultSpec, Latency, RecordFailureSpec } from './org';
+export { UserAccess, type SharingModel } from './access';
 export type { SeedCase } from './seed';
 export type { PubSubFailure } from './pubSubServer';
 export { ERROR_CODE as PUBSUB_ERROR_CODE } from './pubSubServer';
@@ -47,10 +50,37 @@ export interface SimulatorOptions {
   jwtPublicKey?: string;
   seed?: boolean;
   log?: Log;
+  /** The SFDX project deployed at start (default: the project's own `salesforce/`). */
+  sfdxProjectDir?: string;
+  /**
+   * When `force-app` has no OAuth policies yet (the repository as committed), the simulator does
+   * what `npm run sf:configure -- --run-as <its user>` would (the default), or, with `null`,
+   * deploys `force-app` exactly as it is: client credentials then has no run-as user.
+   */
+  runAsUser?: null;
+  /** Also deploy `salesforce/legacy-chat` (LiveChatTranscript access), as an org that still has legacy Chat would (default true). */
+  legacyChat?: boolean;
+  /** Permission sets assigned to the integration user, by name (default: every deployed one). */
+  permissionSets?: readonly string[];
+  /** The integration user is a System Administrator instead (REST conformance tests only). */
+  fullAccess?: boolean;
+  /** Organization-wide default of Case (default Private: agents' and queues' Cases are hidden without View All). */
+  caseSharing?: SharingModel;
+  /** A sandbox expects JWT `aud` https://test.salesforce.com instead of https://login.salesforce.com. */
+  sandbox?: boolean;
+  /** Session timeout (default 2 hours, Salesforce's default session policy). */
+  sessionTimeoutMs?: number;
+  /** DailyApiRequests allocation (default 100,000). */
+  dailyApiRequests?: number;
 }
 
 export interface RunningSimulator {
+  /** The org's My Domain (https://127.0.0.1:port). */
   loginUrl: string;
+  /** The same server under a generic login host name (https://localhost:port), as login.salesforce.com is to a real org. */
+  genericLoginUrl: string;
+  /** The agent who owns the seeded Cases (not the integration user). */
+  agentUserId: string;
   instanceUrl: string;
   pubSubEndpoint: string;
   clientId: string;
@@ -82,7 +112,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const orgId = ids.next(KEY_PREFIX.Organization);
   const userId = ids.next(KEY_PREFIX.User);
   const faults = new FaultPlan();
-  const model = buildObjectModel(readSfdxMetadata());
+  const deployment = deploy(options);
+  const model = deployment.model;
 
   // The REST port must be known before the login URL exists, and the routes need the org.
   const routes: Route[] = [];
@@ -92,7 +123,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const loginUrl = `https://${urlHost}:${restPort}`;
 
   try {
-    return await startOrg(options, { host, rest, routes, loginUrl, urlHost, ids, orgId, userId, faults, model, tls, jwtKeys, log });
+    return await startOrg(options, { host, rest, routes, loginUrl, urlHost, ids, orgId, userId, faults, model, tls, jwtKeys, log, deployment });
   } catch (error) {
     await rest.stop(); // nothing may keep listening when start-up fails
     throw error;
@@ -113,26 +144,94 @@ interface StartContext {
   tls: TlsMaterial;
   jwtKeys: JwtKeyPair;
   log: Log;
+  deployment: Deployment;
+}
+
+interface Deployment {
+  model: ObjectModel;
+  permissionSets: PermissionSetSource[];
+  /** Names of the permission sets from the optional packages (legacy Chat). */
+  extraPermissionSets: string[];
+  app: ExternalClientAppSource;
+}
+
+/**
+ * "Deploys" the SFDX project as `sf project deploy start` would, refusing what a real org refuses:
+ * a placeholder run-as user, permission sets naming what the org does not have, dependencies
+ * between permissions, more or less than one External Client App.
+ */
+function deploy(options: SimulatorOptions): Deployment {
+  const projectDir = options.sfdxProjectDir ?? DEFAULT_SFDX_PROJECT_DIR;
+  const placeholders = findPlaceholders(projectDir);
+  if (placeholders.length > 0) throw new Error(`Deploy refused: ${placeholders.map((p) => `${p.file}: ${p.problem}`).join('; ')}`);
+  const legacy = options.legacyChat === false ? [] : [path.join(projectDir, 'legacy-chat', 'force-app', 'main', 'default')];
+  const metadata = readSfdxMetadata(projectDir, legacy);
+  const model = buildObjectModel(metadata);
+  validatePermissionSets(model, metadata.permissionSets);
+  const [app, ...others] = metadata.externalClientApps;
+  if (!app || others.length > 0) throw new Error(`Deploy: expected one External Client App in force-app, found ${metadata.externalClientApps.length}`);
+  if (app.globalOauth?.hasConsumerSecret) throw new Error(`Deploy: ${app.name}'s global OAuth settings hold a consumer key or secret, which never belongs in source`);
+  const extraPermissionSets = metadata.permissionSets.filter((set) => set.optional).map((set) => set.name);
+  return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app };
 }
 
 async function startOrg(options: SimulatorOptions, context: StartContext): Promise<RunningSimulator> {
-  const { host, rest, routes, loginUrl, urlHost, ids, orgId, userId, faults, model, tls, jwtKeys, log } = context;
+  const { host, rest, routes, loginUrl, urlHost, ids, orgId, userId, faults, model, tls, jwtKeys, log, deployment } = context;
+  const projectDir = options.sfdxProjectDir ?? DEFAULT_SFDX_PROJECT_DIR;
+  const username = options.username ?? configuredRunAs(projectDir) ?? DEFAULT_USERNAME;
   const credentials = {
     orgId,
     userId,
-    username: options.username ?? DEFAULT_USERNAME,
+    username,
     password: options.password ?? randomBytes(12).toString('base64url'),
     clientId: options.clientId ?? DEFAULT_CLIENT_ID,
     clientSecret: options.clientSecret ?? randomBytes(24).toString('hex'),
     jwtPublicKey: jwtKeys.publicKey,
   };
-  const authority = new Authority(credentials, loginUrl);
+  const { app } = deployment;
+  // The repository ships no policies (they name an org's user): act as `sf:configure --run-as` for our user.
+  const policies = app.policies ?? (options.runAsUser === null ? undefined : parsePolicies(renderPolicies(projectDir, username), 'sf:configure'));
+  // By default the integration user has what the docs tell an admin to assign it: the app's pre-authorised
+  // permission sets (Cowork_Bot) and the optional packages' (legacy Chat), not the agents' ones.
+  const assignedNames = options.permissionSets ?? [...new Set([...(policies?.permissionSets ?? []), ...deployment.extraPermissionSets])];
+  const access = (names: readonly string[]): UserAccess => {
+    const missing = names.filter((name) => !deployment.permissionSets.some((set) => set.name === name));
+    if (missing.length > 0) throw new RangeError(`permission set(s) ${missing.join(', ')} are not deployed`);
+    return new UserAccess(
+      deployment.permissionSets.filter((set) => names.includes(set.name)),
+      { fullAccess: options.fullAccess ?? false, sharing: { Case: options.caseSharing ?? 'Private' } },
+    );
+  };
+  const oauthApp: OAuthAppPolicy = {
+    name: app.name,
+    // The developer's switch (global settings) and, when deployed, the admin's (policies); without policies there is no run-as user.
+    clientCredentialsEnabled: (app.globalOauth?.isClientCredentialsFlowEnabled ?? false) && (policies?.isClientCredentialsFlowEnabled ?? true),
+    runAsUser: policies?.clientCredentialsFlowUser,
+    preAuthorizedPermissionSets: policies?.permittedUsersPolicyType === 'AdminApprovedPreAuthorized' ? policies.permissionSets : undefined,
+  };
+  const clock = new SimClock();
+  const authority = new Authority(credentials, loginUrl, {
+    app: oauthApp,
+    myDomainHosts: [urlHost.toLowerCase()],
+    jwtAudience: options.sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com',
+    sessionTimeoutMs: options.sessionTimeoutMs ?? 2 * 60 * 60 * 1000,
+    // Called on a login, once the org below exists.
+    userPermissionSets: () => org.access.permissionSetNames,
+    clock,
+  });
   const bus = new EventBus(model, options.retentionMs ?? 72 * 60 * 60 * 1000, {
     ...(options.firstReplayId !== undefined ? { firstReplayId: options.firstReplayId } : {}),
     ...(options.deliveryAllocationPerDay !== undefined ? { deliveryAllocationPerDay: options.deliveryAllocationPerDay } : {}),
   });
-  const org = new SimulatedOrg(model, bus, authority, faults, ids);
+  const agentUserId = ids.next(KEY_PREFIX.User);
+  const org: SimulatedOrg = new SimulatedOrg(model, bus, authority, faults, ids, access, assignedNames, new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()), agentUserId);
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
+  // Salesforce reports the daily allocation on every data API response; jsforce reads it into `limitInfo`.
+  rest.responseHeaders = (path): Record<string, string> => {
+    if (!path.startsWith('/services/data/v')) return {};
+    const { Max, Remaining } = org.apiLimit.snapshot();
+    return { 'sforce-limit-info': `api-usage=${Max - Remaining}/${Max}` };
+  };
 
   const pubSub = new PubSubServer({
     authority,
@@ -140,6 +239,10 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     faults,
     timing: { keepaliveIntervalMs: options.keepaliveIntervalMs ?? 5_000, idleStreamTimeoutMs: options.idleStreamTimeoutMs ?? 60_000 },
     instanceUrl: loginUrl,
+    topicAccess: (topicName) => {
+      const perms = org.access.object(topicName.replace(/^\/event\//, ''));
+      return { canPublish: perms.allowCreate, canSubscribe: perms.allowRead };
+    },
     tlsKey: tls.key,
     tlsCert: tls.cert,
     log: log.child({ component: 'simulator-pubsub' }),
@@ -152,6 +255,8 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   log.info({ loginUrl, pubSubEndpoint: `${urlHost}:${pubSubPort}` }, 'simulator started');
   return {
     loginUrl,
+    genericLoginUrl: `https://localhost:${loginUrl.split(':').pop() ?? ''}`,
+    agentUserId,
     instanceUrl: loginUrl,
     pubSubEndpoint: `${urlHost}:${pubSubPort}`,
     clientId: credentials.clientId,

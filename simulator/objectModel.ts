@@ -135,6 +135,8 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
       fields: [
         ...auditFields(),
         field({ name: 'CaseNumber', type: 'string', label: 'Case Number', length: 30, nillable: false, indexed: true, ...readOnly }),
+        // Who owns the Case (a user or a queue): what sharing decides visibility by.
+        field({ name: 'OwnerId', type: 'reference', label: 'Owner ID', referenceTo: ['User', 'Group'], nillable: false, indexed: true }),
         field({ name: 'ContactId', type: 'reference', label: 'Contact ID', referenceTo: ['Contact'], indexed: true, childRelationshipName: 'Cases' }),
         field({ name: 'Subject', type: 'string', label: 'Subject' }),
         field({ name: 'Description', type: 'textarea', label: 'Description' }),
@@ -243,6 +245,52 @@ function customField(source: CustomFieldSource, inPlatformEvent: boolean): Field
 
 function withIndex(def: Omit<ObjectDefinition, 'fieldsByLowerName'>): ObjectDefinition {
   return { ...def, fieldsByLowerName: new Map(def.fields.map((f) => [f.name.toLowerCase(), f])) };
+}
+
+/**
+ * The model as one user sees it: objects they have no access to are absent, custom fields without
+ * read access are absent, and custom fields without edit access are not updateable. Parsing SOQL or
+ * describing against this view answers INVALID_TYPE / INVALID_FIELD exactly where Salesforce does.
+ */
+export function modelView(
+  model: ObjectModel,
+  canSee: (objectName: string) => boolean,
+  fieldAccess: (objectName: string, field: FieldDefinition) => { readable: boolean; editable: boolean },
+): ObjectModel {
+  const cache = new Map<string, ObjectDefinition | undefined>();
+  const view = (definition: ObjectDefinition): ObjectDefinition | undefined => {
+    if (cache.has(definition.name)) return cache.get(definition.name);
+    let result: ObjectDefinition | undefined;
+    if (canSee(definition.name)) {
+      const fields = definition.fields
+        .map((f) => ({ f, access: fieldAccess(definition.name, f) }))
+        .filter(({ access }) => access.readable)
+        .map(({ f, access }) => (access.editable ? f : { ...f, createable: false, updateable: false }));
+      result = withIndex({ ...definition, fields });
+    }
+    cache.set(definition.name, result);
+    return result;
+  };
+  const objects = new Map<string, ObjectDefinition>();
+  for (const definition of model.objects.values()) {
+    const seen = view(definition);
+    if (seen) objects.set(definition.name, seen);
+  }
+  return {
+    objects,
+    find: (name) => {
+      const definition = model.find(name);
+      return definition ? view(definition) : undefined;
+    },
+    // A child object the user cannot see has no relationship either (a subquery on it is INVALID_TYPE).
+    childRelationships: (parent) =>
+      model.childRelationships(parent).flatMap((r) => {
+        const child = view(r.childObject);
+        const field = child?.fieldsByLowerName.get(r.field.name.toLowerCase());
+        return child && field ? [{ ...r, childObject: child, field }] : [];
+      }),
+    platformEvents: () => [...objects.values()].filter((o) => o.kind === 'platformEvent'),
+  };
 }
 
 export function buildObjectModel(metadata: SfdxMetadata): ObjectModel {

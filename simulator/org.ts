@@ -4,14 +4,15 @@
  * (`RunningSimulator.org`) to inspect and manipulate state without going through the wire.
  */
 import { hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
+import type { UserAccess } from './access';
 import type { Authority } from './authority';
 import type { EventBus, PublishedEventView } from './eventBus';
 import { topicNameOf } from './eventBus';
 import type { FaultPlan, Latency, RestFaultSpec } from './faultPlan';
 import { validateWrite, type WriteMode } from './fieldValidation';
-import type { ObjectDefinition, ObjectModel } from './objectModel';
+import { modelView, type ObjectDefinition, type ObjectModel } from './objectModel';
 import { IdMinter, RecordStore, type FieldValue, type StoredRecord } from './recordStore';
-import { invalidType, malformedId, notFound, SalesforceError } from './salesforceError';
+import { insufficientAccess, invalidType, malformedId, notFound, SalesforceError } from './salesforceError';
 import { parseSoql, runSoql, runSubquery } from './soql';
 import type { PubSubFailure } from './pubSubServer';
 
@@ -39,6 +40,60 @@ export interface StreamControl {
   deliveredEventCount(): number;
 }
 
+/**
+ * Who asks: `integration` is the bot's user over the API (its permission sets, sharing and limits
+ * apply); `system` is everyone else in the org (agents, flows, the seed, tests arranging data).
+ */
+export type Actor = 'integration' | 'system';
+
+/** A failure a real org produces for one record (a validation rule, an approval lock, row-lock contention). */
+export interface RecordFailureSpec {
+  errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION' | 'ENTITY_IS_LOCKED' | 'UNABLE_TO_LOCK_ROW';
+  /** The validation rule's message (FIELD_CUSTOM_VALIDATION_EXCEPTION). */
+  message?: string;
+  /** How many updates fail before the record accepts writes again (default: every one). */
+  times?: number;
+}
+
+/** The org's daily API request allocation (`DailyApiRequests` in `/limits`), over a rolling 24 hours. */
+export class ApiRequestLimit {
+  private used = 0;
+  private windowStart: number;
+
+  constructor(
+    public max: number,
+    private readonly now: () => number,
+  ) {
+    this.windowStart = now();
+  }
+
+  private roll(): void {
+    if (this.now() - this.windowStart >= 24 * 60 * 60 * 1000) {
+      this.used = 0;
+      this.windowStart = this.now();
+    }
+  }
+
+  /** Counts one request, or refuses it with REQUEST_LIMIT_EXCEEDED when the allocation is spent. */
+  consume(): void {
+    this.roll();
+    if (this.used >= this.max) throw new SalesforceError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    this.used++;
+  }
+
+  /** As `/limits` shows it. */
+  snapshot(): { Max: number; Remaining: number } {
+    this.roll();
+    return { Max: this.max, Remaining: Math.max(0, this.max - this.used) };
+  }
+
+  /** Spends all but `remaining` requests of the allocation (a test's shortcut to a busy org). */
+  spend(remaining = 0): void {
+    this.roll();
+    this.used = Math.max(0, this.max - remaining);
+  }
+}
+
 /** The rows of a SOQL query, with the rows of each parent-to-child subquery by parent Id. */
 export interface QueryResultRows {
   objectName: string;
@@ -55,6 +110,9 @@ export class SimulatedOrg {
   private readonly updateListeners = new Set<RecordUpdateListener>();
   private streamControl: StreamControl | undefined;
   private restCounts: () => Record<string, number> = () => ({});
+  private view: ObjectModel;
+  private userAccess: UserAccess;
+  private readonly recordFailures = new Map<string, RecordFailureSpec & { left: number }>();
 
   constructor(
     readonly model: ObjectModel,
@@ -62,8 +120,66 @@ export class SimulatedOrg {
     readonly authority: Authority,
     readonly faults: FaultPlan,
     private readonly ids: IdMinter,
+    /** The integration user's access with these permission sets assigned (the profile grants nothing). */
+    private readonly accessFor: (permissionSets: readonly string[]) => UserAccess,
+    permissionSets: readonly string[],
+    readonly apiLimit: ApiRequestLimit,
+    /** Owner of what `system` creates: an agent, so Private sharing hides it from the integration user. */
+    readonly agentUserId: string,
   ) {
     this.store = new RecordStore(model, ids);
+    this.userAccess = accessFor(permissionSets);
+    this.view = this.buildView();
+  }
+
+  get access(): UserAccess {
+    return this.userAccess;
+  }
+
+  /** An admin assigns exactly these permission sets (by name) to the integration user. */
+  assignPermissionSets(names: readonly string[]): void {
+    this.userAccess = this.accessFor(names);
+    this.view = this.buildView();
+  }
+
+  private buildView(): ObjectModel {
+    return modelView(
+      this.model,
+      (name) => this.userAccess.canSee(name),
+      (objectName, field) => (this.model.find(objectName)?.kind === 'sobject' ? this.userAccess.field(objectName, field.name, field.custom) : { readable: true, editable: true }),
+    );
+  }
+
+  /** The schema as `actor` sees it. */
+  modelFor(actor: Actor): ObjectModel {
+    return actor === 'integration' ? this.view : this.model;
+  }
+
+  /** Whether the integration user may see this record under sharing. */
+  canSeeRecord(objectName: string, record: StoredRecord): boolean {
+    const owner = record.OwnerId;
+    return this.userAccess.canReadRecord(objectName, typeof owner === 'string' ? owner : undefined, this.userId);
+  }
+
+  /** Makes updates of one record fail as a real org's would (see RecordFailureSpec). */
+  failRecord(objectName: string, id: string, spec: RecordFailureSpec): void {
+    const definition = this.sobject(objectName);
+    const id18 = this.recordId(definition, id);
+    this.recordFailures.set(id18, { ...spec, left: spec.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  private injectedFailure(id18: string): SalesforceError | undefined {
+    const failure = this.recordFailures.get(id18);
+    if (!failure || failure.left <= 0) return undefined;
+    failure.left--;
+    switch (failure.errorCode) {
+      case 'FIELD_CUSTOM_VALIDATION_EXCEPTION':
+        return new SalesforceError(400, failure.errorCode, failure.message ?? 'The record does not pass a validation rule.');
+      case 'ENTITY_IS_LOCKED':
+        return new SalesforceError(400, failure.errorCode, 'the entity is locked for editing');
+      case 'UNABLE_TO_LOCK_ROW':
+        return new SalesforceError(400, failure.errorCode, `unable to obtain exclusive access to this record or 1 records: ${id18}`);
+    }
   }
 
   /** @internal wiring: the servers are created after the org. */
@@ -78,20 +194,24 @@ export class SimulatedOrg {
 
   // ---- records ----------------------------------------------------------------------------
 
-  /** The sobject definition, or INVALID_TYPE/NOT_FOUND as REST answers for an unknown object. */
-  sobject(objectName: string): ObjectDefinition {
-    const definition = this.model.find(objectName);
+  /** The sobject definition as `actor` sees it, or NOT_FOUND as REST answers for an unknown (or inaccessible) object. */
+  sobject(objectName: string, actor: Actor = 'system'): ObjectDefinition {
+    const definition = this.modelFor(actor).find(objectName);
     if (!definition) throw invalidType(objectName);
     return definition;
   }
 
   /** Resolves a record id of `objectName`: MALFORMED_ID, NOT_FOUND or ENTITY_IS_DELETED as Salesforce answers. */
-  recordId(definition: ObjectDefinition, rawId: string): string {
+  recordId(definition: ObjectDefinition, rawId: string, actor: Actor = 'system'): string {
     const id = normalizeId(rawId);
     if (!id || !hasKeyPrefix(id, definition.keyPrefix)) throw malformedId(definition.name, rawId);
     if (definition.kind !== 'sobject') throw notFound();
     if (this.store.isDeleted(definition.name, id)) throw new SalesforceError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
-    if (!this.store.get(definition.name, id)) throw notFound(`Provided external ID field does not exist or is not accessible: ${rawId}`);
+    const record = this.store.get(definition.name, id);
+    // A record hidden by sharing is, to its reader, a record that does not exist.
+    if (!record || (actor === 'integration' && !this.canSeeRecord(definition.name, record))) {
+      throw notFound(`Provided external ID field does not exist or is not accessible: ${rawId}`);
+    }
     return id;
   }
 
@@ -103,19 +223,28 @@ export class SimulatedOrg {
   }
 
   /** Creates a record with the same validation as `POST sobjects/{Object}`. */
-  createRecord(objectName: string, fields: Readonly<Record<string, unknown>>): StoredRecord {
-    const definition = this.sobject(objectName);
+  createRecord(objectName: string, fields: Readonly<Record<string, unknown>>, actor: Actor = 'system'): StoredRecord {
+    const definition = this.sobject(objectName, actor);
     if (definition.kind !== 'sobject') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is a platform event: publish it instead`);
+    if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
-    return this.store.create(definition.name, values, this.userId);
+    const by = actor === 'integration' ? this.userId : this.agentUserId;
+    if (definition.fieldsByLowerName.has('ownerid') && values.OwnerId === undefined) values.OwnerId = by;
+    return this.store.create(definition.name, values, by);
   }
 
   /** Updates a record with the same validation as `PATCH sobjects/{Object}/{id}`. */
-  updateRecord(objectName: string, id: string, fields: Readonly<Record<string, unknown>>): StoredRecord {
-    const definition = this.sobject(objectName);
-    const id18 = this.recordId(definition, id);
+  updateRecord(objectName: string, id: string, fields: Readonly<Record<string, unknown>>, actor: Actor = 'system'): StoredRecord {
+    const definition = this.sobject(objectName, actor);
+    const id18 = this.recordId(definition, id, actor);
+    if (actor === 'integration') {
+      const owner = this.store.get(definition.name, id18)?.OwnerId;
+      if (!this.userAccess.canEditRecord(definition.name, typeof owner === 'string' ? owner : undefined, this.userId)) throw insufficientAccess();
+    }
     const values = this.validate(definition, fields, 'update');
-    const record = this.store.update(definition.name, id18, values, this.userId);
+    const failure = this.injectedFailure(id18);
+    if (failure) throw failure;
+    const record = this.store.update(definition.name, id18, values, actor === 'integration' ? this.userId : this.agentUserId);
     for (const listener of this.updateListeners) listener(definition.name, record, fields);
     return record;
   }
@@ -126,15 +255,25 @@ export class SimulatedOrg {
     return () => void this.updateListeners.delete(listener);
   }
 
-  deleteRecord(objectName: string, id: string): void {
-    const definition = this.sobject(objectName);
-    this.store.delete(definition.name, this.recordId(definition, id));
+  deleteRecord(objectName: string, id: string, actor: Actor = 'system'): void {
+    const definition = this.sobject(objectName, actor);
+    const id18 = this.recordId(definition, id, actor);
+    if (actor === 'integration') {
+      const perms = this.userAccess.object(definition.name);
+      const owner = this.store.get(definition.name, id18)?.OwnerId;
+      if (!perms.allowDelete || !(perms.modifyAllRecords || owner === this.userId || owner === undefined || this.userAccess.sharingModel(definition.name) === 'ReadWrite')) throw insufficientAccess();
+    }
+    this.store.delete(definition.name, id18);
   }
 
-  /** Runs SOQL as `GET query?q=` does (same errors); each subquery's rows are taken per parent record, at once. */
-  query(soql: string): QueryResultRows {
-    const parsed = parseSoql(soql, this.model);
-    const records = runSoql(parsed, this.store);
+  /**
+   * Runs SOQL as `GET query?q=` does (same errors); each subquery's rows are taken per parent record,
+   * at once. For `integration`, only what it may see: objects, fields and, under sharing, rows.
+   */
+  query(soql: string, actor: Actor = 'system'): QueryResultRows {
+    const parsed = parseSoql(soql, this.modelFor(actor));
+    const visibleIn = (objectName: string) => (actor === 'integration' ? (record: StoredRecord) => this.canSeeRecord(objectName, record) : undefined);
+    const records = runSoql(parsed, this.store, visibleIn(parsed.object.name));
     return {
       objectName: parsed.object.name,
       fields: parsed.fields.map((f) => f.name),
@@ -143,7 +282,7 @@ export class SimulatedOrg {
         name: sub.relationship.name,
         objectName: sub.relationship.childObject.name,
         fields: sub.query.fields.map((f) => f.name),
-        rowsByParent: new Map(records.map((r) => [r.Id, runSubquery(sub, r.Id, this.store)])),
+        rowsByParent: new Map(records.map((r) => [r.Id, runSubquery(sub, r.Id, this.store, visibleIn(sub.relationship.childObject.name))])),
       })),
     };
   }
@@ -168,7 +307,8 @@ export class SimulatedOrg {
     return validateWrite(definition, fields, mode, (objectNames, id18) =>
       objectNames.some((name) => {
         const target = this.model.find(name);
-        return target !== undefined && hasKeyPrefix(id18, target.keyPrefix) && (this.store.has(target.name) ? this.store.get(target.name, id18) !== undefined : id18 === this.userId);
+        if (name === 'User') return id18 === this.userId || id18 === this.agentUserId;
+        return target !== undefined && hasKeyPrefix(id18, target.keyPrefix) && this.store.has(target.name) && this.store.get(target.name, id18) !== undefined;
       }),
     );
   }
@@ -179,9 +319,11 @@ export class SimulatedOrg {
    * Publishes a platform event as `POST sobjects/{Event}__e` does; also what "an event from
    * elsewhere" (an agent's flow) is: same validation, same delivery to every subscriber.
    */
-  publishEvent(eventName: string, fields: Readonly<Record<string, unknown>>): PublishedEventReceipt {
-    const definition = this.sobject(eventName);
+  publishEvent(eventName: string, fields: Readonly<Record<string, unknown>>, actor: Actor = 'system'): PublishedEventReceipt {
+    const definition = this.sobject(eventName, actor);
     if (definition.kind !== 'platformEvent') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is not a platform event`);
+    // Create on a platform event is the right to publish it.
+    if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
     const stored = this.bus.publishFields(topicNameOf(definition.name), values, this.userId);
     return { id: this.ids.next(definition.keyPrefix), eventUuid: stored.eventUuid, replayId: Number(stored.replayId), replayIdText: stored.replayId.toString() };
@@ -213,6 +355,7 @@ export class SimulatedOrg {
       indexed: false,
       avroDoc: "Data:Text",
     });
+    this.view = this.buildView(); // the integration user's view of the schema is a copy: rebuilt
     return schema.id;
   }
 
@@ -274,6 +417,11 @@ export class SimulatedOrg {
 
   expireTokens(): void {
     this.authority.expireAll();
+  }
+
+  /** Moves the org's clock forward: sessions idle longer than the timeout end, the 24 h API window rolls. */
+  advanceClock(ms: number): void {
+    this.authority.options.clock.advance(ms);
   }
 
   /** Ends every open Subscribe/PublishStream call; returns how many were ended. */

@@ -96,6 +96,8 @@ export interface PubSubServerOptions {
   faults: FaultPlan;
   timing: StreamTiming;
   instanceUrl: string;
+  /** What the token's user may do on a topic (the permission set's Create = publish, Read = subscribe). */
+  topicAccess?: (topicName: string) => { canPublish: boolean; canSubscribe: boolean };
   tlsKey: string;
   tlsCert: string;
   log: Log;
@@ -170,6 +172,10 @@ export class PubSubServer {
     return undefined;
   }
 
+  private accessTo(topicName: string): { canPublish: boolean; canSubscribe: boolean } {
+    return this.options.topicAccess?.(topicName) ?? { canPublish: true, canSubscribe: true };
+  }
+
   private topicOrFailure(topicName: string | undefined): TopicLog | PubSubFailure {
     const log = topicName ? this.options.bus.topic(topicName) : undefined;
     if (log) return log;
@@ -206,8 +212,7 @@ export class PubSubServer {
     return {
       topicName: log.topicName,
       tenantGuid: this.options.authority.credentials.orgId,
-      canPublish: true,
-      canSubscribe: true,
+      ...this.accessTo(log.topicName),
       schemaId: log.schema.id,
       rpcId,
     };
@@ -225,6 +230,9 @@ export class PubSubServer {
   private publishBatch(request: PublishRequest, rpcId: string): object | PubSubFailure {
     const log = this.topicOrFailure(request.topicName);
     if (isFailure(log)) return log;
+    if (!this.accessTo(log.topicName).canPublish) {
+      return { code: grpc.status.PERMISSION_DENIED, errorCode: ERROR_CODE.auth, details: `The user has no permission to publish to ${log.topicName} (Create on the event).` };
+    }
     const events = request.events ?? [];
     if (events.length === 0 || events.length > 200) {
       return { code: grpc.status.INVALID_ARGUMENT, errorCode: ERROR_CODE.invalidRequest, details: `A publish request carries 1 to 200 events, got ${events.length}.` };
@@ -315,6 +323,9 @@ export class PubSubServer {
       }
       const log = this.topicOrFailure(request.topicName);
       if (isFailure(log)) return fail(log);
+      if (!this.accessTo(log.topicName).canSubscribe) {
+        return fail({ code: grpc.status.PERMISSION_DENIED, errorCode: ERROR_CODE.auth, details: `The user has no permission to subscribe to ${log.topicName} (Read on the event).` });
+      }
       const position = this.startPosition(log, request);
       if (isFailure(position)) return fail(position);
       if (this.options.bus.deliveries.remaining() === 0) return fail(allocationSpent(this.options.bus.deliveries.perDay));

@@ -27,6 +27,12 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
     if (!org.authority.isValid(token)) throw sessionInvalid();
   };
 
+  /** A data API call: a live session, then one request of the org's daily allocation. */
+  const apiCall = (request: HttpRequest): void => {
+    requireSession(request);
+    org.apiLimit.consume();
+  };
+
   const checkVersion = (version: string): void => {
     const n = Number(version);
     if (!(n >= 31 && n <= 66)) throw notFound(`API version ${version} is not supported`);
@@ -41,7 +47,7 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
   };
 
   const queryPage = (version: string, cursor: QueryCursor, offset: number, totalSize: number): HttpResult => {
-    const definition = org.sobject(cursor.objectName);
+    const definition = org.sobject(cursor.objectName, 'integration');
     const page = cursor.records.slice(offset, offset + QUERY_BATCH_SIZE);
     const done = offset + page.length >= cursor.records.length;
     const result: Record<string, unknown> = {
@@ -52,7 +58,7 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
         // A subquery's rows nest under the relationship name: null when there are none, as Salesforce answers.
         for (const sub of cursor.subqueries) {
           const rows = sub.rowsByParent.get(r.Id) ?? [];
-          const child = org.sobject(sub.objectName);
+          const child = org.sobject(sub.objectName, 'integration');
           json[sub.name] = rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows.map((c) => recordJson(child, version, c, sub.fields)) };
         }
         return json;
@@ -73,14 +79,14 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
     labelPlural: definition.labelPlural,
     keyPrefix: definition.keyPrefix,
     custom: definition.custom,
-    createable: true,
-    updateable: definition.kind === 'sobject',
-    deletable: definition.kind === 'sobject',
-    queryable: definition.kind === 'sobject',
+    createable: org.access.object(definition.name).allowCreate,
+    updateable: definition.kind === 'sobject' && org.access.object(definition.name).allowEdit,
+    deletable: definition.kind === 'sobject' && org.access.object(definition.name).allowDelete,
+    queryable: definition.kind === 'sobject' && org.access.object(definition.name).allowRead,
     retrieveable: definition.kind === 'sobject',
     searchable: definition.kind === 'sobject',
     fields: definition.fields.map(describeField),
-    childRelationships: org.model.childRelationships(definition).map((r) => ({
+    childRelationships: org.modelFor('integration').childRelationships(definition).map((r) => ({
       cascadeDelete: false,
       childSObject: r.childObject.name,
       deprecatedAndHidden: false,
@@ -102,7 +108,7 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       name: 'POST /services/oauth2/token',
       handle: (request) => {
         try {
-          return { status: 200, json: org.authority.grant(new URLSearchParams(request.body.toString('utf8'))) };
+          return { status: 200, json: org.authority.grant(new URLSearchParams(request.body.toString('utf8')), request.headers.host) };
         } catch (error) {
           if (error instanceof OAuthError) return { status: error.status, json: { error: error.error, error_description: error.description } };
           throw error;
@@ -166,15 +172,27 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
     },
     {
       method: 'GET',
+      pattern: new RegExp(`^/services/data/${VERSION}/limits$`),
+      name: 'GET /services/data/vXX.X/limits',
+      handle: (request) => {
+        // Reading the limits does not spend them.
+        requireSession(request);
+        const [version = ''] = request.params;
+        checkVersion(version);
+        return { status: 200, json: { DailyApiRequests: org.apiLimit.snapshot() } };
+      },
+    },
+    {
+      method: 'GET',
       pattern: new RegExp(`^/services/data/${VERSION}/query$`),
       name: 'GET /services/data/vXX.X/query',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = ''] = request.params;
         checkVersion(version);
         const soql = request.query.get('q');
         if (!soql) throw new SalesforceError(400, 'MALFORMED_QUERY', 'A query string (q) is required');
-        const result = org.query(soql);
+        const result = org.query(soql, 'integration');
         return queryPage(version, result, 0, result.records.length);
       },
     },
@@ -183,7 +201,7 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       pattern: new RegExp(`^/services/data/${VERSION}/query/(01gSm[0-9]{10})-([0-9]+)$`),
       name: 'GET /services/data/vXX.X/query/{cursor}',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = '', id = '', offset = '0'] = request.params;
         const cursor = cursors.get(id);
         if (!cursor || Number(offset) >= cursor.records.length) throw new SalesforceError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
@@ -195,10 +213,10 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       pattern: new RegExp(`^/services/data/${VERSION}/sobjects/([^/]+)/describe$`),
       name: 'GET /services/data/vXX.X/sobjects/{object}/describe',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = '', objectName = ''] = request.params;
         checkVersion(version);
-        return { status: 200, json: describe(org.sobject(objectName), version) };
+        return { status: 200, json: describe(org.sobject(objectName, 'integration'), version) };
       },
     },
     {
@@ -206,17 +224,17 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       pattern: new RegExp(`^/services/data/${VERSION}/sobjects/([^/]+)$`),
       name: 'POST /services/data/vXX.X/sobjects/{object}',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = '', objectName = ''] = request.params;
         checkVersion(version);
-        const definition = org.sobject(objectName);
+        const definition = org.sobject(objectName, 'integration');
         const body = jsonBody(request) as Record<string, unknown>;
         if (definition.kind === 'platformEvent') {
-          const receipt = org.publishEvent(definition.name, body);
+          const receipt = org.publishEvent(definition.name, body, 'integration');
           // Queued, not delivered: Salesforce says so with an OPERATION_ENQUEUED "error".
           return { status: 201, json: { id: receipt.id, success: true, errors: [{ statusCode: 'OPERATION_ENQUEUED', message: receipt.eventUuid, fields: [] }] } };
         }
-        const record = org.createRecord(definition.name, body);
+        const record = org.createRecord(definition.name, body, 'integration');
         return { status: 201, json: { id: record.Id, success: true, errors: [] } };
       },
     },
@@ -225,11 +243,11 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       pattern: new RegExp(`^/services/data/${VERSION}/sobjects/([^/]+)/([^/]+)$`),
       name: 'GET /services/data/vXX.X/sobjects/{object}/{id}',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = '', objectName = '', rawId = ''] = request.params;
         checkVersion(version);
-        const definition = org.sobject(objectName);
-        const id = org.recordId(definition, rawId);
+        const definition = org.sobject(objectName, 'integration');
+        const id = org.recordId(definition, rawId, 'integration');
         const fieldsParam = request.query.get('fields');
         const fields = fieldsParam
           ? fieldsParam.split(',').map((name) => {
@@ -246,10 +264,10 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       pattern: new RegExp(`^/services/data/${VERSION}/sobjects/([^/]+)/([^/]+)$`),
       name: 'PATCH /services/data/vXX.X/sobjects/{object}/{id}',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = '', objectName = '', rawId = ''] = request.params;
         checkVersion(version);
-        org.updateRecord(objectName, rawId, jsonBody(request) as Record<string, unknown>);
+        org.updateRecord(objectName, rawId, jsonBody(request) as Record<string, unknown>, 'integration');
         return { status: 204 };
       },
     },
@@ -258,10 +276,10 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
       pattern: new RegExp(`^/services/data/${VERSION}/sobjects/([^/]+)/([^/]+)$`),
       name: 'DELETE /services/data/vXX.X/sobjects/{object}/{id}',
       handle: (request) => {
-        requireSession(request);
+        apiCall(request);
         const [version = '', objectName = '', rawId = ''] = request.params;
         checkVersion(version);
-        org.deleteRecord(objectName, rawId);
+        org.deleteRecord(objectName, rawId, 'integration');
         return { status: 204 };
       },
     },

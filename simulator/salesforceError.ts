@@ -29,3 +29,7 @@ export const malformedId = (objectName: string, id: string): SalesforceError =>
 
 export const invalidType = (objectName: string): SalesforceError =>
   new SalesforceError(404, 'NOT_FOUND', `The requested resource does not exist: sObject type '${objectName}' is not supported.`);
+
+/** A record (or object) the user's permissions or sharing do not let them change. */
+export const insufficientAccess = (): SalesforceError =>
+  new SalesforceError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');

@@ -28,10 +28,54 @@ export interface PlatformEventSource {
   fields: CustomFieldSource[];
 }
 
+/** One `objectPermissions` entry of a permission set. */
+export interface ObjectPermissionSource {
+  allowCreate: boolean;
+  allowRead: boolean;
+  allowEdit: boolean;
+  allowDelete: boolean;
+  viewAllRecords: boolean;
+  modifyAllRecords: boolean;
+}
+
+export interface PermissionSetSource {
+  name: string;
+  label: string;
+  /** From an optional package deployed on its own (`extraSourceDirs`), not from force-app. */
+  optional: boolean;
+  /** By object API name, as written in the file (`Case`, `Use_of_Funds__e`). */
+  objects: Map<string, ObjectPermissionSource>;
+  /** By `Object.Field`, as written in the file. */
+  fields: Map<string, { readable: boolean; editable: boolean }>;
+}
+
+/** The four files of an External Client App with its OAuth plugin (each may be absent). */
+export interface ExternalClientAppSource {
+  name: string;
+  label: string | undefined;
+  distributionState: string | undefined;
+  /** `ExtlClntAppOauthSettings`: the plugin itself (scopes). */
+  oauthSettings: { scopes: string[] } | undefined;
+  /** `ExtlClntAppGlobalOauthSettings`: the developer's switches (client credentials flow, JWT certificate). */
+  globalOauth: { isClientCredentialsFlowEnabled: boolean; callbackUrl: string | undefined; certificate: string | undefined; hasConsumerSecret: boolean } | undefined;
+  /** `ExtlClntAppOauthConfigurablePolicies`: the admin's policies (run-as user, pre-authorised permission sets). */
+  policies:
+    | {
+        isClientCredentialsFlowEnabled: boolean;
+        clientCredentialsFlowUser: string | undefined;
+        permittedUsersPolicyType: string | undefined;
+        permissionSets: string[];
+        file: string;
+      }
+    | undefined;
+}
+
 export interface SfdxMetadata {
   platformEvents: PlatformEventSource[];
   /** Custom fields added to standard objects, by object name (e.g. `Case`). */
   standardObjectFields: Map<string, CustomFieldSource[]>;
+  permissionSets: PermissionSetSource[];
+  externalClientApps: ExternalClientAppSource[];
 }
 
 /** `<repo>/salesforce`: the SFDX project the simulator reads. */
@@ -41,11 +85,22 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false, // keep "18" and "true" as text; converted explicitly below
   trimValues: true,
-  isArray: (name) => name === 'value' || name === 'packageDirectories',
+  isArray: (name) => ['value', 'packageDirectories', 'objectPermissions', 'fieldPermissions'].includes(name),
 });
 
-export function readSfdxMetadata(projectDir: string = DEFAULT_SFDX_PROJECT_DIR): SfdxMetadata {
-  const objectsDir = path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default', 'objects');
+/**
+ * Reads the default package directory of `projectDir` (what `sf project deploy start` deploys),
+ * plus any `extraSourceDirs` (optional packages deployed on their own, such as legacy Chat access).
+ */
+export function readSfdxMetadata(projectDir: string = DEFAULT_SFDX_PROJECT_DIR, extraSourceDirs: readonly string[] = []): SfdxMetadata {
+  const sourceDir = path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default');
+  const metadata = readObjects(path.join(sourceDir, 'objects'));
+  const permissionSets = readPermissionSets(path.join(sourceDir, 'permissionsets'), false);
+  for (const extra of extraSourceDirs) permissionSets.push(...readPermissionSets(path.join(extra, 'permissionsets'), true));
+  return { ...metadata, permissionSets, externalClientApps: readExternalClientApps(sourceDir) };
+}
+
+function readObjects(objectsDir: string): Pick<SfdxMetadata, 'platformEvents' | 'standardObjectFields'> {
   if (!existsSync(objectsDir)) {
     throw new Error(`SFDX objects folder not found: ${objectsDir}`);
   }
@@ -70,6 +125,114 @@ export function readSfdxMetadata(projectDir: string = DEFAULT_SFDX_PROJECT_DIR):
     // Custom objects (`__c`) are not needed by the bot; they are ignored rather than half-supported.
   }
   return { platformEvents, standardObjectFields };
+}
+
+/** Every `*.permissionset-meta.xml` of a folder (none when the folder is absent). */
+function readPermissionSets(dir: string, optional: boolean): PermissionSetSource[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.permissionset-meta.xml'))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      const set = asRecord(parseXml(file)['PermissionSet'], file);
+      const objects = new Map<string, ObjectPermissionSource>();
+      for (const entry of asArray(set['objectPermissions'])) {
+        const o = asRecord(entry, file);
+        const name = text(o['object']);
+        if (!name) throw new Error(`${file}: objectPermissions without <object>`);
+        objects.set(name, {
+          allowCreate: flag(o['allowCreate']),
+          allowRead: flag(o['allowRead']),
+          allowEdit: flag(o['allowEdit']),
+          allowDelete: flag(o['allowDelete']),
+          viewAllRecords: flag(o['viewAllRecords']),
+          modifyAllRecords: flag(o['modifyAllRecords']),
+        });
+      }
+      const fields = new Map<string, { readable: boolean; editable: boolean }>();
+      for (const entry of asArray(set['fieldPermissions'])) {
+        const p = asRecord(entry, file);
+        const name = text(p['field']);
+        if (!name) throw new Error(`${file}: fieldPermissions without <field>`);
+        fields.set(name, { readable: flag(p['readable']), editable: flag(p['editable']) });
+      }
+      const name = f.replace('.permissionset-meta.xml', '');
+      return { name, label: text(set['label']) ?? name, optional, objects, fields };
+    });
+}
+
+/** The External Client Apps of a source folder, each with whichever of its OAuth files exist. */
+function readExternalClientApps(sourceDir: string): ExternalClientAppSource[] {
+  const appsDir = path.join(sourceDir, 'externalClientApps');
+  if (!existsSync(appsDir)) return [];
+  const byApp = <T>(folder: string, suffix: string, root: string, read: (element: Record<string, unknown>, file: string) => T): Map<string, T> => {
+    const dir = path.join(sourceDir, folder);
+    const found = new Map<string, T>();
+    if (!existsSync(dir)) return found;
+    for (const f of readdirSync(dir).filter((name) => name.endsWith(suffix)).sort()) {
+      const file = path.join(dir, f);
+      const element = asRecord(parseXml(file)[root], file);
+      const app = text(element['externalClientApplication']);
+      if (!app) throw new Error(`${file}: <externalClientApplication> is required`);
+      if (found.has(app)) throw new Error(`${file}: a second ${root} for ${app}`);
+      found.set(app, read(element, file));
+    }
+    return found;
+  };
+  const settings = byApp('extlClntAppOauthSettings', '.ecaOauth-meta.xml', 'ExtlClntAppOauthSettings', (e) => ({
+    scopes: (text(e['commaSeparatedOauthScopes']) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  }));
+  const globals = byApp('extlClntAppGlobalOauthSets', '.ecaGlblOauth-meta.xml', 'ExtlClntAppGlobalOauthSettings', (e) => ({
+    isClientCredentialsFlowEnabled: flag(e['isClientCredentialsFlowEnabled']),
+    callbackUrl: text(e['callbackUrl']),
+    certificate: text(e['certificate']),
+    hasConsumerSecret: e['consumerSecret'] !== undefined || e['consumerKey'] !== undefined,
+  }));
+  const policies = byApp('extlClntAppOauthPolicies', '.ecaOauthPlcy-meta.xml', 'ExtlClntAppOauthConfigurablePolicies', policiesOf);
+  return readdirSync(appsDir)
+    .filter((f) => f.endsWith('.eca-meta.xml'))
+    .sort()
+    .map((f) => {
+      const file = path.join(appsDir, f);
+      const app = asRecord(parseXml(file)['ExternalClientApplication'], file);
+      const name = f.replace('.eca-meta.xml', '');
+      return {
+        name,
+        label: text(app['label']),
+        distributionState: text(app['distributionState']),
+        oauthSettings: settings.get(name),
+        globalOauth: globals.get(name),
+        policies: policies.get(name),
+      };
+    });
+}
+
+type Policies = NonNullable<ExternalClientAppSource['policies']>;
+
+function policiesOf(e: Record<string, unknown>, file: string): Policies {
+  return {
+    isClientCredentialsFlowEnabled: flag(e['isClientCredentialsFlowEnabled']),
+    clientCredentialsFlowUser: text(e['clientCredentialsFlowUser']),
+    permittedUsersPolicyType: text(e['permittedUsersPolicyType']),
+    permissionSets: (text(e['commaSeparatedPermissionSet']) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    file,
+  };
+}
+
+/** Reads OAuth policies from XML that is not (yet) a file of force-app, e.g. what `sf:configure` would write. */
+export function parsePolicies(xml: string, source: string): Policies {
+  const doc = asRecord(parser.parse(xml), source);
+  return policiesOf(asRecord(doc['ExtlClntAppOauthConfigurablePolicies'], source), source);
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function flag(value: unknown): boolean {
+  return text(value) === 'true';
 }
 
 function defaultPackagePath(projectDir: string): string {

@@ -358,15 +358,16 @@ function compareValues(a: FieldValue, b: FieldValue): number {
 }
 
 /** The rows of a subquery for one parent record: the child relationship's field is the parent's Id. */
-export function runSubquery(subquery: SoqlSubquery, parentId: string, store: RecordStore): StoredRecord[] {
+export function runSubquery(subquery: SoqlSubquery, parentId: string, store: RecordStore, visible: (record: StoredRecord) => boolean = () => true): StoredRecord[] {
   const byParent: Condition = { field: subquery.relationship.field, op: '=', values: [parentId] };
-  return runSoql({ ...subquery.query, conditions: [byParent, ...subquery.query.conditions] }, store);
+  return runSoql({ ...subquery.query, conditions: [byParent, ...subquery.query.conditions] }, store, visible);
 }
 
-export function runSoql(query: SoqlQuery, store: RecordStore): StoredRecord[] {
+/** Runs a parsed query; `visible` (record sharing) drops the rows the user may not see, before LIMIT. */
+export function runSoql(query: SoqlQuery, store: RecordStore, visible: (record: StoredRecord) => boolean = () => true): StoredRecord[] {
   const source = candidates(query, store) ?? store.all(query.object.name);
   let rows: StoredRecord[] = [];
-  for (const record of source) if (query.conditions.every((c) => matches(record, c))) rows.push(record);
+  for (const record of source) if (query.conditions.every((c) => matches(record, c)) && visible(record)) rows.push(record);
   if (query.orderBy.length > 0) {
     rows.sort((r1, r2) => {
       for (const item of query.orderBy) {

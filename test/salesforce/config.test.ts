@@ -87,6 +87,37 @@ describe('parseSalesforceConfig', () => {
     expect(error.message).toContain(`example: ${variable}=`);
   });
 
+  it.each([
+    ['left at its default', {}],
+    ['login.salesforce.com', { SF_LOGIN_URL: 'https://login.salesforce.com' }],
+    ['test.salesforce.com', { SF_LOGIN_URL: 'https://test.salesforce.com/' }],
+  ])('stops client credentials whose SF_LOGIN_URL is %s: Salesforce serves that grant only on a My Domain', (_case, env: Record<string, string>) => {
+    const error = configError({ SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', ...env });
+    expect(error.variable).toBe('SF_LOGIN_URL');
+    expect(error.message).toContain('https://<MyDomain>.my.salesforce.com');
+    expect(error.message).toContain('request not supported on this domain');
+    // Other flows may use the generic hosts.
+    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'p', ...env })?.loginUrl).toMatch(/^https:\/\/(login|test)\.salesforce\.com$/);
+  });
+
+  it.each([
+    ['a production My Domain', 'https://acme.my.salesforce.com', 'https://login.salesforce.com'],
+    ['login.salesforce.com', 'https://login.salesforce.com', 'https://login.salesforce.com'],
+    ['test.salesforce.com', 'https://test.salesforce.com', 'https://test.salesforce.com'],
+    ['a sandbox My Domain', 'https://acme--uat.sandbox.my.salesforce.com', 'https://test.salesforce.com'],
+    ['an Experience Cloud site', 'https://acme.my.site.com', 'https://acme.my.site.com'],
+  ])('signs JWT assertions for %s with the audience Salesforce checks, never the My Domain', (_case, loginUrl, audience) => {
+    const config = parseSalesforceConfig({ SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'id', SF_USERNAME: 'bot@acme.com', SF_PRIVATE_KEY_FILE: keyFile, SF_LOGIN_URL: loginUrl });
+    expect(config?.credentials).toMatchObject({ type: 'jwt-bearer', audience });
+  });
+
+  it('takes SF_JWT_AUDIENCE as it is for jwt-bearer, and refuses it for another flow', () => {
+    const jwt = { SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'id', SF_USERNAME: 'bot@acme.com', SF_PRIVATE_KEY_FILE: keyFile, SF_LOGIN_URL: 'https://acme.my.salesforce.com' };
+    expect(parseSalesforceConfig({ ...jwt, SF_JWT_AUDIENCE: 'https://test.salesforce.com' })?.credentials).toMatchObject({ audience: 'https://test.salesforce.com' });
+    expect(configError({ ...jwt, SF_JWT_AUDIENCE: 'test.salesforce.com' }).variable).toBe('SF_JWT_AUDIENCE');
+    expect(configError({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_JWT_AUDIENCE: 'https://login.salesforce.com' }).message).toMatch(/only used with SF_AUTH_TYPE=jwt-bearer/);
+  });
+
   it('refuses a certificate file that holds no certificate, and a key file that holds no key', () => {
     const common = { SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'i', SF_USERNAME: 'u' };
     expect(configError({ ...common, SF_PRIVATE_KEY_FILE: certFile }).variable).toBe('SF_PRIVATE_KEY_FILE');
@@ -103,7 +134,7 @@ describe('SALESFORCE_VARIABLES', () => {
   it('documents every variable the parser reads, secrets flagged', () => {
     const names = SALESFORCE_VARIABLES.map((v) => v.name);
     expect(new Set(names)).toEqual(
-      new Set(['SF_AUTH_TYPE', 'SF_LOGIN_URL', 'SF_API_VERSION', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_USERNAME', 'SF_PRIVATE_KEY_FILE', 'SF_PASSWORD', 'SF_ACCESS_TOKEN', 'SF_INSTANCE_URL', 'SF_PUBSUB_ENDPOINT', 'SF_EVENT_TOPIC', 'SF_REQUEST_TOPIC', 'SF_STATUS_TOPIC', 'SF_TRUST_CERT_FILE']),
+      new Set(['SF_AUTH_TYPE', 'SF_LOGIN_URL', 'SF_API_VERSION', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_USERNAME', 'SF_PRIVATE_KEY_FILE', 'SF_JWT_AUDIENCE', 'SF_PASSWORD', 'SF_ACCESS_TOKEN', 'SF_INSTANCE_URL', 'SF_PUBSUB_ENDPOINT', 'SF_EVENT_TOPIC', 'SF_REQUEST_TOPIC', 'SF_STATUS_TOPIC', 'SF_TRUST_CERT_FILE']),
     );
     expect(SALESFORCE_VARIABLES.filter((v) => v.secret).map((v) => v.name).sort()).toEqual(['SF_ACCESS_TOKEN', 'SF_CLIENT_SECRET', 'SF_PASSWORD']);
     for (const v of SALESFORCE_VARIABLES) expect(v.description.length).toBeGreaterThan(10);

@@ -47,31 +47,39 @@ describe('OAuth 2.0 and SOAP logins', () => {
     await expect(conn.authorize({ grant_type: 'client_credentials' })).rejects.toMatchObject({ name: 'invalid_client' });
   });
 
-  it('JWT bearer: a signed assertion logs in; bad audience, expiry or key is refused', async () => {
+  it('JWT bearer: an assertion for https://login.salesforce.com logs in; a My Domain audience, expiry or a stranger key is refused', async () => {
     const conn = new jsforce.Connection({ oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId }, version: API_VERSION });
     const exp = Math.floor(Date.now() / 1000) + 180;
+    const aud = 'https://login.salesforce.com';
     await conn.authorize({
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-      assertion: assertion({ iss: sim.clientId, sub: sim.username, aud: sim.loginUrl, exp }),
+      assertion: assertion({ iss: sim.clientId, sub: sim.username, aud, exp }),
     });
     expect(await seedCaseSubject(conn)).toBe(sim.seed.cases[0]?.subject);
 
-    const refused = async (claims: Record<string, unknown>, key?: string): Promise<void> => {
+    const refused = async (claims: Record<string, unknown>, description: RegExp, key?: string): Promise<void> => {
       const other = new jsforce.Connection({ oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId }, version: API_VERSION });
       await expect(
         other.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion(claims, key) }),
-      ).rejects.toMatchObject({ name: expect.stringMatching(/^invalid_(grant|client_id)$/) });
+      ).rejects.toMatchObject({ name: expect.stringMatching(/^invalid_(grant|client_id)$/), message: expect.stringMatching(description) });
     };
-    await refused({ iss: sim.clientId, sub: sim.username, aud: 'https://login.salesforce.com', exp });
-    await refused({ iss: sim.clientId, sub: sim.username, aud: sim.loginUrl, exp: Math.floor(Date.now() / 1000) - 60 });
-    await refused({ iss: sim.clientId, sub: sim.username, aud: sim.loginUrl });
-    await refused({ iss: sim.clientId, sub: 'someone.else@example.com', aud: sim.loginUrl, exp });
+    // The My Domain the request is sent to is not an audience Salesforce accepts, nor is a sandbox's on a production org.
+    await refused({ iss: sim.clientId, sub: sim.username, aud: sim.loginUrl, exp }, /audience is invalid/);
+    await refused({ iss: sim.clientId, sub: sim.username, aud: 'https://test.salesforce.com', exp }, /audience is invalid/);
+    await refused({ iss: sim.clientId, sub: sim.username, aud, exp: Math.floor(Date.now() / 1000) - 60 }, /expired/);
+    await refused({ iss: sim.clientId, sub: sim.username, aud }, /exp/);
+    await refused({ iss: sim.clientId, sub: 'someone.else@example.com', aud, exp }, /approved/);
     const { privateKey: strangerKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,
       privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
-    await refused({ iss: sim.clientId, sub: sim.username, aud: sim.loginUrl, exp }, strangerKey);
+    await refused({ iss: sim.clientId, sub: sim.username, aud, exp }, /signature/, strangerKey);
+  });
+
+  it('client credentials on the generic login host is refused as Salesforce refuses it', async () => {
+    const conn = new jsforce.Connection({ oauth2: { loginUrl: sim.genericLoginUrl, clientId: sim.clientId, clientSecret: sim.clientSecret }, version: API_VERSION });
+    await expect(conn.authorize({ grant_type: 'client_credentials' })).rejects.toMatchObject({ name: 'invalid_grant', message: expect.stringContaining('request not supported on this domain') });
   });
 
   it('SOAP login (conn.login without OAuth client settings) and its INVALID_LOGIN fault', async () => {

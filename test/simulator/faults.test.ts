@@ -132,6 +132,26 @@ describe('fault injection API', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 
+  it('fails one record\'s updates, spends the API allocation, moves the clock, reassigns permission sets', async () => {
+    const [first, second] = sim.seed.cases;
+    expect((await call('POST', `/__simulator/records/Case/${first!.id}/fail`, JSON.stringify({ errorCode: 'ENTITY_IS_LOCKED', times: 1 }))).status).toBe(204);
+    await expect(conn.sobject('Case').update({ Id: first!.id, Subject: 'x' })).rejects.toMatchObject({ errorCode: 'ENTITY_IS_LOCKED' });
+    await conn.sobject('Case').update({ Id: first!.id, Subject: first!.subject });
+    expect((await call('POST', `/__simulator/records/Case/${second!.id}/fail`, JSON.stringify({ errorCode: 'NOPE' }))).status).toBe(400);
+
+    expect(await call('PUT', '/__simulator/limits', JSON.stringify({ remaining: 0 }))).toMatchObject({ status: 200, json: { DailyApiRequests: { Remaining: 0 } } });
+    await expect(caseQuery()).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED' });
+    expect((await call('POST', '/__simulator/clock/advance', JSON.stringify({ ms: 24 * 60 * 60 * 1000 }))).status).toBe(204);
+    conn = await clientCredentialsConnection(sim); // the day moved on: sessions ended, the allocation is back
+    await expect(caseQuery()).resolves.toBeDefined();
+
+    expect((await call('PUT', '/__simulator/permissionsets', JSON.stringify({ assigned: ['No_Such_Set'] }))).status).toBe(400);
+    expect((await call('PUT', '/__simulator/permissionsets', JSON.stringify({ assigned: [] }))).status).toBe(204);
+    await expect(caseQuery()).rejects.toMatchObject({ errorCode: 'INVALID_TYPE' });
+    expect((await call('PUT', '/__simulator/permissionsets', JSON.stringify({ assigned: ['Cowork_Bot', 'Cowork_Bot_Legacy_Chat'] }))).status).toBe(204);
+    await expect(caseQuery()).resolves.toBeDefined();
+  });
+
   it('refuses malformed fault requests with a 400 and a Salesforce-shaped error', async () => {
     for (const [method, path, body] of [
       ['POST', '/__simulator/faults/rest', JSON.stringify({ path: '/x', status: 200 })],

@@ -11,7 +11,9 @@ let sim: RunningSimulator;
 let conn: Connection;
 
 beforeAll(async () => {
-  sim = await startSimulator();
+  // The REST surface itself, as a System Administrator would see it (Contacts created and deleted);
+  // what the bot's own permission set allows is access.test.ts.
+  sim = await startSimulator({ fullAccess: true });
   trustSimulator(sim.caCert);
   conn = await clientCredentialsConnection(sim);
 });
