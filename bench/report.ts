@@ -80,7 +80,7 @@ export function renderTable(report: Report): string {
   rows.push(['at once: CPU per session, bot / rest', `${burst.botCpuPerSessionMs} / ${burst.rigCpuPerSessionMs} ms`, '']);
   rows.push(['bot CPU total / peak RSS', `${(report.roundTrip.botCpuMs / 1000).toFixed(1)} s / ${mb(report.roundTrip.botPeakRssBytes)}`, '']);
   const e = report.economy;
-  const st = e.storageOpsPerSession;
+  const st = e.storageOpsByKind;
   rows.push([`economy (${e.sessions} sessions): REST requests per session`, String(e.restRequestsPerSession), 'target <= 2']);
   for (const [route, n] of Object.entries(e.restRequestsByRoute)) rows.push([`  ${route}`, String(n), '']);
   rows.push(['economy: publishes per session / deliveries per answer', `${e.publishesPerSession} / ${e.deliveriesPerAnswer}`, 'target 1 / 1 per instance']);
@@ -120,7 +120,7 @@ export function renderTable(report: Report): string {
     ]);
   }
   for (const step of report.instances?.steps ?? []) {
-    const st = step.economy.storageOpsPerSession;
+    const st = step.economy.storageOpsByKind;
     rows.push([
       `${step.instances} instance(s) over Azurite, ${step.sessions} at once`,
       `${step.sessionsPerSecond} sessions/s (${step.failed} failed); bot CPU ${step.botCpuPerSessionMs} ms, storage requests ${st.total}, deliveries ${step.economy.deliveriesPerAnswer} per session`,

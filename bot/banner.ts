@@ -11,6 +11,7 @@ export function startupBanner(config: BotConfig, bot: RunningBot): string {
   const lines = [
     '',
     'cowork-bot is running',
+    '  Try it: npm run playground in a second terminal (Microsoft 365 Agents Playground, http://localhost:56150 by default)',
     `  Bot Framework Emulator: Open Bot → Bot URL ${endpoint}`,
     config.microsoftApp.id
       ? `  Channel authentication: on (MicrosoftAppId ${config.microsoftApp.id})`

@@ -17,6 +17,14 @@ function fail(message: string): never {
 }
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    `Usage: ${CONFIGURE_COMMAND}\n` +
+      'Writes the External Client App\'s OAuth policies (salesforce/force-app/main/default/extlClntAppOauthPolicies/, ignored by git)\n' +
+      'with <username> as the client-credentials run-as user: your integration user (API Only, Cowork_Bot permission set). Run it before deploying.\n',
+  );
+  process.exit(0);
+}
 let runAs: string | undefined;
 for (let i = 0; i < args.length; i++) {
   const arg = args[i] ?? '';

@@ -11,12 +11,25 @@ import 'dotenv/config';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken } from '../bot/startToken';
 import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
 
+const USAGE = 'Usage: npm run token -- <Case Id> --user <channel user id> --conversation <conversation id> [--ttl <seconds>]';
+
 function fail(message: string): never {
-  process.stderr.write(`${message}\nUsage: npm run token -- <Case Id> --user <channel user id> --conversation <conversation id> [--ttl <seconds>]\n`);
+  process.stderr.write(`${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(
+    `${USAGE}\n` +
+      'Mints a cowork.start token signed with COWORK_START_SECRET (environment or .env; at least 32 characters,\n' +
+      'e.g. from `openssl rand -base64 48`). The token is for that channel user (sub) and bound to that one\n' +
+      'conversation (conv): the bot refuses it in any other. It lives --ttl seconds, at most\n' +
+      `COWORK_START_TOKEN_MAX_MINUTES (default ${DEFAULT_START_TOKEN_MAX_MINUTES}). Send it as an event activity:\n` +
+      '  { "type": "event", "name": "cowork.start", "value": { "token": "<printed token>" } }\n',
+  );
+  process.exit(0);
+}
 const positional: string[] = [];
 const flags: Record<string, string> = {};
 for (let i = 0; i < args.length; i++) {
@@ -30,7 +43,7 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const secret = process.env.COWORK_START_SECRET?.trim();
-if (!secret || secret.length < 32) fail('COWORK_START_SECRET must be set (at least 32 characters), in the environment or .env');
+if (!secret || secret.length < 32) fail('COWORK_START_SECRET must be set (at least 32 characters, e.g. from `openssl rand -base64 48`), in the environment or .env');
 const caseId = normalizeId(positional[0] ?? '');
 if (!caseId || !caseId.startsWith(KEY_PREFIX.Case)) fail(`"${positional[0] ?? ''}" is not a Case Id (15 or 18 characters starting with 500)`);
 const user = flags.user;

@@ -38,7 +38,10 @@ export interface Economy {
   restRequestsByRoute: Record<string, number>;
   publishesPerSession: number;
   deliveriesPerAnswer: number;
-  storageOpsPerSession: StoragePerSession;
+  /** Storage operations (reads + writes + deletes) per session. */
+  storageOpsPerSession: number;
+  /** The same, by operation and by kind of key. */
+  storageOpsByKind: StoragePerSession;
 }
 
 export function economyOf(sessions: number, org: { before: OrgCounters; after: OrgCounters }, bot: { before: ProcessStats; after: ProcessStats }): Economy {
@@ -53,13 +56,15 @@ export function economyOf(sessions: number, org: { before: OrgCounters; after: O
   }
   const published = org.after.published - org.before.published;
   const storage = countsBetween(bot.before.storageOps, bot.after.storageOps);
+  const perSessionStorage = perSession(storage, n);
   return {
     sessions,
     restRequestsPerSession: round(rest / n),
     restRequestsByRoute: byRoute,
     publishesPerSession: round(published / n),
     deliveriesPerAnswer: round((org.after.delivered - org.before.delivered) / Math.max(1, published)),
-    storageOpsPerSession: perSession(storage, n),
+    storageOpsPerSession: perSessionStorage.total,
+    storageOpsByKind: perSessionStorage,
   };
 }
 
