@@ -104,7 +104,7 @@ const en: Texts = {
   startNotSetUp: 'Sorry, I cannot start a form here: this bot is not set up to accept start requests.',
   startRefused: (reason) => `Sorry, I cannot start this form: ${reason}.`,
   invalidCaseRef: (message) => `I could not use that Case reference: ${escapeMarkdown(message)}`,
-  caseNotFound: 'I could not find that Case. Please check the Case number or Id.',
+  caseNotFound: 'I could not find that Case, or I am not allowed to open it. Please check the Case number or Id; if it is right, your agent can send you the form.',
   caseClosed: (caseNumber) => `Case ${escapeMarkdown(caseNumber)} is closed, so there is no form to complete for it.`,
   couldNotStart: 'Sorry, I could not start the form.',
   expiredNotice: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} has expired without an answer, so nothing was changed. Your agent can send you a new one.`,
@@ -155,7 +155,7 @@ const fr: Texts = {
   startNotSetUp: "Désolé, je ne peux pas lancer de formulaire ici : ce bot n'est pas configuré pour accepter les demandes de lancement.",
   startRefused: (reason) => `Désolé, je ne peux pas lancer ce formulaire : ${reason}.`,
   invalidCaseRef: (message) => `Je n'ai pas pu utiliser cette référence de dossier : ${escapeMarkdown(message)}`,
-  caseNotFound: "Je n'ai pas trouvé ce dossier. Vérifiez son numéro ou son Id.",
+  caseNotFound: "Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.",
   caseClosed: (caseNumber) => `Le dossier ${escapeMarkdown(caseNumber)} est clos : il n'y a pas de formulaire à remplir.`,
   couldNotStart: "Désolé, je n'ai pas pu lancer le formulaire.",
   expiredNotice: (caseNumber) =>

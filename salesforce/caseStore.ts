@@ -114,11 +114,12 @@ export class SalesforceCaseStore implements CaseStore {
       }
       const row = result.records[0];
       if (!row) {
-        // An Id comes from somewhere that knew the Case (a start token, an agent): if it is not
-        // there, sharing may hide it. Salesforce answers the same for both, so say both.
-        if (caseId !== undefined) {
-          this.log.warn({ caseId }, 'Case not found by Id: it does not exist, or sharing hides it from the integration user (the Cowork_Bot permission set grants View All on Case)');
-        }
+        // Salesforce answers the same for a Case that does not exist and for one sharing hides from
+        // the integration user, so say both. An Id comes from somewhere that knew the Case (a start
+        // token, an agent): a warning; a typed Case number may just be a typo: information.
+        const cause = 'it does not exist, or sharing hides it from the integration user (the Cowork_Bot permission set grants View All on Case)';
+        if (caseId !== undefined) this.log.warn({ caseId }, `Case not found by Id: ${cause}`);
+        else this.log.info({ caseNumber: input }, `Case not found by number: ${cause}`);
         return undefined;
       }
       const chat = chats.map((c) => ({ objectType: c.objectType, id: (row[c.relationship] as ChildRows)?.records?.[0]?.Id })).find((c) => c.id !== undefined);

@@ -53,7 +53,7 @@ describe('texts and robustness', () => {
   it('speaks the activity locale: French help, French start errors; the seed sentences stay in English', async () => {
     const chat = t.conversation();
     expect(await reply(chat, { type: 'message', text: 'aide', locale: 'fr-FR' })).toContain('Je suis le bot de co-travail');
-    expect(await reply(chat, { type: 'message', text: '/cowork 99999999', locale: 'fr-FR' })).toBe("Je n'ai pas trouvé ce dossier. Vérifiez son numéro ou son Id.");
+    expect(await reply(chat, { type: 'message', text: '/cowork 99999999', locale: 'fr-FR' })).toBe("Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.");
     expect(await reply(chat, { type: 'message', text: 'help', locale: 'en-GB' })).toContain('I am the co-work bot');
     const [c] = sim(t).org.createCases(1);
     if (!c) throw new Error('no Case');

@@ -80,6 +80,8 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     const org = await connect(sim, { deps: { log } });
     try {
       expect(await org.caseStore.findCase(sim.seed.cases[0]!.caseNumber)).toBeUndefined();
+      // Looked up by number (a customer's typing), the log names sharing as a possible cause too.
+      expect(log.find((e) => e.fields.caseNumber === sim.seed.cases[0]!.caseNumber)?.msg).toMatch(/sharing hides it.*Cowork_Bot/);
       // Looked up by Id (what a start token carries), the log says sharing may be why.
       expect(await org.caseStore.findCase(sim.seed.cases[0]!.id)).toBeUndefined();
       expect(log.find((e) => e.level === 'warn' && e.fields.caseId === sim.seed.cases[0]!.id)?.msg).toMatch(/sharing hides it.*Cowork_Bot/);
