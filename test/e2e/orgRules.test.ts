@@ -3,7 +3,8 @@
  * failures a real org produces on the Case write (channel over HTTP, the
  * real CloudAdapter, the simulator, jsforce): row-lock contention is retried until the write goes
  * through; a validation rule or a locked record is reported to the log and the customer is told
- * plainly, never left without a reply and never told it worked.
+ * plainly, never left without a reply and never told it worked; the agent's panel gets a failed
+ * status naming the error.
  */
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { startForm, waitUntil } from '../harness/coworkSteps';
@@ -48,7 +49,7 @@ describe('the org as a real one behaves', () => {
   it.each([
     ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Use of funds cannot change once the loan is approved'],
     ['ENTITY_IS_LOCKED', 'the entity is locked for editing'],
-  ] as const)('%s is reported to the log, and the customer is told plainly', async (errorCode, reason) => {
+  ] as const)('%s is reported to the log and the agent side, and the customer is told plainly', async (errorCode, reason) => {
     const [c] = sim(t).org.createCases(1);
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
@@ -59,5 +60,10 @@ describe('the org as a real one behaves', () => {
     const entry = log.find((e) => e.level === 'error' && e.fields.caseId === c.caseId);
     expect(entry).toMatchObject({ msg: 'Case update refused', fields: { errorCode, error: expect.stringContaining(reason) } });
     expect(sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c).toBeNull();
+    // The agent side: Cowork_Status__e 'failed' for this Case, with the error in its detail.
+    const failedStatus = (): Record<string, unknown> | undefined =>
+      sim(t).org.publishedEvents('Cowork_Status__e').find((e) => e.payload.Correlation_Id__c === c.caseId && e.payload.State__c === 'failed')?.payload;
+    await waitUntil(() => failedStatus() !== undefined, 'the failed status for the agent');
+    expect(String(failedStatus()?.Detail__c)).toContain(errorCode);
   });
 });
