@@ -72,10 +72,10 @@ describe('permission sets for the agent-side events', () => {
 });
 
 /**
- * Flows cannot run here and Salesforce's metadata library (@salesforce/source-deploy-retrieve)
- * cannot load on Node 20: the source is checked offline for what a deploy checks first — well-formed
- * XML, the root element and namespace of its type, file names matching folders and API names, and
- * every name a file refers to (objects, fields, variables, flows) defined in this same source.
+ * Flows cannot run here. Salesforce's metadata library (@salesforce/source-deploy-retrieve) resolves
+ * every file to its type in metadata.test.ts; this checks what it does not and a deploy checks first:
+ * well-formed XML, the root element and namespace of its type, file names matching folders and API
+ * names, and every name a file refers to (objects, fields, variables, flows) defined in this same source.
  */
 describe('agent-side Flows, Quick Action and Lightning Web Component metadata', () => {
   const fieldsOf = (object: string): string[] => readdirSync(join(SOURCE, 'objects', object, 'fields')).map((f) => f.replace('.field-meta.xml', ''));
