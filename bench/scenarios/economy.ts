@@ -9,17 +9,26 @@ import type { ProcessStats } from '../ipc';
 import { round, sleep } from '../util';
 import { TOPIC } from './session';
 
+const STATUS_TOPIC = '/event/Cowork_Status__e';
+
 /** The simulator's counters at one moment. */
 export interface OrgCounters {
   rest: Record<string, number>;
   /** Events appended to the topic, whatever the route (Pub/Sub Publish or REST). */
   published: number;
+  /** Cowork_Status__e events appended (the agent's panel; COWORK_STATUS_EVENTS). */
+  statusPublished: number;
   /** Events written to Subscribe streams (one event to N streams counts N). */
   delivered: number;
 }
 
 export function orgCounters(sim: RunningSimulator): OrgCounters {
-  return { rest: { ...sim.org.requestCounts() }, published: sim.org.bus.topic(TOPIC)?.endPosition() ?? 0, delivered: sim.org.deliveredEventCount() };
+  return {
+    rest: { ...sim.org.requestCounts() },
+    published: sim.org.bus.topic(TOPIC)?.endPosition() ?? 0,
+    statusPublished: sim.org.bus.topic(STATUS_TOPIC)?.endPosition() ?? 0,
+    delivered: sim.org.deliveredEventCount(),
+  };
 }
 
 export interface StoragePerSession {
@@ -37,6 +46,8 @@ export interface Economy {
   /** REST requests per session by route (only routes the phase used). */
   restRequestsByRoute: Record<string, number>;
   publishesPerSession: number;
+  /** Cowork_Status__e publishes per session (each counts against the org's publishing allocation too). */
+  statusPublishesPerSession: number;
   deliveriesPerAnswer: number;
   /** Storage operations (reads + writes + deletes) per session. */
   storageOpsPerSession: number;
@@ -62,6 +73,7 @@ export function economyOf(sessions: number, org: { before: OrgCounters; after: O
     restRequestsPerSession: round(rest / n),
     restRequestsByRoute: byRoute,
     publishesPerSession: round(published / n),
+    statusPublishesPerSession: round((org.after.statusPublished - org.before.statusPublished) / n),
     deliveriesPerAnswer: round((org.after.delivered - org.before.delivered) / Math.max(1, published)),
     storageOpsPerSession: perSessionStorage.total,
     storageOpsByKind: perSessionStorage,
