@@ -7,7 +7,7 @@
  * so the dialog stack stays small and the stored session stays the single truth.
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { Activity, Attachment } from 'botbuilder';
+import type { Attachment } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
 import { choiceDescription, messagesFor, reAskText, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
@@ -233,5 +233,3 @@ export function formAttachment(session: CoworkSession, form: FormSpec, offerHand
 export function isCardSubmit(value: unknown): value is { cowork: string; formToken?: unknown } & Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Record<string, unknown>).cowork === 'string';
 }
-
-export type MessageActivity = Partial<Activity>;

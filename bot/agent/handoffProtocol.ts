@@ -240,7 +240,6 @@ export class HandoffProtocol {
           lines.push(`I have your answer for Case ${current.caseNumber} (${labels}) and I am waiting for Salesforce to confirm it.`);
           break;
         case 'answered':
-        case 'case_updated':
         case 'done':
           lines.push(`Your answer for Case ${current.caseNumber} is recorded: ${labels}. There is nothing more to fill in.`);
           break;
