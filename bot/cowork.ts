@@ -22,11 +22,11 @@ import { HandoffRepository } from '../cowork/handoff';
 import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { EventSubscription } from '../cowork/ports';
-import { KeyedSerialQueue } from '../cowork/serialQueue';
+import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { byPayloadField, connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
@@ -190,7 +190,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
 
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
-    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
+    // One Case's events are handled in order: keyed by the correlation field of the topic's forms.
+    const correlationKey = byPayloadField(...service.correlationFields(topic));
+    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));

@@ -7,10 +7,11 @@ import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { CoworkService, StartOutcome } from '../cowork/coworkService';
 import type { CaseLinks } from '../cowork/links';
-import { asksForPerson, isHandoffStatusState, withoutDeclinedPerson, type HandoffRecord } from '../cowork/handoff';
+import { isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
+import { asksForPerson, withoutDeclinedPerson } from '../dialogs/personRequest';
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import { messagesFor, typedAnswerInputOf } from '../cowork/formSpec';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';

@@ -21,10 +21,10 @@ import type { CoworkService } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
 import { isHumanOwned, type HandoffRepository } from '../cowork/handoff';
 import type { CaseLinks, ConversationLink } from '../cowork/links';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { PlatformEvent } from '../cowork/ports';
 import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
-import type { KeyedSerialQueue } from '../cowork/serialQueue';
+import type { KeyedSerialQueue } from '../util/serialQueue';
 import type { CoworkBot } from './coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { FormTokenSigner } from './formToken';
 import { answerLabels, eventFieldsFor, type FormSpec } from './formSpec';
-import type { Log } from './log';
+import type { Log } from '../util/log';
 import type { CaseStore, CoworkStatus, EventBus, PublishOptions, StatusPublisher } from './ports';
 import type { Answers, CoworkSession } from './session';
 import type { SessionRepository } from './sessionRepository';

@@ -41,6 +41,11 @@ export class CoworkService {
     return [...this.ctx.formsByTopic.keys()];
   }
 
+  /** The correlation fields of the forms answered on `topic` (the field naming an event's Case). */
+  correlationFields(topic: string): string[] {
+    return [...new Set((this.ctx.formsByTopic.get(topic) ?? []).map((f) => f.correlationField))];
+  }
+
   form(formId: string): FormSpec | undefined {
     return this.ctx.forms.get(formId);
   }

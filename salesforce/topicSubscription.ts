@@ -21,9 +21,9 @@
  */
 import { parse as parseAvroSchema } from 'avro-js';
 
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { EventSubscription, EventSubscriptionState, KeyValueStorage, PlatformEvent } from '../cowork/ports';
-import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
+import { backoffDelay, delay, type BackoffPolicy } from '../util/backoff';
 import type { SalesforceSession } from './connection';
 import { DeliveryMeter, type DeliveryAllocation } from './deliveryMeter';
 import { EventDispatcher, type CorrelationKeyOf } from './eventDispatcher';

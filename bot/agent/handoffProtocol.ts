@@ -17,7 +17,7 @@ import { EventFactory, type Activity, type TurnContext, TurnContext as TC } from
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels } from '../../cowork/formSpec';
 import { isHumanOwned, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
-import type { Log } from '../../cowork/log';
+import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 

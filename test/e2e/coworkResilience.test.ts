@@ -5,7 +5,7 @@
 import { MemoryStorage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';

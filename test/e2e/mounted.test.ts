@@ -8,7 +8,7 @@ import { ActivityHandler, type TurnContext } from 'botbuilder';
 import { createAdapter } from '../../bot/adapter';
 import { loadConfig } from '../../bot/config';
 import { createCowork, type Cowork } from '../../bot/cowork';
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import { EmulatorChannel } from '../harness/emulatorChannel';
 import { startForm, waitUntil } from '../harness/coworkSteps';
 
