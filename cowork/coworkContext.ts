@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { FormTokenSigner } from './formToken';
-import { answerLabels, eventFieldsFor, type FormSpec } from './formSpec';
+import { answerLabels, eventFieldsFor, requireForm, type FormSpec } from './formSpec';
 import type { Log } from '../util/log';
 import type { CaseStore, CoworkStatus, EventBus, PublishOptions, StatusPublisher } from './ports';
 import type { Answers, CoworkSession } from './session';
@@ -139,8 +139,6 @@ export class CoworkContext {
   }
 
   requireForm(formId: string): FormSpec {
-    const form = this.forms.get(formId);
-    if (!form) throw new Error(`session refers to unknown form "${formId}"`);
-    return form;
+    return requireForm((id) => this.forms.get(id), formId);
   }
 }

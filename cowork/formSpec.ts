@@ -478,3 +478,10 @@ function unsafeCharacterProblem(text: string): string | undefined {
   if (LONE_SURROGATE.test(text)) return 'contains a broken character';
   return undefined;
 }
+
+/** The form a session refers to, by `lookup`; a session naming a form this process does not know is a bug, not input. */
+export function requireForm(lookup: (formId: string) => FormSpec | undefined, formId: string): FormSpec {
+  const form = lookup(formId);
+  if (!form) throw new Error(`session refers to unknown form "${formId}"`);
+  return form;
+}

@@ -46,6 +46,31 @@ export interface HandoffRecord {
   endedAt: string | null;
 }
 
+/** A new record: a person was asked for (`requested`), or took the chat unasked (`accepted`), at `at`. */
+export function newHandoffRecord(start: {
+  conversationId: string;
+  conversationReference: Readonly<Record<string, unknown>>;
+  userId: string;
+  state: 'requested' | 'accepted';
+  trigger: HandoffRecord['trigger'];
+  session: { key: string; caseId: string; caseNumber: string } | undefined;
+  at: string;
+}): HandoffRecord {
+  const { session, at, ...rest } = start;
+  return {
+    ...rest,
+    sessionKey: session?.key ?? null,
+    caseId: session?.caseId ?? null,
+    caseNumber: session?.caseNumber ?? null,
+    agentId: null,
+    agentConversationId: null,
+    notes: [],
+    requestedAt: at,
+    acceptedAt: start.state === 'accepted' ? at : null,
+    endedAt: null,
+  };
+}
+
 export function isHumanOwned(record: HandoffRecord | undefined): record is HandoffRecord {
   return record !== undefined && (record.state === 'requested' || record.state === 'accepted');
 }
