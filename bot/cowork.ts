@@ -29,9 +29,9 @@ import { SessionRepository } from '../cowork/sessionRepository';
 import { byPayloadField, connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
-import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
-import { HandoffProtocol } from './agent/handoffProtocol';
-import { HandoffTrust } from './agent/handoffTrust';
+import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
+import { HandoffProtocol } from './handoff/handoffProtocol';
+import { HandoffTrust } from './handoff/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
@@ -156,7 +156,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: relay, trust, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -180,7 +180,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     adapter,
     appId: config.microsoftApp.id,
     queue,
-    bot: () => bot,
+    bot,
     service,
     links,
     handoffs,

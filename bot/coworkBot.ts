@@ -19,7 +19,7 @@ import { agentTexts, textsFor } from '../dialogs/texts';
 import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
-import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
+import type { HandoffProtocol, SignedHandoffStatus } from './handoff/handoffProtocol';
 import { LOST_FORM_TEXT } from './lostForm';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 

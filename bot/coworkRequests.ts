@@ -32,7 +32,7 @@ export interface CoworkRequestsDeps {
   adapter: CloudAdapter;
   appId: string;
   queue: KeyedSerialQueue;
-  bot: () => CoworkBot;
+  bot: CoworkBot;
   service: CoworkService;
   links: CaseLinks;
   handoffs: HandoffRepository;
@@ -108,7 +108,7 @@ export class CoworkRequests {
     try {
       await this.deps.queue.run(link.conversationId, () =>
         runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
-          const outcome = await this.deps.bot().startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
+          const outcome = await this.deps.bot.startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind === 'started') return;
           const why =
             outcome.kind === 'case_closed' ? `Case ${outcome.caseNumber} is closed.` : outcome.kind === 'case_not_found' ? 'The Case was not found.' : `The Case cannot take a form: ${outcome.message}`;

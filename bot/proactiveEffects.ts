@@ -15,7 +15,7 @@ import { requireForm, thankYouText } from '../cowork/formSpec';
 import type { Log } from '../util/log';
 import type { KeyedSerialQueue } from '../util/serialQueue';
 import type { CoworkSession } from '../cowork/session';
-import type { HandoffProtocol } from './agent/handoffProtocol';
+import type { HandoffProtocol } from './handoff/handoffProtocol';
 import type { CoworkBot } from './coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
 import { agentTexts, textsFor } from '../dialogs/texts';

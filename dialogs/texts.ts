@@ -207,6 +207,7 @@ export const agentTexts = {
   talkingTo: (who: string) => `You are talking to: ${who}.`,
   ownConversation: 'You cannot take your own conversation: take a customer from another one.',
   takenFirst: 'Someone else took that customer first.',
+  notWaitingForPerson: 'That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.',
   nowTalkingTo: (who: string, notes: string) => `You are now talking to ${who}. What you type goes to the customer; \`/agent done\` hands back.${notes}`,
   noTypedForm: 'This customer has no form a typed answer can fill.',
   unknownChoice: (typed: string, choices: string) => `I could not tell which choice "${typed}" is. The choices are: ${choices}.`,

@@ -3,8 +3,8 @@
  * customer's, and a human agent's talking to the bot's agent relay. The real CloudAdapter, the
  * embedded simulator, the real jsforce and Pub/Sub clients.
  */
-import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/agent/handoffProtocol';
-import { signHandoffStatus } from '../../bot/agent/handoffTrust';
+import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
+import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { startForm, waitUntil } from '../harness/coworkSteps';

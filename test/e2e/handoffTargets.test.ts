@@ -4,7 +4,7 @@
  * conversation back after COWORK_HANDOFF_TIMEOUT_SECONDS; a pending request never swallows a
  * submit's acknowledgement or the thank-you; a declined person is no request.
  */
-import { HANDOFF_REQUESTED_TEXT, HANDOFF_TIMEOUT_TEXT } from '../../bot/agent/handoffProtocol';
+import { HANDOFF_REQUESTED_TEXT, HANDOFF_TIMEOUT_TEXT } from '../../bot/handoff/handoffProtocol';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { startForm, waitUntil } from '../harness/coworkSteps';

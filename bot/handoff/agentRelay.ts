@@ -200,7 +200,7 @@ export class AgentRelay implements AgentChannel {
     const index = /^\d+$/.test(which) ? Number(which) - 1 : -1;
     const record = waiting[index] ?? waiting.find((r) => r.conversationId === which);
     if (!record) {
-      await context.sendActivity('That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.');
+      await context.sendActivity(agentTexts.notWaitingForPerson);
       return;
     }
     if (record.conversationId === agent.conversationId) {

@@ -54,7 +54,7 @@ export type SignedHandoffStatus = HandoffStatus & HandoffSignature;
 export interface HandoffProtocolDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
-  agents: () => AgentChannel | undefined;
+  agents: AgentChannel | undefined;
   /** Who may say `handoff.status` (handoffTrust.ts). */
   trust: HandoffTrust;
   log: Log;
@@ -216,7 +216,7 @@ export class HandoffProtocol {
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
   async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
-    const delivered = record.state === 'accepted' && (await this.deps.agents()?.tell(record, activity));
+    const delivered = record.state === 'accepted' && (await this.deps.agents?.tell(record, activity));
     if (!delivered) await this.deps.handoffs.addNote(record.conversationId, activity.text ?? '(a card)');
   }
 
