@@ -73,7 +73,7 @@ export class ProactiveEffects implements SessionEffects {
     await this.inConversation(session, async (context) => {
       if (!(await stillOurs())) return;
       // The thank-you and its result card travel as one activity (one connector call), bounded:
-      // another instance takes over only after the lease plus this timeout (coworkService.ts).
+      // another instance takes over only after the lease plus this timeout (cowork/recovery.ts).
       const send = context.sendActivity({
         type: 'message',
         // Labels come from the org: escaped, since the message is rendered as markdown.
