@@ -9,7 +9,7 @@ import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/app';
 import { loadConfig } from '../bot/config';
 import { createStorage } from '../bot/storage';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import { CountingStorage } from './countingStorage';
 import { processStats, send, type ToChild } from './ipc';
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ConversationState, MemoryStorage } from 'botbuilder';
 import { createAdapter } from '../bot/adapter';
 import { createServer } from '../bot/server';
-import { silentLog } from '../cowork/log';
+import { silentLog } from '../util/log';
 import { processStats, send, type ToChild } from './ipc';
 
 async function main(): Promise<void> {

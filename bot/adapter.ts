@@ -9,7 +9,7 @@ import {
   type ConfigurationBotFrameworkAuthenticationOptions,
   type TurnContext,
 } from 'botbuilder';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { BotConfig } from './config';
 import { GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';

@@ -4,7 +4,7 @@
  */
 import type { Storage } from 'botbuilder';
 import type { FormSpec } from '../cowork/formSpec';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { SalesforceOrg } from '../salesforce';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import type { CoworkService } from '../cowork/coworkService';

@@ -6,8 +6,8 @@
  * `VARIABLES` is the single list of what can be configured; `.env.example` and the README's
  * configuration table are checked against it by a test.
  */
-import { ConfigError, type Env } from '../cowork/configError';
-import { isLoopbackHost } from '../cowork/loopback';
+import { ConfigError, type Env } from '../util/configError';
+import { isLoopbackHost } from '../util/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../salesforce/config';
 
 export interface VariableDoc {

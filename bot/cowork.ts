@@ -22,16 +22,16 @@ import { HandoffRepository } from '../cowork/handoff';
 import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { EventSubscription } from '../cowork/ports';
-import { KeyedSerialQueue } from '../cowork/serialQueue';
+import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import { byPayloadField, connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
-import { AgentRelay, type AgentRelayDeps } from './agent/agentRelay';
-import { HandoffProtocol } from './agent/handoffProtocol';
-import { HandoffTrust } from './agent/handoffTrust';
+import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
+import { HandoffProtocol } from './handoff/handoffProtocol';
+import { HandoffTrust } from './handoff/handoffTrust';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
@@ -41,18 +41,42 @@ import { runProactiveTurn } from './proactiveTurn';
 import type { HealthReport } from './server';
 import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
+/**
+ * What `createCowork` needs. Only `config`, `log` and `adapter` are required; everything else has
+ * the default a production bot wants.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(process.env); // bot/config.ts: validated once, errors name the variable
+ * const cowork = await createCowork({
+ *   config,
+ *   log,
+ *   adapter,                 // the host bot's CloudAdapter: co-work's proactive turns use it too
+ *   mounted: true,           // leave greetings, help and other text to the host bot
+ *   storage: hostStorage,    // optional: share the host's botbuilder Storage (keys are namespaced)
+ * });
+ * ```
+ */
 export interface CoworkOptions {
+  /** The validated configuration (`loadConfig(process.env)` in bot/config.ts). */
   config: BotConfig;
+  /** Where co-work logs (pino-style: `info(fields, message)`); secrets are never passed to it. */
   log: Log;
   /** The adapter turns arrive on (the host bot's, when mounted): proactive turns go through it too. */
   adapter: CloudAdapter;
   /** botbuilder storage shared by conversation state and co-work sessions. Default: from `config.storage`. */
   storage?: Storage;
+  /** With `config.simulator`: how the embedded Salesforce simulator starts (tests seed or fault it). */
   simulatorOptions?: SimulatorOptions;
+  /** The form sessions send. Default: the Use of Funds form, on the configured `SF_EVENT_TOPIC`. */
   form?: FormSpec;
   /** How often the timed work (expiry, in-flight recovery) runs. */
   deadlineIntervalMs?: number;
-  /** Mounted in another bot: see `CoworkBot`'s `mounted`. */
+  /**
+   * Mounted in another bot: co-work takes only its own activities (`cowork.start`, card submits,
+   * `/cowork`, the handoff protocol, answers to its open form) and `onTurn` resolves false for the rest.
+   * Default false: co-work is the whole bot (greeting, help, every message).
+   */
   mounted?: boolean;
   /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
   agentLoginLimits?: AgentRelayDeps['loginLimits'];
@@ -60,12 +84,25 @@ export interface CoworkOptions {
   recognizer?: AnswerRecognizer;
 }
 
+/** A running co-work: its turn handler, health, and `stop`. Built by `createCowork`. */
 export interface Cowork {
   /**
    * Runs a turn, one at a time per conversation (proactive turns included). Resolves whether the
-   * turn was co-work's; when mounted, `false` means the host bot should handle it.
+   * turn was co-work's; when mounted, `false` means the host bot should handle it. Conversation
+   * state is saved before it resolves.
+   *
+   * @example
+   * ```ts
+   * server.post('/api/messages', (req, res) =>
+   *   adapter.process(req, res, async (context) => {
+   *     if (await cowork.onTurn(context)) return; // start, card submit, answer, handoff: co-work's
+   *     await myBot.run(context);                 // everything else stays the host's
+   *   }),
+   * );
+   * ```
    */
   onTurn(context: TurnContext): Promise<boolean>;
+  /** What `/healthz` reports: Salesforce, the event streams, storage. */
   health(): Promise<HealthReport>;
   /** Folder of the images the cards show, to serve at `${config.publicUrl}/images/{file}`. */
   imagesDir: string;
@@ -77,6 +114,19 @@ export interface Cowork {
   stop(): Promise<void>;
 }
 
+/**
+ * Assembles co-work: connects Salesforce (or starts the embedded simulator), opens one event
+ * stream per topic, starts the timed work, and returns the turn handler. Rejects when Salesforce
+ * cannot be reached or the storage refuses; nothing is left running then.
+ *
+ * @example
+ * ```ts
+ * const cowork = await createCowork({ config, log, adapter, mounted: true });
+ * // in the host's turn handler: if (await cowork.onTurn(context)) return;
+ * // serve cowork.imagesDir at `${config.publicUrl}/images/`
+ * process.once('SIGTERM', () => void cowork.stop());
+ * ```
+ */
 export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const { config, log } = options;
   const botStorage: BotStorage = options.storage
@@ -156,7 +206,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: () => relay, trust, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
+  const handoff = new HandoffProtocol({ handoffs, service, agents: relay, trust, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -180,7 +230,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     adapter,
     appId: config.microsoftApp.id,
     queue,
-    bot: () => bot,
+    bot,
     service,
     links,
     handoffs,
@@ -190,7 +240,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
 
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
-    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event)));
+    // One Case's events are handled in order: keyed by the correlation field of the topic's forms.
+    const correlationKey = byPayloadField(...service.correlationFields(topic));
+    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));

@@ -7,18 +7,19 @@ import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import type { CoworkService, StartOutcome } from '../cowork/coworkService';
 import type { CaseLinks } from '../cowork/links';
-import { asksForPerson, isHandoffStatusState, withoutDeclinedPerson, type HandoffRecord } from '../cowork/handoff';
+import { isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
+import { asksForPerson, withoutDeclinedPerson } from '../dialogs/personRequest';
 import type { CoworkSession } from '../cowork/session';
 import type { FormSpec } from '../cowork/formSpec';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import { messagesFor, typedAnswerInputOf } from '../cowork/formSpec';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';
-import { textsFor } from '../dialogs/texts';
+import { agentTexts, textsFor } from '../dialogs/texts';
 import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
-import type { HandoffProtocol, SignedHandoffStatus } from './agent/handoffProtocol';
+import type { HandoffProtocol, SignedHandoffStatus } from './handoff/handoffProtocol';
 import { LOST_FORM_TEXT } from './lostForm';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
@@ -300,9 +301,7 @@ export class CoworkBot {
   private async cardSubmit(context: TurnContext): Promise<void> {
     const value = context.activity.value as Record<string, unknown>;
     const service = this.options.service;
-    const keys = (await this.recentSessions.get(context, [])) ?? [];
-    const sessions = await Promise.all(keys.map((k) => service.get(k)));
-    const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
+    const session = await this.sessionForSubmit(context, value);
     const form = (session && service.form(session.formId)) ?? this.options.form;
     if (!session) {
       const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
@@ -374,22 +373,27 @@ export class CoworkBot {
     const handoff = this.options.handoff;
     if (!handoff) return;
     const value = context.activity.value;
-    const label = owner.caseNumber ? `Customer (Case ${owner.caseNumber})` : 'Customer';
+    const label = agentTexts.customer(owner.caseNumber);
     if (isCardSubmit(value)) {
-      const keys = (await this.recentSessions.get(context, [])) ?? [];
-      const sessions = await Promise.all(keys.map((k) => this.options.service.get(k)));
-      const session = sessions.find((s) => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
+      const session = await this.sessionForSubmit(context, value);
       if (!session || value.cowork !== 'submit') {
-        await handoff.toAgent(owner, { type: 'message', text: `${label} pressed a button on a form that is not active.` });
+        await handoff.toAgent(owner, { type: 'message', text: agentTexts.inactiveButton(label) });
         return;
       }
       const form = this.options.service.form(session.formId) ?? this.options.form;
       const outcome = await this.options.service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
-      await handoff.toAgent(owner, { type: 'message', text: `${label} submitted the form. What the bot would have answered: ${submitOutcomeReply(form, outcome)}` });
+      await handoff.toAgent(owner, { type: 'message', text: agentTexts.customerSubmitted(label, submitOutcomeReply(form, outcome)) });
       return;
     }
     // As data, never as UI: text escaped, attachments and cards only described.
     await handoff.relayCustomerMessage(owner, context.activity);
+  }
+
+  /** The session a card's form token names, among this conversation's recent sessions only. */
+  private async sessionForSubmit(context: TurnContext, value: Readonly<Record<string, unknown>>): Promise<CoworkSession | undefined> {
+    const keys = (await this.recentSessions.get(context, [])) ?? [];
+    const sessions = await Promise.all(keys.map((k) => this.options.service.get(k)));
+    return sessions.find((s): s is CoworkSession => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
   }
 
   private async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {

@@ -21,10 +21,10 @@ import type { CoworkService } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
 import { isHumanOwned, type HandoffRepository } from '../cowork/handoff';
 import type { CaseLinks, ConversationLink } from '../cowork/links';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { PlatformEvent } from '../cowork/ports';
 import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
-import type { KeyedSerialQueue } from '../cowork/serialQueue';
+import type { KeyedSerialQueue } from '../util/serialQueue';
 import type { CoworkBot } from './coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
 
@@ -32,7 +32,7 @@ export interface CoworkRequestsDeps {
   adapter: CloudAdapter;
   appId: string;
   queue: KeyedSerialQueue;
-  bot: () => CoworkBot;
+  bot: CoworkBot;
   service: CoworkService;
   links: CaseLinks;
   handoffs: HandoffRepository;
@@ -108,7 +108,7 @@ export class CoworkRequests {
     try {
       await this.deps.queue.run(link.conversationId, () =>
         runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
-          const outcome = await this.deps.bot().startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
+          const outcome = await this.deps.bot.startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind === 'started') return;
           const why =
             outcome.kind === 'case_closed' ? `Case ${outcome.caseNumber} is closed.` : outcome.kind === 'case_not_found' ? 'The Case was not found.' : `The Case cannot take a form: ${outcome.message}`;

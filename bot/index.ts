@@ -2,7 +2,7 @@
  * Composition root for `npm start`: configuration → logger → the bot. Wiring only.
  */
 import 'dotenv/config';
-import { ConfigError } from '../cowork/configError';
+import { ConfigError } from '../util/configError';
 import { startBot } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './logger';

@@ -4,5 +4,6 @@
  * form is no longer active" the customer is told what happened and gets the form again; nothing
  * is published from the old card (the value on the Case is the customer's to give again).
  */
-export const LOST_FORM_TEXT =
-  'Sorry, I was restarted and lost this form, so your answer was not sent and nothing was changed. Here is the form again: please send your answer once more.';
+import { handoffTexts } from '../dialogs/texts';
+
+export const LOST_FORM_TEXT = handoffTexts.lostForm;

@@ -11,14 +11,14 @@ import type { CloudAdapter, TurnContext } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderResultCard } from '../cards';
 import type { SessionEffects } from '../cowork/coworkService';
 import type { FormSpec } from '../cowork/formSpec';
-import { thankYouText } from '../cowork/formSpec';
-import type { Log } from '../cowork/log';
-import type { KeyedSerialQueue } from '../cowork/serialQueue';
+import { requireForm, thankYouText } from '../cowork/formSpec';
+import type { Log } from '../util/log';
+import type { KeyedSerialQueue } from '../util/serialQueue';
 import type { CoworkSession } from '../cowork/session';
-import type { HandoffProtocol } from './agent/handoffProtocol';
+import type { HandoffProtocol } from './handoff/handoffProtocol';
 import type { CoworkBot } from './coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
-import { textsFor } from '../dialogs/texts';
+import { agentTexts, textsFor } from '../dialogs/texts';
 
 /** The locale the customer's conversation last spoke in (kept in its conversation reference). */
 function localeOf(session: CoworkSession): string | undefined {
@@ -62,12 +62,9 @@ export class ProactiveEffects implements SessionEffects {
   constructor(private readonly deps: ProactiveEffectsDeps) {}
 
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
-    const form = this.requireForm(session.formId);
+    const form = requireForm(this.deps.forms, session.formId);
     if (
-      await this.toAgentIfHumanOwned(
-        session,
-        `The answer arrived for Case ${session.caseNumber}: ${Object.values(labels).join(', ')}. The Case is being updated. The customer has not been thanked by the bot: what to say is up to you.`,
-      )
+      await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))
     ) {
       await this.inConversation(session, (context) => this.deps.bot().endFormDialog(context, session.key));
       return true;
@@ -76,7 +73,7 @@ export class ProactiveEffects implements SessionEffects {
     await this.inConversation(session, async (context) => {
       if (!(await stillOurs())) return;
       // The thank-you and its result card travel as one activity (one connector call), bounded:
-      // another instance takes over only after the lease plus this timeout (coworkService.ts).
+      // another instance takes over only after the lease plus this timeout (cowork/recovery.ts).
       const send = context.sendActivity({
         type: 'message',
         // Labels come from the org: escaped, since the message is rendered as markdown.
@@ -100,7 +97,7 @@ export class ProactiveEffects implements SessionEffects {
   }
 
   async expired(session: CoworkSession): Promise<void> {
-    if (await this.toAgentIfHumanOwned(session, `The form for Case ${session.caseNumber} expired without an answer; nothing was changed.`)) return;
+    if (await this.toAgentIfHumanOwned(session, agentTexts.formExpired(session.caseNumber))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(textsFor(localeOf(session)).expiredNotice(session.caseNumber));
       await this.deps.bot().endFormDialog(context, session.key);
@@ -110,7 +107,7 @@ export class ProactiveEffects implements SessionEffects {
   async superseded(session: CoworkSession): Promise<void> {
     const texts = textsFor(localeOf(session));
     const text = session.supersededBy ? texts.supersededNotice(session.caseNumber) : texts.laterAnswerKept(session.caseNumber);
-    if (await this.toAgentIfHumanOwned(session, `Case ${session.caseNumber}: ${text}`)) return;
+    if (await this.toAgentIfHumanOwned(session, agentTexts.aboutCase(session.caseNumber, text))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(text);
       await this.deps.bot().endFormDialog(context, session.key);
@@ -123,7 +120,7 @@ export class ProactiveEffects implements SessionEffects {
   }
 
   async failed(session: CoworkSession): Promise<void> {
-    if (await this.toAgentIfHumanOwned(session, `The answer for Case ${session.caseNumber} was received, but the Case could not be updated (${session.failure ?? 'refused'}).`)) return;
+    if (await this.toAgentIfHumanOwned(session, agentTexts.caseNotUpdated(session.caseNumber, session.failure ?? 'refused'))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(textsFor(localeOf(session)).failedNotice(session.caseNumber));
     });
@@ -144,11 +141,5 @@ export class ProactiveEffects implements SessionEffects {
 
   private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {
     return this.deps.queue.run(session.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, session.conversationReference, logic));
-  }
-
-  private requireForm(formId: string): FormSpec {
-    const form = this.deps.forms(formId);
-    if (!form) throw new Error(`unknown form ${formId}`);
-    return form;
   }
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import { checkActivityBody } from './activityGuard';
 import { processChannelRequest } from './channelAuth';
 import { mayReadHealthDetails, publicHealth } from './healthz';

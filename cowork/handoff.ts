@@ -13,7 +13,8 @@
  * read-modify-write guarded by the item's eTag.
  */
 import type { KeyValueStorage, StoreItem } from './ports';
-import { addKey, isETagConflict, readKeyList, removeKey } from './keyList';
+import { updateWithETag } from '../util/eTagUpdate';
+import { addKey, readKeyList, removeKey } from '../util/keyList';
 
 export type HandoffState = 'requested' | 'accepted' | 'completed' | 'failed';
 
@@ -45,60 +46,37 @@ export interface HandoffRecord {
   endedAt: string | null;
 }
 
+/** A new record: a person was asked for (`requested`), or took the chat unasked (`accepted`), at `at`. */
+export function newHandoffRecord(start: {
+  conversationId: string;
+  conversationReference: Readonly<Record<string, unknown>>;
+  userId: string;
+  state: 'requested' | 'accepted';
+  trigger: HandoffRecord['trigger'];
+  session: { key: string; caseId: string; caseNumber: string } | undefined;
+  at: string;
+}): HandoffRecord {
+  const { session, at, ...rest } = start;
+  return {
+    ...rest,
+    sessionKey: session?.key ?? null,
+    caseId: session?.caseId ?? null,
+    caseNumber: session?.caseNumber ?? null,
+    agentId: null,
+    agentConversationId: null,
+    notes: [],
+    requestedAt: at,
+    acceptedAt: start.state === 'accepted' ? at : null,
+    endedAt: null,
+  };
+}
+
 export function isHumanOwned(record: HandoffRecord | undefined): record is HandoffRecord {
   return record !== undefined && (record.state === 'requested' || record.state === 'accepted');
 }
 
 export function isHandoffStatusState(value: unknown): value is HandoffStatusState {
   return typeof value === 'string' && (HANDOFF_STATUS_STATES as readonly string[]).includes(value);
-}
-
-const PERSON = '(?:a\\s+|an\\s+|the\\s+|some\\s+|real\\s+|live\\s+|actual\\s+)*(?:person|human(?:\\s+being)?|agent|someone|somebody|representative|operator|advisor|adviser|staff)';
-const ASKS_FOR_PERSON: readonly RegExp[] = [
-  // The whole message is the request: "agent", "a human", "person please", "representative!"
-  new RegExp(`^${PERSON}(?:\\s+please)?$`),
-  // "talk to someone", "can I speak with a person", "I want to chat to a human agent"
-  new RegExp(`\\b(?:talk|speak|chat)\\s+(?:to|with)\\s+${PERSON}\\b`),
-  // "I want a human", "get me an agent", "connect me to a person"
-  new RegExp(`\\b(?:want|need|get\\s+me|connect\\s+me\\s+(?:to|with)|transfer\\s+me\\s+to)\\s+${PERSON}\\b`),
-  new RegExp(`\\b(?:real|live)\\s+(?:person|human|agent)\\b`),
-];
-
-/** "I don't want to talk to an agent", "no need for a human", "not a person": a negated request is no request. */
-const NEGATED_PERSON = new RegExp(
-  `\\b(?:don t|dont|do not|doesn t|does not|won t|will not|wouldn t|would not|no need|not|never|without|rather not|no)\\b(?:\\s+\\S+){0,6}?\\s+${PERSON}\\b`,
-);
-
-function normalizedRequest(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s]/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** True when a typed message asks for a human ("agent", "human", "talk to someone", "a person" ...), and does not say it does not want one. */
-export function asksForPerson(text: string): boolean {
-  const normalized = normalizedRequest(text);
-  if (normalized === '' || normalized.length > 200) return false;
-  if (NEGATED_PERSON.test(normalized)) return false;
-  return ASKS_FOR_PERSON.some((pattern) => pattern.test(normalized));
-}
-
-/**
- * The message without its clauses that decline a person ("I don't want to talk to an agent,
- * renovation please" → "renovation please"), so the rest can be read as an answer; the message
- * itself when it declines nothing.
- */
-export function withoutDeclinedPerson(text: string): string {
-  const clauses = text.split(/(?<=[,;.!?])\s*|\s+(?=\bbut\b)/i);
-  const kept = clauses.filter((clause) => !NEGATED_PERSON.test(normalizedRequest(clause)));
-  if (kept.length === clauses.length) return text;
-  return kept
-    .join(' ')
-    .replace(/^\s*but\b\s*/i, '')
-    .replace(/^[\s,;.!?]+|[\s,;]+$/g, '')
-    .trim();
 }
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -151,23 +129,20 @@ export class HandoffRepository {
     change: (current: HandoffRecord | undefined) => HandoffRecord | undefined,
   ): Promise<{ record: HandoffRecord | undefined; changed: boolean }> {
     const key = this.recordKey(conversationId);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const item = (await this.storage.read([key]))[key];
+    return updateWithETag<{ record: HandoffRecord | undefined; changed: boolean }>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `handoff ${conversationId}` }, (item) => {
       const current = toRecord(item);
       const next = change(current);
-      if (!next) return { record: current, changed: false };
-      try {
-        await this.storage.write({ [key]: { ...next, notes: next.notes.slice(-MAX_HANDOFF_NOTES), eTag: item?.eTag ?? '*' } });
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-        continue;
-      }
-      if (current?.state === 'requested' && next.state !== 'requested') {
-        await removeKey(this.storage, this.waitingKey, conversationId);
-      }
-      return { record: next, changed: true };
-    }
-    throw new Error(`handoff ${conversationId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+      if (!next) return { result: { record: current, changed: false } };
+      return {
+        write: { ...next, notes: next.notes.slice(-MAX_HANDOFF_NOTES) },
+        written: async () => {
+          if (current?.state === 'requested' && next.state !== 'requested') {
+            await removeKey(this.storage, this.waitingKey, conversationId);
+          }
+          return { record: next, changed: true };
+        },
+      };
+    });
   }
 
   /** Adds a note for the agent (customer message, session news) to a record a human owns. */

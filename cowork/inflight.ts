@@ -8,7 +8,7 @@
  * Keys: cowork/inflight/{shard}  →  { keys: [...] }  (see keyList.ts)
  */
 import { createHash } from 'node:crypto';
-import { addKey, readKeyLists, removeKey } from './keyList';
+import { addKey, readKeyLists, removeKey } from '../util/keyList';
 import type { KeyValueStorage } from './ports';
 
 export class InFlightIndex {

@@ -10,7 +10,7 @@
  * `cowork.link` event. Every change is a read-modify-write guarded by the document's eTag, so
  * of several instances taking the same request exactly one claims it.
  */
-import { isETagConflict } from './keyList';
+import { updateWithETag, WRITE_LOST } from '../util/eTagUpdate';
 import type { KeyValueStorage, StoreItem } from './ports';
 
 /** Conversations kept per Case: the newest is the one a request goes to. */
@@ -45,7 +45,7 @@ export class CaseLinks {
 
   /** The Case's conversations, newest first. */
   async get(caseId: string): Promise<ConversationLink[]> {
-    return (await this.read(caseId)).document?.links ?? [];
+    return (await this.read(caseId))?.links ?? [];
   }
 
   /** Puts `conversation` first among the Case's links (it moves up if it was there already). */
@@ -78,11 +78,9 @@ export class CaseLinks {
     return { claimed, links: doc?.links ?? [] };
   }
 
-  private async read(caseId: string): Promise<{ document: LinksDocument | undefined; eTag: string | undefined }> {
+  private async read(caseId: string): Promise<LinksDocument | undefined> {
     const key = this.storageKey(caseId);
-    const item = (await this.storage.read([key]))[key];
-    if (!item || !Array.isArray(item.links)) return { document: undefined, eTag: undefined };
-    return { document: { links: item.links as ConversationLink[], requests: Array.isArray(item.requests) ? (item.requests as string[]) : [] }, eTag: item.eTag };
+    return toDocument((await this.storage.read([key]))[key]);
   }
 
   /**
@@ -92,23 +90,26 @@ export class CaseLinks {
    */
   private async update(caseId: string, change: (current: LinksDocument) => LinksDocument | undefined): Promise<LinksDocument | undefined> {
     const key = this.storageKey(caseId);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const { document, eTag } = await this.read(caseId);
-      const current = document ?? { links: [], requests: [] };
-      const next = change(current);
-      if (!next) return document;
-      try {
-        await this.storage.write({ [key]: { links: next.links, requests: next.requests, eTag: eTag ?? '*' } });
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-        continue;
-      }
-      if (document) return next;
-      const back = (await this.read(caseId)).document;
-      if (back && JSON.stringify(back.links) === JSON.stringify(next.links) && JSON.stringify(back.requests) === JSON.stringify(next.requests)) return next;
-    }
-    throw new Error(`links of Case ${caseId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+    return updateWithETag<LinksDocument | undefined>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `links of Case ${caseId}` }, (item) => {
+      const document = toDocument(item);
+      const next = change(document ?? { links: [], requests: [] });
+      if (!next) return { result: document };
+      return {
+        write: { links: next.links, requests: next.requests },
+        written: async () => {
+          if (document) return next;
+          const back = await this.read(caseId);
+          return back && JSON.stringify(back.links) === JSON.stringify(next.links) && JSON.stringify(back.requests) === JSON.stringify(next.requests) ? next : WRITE_LOST;
+        },
+      };
+    });
   }
+}
+
+/** The links document stored at a Case's key, if there is one. */
+function toDocument(item: StoreItem | undefined): LinksDocument | undefined {
+  if (!item || !Array.isArray(item.links)) return undefined;
+  return { links: item.links as ConversationLink[], requests: Array.isArray(item.requests) ? (item.requests as string[]) : [] };
 }
 
 /** Two conversation references that reach the same place (the activity they were taken from aside). */

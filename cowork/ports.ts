@@ -111,18 +111,8 @@ export interface EventBus {
   subscribe(topic: string, handler: EventHandler): Promise<EventSubscription>;
 }
 
-/** An item in key-value storage; `eTag` enables optimistic concurrency (`'*'` or absent = overwrite). */
-export interface StoreItem {
-  eTag?: string;
-  [key: string]: unknown;
-}
-
-/** The subset of botbuilder's `Storage` the core uses (botbuilder storages satisfy it). */
-export interface KeyValueStorage {
-  read(keys: string[]): Promise<Record<string, StoreItem | undefined>>;
-  write(changes: Record<string, StoreItem>): Promise<void>;
-  delete(keys: string[]): Promise<void>;
-}
+/** Key-value storage (`StoreItem`, `KeyValueStorage`): shared with the utilities, defined in util/storage.ts. */
+export type { KeyValueStorage, StoreItem } from '../util/storage';
 
 /** Input a user (or a payload) supplied that cannot be accepted. Safe to show its message to a user. */
 export class InvalidInputError extends Error {

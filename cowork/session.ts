@@ -3,7 +3,7 @@
  *
  * It is a persisted state machine, not a pending promise:
  *
- *   form_sent ──submit──▶ submitted ──event──▶ answered ──▶ case_updated ──▶ done
+ *   form_sent ──submit──▶ submitted ──event──▶ answered ──▶ done
  *       │                     │                    └─(permanent Case error)─▶ failed
  *       └─────────────────────┴──(event from elsewhere: an agent's flow)──▶ answered
  *   form_sent ──ttl──▶ expired   (a submitted answer never expires: it is kept until its event comes back)
@@ -12,7 +12,7 @@
  * restart at any point loses nothing and a transition happens once even across instances.
  */
 
-export type SessionState = 'form_sent' | 'submitted' | 'answered' | 'case_updated' | 'done' | 'expired' | 'failed';
+export type SessionState = 'form_sent' | 'submitted' | 'answered' | 'done' | 'expired' | 'failed';
 
 /** States in which the session still waits for its event. */
 export const PENDING_STATES: readonly SessionState[] = ['form_sent', 'submitted'];
@@ -99,8 +99,4 @@ export function newSession(init: NewSession, now: number, ttlMs: number): Cowork
     submittedAt: null,
     expiresAt: new Date(now + ttlMs).toISOString(),
   };
-}
-
-export class SessionTransitionError extends Error {
-  override readonly name = 'SessionTransitionError';
 }

@@ -11,7 +11,8 @@
  * read-modify-write guarded by the item's eTag, retried on conflict.
  */
 import type { KeyValueStorage, StoreItem } from './ports';
-import { addKey, isETagConflict, readKeyList, removeKey } from './keyList';
+import { updateWithETag } from '../util/eTagUpdate';
+import { addKey, readKeyList, removeKey } from '../util/keyList';
 import { isPending, type CoworkSession } from './session';
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -65,24 +66,22 @@ export class SessionRepository {
     change: (current: CoworkSession) => CoworkSession | undefined,
   ): Promise<{ session: CoworkSession | undefined; changed: boolean }> {
     const key = this.sessionStorageKey(sessionKey);
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const item = (await this.storage.read([key]))[key];
+    return updateWithETag<{ session: CoworkSession | undefined; changed: boolean }>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `session ${sessionKey}` }, (item) => {
       const current = toSession(item);
-      if (!current) return { session: undefined, changed: false };
+      if (!current) return { result: { session: undefined, changed: false } };
       const next = change(current);
-      if (!next) return { session: current, changed: false };
+      if (!next) return { result: { session: current, changed: false } };
       const updated: CoworkSession = { ...next, updatedAt: new Date().toISOString() };
-      try {
-        await this.storage.write({ [key]: { ...updated, eTag: item?.eTag ?? '*' } });
-        if (!isPending(updated.state) && isPending(current.state)) {
-          await removeKey(this.storage, this.caseStorageKey(updated.caseId), updated.key);
-        }
-        return { session: updated, changed: true };
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-      }
-    }
-    throw new Error(`session ${sessionKey}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+      return {
+        write: { ...updated },
+        written: async () => {
+          if (!isPending(updated.state) && isPending(current.state)) {
+            await removeKey(this.storage, this.caseStorageKey(updated.caseId), updated.key);
+          }
+          return { session: updated, changed: true };
+        },
+      };
+    });
   }
 
   /**
@@ -92,19 +91,12 @@ export class SessionRepository {
    */
   async claimCaseAnswer(caseId: string, formId: string, createdAt: number, sessionKey: string): Promise<boolean> {
     const key = `${this.prefix}/caseAnswer/${caseId}/${formId}`;
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const item = (await this.storage.read([key]))[key];
+    return updateWithETag<boolean>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `case answer ${caseId}` }, (item) => {
       const recorded = typeof item?.createdAt === 'number' ? item.createdAt : undefined;
-      if (recorded !== undefined && recorded > createdAt) return false;
-      if (recorded === createdAt && item?.sessionKey === sessionKey) return true;
-      try {
-        await this.storage.write({ [key]: { createdAt, sessionKey, eTag: item?.eTag ?? '*' } });
-        return true;
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-      }
-    }
-    throw new Error(`case answer ${caseId}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+      if (recorded !== undefined && recorded > createdAt) return { result: false };
+      if (recorded === createdAt && item?.sessionKey === sessionKey) return { result: true };
+      return { write: { createdAt, sessionKey }, written: () => true };
+    });
   }
 
   /** Sessions of a Case other than `exceptKey` that still wait for their event (one read when there are none). */

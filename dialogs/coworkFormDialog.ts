@@ -7,10 +7,10 @@
  * so the dialog stack stays small and the stored session stays the single truth.
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { Activity, Attachment } from 'botbuilder';
+import type { Attachment } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
-import { choiceDescription, messagesFor, reAskText, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
+import { choiceDescription, messagesFor, reAskText, requireForm, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
 import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
 import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
@@ -79,7 +79,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     state.sessionKey = options.sessionKey;
     const session = options.session?.key === options.sessionKey ? options.session : await this.service.get(options.sessionKey);
     if (!session) throw new Error(`session ${options.sessionKey} vanished before its form was sent`);
-    const form = this.requireForm(session);
+    const form = requireForm((id) => this.service.form(id), session.formId);
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
     const intro = messagesFor(form, dc.context.activity.locale).intro;
@@ -98,7 +98,7 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
       // The session moved on (answered elsewhere, expired): let the bot handle this message.
       return dc.endDialog();
     }
-    const form = this.requireForm(session);
+    const form = requireForm((id) => this.service.form(id), session.formId);
     const value = activity.value as unknown;
     if (isCardSubmit(value)) {
       // Card submits are checked by the bot's router against every session of the conversation.
@@ -213,12 +213,6 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
         return;
     }
   }
-
-  private requireForm(session: CoworkSession): FormSpec {
-    const form = this.service.form(session.formId);
-    if (!form) throw new Error(`unknown form ${session.formId}`);
-    return form;
-  }
 }
 
 /** The choices with their labels escaped for markdown text (they come from the org). */
@@ -233,5 +227,3 @@ export function formAttachment(session: CoworkSession, form: FormSpec, offerHand
 export function isCardSubmit(value: unknown): value is { cowork: string; formToken?: unknown } & Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof (value as Record<string, unknown>).cowork === 'string';
 }
-
-export type MessageActivity = Partial<Activity>;

@@ -10,7 +10,7 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { cardAttachment, renderFormSummaryCard } from '../cards';
 import { answerLabels, messagesFor, type FormSpec } from '../cowork/formSpec';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { CoworkSession } from '../cowork/session';
 import { textsFor } from './texts';
 

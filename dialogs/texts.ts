@@ -1,7 +1,8 @@
 /**
  * Every sentence the bot itself says to a customer, one catalog per locale (the activity's
- * `locale`: "fr-FR", "fr-CA" and "fr" read French, everything else English). The form's own
- * sentences (the scripted intro, the thank-you) live in its `FormSpec`, word for word.
+ * `locale`: "fr-FR", "fr-CA" and "fr" read French, everything else English), then the handoff's
+ * customer sentences (`handoffTexts`) and what a human agent is told (`agentTexts`), in English.
+ * The form's own sentences (the scripted intro, the thank-you) live in its `FormSpec`, word for word.
  *
  * Values that come from the org (choice labels, Case numbers) are escaped for markdown by the
  * caller of each function that takes one (see `escapeMarkdown`), since Web Chat, Teams and the
@@ -163,6 +164,75 @@ const fr: Texts = {
   failedNotice: (caseNumber) =>
     `Votre réponse a bien été reçue, mais le dossier ${escapeMarkdown(caseNumber)} n'a pas pu être mis à jour. Votre conseiller est prévenu et reviendra vers vous.`,
 };
+
+/**
+ * What the bot says to a customer around a handoff and after a restart. English only: there is no
+ * French for these yet (a French conversation reads them in English, as before).
+ */
+export const handoffTexts = {
+  requested: 'I am asking a person to join this chat. Please stay here: they will answer you in this conversation.',
+  failed: 'Sorry, no one could take this chat right now. I am still here to help you.',
+  backWithBot: 'You are back with the co-work bot.',
+  timedOut: 'Sorry, no one could join this chat in time, so I am taking it back. I am still here to help you.',
+  /** Back with the bot: where the customer's form stands (labels already escaped by the caller, where they need it). */
+  formWaiting: (caseNumber: string) => `The form for Case ${caseNumber} is still waiting for your answer: use the card above, or type your answer.`,
+  answerWaiting: (caseNumber: string, labels: string) => `I have your answer for Case ${caseNumber} (${labels}) and I am waiting for Salesforce to confirm it.`,
+  answerRecorded: (caseNumber: string, labels: string) => `Your answer for Case ${caseNumber} is recorded: ${labels}. There is nothing more to fill in.`,
+  formExpired: (caseNumber: string) => `The form for Case ${caseNumber} expired without an answer. Your agent can send you a new one.`,
+  caseNotUpdated: (caseNumber: string) => `Your answer for Case ${caseNumber} was received, but the Case could not be updated. Your agent will follow up.`,
+  /** A form from before a restart (bot/lostForm.ts). */
+  lostForm: 'Sorry, I was restarted and lost this form, so your answer was not sent and nothing was changed. Here is the form again: please send your answer once more.',
+} as const;
+
+/** What the bot tells a human agent (the relay's conversation, or the agent's side of a handoff). English. */
+export const agentTexts = {
+  help: [
+    'Agent relay commands:',
+    '- `/agent login <key>`: log in with the agent key',
+    '- `/agent list`: customers waiting for a person, with their Case and co-work state',
+    '- `/agent take <number or conversation id>`: take a waiting customer',
+    '- anything else you type goes to the customer you took (cards too); card buttons never run commands',
+    "- `/agent answer <choice>`: answer the form on the customer's behalf (publishes the event for the Case)",
+    '- `/agent done`: hand the conversation back to the bot',
+    '- `/agent logout`',
+  ].join('\n'),
+  cardClick: 'Card buttons cannot run agent commands or reach the customer: type the command (or your message) instead.',
+  relayOff: 'The agent relay is off: set COWORK_AGENT_KEY to enable it.',
+  loggedOut: 'Logged out.',
+  tooManyKeys: (retryInSeconds: number) => `Too many wrong keys from this conversation. Try again in ${retryInSeconds} s.`,
+  badKey: 'That agent key is not valid.',
+  loggedIn: (agentId: string, help: string) => `Logged in as agent ${agentId}.\n\n${help}`,
+  waiting: (lines: readonly string[]) => `Customers waiting for a person:\n\n${lines.join('\n')}`,
+  noneWaiting: 'No customer is waiting for a person.',
+  talkingTo: (who: string) => `You are talking to: ${who}.`,
+  ownConversation: 'You cannot take your own conversation: take a customer from another one.',
+  takenFirst: 'Someone else took that customer first.',
+  notWaitingForPerson: 'That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.',
+  nowTalkingTo: (who: string, notes: string) => `You are now talking to ${who}. What you type goes to the customer; \`/agent done\` hands back.${notes}`,
+  noTypedForm: 'This customer has no form a typed answer can fill.',
+  unknownChoice: (typed: string, choices: string) => `I could not tell which choice "${typed}" is. The choices are: ${choices}.`,
+  published: (caseNumber: string, labels: string) => `Published for Case ${caseNumber}: ${labels}. You will see the answer when the event arrives.`,
+  notWaiting: (caseNumber: string, state: string) => `The form for Case ${caseNumber} is no longer waiting for an answer (${state}).`,
+  publishFailed: 'Publishing the answer failed; please try again.',
+  notTalking: 'You are not talking to a customer.',
+  handedBack: (who: string) => `Handed back to the bot: ${who}.`,
+  notTalkingHelp: 'You are not talking to a customer. `/agent list` shows who is waiting; `/agent help` lists the commands.',
+  describe: (caseText: string, state: string, userId: string, requestedAt: string) => `${caseText}, co-work state ${state}, customer ${userId}, asked at ${requestedAt}`,
+  caseText: (caseNumber: string | null, caseId: string | null) => (caseNumber ? `Case ${caseNumber} (${caseId ?? '?'})` : 'no Case yet'),
+  /** Who a customer's line comes from, for the agent. */
+  customer: (caseNumber: string | null) => (caseNumber ? `Customer (Case ${caseNumber})` : 'Customer'),
+  customerWrote: (who: string, text: string) => `${who} wrote: ${text}`,
+  customerSentNoText: (who: string) => `${who} sent no text.`,
+  customerAttached: (who: string, attachments: readonly string[]) => `${who} also sent ${attachments.join(', ')} (not shown to you for safety).`,
+  inactiveButton: (who: string) => `${who} pressed a button on a form that is not active.`,
+  customerSubmitted: (who: string, reply: string) => `${who} submitted the form. What the bot would have answered: ${reply}`,
+  /** A session's news while a person owns the chat. */
+  answerArrived: (caseNumber: string, labels: string) =>
+    `The answer arrived for Case ${caseNumber}: ${labels}. The Case is being updated. The customer has not been thanked by the bot: what to say is up to you.`,
+  formExpired: (caseNumber: string) => `The form for Case ${caseNumber} expired without an answer; nothing was changed.`,
+  aboutCase: (caseNumber: string, text: string) => `Case ${caseNumber}: ${text}`,
+  caseNotUpdated: (caseNumber: string, failure: string) => `The answer for Case ${caseNumber} was received, but the Case could not be updated (${failure}).`,
+} as const;
 
 export function textsFor(locale: string | undefined): Texts {
   return /^fr\b/i.test(locale ?? '') ? fr : en;

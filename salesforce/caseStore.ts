@@ -14,7 +14,7 @@ import {
   type ChatSessionRecord,
   type PicklistValue,
 } from '../cowork/ports';
-import { silentLog, type Log } from '../cowork/log';
+import { silentLog, type Log } from '../util/log';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';

@@ -9,7 +9,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { ConfigError, type Env } from '../cowork/configError';
+import { ConfigError, type Env } from '../util/configError';
 
 export const DEFAULT_API_VERSION = '64.0';
 export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';

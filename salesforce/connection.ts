@@ -10,7 +10,7 @@
 import { Connection } from 'jsforce';
 import jwt from 'jsonwebtoken';
 
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import { jwtAudience, type SalesforceConfig, type SalesforceCredentials } from './config';
 
 /** What the Pub/Sub client needs to ride on the REST login. */

@@ -5,7 +5,7 @@
  * uses. Counted in hourly buckets over the last 24 hours; a warning is logged once when the
  * configured share of the allocation is reached (and again after usage fell below it).
  */
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 
 export interface DeliveryAllocation {
   /** The org's 24-hour delivery allocation. */

@@ -3,7 +3,7 @@
  * whole process however many sessions wait on it (routing happens behind the handler, by a
  * point lookup in Storage — not by opening more streams).
  */
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import type { CorrelationKeyOf } from './eventDispatcher';
@@ -16,15 +16,24 @@ import { DEFAULT_SUBSCRIPTION_TUNING, TopicSubscription, type SubscriptionTuning
 export interface SubscribeOptions {
   /**
    * Events with the same key are handled one after the other, in replay order; different keys
-   * run concurrently. Default: the `Correlation_Id__c` field (the Case), else topic order.
+   * run concurrently. Default: the `Correlation_Id__c` field (the Case), else topic order; a form's
+   * topic is keyed by the form's own `correlationField` (`byPayloadField`).
    */
   correlationKey?: CorrelationKeyOf;
 }
 
-export const byCorrelationId: CorrelationKeyOf = (event: PlatformEvent) => {
-  const key = event.payload.Correlation_Id__c;
-  return typeof key === 'string' && key !== '' ? key : undefined;
-};
+/** Keys events by the first of `fields` that holds a non-empty string (e.g. a form's correlation field). */
+export function byPayloadField(...fields: readonly string[]): CorrelationKeyOf {
+  return (event: PlatformEvent) => {
+    for (const field of fields) {
+      const key = event.payload[field];
+      if (typeof key === 'string' && key !== '') return key;
+    }
+    return undefined;
+  };
+}
+
+export const byCorrelationId: CorrelationKeyOf = byPayloadField('Correlation_Id__c');
 
 export interface SalesforceEventBusDeps {
   session: SalesforceSession;

@@ -8,9 +8,9 @@
  * Deduplication by EventUuid lives here too: a redelivered event (after a reconnect, a replay
  * from a checkpoint, or a fallback to EARLIEST) that is pending or recently done is dropped.
  */
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { PlatformEvent } from '../cowork/ports';
-import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
+import { backoffDelay, delay, type BackoffPolicy } from '../util/backoff';
 
 export type CorrelationKeyOf = (event: PlatformEvent) => string | undefined;
 

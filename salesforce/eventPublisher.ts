@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import { GrpcPublisher } from './grpcPublisher';

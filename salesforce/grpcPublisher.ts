@@ -16,13 +16,11 @@
  * TLS is always checked. With an extra trusted CA (the simulator's) the channel trusts it next to
  * the public roots; pozil's client, which cannot take a CA, has to switch its check off instead.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { parse as parseAvroSchema } from 'avro-js';
 import type { AccessGrant } from './connection';
+import { pubSubStubClass } from './pubSubProto';
 
 const SCHEMA_TTL_MS = 5 * 60_000;
 
@@ -59,27 +57,6 @@ interface PubSubStub extends grpc.Client {
   ): void;
 }
 
-/** The proto the client package ships at its root (its `exports` hide package.json: walk up from the entry point). */
-function pubSubProtoPath(): string {
-  let dir = path.dirname(require.resolve('salesforce-pubsub-api-client'));
-  for (let depth = 0; depth < 4; depth++, dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'pubsub_api.proto'))) return path.join(dir, 'pubsub_api.proto');
-  }
-  throw new Error('pubsub_api.proto not found in the salesforce-pubsub-api-client package');
-}
-
-let stubClass: (new (address: string, credentials: grpc.ChannelCredentials) => PubSubStub) | undefined;
-
-function pubSubStubClass(): new (address: string, credentials: grpc.ChannelCredentials) => PubSubStub {
-  if (!stubClass) {
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {})) as unknown as {
-      eventbus: { v1: { PubSub: new (address: string, credentials: grpc.ChannelCredentials) => PubSubStub } };
-    };
-    stubClass = root.eventbus.v1.PubSub;
-  }
-  return stubClass;
-}
-
 export class GrpcPublisher {
   private readonly stub: PubSubStub;
   /** Per topic: the schema (or its loading), and when it was asked for. */
@@ -91,7 +68,7 @@ export class GrpcPublisher {
     private readonly now: () => number = Date.now,
   ) {
     const roots = target.trustedCaPem === undefined ? null : Buffer.from([...rootCertificates, target.trustedCaPem].join('\n'));
-    const Stub = pubSubStubClass();
+    const Stub = pubSubStubClass<PubSubStub>();
     this.stub = new Stub(target.endpoint, grpc.credentials.createSsl(roots));
   }
 

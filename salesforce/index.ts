@@ -7,7 +7,7 @@
  * A real org and the embedded simulator go through this same path; the simulator differs only
  * by the CA it adds to the trusted ones.
  */
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { CaseStore, EventSubscriptionState, KeyValueStorage } from '../cowork/ports';
 import { SalesforceCaseStore } from './caseStore';
 import { DEFAULT_API_VERSION, DEFAULT_EVENT_TOPIC, type AuthType, type SalesforceConfig } from './config';
@@ -16,11 +16,11 @@ import { SalesforceEventBus } from './eventBus';
 import { DEFAULT_RETRY_POLICY, RestApi, type RetryPolicy } from './restApi';
 import type { SubscriptionTuning } from './topicSubscription';
 import { trustExtraCa } from './trust';
-import { isLoopbackHost } from '../cowork/loopback';
+import { isLoopbackHost } from '../util/loopback';
 
 export { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig, type SalesforceCredentials, type AuthType } from './config';
 export { SalesforceCaseStore } from './caseStore';
-export { SalesforceEventBus, byCorrelationId, type SubscribeOptions } from './eventBus';
+export { SalesforceEventBus, byCorrelationId, byPayloadField, type SubscribeOptions } from './eventBus';
 export { SalesforceStatusPublisher, statusFields } from './statusPublisher';
 export { DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC } from './config';
 export type { SubscriptionTuning } from './topicSubscription';

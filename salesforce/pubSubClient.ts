@@ -11,7 +11,7 @@
 import type PubSubApiClient from 'salesforce-pubsub-api-client' with { 'resolution-mode': 'import' };
 import type { Configuration, Logger } from 'salesforce-pubsub-api-client' with { 'resolution-mode': 'import' };
 
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { AccessGrant } from './connection';
 
 export type PubSubClient = PubSubApiClient;

@@ -11,13 +11,11 @@
  *
  * TLS is always checked (an extra CA, the simulator's, is trusted next to the public roots).
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { rootCertificates } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 
 import type { AccessGrant } from './connection';
+import { pubSubStubClass } from './pubSubProto';
 
 export interface RawEvent {
   /** The EventUuid. */
@@ -65,26 +63,6 @@ interface SubscribeStub extends grpc.Client {
 
 const PRESET = { LATEST: 0, EARLIEST: 1, CUSTOM: 2 } as const;
 
-function protoPath(): string {
-  let dir = path.dirname(require.resolve('salesforce-pubsub-api-client'));
-  for (let depth = 0; depth < 4; depth++, dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'pubsub_api.proto'))) return path.join(dir, 'pubsub_api.proto');
-  }
-  throw new Error('pubsub_api.proto not found in the salesforce-pubsub-api-client package');
-}
-
-let stubClass: (new (address: string, credentials: grpc.ChannelCredentials) => SubscribeStub) | undefined;
-
-function subscribeStubClass(): new (address: string, credentials: grpc.ChannelCredentials) => SubscribeStub {
-  if (!stubClass) {
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath(), {})) as unknown as {
-      eventbus: { v1: { PubSub: new (address: string, credentials: grpc.ChannelCredentials) => SubscribeStub } };
-    };
-    stubClass = root.eventbus.v1.PubSub;
-  }
-  return stubClass;
-}
-
 function metadataFor(grant: AccessGrant): grpc.Metadata {
   const metadata = new grpc.Metadata();
   metadata.set('accesstoken', grant.accessToken);
@@ -99,7 +77,7 @@ export class PubSubSubscriber {
 
   constructor(target: { endpoint: string; trustedCaPem?: string }) {
     const roots = target.trustedCaPem === undefined ? null : Buffer.from([...rootCertificates, target.trustedCaPem].join('\n'));
-    const Stub = subscribeStubClass();
+    const Stub = pubSubStubClass<SubscribeStub>();
     this.stub = new Stub(target.endpoint, grpc.credentials.createSsl(roots));
   }
 

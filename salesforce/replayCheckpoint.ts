@@ -9,7 +9,7 @@
  *
  * Writes are coalesced: while one is in flight only the newest position waits behind it.
  */
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { KeyValueStorage } from '../cowork/ports';
 import { replayIdText } from './pubSubSubscriber';
 

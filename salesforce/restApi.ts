@@ -8,8 +8,8 @@
  */
 import type { Connection } from 'jsforce';
 
-import type { Log } from '../cowork/log';
-import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
+import type { Log } from '../util/log';
+import { backoffDelay, delay, type BackoffPolicy } from '../util/backoff';
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Total tries, the first one included. */

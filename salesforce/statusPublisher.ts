@@ -9,7 +9,7 @@
  * - Each status is one event against the org's publishing allocation, and one delivery per
  *   subscribed panel against its delivery allocation (see docs/SALESFORCE.md).
  */
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { CoworkStatus, StatusPublisher } from '../cowork/ports';
 
 /** Text(255) and friends: longer values are cut (an event with a too-long field is refused whole). */

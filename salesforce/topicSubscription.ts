@@ -21,9 +21,9 @@
  */
 import { parse as parseAvroSchema } from 'avro-js';
 
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { EventSubscription, EventSubscriptionState, KeyValueStorage, PlatformEvent } from '../cowork/ports';
-import { backoffDelay, delay, type BackoffPolicy } from '../cowork/backoff';
+import { backoffDelay, delay, type BackoffPolicy } from '../util/backoff';
 import type { SalesforceSession } from './connection';
 import { DeliveryMeter, type DeliveryAllocation } from './deliveryMeter';
 import { EventDispatcher, type CorrelationKeyOf } from './eventDispatcher';
@@ -31,6 +31,7 @@ import type { PubSubTarget } from './pubSubClient';
 import { PubSubSubscriber, replayIdText, type FetchResponse, type ReplayFrom, type SubscribeCall } from './pubSubSubscriber';
 import { describeFailure, isAuthFailure, isReplayIdRejected, pubSubFailure } from './pubSubErrors';
 import { ReplayCheckpoint } from './replayCheckpoint';
+import { unwrapAvroUnions } from '../util/avroUnions';
 
 /** The Pub/Sub API never has more than 100 events owed on a stream. */
 const MAX_OWED = 100;
@@ -223,7 +224,7 @@ export class TopicSubscription implements EventSubscription {
       const replayId = replayIdText(raw.replayId);
       let payload: Record<string, unknown>;
       try {
-        payload = unwrapUnions(reader.fromBuffer(raw.payload));
+        payload = unwrapAvroUnions(reader.fromBuffer(raw.payload));
       } catch (error) {
         // One undecodable event: the stream itself is fine. Nothing can be done with it but say so.
         this.status.lastError = `event ${raw.id} could not be decoded`;
@@ -345,21 +346,6 @@ export class TopicSubscription implements EventSubscription {
       this.reconnecting = false;
     })();
   }
-}
-
-/** Nullable unions unwrapped the way Salesforce clients show them (`{ string: 'x' }` becomes `'x'`). */
-function unwrapUnions(decoded: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (decoded === null || typeof decoded !== 'object') return out;
-  for (const [key, value] of Object.entries(decoded as Record<string, unknown>)) {
-    if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
-      const inner = Object.values(value as Record<string, unknown>);
-      out[key] = inner.length === 1 ? inner[0] : value;
-    } else {
-      out[key] = value;
-    }
-  }
-  return out;
 }
 
 /** At most `limit` handler calls run at once; the rest wait in arrival order. */

@@ -54,15 +54,4 @@ export function wrapForAvro(field: FieldDefinition, value: string | boolean | nu
 }
 
 /** Unwraps nullable unions the way the Pub/Sub client does (`{ string: 'x' }` -> 'x'). */
-export function unwrapAvro(decoded: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(decoded as Record<string, unknown>)) {
-    if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value)) {
-      const inner = Object.values(value as Record<string, unknown>);
-      out[key] = inner.length === 1 ? inner[0] : value;
-    } else {
-      out[key] = value;
-    }
-  }
-  return out;
-}
+export { unwrapAvroUnions as unwrapAvro } from '../util/avroUnions';

@@ -6,7 +6,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { FaultPlan } from './faultPlan';
 import { SalesforceError } from './salesforceError';
 

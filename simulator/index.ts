@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { silentLog, type Log } from '../cowork/log';
+import { silentLog, type Log } from '../util/log';
 import { KEY_PREFIX } from '../cowork/salesforceId';
 import { findPlaceholders, renderPolicies, configuredRunAs } from '../salesforce/runAsPolicy';
 import { UserAccess, validatePermissionSets, type SharingModel } from './access';

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { ConfigError } from '../cowork/configError';
+import { ConfigError } from '../util/configError';
 import { DEFAULT_DATA_DIR, startSimulator } from './index';
 
 function port(variable: string, fallback: number): number {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Log } from '../cowork/log';
+import type { Log } from '../util/log';
 import type { Authority } from './authority';
 import type { EventBus, TopicLog } from './eventBus';
 import type { FaultPlan } from './faultPlan';

@@ -129,37 +129,33 @@ function readObjects(objectsDir: string): Pick<SfdxMetadata, 'platformEvents' | 
 
 /** Every `*.permissionset-meta.xml` of a folder (none when the folder is absent). */
 function readPermissionSets(dir: string, optional: boolean): PermissionSetSource[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.permissionset-meta.xml'))
-    .sort()
-    .map((f) => {
-      const file = path.join(dir, f);
-      const set = asRecord(parseXml(file)['PermissionSet'], file);
-      const objects = new Map<string, ObjectPermissionSource>();
-      for (const entry of asArray(set['objectPermissions'])) {
-        const o = asRecord(entry, file);
-        const name = text(o['object']);
-        if (!name) throw new Error(`${file}: objectPermissions without <object>`);
-        objects.set(name, {
-          allowCreate: flag(o['allowCreate']),
-          allowRead: flag(o['allowRead']),
-          allowEdit: flag(o['allowEdit']),
-          allowDelete: flag(o['allowDelete']),
-          viewAllRecords: flag(o['viewAllRecords']),
-          modifyAllRecords: flag(o['modifyAllRecords']),
-        });
-      }
-      const fields = new Map<string, { readable: boolean; editable: boolean }>();
-      for (const entry of asArray(set['fieldPermissions'])) {
-        const p = asRecord(entry, file);
-        const name = text(p['field']);
-        if (!name) throw new Error(`${file}: fieldPermissions without <field>`);
-        fields.set(name, { readable: flag(p['readable']), editable: flag(p['editable']) });
-      }
-      const name = f.replace('.permissionset-meta.xml', '');
-      return { name, label: text(set['label']) ?? name, optional, objects, fields };
-    });
+  return metadataFiles(dir, '.permissionset-meta.xml').map((f) => {
+    const file = path.join(dir, f);
+    const set = asRecord(parseXml(file)['PermissionSet'], file);
+    const objects = new Map<string, ObjectPermissionSource>();
+    for (const entry of asArray(set['objectPermissions'])) {
+      const o = asRecord(entry, file);
+      const name = text(o['object']);
+      if (!name) throw new Error(`${file}: objectPermissions without <object>`);
+      objects.set(name, {
+        allowCreate: flag(o['allowCreate']),
+        allowRead: flag(o['allowRead']),
+        allowEdit: flag(o['allowEdit']),
+        allowDelete: flag(o['allowDelete']),
+        viewAllRecords: flag(o['viewAllRecords']),
+        modifyAllRecords: flag(o['modifyAllRecords']),
+      });
+    }
+    const fields = new Map<string, { readable: boolean; editable: boolean }>();
+    for (const entry of asArray(set['fieldPermissions'])) {
+      const p = asRecord(entry, file);
+      const name = text(p['field']);
+      if (!name) throw new Error(`${file}: fieldPermissions without <field>`);
+      fields.set(name, { readable: flag(p['readable']), editable: flag(p['editable']) });
+    }
+    const name = f.replace('.permissionset-meta.xml', '');
+    return { name, label: text(set['label']) ?? name, optional, objects, fields };
+  });
 }
 
 /** The External Client Apps of a source folder, each with whichever of its OAuth files exist. */
@@ -169,8 +165,7 @@ function readExternalClientApps(sourceDir: string): ExternalClientAppSource[] {
   const byApp = <T>(folder: string, suffix: string, root: string, read: (element: Record<string, unknown>, file: string) => T): Map<string, T> => {
     const dir = path.join(sourceDir, folder);
     const found = new Map<string, T>();
-    if (!existsSync(dir)) return found;
-    for (const f of readdirSync(dir).filter((name) => name.endsWith(suffix)).sort()) {
+    for (const f of metadataFiles(dir, suffix)) {
       const file = path.join(dir, f);
       const element = asRecord(parseXml(file)[root], file);
       const app = text(element['externalClientApplication']);
@@ -190,22 +185,19 @@ function readExternalClientApps(sourceDir: string): ExternalClientAppSource[] {
     hasConsumerSecret: e['consumerSecret'] !== undefined || e['consumerKey'] !== undefined,
   }));
   const policies = byApp('extlClntAppOauthPolicies', '.ecaOauthPlcy-meta.xml', 'ExtlClntAppOauthConfigurablePolicies', policiesOf);
-  return readdirSync(appsDir)
-    .filter((f) => f.endsWith('.eca-meta.xml'))
-    .sort()
-    .map((f) => {
-      const file = path.join(appsDir, f);
-      const app = asRecord(parseXml(file)['ExternalClientApplication'], file);
-      const name = f.replace('.eca-meta.xml', '');
-      return {
-        name,
-        label: text(app['label']),
-        distributionState: text(app['distributionState']),
-        oauthSettings: settings.get(name),
-        globalOauth: globals.get(name),
-        policies: policies.get(name),
-      };
-    });
+  return metadataFiles(appsDir, '.eca-meta.xml').map((f) => {
+    const file = path.join(appsDir, f);
+    const app = asRecord(parseXml(file)['ExternalClientApplication'], file);
+    const name = f.replace('.eca-meta.xml', '');
+    return {
+      name,
+      label: text(app['label']),
+      distributionState: text(app['distributionState']),
+      oauthSettings: settings.get(name),
+      globalOauth: globals.get(name),
+      policies: policies.get(name),
+    };
+  });
 }
 
 type Policies = NonNullable<ExternalClientAppSource['policies']>;
@@ -247,33 +239,29 @@ function defaultPackagePath(projectDir: string): string {
 }
 
 function readFields(fieldsDir: string): CustomFieldSource[] {
-  if (!existsSync(fieldsDir)) return [];
-  return readdirSync(fieldsDir)
-    .filter((f) => f.endsWith('.field-meta.xml'))
-    .sort()
-    .map((f) => {
-      const file = path.join(fieldsDir, f);
-      const field = asRecord(parseXml(file)['CustomField'], file);
-      const fullName = text(field['fullName']) ?? f.replace('.field-meta.xml', '');
-      const valueSet = field['valueSet'] === undefined ? undefined : asRecord(field['valueSet'], file);
-      const definition =
-        valueSet?.['valueSetDefinition'] === undefined ? undefined : asRecord(valueSet['valueSetDefinition'], file);
-      const values = Array.isArray(definition?.['value']) ? (definition['value'] as unknown[]) : [];
-      const length = text(field['length']);
-      return {
-        fullName,
-        label: text(field['label']) ?? fullName,
-        type: text(field['type']) ?? 'Text',
-        length: length === undefined ? undefined : Number(length),
-        required: text(field['required']) === 'true',
-        restrictedPicklist: text(valueSet?.['restricted']) === 'true',
-        picklist: values.map((v) => {
-          const value = asRecord(v, file);
-          const name = text(value['fullName']) ?? '';
-          return { value: name, label: text(value['label']) ?? name, isDefault: text(value['default']) === 'true' };
-        }),
-      };
-    });
+  return metadataFiles(fieldsDir, '.field-meta.xml').map((f) => {
+    const file = path.join(fieldsDir, f);
+    const field = asRecord(parseXml(file)['CustomField'], file);
+    const fullName = text(field['fullName']) ?? f.replace('.field-meta.xml', '');
+    const valueSet = field['valueSet'] === undefined ? undefined : asRecord(field['valueSet'], file);
+    const definition =
+      valueSet?.['valueSetDefinition'] === undefined ? undefined : asRecord(valueSet['valueSetDefinition'], file);
+    const values = Array.isArray(definition?.['value']) ? (definition['value'] as unknown[]) : [];
+    const length = text(field['length']);
+    return {
+      fullName,
+      label: text(field['label']) ?? fullName,
+      type: text(field['type']) ?? 'Text',
+      length: length === undefined ? undefined : Number(length),
+      required: text(field['required']) === 'true',
+      restrictedPicklist: text(valueSet?.['restricted']) === 'true',
+      picklist: values.map((v) => {
+        const value = asRecord(v, file);
+        const name = text(value['fullName']) ?? '';
+        return { value: name, label: text(value['label']) ?? name, isDefault: text(value['default']) === 'true' };
+      }),
+    };
+  });
 }
 
 function parseXml(file: string): Record<string, unknown> {
@@ -290,4 +278,12 @@ function asRecord(value: unknown, file: string): Record<string, unknown> {
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   return typeof value === 'string' ? value : String(value);
+}
+
+/** The files of `dir` whose names end in `suffix`, sorted (none when the folder is absent). */
+function metadataFiles(dir: string, suffix: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(suffix))
+    .sort();
 }

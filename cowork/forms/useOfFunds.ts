@@ -2,7 +2,8 @@
  * The use-of-funds questionnaire of the original co-work pattern: one question whose choices are
  * the org's `Case.Use_of_Funds__c` picklist, answered through the `Use_of_Funds__e` event.
  */
-import { validateFormSpec, type FormSpec } from '../formSpec';
+import type { FormSpec } from '../formSpec';
+import { validateFormSpec } from '../formSpecCheck';
 
 export const USE_OF_FUNDS_FORM: FormSpec = validateFormSpec({
   id: 'use-of-funds',

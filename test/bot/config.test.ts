@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_VARIABLES, loadConfig } from '../../bot/config';
-import { ConfigError } from '../../cowork/configError';
+import { ConfigError } from '../../util/configError';
 import { envExample } from '../../scripts/envExample';
 
 const root = path.resolve(__dirname, '../..');

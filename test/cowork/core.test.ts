@@ -4,7 +4,7 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
-import { KeyedSerialQueue } from '../../cowork/serialQueue';
+import { KeyedSerialQueue } from '../../util/serialQueue';
 import { newSession, type CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
 import { idSuffix, normalizeId } from '../../cowork/salesforceId';

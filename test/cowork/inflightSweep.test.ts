@@ -8,7 +8,7 @@ import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/inflight';
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
 import { normalizeId } from '../../cowork/salesforceId';
 import { SessionRepository } from '../../cowork/sessionRepository';

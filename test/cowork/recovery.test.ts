@@ -7,7 +7,7 @@ import { CoworkService, type CoworkServiceDeps, type SessionEffects } from '../.
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/inflight';
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PlatformEvent, PublishResult } from '../../cowork/ports';
 import { normalizeId } from '../../cowork/salesforceId';
 import type { CoworkSession } from '../../cowork/session';

@@ -3,8 +3,8 @@
  * text escaped and prefixed as the customer's, cards and attachments described and never
  * forwarded, and a card click in the agent's conversation never runs an agent command.
  */
-import { BACK_WITH_BOT_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/agent/handoffProtocol';
-import { CARD_CLICK_TEXT } from '../../bot/agent/agentRelay';
+import { BACK_WITH_BOT_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
+import { CARD_CLICK_TEXT } from '../../bot/handoff/agentRelay';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 

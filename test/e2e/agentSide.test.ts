@@ -11,13 +11,12 @@ import { mintStartToken } from '../../bot/startToken';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { readFormCard, startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, readFormCard, startForm, thanks, waitUntil } from '../harness/coworkSteps';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { RecordingLog } from '../harness/recordingLog';
 import { clientCredentialsConnection, pubSubClient, recorder, trustSimulator, type PubSubClient, type Recorded } from '../simulator/support';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
-const THANKS = (label: string) => `Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns ${label}`;
 const START_SECRET = 'test-start-secret-0123456789-abcdefghij';
 const STATUS_TOPIC = '/event/Cowork_Status__e';
 
@@ -82,8 +81,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it("the agent's request sends the form into the linked chat; the panel sees form sent, submitted, answered, saved, with the label; the Case is saved once", async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
     expect(chat.received).toHaveLength(0); // linking says nothing and starts nothing
@@ -94,8 +92,8 @@ describe('co-work from the Salesforce side, end to end', () => {
     const { formToken, choices } = readFormCard(await chat.waitForCard(1));
     expect(choices.map((c) => c.title)).toContain('🛠 Renovation Work');
 
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Renovation Work' });
-    await chat.waitForText(THANKS('🛠 Renovation Work'));
+    await chat.submitForm(formToken, 'Renovation Work');
+    await chat.waitForText(thanks('🛠 Renovation Work'));
     await waitUntil(() => panel.of(kase.caseId).some((s) => s.state === 'saved'), 'the saved status');
 
     const statuses = panel.of(kase.caseId);
@@ -108,8 +106,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it('a request for a Case with no linked chat is answered no_chat, and nothing is sent anywhere', async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const sends = t.channel.activities.length;
     requestFromCase(sim(t), kase.caseId);
     await waitUntil(() => panel.of(kase.caseId).length > 0, 'a status');
@@ -118,8 +115,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it("a request whose linked chat cannot be reached (the customer left) fails with a status, and leaves no form pending", async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     // The customer's channel goes away after the link: the proactive send is refused.
     const gone = await EmulatorChannel.start();
     const chat = gone.conversation(t.bot.url, { id: 'customer-who-left' });
@@ -135,8 +131,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it('a request the org cannot serve right now (Case lookup failing) fails with a status that says to try again', async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
     sim(t).org.failRest({ method: 'GET', path: '*', count: 1000, status: 503, errorCode: 'SERVER_UNAVAILABLE' });
@@ -151,8 +146,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it('a cowork.link with a token for someone else links nothing', async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await chat.sendEvent('cowork.link', { token: mintStartToken(START_SECRET, { caseId: kase.caseId, userId: 'someone-else', conversationId: chat.id }) });
     requestFromCase(sim(t), kase.caseId);
@@ -162,8 +156,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it('a request while a form is pending sends no second form and says already_pending with the waiting session', async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
     requestFromCase(sim(t), kase.caseId);
@@ -179,8 +172,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it('a request after the customer asked for a person still sends the form, and the status says so', async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
     await chat.say('I want to talk to a person');
@@ -194,8 +186,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it("the agent answers from the panel mid-flow (Use_of_Funds__e with the Case Id only): the customer is thanked, the panel sees answered and saved", async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
     requestFromCase(sim(t), kase.caseId);
@@ -203,7 +194,7 @@ describe('co-work from the Salesforce side, end to end', () => {
 
     // What the Answer_Cowork_Form flow publishes: the Case Id and the answer, no session key.
     sim(t).org.publishEvent('Use_of_Funds__e', { Correlation_Id__c: kase.caseId, Use_of_Fund_Reason__c: 'Education' });
-    await chat.waitForText(THANKS('🎓 Education'));
+    await chat.waitForText(thanks('🎓 Education'));
     await waitUntil(() => panel.of(kase.caseId).some((s) => s.state === 'saved'), 'the saved status');
     expect(panel.of(kase.caseId).map((s) => [s.state, s.answer])).toEqual([
       ['form_sent', null],
@@ -214,8 +205,7 @@ describe('co-work from the Salesforce side, end to end', () => {
   });
 
   it('the customer asks for a person during the form: the panel shows it, and the agent can still answer for them', async () => {
-    const [kase] = sim(t).org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
     requestFromCase(sim(t), kase.caseId);
@@ -255,7 +245,7 @@ describe('co-work from the Salesforce side, two instances', () => {
   });
 
   it('both see the request, exactly one sends the form', async () => {
-    const [kase] = simulator.org.createCases(1);
+    const kase = oneCase(simulator.org);
     const [first, second] = running;
     if (!kase || !first || !second) throw new Error('setup');
     const chat = channel.conversation(first.bot.url, { id: 'customer-two-instances' });
@@ -288,8 +278,8 @@ describe('status events: off, and failing', () => {
   async function completeSession(bot: RunningBot, caseNumber: string, userId: string): Promise<void> {
     const chat = channel.conversation(bot.url, { id: userId });
     const { formToken } = await startForm(chat, caseNumber);
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Vehicle Purchase' });
-    await chat.waitForText(THANKS('🚗 Vehicle Purchase'));
+    await chat.submitForm(formToken, 'Vehicle Purchase');
+    await chat.waitForText(thanks('🚗 Vehicle Purchase'));
   }
 
   beforeAll(async () => {
@@ -303,8 +293,7 @@ describe('status events: off, and failing', () => {
   });
 
   it('COWORK_STATUS_EVENTS=off publishes none, and the session completes as before', async () => {
-    const [kase] = simulator.org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(simulator.org);
     const bot = await startInstance({ COWORK_STATUS_EVENTS: 'off' }, new RecordingLog());
     await completeSession(bot, kase.caseNumber, 'customer-status-off');
     await waitUntil(() => simulator.org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Vehicle Purchase', 'the Case update');
@@ -313,8 +302,7 @@ describe('status events: off, and failing', () => {
   });
 
   it('a status topic the org refuses is logged, and the customer is thanked and the Case saved all the same', async () => {
-    const [kase] = simulator.org.createCases(1);
-    if (!kase) throw new Error('no Case');
+    const kase = oneCase(simulator.org);
     const log = new RecordingLog();
     const bot = await startInstance({ SF_STATUS_TOPIC: '/event/Not_Deployed__e' }, log);
     await completeSession(bot, kase.caseNumber, 'customer-status-refused');

@@ -5,20 +5,19 @@
 import { MemoryStorage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
-const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
 const ACK = 'your answer has been sent';
 const EVENT = 'Use_of_Funds__e';
 
 function thanksCount(chat: EmulatorConversation): number {
-  return chat.texts.filter((text) => text.startsWith(THANKS)).length;
+  return chat.texts.filter((text) => text.startsWith(thanksPrefix())).length;
 }
 
 describe('sessions over time', () => {
@@ -37,22 +36,21 @@ describe('sessions over time', () => {
     const chat = t.conversation();
     const { formToken: token } = await startForm(chat, c.caseNumber);
     await chat.waitForText('has expired');
-    await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
+    await chat.submitForm(token, 'Education');
     await chat.waitForText('no longer active');
     expect(t.bot.simulator?.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
   });
 
   it('publishes again when the event does not come back, and still acts once', async () => {
     const sim = t.bot.simulator as RunningSimulator;
-    const [c] = sim.org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim.org);
     const chat = t.conversation();
     const { formToken: token } = await startForm(chat, c.caseNumber);
     const restPublishes = () => sim.org.requestCounts()['POST /services/data/vXX.X/sobjects/{object}'] ?? 0;
     const restBefore = restPublishes();
     sim.org.stallStreams();
     try {
-      await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
+      await chat.submitForm(token, 'Education');
       await chat.waitForText(ACK);
       // Published on submit, again over the Pub/Sub API, then a last time over REST.
       await waitUntil(() => sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).length >= 3, 'the answer to be published twice more');
@@ -60,7 +58,7 @@ describe('sessions over time', () => {
     } finally {
       sim.org.releaseStreams();
     }
-    await chat.waitForText(THANKS);
+    await chat.waitForText(thanksPrefix());
     await waitUntil(() => sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
     // Both copies of the event are delivered; the second finds the session done.
     const copies = sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId);
@@ -85,11 +83,11 @@ describe('a slow channel', () => {
     if (!c) throw new Error('no Case');
     const chat = t.conversation();
     const { formToken: token } = await startForm(chat, c.caseNumber);
-    await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Other' });
-    await chat.waitForText(THANKS);
+    await chat.submitForm(token, 'Other');
+    await chat.waitForText(thanksPrefix());
     const texts = chat.texts;
     const ack = texts.findIndex((text) => text.includes(ACK));
-    const thanks = texts.findIndex((text) => text.startsWith(THANKS));
+    const thanks = texts.findIndex((text) => text.startsWith(thanksPrefix()));
     expect(ack).toBeGreaterThanOrEqual(0);
     expect(ack).toBeLessThan(thanks);
   });
@@ -131,22 +129,22 @@ describe('a bot restart between the submit and the event', () => {
     if (!warmup || !c) throw new Error('no Cases');
     // One whole session first, so the bot has a stored replay position to resume from.
     const warm = channel.conversation(first.url, { id: 'warm' });
-    await warm.submit({ cowork: 'submit', formToken: (await startForm(warm, warmup.caseNumber)).formToken, useOfFunds: 'Other' });
-    await warm.waitForText(THANKS);
+    await warm.submitForm((await startForm(warm, warmup.caseNumber)).formToken, 'Other');
+    await warm.waitForText(thanksPrefix());
 
     const chat = channel.conversation(first.url, { id: 'customer' });
     const { formToken: token } = await startForm(chat, c.caseNumber);
     sim.org.stallStreams();
-    await chat.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' });
+    await chat.submitForm(token, 'Education');
     await chat.waitForText(ACK);
     await first.stop();
     sim.org.releaseStreams();
     expect(sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c ?? null).toBeNull();
 
     await startInstance();
-    await chat.waitForText(THANKS);
+    await chat.waitForText(thanksPrefix());
     await waitUntil(() => sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update by the restarted bot');
     expect(thanksCount(chat)).toBe(1);
-    expect(chat.texts.filter((text) => text.startsWith(THANKS))[0]).toContain('🎓 Education');
+    expect(chat.texts.filter((text) => text.startsWith(thanksPrefix()))[0]).toContain('🎓 Education');
   });
 });

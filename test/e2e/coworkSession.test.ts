@@ -6,11 +6,10 @@ import { mintStartToken } from '../../bot/startToken';
 import { validateCard } from '../../cards';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
-const THANKS = (label: string) => `Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns ${label}`;
 const START_SECRET = 'test-start-secret-0123456789-abcdefghij';
 const EVENT = 'Use_of_Funds__e';
 
@@ -48,9 +47,9 @@ describe('co-work session, end to end', () => {
     expect(choices.map((c) => c.title)).toEqual(['🛠 Renovation Work', '💳 Debt Consolidation', '🚗 Vehicle Purchase', '🎓 Education', '📝 Other']);
     expect(JSON.stringify(card)).not.toContain(seed.id);
 
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Renovation Work' });
-    const thanks = await chat.waitForText(THANKS('🛠 Renovation Work'));
-    expect(thanks.replyToId).toBeUndefined();
+    await chat.submitForm(formToken, 'Renovation Work');
+    const thankYou = await chat.waitForText(thanks('🛠 Renovation Work'));
+    expect(thankYou.replyToId).toBeUndefined();
     const result = await chat.waitForCard(2);
     expect(validateCard(result)).toEqual([]);
     const imageUrl = JSON.stringify(result).match(/"url":"([^"]+\.png)"/)?.[1] ?? '';
@@ -65,7 +64,7 @@ describe('co-work session, end to end', () => {
     expect(String(events[0]?.payload.Session_Key__c)).toMatch(/^[0-9a-f]{32}$/);
 
     // A second submit of the same form changes nothing and says so.
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Education' });
+    await chat.submitForm(formToken, 'Education');
     await chat.waitForText('already received');
     expect(caseField(t, seed.id)).toBe('Renovation Work');
     expect(countText(chat, 'Thank you for completing')).toBe(1);
@@ -78,24 +77,23 @@ describe('co-work session, end to end', () => {
     const chatB = t.conversation();
     const [formA, formB] = await Promise.all([startForm(chatA, a.caseNumber), startForm(chatB, b.caseNumber)]);
     await Promise.all([
-      chatA.submit({ cowork: 'submit', formToken: formA.formToken, useOfFunds: 'Education' }),
-      chatB.submit({ cowork: 'submit', formToken: formB.formToken, useOfFunds: 'Vehicle Purchase' }),
+      chatA.submitForm(formA.formToken, 'Education'),
+      chatB.submitForm(formB.formToken, 'Vehicle Purchase'),
     ]);
-    await chatA.waitForText(THANKS('🎓 Education'));
-    await chatB.waitForText(THANKS('🚗 Vehicle Purchase'));
+    await chatA.waitForText(thanks('🎓 Education'));
+    await chatB.waitForText(thanks('🚗 Vehicle Purchase'));
     await waitUntil(() => caseField(t, a.caseId) === 'Education' && caseField(t, b.caseId) === 'Vehicle Purchase', 'both Case updates');
     expect(countText(chatA, 'Vehicle Purchase')).toBe(0);
     expect(countText(chatB, 'Education')).toBe(0);
   });
 
   it('on one Case with two conversations: a session key reaches its session only; a newer form replaces the older, and an agent event without key answers it', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const first = t.conversation();
     const formFirst = await startForm(first, c.caseId);
     const beforeFirst = caseRequests(t);
-    await first.submit({ cowork: 'submit', formToken: formFirst.formToken, useOfFunds: 'Other' });
-    await first.waitForText(THANKS('📝 Other'));
+    await first.submitForm(formFirst.formToken, 'Other');
+    await first.waitForText(thanks('📝 Other'));
     await waitUntil(() => caseField(t, c.caseId) === 'Other', 'the first Case update');
     // Its own answer, claimed once: the Case is written without being read first.
     expect(caseRequests(t).writes - beforeFirst.writes).toBe(1);
@@ -109,7 +107,7 @@ describe('co-work session, end to end', () => {
     await second.waitForText('replaced this one');
     // An agent's flow publishes the seed's original shape: only the Case Id. It answers the current form.
     sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Debt Consolidation' });
-    await third.waitForText(THANKS('💳 Debt Consolidation'));
+    await third.waitForText(thanks('💳 Debt Consolidation'));
     await waitUntil(() => caseField(t, c.caseId) === 'Debt Consolidation', 'the Case update');
     expect(countText(first, 'Thank you for completing')).toBe(1);
     expect(countText(second, 'Thank you for completing')).toBe(0);
@@ -126,9 +124,9 @@ describe('co-work session, end to end', () => {
 
     // One character changed (never to itself: a hex token may already end in '0').
     const tampered = `${form.formToken.slice(0, -1)}${form.formToken.endsWith('0') ? '1' : '0'}`;
-    await chat.submit({ cowork: 'submit', formToken: tampered, useOfFunds: 'Education' });
+    await chat.submitForm(tampered, 'Education');
     await chat.waitForText('no longer active');
-    await chat.submit({ cowork: 'submit', formToken: foreign.formToken, useOfFunds: 'Education' });
+    await chat.submitForm(foreign.formToken, 'Education');
     await waitUntil(() => countText(chat, 'no longer active') === 2, 'the second refusal');
     // Ids in the payload are ignored: only the token counts.
     await chat.submit({ cowork: 'submit', formToken: 'x', caseId: other.caseId, Session_Key__c: 'abc', useOfFunds: 'Education' });
@@ -140,21 +138,19 @@ describe('co-work session, end to end', () => {
   });
 
   it('refuses a choice the org does not offer, listing the choices', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Casino Trip' });
+    await chat.submitForm(form.formToken, 'Casino Trip');
     const refusal = await chat.waitForText('not one of the choices');
     expect(refusal.text).toContain('🛠 Renovation Work');
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'x'.repeat(5000) });
+    await chat.submitForm(form.formToken, 'x'.repeat(5000));
     await chat.waitForText('too long');
     expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
   });
 
   it('takes typed answers once confirmed, and asks again listing the choices when nothing matches', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     await startForm(chat, c.caseNumber);
     await chat.say('banana bread');
@@ -163,18 +159,17 @@ describe('co-work session, end to end', () => {
     await chat.say('renovaton');
     await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
     await chat.say('yes');
-    await chat.waitForText(THANKS('🛠 Renovation Work'));
+    await chat.waitForText(thanks('🛠 Renovation Work'));
     await waitUntil(() => caseField(t, c.caseId) === 'Renovation Work', 'the Case update');
   });
 
   it('answers with the event, which is the truth, and acts once when two events answer one session', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     await startForm(chat, c.caseNumber);
     const first = sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Education' });
     const second = sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Other' });
-    await chat.waitForText(THANKS('🎓 Education'));
+    await chat.waitForText(thanks('🎓 Education'));
     await waitUntil(() => caseField(t, c.caseId) === 'Education', 'the Case update');
     // Wait until the bot has looked at the second event, then check it changed nothing.
     await waitUntil(() => log.find((e) => e.fields.eventId === second.eventUuid) !== undefined, 'the second event to be routed');
@@ -184,8 +179,7 @@ describe('co-work session, end to end', () => {
   });
 
   it('starts a session from a signed cowork.start token, and refuses forged or foreign ones', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation('customer-42');
     await chat.sendEvent('cowork.start', { token: mintStartToken('wrong-secret-0123456789-0123456789-xx', { caseId: c.caseId, userId: 'customer-42', conversationId: chat.id }) });
     await chat.waitForText('not valid');
@@ -205,21 +199,19 @@ describe('co-work session, end to end', () => {
     await chat.waitForText('could not find that Case');
     await chat.say("/cowork 500' OR Id != '");
     await chat.waitForText('could not use that Case reference');
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     sim(t).org.updateRecord('Case', c.caseId, { Status: 'Closed' });
     await chat.say(`/cowork ${c.caseNumber}`);
     await chat.waitForText('is closed');
   });
 
   it('retries a Case update that fails transiently, and completes', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     sim(t).org.failRest({ method: 'PATCH', path: `*/sobjects/Case/${c.caseId}*`, count: 2, status: 503, errorCode: 'SERVER_UNAVAILABLE' });
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
-    await chat.waitForText(THANKS('🎓 Education'));
+    await chat.submitForm(form.formToken, 'Education');
+    await chat.waitForText(thanks('🎓 Education'));
     await waitUntil(() => caseField(t, c.caseId) === 'Education', 'the Case update after retries', 20_000);
   });
 

@@ -6,12 +6,11 @@
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
 import { startAzurite, startBotProcess, type Azurite, type BotProcess } from '../harness/processes';
 
 jest.setTimeout(180_000);
 
-const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
 const ACK = 'your answer has been sent';
 const EVENT = 'Use_of_Funds__e';
 
@@ -91,7 +90,7 @@ async function formToken(chat: EmulatorConversation, caseRef: string, instances:
 }
 
 function thanks(chat: EmulatorConversation): string[] {
-  return chat.texts.filter((text) => text.startsWith(THANKS));
+  return chat.texts.filter((text) => text.startsWith(thanksPrefix()));
 }
 
 function caseValue(caseId: string): unknown {
@@ -114,13 +113,13 @@ describe('a restart loses nothing and does nothing twice', () => {
     // One whole session first, so a replay position is stored.
     const warm = customer(`warm-${signal}`);
     const warmToken = await formToken(warm, warmup.caseNumber, only);
-    await via(only, warm, (chat) => chat.submit({ cowork: 'submit', formToken: warmToken, useOfFunds: 'Other' }));
-    await warm.waitForText(THANKS, 20_000);
+    await via(only, warm, (chat) => chat.submitForm(warmToken, 'Other'));
+    await warm.waitForText(thanksPrefix(), 20_000);
 
     const chat = customer(`restart-${signal}`);
     const token = await formToken(chat, c.caseNumber, only);
     sim.org.stallStreams();
-    await via(only, chat, (x) => x.submit({ cowork: 'submit', formToken: token, useOfFunds: 'Education' }));
+    await via(only, chat, (x) => x.submitForm(token, 'Education'));
     await chat.waitForText(ACK);
     const stopped = await stopBot(first, signal);
     expect(signal === 'SIGTERM' ? stopped.code : stopped.signal).toBe(signal === 'SIGTERM' ? 0 : 'SIGKILL');
@@ -129,7 +128,7 @@ describe('a restart loses nothing and does nothing twice', () => {
     expect(caseValue(c.caseId)).toBeNull();
 
     const second = await startBot(botEnv(container));
-    await chat.waitForText(THANKS, 30_000);
+    await chat.waitForText(thanksPrefix(), 30_000);
     await waitUntil(() => caseValue(c.caseId) === 'Education', 'the Case update by the restarted bot', 30_000);
     expect(thanks(chat)).toHaveLength(1);
     expect(thanks(chat)[0]).toContain('🎓 Education');
@@ -145,8 +144,8 @@ describe('a restart loses nothing and does nothing twice', () => {
     if (!warmup || !c) throw new Error('no Cases');
     const warm = customer('warm-agent');
     const warmToken = await formToken(warm, warmup.caseNumber, only);
-    await via(only, warm, (chat) => chat.submit({ cowork: 'submit', formToken: warmToken, useOfFunds: 'Other' }));
-    await warm.waitForText(THANKS, 20_000);
+    await via(only, warm, (chat) => chat.submitForm(warmToken, 'Other'));
+    await warm.waitForText(thanksPrefix(), 20_000);
 
     const chat = customer('agent-while-down');
     await formToken(chat, c.caseNumber, only);
@@ -154,7 +153,7 @@ describe('a restart loses nothing and does nothing twice', () => {
     sim.org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Vehicle Purchase' });
 
     const second = await startBot(botEnv(container));
-    await chat.waitForText(THANKS, 30_000);
+    await chat.waitForText(thanksPrefix(), 30_000);
     await waitUntil(() => caseValue(c.caseId) === 'Vehicle Purchase', 'the Case update', 30_000);
     expect(thanks(chat)).toHaveLength(1);
     await stopBot(second, 'SIGTERM');
@@ -200,8 +199,8 @@ describe('two instances behind a load balancer', () => {
       const c = cases[i] as (typeof cases)[number];
       // The start goes to one instance, the submit to the other.
       const token = await formToken(chat, c.caseNumber, live, i);
-      await via(live, chat, (x) => x.submit({ cowork: 'submit', formToken: token, useOfFunds: choices[i % choices.length] }), i + 1);
-      await chat.waitForText(THANKS, 60_000);
+      await via(live, chat, (x) => x.submitForm(token, choices[i % choices.length]), i + 1);
+      await chat.waitForText(thanksPrefix(), 60_000);
     };
     const runBatch = async (from: number, to: number): Promise<void> => {
       const concurrency = 20;

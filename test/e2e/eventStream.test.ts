@@ -4,14 +4,13 @@
  */
 import { EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, sim, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
-const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
 const EVENT = 'Use_of_Funds__e';
 
 function thanked(chat: EmulatorConversation): number {
-  return chat.texts.filter((text) => text.startsWith(THANKS)).length;
+  return chat.texts.filter((text) => text.startsWith(thanksPrefix())).length;
 }
 
 describe('stale answers', () => {
@@ -26,8 +25,7 @@ describe('stale answers', () => {
 
   it("never completes a form with an agent's answer published before the session started, delivered late", async () => {
     const org = sim(t).org;
-    const [c] = org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(org);
     await waitUntil(() => t.bot.salesforce.eventBus.states().every((s) => s.connected && s.lastKeepaliveAt !== null), 'the stream to be live');
     // The stream is down (an outage): an agent's answer for the Case, from before any session, waits in the org.
     org.stallStreams();
@@ -43,7 +41,7 @@ describe('stale answers', () => {
 
     // An answer given after the session started completes it: the only answer the Case gets.
     const fresh = org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Other' });
-    await chat.waitForText(THANKS);
+    await chat.waitForText(thanksPrefix());
     await waitUntil(() => (org.getRecord('Case', c.caseId)?.Use_of_Funds__c ?? null) !== null, 'the Case update');
     expect(org.getRecord('Case', c.caseId)?.Use_of_Funds__c).toBe('Other');
     expect(thanked(chat)).toBe(1);
@@ -70,12 +68,11 @@ describe('delivery allocation in /healthz', () => {
     await waitUntil(() => t.bot.salesforce.eventBus.states().every((s) => s.connected), 'the stream to be live');
     const deliveries = (): number => t.bot.salesforce.eventBus.states()[0]?.deliveries?.last24h ?? 0;
     // One co-work session, customer's answer to Case update: one delivery to this instance.
-    const [c] = org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(org);
     const chat = t.conversation();
     const { formToken } = await startForm(chat, c.caseNumber);
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Education' });
-    await chat.waitForText(THANKS);
+    await chat.submitForm(formToken, 'Education');
+    await chat.waitForText(thanksPrefix());
     await waitUntil(() => org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
     expect((await health()).pubsub.streams[0]?.deliveries).toMatchObject({ last24h: 1, allocationPerDay: 10, warning: false });
 

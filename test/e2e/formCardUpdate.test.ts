@@ -6,7 +6,7 @@
 import { validateCard } from '../../cards';
 import type { EmulatorConversation, RecordedActivity } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 
 const THANKS = 'Thank you for completing the questionnaire';
 
@@ -35,12 +35,11 @@ describe('the form card, updated in place after a submit', () => {
   });
 
   it('shows what was sent, read-only, then that it is saved on the Case', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     const cardId = formCardActivityId(chat);
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Renovation Work' });
+    await chat.submitForm(form.formToken, 'Renovation Work');
     await chat.waitForText(THANKS);
     await waitUntil(() => updatesOf(t, chat, cardId).length === 2, 'two updates of the form card');
     const [sent, saved] = updatesOf(t, chat, cardId) as [RecordedActivity, RecordedActivity];
@@ -59,8 +58,7 @@ describe('the form card, updated in place after a submit', () => {
   });
 
   it('updates the card for a typed answer once confirmed', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     await startForm(chat, c.caseNumber);
     const cardId = formCardActivityId(chat);
@@ -83,11 +81,10 @@ describe('on a channel that refuses updates', () => {
   });
 
   it('carries on: acknowledgement, thank-you and Case update all happen', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await chat.submitForm(form.formToken, 'Education');
     await chat.waitForText('your answer has been sent');
     await chat.waitForText(`${THANKS} 😃, we have noted that the use of funds concerns 🎓 Education`);
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');

@@ -3,11 +3,11 @@
  * customer's, and a human agent's talking to the bot's agent relay. The real CloudAdapter, the
  * embedded simulator, the real jsforce and Pub/Sub clients.
  */
-import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/agent/handoffProtocol';
-import { signHandoffStatus } from '../../bot/agent/handoffTrust';
+import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
+import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
 const HANDOFF_SECRET = 'test-handoff-secret-0123456789-abcdefgh';
@@ -99,10 +99,9 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(count(customer, 'still there?')).toBe(0);
 
     // The bot owns the chat again: a form runs the ordinary way.
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const form = await startForm(customer, c.caseNumber);
-    await customer.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await customer.submitForm(form.formToken, 'Education');
     await customer.waitForText(THANKS);
 
     // Unless the customer asks again: then it is listed again.
@@ -112,8 +111,7 @@ describe('human handoff and the agent relay, end to end', () => {
   });
 
   it('during the form: the customer answers while the agent owns the chat; the agent sees the answer, the Case is updated once, no re-asking after', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const customer = t.conversation();
     const form = await startForm(customer, c.caseNumber);
     await customer.submit({ cowork: 'handoff', formToken: form.formToken });
@@ -127,7 +125,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
     const patchesBefore = patches(t);
     const silentFrom = customer.received.length;
-    await customer.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Renovation Work' });
+    await customer.submitForm(form.formToken, 'Renovation Work');
     await agent.waitForText('submitted the form');
     await agent.waitForText(`The answer arrived for Case ${c.caseNumber}: 🛠 Renovation Work`);
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the Case update');
@@ -135,7 +133,7 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(count(customer, THANKS)).toBe(0);
 
     // The same answer again changes nothing.
-    await customer.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await customer.submitForm(form.formToken, 'Education');
     await waitUntil(() => count(agent, 'submitted the form') === 2, 'the second submit relayed');
     expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
     expect(patches(t) - patchesBefore).toBe(1);
@@ -151,8 +149,7 @@ describe('human handoff and the agent relay, end to end', () => {
   });
 
   it('during the form: the agent answers on the customer\'s behalf with the Case Id only, and the session completes the same way', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const customer = t.conversation();
     await startForm(customer, c.caseNumber);
     await customer.say('can I speak with a human?');
@@ -177,11 +174,10 @@ describe('human handoff and the agent relay, end to end', () => {
   });
 
   it('after the form: the agent gets the answer in the handoff context, and the bot does not ask again after hand-back', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const customer = t.conversation();
     const form = await startForm(customer, c.caseNumber);
-    await customer.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Vehicle Purchase' });
+    await customer.submitForm(form.formToken, 'Vehicle Purchase');
     await customer.waitForText(THANKS);
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Vehicle Purchase', 'the Case update');
 
@@ -197,8 +193,7 @@ describe('human handoff and the agent relay, end to end', () => {
   });
 
   it('takes handoff.status from the channel: failed tells the customer and carries on; accepted silences the bot until completed; odd ones are never rejected', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const customer = t.conversation();
     await startForm(customer, c.caseNumber);
     await customer.say('human');

@@ -4,10 +4,10 @@
  * conversation back after COWORK_HANDOFF_TIMEOUT_SECONDS; a pending request never swallows a
  * submit's acknowledgement or the thank-you; a declined person is no request.
  */
-import { HANDOFF_REQUESTED_TEXT, HANDOFF_TIMEOUT_TEXT } from '../../bot/agent/handoffProtocol';
+import { HANDOFF_REQUESTED_TEXT, HANDOFF_TIMEOUT_TEXT } from '../../bot/handoff/handoffProtocol';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 
 const THANKS = 'Thank you for completing the questionnaire';
 const ACK = 'Thank you, your answer has been sent.';
@@ -43,8 +43,7 @@ describe('asking for a person with no handoff target', () => {
   });
 
   it('says no person is available, offers none on the card, and the form carries on to the thank-you', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     expect(hasHandoffButton(form.card)).toBe(false);
@@ -56,7 +55,7 @@ describe('asking for a person with no handoff target', () => {
     expect(await reply(chat, 'help')).toContain('I am the co-work bot');
     expect(await reply(chat, 'education')).toBe('You chose 🎓 Education. Send it?');
 
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Renovation Work' });
+    await chat.submitForm(form.formToken, 'Renovation Work');
     await chat.waitForText(ACK);
     await chat.waitForText(`${THANKS} 😃, we have noted that the use of funds concerns 🛠 Renovation Work`);
     await waitUntil(() => caseField(t, c.caseId) === 'Renovation Work', 'the Case update');
@@ -64,8 +63,7 @@ describe('asking for a person with no handoff target', () => {
   });
 
   it('answers an old card\'s "Talk to a person" plainly too', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     await chat.submit({ cowork: 'handoff', formToken: form.formToken });
@@ -74,8 +72,7 @@ describe('asking for a person with no handoff target', () => {
   });
 
   it('reads "I don\'t want to talk to an agent, renovation please" as an answer, not a request', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     await startForm(chat, c.caseNumber);
     expect(await reply(chat, "I don't want to talk to an agent, renovation please")).toBe('You chose 🛠 Renovation Work. Send it?');
@@ -93,8 +90,7 @@ describe('asking for a person with a target that never answers', () => {
   });
 
   it('acknowledges and thanks a submit while the request waits, then takes the conversation back after the timeout', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     expect(hasHandoffButton(form.card)).toBe(true);
@@ -102,7 +98,7 @@ describe('asking for a person with a target that never answers', () => {
     await chat.waitForText(HANDOFF_REQUESTED_TEXT);
     await chat.waitFor((a) => a.type === 'event' && a.name === 'handoff.initiate', 10_000, 'handoff.initiate');
 
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await chat.submitForm(form.formToken, 'Education');
     await chat.waitForText(ACK);
     await chat.waitForText(`${THANKS} 😃, we have noted that the use of funds concerns 🎓 Education`);
 
@@ -115,8 +111,7 @@ describe('asking for a person with a target that never answers', () => {
   });
 
   it('carries on with the open form after the timeout', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     await startForm(chat, c.caseNumber);
     await chat.say('agent');

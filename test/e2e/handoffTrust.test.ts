@@ -3,8 +3,8 @@
  * (COWORK_HANDOFF_CHANNELS) or a value signed with COWORK_HANDOFF_SECRET. A customer posting it
  * in their own conversation (as Direct Line allows) ends or fakes nothing. Over HTTP.
  */
-import { BACK_WITH_BOT_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/agent/handoffProtocol';
-import { signHandoffStatus } from '../../bot/agent/handoffTrust';
+import { BACK_WITH_BOT_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
+import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { RecordingLog } from '../harness/recordingLog';

@@ -8,11 +8,10 @@ import { ActivityHandler, type TurnContext } from 'botbuilder';
 import { createAdapter } from '../../bot/adapter';
 import { loadConfig } from '../../bot/config';
 import { createCowork, type Cowork } from '../../bot/cowork';
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import { EmulatorChannel } from '../harness/emulatorChannel';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
 
-const THANKS = 'Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns';
 
 /** A host bot with its own personality. */
 class HostBot extends ActivityHandler {
@@ -71,8 +70,8 @@ describe('co-work mounted in a host bot', () => {
     const form = await startForm(chat, c.caseNumber);
     await chat.say('help'); // the host's, even with a form open
     await chat.waitForText('host: help');
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
-    await chat.waitForText(`${THANKS} 🎓 Education`);
+    await chat.submitForm(form.formToken, 'Education');
+    await chat.waitForText(`${thanksPrefix()} 🎓 Education`);
     await waitUntil(() => cowork.simulator?.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
     await chat.say('thanks!');
     await chat.waitForText('host: thanks!');
@@ -89,7 +88,7 @@ describe('co-work mounted in a host bot', () => {
     await chat.say('the first one');
     await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
     await chat.say('yes');
-    await chat.waitForText(`${THANKS} 🛠 Renovation Work`);
+    await chat.waitForText(`${thanksPrefix()} 🛠 Renovation Work`);
     expect(chat.texts.filter((t) => t.startsWith('host: the first one'))).toEqual([]);
   });
 });

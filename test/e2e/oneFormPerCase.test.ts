@@ -5,7 +5,7 @@
  */
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const EVENT = 'Use_of_Funds__e';
@@ -33,8 +33,7 @@ describe('one open form per Case', () => {
   });
 
   it('three /cowork in one conversation, then an event without session key: one thank-you, old cards refused', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const first = await startForm(chat, c.caseNumber);
     const second = await startForm(chat, c.caseNumber);
@@ -48,10 +47,10 @@ describe('one open form per Case', () => {
     expect(log.entries.filter((e) => e.fields.eventId === agent.eventUuid && e.msg === 'event answered the session')).toHaveLength(1);
 
     for (const old of [first, second]) {
-      await chat.submit({ cowork: 'submit', formToken: old.formToken, useOfFunds: 'Other' });
+      await chat.submitForm(old.formToken, 'Other');
     }
     await waitUntil(() => count(chat, SUPERSEDED_CARD) === 2, 'both old cards refused');
-    await chat.submit({ cowork: 'submit', formToken: third.formToken, useOfFunds: 'Other' });
+    await chat.submitForm(third.formToken, 'Other');
     await chat.waitForText('already received');
     expect(count(chat, THANKS)).toBe(1);
     expect(caseField(t, c.caseId)).toBe('Education');
@@ -59,8 +58,7 @@ describe('one open form per Case', () => {
   });
 
   it('two conversations on one Case: the older is told once, its card refuses, and its answer never lands', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const older = t.conversation();
     const newer = t.conversation();
     const oldForm = await startForm(older, c.caseNumber);
@@ -69,9 +67,9 @@ describe('one open form per Case', () => {
     expect(count(newer, SUPERSEDED_NOTICE)).toBe(0);
 
     // The new card first, then the old one.
-    await newer.submit({ cowork: 'submit', formToken: newForm.formToken, useOfFunds: 'Vehicle Purchase' });
+    await newer.submitForm(newForm.formToken, 'Vehicle Purchase');
     await newer.waitForText(`${THANKS} 😃, we have noted that the use of funds concerns 🚗 Vehicle Purchase`);
-    await older.submit({ cowork: 'submit', formToken: oldForm.formToken, useOfFunds: 'Other' });
+    await older.submitForm(oldForm.formToken, 'Other');
     await older.waitForText(SUPERSEDED_CARD);
     // A typed answer in the old conversation does not reach the replaced form either.
     const before = older.texts.length;
@@ -87,8 +85,7 @@ describe('one open form per Case', () => {
   });
 
   it('an answer older than the one on the Case (by its CreatedDate) never overwrites it', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     await startForm(chat, c.caseNumber);
     sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Education' });

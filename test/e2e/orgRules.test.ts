@@ -7,7 +7,7 @@
  * status naming the error.
  */
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const THANKS = 'Thank you for completing the questionnaire';
@@ -24,8 +24,7 @@ describe('the org as a real one behaves', () => {
   });
 
   it('shows the org\'s daily API usage on /healthz, as the org reports it', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     await startForm(t.conversation(), c.caseNumber); // some REST traffic
     const { Max, Remaining } = sim(t).org.apiLimit.snapshot();
     const health = (await (await fetch(`${t.bot.url}/healthz`)).json()) as { salesforce: { detail: { apiUsage?: { used: number; limit: number } } } };
@@ -35,12 +34,11 @@ describe('the org as a real one behaves', () => {
   });
 
   it('UNABLE_TO_LOCK_ROW is retried and the answer lands on the Case', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     sim(t).org.failRecord('Case', c.caseId, { errorCode: 'UNABLE_TO_LOCK_ROW', times: 2 });
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await chat.submitForm(form.formToken, 'Education');
     await chat.waitForText(THANKS);
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update after the lock clears', 20_000);
     expect(chat.texts.some((text) => text.includes(NOT_UPDATED))).toBe(false);
@@ -50,12 +48,11 @@ describe('the org as a real one behaves', () => {
     ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Use of funds cannot change once the loan is approved'],
     ['ENTITY_IS_LOCKED', 'the entity is locked for editing'],
   ] as const)('%s is reported to the log and the agent side, and the customer is told plainly', async (errorCode, reason) => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     sim(t).org.failRecord('Case', c.caseId, { errorCode, ...(errorCode === 'FIELD_CUSTOM_VALIDATION_EXCEPTION' ? { message: reason } : {}) });
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Other' });
+    await chat.submitForm(form.formToken, 'Other');
     await chat.waitForText(NOT_UPDATED);
     const entry = log.find((e) => e.level === 'error' && e.fields.caseId === c.caseId);
     expect(entry).toMatchObject({ msg: 'Case update refused', fields: { errorCode, error: expect.stringContaining(reason) } });

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { waitUntil } from '../harness/coworkSteps';
+import { oneCase, waitUntil } from '../harness/coworkSteps';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -97,8 +97,7 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
   });
 
   it('starts a form, sends a choice from the card, thanks, and updates the card in place', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.getByText('I am the co-work bot').first().waitFor({ timeout: 30_000 });
 
@@ -124,8 +123,7 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
   }, 120_000);
 
   it('takes a typed answer only once confirmed', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const compose = page.locator('div[role=textbox][data-lexical-editor=true]');
     await compose.click();
     await compose.pressSequentially(`/cowork ${c.caseNumber}`);

@@ -7,7 +7,7 @@ import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { LOST_FORM_TEXT } from '../../bot/lostForm';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { readFormCard, startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, readFormCard, startForm, waitUntil } from '../harness/coworkSteps';
 import { startBotProcess } from '../harness/processes';
 
 jest.setTimeout(60_000);
@@ -34,8 +34,7 @@ describe('a form from before a restart (memory storage)', () => {
   }
 
   it('is recognised after the restart and sent again; the new one completes', async () => {
-    const [c] = sim.org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim.org);
     const before = await start();
     const chat = before.conversation('restart-customer', 'conv-restart-1');
     const old = await startForm(chat, c.caseNumber);
@@ -43,20 +42,19 @@ describe('a form from before a restart (memory storage)', () => {
 
     const after = await start();
     const again = after.channel.conversation(after.bot.url, chat.user, chat.id);
-    await again.submit({ cowork: 'submit', formToken: old.formToken, useOfFunds: 'Education' });
+    await again.submitForm(old.formToken, 'Education');
     await again.waitForText(LOST_FORM_TEXT);
     const fresh = readFormCard(await again.waitForCard(1));
     expect(fresh.formToken).not.toBe(old.formToken);
     // Nothing was published from the old card.
     expect(sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c ?? null).toBeNull();
-    await again.submit({ cowork: 'submit', formToken: fresh.formToken, useOfFunds: 'Education' });
+    await again.submitForm(fresh.formToken, 'Education');
     await again.waitForText(THANKS);
     await waitUntil(() => sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
   });
 
   it('is not recognised in another conversation, nor by a deployment with another key', async () => {
-    const [c] = sim.org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim.org);
     const before = await start();
     const chat = before.conversation('restart-2', 'conv-restart-2');
     const old = await startForm(chat, c.caseNumber);
@@ -64,11 +62,11 @@ describe('a form from before a restart (memory storage)', () => {
 
     const after = await start();
     const elsewhere = after.channel.conversation(after.bot.url, chat.user, 'conv-restart-other');
-    await elsewhere.submit({ cowork: 'submit', formToken: old.formToken, useOfFunds: 'Education' });
+    await elsewhere.submitForm(old.formToken, 'Education');
     await elsewhere.waitForText(STALE);
     const otherKey = await start('another-form-secret-0123456789-abcdefgh');
     const same = otherKey.channel.conversation(otherKey.bot.url, chat.user, chat.id);
-    await same.submit({ cowork: 'submit', formToken: old.formToken, useOfFunds: 'Education' });
+    await same.submitForm(old.formToken, 'Education');
     await same.waitForText(STALE);
     expect(same.cards).toHaveLength(0);
   });

@@ -43,7 +43,7 @@ describe('the Salesforce cost of a session', () => {
     const chat = t.conversation();
     const replayed = replayWrites();
     const { formToken } = await startForm(chat, kase.caseNumber);
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Renovation Work' });
+    await chat.submitForm(formToken, 'Renovation Work');
     await chat.waitForText(THANKS);
     await waitUntil(() => sim(t).org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the Case update');
     await waitUntil(() => replayWrites() > replayed, 'the replay position stored after the event');

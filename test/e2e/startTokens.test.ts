@@ -8,6 +8,7 @@ import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import { mintStartToken, START_TOKEN_AUDIENCE } from '../../bot/startToken';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { oneCase } from '../harness/coworkSteps';
 
 const SECRET = 'test-start-secret-0123456789-abcdefghij';
 const INTRO = 'A form regarding the use of funds must be completed';
@@ -27,8 +28,7 @@ describe('cowork.start tokens', () => {
   });
 
   it('refuses a token without exp, and one valid for longer than the maximum', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation('cust-exp');
     const noExp = jwt.sign({ caseId: c.caseId, conv: chat.id }, SECRET, { algorithm: 'HS256', subject: 'cust-exp', audience: START_TOKEN_AUDIENCE });
     await chat.sendEvent('cowork.start', { token: noExp });
@@ -47,8 +47,7 @@ describe('cowork.start tokens', () => {
   });
 
   it('refuses a valid token replayed in another conversation, before any Salesforce call', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const first = t.conversation('cust-replay');
     const token = mintStartToken(SECRET, { caseId: c.caseId, userId: 'cust-replay', conversationId: first.id });
     await first.sendEvent('cowork.start', { token });
@@ -63,8 +62,7 @@ describe('cowork.start tokens', () => {
   });
 
   it('refuses a token without a conversation', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation('cust-noconv');
     const noConv = jwt.sign({ caseId: c.caseId }, SECRET, { algorithm: 'HS256', subject: 'cust-noconv', audience: START_TOKEN_AUDIENCE, expiresIn: 300 });
     await chat.sendEvent('cowork.start', { token: noConv });

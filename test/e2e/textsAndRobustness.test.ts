@@ -6,7 +6,7 @@
 import { textsFor } from '../../dialogs/texts';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
@@ -42,8 +42,7 @@ describe('texts and robustness', () => {
   });
 
   it('answers an unknown card action plainly', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
     expect(await reply(chat, { type: 'message', value: { cowork: 'dance', formToken: form.formToken }, channelData: { postBack: true } })).toBe('I did not understand that button.');
@@ -55,16 +54,14 @@ describe('texts and robustness', () => {
     expect(await reply(chat, { type: 'message', text: 'aide', locale: 'fr-FR' })).toContain('Je suis le bot de co-travail');
     expect(await reply(chat, { type: 'message', text: '/cowork 99999999', locale: 'fr-FR' })).toBe("Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.");
     expect(await reply(chat, { type: 'message', text: 'help', locale: 'en-GB' })).toContain('I am the co-work bot');
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const english = t.conversation();
     await startForm(english, c.caseNumber);
     expect(english.texts).toContain(INTRO);
   });
 
   it('runs a whole form in French for a French locale: the form\'s own sentences too', async () => {
-    const [c] = sim(t).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const before = chat.cards.length;
     await chat.post({ type: 'message', text: `/cowork ${c.caseNumber}`, locale: 'fr-FR' });

@@ -6,7 +6,7 @@
 import { MemoryStorage } from 'botbuilder';
 import { simulatorEnv } from '../../salesforce';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 jest.setTimeout(60_000);
@@ -31,11 +31,10 @@ describe('thank-you on a slow channel with two instances', () => {
   });
 
   it('thanks once although the channel takes longer than the lease to accept the thank-you', async () => {
-    const [c] = sim(a).org.createCases(1);
-    if (!c) throw new Error('no Case');
+    const c = oneCase(sim(a).org);
     const chat = a.conversation();
     const form = await startForm(chat, c.caseNumber);
-    await chat.submit({ cowork: 'submit', formToken: form.formToken, useOfFunds: 'Education' });
+    await chat.submitForm(form.formToken, 'Education');
     await waitUntil(() => sim(a).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update', 30_000);
     // Every send either instance started has been answered by the channel.
     await waitUntil(() => a.channel.requestsInProgress === 0, 'the channel to have answered every send', 30_000);

@@ -8,7 +8,7 @@ import { validateCard } from '../../cards';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 
 const EVENT = 'Use_of_Funds__e';
 const THANKS = (label: string) => `Thank you for completing the questionnaire 😃, we have noted that the use of funds concerns ${label}`;
@@ -20,8 +20,7 @@ interface Fresh {
 }
 
 async function freshForm(t: BotUnderTest, locale?: string): Promise<Fresh> {
-  const [c] = sim(t).org.createCases(1);
-  if (!c) throw new Error('no Case');
+  const c = oneCase(sim(t).org);
   const chat = t.conversation();
   const send = locale ? (text: string) => chat.post({ type: 'message', text, locale }) : undefined;
   const { formToken } = await startForm(chat, c.caseNumber, send);
@@ -148,7 +147,7 @@ describe('typed answers: understood, confirmed, never guessed', () => {
 
   it("sends at once on the form's own Send click, with no confirmation", async () => {
     const { chat, caseId, formToken } = await freshForm(t);
-    await chat.submit({ cowork: 'submit', formToken, useOfFunds: 'Education' });
+    await chat.submitForm(formToken, 'Education');
     await chat.waitForText(THANKS('🎓 Education'));
     expect(chat.texts.some((text) => text.startsWith('You chose'))).toBe(false);
     await waitUntil(() => caseField(t, caseId) === 'Education', 'the Case update');

@@ -5,7 +5,6 @@ import {
   answersFromEvent,
   caseFieldsFor,
   eventFieldsFor,
-  formSpecProblems,
   labelFor,
   picklistFieldsOf,
   reAskText,
@@ -13,10 +12,10 @@ import {
   thankYouText,
   typedAnswerInputOf,
   validateAnswers,
-  validateFormSpec,
   type FormSpec,
   type TextFormInput,
 } from '../../cowork/formSpec';
+import { formSpecProblems, validateFormSpec } from '../../cowork/formSpecCheck';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { FORM_WITH_DETAILS, FUNDS_AND_AMOUNT_FORM, PICKLISTS, USE_OF_FUNDS_PICKLIST } from './fixtures';
 

@@ -7,7 +7,7 @@ import { startBot, type RunningBot, type StartBotOptions } from '../../bot/app';
 import { loadConfig, type BotConfig } from '../../bot/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
-import { silentLog, type Log } from '../../cowork/log';
+import { silentLog, type Log } from '../../util/log';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator';
 import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from './emulatorChannel';
 

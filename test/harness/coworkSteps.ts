@@ -2,7 +2,26 @@
  * Steps the end-to-end tests share: start a form the way a developer does (`/cowork`), read the
  * form card the way a client renders it, wait for a condition with a bound.
  */
+import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { thankYouText } from '../../cowork/formSpec';
 import type { EmulatorConversation } from './emulatorChannel';
+
+/** The Use of Funds thank-you (English) for the choice `label`, as the form spec words it. */
+export function thanks(label: string): string {
+  return thankYouText(USE_OF_FUNDS_FORM, { useOfFunds: label });
+}
+
+/** The thank-you's words before the chosen label (what every thank-you of the form starts with). */
+export function thanksPrefix(): string {
+  return (thanks('\u0000').split('\u0000')[0] ?? '').trimEnd();
+}
+
+/** One new Case of the simulator's org (`createCases(1)`), never undefined. */
+export function oneCase<T>(org: { createCases(count: number): T[] }): T {
+  const [created] = org.createCases(1);
+  if (created === undefined) throw new Error('the org created no Case');
+  return created;
+}
 
 export interface FormCard {
   card: Record<string, unknown>;

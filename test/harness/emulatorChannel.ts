@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 
 /** An activity as the bot sent it to the channel (JSON, so loosely typed on purpose). */
 export interface ChannelActivity {
@@ -195,6 +196,11 @@ export class EmulatorConversation {
     return this.post({ type: 'message', value, channelData: { postBack: true } });
   }
 
+  /** The form card's Send: its token and `answer` in the form's (Use of Funds) only input, as the card sends them. */
+  submitForm(formToken: unknown, answer: unknown): Promise<Response> {
+    return this.submit({ cowork: 'submit', formToken, [formInputId()]: answer });
+  }
+
   sendEvent(name: string, value: unknown): Promise<Response> {
     return this.post({ type: 'event', name, value });
   }
@@ -284,4 +290,11 @@ function json(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The id of the Use of Funds form's input (the card's field name). */
+function formInputId(): string {
+  const [input] = USE_OF_FUNDS_FORM.inputs;
+  if (!input || USE_OF_FUNDS_FORM.inputs.length !== 1) throw new Error('the harness submits a form of one input');
+  return input.id;
 }

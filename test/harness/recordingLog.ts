@@ -1,5 +1,5 @@
 /** A `Log` that keeps every entry, so a test can wait for the bot to have seen something. */
-import type { Log } from '../../cowork/log';
+import type { Log } from '../../util/log';
 
 export interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import selfsigned from 'selfsigned';
 
-import { ConfigError } from '../../cowork/configError';
+import { ConfigError } from '../../util/configError';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../../salesforce/config';
 
 describe('parseSalesforceConfig', () => {

@@ -2,7 +2,7 @@
  * Ordering, concurrency and the checkpoint watermark, with handlers whose completion the test
  * controls (no timers, no sleeps).
  */
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import type { PlatformEvent } from '../../cowork/ports';
 import { byCorrelationId } from '../../salesforce/eventBus';
 import { EventDispatcher } from '../../salesforce/eventDispatcher';

@@ -4,7 +4,7 @@
  */
 import { MemoryStorage } from 'botbuilder';
 
-import { silentLog } from '../../cowork/log';
+import { silentLog } from '../../util/log';
 import type { KeyValueStorage } from '../../cowork/ports';
 import { connectSalesforce, simulatorConfig, type SalesforceConfig, type SalesforceDeps, type SalesforceOrg } from '../../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';

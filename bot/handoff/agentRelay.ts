@@ -20,12 +20,13 @@ import { TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels, typedAnswerInputOf } from '../../cowork/formSpec';
 import type { HandoffRecord, HandoffRepository } from '../../cowork/handoff';
-import type { Log } from '../../cowork/log';
+import type { Log } from '../../util/log';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
-import type { KeyedSerialQueue } from '../../cowork/serialQueue';
+import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
 import type { CoworkBot } from '../coworkBot';
 import { runProactiveTurn } from '../proactiveTurn';
+import { agentTexts } from '../../dialogs/texts';
 import type { AgentChannel, SignedHandoffStatus } from './handoffProtocol';
 import type { HandoffTrust } from './handoffTrust';
 import { LoginLimiter, type LoginLimiterOptions } from './loginLimiter';
@@ -58,18 +59,9 @@ interface AgentRecord {
   customerConversationId: string | null;
 }
 
-export const AGENT_HELP_TEXT = [
-  'Agent relay commands:',
-  '- `/agent login <key>`: log in with the agent key',
-  '- `/agent list`: customers waiting for a person, with their Case and co-work state',
-  '- `/agent take <number or conversation id>`: take a waiting customer',
-  '- anything else you type goes to the customer you took (cards too); card buttons never run commands',
-  '- `/agent answer <choice>`: answer the form on the customer\'s behalf (publishes the event for the Case)',
-  '- `/agent done`: hand the conversation back to the bot',
-  '- `/agent logout`',
-].join('\n');
+export const AGENT_HELP_TEXT = agentTexts.help;
 
-export const CARD_CLICK_TEXT = 'Card buttons cannot run agent commands or reach the customer: type the command (or your message) instead.';
+export const CARD_CLICK_TEXT = agentTexts.cardClick;
 
 /** True for what a card's button sends (a value, or `channelData.postBack`), as opposed to typed text. */
 function isCardClick(activity: Activity): boolean {
@@ -127,7 +119,7 @@ export class AgentRelay implements AgentChannel {
     const [verb = '', ...args] = rest.split(/\s+/);
     const argument = args.join(' ').trim();
     if (!this.deps.agentKey) {
-      await context.sendActivity('The agent relay is off: set COWORK_AGENT_KEY to enable it.');
+      await context.sendActivity(agentTexts.relayOff);
       return;
     }
     if (verb.toLowerCase() === 'login') {
@@ -154,7 +146,7 @@ export class AgentRelay implements AgentChannel {
           return;
         }
         await this.deps.storage.delete([this.agentKey(agent.conversationId)]);
-        await context.sendActivity('Logged out.');
+        await context.sendActivity(agentTexts.loggedOut);
         return;
       default:
         await context.sendActivity(AGENT_HELP_TEXT);
@@ -167,13 +159,13 @@ export class AgentRelay implements AgentChannel {
     // conversation that has not guessed (loginLimiter.ts), and the counts live in storage.
     const gate = await this.limiter.before(conversationId);
     if (!gate.ok) {
-      await context.sendActivity(`Too many wrong keys from this conversation. Try again in ${gate.retryInSeconds} s.`);
+      await context.sendActivity(agentTexts.tooManyKeys(gate.retryInSeconds));
       return;
     }
     if (!keyMatches(this.deps.agentKey ?? '', key)) {
       const { failures } = await this.limiter.failed(conversationId);
       this.deps.log.warn({ conversationId, failures }, 'agent login refused: wrong key');
-      await context.sendActivity('That agent key is not valid.');
+      await context.sendActivity(agentTexts.badKey);
       return;
     }
     await this.limiter.succeeded(conversationId);
@@ -187,15 +179,15 @@ export class AgentRelay implements AgentChannel {
     };
     await this.saveAgent(record);
     this.deps.log.info({ conversationId, agentId: record.agentId }, 'agent logged in');
-    await context.sendActivity(`Logged in as agent ${record.agentId}.\n\n${AGENT_HELP_TEXT}`);
+    await context.sendActivity(agentTexts.loggedIn(record.agentId, AGENT_HELP_TEXT));
   }
 
   private async list(context: TurnContext, agent: AgentRecord): Promise<void> {
     const waiting = await this.deps.handoffs.waiting();
     const lines = await Promise.all(waiting.map(async (r, i) => `${i + 1}. ${await this.describe(r)} (conversation ${r.conversationId})`));
     const mine = agent.customerConversationId ? await this.deps.handoffs.get(agent.customerConversationId) : undefined;
-    const parts = [lines.length > 0 ? `Customers waiting for a person:\n\n${lines.join('\n')}` : 'No customer is waiting for a person.'];
-    if (mine?.state === 'accepted') parts.push(`You are talking to: ${await this.describe(mine)}.`);
+    const parts = [lines.length > 0 ? agentTexts.waiting(lines) : agentTexts.noneWaiting];
+    if (mine?.state === 'accepted') parts.push(agentTexts.talkingTo(await this.describe(mine)));
     await context.sendActivity(parts.join('\n\n'));
   }
 
@@ -208,12 +200,12 @@ export class AgentRelay implements AgentChannel {
     const index = /^\d+$/.test(which) ? Number(which) - 1 : -1;
     const record = waiting[index] ?? waiting.find((r) => r.conversationId === which);
     if (!record) {
-      await context.sendActivity('That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.');
+      await context.sendActivity(agentTexts.notWaitingForPerson);
       return;
     }
     if (record.conversationId === agent.conversationId) {
       // Taking this very conversation would wait on its own turn (one turn at a time per conversation).
-      await context.sendActivity('You cannot take your own conversation: take a customer from another one.');
+      await context.sendActivity(agentTexts.ownConversation);
       return;
     }
     await this.inCustomerConversation(record, (ctx) =>
@@ -226,13 +218,13 @@ export class AgentRelay implements AgentChannel {
     );
     const taken = await this.deps.handoffs.get(record.conversationId);
     if (taken?.state !== 'accepted' || taken.agentConversationId !== agent.conversationId) {
-      await context.sendActivity('Someone else took that customer first.');
+      await context.sendActivity(agentTexts.takenFirst);
       return;
     }
     await this.saveAgent({ ...agent, customerConversationId: record.conversationId });
     await this.deps.handoffs.update(record.conversationId, (current) => (current ? { ...current, notes: [] } : undefined));
     const notes = taken.notes.length > 0 ? `\n\nWhile waiting:\n\n${taken.notes.map((n) => `- ${n}`).join('\n')}` : '';
-    await context.sendActivity(`You are now talking to ${await this.describe(taken)}. What you type goes to the customer; \`/agent done\` hands back.${notes}`);
+    await context.sendActivity(agentTexts.nowTalkingTo(await this.describe(taken), notes));
   }
 
   private async answer(context: TurnContext, agent: AgentRecord, typed: string): Promise<void> {
@@ -245,33 +237,33 @@ export class AgentRelay implements AgentChannel {
     const form = session ? this.deps.service.form(session.formId) : undefined;
     const input = form ? typedAnswerInputOf(form) : undefined;
     if (!session || !form || !input) {
-      await context.sendActivity('This customer has no form a typed answer can fill.');
+      await context.sendActivity(agentTexts.noTypedForm);
       return;
     }
     const recognized = recognizeAnswer(typed, session.choices[input.id] ?? []);
     if (recognized.kind !== 'match') {
       const choices = (session.choices[input.id] ?? []).map((c) => c.label).join(', ');
-      await context.sendActivity(`I could not tell which choice "${typed.slice(0, 100)}" is. The choices are: ${choices}.`);
+      await context.sendActivity(agentTexts.unknownChoice(typed.slice(0, 100), choices));
       return;
     }
     const outcome = await this.deps.service.publishAgentAnswer({ sessionKey: session.key, raw: { [input.id]: recognized.value } });
     switch (outcome.kind) {
       case 'published': {
         const labels = Object.values(answerLabels(form, session.choices, { [input.id]: recognized.value })).join(', ');
-        await context.sendActivity(`Published for Case ${session.caseNumber}: ${labels}. You will see the answer when the event arrives.`);
+        await context.sendActivity(agentTexts.published(session.caseNumber, labels));
         return;
       }
       case 'not_pending':
-        await context.sendActivity(`The form for Case ${session.caseNumber} is no longer waiting for an answer (${outcome.session.state}).`);
+        await context.sendActivity(agentTexts.notWaiting(session.caseNumber, outcome.session.state));
         return;
       case 'invalid':
         await context.sendActivity(outcome.problems.map((p) => p.message).join('\n\n'));
         return;
       case 'no_session':
-        await context.sendActivity('This customer has no form a typed answer can fill.');
+        await context.sendActivity(agentTexts.noTypedForm);
         return;
       case 'publish_failed':
-        await context.sendActivity('Publishing the answer failed; please try again.');
+        await context.sendActivity(agentTexts.publishFailed);
         return;
     }
   }
@@ -280,17 +272,17 @@ export class AgentRelay implements AgentChannel {
     const record = await this.held(agent);
     await this.saveAgent({ ...agent, customerConversationId: null });
     if (!record) {
-      await context.sendActivity('You are not talking to a customer.');
+      await context.sendActivity(agentTexts.notTalking);
       return;
     }
     await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }));
-    await context.sendActivity(`Handed back to the bot: ${await this.describe(record)}.`);
+    await context.sendActivity(agentTexts.handedBack(await this.describe(record)));
   }
 
   private async relayToCustomer(context: TurnContext, agent: AgentRecord): Promise<void> {
     const record = await this.held(agent);
     if (!record) {
-      await context.sendActivity('You are not talking to a customer. `/agent list` shows who is waiting; `/agent help` lists the commands.');
+      await context.sendActivity(agentTexts.notTalkingHelp);
       return;
     }
     const { text, attachments } = context.activity;
@@ -310,8 +302,7 @@ export class AgentRelay implements AgentChannel {
 
   private async describe(record: HandoffRecord): Promise<string> {
     const session = record.sessionKey ? await this.deps.service.get(record.sessionKey) : undefined;
-    const caseText = record.caseNumber ? `Case ${record.caseNumber} (${record.caseId ?? '?'})` : 'no Case yet';
-    return `${caseText}, co-work state ${session?.state ?? 'none'}, customer ${record.userId}, asked at ${record.requestedAt}`;
+    return agentTexts.describe(agentTexts.caseText(record.caseNumber, record.caseId), session?.state ?? 'none', record.userId, record.requestedAt);
   }
 
   /** A proactive turn of the customer's conversation, queued with its other turns. */

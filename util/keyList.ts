@@ -3,20 +3,16 @@
  * concurrency: the correlation index of a Case, the shards of the in-flight index, the handoff
  * waiting list. Several instances may change one list at once; none loses another's change.
  */
-import type { KeyValueStorage, StoreItem } from './ports';
+import { jitteredBackoff, updateWithETag, WRITE_LOST } from './eTagUpdate';
+import type { KeyValueStorage, StoreItem } from './storage';
+
+export { isETagConflict } from './eTagUpdate';
 
 interface KeyListDocument extends StoreItem {
   keys: string[];
 }
 
 const MAX_CONFLICT_RETRIES = 50;
-
-/** True for the optimistic-concurrency refusals of botbuilder's storages (memory, blobs, Cosmos DB). */
-export function isETagConflict(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const e = err as Error & { statusCode?: number; code?: string };
-  return /etag conflict/i.test(e.message) || e.statusCode === 412 || e.code === 'ConditionNotMet' || /precondition/i.test(e.message);
-}
 
 /** The ids in the list stored at `key` (empty when there is none). */
 export async function readKeyList(storage: KeyValueStorage, key: string): Promise<string[]> {
@@ -43,21 +39,15 @@ export function removeKey(storage: KeyValueStorage, key: string, id: string): Pr
  * storage deletes are unconditional and could drop an id another instance just added.
  */
 export async function updateKeyList(storage: KeyValueStorage, key: string, change: (ids: string[]) => string[] | undefined): Promise<void> {
-  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-    const item = (await storage.read([key]))[key] as KeyListDocument | undefined;
+  await updateWithETag<void>(storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: key, backoff: jitteredBackoff }, (stored) => {
+    const item = stored as KeyListDocument | undefined;
     const next = change(item?.keys ?? []);
-    if (!next) return;
-    try {
-      await storage.write({ [key]: { keys: next, eTag: item?.eTag ?? '*' } });
-      if (item) return;
+    if (!next) return { result: undefined };
+    return {
+      write: { keys: next },
       // A list's first write is unconditional (storage has no create-if-absent): two first
       // writers would both succeed and the last would win. Read back; go again if ours was lost.
-      if (change(await readKeyList(storage, key)) === undefined) return;
-    } catch (err) {
-      if (!isETagConflict(err)) throw err;
-    }
-    // Contended: back off a little, with jitter, before the next read-modify-write.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
-  }
-  throw new Error(`${key}: gave up after ${MAX_CONFLICT_RETRIES} conflicting concurrent updates`);
+      written: async () => (item || change(await readKeyList(storage, key)) === undefined ? undefined : WRITE_LOST),
+    };
+  });
 }

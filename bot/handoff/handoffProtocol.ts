@@ -16,10 +16,11 @@
 import { EventFactory, type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels } from '../../cowork/formSpec';
-import { isHumanOwned, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
-import type { Log } from '../../cowork/log';
+import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
+import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
+import { agentTexts, handoffTexts } from '../../dialogs/texts';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {
@@ -53,7 +54,7 @@ export type SignedHandoffStatus = HandoffStatus & HandoffSignature;
 export interface HandoffProtocolDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
-  agents: () => AgentChannel | undefined;
+  agents: AgentChannel | undefined;
   /** Who may say `handoff.status` (handoffTrust.ts). */
   trust: HandoffTrust;
   log: Log;
@@ -62,10 +63,10 @@ export interface HandoffProtocolDeps {
   timeoutMs?: number;
 }
 
-export const HANDOFF_REQUESTED_TEXT = 'I am asking a person to join this chat. Please stay here: they will answer you in this conversation.';
-export const HANDOFF_FAILED_TEXT = 'Sorry, no one could take this chat right now. I am still here to help you.';
-export const BACK_WITH_BOT_TEXT = 'You are back with the co-work bot.';
-export const HANDOFF_TIMEOUT_TEXT = 'Sorry, no one could join this chat in time, so I am taking it back. I am still here to help you.';
+export const HANDOFF_REQUESTED_TEXT = handoffTexts.requested;
+export const HANDOFF_FAILED_TEXT = handoffTexts.failed;
+export const BACK_WITH_BOT_TEXT = handoffTexts.backWithBot;
+export const HANDOFF_TIMEOUT_TEXT = handoffTexts.timedOut;
 export const DEFAULT_HANDOFF_TIMEOUT_MS = 120_000;
 
 export class HandoffProtocol {
@@ -85,22 +86,17 @@ export class HandoffProtocol {
   async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
-    const { created } = await this.deps.handoffs.request({
-      conversationId,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
-      userId: context.activity.from?.id ?? '',
-      state: 'requested',
-      trigger,
-      sessionKey: session?.key ?? null,
-      caseId: session?.caseId ?? null,
-      caseNumber: session?.caseNumber ?? null,
-      agentId: null,
-      agentConversationId: null,
-      notes: [],
-      requestedAt: now,
-      acceptedAt: null,
-      endedAt: null,
-    });
+    const { created } = await this.deps.handoffs.request(
+      newHandoffRecord({
+        conversationId,
+        conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+        userId: context.activity.from?.id ?? '',
+        state: 'requested',
+        trigger,
+        session,
+        at: now,
+      }),
+    );
     if (!created) return;
     if (session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now });
     const handoffContext = this.handoffContext(context, session, trigger);
@@ -183,11 +179,11 @@ export class HandoffProtocol {
    * is, and attachments or cards only described, never forwarded.
    */
   async relayCustomerMessage(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
-    const who = record.caseNumber ? `Customer (Case ${record.caseNumber})` : 'Customer';
+    const who = agentTexts.customer(record.caseNumber);
     const text = escapeMarkdown(oneLine(activity.text ?? '').slice(0, MAX_RELAYED_TEXT));
     const attachments = (activity.attachments ?? []).map(describeAttachment);
-    const parts = [text ? `${who} wrote: ${text}` : `${who} sent no text.`];
-    if (attachments.length > 0) parts.push(`${who} also sent ${attachments.join(', ')} (not shown to you for safety).`);
+    const parts = [text ? agentTexts.customerWrote(who, text) : agentTexts.customerSentNoText(who)];
+    if (attachments.length > 0) parts.push(agentTexts.customerAttached(who, attachments));
     await this.toAgent(record, { type: 'message', text: parts.join('\n\n'), textFormat: 'markdown' });
   }
 
@@ -220,7 +216,7 @@ export class HandoffProtocol {
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
   async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
-    const delivered = record.state === 'accepted' && (await this.deps.agents()?.tell(record, activity));
+    const delivered = record.state === 'accepted' && (await this.deps.agents?.tell(record, activity));
     if (!delivered) await this.deps.handoffs.addNote(record.conversationId, activity.text ?? '(a card)');
   }
 
@@ -234,21 +230,20 @@ export class HandoffProtocol {
       const labels = answers ? Object.values(answerLabels(form, current.choices, answers)).join(', ') : '';
       switch (current.state) {
         case 'form_sent':
-          lines.push(`The form for Case ${current.caseNumber} is still waiting for your answer: use the card above, or type your answer.`);
+          lines.push(handoffTexts.formWaiting(current.caseNumber));
           break;
         case 'submitted':
-          lines.push(`I have your answer for Case ${current.caseNumber} (${labels}) and I am waiting for Salesforce to confirm it.`);
+          lines.push(handoffTexts.answerWaiting(current.caseNumber, labels));
           break;
         case 'answered':
-        case 'case_updated':
         case 'done':
-          lines.push(`Your answer for Case ${current.caseNumber} is recorded: ${labels}. There is nothing more to fill in.`);
+          lines.push(handoffTexts.answerRecorded(current.caseNumber, labels));
           break;
         case 'expired':
-          lines.push(`The form for Case ${current.caseNumber} expired without an answer. Your agent can send you a new one.`);
+          lines.push(handoffTexts.formExpired(current.caseNumber));
           break;
         case 'failed':
-          lines.push(`Your answer for Case ${current.caseNumber} was received, but the Case could not be updated. Your agent will follow up.`);
+          lines.push(handoffTexts.caseNotUpdated(current.caseNumber));
           break;
       }
     }
@@ -272,22 +267,15 @@ export class HandoffProtocol {
 
   /** A record for an `accepted` that no request of ours preceded (an agent-side takeover). */
   private unrequestedRecord(context: TurnContext, session: CoworkSession | undefined, now: string): HandoffRecord {
-    return {
+    return newHandoffRecord({
       conversationId: context.activity.conversation.id,
       conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
       userId: session?.userId ?? '',
       state: 'accepted',
       trigger: 'agent',
-      sessionKey: session?.key ?? null,
-      caseId: session?.caseId ?? null,
-      caseNumber: session?.caseNumber ?? null,
-      agentId: null,
-      agentConversationId: null,
-      notes: [],
-      requestedAt: now,
-      acceptedAt: now,
-      endedAt: null,
-    };
+      session,
+      at: now,
+    });
   }
 }
 

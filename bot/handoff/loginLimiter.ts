@@ -9,9 +9,9 @@
  *   login attempt is slowed down (a growing, bounded delay) and an alert is logged once a minute.
  *   So guessing cannot lock the real agents out, and it costs the guesser time.
  */
-import type { Log } from '../../cowork/log';
+import type { Log } from '../../util/log';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
-import { isETagConflict } from '../../cowork/keyList';
+import { ETagGaveUpError, updateWithETag } from '../../util/eTagUpdate';
 
 export interface LoginLimiterOptions {
   storage: KeyValueStorage;
@@ -122,17 +122,16 @@ export class LoginLimiter {
 
   /** Read-modify-write with the item's eTag, retried on conflicts; gives up quietly (a limit is best effort under contention). */
   private async update<T extends StoreItem>(key: string, change: (current: T | undefined) => T): Promise<void> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-      const item = (await this.options.storage.read([key]))[key] as T | undefined;
-      try {
-        await this.options.storage.write({ [key]: { ...change(item), eTag: item?.eTag ?? '*' } });
-        return;
-      } catch (err) {
-        if (!isETagConflict(err)) throw err;
-      }
-      await this.sleep(Math.random() * Math.min(50, 2 ** attempt));
+    const backoff = (attempt: number): Promise<void> => this.sleep(Math.random() * Math.min(50, 2 ** attempt));
+    try {
+      await updateWithETag<void>(this.options.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: key, backoff }, (item) => ({
+        write: change(item as T | undefined),
+        written: () => undefined,
+      }));
+    } catch (err) {
+      if (!(err instanceof ETagGaveUpError)) throw err;
+      this.options.log.warn({ key }, 'agent login limit: gave up counting after conflicting updates');
     }
-    this.options.log.warn({ key }, 'agent login limit: gave up counting after conflicting updates');
   }
 }
 

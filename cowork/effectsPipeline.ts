@@ -1,0 +1,107 @@
+/**
+ * The effects of an answered session, exactly once: thank the conversation, write the answer on the
+ * Case, record each step. An instance holds a lease on the session while it performs them; the
+ * recovery sweep takes over a session whose lease ran out.
+ */
+import { answerLabels, caseFieldsFor } from './formSpec';
+import { PermanentCaseError } from './ports';
+import type { Answers, CoworkSession } from './session';
+import type { CoworkContext } from './coworkContext';
+
+export class EffectsPipeline {
+  /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
+  private readonly completing = new Set<string>();
+
+  constructor(private readonly ctx: CoworkContext) {}
+
+  /** True while this process performs the session's effects. */
+  isCompleting(sessionKey: string): boolean {
+    return this.completing.has(sessionKey);
+  }
+
+  /**
+   * Effects of an answered session, in order: tell the conversation, then update the Case. Each is
+   * recorded once. `readCaseFirst: false` only for a session this call just claimed and that no other
+   * session shares an answer with (the Case is then written without reading it first).
+   */
+  async completeAnswered(session: CoworkSession, { readCaseFirst }: { readCaseFirst: boolean } = { readCaseFirst: true }): Promise<void> {
+    if (this.completing.has(session.key)) return;
+    this.completing.add(session.key);
+    try {
+      await this.runEffects(session, readCaseFirst);
+    } finally {
+      this.completing.delete(session.key);
+    }
+  }
+
+  private async runEffects(session: CoworkSession, readCaseFirst: boolean): Promise<void> {
+    const form = this.ctx.requireForm(session.formId);
+    const answers: Answers = session.answers ?? {};
+    let current = session;
+    const givenAt = session.answerGivenAt ?? Date.parse(session.submittedAt ?? session.updatedAt);
+    if (!(await this.ctx.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key))) {
+      // A later answer is already on the Case: this older one (a late or replayed event) is not written.
+      this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, givenAt: new Date(givenAt).toISOString() }, 'answer not written: a later answer is already on the Case');
+      const done = await this.ctx.deps.repository.update(session.key, (s) =>
+        s.state === 'answered' ? { ...s, state: 'done', failure: 'a later answer is already on the Case', effectsLeaseUntil: null } : undefined,
+      );
+      if (done.changed && done.session && !done.session.thankedAt) await this.ctx.deps.effects.superseded?.(done.session);
+      await this.ctx.deps.inflight.remove(session.key);
+      return;
+    }
+    if (!current.thankedAt) {
+      // Waiting for the conversation (a slow customer turn) may eat into the lease: it is renewed
+      // once the conversation is ours, and the thank-you is not sent if another instance took over.
+      const stillOurs = async (): Promise<boolean> => {
+        const renewed = await this.renewLease(current);
+        if (renewed) current = renewed;
+        return renewed !== undefined;
+      };
+      if (!(await this.ctx.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
+      // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
+      const acceptedAt = performance.now();
+      const marked = await this.ctx.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() }));
+      current = marked.session ?? current;
+      this.ctx.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
+    }
+    try {
+      await this.ctx.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
+    } catch (err) {
+      if (!(err instanceof PermanentCaseError)) throw err;
+      this.ctx.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
+      const failed = await this.ctx.deps.repository.update(current.key, (s) => (s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined));
+      if (failed.changed && failed.session) {
+        this.ctx.report(failed.session, 'failed', this.ctx.labelsOf(failed.session, answers), `The Case could not be updated: ${err.errorCode}: ${err.message}`);
+        await this.ctx.deps.effects.failed(failed.session);
+      }
+      await this.ctx.deps.inflight.remove(current.key);
+      return;
+    }
+    const done = await this.ctx.deps.repository.update(current.key, (s) =>
+      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.ctx.now()).toISOString(), effectsLeaseUntil: null } : undefined,
+    );
+    if (done.changed && done.session) this.ctx.report(done.session, 'saved', this.ctx.labelsOf(done.session, answers), 'The answer is saved on the Case.');
+    await this.ctx.deps.inflight.remove(current.key);
+    this.ctx.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
+    if (done.changed && done.session && this.ctx.deps.effects.saved) {
+      // Not awaited: it only updates the form card, and the next event need not wait for it.
+      void this.ctx.deps.effects.saved(done.session).catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+    }
+  }
+
+  /** Extends this instance's lease when less than half of it is left; `undefined` when it is no longer ours. */
+  private async renewLease(session: CoworkSession): Promise<CoworkSession | undefined> {
+    const now = this.ctx.now();
+    const until = session.effectsLeaseUntil ? Date.parse(session.effectsLeaseUntil) : 0;
+    if (session.effectsOwner === this.ctx.deps.instanceId && until - now > this.ctx.deps.effectsLeaseMs / 2) return session;
+    const leaseUntil = new Date(now + this.ctx.deps.effectsLeaseMs).toISOString();
+    const renewed = await this.ctx.deps.repository.update(session.key, (s) =>
+      s.state === 'answered' && s.effectsOwner === session.effectsOwner && s.effectsLeaseUntil === session.effectsLeaseUntil
+        ? { ...s, effectsOwner: this.ctx.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        : undefined,
+    );
+    if (renewed.changed) return renewed.session;
+    this.ctx.deps.log.warn({ sessionKey: session.key, owner: renewed.session?.effectsOwner, state: renewed.session?.state }, 'another instance took over this session; standing down');
+    return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * The recovery sweep and the deadlines: finishes what an instance started and did not finish
+ * (publishes an answer again, completes it from the stored submit, takes over an expired effects
+ * lease) and expires forms that waited too long.
+ */
+import type { CoworkSession } from './session';
+import type { CoworkContext } from './coworkContext';
+import type { EffectsPipeline } from './effectsPipeline';
+
+const MAX_PUBLISH_ATTEMPTS = 3;
+
+export class RecoverySweep {
+  constructor(
+    private readonly ctx: CoworkContext,
+    private readonly pipeline: EffectsPipeline,
+  ) {}
+
+  /**
+   * Finishes what an instance started and did not finish, wherever it ran: answers whose event
+   * did not come back in time are published again (a few times), answered sessions whose effects
+   * lease expired (their instance died) are completed. Every step is a guarded transition, so
+   * instances sweeping at once do each thing once.
+   */
+  async recoverInFlight(): Promise<void> {
+    const keys = await this.ctx.deps.inflight.all();
+    if (keys.length === 0) return;
+    const sessions = new Map((await this.ctx.deps.repository.getMany(keys)).map((s) => [s.key, s]));
+    const now = this.ctx.now();
+    for (const key of keys) {
+      const session = sessions.get(key);
+      try {
+        if (!session || (session.state !== 'form_sent' && session.state !== 'submitted' && session.state !== 'answered')) {
+          // Only a finished (or vanished) session leaves the index here: one still form_sent may be
+          // between its listing and its submitted write (submit lists it first), and stays listed
+          // until it is submitted or expires.
+          await this.ctx.deps.inflight.remove(key);
+        } else if (session.state === 'submitted') {
+          await this.republishIfDue(session, now);
+        } else if (session.state === 'answered' && !this.pipeline.isCompleting(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.ctx.deps.effectsSendTimeoutMs ?? 0) <= now)) {
+          await this.takeOverEffects(session, now);
+        }
+      } catch (err) {
+        this.ctx.deps.log.error({ err, sessionKey: key }, 'recovering an in-flight session failed; will retry');
+      }
+    }
+  }
+
+  private async republishIfDue(session: CoworkSession, now: number): Promise<void> {
+    const last = Date.parse(session.lastPublishedAt ?? session.submittedAt ?? session.updatedAt);
+    if (now < last + this.ctx.deps.eventTimeoutMs) return;
+    if (session.publishAttempts >= MAX_PUBLISH_ATTEMPTS) {
+      await this.answerFromStoredSubmit(session, now);
+      return;
+    }
+    const stamped = new Date(now).toISOString();
+    const bumped = await this.ctx.deps.repository.update(session.key, (s) =>
+      s.state === 'submitted' && s.publishAttempts === session.publishAttempts ? { ...s, publishAttempts: s.publishAttempts + 1, lastPublishedAt: stamped } : undefined,
+    );
+    if (!bumped.changed || !bumped.session) return;
+    // Second attempt over the Pub/Sub API again, the last one over REST.
+    const over = bumped.session.publishAttempts >= MAX_PUBLISH_ATTEMPTS ? 'rest' : undefined;
+    this.ctx.deps.log.warn({ sessionKey: session.key, attempts: bumped.session.publishAttempts, over: over ?? 'pubsub' }, 'the answer event did not come back in time; publishing again');
+    await this.ctx.publish(bumped.session, over ? { over } : {});
+  }
+
+  /**
+   * The answer was published MAX_PUBLISH_ATTEMPTS times (the last over REST) and no event came
+   * back: the stored answer completes the session (thank-you, Case update over REST), so it is never
+   * lost to a broken event bus. An event arriving later finds the session done.
+   */
+  private async answerFromStoredSubmit(session: CoworkSession, now: number): Promise<void> {
+    const leaseUntil = new Date(now + this.ctx.deps.effectsLeaseMs).toISOString();
+    const claimed = await this.ctx.deps.repository.update(session.key, (s) =>
+      s.state === 'submitted' && s.submitted
+        ? { ...s, state: 'answered', answers: s.submitted, answeredByEventId: null, effectsOwner: this.ctx.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        : undefined,
+    );
+    if (!claimed.changed || !claimed.session) return;
+    this.ctx.deps.log.error({ sessionKey: session.key, attempts: session.publishAttempts }, 'the answer event never came back; completing the session from the stored answer');
+    this.ctx.report(claimed.session, 'answered', this.ctx.labelsOf(claimed.session, claimed.session.answers ?? {}), 'The answer event never came back; the stored answer is used.');
+    await this.pipeline.completeAnswered(claimed.session);
+  }
+
+  private async takeOverEffects(session: CoworkSession, now: number): Promise<void> {
+    const leaseUntil = new Date(now + this.ctx.deps.effectsLeaseMs).toISOString();
+    const taken = await this.ctx.deps.repository.update(session.key, (s) =>
+      s.state === 'answered' && s.effectsLeaseUntil === session.effectsLeaseUntil ? { ...s, effectsOwner: this.ctx.deps.instanceId, effectsLeaseUntil: leaseUntil } : undefined,
+    );
+    if (!taken.changed || !taken.session) return;
+    this.ctx.deps.log.warn({ sessionKey: session.key, previousOwner: session.effectsOwner }, 'finishing a session whose instance did not');
+    await this.pipeline.completeAnswered(taken.session);
+  }
+
+  /** Runs the deadlines that are due: expire sessions that waited too long. */
+  async runDueDeadlines(): Promise<number> {
+    const due = await this.ctx.deps.deadlines.takeDue(this.ctx.now());
+    for (const deadline of due) {
+      try {
+        await this.ctx.expire(deadline.sessionKey);
+      } catch (err) {
+        this.ctx.deps.log.error({ err, sessionKey: deadline.sessionKey, kind: deadline.kind }, 'deadline failed; will retry');
+        await this.ctx.deps.deadlines.schedule(this.ctx.now() + this.ctx.deps.eventTimeoutMs, deadline);
+      }
+    }
+    return due.length;
+  }
+}

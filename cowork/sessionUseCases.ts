@@ -1,0 +1,239 @@
+/**
+ * The co-work use cases: start a session (superseding the Case's older forms), accept a customer's
+ * submit, publish an agent's answer, record the conversation's owner, abandon an undelivered form.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  eventFieldsFor,
+  picklistFieldsOf,
+  resolveChoices,
+  validateAnswers,
+  type AnswerProblem,
+  type FormSpec,
+  type ResolvedChoices,
+} from './formSpec';
+import { InvalidInputError, type PicklistValue } from './ports';
+import { isPending, newSession, type CoworkSession, type Owner } from './session';
+import type { CoworkContext } from './coworkContext';
+
+export interface StartRequest {
+  caseRef: string;
+  form: FormSpec;
+  conversationId: string;
+  conversationReference: Readonly<Record<string, unknown>>;
+  userId: string;
+  /** What the `form_sent` status tells the agent, when there is more to say than the default. */
+  statusDetail?: string;
+}
+
+export type StartOutcome =
+  /** `replacedHere`: how many older forms of this conversation the new one replaced. */
+  | { kind: 'started'; session: CoworkSession; choices: ResolvedChoices; replacedHere: number }
+  | { kind: 'invalid_case_ref'; message: string }
+  | { kind: 'case_not_found' }
+  | { kind: 'case_closed'; caseNumber: string };
+
+export type SubmitOutcome =
+  | { kind: 'accepted'; session: CoworkSession; published: boolean }
+  | { kind: 'already_received'; session: CoworkSession }
+  | { kind: 'stale_form'; superseded?: true }
+  | { kind: 'invalid'; problems: AnswerProblem[] };
+
+export type AgentAnswerOutcome =
+  | { kind: 'published'; session: CoworkSession; eventUuid: string }
+  | { kind: 'no_session' }
+  | { kind: 'not_pending'; session: CoworkSession }
+  | { kind: 'invalid'; problems: AnswerProblem[] }
+  | { kind: 'publish_failed'; message: string };
+
+export class SessionUseCases {
+  constructor(private readonly ctx: CoworkContext) {}
+
+  /**
+   * A form token whose session storage no longer has (memory storage and a restart): its signed
+   * binding, when it was minted here for this conversation within the session lifetime and names a
+   * known form; undefined otherwise (the session exists, or the token is not ours).
+   */
+  async lostForm(formToken: unknown, conversationId: string): Promise<{ caseId: string; formId: string } | undefined> {
+    const binding = this.ctx.formTokens.verify(formToken, conversationId);
+    if (!binding || !this.ctx.forms.has(binding.formId)) return undefined;
+    if (this.ctx.now() - binding.issuedAt > this.ctx.deps.sessionTtlMs) return undefined;
+    if (await this.ctx.deps.repository.get(binding.sessionKey)) return undefined;
+    return { caseId: binding.caseId, formId: binding.formId };
+  }
+
+  /** Loads the Case and its chat, stores a new session and registers it for routing. */
+  async start(request: StartRequest): Promise<StartOutcome> {
+    const { form } = request;
+    let caseRecord;
+    try {
+      caseRecord = await this.ctx.deps.caseStore.findCase(request.caseRef, form.inputs.map((i) => i.caseField));
+    } catch (err) {
+      if (err instanceof InvalidInputError) return { kind: 'invalid_case_ref', message: err.message };
+      throw err;
+    }
+    if (!caseRecord) return { kind: 'case_not_found' };
+    if (caseRecord.isClosed) return { kind: 'case_closed', caseNumber: caseRecord.caseNumber };
+
+    // The store may have read the chat session with the Case (one request): ask only when it did not.
+    const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.ctx.deps.caseStore.findChatSession(caseRecord.id);
+    const [chatSession, choices] = await Promise.all([chatLookup, this.loadChoices(form)]);
+    const now = this.ctx.now();
+    const key = randomToken(16);
+    const session = newSession(
+      {
+        key,
+        caseId: caseRecord.id,
+        caseNumber: caseRecord.caseNumber,
+        chatSession: chatSession ?? null,
+        formId: form.id,
+        formToken: this.ctx.formTokens.mint({ sessionKey: key, caseId: caseRecord.id, formId: form.id, conversationId: request.conversationId, issuedAt: now }),
+        conversationId: request.conversationId,
+        conversationReference: request.conversationReference,
+        userId: request.userId,
+        choices,
+      },
+      now,
+      this.ctx.deps.sessionTtlMs,
+    );
+    await this.ctx.deps.repository.create(session);
+    await this.ctx.deps.links?.link(session.caseId, { conversationId: session.conversationId, conversationReference: session.conversationReference, userId: session.userId });
+    await this.ctx.deps.deadlines.schedule(now + this.ctx.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
+    this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
+    const replacedHere = await this.supersedeOlderForms(session);
+    this.ctx.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
+    return { kind: 'started', session, choices, replacedHere };
+  }
+
+  /**
+   * A customer's answer for the session `sessionKey`. The token must be the session's own form
+   * token and the session must belong to this conversation; the Case Id and session key come
+   * from storage, never from the payload. Stores the answer (state `submitted`), then publishes.
+   */
+  async submit(request: {
+    sessionKey: string;
+    /** The session as the caller just read it, if it did (its token and conversation never change; the write re-checks its state). */
+    session?: CoworkSession;
+    formToken: unknown;
+    conversationId: string;
+    raw: Readonly<Record<string, unknown>>;
+  }): Promise<SubmitOutcome> {
+    const session = request.session?.key === request.sessionKey ? request.session : await this.ctx.deps.repository.get(request.sessionKey);
+    if (!session || session.conversationId !== request.conversationId || !tokenMatches(session.formToken, request.formToken)) {
+      return { kind: 'stale_form' };
+    }
+    if (session.state !== 'form_sent') {
+      if (session.state === 'expired') return session.supersededBy ? { kind: 'stale_form', superseded: true } : { kind: 'stale_form' };
+      return { kind: 'already_received', session };
+    }
+    if (this.ctx.pastExpiry(session)) {
+      // Its reminder was lost (e.g. a restart): expire it now and refuse the late answer. No
+      // separate notice: this turn's reply says it, and a proactive turn here would wait on itself.
+      await this.ctx.expire(session.key, { notify: false });
+      return { kind: 'stale_form' };
+    }
+    const form = this.ctx.requireForm(session.formId);
+    const validation = validateAnswers(form, session.choices, request.raw);
+    if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
+
+    // Listed as in flight first: if this process dies after storing the answer, another finds it.
+    await this.ctx.deps.inflight.add(session.key);
+    const now = new Date(this.ctx.now()).toISOString();
+    const stored = await this.ctx.deps.repository.update(session.key, (current) =>
+      current.state === 'form_sent'
+        ? { ...current, state: 'submitted', submitted: validation.answers, submittedAt: now, publishAttempts: 1, lastPublishedAt: now }
+        : undefined,
+    );
+    if (!stored.changed || !stored.session) {
+      return stored.session && stored.session.state !== 'expired' ? { kind: 'already_received', session: stored.session } : { kind: 'stale_form' };
+    }
+    this.ctx.report(stored.session, 'submitted', this.ctx.labelsOf(stored.session, validation.answers), 'The customer submitted the form.');
+    const published = await this.ctx.publish(stored.session);
+    return { kind: 'accepted', session: stored.session, published };
+  }
+
+  /**
+   * A human agent answers on the customer's behalf: the event is published with the Case Id
+   * only (the original pattern of an agent's flow), so it reaches every waiting session of the
+   * Case and completes them the same way a customer's answer does. The session state changes
+   * when the event comes back, not here.
+   */
+  async publishAgentAnswer(request: { sessionKey: string; raw: Readonly<Record<string, unknown>> }): Promise<AgentAnswerOutcome> {
+    const session = await this.ctx.deps.repository.get(request.sessionKey);
+    if (!session) return { kind: 'no_session' };
+    if (!isPending(session.state)) return { kind: 'not_pending', session };
+    const form = this.ctx.requireForm(session.formId);
+    const validation = validateAnswers(form, session.choices, request.raw);
+    if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
+    try {
+      const result = await this.ctx.deps.eventBus.publish(form.topic, { ...eventFieldsFor(form, validation.answers), [form.correlationField]: session.caseId });
+      this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, eventUuid: result.eventUuid }, "agent's answer published for the Case");
+      return { kind: 'published', session, eventUuid: result.eventUuid };
+    } catch (err) {
+      this.ctx.deps.log.error({ err, sessionKey: session.key }, "publishing the agent's answer failed");
+      return { kind: 'publish_failed', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  /**
+   * A session whose form never reached the customer (their chat could not be reached): it fails
+   * at once instead of blocking the Case until it expires, and the agent is told why.
+   */
+  async abandon(sessionKey: string, reason: string): Promise<void> {
+    const result = await this.ctx.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'failed', failure: reason } : undefined));
+    if (!result.changed || !result.session) return;
+    this.ctx.deps.log.warn({ sessionKey, caseId: result.session.caseId, reason }, 'co-work session abandoned: the form did not reach the customer');
+    this.ctx.report(result.session, 'failed', null, reason);
+  }
+
+  /** Records who owns the session's conversation (the bot, or a human after a handoff). */
+  async setOwner(sessionKey: string, owner: Owner): Promise<void> {
+    const result = await this.ctx.deps.repository.update(sessionKey, (s) => (s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner }));
+    if (result.changed && result.session && owner.kind === 'human' && isPending(result.session.state)) {
+      this.ctx.report(result.session, 'person_requested', null, 'The customer asked for a person. You can answer the form for them from the panel.');
+    }
+  }
+
+  /**
+   * A new form for a Case replaces the Case's older unanswered forms of the same spec, in every
+   * conversation: they expire (`supersededBy`), their cards are refused, and each customer is told
+   * once. Customers of other conversations are told in their own proactive turn, not awaited here
+   * (this turn holds the starting conversation, and theirs may be starting a form too). Resolves
+   * how many of the replaced forms were in the starting conversation (its reply tells that one).
+   */
+  private async supersedeOlderForms(current: CoworkSession): Promise<number> {
+    const older = (await this.ctx.deps.repository.otherPendingForCase(current.caseId, current.key)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
+    let here = 0;
+    for (const session of older) {
+      const result = await this.ctx.deps.repository.update(session.key, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined));
+      if (!result.changed || !result.session) continue;
+      this.ctx.deps.log.info({ sessionKey: session.key, supersededBy: current.key, caseId: current.caseId }, 'co-work session superseded by a newer form');
+      this.ctx.report(result.session, 'superseded', null, 'A newer form for this Case replaced this one; nothing was changed.');
+      if (result.session.conversationId === current.conversationId) {
+        here++;
+        continue;
+      }
+      const replaced = result.session;
+      void Promise.resolve(this.ctx.deps.effects.superseded?.(replaced)).catch((err: unknown) =>
+        this.ctx.deps.log.error({ err, sessionKey: replaced.key }, 'telling a customer their form was replaced failed'),
+      );
+    }
+    return here;
+  }
+
+  private async loadChoices(form: FormSpec): Promise<ResolvedChoices> {
+    const fields = picklistFieldsOf(form);
+    const values = await Promise.all(fields.map((f) => this.ctx.deps.caseStore.picklistValues(f)));
+    const picklists: Record<string, readonly PicklistValue[]> = {};
+    fields.forEach((f, i) => (picklists[f] = values[i] ?? []));
+    return resolveChoices(form, picklists);
+  }
+}
+
+function randomToken(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+function tokenMatches(expected: string, given: unknown): boolean {
+  return typeof given === 'string' && given.length === expected.length && given === expected;
+}
