@@ -16,9 +16,11 @@ import { processStats, send, type ToChild } from './ipc';
 /** Drops debug/info; prints the first warnings and errors to stderr, so a failing run says why. */
 function benchLog(): Log {
   let printed = 0;
-  const print = (level: string) => (obj: object, msg = '') => {
-    if (printed++ < 10) process.stderr.write(`[bot ${level}] ${msg} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
-  };
+  const print =
+    (level: string) =>
+    (obj: object, msg = '') => {
+      if (printed++ < 10) process.stderr.write(`[bot ${level}] ${msg} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+    };
   const log: Log = { debug: () => undefined, info: () => undefined, warn: print('warn'), error: print('error'), child: () => log };
   return log;
 }

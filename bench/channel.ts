@@ -125,7 +125,9 @@ export class BenchChannel {
           res.on('error', reject);
         },
       );
-      req.on('error', (error: Error & { code?: string }) => reject(req.reusedSocket && error.code === 'ECONNRESET' ? new StaleSocketError(error.message) : error));
+      req.on('error', (error: Error & { code?: string }) =>
+        reject(req.reusedSocket && error.code === 'ECONNRESET' ? new StaleSocketError(error.message) : error),
+      );
       req.end(body);
     });
   }

@@ -32,7 +32,14 @@ export class Child {
   }
 
   /** Starts `script` (relative to bench/) and waits for its `ready` message. */
-  static start(name: string, script: string, env: Record<string, string>, maxOldSpaceMb: number, extraArgs: string[] = [], timeoutMs = 60_000): Promise<{ child: Child; url: string | undefined }> {
+  static start(
+    name: string,
+    script: string,
+    env: Record<string, string>,
+    maxOldSpaceMb: number,
+    extraArgs: string[] = [],
+    timeoutMs = 60_000,
+  ): Promise<{ child: Child; url: string | undefined }> {
     const proc = fork(path.join(__dirname, script), [], {
       execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${maxOldSpaceMb}`, ...extraArgs],
       env: { ...process.env, ...env },

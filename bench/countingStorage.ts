@@ -74,5 +74,11 @@ export function countsBetween(before: StorageOpCounts, after: StorageOpCounts): 
     const d = n - (before.byKind[kind] ?? 0);
     if (d !== 0) byKind[kind] = d;
   }
-  return { reads: after.reads - before.reads, writes: after.writes - before.writes, deletes: after.deletes - before.deletes, calls: after.calls - before.calls, byKind };
+  return {
+    reads: after.reads - before.reads,
+    writes: after.writes - before.writes,
+    deletes: after.deletes - before.deletes,
+    calls: after.calls - before.calls,
+    byKind,
+  };
 }

@@ -34,9 +34,16 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  progress(`sizes: steady ${options.steady.rate === undefined ? "half the at-once rate" : `${options.steady.rate}/s`} for ${options.steady.seconds} s, ${options.burst} at once, ${options.pending.sessions} pending, baseline up to ${options.baseline.sizes.join('/')}`);
+  progress(
+    `sizes: steady ${options.steady.rate === undefined ? 'half the at-once rate' : `${options.steady.rate}/s`} for ${options.steady.seconds} s, ${options.burst} at once, ${options.pending.sessions} pending, baseline up to ${options.baseline.sizes.join('/')}`,
+  );
   // Throughput is measured, not the org's allocations (daily API requests, event deliveries).
-  const sim = await startSimulator({ host: '127.0.0.1', seed: false, dailyApiRequests: Number.MAX_SAFE_INTEGER, deliveryAllocationPerDay: Number.MAX_SAFE_INTEGER });
+  const sim = await startSimulator({
+    host: '127.0.0.1',
+    seed: false,
+    dailyApiRequests: Number.MAX_SAFE_INTEGER,
+    deliveryAllocationPerDay: Number.MAX_SAFE_INTEGER,
+  });
   const channel = await BenchChannel.start();
   const cases = new CaseUpdates(sim);
   const env = { ...simulatorEnv(sim), SF_EVENT_TOPIC: TOPIC };
@@ -58,8 +65,14 @@ async function main(): Promise<void> {
     const burst = await burstRoundTrip(ctx);
     progress(`  ${burst.completed}/${burst.sessions} done in ${(burst.wallMs / 1000).toFixed(1)} s: ${burst.sessionsPerSecond} sessions/s`);
     const steady = await steadyRoundTrip(ctx, options.steady.rate ?? Math.max(1, Math.round(burst.sessionsPerSecond / 2)));
-    progress(`  ${steady.completed}/${steady.sessions} done; submit→thank-you p50 ${steady.submitToThankYou.p50Ms} ms, p99 ${steady.submitToThankYou.p99Ms} ms`);
-    const roundTripEconomy = economyOf(burst.sessions + steady.sessions, { before: economyBefore.org, after: orgCounters(sim) }, { before: economyBefore.bot, after: await settledStats(bot) });
+    progress(
+      `  ${steady.completed}/${steady.sessions} done; submit→thank-you p50 ${steady.submitToThankYou.p50Ms} ms, p99 ${steady.submitToThankYou.p99Ms} ms`,
+    );
+    const roundTripEconomy = economyOf(
+      burst.sessions + steady.sessions,
+      { before: economyBefore.org, after: orgCounters(sim) },
+      { before: economyBefore.bot, after: await settledStats(bot) },
+    );
     const pending = options.pending.sessions > 0 ? await pendingScale(ctx) : undefined;
     const botFinal = await bot.stats();
     await bot.stop();

@@ -21,13 +21,27 @@ export interface ProcessStats {
 }
 
 /** `light` stats skip the full GC and the walk over Storage (heap and storage figures are then 0): for polling mid-phase. */
-export type ToChild = { type: 'stats'; id: number; light?: boolean } | { type: 'stop'; id: number } | { type: 'subscribe'; id: number; correlationIds: string[] } | { type: 'progress'; id: number };
+export type ToChild =
+  | { type: 'stats'; id: number; light?: boolean }
+  | { type: 'stop'; id: number }
+  | { type: 'subscribe'; id: number; correlationIds: string[] }
+  | { type: 'progress'; id: number };
 
 export type FromChild =
   | { type: 'ready'; url?: string }
   | { type: 'stats'; id: number; stats: ProcessStats }
   | { type: 'subscribed'; id: number; opened: number; failed: number; error?: string }
-  | { type: 'progress'; id: number; matched: number; received: number; sessionsMatched: number; duplicates: number; errors: number; ended: number; firstError?: string }
+  | {
+      type: 'progress';
+      id: number;
+      matched: number;
+      received: number;
+      sessionsMatched: number;
+      duplicates: number;
+      errors: number;
+      ended: number;
+      firstError?: string;
+    }
   | { type: 'stopped'; id: number }
   | { type: 'fatal'; error: string };
 

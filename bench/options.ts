@@ -61,7 +61,28 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       flags.set(name, value);
     }
   }
-  const known = ['quick', 'medium', 'json', 'help', 'out', 'rate', 'seconds', 'burst', 'pending', 'pending-concurrency', 'event-burst', 'baseline-sizes', 'baseline-events', 'baseline-timeout', 'timeout', 'max-old-space', 'warmup', 'bot-cpu-prof', 'floor-turns', 'instances-azurite'];
+  const known = [
+    'quick',
+    'medium',
+    'json',
+    'help',
+    'out',
+    'rate',
+    'seconds',
+    'burst',
+    'pending',
+    'pending-concurrency',
+    'event-burst',
+    'baseline-sizes',
+    'baseline-events',
+    'baseline-timeout',
+    'timeout',
+    'max-old-space',
+    'warmup',
+    'bot-cpu-prof',
+    'floor-turns',
+    'instances-azurite',
+  ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
 
   const quick = flags.get('quick') === true;
@@ -73,7 +94,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     const raw = flags.get(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (raw === true || !Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
+    if (raw === true || !Number.isInteger(value) || value < min || value > max)
+      throw new Error(`--${name} must be a whole number from ${min} to ${max}, got "${String(raw)}"`);
     return value;
   };
   const pending = int('pending', size(1500, 10_000, 100_000), 0, 1_000_000);
@@ -82,7 +104,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (sizesRaw === undefined) sizes = (quick ? [100, 300] : medium ? [100, 1000] : [100, 1000, 10_000, 100_000]).filter((s) => s <= Math.max(pending, 100));
   else if (sizesRaw === 'none') sizes = [];
   else {
-    sizes = String(sizesRaw).split(',').map((s) => Number(s.trim()));
+    sizes = String(sizesRaw)
+      .split(',')
+      .map((s) => Number(s.trim()));
     if (sizes.some((s) => !Number.isInteger(s) || s < 1) || sizes.some((s, i) => i > 0 && s <= (sizes[i - 1] ?? 0))) {
       throw new Error(`--baseline-sizes must be increasing whole numbers separated by commas, got "${String(sizesRaw)}"`);
     }
@@ -99,7 +123,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     steady: { rate: flags.has('rate') ? int('rate', 100, 1, 10_000) : undefined, seconds: int('seconds', size(3, 5, 10), 1, 3600) },
     burst: int('burst', size(200, 500, 1000), 1, 100_000),
     pending: { sessions: pending, concurrency: int('pending-concurrency', 200, 1, 10_000), eventBurst: int('event-burst', quick ? 500 : 1000, 1, 100_000) },
-    baseline: { sizes, events: int('baseline-events', quick ? 100 : 200, 1, 100_000), stepTimeoutMs: int('baseline-timeout', size(20, 60, 120), 1, 3600) * 1000 },
+    baseline: {
+      sizes,
+      events: int('baseline-events', quick ? 100 : 200, 1, 100_000),
+      stepTimeoutMs: int('baseline-timeout', size(20, 60, 120), 1, 3600) * 1000,
+    },
     timeoutMs: int('timeout', 60, 1, 3600) * 1000,
     maxOldSpaceMb: int('max-old-space', 8192, 256, 65536),
     floorTurns: int('floor-turns', size(1000, 2000, 3000), 0, 1_000_000),

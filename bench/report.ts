@@ -57,7 +57,15 @@ export function economyReport(roundTrip: Economy, pending: PendingFigures | unde
 export type Report = {
   node: string;
   cpu: string;
-  roundTrip: { sessionsPerSecond: number; p50Ms: number; p99Ms: number; steady: RoundTripFigures; burst: RoundTripFigures; botCpuMs: number; botPeakRssBytes: number };
+  roundTrip: {
+    sessionsPerSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+    steady: RoundTripFigures;
+    burst: RoundTripFigures;
+    botCpuMs: number;
+    botPeakRssBytes: number;
+  };
   pending: PendingFigures | undefined;
   baseline: BaselineFigures | undefined;
   floor: FloorFigures | undefined;
@@ -70,10 +78,18 @@ export function renderTable(report: Report): string {
   const rows: Array<[string, string, string]> = [];
   const { steady, burst } = report.roundTrip;
   const lat = (l: LatencySummary) => `p50 ${l.p50Ms} / p90 ${l.p90Ms} / p99 ${l.p99Ms} / max ${l.maxMs} ms`;
-  rows.push([`steady (${steady.offeredRate ?? '?'}/s): sessions completed / failed`, `${steady.completed} / ${steady.failed}`, `${steady.sessionsPerSecond}/s held`]);
+  rows.push([
+    `steady (${steady.offeredRate ?? '?'}/s): sessions completed / failed`,
+    `${steady.completed} / ${steady.failed}`,
+    `${steady.sessionsPerSecond}/s held`,
+  ]);
   rows.push(['steady: submit → thank-you', lat(steady.submitToThankYou), 'target p99 < 50 ms at half the at-once sessions/s']);
   rows.push(['steady: submit → Case updated', lat(steady.submitToCaseUpdated), '']);
-  rows.push(['steady: CPU per session, bot / rest', `${steady.botCpuPerSessionMs} / ${steady.rigCpuPerSessionMs} ms`, 'rest = simulator + channel + customers']);
+  rows.push([
+    'steady: CPU per session, bot / rest',
+    `${steady.botCpuPerSessionMs} / ${steady.rigCpuPerSessionMs} ms`,
+    'rest = simulator + channel + customers',
+  ]);
   rows.push([`at once (${burst.sessions}): sessions/s`, `${burst.sessionsPerSecond} (${burst.completed} ok, ${burst.failed} failed)`, 'target >= 300/s']);
   rows.push(['at once: submit → thank-you', lat(burst.submitToThankYou), '']);
   rows.push(['at once: submit → Case updated', lat(burst.submitToCaseUpdated), '']);
@@ -86,7 +102,11 @@ export function renderTable(report: Report): string {
   rows.push(['economy: publishes per session / deliveries per answer', `${e.publishesPerSession} / ${e.deliveriesPerAnswer}`, 'target 1 / 1 per instance']);
   rows.push(['economy: Cowork_Status__e publishes per session', String(e.statusPublishesPerSession), 'the panel; COWORK_STATUS_EVENTS=off: 0']);
   if (e.deliveriesPerAnswerWithAllWaiting !== null || e.baselineDeliveriesPerAnswer !== null) {
-    rows.push(['economy: deliveries per answer, all waiting / baseline', `${e.deliveriesPerAnswerWithAllWaiting ?? '-'} / ${e.baselineDeliveriesPerAnswer ?? '-'} (baseline at ${e.baselineDeliveriesComparedAt ?? '-'})`, '']);
+    rows.push([
+      'economy: deliveries per answer, all waiting / baseline',
+      `${e.deliveriesPerAnswerWithAllWaiting ?? '-'} / ${e.baselineDeliveriesPerAnswer ?? '-'} (baseline at ${e.baselineDeliveriesComparedAt ?? '-'})`,
+      '',
+    ]);
   }
   rows.push(['economy: storage operations per session', `${st.total} (reads ${st.reads}, writes ${st.writes}, deletes ${st.deletes})`, 'target <= 12']);
   for (const [kind, n] of Object.entries(st.byKind)) rows.push([`  ${kind}`, String(n), '']);
@@ -99,14 +119,20 @@ export function renderTable(report: Report): string {
     rows.push(['pending: Pub/Sub streams open', String(p.streams), 'target 1 per topic']);
     rows.push(['pending: events routed', `${p.eventsRoutedPerSecond}/s (${p.eventBurst} per burst)`, '']);
     rows.push(['pending: publish → thank-you', lat(p.publishToThankYou), '']);
-    rows.push(['pending: completed exactly once', `${p.completedExactlyOnce} (duplicates ${p.duplicates}, missing ${p.missing}, Cases updated ${p.casesUpdated})`, '']);
+    rows.push([
+      'pending: completed exactly once',
+      `${p.completedExactlyOnce} (duplicates ${p.duplicates}, missing ${p.missing}, Cases updated ${p.casesUpdated})`,
+      '',
+    ]);
   }
   const b = report.baseline;
   if (b) {
     for (const s of b.steps) {
       rows.push([
         `baseline ${s.sessions}: ${s.survived ? 'survived' : 'FAILED'}`,
-        s.survived ? `${s.streams} streams, heap ${s.heapBytesPerSession} B/session, RSS ${s.rssBytesPerSession} B/session, ${s.eventsRoutedPerSecond} events/s` : (s.failure ?? ''),
+        s.survived
+          ? `${s.streams} streams, heap ${s.heapBytesPerSession} B/session, RSS ${s.rssBytesPerSession} B/session, ${s.eventsRoutedPerSecond} events/s`
+          : (s.failure ?? ''),
         '',
       ]);
     }
@@ -129,9 +155,17 @@ export function renderTable(report: Report): string {
     ]);
   }
   if (report.instances) rows.push(['instances: two over one, sessions/s', String(report.instances.twoToOne), '']);
-  const targets: Record<string, string> = { sessionCpuToFloor: 'target <= 1.5', baselineHeapPerSessionToOurs: 'target >= 10', baselineHeapPerSessionToOursWithStorage: 'target >= 10' };
+  const targets: Record<string, string> = {
+    sessionCpuToFloor: 'target <= 1.5',
+    baselineHeapPerSessionToOurs: 'target >= 10',
+    baselineHeapPerSessionToOursWithStorage: 'target >= 10',
+  };
   for (const [name, value] of Object.entries(report.ratios)) rows.push([`ratio ${name}`, JSON.stringify(value), targets[name] ?? '']);
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i as 0 | 1 | 2].length)));
-  const line = (r: [string, string, string]) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: [string, string, string]) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `\ncowork-bot benchmark — Node ${report.node}, ${report.cpu}\n\n${rows.map(line).join('\n')}\n`;
 }

@@ -3,12 +3,7 @@
  * authentication variables. With no MicrosoftAppId it accepts unauthenticated requests
  * (Bot Framework Emulator); with one, the SDK validates every request's token.
  */
-import {
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  type ConfigurationBotFrameworkAuthenticationOptions,
-  type TurnContext,
-} from 'botbuilder';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
 import type { Log } from '../util/log';
 import type { BotConfig } from './config';
 import { GuardedBotFrameworkAuthentication } from './channelAuth';
@@ -20,7 +15,11 @@ export const APOLOGY = 'Sorry, something went wrong on my side. Please try again
  * `authOverrides`: botbuilder authentication settings no environment variable of this bot sets
  * (e.g. where the channel's OpenID metadata is fetched, for a test on loopback).
  */
-export function createAdapter(app: BotConfig['microsoftApp'], log: Log, authOverrides: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {}): CloudAdapter {
+export function createAdapter(
+  app: BotConfig['microsoftApp'],
+  log: Log,
+  authOverrides: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {},
+): CloudAdapter {
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
     MicrosoftAppId: app.id,
     MicrosoftAppPassword: app.password,
@@ -35,10 +34,7 @@ export function createAdapter(app: BotConfig['microsoftApp'], log: Log, authOver
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const activity = context.activity;
-    log.error(
-      { err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id },
-      'turn failed',
-    );
+    log.error({ err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id }, 'turn failed');
     // Plain words for the user; the details stay in the log.
     try {
       await context.sendActivity(APOLOGY);

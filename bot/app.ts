@@ -101,5 +101,13 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
     return stopped;
   };
 
-  return { url: `http://${urlHost}:${address.port}`, port: address.port, simulator: cowork.simulator, salesforce: cowork.salesforce, service: cowork.service, storage: cowork.storage, stop };
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    port: address.port,
+    simulator: cowork.simulator,
+    salesforce: cowork.salesforce,
+    service: cowork.service,
+    storage: cowork.storage,
+    stop,
+  };
 }

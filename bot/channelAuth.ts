@@ -30,7 +30,10 @@ import type * as restify from 'restify';
 import type { Log } from '../util/log';
 
 export const UNAUTHORIZED_BODY = Object.freeze({ error: 'unauthorized', message: 'The request is not authenticated.' });
-export const AUTH_UNAVAILABLE_BODY = Object.freeze({ error: 'authentication unavailable', message: 'The bot cannot check the request\'s authentication right now. Try again later.' });
+export const AUTH_UNAVAILABLE_BODY = Object.freeze({
+  error: 'authentication unavailable',
+  message: "The bot cannot check the request's authentication right now. Try again later.",
+});
 const TURN_FAILED_BODY = Object.freeze({ error: 'internal error' });
 
 export class ChannelAuthError extends AuthenticationError {
@@ -183,7 +186,10 @@ let originalConsole: Partial<Record<ConsoleMethod, (...args: unknown[]) => void>
 
 function oneLine(args: unknown[]): string {
   const parts = args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : typeof a === 'string' ? a : format('%o', a)));
-  return parts.join(' ').replace(/\s*\n\s*/g, ' | ').slice(0, MAX_CONSOLE_LINE);
+  return parts
+    .join(' ')
+    .replace(/\s*\n\s*/g, ' | ')
+    .slice(0, MAX_CONSOLE_LINE);
 }
 
 /**

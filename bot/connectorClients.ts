@@ -206,11 +206,15 @@ export class ConnectorSender {
     }
   }
 
-
   private once(url: string, body: string, auth: Record<string, string>): Promise<Outcome> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
-    if (!secure && target.protocol !== 'http:') return Promise.resolve({ kind: 'failed', retryable: false, error: new ConnectorRequestError(`cannot send to ${target.protocol} service URL`, undefined, 'INVALID_SERVICE_URL') });
+    if (!secure && target.protocol !== 'http:')
+      return Promise.resolve({
+        kind: 'failed',
+        retryable: false,
+        error: new ConnectorRequestError(`cannot send to ${target.protocol} service URL`, undefined, 'INVALID_SERVICE_URL'),
+      });
     const transport = secure ? https : http;
     return new Promise((resolve) => {
       const request = transport.request(
@@ -236,7 +240,11 @@ export class ConnectorSender {
       );
       request.on('timeout', () => {
         request.destroy();
-        resolve({ kind: 'failed', retryable: false, error: new ConnectorRequestError(`the connector did not answer within ${this.timeoutMs} ms`, undefined, 'ETIMEDOUT') });
+        resolve({
+          kind: 'failed',
+          retryable: false,
+          error: new ConnectorRequestError(`the connector did not answer within ${this.timeoutMs} ms`, undefined, 'ETIMEDOUT'),
+        });
       });
       request.on('error', (error) => resolve(networkFailure(error)));
       request.end(body);
@@ -250,11 +258,7 @@ function outcomeOf(response: http.IncomingMessage, text: string): Outcome {
   const status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) return { kind: 'ok', response: resourceResponse(text) };
   const detail = errorDetail(text);
-  const error = new ConnectorRequestError(
-    `the connector answered HTTP ${status}${detail.message ? `: ${detail.message}` : ''}`,
-    status,
-    detail.code,
-  );
+  const error = new ConnectorRequestError(`the connector answered HTTP ${status}${detail.message ? `: ${detail.message}` : ''}`, status, detail.code);
   const retryable = status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
   const retryAfterMs = retryAfter(response.headers['retry-after']);
   return { kind: 'failed', retryable, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };

@@ -26,7 +26,15 @@ import type { Log } from '../util/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
-import { byPayloadField, connectSalesforce, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC, SalesforceStatusPublisher, simulatorConfig, type SalesforceOrg } from '../salesforce';
+import {
+  byPayloadField,
+  connectSalesforce,
+  DEFAULT_REQUEST_TOPIC,
+  DEFAULT_STATUS_TOPIC,
+  SalesforceStatusPublisher,
+  simulatorConfig,
+  type SalesforceOrg,
+} from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
@@ -134,7 +142,10 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     : createStorage(config.storage);
   // Every key the bot writes (conversation state, sessions, handoff, agent records) is safe for any store.
   const storage: Storage = new SafeKeyStorage(botStorage.storage);
-  log.info(botStorage.describe(), botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage');
+  log.info(
+    botStorage.describe(),
+    botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage',
+  );
 
   const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
@@ -206,7 +217,14 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({ handoffs, service, agents: relay, trust, log: log.child({ component: 'handoff' }), timeoutMs: config.handoffTimeoutMs });
+  const handoff = new HandoffProtocol({
+    handoffs,
+    service,
+    agents: relay,
+    trust,
+    log: log.child({ component: 'handoff' }),
+    timeoutMs: config.handoffTimeoutMs,
+  });
   handoffRef.current = handoff;
   const bot = new CoworkBot({
     service,
@@ -249,7 +267,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
   const takeBackOverdueHandoffs = async (): Promise<void> => {
     for (const record of await handoff.overdueRequests()) {
-      await queue.run(record.conversationId, () => runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)));
+      await queue.run(record.conversationId, () =>
+        runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)),
+      );
     }
   };
   // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.

@@ -81,13 +81,20 @@ export class CoworkBot {
     this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
     this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
     this.formCards = new FormCardUpdates(options.conversationState.createProperty<FormCardRef[]>('coworkFormCards'), options.log);
-    this.dialogs = new DialogSet(this.dialogState).add(new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId), this.formCards));
+    this.dialogs = new DialogSet(this.dialogState).add(
+      new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId), this.formCards),
+    );
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
       { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
       { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
       { name: 'link', matches: (c) => isEvent(c, 'cowork.link'), handle: (c) => this.linkFromToken(c) },
-      { name: 'too-long', matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH, handle: (c) => this.tooLong(c), standaloneOnly: true },
+      {
+        name: 'too-long',
+        matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH,
+        handle: (c) => this.tooLong(c),
+        standaloneOnly: true,
+      },
       { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
       { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
       { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|aide|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
@@ -163,7 +170,10 @@ export class CoworkBot {
   private async welcome(context: TurnContext): Promise<void> {
     const botId = context.activity.recipient?.id;
     const added: unknown = context.activity.membersAdded;
-    if (added !== undefined && (!Array.isArray(added) || !added.every((m) => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string'))) {
+    if (
+      added !== undefined &&
+      (!Array.isArray(added) || !added.every((m) => typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string'))
+    ) {
       this.options.log.debug({ conversationId: context.activity.conversation?.id }, 'conversationUpdate ignored: malformed membersAdded');
       return;
     }
@@ -188,7 +198,9 @@ export class CoworkBot {
       await context.sendActivity(texts.devOnly);
       return;
     }
-    const ref = text(context).replace(/^\/cowork\b/i, '').trim();
+    const ref = text(context)
+      .replace(/^\/cowork\b/i, '')
+      .trim();
     if (!ref) {
       await context.sendActivity(texts.devUsage);
       return;
@@ -253,7 +265,13 @@ export class CoworkBot {
    * session starts exactly as if the customer's chat had started it (scripted message, form);
    * a Case that cannot take it is the agent's to hear about, not the customer's, so nothing is sent then.
    */
-  async startRequested(context: TurnContext, caseId: string, form: FormSpec, statusDetail?: string, onStarted?: (sessionKey: string) => void): Promise<StartOutcome> {
+  async startRequested(
+    context: TurnContext,
+    caseId: string,
+    form: FormSpec,
+    statusDetail?: string,
+    onStarted?: (sessionKey: string) => void,
+  ): Promise<StartOutcome> {
     const outcome = await this.options.service.start({
       caseRef: caseId,
       form,
@@ -306,7 +324,10 @@ export class CoworkBot {
     if (!session) {
       const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
       if (lost) {
-        this.options.log.warn({ conversationId: context.activity.conversation.id, caseId: lost.caseId }, 'card submit for a form lost in a restart: sending the form again');
+        this.options.log.warn(
+          { conversationId: context.activity.conversation.id, caseId: lost.caseId },
+          'card submit for a form lost in a restart: sending the form again',
+        );
         await context.sendActivity(LOST_FORM_TEXT);
         await this.startSession(context, lost.caseId);
         return;
@@ -326,7 +347,10 @@ export class CoworkBot {
       await clearPendingAnswer(dc, session.key);
       if (value.cowork === 'change') {
         const input = typedAnswerInputOf(form);
-        const reply = session.state === 'form_sent' && input ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}` : messagesFor(form, context.activity.locale).alreadyReceived;
+        const reply =
+          session.state === 'form_sent' && input
+            ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}`
+            : messagesFor(form, context.activity.locale).alreadyReceived;
         await context.sendActivity(reply);
         return;
       }
@@ -335,7 +359,13 @@ export class CoworkBot {
       await context.sendActivity(texts.unknownButton);
       return;
     }
-    const outcome = await service.submit({ sessionKey: session.key, session, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
+    const outcome = await service.submit({
+      sessionKey: session.key,
+      session,
+      formToken: value.formToken,
+      conversationId: context.activity.conversation.id,
+      raw: value,
+    });
     await context.sendActivity(submitOutcomeReply(form, outcome, texts));
     if (outcome.kind === 'accepted') await this.formCards.showSent(context, outcome.session, form);
   }
@@ -361,7 +391,13 @@ export class CoworkBot {
       return;
     }
     const handoff = this.options.handoff;
-    if (handoff) await handoff.applyStatusEvent(context, { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) }, value, await this.latestSession(context));
+    if (handoff)
+      await handoff.applyStatusEvent(
+        context,
+        { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) },
+        value,
+        await this.latestSession(context),
+      );
   }
 
   /**
@@ -381,7 +417,12 @@ export class CoworkBot {
         return;
       }
       const form = this.options.service.form(session.formId) ?? this.options.form;
-      const outcome = await this.options.service.submit({ sessionKey: session.key, formToken: value.formToken, conversationId: context.activity.conversation.id, raw: value });
+      const outcome = await this.options.service.submit({
+        sessionKey: session.key,
+        formToken: value.formToken,
+        conversationId: context.activity.conversation.id,
+        raw: value,
+      });
       await handoff.toAgent(owner, { type: 'message', text: agentTexts.customerSubmitted(label, submitOutcomeReply(form, outcome)) });
       return;
     }

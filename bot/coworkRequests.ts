@@ -96,7 +96,11 @@ export class CoworkRequests {
     const pending = await service.pendingForCase(caseId);
     const waiting = pending.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
     if (waiting) {
-      status('already_pending', waiting.key, `A form is already waiting for the customer's answer (${waiting.state === 'submitted' ? 'answer submitted, being saved' : 'sent, not answered yet'}).`);
+      status(
+        'already_pending',
+        waiting.key,
+        `A form is already waiting for the customer's answer (${waiting.state === 'submitted' ? 'answer submitted, being saved' : 'sent, not answered yet'}).`,
+      );
       return;
     }
 
@@ -111,7 +115,11 @@ export class CoworkRequests {
           const outcome = await this.deps.bot.startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind === 'started') return;
           const why =
-            outcome.kind === 'case_closed' ? `Case ${outcome.caseNumber} is closed.` : outcome.kind === 'case_not_found' ? 'The Case was not found.' : `The Case cannot take a form: ${outcome.message}`;
+            outcome.kind === 'case_closed'
+              ? `Case ${outcome.caseNumber} is closed.`
+              : outcome.kind === 'case_not_found'
+                ? 'The Case was not found.'
+                : `The Case cannot take a form: ${outcome.message}`;
           status('failed', null, why);
         }),
       );

@@ -5,17 +5,7 @@
 import pino, { type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './config';
 
-const REDACTED_KEYS = [
-  'password',
-  'clientSecret',
-  'accessToken',
-  'access_token',
-  'token',
-  'secret',
-  'authorization',
-  'MicrosoftAppPassword',
-  'privateKey',
-];
+const REDACTED_KEYS = ['password', 'clientSecret', 'accessToken', 'access_token', 'token', 'secret', 'authorization', 'MicrosoftAppPassword', 'privateKey'];
 
 export function createLogger(options: { level: LogLevel; format: LogFormat }, destination?: pino.DestinationStream): Logger {
   const base: pino.LoggerOptions = {

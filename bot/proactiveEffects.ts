@@ -63,9 +63,7 @@ export class ProactiveEffects implements SessionEffects {
 
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = requireForm(this.deps.forms, session.formId);
-    if (
-      await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))
-    ) {
+    if (await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))) {
       await this.inConversation(session, (context) => this.deps.bot().endFormDialog(context, session.key));
       return true;
     }

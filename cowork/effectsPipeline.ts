@@ -41,7 +41,10 @@ export class EffectsPipeline {
     const givenAt = session.answerGivenAt ?? Date.parse(session.submittedAt ?? session.updatedAt);
     if (!(await this.ctx.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key))) {
       // A later answer is already on the Case: this older one (a late or replayed event) is not written.
-      this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, givenAt: new Date(givenAt).toISOString() }, 'answer not written: a later answer is already on the Case');
+      this.ctx.deps.log.info(
+        { sessionKey: session.key, caseId: session.caseId, givenAt: new Date(givenAt).toISOString() },
+        'answer not written: a later answer is already on the Case',
+      );
       const done = await this.ctx.deps.repository.update(session.key, (s) =>
         s.state === 'answered' ? { ...s, state: 'done', failure: 'a later answer is already on the Case', effectsLeaseUntil: null } : undefined,
       );
@@ -60,7 +63,9 @@ export class EffectsPipeline {
       if (!(await this.ctx.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
       // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
       const acceptedAt = performance.now();
-      const marked = await this.ctx.deps.repository.update(current.key, (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() }));
+      const marked = await this.ctx.deps.repository.update(current.key, (s) =>
+        s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() },
+      );
       current = marked.session ?? current;
       this.ctx.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
     }
@@ -69,9 +74,16 @@ export class EffectsPipeline {
     } catch (err) {
       if (!(err instanceof PermanentCaseError)) throw err;
       this.ctx.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
-      const failed = await this.ctx.deps.repository.update(current.key, (s) => (s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined));
+      const failed = await this.ctx.deps.repository.update(current.key, (s) =>
+        s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined,
+      );
       if (failed.changed && failed.session) {
-        this.ctx.report(failed.session, 'failed', this.ctx.labelsOf(failed.session, answers), `The Case could not be updated: ${err.errorCode}: ${err.message}`);
+        this.ctx.report(
+          failed.session,
+          'failed',
+          this.ctx.labelsOf(failed.session, answers),
+          `The Case could not be updated: ${err.errorCode}: ${err.message}`,
+        );
         await this.ctx.deps.effects.failed(failed.session);
       }
       await this.ctx.deps.inflight.remove(current.key);
@@ -85,7 +97,9 @@ export class EffectsPipeline {
     this.ctx.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
     if (done.changed && done.session && this.ctx.deps.effects.saved) {
       // Not awaited: it only updates the form card, and the next event need not wait for it.
-      void this.ctx.deps.effects.saved(done.session).catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+      void this.ctx.deps.effects
+        .saved(done.session)
+        .catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
     }
   }
 
@@ -101,7 +115,10 @@ export class EffectsPipeline {
         : undefined,
     );
     if (renewed.changed) return renewed.session;
-    this.ctx.deps.log.warn({ sessionKey: session.key, owner: renewed.session?.effectsOwner, state: renewed.session?.state }, 'another instance took over this session; standing down');
+    this.ctx.deps.log.warn(
+      { sessionKey: session.key, owner: renewed.session?.effectsOwner, state: renewed.session?.state },
+      'another instance took over this session; standing down',
+    );
     return undefined;
   }
 }

@@ -54,7 +54,10 @@ export class EventRouter {
           await this.answer(session, form, event, { onlySessionAnswered: hasSessionKey });
         } catch (err) {
           if (err instanceof ClaimedError) {
-            this.ctx.deps.log.error({ err: err.cause, eventId: event.id, sessionKey: session.key }, 'finishing an answered session failed; the in-flight sweep will finish it');
+            this.ctx.deps.log.error(
+              { err: err.cause, eventId: event.id, sessionKey: session.key },
+              'finishing an answered session failed; the in-flight sweep will finish it',
+            );
           } else {
             unclaimed ??= err;
             this.ctx.deps.log.error({ err, eventId: event.id, sessionKey: session.key }, 'answering a session failed before it was claimed');
@@ -72,7 +75,10 @@ export class EventRouter {
     const fresh = sessions.filter((s) => startedBeforeEvent(s, createdAt, skewMs));
     if (fresh.length < sessions.length) {
       const createdDate = createdAt === undefined ? 'unknown' : new Date(createdAt).toISOString();
-      this.ctx.deps.log.info({ eventId: event.id, createdDate, sessionKeys: sessions.filter((s) => !fresh.includes(s)).map((s) => s.key) }, 'event ignored for sessions started after it was created');
+      this.ctx.deps.log.info(
+        { eventId: event.id, createdDate, sessionKeys: sessions.filter((s) => !fresh.includes(s)).map((s) => s.key) },
+        'event ignored for sessions started after it was created',
+      );
     }
     return fresh;
   }
@@ -114,7 +120,12 @@ export class EventRouter {
       return;
     }
     this.ctx.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
-    this.ctx.report(claimed.session, 'answered', this.ctx.labelsOf(claimed.session, validation.answers), event.payload[form.sessionKeyField] ? 'The answer came back from Salesforce.' : 'Answered for the Case (an agent or a flow).');
+    this.ctx.report(
+      claimed.session,
+      'answered',
+      this.ctx.labelsOf(claimed.session, validation.answers),
+      event.payload[form.sessionKeyField] ? 'The answer came back from Salesforce.' : 'Answered for the Case (an agent or a flow).',
+    );
     try {
       // Just claimed: no earlier attempt can have updated the Case for this session. Only when the
       // event answers several sessions of the Case is it read first (one write, not one per session).
@@ -135,7 +146,6 @@ export function currentForm(sessions: readonly CoworkSession[]): CoworkSession[]
   const newest = [...sessions].sort((a, b) => rank(b) - rank(a) || Date.parse(b.createdAt) - Date.parse(a.createdAt))[0];
   return newest ? [newest] : [];
 }
-
 
 /** A failure after the session was claimed: the in-flight sweep will finish it, the event need not come again. */
 class ClaimedError extends Error {

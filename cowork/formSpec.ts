@@ -223,7 +223,8 @@ export function validateAnswers(spec: FormSpec, choices: ResolvedChoices, raw: R
       if (input.required) problem(input.kind === 'choice' ? `Please choose an answer to "${input.label}".` : `Please answer "${input.label}".`);
       continue;
     }
-    const limit = input.kind === 'text' ? Math.min(input.maxLength, input.eventField.length, ABSOLUTE_ANSWER_CAP) : Math.min(input.eventField.length, ABSOLUTE_ANSWER_CAP);
+    const limit =
+      input.kind === 'text' ? Math.min(input.maxLength, input.eventField.length, ABSOLUTE_ANSWER_CAP) : Math.min(input.eventField.length, ABSOLUTE_ANSWER_CAP);
     if (text.length > limit) {
       problem(`The answer to "${input.label}" is too long (${text.length} characters, at most ${limit}).`);
       continue;

@@ -83,7 +83,8 @@ export function formSpecProblems(spec: FormSpec): string[] {
   for (const [language, translation] of Object.entries(spec.translations ?? {})) {
     need(/^[a-z]{2,3}$/.test(language), `translations: "${language}" is not a language subtag (e.g. fr)`);
     if (translation.thankYou !== undefined) problems.push(...templateProblems(`translations.${language}.thankYou`, translation.thankYou, inputIds));
-    if (translation.reAsk !== undefined) problems.push(...templateProblems(`translations.${language}.reAsk`, translation.reAsk, new Set(['choices', 'question'])));
+    if (translation.reAsk !== undefined)
+      problems.push(...templateProblems(`translations.${language}.reAsk`, translation.reAsk, new Set(['choices', 'question'])));
   }
   problems.push(...templateProblems('messages.reAsk', spec.messages.reAsk, new Set(['choices', 'question'])));
   const plain: Array<[string, string]> = [

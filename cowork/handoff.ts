@@ -129,20 +129,25 @@ export class HandoffRepository {
     change: (current: HandoffRecord | undefined) => HandoffRecord | undefined,
   ): Promise<{ record: HandoffRecord | undefined; changed: boolean }> {
     const key = this.recordKey(conversationId);
-    return updateWithETag<{ record: HandoffRecord | undefined; changed: boolean }>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `handoff ${conversationId}` }, (item) => {
-      const current = toRecord(item);
-      const next = change(current);
-      if (!next) return { result: { record: current, changed: false } };
-      return {
-        write: { ...next, notes: next.notes.slice(-MAX_HANDOFF_NOTES) },
-        written: async () => {
-          if (current?.state === 'requested' && next.state !== 'requested') {
-            await removeKey(this.storage, this.waitingKey, conversationId);
-          }
-          return { record: next, changed: true };
-        },
-      };
-    });
+    return updateWithETag<{ record: HandoffRecord | undefined; changed: boolean }>(
+      this.storage,
+      key,
+      { maxAttempts: MAX_CONFLICT_RETRIES, what: `handoff ${conversationId}` },
+      (item) => {
+        const current = toRecord(item);
+        const next = change(current);
+        if (!next) return { result: { record: current, changed: false } };
+        return {
+          write: { ...next, notes: next.notes.slice(-MAX_HANDOFF_NOTES) },
+          written: async () => {
+            if (current?.state === 'requested' && next.state !== 'requested') {
+              await removeKey(this.storage, this.waitingKey, conversationId);
+            }
+            return { record: next, changed: true };
+          },
+        };
+      },
+    );
   }
 
   /** Adds a note for the agent (customer message, session news) to a record a human owns. */

@@ -28,7 +28,10 @@ export class InFlightIndex {
 
   /** Every session key listed, across all shards (one multi-key read). */
   all(): Promise<string[]> {
-    return readKeyLists(this.storage, Array.from({ length: this.shards }, (_, i) => this.shardStorageKey(i)));
+    return readKeyLists(
+      this.storage,
+      Array.from({ length: this.shards }, (_, i) => this.shardStorageKey(i)),
+    );
   }
 
   private shardKey(sessionKey: string): string {

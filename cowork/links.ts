@@ -54,7 +54,8 @@ export class CaseLinks {
     await this.update(caseId, (doc) => {
       // Already the newest, with the same reference: nothing to write (one storage write less per session).
       const newest = doc.links[0];
-      if (newest?.conversationId === conversation.conversationId && sameReference(newest.conversationReference, conversation.conversationReference)) return undefined;
+      if (newest?.conversationId === conversation.conversationId && sameReference(newest.conversationReference, conversation.conversationReference))
+        return undefined;
       return {
         links: [linked, ...doc.links.filter((l) => l.conversationId !== conversation.conversationId)].slice(0, MAX_LINKS),
         requests: doc.requests,
@@ -99,7 +100,9 @@ export class CaseLinks {
         written: async () => {
           if (document) return next;
           const back = await this.read(caseId);
-          return back && JSON.stringify(back.links) === JSON.stringify(next.links) && JSON.stringify(back.requests) === JSON.stringify(next.requests) ? next : WRITE_LOST;
+          return back && JSON.stringify(back.links) === JSON.stringify(next.links) && JSON.stringify(back.requests) === JSON.stringify(next.requests)
+            ? next
+            : WRITE_LOST;
         },
       };
     });

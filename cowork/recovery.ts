@@ -36,7 +36,11 @@ export class RecoverySweep {
           await this.ctx.deps.inflight.remove(key);
         } else if (session.state === 'submitted') {
           await this.republishIfDue(session, now);
-        } else if (session.state === 'answered' && !this.pipeline.isCompleting(key) && (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.ctx.deps.effectsSendTimeoutMs ?? 0) <= now)) {
+        } else if (
+          session.state === 'answered' &&
+          !this.pipeline.isCompleting(key) &&
+          (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.ctx.deps.effectsSendTimeoutMs ?? 0) <= now)
+        ) {
           await this.takeOverEffects(session, now);
         }
       } catch (err) {
@@ -54,12 +58,17 @@ export class RecoverySweep {
     }
     const stamped = new Date(now).toISOString();
     const bumped = await this.ctx.deps.repository.update(session.key, (s) =>
-      s.state === 'submitted' && s.publishAttempts === session.publishAttempts ? { ...s, publishAttempts: s.publishAttempts + 1, lastPublishedAt: stamped } : undefined,
+      s.state === 'submitted' && s.publishAttempts === session.publishAttempts
+        ? { ...s, publishAttempts: s.publishAttempts + 1, lastPublishedAt: stamped }
+        : undefined,
     );
     if (!bumped.changed || !bumped.session) return;
     // Second attempt over the Pub/Sub API again, the last one over REST.
     const over = bumped.session.publishAttempts >= MAX_PUBLISH_ATTEMPTS ? 'rest' : undefined;
-    this.ctx.deps.log.warn({ sessionKey: session.key, attempts: bumped.session.publishAttempts, over: over ?? 'pubsub' }, 'the answer event did not come back in time; publishing again');
+    this.ctx.deps.log.warn(
+      { sessionKey: session.key, attempts: bumped.session.publishAttempts, over: over ?? 'pubsub' },
+      'the answer event did not come back in time; publishing again',
+    );
     await this.ctx.publish(bumped.session, over ? { over } : {});
   }
 
@@ -76,15 +85,25 @@ export class RecoverySweep {
         : undefined,
     );
     if (!claimed.changed || !claimed.session) return;
-    this.ctx.deps.log.error({ sessionKey: session.key, attempts: session.publishAttempts }, 'the answer event never came back; completing the session from the stored answer');
-    this.ctx.report(claimed.session, 'answered', this.ctx.labelsOf(claimed.session, claimed.session.answers ?? {}), 'The answer event never came back; the stored answer is used.');
+    this.ctx.deps.log.error(
+      { sessionKey: session.key, attempts: session.publishAttempts },
+      'the answer event never came back; completing the session from the stored answer',
+    );
+    this.ctx.report(
+      claimed.session,
+      'answered',
+      this.ctx.labelsOf(claimed.session, claimed.session.answers ?? {}),
+      'The answer event never came back; the stored answer is used.',
+    );
     await this.pipeline.completeAnswered(claimed.session);
   }
 
   private async takeOverEffects(session: CoworkSession, now: number): Promise<void> {
     const leaseUntil = new Date(now + this.ctx.deps.effectsLeaseMs).toISOString();
     const taken = await this.ctx.deps.repository.update(session.key, (s) =>
-      s.state === 'answered' && s.effectsLeaseUntil === session.effectsLeaseUntil ? { ...s, effectsOwner: this.ctx.deps.instanceId, effectsLeaseUntil: leaseUntil } : undefined,
+      s.state === 'answered' && s.effectsLeaseUntil === session.effectsLeaseUntil
+        ? { ...s, effectsOwner: this.ctx.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        : undefined,
     );
     if (!taken.changed || !taken.session) return;
     this.ctx.deps.log.warn({ sessionKey: session.key, previousOwner: session.effectsOwner }, 'finishing a session whose instance did not');

@@ -66,22 +66,27 @@ export class SessionRepository {
     change: (current: CoworkSession) => CoworkSession | undefined,
   ): Promise<{ session: CoworkSession | undefined; changed: boolean }> {
     const key = this.sessionStorageKey(sessionKey);
-    return updateWithETag<{ session: CoworkSession | undefined; changed: boolean }>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `session ${sessionKey}` }, (item) => {
-      const current = toSession(item);
-      if (!current) return { result: { session: undefined, changed: false } };
-      const next = change(current);
-      if (!next) return { result: { session: current, changed: false } };
-      const updated: CoworkSession = { ...next, updatedAt: new Date().toISOString() };
-      return {
-        write: { ...updated },
-        written: async () => {
-          if (!isPending(updated.state) && isPending(current.state)) {
-            await removeKey(this.storage, this.caseStorageKey(updated.caseId), updated.key);
-          }
-          return { session: updated, changed: true };
-        },
-      };
-    });
+    return updateWithETag<{ session: CoworkSession | undefined; changed: boolean }>(
+      this.storage,
+      key,
+      { maxAttempts: MAX_CONFLICT_RETRIES, what: `session ${sessionKey}` },
+      (item) => {
+        const current = toSession(item);
+        if (!current) return { result: { session: undefined, changed: false } };
+        const next = change(current);
+        if (!next) return { result: { session: current, changed: false } };
+        const updated: CoworkSession = { ...next, updatedAt: new Date().toISOString() };
+        return {
+          write: { ...updated },
+          written: async () => {
+            if (!isPending(updated.state) && isPending(current.state)) {
+              await removeKey(this.storage, this.caseStorageKey(updated.caseId), updated.key);
+            }
+            return { session: updated, changed: true };
+          },
+        };
+      },
+    );
   }
 
   /**

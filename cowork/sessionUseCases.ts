@@ -3,15 +3,7 @@
  * submit, publish an agent's answer, record the conversation's owner, abandon an undelivered form.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  eventFieldsFor,
-  picklistFieldsOf,
-  resolveChoices,
-  validateAnswers,
-  type AnswerProblem,
-  type FormSpec,
-  type ResolvedChoices,
-} from './formSpec';
+import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from './formSpec';
 import { InvalidInputError, type PicklistValue } from './ports';
 import { isPending, newSession, type CoworkSession, type Owner } from './session';
 import type { CoworkContext } from './coworkContext';
@@ -67,7 +59,10 @@ export class SessionUseCases {
     const { form } = request;
     let caseRecord;
     try {
-      caseRecord = await this.ctx.deps.caseStore.findCase(request.caseRef, form.inputs.map((i) => i.caseField));
+      caseRecord = await this.ctx.deps.caseStore.findCase(
+        request.caseRef,
+        form.inputs.map((i) => i.caseField),
+      );
     } catch (err) {
       if (err instanceof InvalidInputError) return { kind: 'invalid_case_ref', message: err.message };
       throw err;
@@ -97,7 +92,11 @@ export class SessionUseCases {
       this.ctx.deps.sessionTtlMs,
     );
     await this.ctx.deps.repository.create(session);
-    await this.ctx.deps.links?.link(session.caseId, { conversationId: session.conversationId, conversationReference: session.conversationReference, userId: session.userId });
+    await this.ctx.deps.links?.link(session.caseId, {
+      conversationId: session.conversationId,
+      conversationReference: session.conversationReference,
+      userId: session.userId,
+    });
     await this.ctx.deps.deadlines.schedule(now + this.ctx.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
     this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
     const replacedHere = await this.supersedeOlderForms(session);
@@ -188,7 +187,9 @@ export class SessionUseCases {
 
   /** Records who owns the session's conversation (the bot, or a human after a handoff). */
   async setOwner(sessionKey: string, owner: Owner): Promise<void> {
-    const result = await this.ctx.deps.repository.update(sessionKey, (s) => (s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner }));
+    const result = await this.ctx.deps.repository.update(sessionKey, (s) =>
+      s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner },
+    );
     if (result.changed && result.session && owner.kind === 'human' && isPending(result.session.state)) {
       this.ctx.report(result.session, 'person_requested', null, 'The customer asked for a person. You can answer the form for them from the panel.');
     }
@@ -202,10 +203,14 @@ export class SessionUseCases {
    * how many of the replaced forms were in the starting conversation (its reply tells that one).
    */
   private async supersedeOlderForms(current: CoworkSession): Promise<number> {
-    const older = (await this.ctx.deps.repository.otherPendingForCase(current.caseId, current.key)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
+    const older = (await this.ctx.deps.repository.otherPendingForCase(current.caseId, current.key)).filter(
+      (s) => s.formId === current.formId && s.state === 'form_sent',
+    );
     let here = 0;
     for (const session of older) {
-      const result = await this.ctx.deps.repository.update(session.key, (s) => (s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined));
+      const result = await this.ctx.deps.repository.update(session.key, (s) =>
+        s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined,
+      );
       if (!result.changed || !result.session) continue;
       this.ctx.deps.log.info({ sessionKey: session.key, supersededBy: current.key, caseId: current.caseId }, 'co-work session superseded by a newer form');
       this.ctx.report(result.session, 'superseded', null, 'A newer form for this Case replaced this one; nothing was changed.');

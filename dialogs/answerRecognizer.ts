@@ -47,8 +47,7 @@ export interface TypedAnswerRequest {
  * answer. `mentioned` values name options the text is about (for "what is X?", "not X", "X or Y").
  */
 export type TypedAnswer =
-  | { kind: 'candidate'; value: string; confidence: number }
-  | { kind: 'none'; reason: NoAnswerReason | 'tooLong'; mentioned?: readonly string[] };
+  { kind: 'candidate'; value: string; confidence: number } | { kind: 'none'; reason: NoAnswerReason | 'tooLong'; mentioned?: readonly string[] };
 
 /** The port: plug in another implementation through `CoworkOptions.recognizer`. */
 export interface AnswerRecognizer {
@@ -80,7 +79,9 @@ export const builtInRecognizer: AnswerRecognizer = {
  * whose label happens to contain them. Dropped from both the utterance and the options.
  */
 const FILLER_WORDS = new Set(
-  'a an the of for to and or my our it its is i we want would like please choose pick take select option one that this le la les un une de des du pour et ou je veux voudrais choisis prends svp'.split(' '),
+  'a an the of for to and or my our it its is i we want would like please choose pick take select option one that this le la les un une de des du pour et ou je veux voudrais choisis prends svp'.split(
+    ' ',
+  ),
 );
 
 /** Emoji, their variation selectors and joiners: part of the org's labels ("🛠 Renovation Work"), never typed. */
@@ -154,21 +155,67 @@ function isQuestion(utterance: string, plain: string): boolean {
 }
 
 /** "not X", "anything but X", "no X", "except X", "other than X", "don't want X", "pas X", "sauf X". */
-const NEGATIONS = /\b(not|no|nope|never|except|without|but|n't|dont|don't|doesnt|doesn't|cannot|can't|wont|won't|isnt|isn't|ne|pas|sauf|sans|non|jamais|n'|other than|rather than|instead of)\b|n't\b/;
+const NEGATIONS =
+  /\b(not|no|nope|never|except|without|but|n't|dont|don't|doesnt|doesn't|cannot|can't|wont|won't|isnt|isn't|ne|pas|sauf|sans|non|jamais|n'|other than|rather than|instead of)\b|n't\b/;
 
 function isNegated(plain: string): boolean {
   return NEGATIONS.test(plain);
 }
 
 const ORDINALS: Readonly<Record<string, number>> = {
-  first: 1, second: 2, third: 3, fourth: 4, fifth: 5, sixth: 6, seventh: 7, eighth: 8, ninth: 9, tenth: 10,
-  premier: 1, premiere: 1, 'première': 1, deuxieme: 2, 'deuxième': 2, troisieme: 3, 'troisième': 3,
-  quatrieme: 4, 'quatrième': 4, cinquieme: 5, 'cinquième': 5, sixieme: 6, 'sixième': 6, septieme: 7, 'septième': 7,
-  huitieme: 8, 'huitième': 8, neuvieme: 9, 'neuvième': 9, dixieme: 10, 'dixième': 10,
+  first: 1,
+  second: 2,
+  third: 3,
+  fourth: 4,
+  fifth: 5,
+  sixth: 6,
+  seventh: 7,
+  eighth: 8,
+  ninth: 9,
+  tenth: 10,
+  premier: 1,
+  premiere: 1,
+  première: 1,
+  deuxieme: 2,
+  deuxième: 2,
+  troisieme: 3,
+  troisième: 3,
+  quatrieme: 4,
+  quatrième: 4,
+  cinquieme: 5,
+  cinquième: 5,
+  sixieme: 6,
+  sixième: 6,
+  septieme: 7,
+  septième: 7,
+  huitieme: 8,
+  huitième: 8,
+  neuvieme: 9,
+  neuvième: 9,
+  dixieme: 10,
+  dixième: 10,
 };
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
-  one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  un: 1, une: 1, deux: 2, trois: 3, quatre: 4, cinq: 5, sept: 7, huit: 8, neuf: 9, dix: 10,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  un: 1,
+  une: 1,
+  deux: 2,
+  trois: 3,
+  quatre: 4,
+  cinq: 5,
+  sept: 7,
+  huit: 8,
+  neuf: 9,
+  dix: 10,
 };
 const LAST = new Set(['last', 'final', 'dernier', 'dernière', 'derniere']);
 
@@ -185,7 +232,10 @@ const POSITION_TAIL = / ?(please|thanks|thank you|merci|svp|s'il vous plaît|s'i
 function byPosition(plain: string, options: readonly ChoiceOption[]): AnswerRecognition | undefined {
   const core = plain.replace(POSITION_TAIL, '').replace(POSITION_LEAD, '').trim();
   if (core === '') return undefined;
-  const parts = core.split(/ (?:or|and|ou|et) |, ?/).map((p) => p.trim()).filter((p) => p !== '');
+  const parts = core
+    .split(/ (?:or|and|ou|et) |, ?/)
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const positions = parts.map((part) => positionOf(part, options.length));
   if (positions.some((p) => p === undefined)) return undefined;
   const indexes = [...new Set(positions as number[])];
@@ -229,7 +279,9 @@ function mentionedOptions(utterance: string, options: readonly ChoiceOption[], c
   const found = options.filter((_, index) => findChoices(utterance, [choices[index]!], findOptions).length > 0);
   if (found.length > 0) return found;
   return options.filter((option) => {
-    const words = meaningfulTokens(utterance, findOptions.locale).map((t) => t.normalized).filter((w) => w.length >= 4);
+    const words = meaningfulTokens(utterance, findOptions.locale)
+      .map((t) => t.normalized)
+      .filter((w) => w.length >= 4);
     const optionWords = [...wordsOf(toChoice(option), findOptions.locale)];
     return words.some((word) => optionWords.some((candidate) => closeEnough(word, candidate)));
   });
@@ -258,7 +310,13 @@ interface NameHit {
   words: ReadonlySet<string>;
 }
 
-function byName(utterance: string, plain: string, options: readonly ChoiceOption[], choices: Choice[], findOptions: FindChoicesOptions): AnswerRecognition | undefined {
+function byName(
+  utterance: string,
+  plain: string,
+  options: readonly ChoiceOption[],
+  choices: Choice[],
+  findOptions: FindChoicesOptions,
+): AnswerRecognition | undefined {
   const utteranceWords = new Set(meaningfulTokens(utterance, findOptions.locale).map((token) => token.normalized));
   const hits: NameHit[] = [];
   choices.forEach((choice, index) => {

@@ -10,7 +10,16 @@ import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-di
 import type { Attachment } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
-import { choiceDescription, messagesFor, reAskText, requireForm, typedAnswerInputOf, type ChoiceFormInput, type ChoiceOption, type FormSpec } from '../cowork/formSpec';
+import {
+  choiceDescription,
+  messagesFor,
+  reAskText,
+  requireForm,
+  typedAnswerInputOf,
+  type ChoiceFormInput,
+  type ChoiceOption,
+  type FormSpec,
+} from '../cowork/formSpec';
 import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
 import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
@@ -53,7 +62,10 @@ export async function clearPendingAnswer(dc: DialogContext, sessionKey: string):
 
 /** The question and the numbered choices, so "2" or "the second one" work. */
 export function choicesText(texts: Texts, input: ChoiceFormInput, options: readonly ChoiceOption[]): string {
-  return texts.choicesList(input.label, options.map((o) => o.label));
+  return texts.choicesList(
+    input.label,
+    options.map((o) => o.label),
+  );
 }
 
 export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
@@ -83,7 +95,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     // One activity, text above the card: one connector call instead of two, and the two can never
     // arrive apart.
     const intro = messagesFor(form, dc.context.activity.locale).intro;
-    const sent = await dc.context.sendActivity({ type: 'message', text: intro, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+    const sent = await dc.context.sendActivity({
+      type: 'message',
+      text: intro,
+      attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))],
+    });
     // Remembered even without an id (some channels answer with an empty one): a submit can name the card later.
     await this.formCards?.remember(dc.context, { sessionKey: session.key, activityId: sent?.id ?? '', text: intro });
     return Dialog.EndOfTurn;
@@ -119,7 +135,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
     const input = typedAnswerInputOf(form);
     if (!input) {
       // A typed message cannot fill several inputs at once: point back to the card.
-      await dc.context.sendActivity({ type: 'message', text: texts.useTheCard, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+      await dc.context.sendActivity({
+        type: 'message',
+        text: texts.useTheCard,
+        attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))],
+      });
       return;
     }
     const options = session.choices[input.id] ?? [];
@@ -129,7 +149,12 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
       if (reply.kind === 'yes') {
         const answers = state.pending.answers;
         delete state.pending;
-        const outcome = await this.service.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: session.conversationId, raw: answers });
+        const outcome = await this.service.submit({
+          sessionKey: session.key,
+          formToken: session.formToken,
+          conversationId: session.conversationId,
+          raw: answers,
+        });
         await dc.context.sendActivity(submitOutcomeReply(form, outcome, texts));
         if (outcome.kind === 'accepted') await this.formCards?.showSent(dc.context, outcome.session, form);
         return;
@@ -157,7 +182,14 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
   }
 
   /** "You chose 🛠 Renovation Work. Send it?" with Send / Change; nothing is published before Send (or a typed yes). */
-  private async askToConfirm(dc: DialogContext, state: FormDialogState, session: CoworkSession, inputId: string, option: ChoiceOption, texts: Texts): Promise<void> {
+  private async askToConfirm(
+    dc: DialogContext,
+    state: FormDialogState,
+    session: CoworkSession,
+    inputId: string,
+    option: ChoiceOption,
+    texts: Texts,
+  ): Promise<void> {
     const answers = { [inputId]: option.value };
     state.pending = { answers };
     const card = renderConfirmCard({ formToken: session.formToken, answers, sendTitle: texts.sendButton, changeTitle: texts.changeButton });
@@ -191,7 +223,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
           return description ? [`- **${escapeMarkdown(o.label)}**: ${escapeMarkdown(description)}`] : [];
         });
         const text = explained.length > 0 ? `${texts.explanationHeading}\n\n${explained.join('\n')}` : texts.noExplanation(labels);
-        await dc.context.sendActivity({ type: 'message', text, attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))] });
+        await dc.context.sendActivity({
+          type: 'message',
+          text,
+          attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))],
+        });
         return;
       }
       case 'negated':

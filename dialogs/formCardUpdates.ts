@@ -44,7 +44,8 @@ export class FormCardUpdates {
     const value = context.activity.value as { formToken?: unknown } | undefined;
     if (clicked && typeof value === 'object' && value !== null && value.formToken === session.formToken) {
       const known = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
-      if (!known?.activityId) await this.remember(context, { sessionKey: session.key, activityId: clicked, text: known?.text ?? messagesFor(form, context.activity.locale).intro });
+      if (!known?.activityId)
+        await this.remember(context, { sessionKey: session.key, activityId: clicked, text: known?.text ?? messagesFor(form, context.activity.locale).intro });
     }
     await this.update(context, session, form, session.submitted ?? session.answers, textsFor(localeOf(context, session)).formSent);
   }
@@ -54,7 +55,13 @@ export class FormCardUpdates {
     await this.update(context, session, form, session.answers ?? session.submitted, textsFor(localeOf(context, session)).formSaved(session.caseNumber));
   }
 
-  private async update(context: TurnContext, session: CoworkSession, form: FormSpec, answers: Readonly<Record<string, string>> | null, status: string): Promise<void> {
+  private async update(
+    context: TurnContext,
+    session: CoworkSession,
+    form: FormSpec,
+    answers: Readonly<Record<string, string>> | null,
+    status: string,
+  ): Promise<void> {
     const ref = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
     if (!ref?.activityId || !answers) return;
     try {

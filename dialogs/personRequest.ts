@@ -3,7 +3,8 @@
  * please", and the negations that are no request ("I don't want to talk to an agent").
  */
 
-const PERSON = '(?:a\\s+|an\\s+|the\\s+|some\\s+|real\\s+|live\\s+|actual\\s+)*(?:person|human(?:\\s+being)?|agent|someone|somebody|representative|operator|advisor|adviser|staff)';
+const PERSON =
+  '(?:a\\s+|an\\s+|the\\s+|some\\s+|real\\s+|live\\s+|actual\\s+)*(?:person|human(?:\\s+being)?|agent|someone|somebody|representative|operator|advisor|adviser|staff)';
 const ASKS_FOR_PERSON: readonly RegExp[] = [
   // The whole message is the request: "agent", "a human", "person please", "representative!"
   new RegExp(`^${PERSON}(?:\\s+please)?$`),

@@ -85,12 +85,14 @@ const en: Texts = {
   useTheCard: 'Please fill in the form card; here it is again.',
   unknownButton: 'I did not understand that button.',
   noPersonHere: 'Sorry, no person is available in this chat. I am still here to help you.',
-  formStillOpen: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
+  formStillOpen: (caseNumber) =>
+    `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
   replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
   supersededNotice: (caseNumber) =>
     `A newer form for Case ${escapeMarkdown(caseNumber)} replaced this one, so this one no longer takes answers and nothing was changed. Please use the newest form.`,
   supersededCard: 'A newer form replaced this one, so nothing was changed. Please use the most recent form.',
-  laterAnswerKept: (caseNumber) => `Your answer for Case ${escapeMarkdown(caseNumber)} arrived after a later one, which stays on the Case. Your agent can change it if needed.`,
+  laterAnswerKept: (caseNumber) =>
+    `Your answer for Case ${escapeMarkdown(caseNumber)} arrived after a later one, which stays on the Case. Your agent can change it if needed.`,
   tooLong: (max) => `That message is too long for me (more than ${max} characters). Please send a shorter one.`,
   formSent: '📨 Sent: waiting for Salesforce to confirm…',
   formSaved: (caseNumber) => `✅ Saved on Case ${escapeMarkdown(caseNumber)}`,
@@ -105,11 +107,14 @@ const en: Texts = {
   startNotSetUp: 'Sorry, I cannot start a form here: this bot is not set up to accept start requests.',
   startRefused: (reason) => `Sorry, I cannot start this form: ${reason}.`,
   invalidCaseRef: (message) => `I could not use that Case reference: ${escapeMarkdown(message)}`,
-  caseNotFound: 'I could not find that Case, or I am not allowed to open it. Please check the Case number or Id; if it is right, your agent can send you the form.',
+  caseNotFound:
+    'I could not find that Case, or I am not allowed to open it. Please check the Case number or Id; if it is right, your agent can send you the form.',
   caseClosed: (caseNumber) => `Case ${escapeMarkdown(caseNumber)} is closed, so there is no form to complete for it.`,
   couldNotStart: 'Sorry, I could not start the form.',
-  expiredNotice: (caseNumber) => `The form for Case ${escapeMarkdown(caseNumber)} has expired without an answer, so nothing was changed. Your agent can send you a new one.`,
-  failedNotice: (caseNumber) => `Your answer was received, but Case ${escapeMarkdown(caseNumber)} could not be updated with it. Your agent has been told and will follow up.`,
+  expiredNotice: (caseNumber) =>
+    `The form for Case ${escapeMarkdown(caseNumber)} has expired without an answer, so nothing was changed. Your agent can send you a new one.`,
+  failedNotice: (caseNumber) =>
+    `Your answer was received, but Case ${escapeMarkdown(caseNumber)} could not be updated with it. Your agent has been told and will follow up.`,
 };
 
 const fr: Texts = {
@@ -136,7 +141,8 @@ const fr: Texts = {
   noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Je suis toujours là pour vous aider.",
   formStillOpen: (caseNumber) =>
     `Le formulaire du dossier ${escapeMarkdown(caseNumber)} est toujours ouvert : utilisez la carte ci-dessus ou tapez votre réponse. Votre conseiller la verra sur le dossier.`,
-  replacesEarlier: (caseNumber) => `Ce nouveau formulaire pour le dossier ${escapeMarkdown(caseNumber)} remplace celui envoyé plus tôt, qui n'accepte plus de réponse.`,
+  replacesEarlier: (caseNumber) =>
+    `Ce nouveau formulaire pour le dossier ${escapeMarkdown(caseNumber)} remplace celui envoyé plus tôt, qui n'accepte plus de réponse.`,
   supersededNotice: (caseNumber) =>
     `Un formulaire plus récent pour le dossier ${escapeMarkdown(caseNumber)} remplace celui-ci : il n'accepte plus de réponse et rien n'a été modifié. Merci d'utiliser le plus récent.`,
   supersededCard: "Un formulaire plus récent remplace celui-ci, rien n'a donc été modifié. Merci d'utiliser le plus récent.",
@@ -146,8 +152,8 @@ const fr: Texts = {
   formSent: '📨 Envoyé : en attente de la confirmation de Salesforce…',
   formSaved: (caseNumber) => `✅ Enregistré sur le dossier ${escapeMarkdown(caseNumber)}`,
   help: [
-    "Je suis le bot de co-travail : je vous envoie les formulaires dont votre dossier a besoin et je tiens votre conseiller informé de vos réponses.",
-    "Quand votre conseiller lance un formulaire pour votre dossier, il apparaît ici. Tapez « aide » pour revoir ce message.",
+    'Je suis le bot de co-travail : je vous envoie les formulaires dont votre dossier a besoin et je tiens votre conseiller informé de vos réponses.',
+    'Quand votre conseiller lance un formulaire pour votre dossier, il apparaît ici. Tapez « aide » pour revoir ce message.',
   ].join('\n\n'),
   devHelp: 'Mode développeur : tapez `/cowork <numéro ou Id du dossier>` pour lancer une session (par exemple `/cowork 00001026`).',
   hello: 'Bonjour !',
@@ -156,7 +162,8 @@ const fr: Texts = {
   startNotSetUp: "Désolé, je ne peux pas lancer de formulaire ici : ce bot n'est pas configuré pour accepter les demandes de lancement.",
   startRefused: (reason) => `Désolé, je ne peux pas lancer ce formulaire : ${reason}.`,
   invalidCaseRef: (message) => `Je n'ai pas pu utiliser cette référence de dossier : ${escapeMarkdown(message)}`,
-  caseNotFound: "Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.",
+  caseNotFound:
+    "Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.",
   caseClosed: (caseNumber) => `Le dossier ${escapeMarkdown(caseNumber)} est clos : il n'y a pas de formulaire à remplir.`,
   couldNotStart: "Désolé, je n'ai pas pu lancer le formulaire.",
   expiredNotice: (caseNumber) =>
@@ -181,7 +188,8 @@ export const handoffTexts = {
   formExpired: (caseNumber: string) => `The form for Case ${caseNumber} expired without an answer. Your agent can send you a new one.`,
   caseNotUpdated: (caseNumber: string) => `Your answer for Case ${caseNumber} was received, but the Case could not be updated. Your agent will follow up.`,
   /** A form from before a restart (bot/lostForm.ts). */
-  lostForm: 'Sorry, I was restarted and lost this form, so your answer was not sent and nothing was changed. Here is the form again: please send your answer once more.',
+  lostForm:
+    'Sorry, I was restarted and lost this form, so your answer was not sent and nothing was changed. Here is the form again: please send your answer once more.',
 } as const;
 
 /** What the bot tells a human agent (the relay's conversation, or the agent's side of a handoff). English. */
@@ -217,7 +225,8 @@ export const agentTexts = {
   notTalking: 'You are not talking to a customer.',
   handedBack: (who: string) => `Handed back to the bot: ${who}.`,
   notTalkingHelp: 'You are not talking to a customer. `/agent list` shows who is waiting; `/agent help` lists the commands.',
-  describe: (caseText: string, state: string, userId: string, requestedAt: string) => `${caseText}, co-work state ${state}, customer ${userId}, asked at ${requestedAt}`,
+  describe: (caseText: string, state: string, userId: string, requestedAt: string) =>
+    `${caseText}, co-work state ${state}, customer ${userId}, asked at ${requestedAt}`,
   caseText: (caseNumber: string | null, caseId: string | null) => (caseNumber ? `Case ${caseNumber} (${caseId ?? '?'})` : 'no Case yet'),
   /** Who a customer's line comes from, for the agent. */
   customer: (caseNumber: string | null) => (caseNumber ? `Customer (Case ${caseNumber})` : 'Customer'),

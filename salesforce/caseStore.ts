@@ -6,14 +6,7 @@
  * and field names must be API names that the org's own describe of Case lists. Invalid input
  * is refused before any request is made.
  */
-import {
-  InvalidInputError,
-  PermanentCaseError,
-  type CaseRecord,
-  type CaseStore,
-  type ChatSessionRecord,
-  type PicklistValue,
-} from '../cowork/ports';
+import { InvalidInputError, PermanentCaseError, type CaseRecord, type CaseStore, type ChatSessionRecord, type PicklistValue } from '../cowork/ports';
 import { silentLog, type Log } from '../util/log';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';

@@ -66,22 +66,74 @@ export interface SalesforceVariable {
 
 /** Every variable this adapter reads: the single source for `.env.example` and the README table. */
 export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
-  { name: 'SF_AUTH_TYPE', description: 'How the bot logs in: client-credentials (recommended), jwt-bearer, username-password (deprecated by Salesforce) or access-token. Leave every SF_ variable empty to run against the embedded simulator.', example: 'client-credentials', secret: false },
-  { name: 'SF_LOGIN_URL', description: `Your org's My Domain URL (required for client-credentials, which Salesforce serves only there); other flows may use ${DEFAULT_LOGIN_URL} (the default) or https://test.salesforce.com.`, example: 'https://mycompany.my.salesforce.com', secret: false },
-  { name: 'SF_JWT_AUDIENCE', description: `The JWT "aud" (jwt-bearer): by default ${SANDBOX_AUDIENCE} for a sandbox login URL, the site URL for an Experience Cloud site (*.my.site.com), else ${PRODUCTION_AUDIENCE}, as the Salesforce CLI does.`, example: PRODUCTION_AUDIENCE, secret: false },
+  {
+    name: 'SF_AUTH_TYPE',
+    description:
+      'How the bot logs in: client-credentials (recommended), jwt-bearer, username-password (deprecated by Salesforce) or access-token. Leave every SF_ variable empty to run against the embedded simulator.',
+    example: 'client-credentials',
+    secret: false,
+  },
+  {
+    name: 'SF_LOGIN_URL',
+    description: `Your org's My Domain URL (required for client-credentials, which Salesforce serves only there); other flows may use ${DEFAULT_LOGIN_URL} (the default) or https://test.salesforce.com.`,
+    example: 'https://mycompany.my.salesforce.com',
+    secret: false,
+  },
+  {
+    name: 'SF_JWT_AUDIENCE',
+    description: `The JWT "aud" (jwt-bearer): by default ${SANDBOX_AUDIENCE} for a sandbox login URL, the site URL for an Experience Cloud site (*.my.site.com), else ${PRODUCTION_AUDIENCE}, as the Salesforce CLI does.`,
+    example: PRODUCTION_AUDIENCE,
+    secret: false,
+  },
   { name: 'SF_API_VERSION', description: `REST API version, NN.N (default ${DEFAULT_API_VERSION}).`, example: DEFAULT_API_VERSION, secret: false },
   { name: 'SF_CLIENT_ID', description: 'Consumer key of the External Client App (client-credentials, jwt-bearer).', example: '3MVG9...', secret: false },
   { name: 'SF_CLIENT_SECRET', description: 'Consumer secret of the External Client App (client-credentials).', example: '5A1B...', secret: true },
   { name: 'SF_USERNAME', description: 'Salesforce username (jwt-bearer, username-password).', example: 'cowork-bot@mycompany.com', secret: false },
-  { name: 'SF_PRIVATE_KEY_FILE', description: 'PEM private key whose certificate is uploaded to the External Client App (jwt-bearer).', example: './secrets/cowork-bot.key', secret: false },
+  {
+    name: 'SF_PRIVATE_KEY_FILE',
+    description: 'PEM private key whose certificate is uploaded to the External Client App (jwt-bearer).',
+    example: './secrets/cowork-bot.key',
+    secret: false,
+  },
   { name: 'SF_PASSWORD', description: 'Password followed by the security token (username-password).', example: 'passwordAndSecurityToken', secret: true },
-  { name: 'SF_ACCESS_TOKEN', description: 'An access token obtained elsewhere, e.g. `sf org display` (access-token; not renewable).', example: '00D...!AQ...', secret: true },
-  { name: 'SF_INSTANCE_URL', description: 'Instance URL that goes with SF_ACCESS_TOKEN (access-token).', example: 'https://mycompany.my.salesforce.com', secret: false },
+  {
+    name: 'SF_ACCESS_TOKEN',
+    description: 'An access token obtained elsewhere, e.g. `sf org display` (access-token; not renewable).',
+    example: '00D...!AQ...',
+    secret: true,
+  },
+  {
+    name: 'SF_INSTANCE_URL',
+    description: 'Instance URL that goes with SF_ACCESS_TOKEN (access-token).',
+    example: 'https://mycompany.my.salesforce.com',
+    secret: false,
+  },
   { name: 'SF_PUBSUB_ENDPOINT', description: `Pub/Sub API host:port (default ${DEFAULT_PUBSUB_ENDPOINT}).`, example: DEFAULT_PUBSUB_ENDPOINT, secret: false },
-  { name: 'SF_EVENT_TOPIC', description: `Platform event topic the bot publishes and subscribes to (default ${DEFAULT_EVENT_TOPIC}).`, example: DEFAULT_EVENT_TOPIC, secret: false },
-  { name: 'SF_REQUEST_TOPIC', description: `Platform event topic of the agents' requests from the Case (the Send_Cowork_Form flow publishes them; default ${DEFAULT_REQUEST_TOPIC}).`, example: DEFAULT_REQUEST_TOPIC, secret: false },
-  { name: 'SF_STATUS_TOPIC', description: `Platform event topic the bot publishes co-work progress to, for the coworkPanel on the Case (default ${DEFAULT_STATUS_TOPIC}).`, example: DEFAULT_STATUS_TOPIC, secret: false },
-  { name: 'SF_TRUST_CERT_FILE', description: 'Extra CA certificate (PEM) to trust, for a standalone simulator (REST and the Pub/Sub API trust it next to the public roots). Never needed for a real org.', example: './.simulator/ca.pem', secret: false },
+  {
+    name: 'SF_EVENT_TOPIC',
+    description: `Platform event topic the bot publishes and subscribes to (default ${DEFAULT_EVENT_TOPIC}).`,
+    example: DEFAULT_EVENT_TOPIC,
+    secret: false,
+  },
+  {
+    name: 'SF_REQUEST_TOPIC',
+    description: `Platform event topic of the agents' requests from the Case (the Send_Cowork_Form flow publishes them; default ${DEFAULT_REQUEST_TOPIC}).`,
+    example: DEFAULT_REQUEST_TOPIC,
+    secret: false,
+  },
+  {
+    name: 'SF_STATUS_TOPIC',
+    description: `Platform event topic the bot publishes co-work progress to, for the coworkPanel on the Case (default ${DEFAULT_STATUS_TOPIC}).`,
+    example: DEFAULT_STATUS_TOPIC,
+    secret: false,
+  },
+  {
+    name: 'SF_TRUST_CERT_FILE',
+    description:
+      'Extra CA certificate (PEM) to trust, for a standalone simulator (REST and the Pub/Sub API trust it next to the public roots). Never needed for a real org.',
+    example: './.simulator/ca.pem',
+    secret: false,
+  },
 ];
 
 /** The credential variables: if none is set, there is no org to connect to. */
@@ -160,7 +212,11 @@ function credentials(
       const clientSecret = value('SF_CLIENT_SECRET');
       if ((clientId === undefined) !== (clientSecret === undefined)) {
         const missing = clientId === undefined ? 'SF_CLIENT_ID' : 'SF_CLIENT_SECRET';
-        throw new ConfigError(missing, 'must be set together with the other one for the OAuth password flow (or leave both empty for SOAP login)', missing === 'SF_CLIENT_ID' ? '3MVG9...' : '5A1B...');
+        throw new ConfigError(
+          missing,
+          'must be set together with the other one for the OAuth password flow (or leave both empty for SOAP login)',
+          missing === 'SF_CLIENT_ID' ? '3MVG9...' : '5A1B...',
+        );
       }
       return {
         type: authType,
@@ -188,7 +244,12 @@ function credentials(
 export function jwtAudience(override: string | undefined, loginUrl: string): string {
   if (override !== undefined) return httpsOrigin('SF_JWT_AUDIENCE', override);
   const host = new URL(loginUrl).hostname.toLowerCase();
-  if (host === 'test.salesforce.com' || host.endsWith('.sandbox.my.salesforce.com') || /--[a-z0-9]+\.(?:cs\d+\.)?my\.salesforce\.com$/.test(host) || /^cs\d+\.salesforce\.com$/.test(host)) {
+  if (
+    host === 'test.salesforce.com' ||
+    host.endsWith('.sandbox.my.salesforce.com') ||
+    /--[a-z0-9]+\.(?:cs\d+\.)?my\.salesforce\.com$/.test(host) ||
+    /^cs\d+\.salesforce\.com$/.test(host)
+  ) {
     return SANDBOX_AUDIENCE;
   }
   if (host.endsWith('.my.site.com')) return loginUrl;

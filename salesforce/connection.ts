@@ -96,10 +96,14 @@ export class SalesforceSession {
         userInfo = await connection.authorize({
           grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
           // aud is the login server (login./test.salesforce.com or a site), never the My Domain the request goes to.
-          assertion: jwt.sign({ iss: credentials.clientId, sub: credentials.username, aud: credentials.audience ?? jwtAudience(undefined, this.config.loginUrl) }, credentials.privateKeyPem, {
-            algorithm: 'RS256',
-            expiresIn: 180,
-          }),
+          assertion: jwt.sign(
+            { iss: credentials.clientId, sub: credentials.username, aud: credentials.audience ?? jwtAudience(undefined, this.config.loginUrl) },
+            credentials.privateKeyPem,
+            {
+              algorithm: 'RS256',
+              expiresIn: 180,
+            },
+          ),
         });
         break;
       case 'username-password':

@@ -94,7 +94,13 @@ export class EventDispatcher {
       } catch (error) {
         const last = attempt + 1 >= this.attempts || this.aborted.signal.aborted;
         this.options.log[last ? 'error' : 'warn'](
-          { eventUuid: event.id, replayId: event.replayId, topic: event.topic, attempt: attempt + 1, err: error instanceof Error ? error.message : String(error) },
+          {
+            eventUuid: event.id,
+            replayId: event.replayId,
+            topic: event.topic,
+            attempt: attempt + 1,
+            err: error instanceof Error ? error.message : String(error),
+          },
           last ? 'event handler failed, event skipped' : 'event handler failed, retrying',
         );
         if (last) return;

@@ -79,7 +79,10 @@ export class EventPublisher {
     if (fieldsList.length === 0) return { accepted: 0, failures: [] };
     try {
       if (this.closed) throw new Error('publisher closed');
-      this.grpc ??= new GrpcPublisher({ endpoint: this.target.endpoint, ...(this.target.trustedCaPem !== undefined ? { trustedCaPem: this.target.trustedCaPem } : {}) }, () => this.session.grant());
+      this.grpc ??= new GrpcPublisher(
+        { endpoint: this.target.endpoint, ...(this.target.trustedCaPem !== undefined ? { trustedCaPem: this.target.trustedCaPem } : {}) },
+        () => this.session.grant(),
+      );
       const grant = this.session.grant();
       const records = fieldsList.map((fields) => {
         const record: Record<string, unknown> = { CreatedDate: Date.now(), CreatedById: grant.userId };
@@ -90,7 +93,10 @@ export class EventPublisher {
       const failures = results.flatMap((r) => ('error' in r ? [r.error] : []));
       return { accepted: results.length - failures.length, failures };
     } catch (error) {
-      this.log.warn({ topic, err: describeFailure(pubSubFailure(error)), events: fieldsList.length }, 'Pub/Sub batch publish failed, publishing each over REST');
+      this.log.warn(
+        { topic, err: describeFailure(pubSubFailure(error)), events: fieldsList.length },
+        'Pub/Sub batch publish failed, publishing each over REST',
+      );
     }
     let accepted = 0;
     const failures: string[] = [];
@@ -114,7 +120,10 @@ export class EventPublisher {
   private async publishOverGrpc(topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
     if (this.closed) throw new Error('publisher closed');
     // One channel for the process: every call carries the session's current token.
-    this.grpc ??= new GrpcPublisher({ endpoint: this.target.endpoint, ...(this.target.trustedCaPem !== undefined ? { trustedCaPem: this.target.trustedCaPem } : {}) }, () => this.session.grant());
+    this.grpc ??= new GrpcPublisher(
+      { endpoint: this.target.endpoint, ...(this.target.trustedCaPem !== undefined ? { trustedCaPem: this.target.trustedCaPem } : {}) },
+      () => this.session.grant(),
+    );
     const grant = this.session.grant();
     const record: Record<string, unknown> = { CreatedDate: Date.now(), CreatedById: grant.userId };
     for (const [name, value] of Object.entries(fields)) record[name] = value === null ? null : { string: value };

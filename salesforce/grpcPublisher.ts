@@ -47,7 +47,12 @@ type PublishResultEntry = { replayId?: Buffer; error?: { code?: unknown; msg?: u
 type Callback<T> = (error: grpc.ServiceError | null, response?: T) => void;
 
 interface PubSubStub extends grpc.Client {
-  GetTopic(request: { topicName: string }, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<{ schemaId: string; canPublish?: boolean }>): void;
+  GetTopic(
+    request: { topicName: string },
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: Callback<{ schemaId: string; canPublish?: boolean }>,
+  ): void;
   GetSchema(request: { schemaId: string }, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<{ schemaJson: string }>): void;
   Publish(
     request: { topicName: string; events: Array<{ id: string; schemaId: string; payload: Buffer }> },
@@ -97,35 +102,56 @@ export class GrpcPublisher {
     }
   }
 
-  private async publishWith(schema: TopicSchema, topic: string, record: Readonly<Record<string, unknown>>, eventUuid: string, deadline: number): Promise<PublishResultEntry> {
+  private async publishWith(
+    schema: TopicSchema,
+    topic: string,
+    record: Readonly<Record<string, unknown>>,
+    eventUuid: string,
+    deadline: number,
+  ): Promise<PublishResultEntry> {
     const payload = schema.type.toBuffer(record);
-    const response = await this.call<Parameters<PubSubStub['Publish']>[3]>((metadata, options, callback) =>
-      this.stub.Publish({ topicName: topic, events: [{ id: eventUuid, schemaId: schema.schemaId, payload }] }, metadata, options, callback),
-    deadline);
+    const response = await this.call<Parameters<PubSubStub['Publish']>[3]>(
+      (metadata, options, callback) =>
+        this.stub.Publish({ topicName: topic, events: [{ id: eventUuid, schemaId: schema.schemaId, payload }] }, metadata, options, callback),
+      deadline,
+    );
     const result = response?.results?.[0];
     if (!result) throw new Error('publish answered no result');
     return result;
   }
 
   private published(result: PublishResultEntry, eventUuid: string): PublishedEvent {
-    return { eventUuid: result.correlationKey || eventUuid, replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined };
+    return {
+      eventUuid: result.correlationKey || eventUuid,
+      replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined,
+    };
   }
 
   /**
    * Publishes several events of one topic in one `Publish` call (each record with its own id).
    * Resolves with the org's answer per event, in order; rejects like `publish` when the call fails.
    */
-  async publishBatch(topic: string, records: ReadonlyArray<{ record: Readonly<Record<string, unknown>>; eventUuid: string }>, timeoutMs: number): Promise<Array<PublishedEvent | { error: string }>> {
+  async publishBatch(
+    topic: string,
+    records: ReadonlyArray<{ record: Readonly<Record<string, unknown>>; eventUuid: string }>,
+    timeoutMs: number,
+  ): Promise<Array<PublishedEvent | { error: string }>> {
     const deadline = this.now() + timeoutMs;
     try {
       const schema = await this.schema(topic, deadline);
       const events = records.map(({ record, eventUuid }) => ({ id: eventUuid, schemaId: schema.schemaId, payload: schema.type.toBuffer(record) }));
-      const response = await this.call<Parameters<PubSubStub['Publish']>[3]>((metadata, options, callback) => this.stub.Publish({ topicName: topic, events }, metadata, options, callback), deadline);
+      const response = await this.call<Parameters<PubSubStub['Publish']>[3]>(
+        (metadata, options, callback) => this.stub.Publish({ topicName: topic, events }, metadata, options, callback),
+        deadline,
+      );
       return records.map(({ eventUuid }, i) => {
         const result = response?.results?.[i];
         if (!result) return { error: 'publish answered no result' };
         if (result.error) return { error: `publish refused: ${String(result.error.msg ?? result.error.code)}` };
-        return { eventUuid: result.correlationKey || eventUuid, replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined };
+        return {
+          eventUuid: result.correlationKey || eventUuid,
+          replayId: result.replayId?.length === 8 ? result.replayId.readBigUInt64BE().toString() : undefined,
+        };
       });
     } catch (error) {
       this.schemas.delete(topic);
@@ -141,10 +167,16 @@ export class GrpcPublisher {
     const cached = this.schemas.get(topic);
     if (cached && this.now() - cached.askedAt <= SCHEMA_TTL_MS) return cached.schema;
     const schema = (async (): Promise<TopicSchema> => {
-      const topicInfo = await this.call<Parameters<PubSubStub['GetTopic']>[3]>((metadata, options, callback) => this.stub.GetTopic({ topicName: topic }, metadata, options, callback), deadline);
+      const topicInfo = await this.call<Parameters<PubSubStub['GetTopic']>[3]>(
+        (metadata, options, callback) => this.stub.GetTopic({ topicName: topic }, metadata, options, callback),
+        deadline,
+      );
       if (!topicInfo?.schemaId) throw new Error(`topic ${topic} has no schema`);
       if (topicInfo.canPublish === false) throw new Error(`this user cannot publish to ${topic}`);
-      const schemaInfo = await this.call<Parameters<PubSubStub['GetSchema']>[3]>((metadata, options, callback) => this.stub.GetSchema({ schemaId: topicInfo.schemaId }, metadata, options, callback), deadline);
+      const schemaInfo = await this.call<Parameters<PubSubStub['GetSchema']>[3]>(
+        (metadata, options, callback) => this.stub.GetSchema({ schemaId: topicInfo.schemaId }, metadata, options, callback),
+        deadline,
+      );
       if (!schemaInfo?.schemaJson) throw new Error(`schema ${topicInfo.schemaId} is empty`);
       return { schemaId: topicInfo.schemaId, type: parseAvroSchema(schemaInfo.schemaJson) };
     })();
@@ -164,7 +196,8 @@ export class GrpcPublisher {
     metadata.set('instanceurl', grant.instanceUrl);
     metadata.set('tenantid', grant.organizationId);
     return new Promise((resolve, reject) => {
-      const callback = ((error: grpc.ServiceError | null, response?: ResponseOf<C>) => (error ? reject(error) : resolve(response as ResponseOf<C>))) as unknown as C;
+      const callback = ((error: grpc.ServiceError | null, response?: ResponseOf<C>) =>
+        error ? reject(error) : resolve(response as ResponseOf<C>)) as unknown as C;
       start(metadata, { deadline: new Date(deadline) }, callback);
     });
   }

@@ -62,7 +62,10 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   const relaxTls = config.trustedCaPem !== undefined && isLoopbackHost(config.pubSubEndpoint.replace(/:\d+$/, ''));
   if (config.trustedCaPem !== undefined) {
     trustExtraCa(config.trustedCaPem);
-    log.warn({ pubSubEndpoint: config.pubSubEndpoint }, 'an extra CA is trusted (simulator): REST and the Pub/Sub API accept certificates it signed, besides the public ones');
+    log.warn(
+      { pubSubEndpoint: config.pubSubEndpoint },
+      'an extra CA is trusted (simulator): REST and the Pub/Sub API accept certificates it signed, besides the public ones',
+    );
   }
   const session = await SalesforceSession.open(config, log);
   const rest = new RestApi(session.connection, config.apiVersion, log, deps.retry ?? DEFAULT_RETRY_POLICY);
@@ -88,7 +91,12 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
       const apiUsage = session.connection.limitInfo?.apiUsage;
       return {
         ok: restReachable && subscriptions.every((s) => s.connected),
-        detail: { instanceUrl: session.connection.instanceUrl, restReachable, subscriptions, ...(apiUsage ? { apiUsage: { used: apiUsage.used, limit: apiUsage.limit } } : {}) },
+        detail: {
+          instanceUrl: session.connection.instanceUrl,
+          restReachable,
+          subscriptions,
+          ...(apiUsage ? { apiUsage: { used: apiUsage.used, limit: apiUsage.limit } } : {}),
+        },
       };
     },
     close: () => eventBus.close(),
@@ -122,7 +130,13 @@ export function simulatorConfig(sim: SimulatorEndpoints, overrides: Partial<Sale
  * The `SF_*` variables that point a bot at a standalone simulator as at a real org (client
  * credentials, the simulator's CA trusted): what `.simulator/connection.json` says, as environment.
  */
-export function simulatorEnv(sim: { loginUrl: string; pubSubEndpoint: string; clientId: string; clientSecret: string; caCertFile: string }): Record<string, string> {
+export function simulatorEnv(sim: {
+  loginUrl: string;
+  pubSubEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+  caCertFile: string;
+}): Record<string, string> {
   return {
     SF_AUTH_TYPE: 'client-credentials',
     SF_LOGIN_URL: sim.loginUrl,

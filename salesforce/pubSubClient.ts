@@ -60,4 +60,3 @@ function describe(message: unknown): string {
   if (message instanceof Error) return message.message;
   return typeof message === 'string' ? message : String(message);
 }
-

@@ -58,7 +58,12 @@ interface WireFetchResponse {
 
 interface SubscribeStub extends grpc.Client {
   Subscribe(metadata: grpc.Metadata): grpc.ClientDuplexStream<object, WireFetchResponse>;
-  GetSchema(request: { schemaId: string }, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { schemaJson?: string }) => void): void;
+  GetSchema(
+    request: { schemaId: string },
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: { schemaJson?: string }) => void,
+  ): void;
 }
 
 const PRESET = { LATEST: 0, EARLIEST: 1, CUSTOM: 2 } as const;
@@ -88,9 +93,18 @@ export class PubSubSubscriber {
       if (finished) return;
       const events: RawEvent[] = [];
       for (const e of wire.events ?? []) {
-        events.push({ id: e.event?.id ?? '', schemaId: e.event?.schemaId ?? '', replayId: e.replayId ?? Buffer.alloc(0), payload: e.event?.payload ?? Buffer.alloc(0) });
+        events.push({
+          id: e.event?.id ?? '',
+          schemaId: e.event?.schemaId ?? '',
+          replayId: e.replayId ?? Buffer.alloc(0),
+          payload: e.event?.payload ?? Buffer.alloc(0),
+        });
       }
-      listener.message({ events, latestReplayId: wire.latestReplayId && wire.latestReplayId.length > 0 ? wire.latestReplayId : undefined, pendingNumRequested: wire.pendingNumRequested ?? 0 });
+      listener.message({
+        events,
+        latestReplayId: wire.latestReplayId && wire.latestReplayId.length > 0 ? wire.latestReplayId : undefined,
+        pendingNumRequested: wire.pendingNumRequested ?? 0,
+      });
     });
     call.on('error', (error: grpc.ServiceError) => {
       if (finished) return;

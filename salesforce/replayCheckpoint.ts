@@ -66,7 +66,13 @@ export class ReplayCheckpoint {
         this.wanted = undefined;
         try {
           await this.storage.write({
-            [this.key]: { replayIdBytes: replayId.toString('base64'), replayId: replayIdText(replayId), topic: this.topic, savedAt: new Date().toISOString(), eTag: '*' },
+            [this.key]: {
+              replayIdBytes: replayId.toString('base64'),
+              replayId: replayIdText(replayId),
+              topic: this.topic,
+              savedAt: new Date().toISOString(),
+              eTag: '*',
+            },
           });
           this.lastSaved = replayId;
         } catch (error) {

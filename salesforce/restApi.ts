@@ -20,7 +20,17 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 5, initialMs: 200, 
 
 /** Salesforce error codes that mean "try again later" rather than "this request is wrong". */
 const TRANSIENT_ERROR_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'SERVER_UNAVAILABLE', 'UNABLE_TO_LOCK_ROW', 'UNKNOWN_EXCEPTION']);
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 /** The `errorCode` of a Salesforce REST error (jsforce's HttpApiError), or `undefined`. */
 export function salesforceErrorCode(error: unknown): string | undefined {
@@ -87,7 +97,10 @@ export class RestApi {
       } catch (error) {
         if (attempt + 1 >= this.policy.attempts || !isTransientRestError(error)) throw error;
         const wait = backoffDelay(this.policy, attempt);
-        this.log.warn({ method, path: path.split('?')[0], errorCode: salesforceErrorCode(error) ?? (error as Error).name, attempt: attempt + 1, retryInMs: wait }, 'salesforce REST call failed, retrying');
+        this.log.warn(
+          { method, path: path.split('?')[0], errorCode: salesforceErrorCode(error) ?? (error as Error).name, attempt: attempt + 1, retryInMs: wait },
+          'salesforce REST call failed, retrying',
+        );
         await delay(wait);
       }
     }

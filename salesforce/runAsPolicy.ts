@@ -72,7 +72,10 @@ export function findPlaceholders(projectDir: string): Placeholder[] {
     const user = /<clientCredentialsFlowUser>([^<]*)<\/clientCredentialsFlowUser>/.exec(xml)?.[1]?.trim();
     const problem = user !== undefined ? runAsProblem(user) : xml.includes(RUN_AS_TOKEN) ? `${RUN_AS_TOKEN} was never replaced` : undefined;
     if (problem) {
-      found.push({ file: path.relative(projectDir, file), problem: `${problem}: run \`${CONFIGURE_COMMAND}\` with your org's integration user before deploying` });
+      found.push({
+        file: path.relative(projectDir, file),
+        problem: `${problem}: run \`${CONFIGURE_COMMAND}\` with your org's integration user before deploying`,
+      });
     }
   }
   return found;

@@ -67,7 +67,10 @@ export class SalesforceStatusPublisher implements StatusPublisher {
         this.published += result.accepted;
         if (result.failures.length > 0) this.log.warn({ topic: this.topic, failures: result.failures }, 'some co-work statuses were refused by the org');
       } catch (err) {
-        this.log.warn({ err, topic: this.topic, statuses: batch.map((s) => `${s.caseId}:${s.state}`) }, 'publishing co-work statuses failed; the customer flow goes on');
+        this.log.warn(
+          { err, topic: this.topic, statuses: batch.map((s) => `${s.caseId}:${s.state}`) },
+          'publishing co-work statuses failed; the customer flow goes on',
+        );
       }
     }
   }

@@ -163,8 +163,15 @@ export class TopicSubscription implements EventSubscription {
     const grant = rejected !== undefined ? await this.deps.session.renew(rejected) : this.deps.session.grant();
     this.rejectedToken = undefined;
     if (this.closed) return;
-    this.subscriber ??= new PubSubSubscriber({ endpoint: this.deps.target.endpoint, ...(this.deps.target.trustedCaPem !== undefined ? { trustedCaPem: this.deps.target.trustedCaPem } : {}) });
-    const from: ReplayFrom = this.position ? { preset: 'CUSTOM', replayId: this.position } : this.replayFromEarliest ? { preset: 'EARLIEST' } : { preset: 'LATEST' };
+    this.subscriber ??= new PubSubSubscriber({
+      endpoint: this.deps.target.endpoint,
+      ...(this.deps.target.trustedCaPem !== undefined ? { trustedCaPem: this.deps.target.trustedCaPem } : {}),
+    });
+    const from: ReplayFrom = this.position
+      ? { preset: 'CUSTOM', replayId: this.position }
+      : this.replayFromEarliest
+        ? { preset: 'EARLIEST' }
+        : { preset: 'LATEST' };
     const first = Math.max(1, MAX_OWED - this.dispatcher.pending);
     const id = ++this.streamCount;
     // The listener needs the stream object, which needs the call: `stream` is assigned before any callback can run.
@@ -228,7 +235,10 @@ export class TopicSubscription implements EventSubscription {
       } catch (error) {
         // One undecodable event: the stream itself is fine. Nothing can be done with it but say so.
         this.status.lastError = `event ${raw.id} could not be decoded`;
-        this.log.error({ stream: stream.id, eventUuid: raw.id, replayId, err: error instanceof Error ? error.message : String(error) }, 'event could not be decoded, skipped');
+        this.log.error(
+          { stream: stream.id, eventUuid: raw.id, replayId, err: error instanceof Error ? error.message : String(error) },
+          'event could not be decoded, skipped',
+        );
         continue;
       }
       if (raw.id === '') {
@@ -278,7 +288,10 @@ export class TopicSubscription implements EventSubscription {
     if (isReplayIdRejected(failure)) {
       // Never ask for the same id again: replay what the org still has and let deduplication (and
       // the sessions' own state) drop what was done. The position may move back: replay ids need not grow.
-      this.log.warn({ resumeAfter: this.position ? replayIdText(this.position) : undefined, errorCode: failure.errorCode }, 'replay id rejected (corrupted or past retention), replaying from EARLIEST');
+      this.log.warn(
+        { resumeAfter: this.position ? replayIdText(this.position) : undefined, errorCode: failure.errorCode },
+        'replay id rejected (corrupted or past retention), replaying from EARLIEST',
+      );
       this.position = undefined;
       this.replayFromEarliest = true;
     } else if (isAuthFailure(failure)) {

@@ -20,7 +20,7 @@ const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(
     `Usage: ${CONFIGURE_COMMAND}\n` +
-      'Writes the External Client App\'s OAuth policies (salesforce/force-app/main/default/extlClntAppOauthPolicies/, ignored by git)\n' +
+      "Writes the External Client App's OAuth policies (salesforce/force-app/main/default/extlClntAppOauthPolicies/, ignored by git)\n" +
       'with <username> as the client-credentials run-as user: your integration user (API Only, Cowork_Bot permission set). Run it before deploying.\n',
   );
   process.exit(0);

@@ -43,17 +43,19 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const secret = process.env.COWORK_START_SECRET?.trim();
-if (!secret || secret.length < 32) fail('COWORK_START_SECRET must be set (at least 32 characters, e.g. from `openssl rand -base64 48`), in the environment or .env');
+if (!secret || secret.length < 32)
+  fail('COWORK_START_SECRET must be set (at least 32 characters, e.g. from `openssl rand -base64 48`), in the environment or .env');
 const caseId = normalizeId(positional[0] ?? '');
 if (!caseId || !caseId.startsWith(KEY_PREFIX.Case)) fail(`"${positional[0] ?? ''}" is not a Case Id (15 or 18 characters starting with 500)`);
 const user = flags.user;
-if (!user) fail('--user is required: the channel user id the token is for (the Emulator shows it in the activity\'s from.id)');
+if (!user) fail("--user is required: the channel user id the token is for (the Emulator shows it in the activity's from.id)");
 const conversation = flags.conversation;
-if (!conversation) fail('--conversation is required: the conversation id the token may be used in (the Emulator shows it in the activity\'s conversation.id)');
+if (!conversation) fail("--conversation is required: the conversation id the token may be used in (the Emulator shows it in the activity's conversation.id)");
 const maxMinutesRaw = process.env.COWORK_START_TOKEN_MAX_MINUTES?.trim() || String(DEFAULT_START_TOKEN_MAX_MINUTES);
 const maxSeconds = Number(maxMinutesRaw) * 60;
 if (!Number.isInteger(maxSeconds) || maxSeconds <= 0) fail(`COWORK_START_TOKEN_MAX_MINUTES must be a whole number of minutes, got "${maxMinutesRaw}"`);
 const ttl = Number(flags.ttl ?? String(maxSeconds));
-if (!Number.isInteger(ttl) || ttl <= 0 || ttl > maxSeconds) fail(`--ttl must be a whole number of seconds between 1 and ${maxSeconds} (COWORK_START_TOKEN_MAX_MINUTES)`);
+if (!Number.isInteger(ttl) || ttl <= 0 || ttl > maxSeconds)
+  fail(`--ttl must be a whole number of seconds between 1 and ${maxSeconds} (COWORK_START_TOKEN_MAX_MINUTES)`);
 
 process.stdout.write(`${mintStartToken(secret, { caseId, userId: user, conversationId: conversation }, ttl)}\n`);

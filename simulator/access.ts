@@ -22,7 +22,14 @@ export const NO_ACCESS: ObjectPermissionSource = {
   viewAllRecords: false,
   modifyAllRecords: false,
 };
-const ALL_ACCESS: ObjectPermissionSource = { allowCreate: true, allowRead: true, allowEdit: true, allowDelete: true, viewAllRecords: true, modifyAllRecords: true };
+const ALL_ACCESS: ObjectPermissionSource = {
+  allowCreate: true,
+  allowRead: true,
+  allowEdit: true,
+  allowDelete: true,
+  viewAllRecords: true,
+  modifyAllRecords: true,
+};
 
 /** Objects every user can read whatever the permission sets say (the user's own record, the org). */
 const ALWAYS_READABLE = new Set(['User', 'Organization']);
@@ -31,9 +38,25 @@ const ALWAYS_READABLE = new Set(['User', 'Organization']);
 const DEPENDENCIES: Array<[keyof ObjectPermissionSource, string, Array<[keyof ObjectPermissionSource, string]>]> = [
   ['allowCreate', 'Create', [['allowRead', 'Read']]],
   ['allowEdit', 'Edit', [['allowRead', 'Read']]],
-  ['allowDelete', 'Delete', [['allowRead', 'Read'], ['allowEdit', 'Edit']]],
+  [
+    'allowDelete',
+    'Delete',
+    [
+      ['allowRead', 'Read'],
+      ['allowEdit', 'Edit'],
+    ],
+  ],
   ['viewAllRecords', 'View All', [['allowRead', 'Read']]],
-  ['modifyAllRecords', 'Modify All', [['allowRead', 'Read'], ['allowEdit', 'Edit'], ['allowDelete', 'Delete'], ['viewAllRecords', 'View All']]],
+  [
+    'modifyAllRecords',
+    'Modify All',
+    [
+      ['allowRead', 'Read'],
+      ['allowEdit', 'Edit'],
+      ['allowDelete', 'Delete'],
+      ['viewAllRecords', 'View All'],
+    ],
+  ],
 ];
 
 /**
@@ -49,7 +72,8 @@ export function validatePermissionSets(model: ObjectModel, sets: readonly Permis
         // A platform event's Create (publish) and Read (subscribe) are independent.
         if (!perms[key] || object.kind === 'platformEvent') continue;
         const missing = needs.filter(([need]) => !perms[need]).map(([, name]) => name);
-        if (missing.length > 0) throw new Error(`Deploy failed: ${set.name}: Permission ${label} on ${objectName} depends on permission(s): ${missing.join(', ')}`);
+        if (missing.length > 0)
+          throw new Error(`Deploy failed: ${set.name}: Permission ${label} on ${objectName} depends on permission(s): ${missing.join(', ')}`);
       }
       if (object.kind === 'platformEvent' && (perms.allowEdit || perms.allowDelete || perms.viewAllRecords || perms.modifyAllRecords)) {
         throw new Error(`Deploy failed: ${set.name}: a platform event (${objectName}) takes only Read and Create permissions`);

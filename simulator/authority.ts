@@ -204,7 +204,7 @@ export class Authority {
     }
     if (typeof claims === 'string' || typeof claims.exp !== 'number') throw new OAuthError('invalid_grant', 'invalid assertion: exp is required');
     if (claims.iss !== this.credentials.clientId) throw new OAuthError('invalid_client_id', 'client identifier invalid');
-    if (claims.sub !== this.credentials.username) throw new OAuthError('invalid_grant', 'user hasn\'t approved this consumer');
+    if (claims.sub !== this.credentials.username) throw new OAuthError('invalid_grant', "user hasn't approved this consumer");
     this.checkPreAuthorized();
   }
 
@@ -220,7 +220,9 @@ export class Authority {
     const issuedAt = String(Date.now());
     return {
       access_token: this.issueToken(),
-      signature: createHmac('sha256', this.credentials.clientSecret).update(this.identityUrl + issuedAt).digest('base64'),
+      signature: createHmac('sha256', this.credentials.clientSecret)
+        .update(this.identityUrl + issuedAt)
+        .digest('base64'),
       scope: 'api',
       instance_url: this.loginUrl,
       id: this.identityUrl,

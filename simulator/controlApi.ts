@@ -141,7 +141,8 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
     }),
     route('PUT', 'permissionsets', (request) => {
       const body = objectBody(request);
-      if (!Array.isArray(body.assigned) || !body.assigned.every((n) => typeof n === 'string')) throw badRequest('assigned must be a list of permission set names.');
+      if (!Array.isArray(body.assigned) || !body.assigned.every((n) => typeof n === 'string'))
+        throw badRequest('assigned must be a list of permission set names.');
       checked(() => org.assignPermissionSets(body.assigned as string[]));
       return { status: 204 };
     }),
@@ -154,7 +155,9 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
       const [eventName = ''] = request.params;
       const body = objectBody(request);
       if (typeof body.name !== 'string') throw badRequest('name must be a field API name, e.g. "Use_of_Fund_Note__c".');
-      const schemaId = checked(() => org.addEventField(eventName, { name: body.name as string, ...(body.length !== undefined ? { length: Number(body.length) } : {}) }));
+      const schemaId = checked(() =>
+        org.addEventField(eventName, { name: body.name as string, ...(body.length !== undefined ? { length: Number(body.length) } : {}) }),
+      );
       return { status: 201, json: { schemaId } };
     }),
     route('POST', 'events/renumber', (request) => {

@@ -48,7 +48,10 @@ export class FaultPlan {
     if (!Number.isInteger(count) || count < 1) throw new RangeError('count must be a positive integer');
     if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError('status must be an HTTP error status (400-599)');
     if (typeof spec.path !== 'string' || spec.path === '') throw new RangeError('path must be a non-empty pattern');
-    const escaped = spec.path.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+    const escaped = spec.path
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
     this.restFaults.push({
       method: (spec.method ?? '*').toUpperCase(),
       pattern: new RegExp(`^${escaped}$`),

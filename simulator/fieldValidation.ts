@@ -14,14 +14,13 @@ export type WriteMode = 'create' | 'update';
 /** Tells whether a referenced record exists (for INVALID_CROSS_REFERENCE_KEY). */
 export type ReferenceCheck = (objectNames: readonly string[], id18: string) => boolean;
 
-export function validateWrite(
-  definition: ObjectDefinition,
-  body: unknown,
-  mode: WriteMode,
-  referenceExists: ReferenceCheck,
-): RecordValues {
+export function validateWrite(definition: ObjectDefinition, body: unknown, mode: WriteMode, referenceExists: ReferenceCheck): RecordValues {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${definition.name} from ${Array.isArray(body) ? 'START_ARRAY' : 'VALUE'} token`);
+    throw new SalesforceError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of ${definition.name} from ${Array.isArray(body) ? 'START_ARRAY' : 'VALUE'} token`,
+    );
   }
   const values: RecordValues = {};
   for (const [rawName, raw] of Object.entries(body as Record<string, unknown>)) {
@@ -53,12 +52,22 @@ export function validateWrite(
 function coerce(field: FieldDefinition, raw: unknown, referenceExists: ReferenceCheck): FieldValue {
   if (raw === null) return null;
   if (typeof raw === 'object') {
-    throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${field.type} from ${Array.isArray(raw) ? 'START_ARRAY' : 'START_OBJECT'} value for field ${field.name}`, [field.name]);
+    throw new SalesforceError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of ${field.type} from ${Array.isArray(raw) ? 'START_ARRAY' : 'START_OBJECT'} value for field ${field.name}`,
+      [field.name],
+    );
   }
   if (field.type === 'boolean') {
     if (typeof raw === 'boolean') return raw;
     if (raw === 'true' || raw === 'false') return raw === 'true';
-    throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of boolean from VALUE_STRING value ${String(raw)} for field ${field.name}`, [field.name]);
+    throw new SalesforceError(
+      400,
+      'JSON_PARSER_ERROR',
+      `Cannot deserialize instance of boolean from VALUE_STRING value ${String(raw)} for field ${field.name}`,
+      [field.name],
+    );
   }
   // Salesforce's JSON reader accepts numbers for text fields and stores their text.
   const text = String(raw);
@@ -72,7 +81,9 @@ function coerce(field: FieldDefinition, raw: unknown, referenceExists: Reference
   }
   if (field.type === 'datetime') {
     if (Number.isNaN(Date.parse(text))) {
-      throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of datetime from VALUE_STRING value ${text} for field ${field.name}`, [field.name]);
+      throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of datetime from VALUE_STRING value ${text} for field ${field.name}`, [
+        field.name,
+      ]);
     }
     return text;
   }

@@ -23,10 +23,7 @@ export interface HttpRequest {
   params: string[];
 }
 
-export type HttpResult =
-  | { status: number; json: unknown }
-  | { status: number; text: string; contentType: string }
-  | { status: 204 };
+export type HttpResult = { status: number; json: unknown } | { status: number; text: string; contentType: string } | { status: 204 };
 
 export interface Route {
   method: string;
@@ -122,7 +119,15 @@ export class HttpsApiServer {
       pathMatched = true;
       if (route.method === method) return [route, m.slice(1).map((p) => decodeURIComponent(p))];
     }
-    if (pathMatched) throw new SalesforceError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${this.routes.filter((r) => r.pattern.test(path)).map((r) => r.method).join(',')}`);
+    if (pathMatched)
+      throw new SalesforceError(
+        405,
+        'METHOD_NOT_ALLOWED',
+        `HTTP Method '${method}' not allowed. Allowed are ${this.routes
+          .filter((r) => r.pattern.test(path))
+          .map((r) => r.method)
+          .join(',')}`,
+      );
     return undefined;
   }
 }

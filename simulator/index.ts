@@ -170,7 +170,8 @@ function deploy(options: SimulatorOptions): Deployment {
   validatePermissionSets(model, metadata.permissionSets);
   const [app, ...others] = metadata.externalClientApps;
   if (!app || others.length > 0) throw new Error(`Deploy: expected one External Client App in force-app, found ${metadata.externalClientApps.length}`);
-  if (app.globalOauth?.hasConsumerSecret) throw new Error(`Deploy: ${app.name}'s global OAuth settings hold a consumer key or secret, which never belongs in source`);
+  if (app.globalOauth?.hasConsumerSecret)
+    throw new Error(`Deploy: ${app.name}'s global OAuth settings hold a consumer key or secret, which never belongs in source`);
   const extraPermissionSets = metadata.permissionSets.filter((set) => set.optional).map((set) => set.name);
   return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app };
 }
@@ -224,7 +225,17 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     ...(options.deliveryAllocationPerDay !== undefined ? { deliveryAllocationPerDay: options.deliveryAllocationPerDay } : {}),
   });
   const agentUserId = ids.next(KEY_PREFIX.User);
-  const org: SimulatedOrg = new SimulatedOrg(model, bus, authority, faults, ids, access, assignedNames, new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()), agentUserId);
+  const org: SimulatedOrg = new SimulatedOrg(
+    model,
+    bus,
+    authority,
+    faults,
+    ids,
+    access,
+    assignedNames,
+    new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()),
+    agentUserId,
+  );
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
   // Salesforce reports the daily allocation on every data API response; jsforce reads it into `limitInfo`.
   rest.responseHeaders = (path): Record<string, string> => {

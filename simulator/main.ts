@@ -23,7 +23,8 @@ function whole(variable: string, fallback: number, min: number, max: number): nu
   const raw = process.env[variable];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(variable, `"${raw}" is not a whole number from ${min} to ${max}`, String(fallback));
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigError(variable, `"${raw}" is not a whole number from ${min} to ${max}`, String(fallback));
   return value;
 }
 

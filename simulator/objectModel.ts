@@ -6,16 +6,7 @@
 import { KEY_PREFIX } from '../cowork/salesforceId';
 import type { CustomFieldSource, SfdxMetadata } from './sfdxMetadata';
 
-export type FieldType =
-  | 'id'
-  | 'string'
-  | 'textarea'
-  | 'email'
-  | 'phone'
-  | 'picklist'
-  | 'boolean'
-  | 'datetime'
-  | 'reference';
+export type FieldType = 'id' | 'string' | 'textarea' | 'email' | 'phone' | 'picklist' | 'boolean' | 'datetime' | 'reference';
 
 export interface PicklistEntry {
   value: string;
@@ -174,8 +165,20 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
         ...auditFields(),
         field({ name: 'Name', type: 'string', label: 'Messaging Session Name', nillable: false, ...readOnly }),
         field({ name: 'CaseId', type: 'reference', label: 'Case ID', referenceTo: ['Case'], indexed: true, childRelationshipName: 'MessagingSessions' }),
-        field({ name: 'Status', type: 'picklist', label: 'Status', picklistValues: picklist(['New', 'Waiting', 'Active', 'Inactive', 'Ended'], 'New'), length: 40 }),
-        field({ name: 'Origin', type: 'picklist', label: 'Origin', picklistValues: picklist(['InboundInitiated', 'OutboundInitiated', 'TriggeredOutbound']), length: 40 }),
+        field({
+          name: 'Status',
+          type: 'picklist',
+          label: 'Status',
+          picklistValues: picklist(['New', 'Waiting', 'Active', 'Inactive', 'Ended'], 'New'),
+          length: 40,
+        }),
+        field({
+          name: 'Origin',
+          type: 'picklist',
+          label: 'Origin',
+          picklistValues: picklist(['InboundInitiated', 'OutboundInitiated', 'TriggeredOutbound']),
+          length: 40,
+        }),
       ],
     },
     {
@@ -190,7 +193,14 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
         ...auditFields(),
         field({ name: 'Name', type: 'string', label: 'Chat Transcript Name', nillable: false, ...readOnly }),
         field({ name: 'CaseId', type: 'reference', label: 'Case ID', referenceTo: ['Case'], indexed: true, childRelationshipName: 'LiveChatTranscripts' }),
-        field({ name: 'ContactId', type: 'reference', label: 'Contact ID', referenceTo: ['Contact'], indexed: true, childRelationshipName: 'LiveChatTranscripts' }),
+        field({
+          name: 'ContactId',
+          type: 'reference',
+          label: 'Contact ID',
+          referenceTo: ['Contact'],
+          indexed: true,
+          childRelationshipName: 'LiveChatTranscripts',
+        }),
         field({ name: 'ChatKey', type: 'string', label: 'Chat Key', indexed: true }),
         field({ name: 'Status', type: 'picklist', label: 'Status', picklistValues: picklist(['Waiting', 'InProgress', 'Completed', 'Missed']), length: 40 }),
       ],
@@ -329,7 +339,8 @@ export function buildObjectModel(metadata: SfdxMetadata): ObjectModel {
   for (const child of objects.values()) {
     for (const f of child.fields) {
       if (f.type !== 'reference' || !f.childRelationshipName) continue;
-      for (const parent of f.referenceTo) children.set(parent, [...(children.get(parent) ?? []), { name: f.childRelationshipName, childObject: child, field: f }]);
+      for (const parent of f.referenceTo)
+        children.set(parent, [...(children.get(parent) ?? []), { name: f.childRelationshipName, childObject: child, field: f }]);
     }
   }
   return {

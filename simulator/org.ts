@@ -146,7 +146,8 @@ export class SimulatedOrg {
     return modelView(
       this.model,
       (name) => this.userAccess.canSee(name),
-      (objectName, field) => (this.model.find(objectName)?.kind === 'sobject' ? this.userAccess.field(objectName, field.name, field.custom) : { readable: true, editable: true }),
+      (objectName, field) =>
+        this.model.find(objectName)?.kind === 'sobject' ? this.userAccess.field(objectName, field.name, field.custom) : { readable: true, editable: true },
     );
   }
 
@@ -261,7 +262,11 @@ export class SimulatedOrg {
     if (actor === 'integration') {
       const perms = this.userAccess.object(definition.name);
       const owner = this.store.get(definition.name, id18)?.OwnerId;
-      if (!perms.allowDelete || !(perms.modifyAllRecords || owner === this.userId || owner === undefined || this.userAccess.sharingModel(definition.name) === 'ReadWrite')) throw insufficientAccess();
+      if (
+        !perms.allowDelete ||
+        !(perms.modifyAllRecords || owner === this.userId || owner === undefined || this.userAccess.sharingModel(definition.name) === 'ReadWrite')
+      )
+        throw insufficientAccess();
     }
     this.store.delete(definition.name, id18);
   }
@@ -291,13 +296,23 @@ export class SimulatedOrg {
    * Bulk-creates open Cases for benchmarks: each gets a Contact and, unless told otherwise, a
    * MessagingSession. Skips per-record validation (the values are known good) to stay fast.
    */
-  createCases(count: number, options: { subjectPrefix?: string; withChatSession?: boolean } = {}): Array<{ caseId: string; caseNumber: string; contactId: string; chatSessionId: string | undefined }> {
+  createCases(
+    count: number,
+    options: { subjectPrefix?: string; withChatSession?: boolean } = {},
+  ): Array<{ caseId: string; caseNumber: string; contactId: string; chatSessionId: string | undefined }> {
     if (!Number.isInteger(count) || count < 0) throw new RangeError('count must be a non-negative integer');
     const created = [];
     for (let i = 0; i < count; i++) {
       const contact = this.store.create('Contact', { FirstName: 'Bench', LastName: `Customer ${i + 1}` }, this.userId);
-      const kase = this.store.create('Case', { Subject: `${options.subjectPrefix ?? 'Benchmark case'} ${i + 1}`, Status: 'New', Origin: 'Messaging', ContactId: contact.Id }, this.userId);
-      const session = options.withChatSession === false ? undefined : this.store.create('MessagingSession', { CaseId: kase.Id, Status: 'Active', Origin: 'InboundInitiated' }, this.userId);
+      const kase = this.store.create(
+        'Case',
+        { Subject: `${options.subjectPrefix ?? 'Benchmark case'} ${i + 1}`, Status: 'New', Origin: 'Messaging', ContactId: contact.Id },
+        this.userId,
+      );
+      const session =
+        options.withChatSession === false
+          ? undefined
+          : this.store.create('MessagingSession', { CaseId: kase.Id, Status: 'Active', Origin: 'InboundInitiated' }, this.userId);
       created.push({ caseId: kase.Id, caseNumber: String(kase.CaseNumber), contactId: contact.Id, chatSessionId: session?.Id });
     }
     return created;
@@ -326,7 +341,12 @@ export class SimulatedOrg {
     if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
     const stored = this.bus.publishFields(topicNameOf(definition.name), values, this.userId);
-    return { id: this.ids.next(definition.keyPrefix), eventUuid: stored.eventUuid, replayId: Number(stored.replayId), replayIdText: stored.replayId.toString() };
+    return {
+      id: this.ids.next(definition.keyPrefix),
+      eventUuid: stored.eventUuid,
+      replayId: Number(stored.replayId),
+      replayIdText: stored.replayId.toString(),
+    };
   }
 
   /**
@@ -353,7 +373,7 @@ export class SimulatedOrg {
       restrictedPicklist: false,
       referenceTo: [],
       indexed: false,
-      avroDoc: "Data:Text",
+      avroDoc: 'Data:Text',
     });
     this.view = this.buildView(); // the integration user's view of the schema is a copy: rebuilt
     return schema.id;

@@ -167,7 +167,8 @@ export class PubSubServer {
     const tenant = header('tenantid');
     const fail = (details: string): PubSubFailure => ({ code: grpc.status.UNAUTHENTICATED, errorCode: ERROR_CODE.auth, details });
     if (!authority.isValid(header('accesstoken'))) return fail('An error occurred while trying to authenticate: the access token is invalid or expired.');
-    if ((header('instanceurl') ?? '').replace(/\/+$/, '') !== instanceUrl) return fail('An error occurred while trying to authenticate: instanceurl does not match the org.');
+    if ((header('instanceurl') ?? '').replace(/\/+$/, '') !== instanceUrl)
+      return fail('An error occurred while trying to authenticate: instanceurl does not match the org.');
     if (tenant !== orgId && tenant !== orgId.slice(0, 15)) return fail('An error occurred while trying to authenticate: tenantid does not match the org.');
     return undefined;
   }
@@ -231,11 +232,19 @@ export class PubSubServer {
     const log = this.topicOrFailure(request.topicName);
     if (isFailure(log)) return log;
     if (!this.accessTo(log.topicName).canPublish) {
-      return { code: grpc.status.PERMISSION_DENIED, errorCode: ERROR_CODE.auth, details: `The user has no permission to publish to ${log.topicName} (Create on the event).` };
+      return {
+        code: grpc.status.PERMISSION_DENIED,
+        errorCode: ERROR_CODE.auth,
+        details: `The user has no permission to publish to ${log.topicName} (Create on the event).`,
+      };
     }
     const events = request.events ?? [];
     if (events.length === 0 || events.length > 200) {
-      return { code: grpc.status.INVALID_ARGUMENT, errorCode: ERROR_CODE.invalidRequest, details: `A publish request carries 1 to 200 events, got ${events.length}.` };
+      return {
+        code: grpc.status.INVALID_ARGUMENT,
+        errorCode: ERROR_CODE.invalidRequest,
+        details: `A publish request carries 1 to 200 events, got ${events.length}.`,
+      };
     }
     const results: PublishResultMessage[] = events.map((event) => {
       const correlationKey = event.id ?? '';
@@ -312,7 +321,11 @@ export class PubSubServer {
       if (finished) return;
       const numRequested = request.numRequested ?? 0;
       if (!Number.isInteger(numRequested) || numRequested < 0) {
-        return fail({ code: grpc.status.INVALID_ARGUMENT, errorCode: ERROR_CODE.invalidRequest, details: `num_requested must be a positive integer, got ${numRequested}.` });
+        return fail({
+          code: grpc.status.INVALID_ARGUMENT,
+          errorCode: ERROR_CODE.invalidRequest,
+          details: `num_requested must be a positive integer, got ${numRequested}.`,
+        });
       }
       if (stream) {
         if (request.topicName && request.topicName !== stream.log.topicName) {
@@ -324,7 +337,11 @@ export class PubSubServer {
       const log = this.topicOrFailure(request.topicName);
       if (isFailure(log)) return fail(log);
       if (!this.accessTo(log.topicName).canSubscribe) {
-        return fail({ code: grpc.status.PERMISSION_DENIED, errorCode: ERROR_CODE.auth, details: `The user has no permission to subscribe to ${log.topicName} (Read on the event).` });
+        return fail({
+          code: grpc.status.PERMISSION_DENIED,
+          errorCode: ERROR_CODE.auth,
+          details: `The user has no permission to subscribe to ${log.topicName} (Read on the event).`,
+        });
       }
       const position = this.startPosition(log, request);
       if (isFailure(position)) return fail(position);
@@ -362,7 +379,10 @@ export class PubSubServer {
   };
 
   private startPosition(log: TopicLog, request: FetchRequest): number | PubSubFailure {
-    const preset = typeof request.replayPreset === 'string' ? REPLAY_PRESET[request.replayPreset as keyof typeof REPLAY_PRESET] : request.replayPreset ?? REPLAY_PRESET.LATEST;
+    const preset =
+      typeof request.replayPreset === 'string'
+        ? REPLAY_PRESET[request.replayPreset as keyof typeof REPLAY_PRESET]
+        : (request.replayPreset ?? REPLAY_PRESET.LATEST);
     if (preset === REPLAY_PRESET.EARLIEST) return log.startPosition();
     if (preset !== REPLAY_PRESET.CUSTOM) return log.endPosition();
     const corrupted = (why: string): PubSubFailure => ({
@@ -379,7 +399,10 @@ export class PubSubServer {
   private readonly managedSubscribe = (call: grpc.ServerDuplexStream<unknown, unknown>): void => {
     call.emit(
       'error',
-      serviceError({ code: grpc.status.UNIMPLEMENTED, errorCode: ERROR_CODE.unimplemented, details: 'ManagedSubscribe is not supported by the simulator.' }, randomUUID()),
+      serviceError(
+        { code: grpc.status.UNIMPLEMENTED, errorCode: ERROR_CODE.unimplemented, details: 'ManagedSubscribe is not supported by the simulator.' },
+        randomUUID(),
+      ),
     );
   };
 }

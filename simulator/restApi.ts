@@ -59,7 +59,8 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
         for (const sub of cursor.subqueries) {
           const rows = sub.rowsByParent.get(r.Id) ?? [];
           const child = org.sobject(sub.objectName, 'integration');
-          json[sub.name] = rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows.map((c) => recordJson(child, version, c, sub.fields)) };
+          json[sub.name] =
+            rows.length === 0 ? null : { totalSize: rows.length, done: true, records: rows.map((c) => recordJson(child, version, c, sub.fields)) };
         }
         return json;
       }),
@@ -86,14 +87,17 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
     retrieveable: definition.kind === 'sobject',
     searchable: definition.kind === 'sobject',
     fields: definition.fields.map(describeField),
-    childRelationships: org.modelFor('integration').childRelationships(definition).map((r) => ({
-      cascadeDelete: false,
-      childSObject: r.childObject.name,
-      deprecatedAndHidden: false,
-      field: r.field.name,
-      relationshipName: r.name,
-      restrictedDelete: false,
-    })),
+    childRelationships: org
+      .modelFor('integration')
+      .childRelationships(definition)
+      .map((r) => ({
+        cascadeDelete: false,
+        childSObject: r.childObject.name,
+        deprecatedAndHidden: false,
+        field: r.field.name,
+        relationshipName: r.name,
+        restrictedDelete: false,
+      })),
     urls: {
       sobject: `/services/data/v${version}/sobjects/${definition.name}`,
       describe: `/services/data/v${version}/sobjects/${definition.name}/describe`,
@@ -232,7 +236,10 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
         if (definition.kind === 'platformEvent') {
           const receipt = org.publishEvent(definition.name, body, 'integration');
           // Queued, not delivered: Salesforce says so with an OPERATION_ENQUEUED "error".
-          return { status: 201, json: { id: receipt.id, success: true, errors: [{ statusCode: 'OPERATION_ENQUEUED', message: receipt.eventUuid, fields: [] }] } };
+          return {
+            status: 201,
+            json: { id: receipt.id, success: true, errors: [{ statusCode: 'OPERATION_ENQUEUED', message: receipt.eventUuid, fields: [] }] },
+          };
         }
         const record = org.createRecord(definition.name, body, 'integration');
         return { status: 201, json: { id: record.Id, success: true, errors: [] } };
@@ -307,7 +314,14 @@ function describeField(field: FieldDefinition): Record<string, unknown> {
     picklistValues: field.picklistValues.map((p) => ({ active: p.active, defaultValue: p.defaultValue, label: p.label, validFor: null, value: p.value })),
     referenceTo: field.referenceTo,
     relationshipName: field.type === 'reference' ? field.name.replace(/Id$/, '') : null,
-    soapType: field.type === 'boolean' ? 'xsd:boolean' : field.type === 'datetime' ? 'xsd:dateTime' : field.type === 'id' || field.type === 'reference' ? 'tns:ID' : 'xsd:string',
+    soapType:
+      field.type === 'boolean'
+        ? 'xsd:boolean'
+        : field.type === 'datetime'
+          ? 'xsd:dateTime'
+          : field.type === 'id' || field.type === 'reference'
+            ? 'tns:ID'
+            : 'xsd:string',
   };
 }
 

@@ -18,11 +18,9 @@ export class SalesforceError extends Error {
   }
 }
 
-export const sessionInvalid = (): SalesforceError =>
-  new SalesforceError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+export const sessionInvalid = (): SalesforceError => new SalesforceError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
 
-export const notFound = (message = 'The requested resource does not exist'): SalesforceError =>
-  new SalesforceError(404, 'NOT_FOUND', message);
+export const notFound = (message = 'The requested resource does not exist'): SalesforceError => new SalesforceError(404, 'NOT_FOUND', message);
 
 export const malformedId = (objectName: string, id: string): SalesforceError =>
   new SalesforceError(400, 'MALFORMED_ID', `${objectName} ID: id value of incorrect type: ${id}`);
@@ -31,5 +29,4 @@ export const invalidType = (objectName: string): SalesforceError =>
   new SalesforceError(404, 'NOT_FOUND', `The requested resource does not exist: sObject type '${objectName}' is not supported.`);
 
 /** A record (or object) the user's permissions or sharing do not let them change. */
-export const insufficientAccess = (): SalesforceError =>
-  new SalesforceError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
+export const insufficientAccess = (): SalesforceError => new SalesforceError(400, 'INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');

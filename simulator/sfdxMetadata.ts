@@ -57,7 +57,8 @@ export interface ExternalClientAppSource {
   /** `ExtlClntAppOauthSettings`: the plugin itself (scopes). */
   oauthSettings: { scopes: string[] } | undefined;
   /** `ExtlClntAppGlobalOauthSettings`: the developer's switches (client credentials flow, JWT certificate). */
-  globalOauth: { isClientCredentialsFlowEnabled: boolean; callbackUrl: string | undefined; certificate: string | undefined; hasConsumerSecret: boolean } | undefined;
+  globalOauth:
+    { isClientCredentialsFlowEnabled: boolean; callbackUrl: string | undefined; certificate: string | undefined; hasConsumerSecret: boolean } | undefined;
   /** `ExtlClntAppOauthConfigurablePolicies`: the admin's policies (run-as user, pre-authorised permission sets). */
   policies:
     | {
@@ -176,7 +177,10 @@ function readExternalClientApps(sourceDir: string): ExternalClientAppSource[] {
     return found;
   };
   const settings = byApp('extlClntAppOauthSettings', '.ecaOauth-meta.xml', 'ExtlClntAppOauthSettings', (e) => ({
-    scopes: (text(e['commaSeparatedOauthScopes']) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    scopes: (text(e['commaSeparatedOauthScopes']) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   }));
   const globals = byApp('extlClntAppGlobalOauthSets', '.ecaGlblOauth-meta.xml', 'ExtlClntAppGlobalOauthSettings', (e) => ({
     isClientCredentialsFlowEnabled: flag(e['isClientCredentialsFlowEnabled']),
@@ -207,7 +211,10 @@ function policiesOf(e: Record<string, unknown>, file: string): Policies {
     isClientCredentialsFlowEnabled: flag(e['isClientCredentialsFlowEnabled']),
     clientCredentialsFlowUser: text(e['clientCredentialsFlowUser']),
     permittedUsersPolicyType: text(e['permittedUsersPolicyType']),
-    permissionSets: (text(e['commaSeparatedPermissionSet']) ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    permissionSets: (text(e['commaSeparatedPermissionSet']) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     file,
   };
 }
@@ -244,8 +251,7 @@ function readFields(fieldsDir: string): CustomFieldSource[] {
     const field = asRecord(parseXml(file)['CustomField'], file);
     const fullName = text(field['fullName']) ?? f.replace('.field-meta.xml', '');
     const valueSet = field['valueSet'] === undefined ? undefined : asRecord(field['valueSet'], file);
-    const definition =
-      valueSet?.['valueSetDefinition'] === undefined ? undefined : asRecord(valueSet['valueSetDefinition'], file);
+    const definition = valueSet?.['valueSetDefinition'] === undefined ? undefined : asRecord(valueSet['valueSetDefinition'], file);
     const values = Array.isArray(definition?.['value']) ? (definition['value'] as unknown[]) : [];
     const length = text(field['length']);
     return {

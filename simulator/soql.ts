@@ -169,11 +169,38 @@ class Parser {
   }
 }
 
-const KEYWORDS = new Set(['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'ORDER', 'BY', 'LIMIT', 'OFFSET', 'ASC', 'DESC', 'NULLS', 'FIRST', 'LAST', 'GROUP', 'HAVING', 'WITH', 'FOR', 'USING', 'TYPEOF']);
+const KEYWORDS = new Set([
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'ORDER',
+  'BY',
+  'LIMIT',
+  'OFFSET',
+  'ASC',
+  'DESC',
+  'NULLS',
+  'FIRST',
+  'LAST',
+  'GROUP',
+  'HAVING',
+  'WITH',
+  'FOR',
+  'USING',
+  'TYPEOF',
+]);
 
 function resolveField(object: ObjectDefinition, name: string): FieldDefinition {
   if (name.includes('.')) {
-    throw new SalesforceError(400, 'INVALID_FIELD', `Relationship field '${name}' is not supported by the simulator: query ${object.name} and the related object separately`);
+    throw new SalesforceError(
+      400,
+      'INVALID_FIELD',
+      `Relationship field '${name}' is not supported by the simulator: query ${object.name} and the related object separately`,
+    );
   }
   const field = object.fieldsByLowerName.get(name.toLowerCase());
   if (!field) {
@@ -199,12 +226,20 @@ function comparable(field: FieldDefinition, value: Literal): FieldValue {
   if (value.kind === 'null') return null;
   if (field.type === 'boolean') {
     if (value.kind !== 'boolean') {
-      throw new SalesforceError(400, 'INVALID_FIELD', `value of filter criterion for field '${field.name}' must be of type boolean and should not be enclosed in quotes`);
+      throw new SalesforceError(
+        400,
+        'INVALID_FIELD',
+        `value of filter criterion for field '${field.name}' must be of type boolean and should not be enclosed in quotes`,
+      );
     }
     return value.value;
   }
   if (value.kind !== 'string') {
-    throw new SalesforceError(400, 'INVALID_FIELD', `value of filter criterion for field '${field.name}' must be of type ${field.type} and should be enclosed in quotes`);
+    throw new SalesforceError(
+      400,
+      'INVALID_FIELD',
+      `value of filter criterion for field '${field.name}' must be of type ${field.type} and should be enclosed in quotes`,
+    );
   }
   if (field.type === 'id' || field.type === 'reference') {
     const id = normalizeId(value.value);
@@ -222,13 +257,17 @@ export function parseSoql(soql: string, model: ObjectModel): SoqlQuery {
 }
 
 /** One SELECT; `parent` is the outer object when this is a subquery (its FROM names a child relationship). */
-function parseSelect(parser: Parser, model: ObjectModel, parent: ObjectDefinition | undefined): { query: SoqlQuery; relationship: ChildRelationship | undefined } {
+function parseSelect(
+  parser: Parser,
+  model: ObjectModel,
+  parent: ObjectDefinition | undefined,
+): { query: SoqlQuery; relationship: ChildRelationship | undefined } {
   parser.expectWord('SELECT');
   const fieldNames: string[] = [];
   const subqueryTokens: Token[][] = [];
   do {
     if (parser.acceptPunct('(')) {
-      if (parent) throw malformed('unexpected token: \'(\' (the simulator supports one level of parent-to-child subqueries)');
+      if (parent) throw malformed("unexpected token: '(' (the simulator supports one level of parent-to-child subqueries)");
       subqueryTokens.push(parser.balanced());
       continue;
     }
@@ -254,11 +293,15 @@ function parseSelect(parser: Parser, model: ObjectModel, parent: ObjectDefinitio
   } else {
     const found = model.find(objectName);
     if (!found || found.kind !== 'sobject') {
-      throw new SalesforceError(400, 'INVALID_TYPE', `sObject type '${objectName}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`);
+      throw new SalesforceError(
+        400,
+        'INVALID_TYPE',
+        `sObject type '${objectName}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`,
+      );
     }
     object = found;
   }
-  if (fieldNames.length === 0) throw malformed('unexpected token: \'FROM\' (expecting a field name)');
+  if (fieldNames.length === 0) throw malformed("unexpected token: 'FROM' (expecting a field name)");
   const fields = fieldNames.map((n) => resolveField(object, n));
   const subqueries: SoqlSubquery[] = subqueryTokens.map((inner) => {
     const sub = new Parser(inner);
@@ -358,7 +401,12 @@ function compareValues(a: FieldValue, b: FieldValue): number {
 }
 
 /** The rows of a subquery for one parent record: the child relationship's field is the parent's Id. */
-export function runSubquery(subquery: SoqlSubquery, parentId: string, store: RecordStore, visible: (record: StoredRecord) => boolean = () => true): StoredRecord[] {
+export function runSubquery(
+  subquery: SoqlSubquery,
+  parentId: string,
+  store: RecordStore,
+  visible: (record: StoredRecord) => boolean = () => true,
+): StoredRecord[] {
   const byParent: Condition = { field: subquery.relationship.field, op: '=', values: [parentId] };
   return runSoql({ ...subquery.query, conditions: [byParent, ...subquery.query.conditions] }, store, visible);
 }

@@ -156,7 +156,11 @@ export class SubscriptionStream {
   private keepalive(): void {
     if (this.closed || this.faults.streamsStalled) return;
     if (!this.sentSinceKeepalive && !this.waitingForDrain) {
-      this.sink.write({ latestReplayId: encodeReplayId(this.log.replayIdAt(Math.max(this.position, this.log.startPosition()))), rpcId: this.rpcId, pendingNumRequested: this.owed });
+      this.sink.write({
+        latestReplayId: encodeReplayId(this.log.replayIdAt(Math.max(this.position, this.log.startPosition()))),
+        rpcId: this.rpcId,
+        pendingNumRequested: this.owed,
+      });
     }
     this.sentSinceKeepalive = false;
   }

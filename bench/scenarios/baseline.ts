@@ -52,7 +52,20 @@ export async function baseline(sim: RunningSimulator, options: BenchOptions): Pr
     let published = 0;
     for (const size of sizes) {
       progress(`baseline: ${size} sessions, one stream each`);
-      const step: BaselineStep = { sessions: size, survived: false, streams: 0, heapBytesPerSession: 0, rssBytesPerSession: 0, openSeconds: 0, eventsPublished: 0, eventsMatched: 0, deliveries: 0, eventSeconds: 0, eventsRoutedPerSecond: 0, failure: undefined };
+      const step: BaselineStep = {
+        sessions: size,
+        survived: false,
+        streams: 0,
+        heapBytesPerSession: 0,
+        rssBytesPerSession: 0,
+        openSeconds: 0,
+        eventsPublished: 0,
+        eventsMatched: 0,
+        deliveries: 0,
+        eventSeconds: 0,
+        eventsRoutedPerSecond: 0,
+        failure: undefined,
+      };
       steps.push(step);
       try {
         const openStart = performance.now();

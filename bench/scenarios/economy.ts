@@ -86,7 +86,13 @@ function perSession(counts: StorageOpCounts, n: number): StoragePerSession {
       .sort((a, b) => b[1] - a[1])
       .map(([kind, count]) => [kind, round(count / n)]),
   );
-  return { reads: round(counts.reads / n), writes: round(counts.writes / n), deletes: round(counts.deletes / n), total: round((counts.reads + counts.writes + counts.deletes) / n), byKind };
+  return {
+    reads: round(counts.reads / n),
+    writes: round(counts.writes / n),
+    deletes: round(counts.deletes / n),
+    total: round((counts.reads + counts.writes + counts.deletes) / n),
+    byKind,
+  };
 }
 
 /**

@@ -28,7 +28,9 @@ export async function floor(channel: BenchChannel, options: BenchOptions): Promi
     const conversations = Array.from({ length: 200 }, (_, i) => `floor-${i + 1}`);
     let failed = 0;
     const turn = async (_: unknown, i: number): Promise<void> => {
-      const status = await channel.post(url, conversations[i % conversations.length] as string, { type: 'message', text: 'hello', textFormat: 'plain' }).catch(() => 0);
+      const status = await channel
+        .post(url, conversations[i % conversations.length] as string, { type: 'message', text: 'hello', textFormat: 'plain' })
+        .catch(() => 0);
       if (status !== 200) failed++;
     };
     await pool(Array.from({ length: Math.min(500, options.floorTurns) }), 50, turn);

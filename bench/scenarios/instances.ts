@@ -31,15 +31,28 @@ export interface InstancesFigures {
   twoToOne: number | null;
 }
 
-export async function instancesOverAzurite(sim: RunningSimulator, channel: BenchChannel, cases: CaseUpdates, env: Record<string, string>, options: BenchOptions): Promise<InstancesFigures> {
+export async function instancesOverAzurite(
+  sim: RunningSimulator,
+  channel: BenchChannel,
+  cases: CaseUpdates,
+  env: Record<string, string>,
+  options: BenchOptions,
+): Promise<InstancesFigures> {
   const azurite = await startAzurite();
   const steps: InstancesStep[] = [];
   try {
     for (const instances of [1, 2]) {
       progress(`instances over Azurite: ${instances}, ${options.azuriteSessions} customers at once`);
       const streamsBefore = sim.org.openStreamCount();
-      const blobEnv = { ...env, STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: `bench-instances-${instances}` };
-      const bots = await Promise.all(Array.from({ length: instances }, (_, i) => Child.start(`bot ${i + 1} of ${instances}`, 'botProcess.ts', blobEnv, options.maxOldSpaceMb)));
+      const blobEnv = {
+        ...env,
+        STORAGE: 'blob',
+        AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+        AZURE_STORAGE_CONTAINER: `bench-instances-${instances}`,
+      };
+      const bots = await Promise.all(
+        Array.from({ length: instances }, (_, i) => Child.start(`bot ${i + 1} of ${instances}`, 'botProcess.ts', blobEnv, options.maxOldSpaceMb)),
+      );
       try {
         const urls = bots.map((b) => b.url ?? '');
         if (!(await until(() => sim.org.openStreamCount() >= streamsBefore + instances, 30_000))) throw new Error('the instances did not open their streams');
@@ -54,7 +67,8 @@ export async function instancesOverAzurite(sim: RunningSimulator, channel: Bench
         const wallMs = performance.now() - started;
         const after: ProcessStats[] = await Promise.all(bots.map((b) => settledStats(b.child)));
         const ok = results.filter((r) => r.ok).length;
-        const sum = (stats: ProcessStats[]): ProcessStats => stats.reduce((a, b) => ({ ...a, cpuMs: a.cpuMs + b.cpuMs, storageOps: addCounts(a.storageOps, b.storageOps) }));
+        const sum = (stats: ProcessStats[]): ProcessStats =>
+          stats.reduce((a, b) => ({ ...a, cpuMs: a.cpuMs + b.cpuMs, storageOps: addCounts(a.storageOps, b.storageOps) }));
         steps.push({
           instances,
           sessions: results.length,

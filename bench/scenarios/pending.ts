@@ -85,7 +85,9 @@ export async function pendingScale(ctx: Context): Promise<PendingFigures> {
   const streams = sim.org.openStreamCount();
   const n = Math.max(1, created);
   const storageDelta = waiting.storageBytes - before.storageBytes;
-  progress(`  ${created} waiting after ${createSeconds.toFixed(1)} s; bot heap ${mb(waiting.heapUsedBytes)}, storage ${mb(waiting.storageBytes)}, RSS ${mb(waiting.rssBytes)}; ${streams} stream(s) open`);
+  progress(
+    `  ${created} waiting after ${createSeconds.toFixed(1)} s; bot heap ${mb(waiting.heapUsedBytes)}, storage ${mb(waiting.storageBytes)}, RSS ${mb(waiting.rssBytes)}; ${streams} stream(s) open`,
+  );
 
   progress(`pending scale: publishing ${size} events as an agent's flow would (Case Id only), ${eventBurst} per burst`);
   const latencies: number[] = [];

@@ -86,7 +86,11 @@ export async function customerSession(ctx: Pick<Context, 'channel' | 'botUrl' | 
     const thanks = channel.waitForThanks(conversationId, options.timeoutMs);
     const caseUpdated = ctx.cases.wait(kase.caseId, options.timeoutMs);
     const submittedAt = performance.now();
-    const submitted = await channel.post(botUrl, conversationId, { type: 'message', value: { cowork: 'submit', formToken: card.formToken, useOfFunds: ANSWER }, channelData: { postBack: true } });
+    const submitted = await channel.post(botUrl, conversationId, {
+      type: 'message',
+      value: { cowork: 'submit', formToken: card.formToken, useOfFunds: ANSWER },
+      channelData: { postBack: true },
+    });
     if (submitted !== 200) throw new Error(`submit answered HTTP ${submitted}`);
     const thanked = await thanks;
     const updated = await caseUpdated;

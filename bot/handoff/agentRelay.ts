@@ -275,7 +275,9 @@ export class AgentRelay implements AgentChannel {
       await context.sendActivity(agentTexts.notTalking);
       return;
     }
-    await this.inCustomerConversation(record, (ctx) => this.deps.bot().handoffStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }));
+    await this.inCustomerConversation(record, (ctx) =>
+      this.deps.bot().handoffStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }),
+    );
     await context.sendActivity(agentTexts.handedBack(await this.describe(record)));
   }
 

@@ -115,7 +115,10 @@ export class HandoffProtocol {
     const conversationId = context.activity.conversation.id;
     const trust = this.deps.trust.check(context.activity.channelId, conversationId, status.state, value);
     if (!trust.ok) {
-      this.deps.log.warn({ conversationId, channelId: context.activity.channelId, state: status.state, reason: trust.reason }, 'handoff.status ignored: not from the contact centre');
+      this.deps.log.warn(
+        { conversationId, channelId: context.activity.channelId, state: status.state, reason: trust.reason },
+        'handoff.status ignored: not from the contact centre',
+      );
       return;
     }
     await this.applyStatus(context, status, session);
@@ -151,7 +154,8 @@ export class HandoffProtocol {
             endedAt: null,
           };
         });
-        if (result.changed && session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now, ...(status.agentId ? { agentId: status.agentId } : {}) });
+        if (result.changed && session)
+          await this.deps.service.setOwner(session.key, { kind: 'human', since: now, ...(status.agentId ? { agentId: status.agentId } : {}) });
         this.deps.log.info({ conversationId, changed: result.changed }, 'handoff accepted');
         return;
       }
@@ -205,7 +209,9 @@ export class HandoffProtocol {
   async giveUpOverdue(context: TurnContext, session: CoworkSession | undefined): Promise<boolean> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
-    const result = await this.deps.handoffs.update(conversationId, (current) => (current && this.overdue(current) ? { ...current, state: 'failed', endedAt: now } : undefined));
+    const result = await this.deps.handoffs.update(conversationId, (current) =>
+      current && this.overdue(current) ? { ...current, state: 'failed', endedAt: now } : undefined,
+    );
     if (!result.changed) return false;
     this.deps.log.info({ conversationId }, 'handoff given up: no one accepted it in time');
     if (session) await this.deps.service.setOwner(session.key, { kind: 'bot' });
@@ -288,7 +294,10 @@ export function escapeMarkdown(text: string): string {
 }
 
 function oneLine(text: string): string {
-  return text.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '').trim();
+  return text
+    .replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
+    .trim();
 }
 
 /** Text facts about an attachment: its kind and (escaped, shortened) name; never its content or URL. */

@@ -2,12 +2,18 @@ import { MemoryStorage, TestAdapter, TurnContext, type Activity } from 'botbuild
 import { ConcurrentConversationState } from '../../bot/concurrentConversationState';
 
 function turn(adapter: TestAdapter): TurnContext {
-  const activity: Partial<Activity> = { type: 'message', channelId: 'test', conversation: { id: 'conv-1', isGroup: false, conversationType: '', name: '' }, from: { id: 'u', name: 'u' }, recipient: { id: 'b', name: 'b' } };
+  const activity: Partial<Activity> = {
+    type: 'message',
+    channelId: 'test',
+    conversation: { id: 'conv-1', isGroup: false, conversationType: '', name: '' },
+    from: { id: 'u', name: 'u' },
+    recipient: { id: 'b', name: 'b' },
+  };
   return new TurnContext(adapter, activity);
 }
 
 describe('ConcurrentConversationState', () => {
-  it('keeps both turns\' sessions when two turns of one conversation save at once (botbuilder would keep one)', async () => {
+  it("keeps both turns' sessions when two turns of one conversation save at once (botbuilder would keep one)", async () => {
     const storage = new MemoryStorage();
     const adapter = new TestAdapter();
     // Two instances (two state objects) over one storage, like two bot processes.

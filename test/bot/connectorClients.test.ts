@@ -54,10 +54,12 @@ class ScriptedConnector {
   }
 }
 
-const status = (code: number, body = '', headers: Record<string, string> = {}) => (res: http.ServerResponse) => {
-  res.writeHead(code, headers);
-  res.end(body);
-};
+const status =
+  (code: number, body = '', headers: Record<string, string> = {}) =>
+  (res: http.ServerResponse) => {
+    res.writeHead(code, headers);
+    res.end(body);
+  };
 const drop = () => (res: http.ServerResponse) => void res.socket?.destroy();
 const noToken = { signRequest: async (r: unknown) => r };
 const withToken = {
@@ -110,10 +112,16 @@ describe('ConnectorSender', () => {
   });
 
   it('does not retry a refusal, and carries the status and the error code', async () => {
-    connector.answerNext(status(403, JSON.stringify({ error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } })));
+    connector.answerNext(
+      status(403, JSON.stringify({ error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } })),
+    );
     const error = await sender.post(`${connector.url}/v3/conversations/c/activities`, { type: 'message' }, noToken).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorRequestError);
-    expect(error).toMatchObject({ statusCode: 403, code: 'BotNotInConversationRoster', message: expect.stringContaining('not part of the conversation roster') });
+    expect(error).toMatchObject({
+      statusCode: 403,
+      code: 'BotNotInConversationRoster',
+      message: expect.stringContaining('not part of the conversation roster'),
+    });
     expect(connector.received).toHaveLength(1);
   });
 
@@ -179,7 +187,9 @@ describe('ReusingBotFrameworkAuthentication in a CloudAdapter', () => {
   it('leaves the sends to botbuilder behind a proxy', () => {
     expect(proxyConfigured({ HTTPS_PROXY: 'http://proxy.example:3128' })).toBe(true);
     expect(proxyConfigured({ http_proxy: ' ' })).toBe(false);
-    expect(new ReusingBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication({}), { env: { HTTPS_PROXY: 'http://proxy.example:3128' } }).leanSends).toBe(false);
+    expect(
+      new ReusingBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication({}), { env: { HTTPS_PROXY: 'http://proxy.example:3128' } }).leanSends,
+    ).toBe(false);
     expect(new ReusingBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication({}), { env: {} }).leanSends).toBe(true);
   });
 });

@@ -42,7 +42,10 @@ describe('every card the bot can send validates with adaptivecards', () => {
   });
 
   it('is sent as an Adaptive Card attachment', () => {
-    expect(cardAttachment(formCard(USE_OF_FUNDS_FORM))).toMatchObject({ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', version: '1.5' } });
+    expect(cardAttachment(formCard(USE_OF_FUNDS_FORM))).toMatchObject({
+      contentType: 'application/vnd.microsoft.card.adaptive',
+      content: { type: 'AdaptiveCard', version: '1.5' },
+    });
   });
 });
 
@@ -83,16 +86,18 @@ describe('the form card', () => {
 
   it('refuses to render a choice without options or without a form token', () => {
     expect(() => formCard(USE_OF_FUNDS_FORM, { useOfFunds: [] })).toThrow(/no choices resolved for input "useOfFunds"/);
-    expect(() => renderFormCard({ spec: USE_OF_FUNDS_FORM, choices: resolveChoices(USE_OF_FUNDS_FORM, PICKLISTS), formToken: ' ', caseNumber: '1' })).toThrow(/formToken/);
+    expect(() => renderFormCard({ spec: USE_OF_FUNDS_FORM, choices: resolveChoices(USE_OF_FUNDS_FORM, PICKLISTS), formToken: ' ', caseNumber: '1' })).toThrow(
+      /formToken/,
+    );
   });
 });
 
 describe('templating keeps hostile labels as plain values', () => {
   const hostile = [
     'Say "hi", \\ and }]} {"type":"Image","url":"http://evil.example/x.png"}',
-    '${formToken} ${$root.formToken} ${json(\'{}\')}',
+    "${formToken} ${$root.formToken} ${json('{}')}",
     '**bold** [click](http://evil.example) <img src=x onerror=alert(1)>',
-    '{{DATE(2017-02-14T06:08:39Z, SHORT)}} & \'single\'',
+    "{{DATE(2017-02-14T06:08:39Z, SHORT)}} & 'single'",
   ];
   const choices = { useOfFunds: hostile.map((label, i) => ({ value: `v${i}`, label })) };
 
@@ -113,7 +118,12 @@ describe('templating keeps hostile labels as plain values', () => {
   });
 
   it('does not expand a template expression hidden in a form token or a case number', () => {
-    const card = renderFormCard({ spec: USE_OF_FUNDS_FORM, choices: resolveChoices(USE_OF_FUNDS_FORM, PICKLISTS), formToken: '${caseLine}', caseNumber: '${formToken}' });
+    const card = renderFormCard({
+      spec: USE_OF_FUNDS_FORM,
+      choices: resolveChoices(USE_OF_FUNDS_FORM, PICKLISTS),
+      formToken: '${caseLine}',
+      caseNumber: '${formToken}',
+    });
     expect(card.actions?.[0]).toMatchObject({ data: { formToken: '${caseLine}' } });
     expect(JSON.stringify(card)).toContain('Case $\\\\{formToken\\\\}');
   });
@@ -121,7 +131,10 @@ describe('templating keeps hostile labels as plain values', () => {
 
 describe('the result card', () => {
   it('shows the image served by the bot, the title, the Case and every answer as a fact', () => {
-    const labels = answerLabels(FUNDS_AND_AMOUNT_FORM, resolveChoices(FUNDS_AND_AMOUNT_FORM, PICKLISTS), { useOfFunds: 'Renovation_Work', amountRange: 'Over_20k' });
+    const labels = answerLabels(FUNDS_AND_AMOUNT_FORM, resolveChoices(FUNDS_AND_AMOUNT_FORM, PICKLISTS), {
+      useOfFunds: 'Renovation_Work',
+      amountRange: 'Over_20k',
+    });
     const card = renderResultCard({ spec: FUNDS_AND_AMOUNT_FORM, labels, imageUrl: IMAGE_URL, caseNumber: '00001026' });
     const all = elements(card);
     expect(all.find((e) => e.type === 'Image')).toMatchObject({ url: IMAGE_URL, altText: 'A green check mark' });
@@ -133,7 +146,9 @@ describe('the result card', () => {
   });
 
   it('refuses an image URL that is not absolute, and a card without answers', () => {
-    expect(() => renderResultCard({ spec: USE_OF_FUNDS_FORM, labels: { useOfFunds: 'x' }, imageUrl: '/images/a.png', caseNumber: '1' })).toThrow(/absolute http/);
+    expect(() => renderResultCard({ spec: USE_OF_FUNDS_FORM, labels: { useOfFunds: 'x' }, imageUrl: '/images/a.png', caseNumber: '1' })).toThrow(
+      /absolute http/,
+    );
     expect(() => renderResultCard({ spec: USE_OF_FUNDS_FORM, labels: {}, imageUrl: IMAGE_URL, caseNumber: '1' })).toThrow(/no answer/);
   });
 
@@ -150,18 +165,60 @@ describe('validateCard reports what would break a card in a channel', () => {
   const valid = (): Record<string, unknown> => JSON.parse(JSON.stringify(formCard(USE_OF_FUNDS_FORM))) as Record<string, unknown>;
 
   it.each([
-    ['an unknown element type (toJSON would silently drop it)', (c: Record<string, unknown>) => ({ ...c, body: [...(c.body as unknown[]), { type: 'Carousel2', items: [] }] }), /UnknownElementType: Unknown element type "Carousel2"/],
+    [
+      'an unknown element type (toJSON would silently drop it)',
+      (c: Record<string, unknown>) => ({ ...c, body: [...(c.body as unknown[]), { type: 'Carousel2', items: [] }] }),
+      /UnknownElementType: Unknown element type "Carousel2"/,
+    ],
     ['an unknown action type', (c: Record<string, unknown>) => ({ ...c, actions: [{ type: 'Action.Teleport', title: 'x' }] }), /UnknownActionType/],
     ['schema 1.6, which the Emulator rejects', (c: Record<string, unknown>) => ({ ...c, version: '1.6' }), /version 1.6 is newer than 1.5/],
     ['no version', (c: Record<string, unknown>) => ({ ...c, version: undefined }), /version is missing/],
-    ['Action.Execute', (c: Record<string, unknown>) => ({ ...c, actions: [{ type: 'Action.Execute', title: 'x', verb: 'submit' }] }), /Action.Execute is not supported/],
-    ['an unknown property', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'TextBlock', text: 'x', colour: 'Good' }] }), /TextBlock: unknown property "colour"/],
-    ['a property newer than 1.5', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.Text', id: 'a', label: 'A', labelPosition: 'inline' }] }), /property "labelPosition" needs schema 1.6/],
-    ['duplicate input ids', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.Text', id: 'a', label: 'A' }, { type: 'Input.Text', id: 'a', label: 'B' }] }), /DuplicateId/],
-    ['a required input without label', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.Text', id: 'a', isRequired: true, errorMessage: 'e' }] }), /Required inputs should have a label/],
-    ['a choice set without choices', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.ChoiceSet', id: 'a', label: 'A', choices: [] }] }), /no choices/],
-    ['a choice with a non-string value', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.ChoiceSet', id: 'a', label: 'A', choices: [{ title: 'x', value: 1 }] }] }), /choice 1 must be exactly/],
-    ['an image with a relative URL', (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Image', url: 'images/a.png' }] }), /Image: url "images\/a.png" is not an absolute/],
+    [
+      'Action.Execute',
+      (c: Record<string, unknown>) => ({ ...c, actions: [{ type: 'Action.Execute', title: 'x', verb: 'submit' }] }),
+      /Action.Execute is not supported/,
+    ],
+    [
+      'an unknown property',
+      (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'TextBlock', text: 'x', colour: 'Good' }] }),
+      /TextBlock: unknown property "colour"/,
+    ],
+    [
+      'a property newer than 1.5',
+      (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.Text', id: 'a', label: 'A', labelPosition: 'inline' }] }),
+      /property "labelPosition" needs schema 1.6/,
+    ],
+    [
+      'duplicate input ids',
+      (c: Record<string, unknown>) => ({
+        ...c,
+        body: [
+          { type: 'Input.Text', id: 'a', label: 'A' },
+          { type: 'Input.Text', id: 'a', label: 'B' },
+        ],
+      }),
+      /DuplicateId/,
+    ],
+    [
+      'a required input without label',
+      (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.Text', id: 'a', isRequired: true, errorMessage: 'e' }] }),
+      /Required inputs should have a label/,
+    ],
+    [
+      'a choice set without choices',
+      (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.ChoiceSet', id: 'a', label: 'A', choices: [] }] }),
+      /no choices/,
+    ],
+    [
+      'a choice with a non-string value',
+      (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Input.ChoiceSet', id: 'a', label: 'A', choices: [{ title: 'x', value: 1 }] }] }),
+      /choice 1 must be exactly/,
+    ],
+    [
+      'an image with a relative URL',
+      (c: Record<string, unknown>) => ({ ...c, body: [{ type: 'Image', url: 'images/a.png' }] }),
+      /Image: url "images\/a.png" is not an absolute/,
+    ],
     ['not a card at all', () => ({ type: 'Message', version: '1.5', body: [] }), /type is "Message"/],
   ])('%s', (_name, breakIt, message) => {
     expect(validateCard(breakIt(valid()))).toEqual(expect.arrayContaining([expect.stringMatching(message)]));

@@ -12,7 +12,18 @@ import { mintStartToken, verifyStartToken } from '../../bot/startToken';
 
 function session(key: string, caseId: string): CoworkSession {
   return newSession(
-    { key, caseId, caseNumber: '00001026', chatSession: null, formId: 'use-of-funds', formToken: `token-${key}`, conversationId: `conv-${key}`, conversationReference: {}, userId: 'u', choices: {} },
+    {
+      key,
+      caseId,
+      caseNumber: '00001026',
+      chatSession: null,
+      formId: 'use-of-funds',
+      formToken: `token-${key}`,
+      conversationId: `conv-${key}`,
+      conversationReference: {},
+      userId: 'u',
+      choices: {},
+    },
     Date.now(),
     60_000,
   );
@@ -107,10 +118,19 @@ describe('start tokens', () => {
   const ctx = (userId: string) => ({ userId, conversationId: 'c1', maxLifetimeSeconds: 900 });
   const claims = (userId: string, c = caseId) => ({ caseId: c, userId, conversationId: 'c1' });
   it('accepts a token for this user and Case, and refuses every other', () => {
-    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1')), ctx('u1'))).toEqual({ ok: true, claims: { caseId, userId: 'u1', conversationId: 'c1' } });
-    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1')), ctx('u2'))).toMatchObject({ ok: false, reason: expect.stringContaining('someone else') });
+    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1')), ctx('u1'))).toEqual({
+      ok: true,
+      claims: { caseId, userId: 'u1', conversationId: 'c1' },
+    });
+    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1')), ctx('u2'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('someone else'),
+    });
     expect(verifyStartToken('y'.repeat(40), mintStartToken(secret, claims('u1')), ctx('u1'))).toMatchObject({ ok: false });
-    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1', '003000000000001')), ctx('u1'))).toMatchObject({ ok: false, reason: expect.stringContaining('Case') });
+    expect(verifyStartToken(secret, mintStartToken(secret, claims('u1', '003000000000001')), ctx('u1'))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('Case'),
+    });
     expect(verifyStartToken(secret, 42, ctx('u1'))).toMatchObject({ ok: false });
     expect(verifyStartToken(secret, 'a.b.c', ctx('u1'))).toMatchObject({ ok: false });
   });

@@ -17,7 +17,16 @@ const CASE_ID = normalizeId('500Sm0000000001') as string;
 const PICKLIST: PicklistValue[] = [{ value: 'Education', label: 'Education', active: true, defaultValue: false }];
 
 const cases: CaseStore = {
-  findCase: async (): Promise<CaseRecord> => ({ id: CASE_ID, caseNumber: '00001026', subject: 's', status: 'New', isClosed: false, contactId: null, fields: {}, chatSession: null }),
+  findCase: async (): Promise<CaseRecord> => ({
+    id: CASE_ID,
+    caseNumber: '00001026',
+    subject: 's',
+    status: 'New',
+    isClosed: false,
+    contactId: null,
+    fields: {},
+    chatSession: null,
+  }),
   findChatSession: async () => undefined,
   picklistValues: async () => PICKLIST,
   updateCase: async () => ({ changed: true }),

@@ -64,12 +64,24 @@ class RecordingEffects implements SessionEffects {
   async failed(): Promise<void> {}
 }
 
-function instance(storage: MemoryStorage, name: string, effects: SessionEffects, cases: InMemoryCases, bus: InMemoryBus, clock: { now: number }): CoworkService {
+function instance(
+  storage: MemoryStorage,
+  name: string,
+  effects: SessionEffects,
+  cases: InMemoryCases,
+  bus: InMemoryBus,
+  clock: { now: number },
+): CoworkService {
   return new CoworkService({ ...deps(storage, cases, bus, clock, name), effects });
 }
 
 function event(id: string, session: CoworkSession, answer: string): PlatformEvent {
-  return { id, replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: session.caseId, Session_Key__c: session.key, Use_of_Fund_Reason__c: answer } };
+  return {
+    id,
+    replayId: '1',
+    topic: USE_OF_FUNDS_FORM.topic,
+    payload: { Correlation_Id__c: session.caseId, Session_Key__c: session.key, Use_of_Fund_Reason__c: answer },
+  };
 }
 
 async function started(service: CoworkService, conversationId = 'conv'): Promise<CoworkSession> {
@@ -156,14 +168,22 @@ describe('what the review found', () => {
     const { a, effects, cases, clock } = setup();
     const stale = await started(a, 'old-conversation');
     clock.now += 3_600_000 + 1000; // past the TTL, and no reminder ran (a fresh process after a restart)
-    const event: PlatformEvent = { id: 'late', replayId: '1', createdDate: clock.now, topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: stale.caseId, Use_of_Fund_Reason__c: 'Education' } };
+    const event: PlatformEvent = {
+      id: 'late',
+      replayId: '1',
+      createdDate: clock.now,
+      topic: USE_OF_FUNDS_FORM.topic,
+      payload: { Correlation_Id__c: stale.caseId, Use_of_Fund_Reason__c: 'Education' },
+    };
     await a.handleEvent(event);
     expect(effects.thanked).toEqual([]);
     expect(cases.updates).toEqual([]);
     expect((await a.get(stale.key))?.state).toBe('expired');
     const late = await started(a, 'late-submit');
     clock.now += 3_600_000 + 1000;
-    expect((await a.submit({ sessionKey: late.key, formToken: late.formToken, conversationId: 'late-submit', raw: { useOfFunds: 'Education' } })).kind).toBe('stale_form');
+    expect((await a.submit({ sessionKey: late.key, formToken: late.formToken, conversationId: 'late-submit', raw: { useOfFunds: 'Education' } })).kind).toBe(
+      'stale_form',
+    );
   });
 
   it('keeps retrying an answer through a publishing outage, and completes it from the stored answer if no event ever comes back', async () => {
@@ -196,9 +216,20 @@ describe('what the review found', () => {
     const fine = await started(a, 'fine');
     expect((await a.get(broken.key))?.state).toBe('submitted');
     effects.failingConversations.add('broken');
-    await a.handleEvent({ id: 'own-event', replayId: '1', topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Session_Key__c: broken.key, Use_of_Fund_Reason__c: 'Education' } });
+    await a.handleEvent({
+      id: 'own-event',
+      replayId: '1',
+      topic: USE_OF_FUNDS_FORM.topic,
+      payload: { Correlation_Id__c: CASE_ID, Session_Key__c: broken.key, Use_of_Fund_Reason__c: 'Education' },
+    });
     // Without a session key, the event answers the current form only.
-    await a.handleEvent({ id: 'agent-event', replayId: '2', createdDate: clock.now, topic: USE_OF_FUNDS_FORM.topic, payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' } });
+    await a.handleEvent({
+      id: 'agent-event',
+      replayId: '2',
+      createdDate: clock.now,
+      topic: USE_OF_FUNDS_FORM.topic,
+      payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' },
+    });
     expect(effects.thanked).toEqual([fine.key]);
     expect((await a.get(broken.key))?.state).toBe('answered');
     effects.failingConversations.clear();
@@ -216,7 +247,18 @@ describe('what the review found', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const slowEffects = new RecordingEffects();
-    const slow = new CoworkService({ ...deps(storage, cases, bus, clock, 'slow'), effects: { ...slowEffects, answered: async (s, l, stillOurs) => { await gate; return slowEffects.answered(s, l, stillOurs); }, expired: async () => undefined, failed: async () => undefined } });
+    const slow = new CoworkService({
+      ...deps(storage, cases, bus, clock, 'slow'),
+      effects: {
+        ...slowEffects,
+        answered: async (s, l, stillOurs) => {
+          await gate;
+          return slowEffects.answered(s, l, stillOurs);
+        },
+        expired: async () => undefined,
+        failed: async () => undefined,
+      },
+    });
     const otherEffects = new RecordingEffects();
     const other = instance(storage, 'other', otherEffects, cases, bus, clock);
     const session = await started(slow);

@@ -16,7 +16,10 @@ const EVIL_CARD = {
   content: {
     type: 'AdaptiveCard',
     version: '1.5',
-    body: [{ type: 'Image', url: 'http://evil.example/pixel.png' }, { type: 'TextBlock', text: 'Verified by the bank' }],
+    body: [
+      { type: 'Image', url: 'http://evil.example/pixel.png' },
+      { type: 'TextBlock', text: 'Verified by the bank' },
+    ],
     actions: [
       { type: 'Action.OpenUrl', title: 'Open CRM', url: 'http://evil.example/login' },
       { type: 'Action.Submit', title: 'Close', data: '/agent done' },
@@ -51,7 +54,7 @@ describe('agent relay safety', () => {
     await t?.stop();
   });
 
-  it('relays customer text escaped, on one line, prefixed as the customer\'s', async () => {
+  it("relays customer text escaped, on one line, prefixed as the customer's", async () => {
     const before = agent.received.length;
     await customer.say(EVIL_TEXT);
     const relayed = await agent.waitFor((a) => agent.received.indexOf(a) >= before && a.type === 'message', 10_000, 'the relayed text');
@@ -65,7 +68,7 @@ describe('agent relay safety', () => {
     expect(body.replace(/\\(.)/g, '$1').replace(/ ⏎ /g, '\n\n')).toBe(EVIL_TEXT);
   });
 
-  it('describes a customer\'s card instead of forwarding it', async () => {
+  it("describes a customer's card instead of forwarding it", async () => {
     const before = agent.received.length;
     await customer.post({ type: 'message', text: '', attachments: [EVIL_CARD] });
     const relayed = await agent.waitFor((a) => agent.received.indexOf(a) >= before && a.type === 'message', 10_000, 'the description');
@@ -76,7 +79,7 @@ describe('agent relay safety', () => {
     expect(agent.received.every((a) => (a.attachments ?? []).length === 0)).toBe(true);
   });
 
-  it('a card click in the agent\'s conversation runs no agent command; typing it does', async () => {
+  it("a card click in the agent's conversation runs no agent command; typing it does", async () => {
     const customerBefore = customer.texts.length;
     await agent.post({ type: 'message', text: '/agent done', channelData: { postBack: true } });
     await agent.waitForText(CARD_CLICK_TEXT);

@@ -52,7 +52,8 @@ async function closePanel(simulator: RunningSimulator | undefined, panel: Awaite
 
 /** What the Send_Cowork_Form flow's Create Records element publishes. */
 function requestFromCase(simulator: RunningSimulator, caseId: string): string {
-  return simulator.org.publishEvent('Cowork_Request__e', { Correlation_Id__c: caseId, Form_Id__c: 'use-of-funds', Requested_By__c: simulator.userId }).eventUuid;
+  return simulator.org.publishEvent('Cowork_Request__e', { Correlation_Id__c: caseId, Form_Id__c: 'use-of-funds', Requested_By__c: simulator.userId })
+    .eventUuid;
 }
 
 /** The host links the customer's chat to the Case (signed, like cowork.start); no form starts. */
@@ -110,11 +111,13 @@ describe('co-work from the Salesforce side, end to end', () => {
     const sends = t.channel.activities.length;
     requestFromCase(sim(t), kase.caseId);
     await waitUntil(() => panel.of(kase.caseId).length > 0, 'a status');
-    expect(panel.of(kase.caseId)).toEqual([{ state: 'no_chat', answer: null, sessionKey: null, detail: expect.stringContaining('No customer chat is linked') }]);
+    expect(panel.of(kase.caseId)).toEqual([
+      { state: 'no_chat', answer: null, sessionKey: null, detail: expect.stringContaining('No customer chat is linked') },
+    ]);
     expect(t.channel.activities.length).toBe(sends);
   });
 
-  it("a request whose linked chat cannot be reached (the customer left) fails with a status, and leaves no form pending", async () => {
+  it('a request whose linked chat cannot be reached (the customer left) fails with a status, and leaves no form pending', async () => {
     const kase = oneCase(sim(t).org);
     // The customer's channel goes away after the link: the proactive send is refused.
     const gone = await EmulatorChannel.start();
@@ -185,7 +188,7 @@ describe('co-work from the Salesforce side, end to end', () => {
     expect(panel.of(kase.caseId)[0]).toMatchObject({ state: 'form_sent', detail: expect.stringContaining('asked for a person') });
   });
 
-  it("the agent answers from the panel mid-flow (Use_of_Funds__e with the Case Id only): the customer is thanked, the panel sees answered and saved", async () => {
+  it('the agent answers from the panel mid-flow (Use_of_Funds__e with the Case Id only): the customer is thanked, the panel sees answered and saved', async () => {
     const kase = oneCase(sim(t).org);
     const chat = t.conversation();
     await link(chat, kase.caseId);
@@ -253,7 +256,9 @@ describe('co-work from the Salesforce side, two instances', () => {
 
     const eventId = requestFromCase(simulator, kase.caseId);
     const settled = (log: RecordingLog): boolean =>
-      log.entries.some((e) => e.fields.eventId === eventId && (e.msg === 'co-work form sent at the request of the Case' || e.msg.startsWith('co-work request already taken')));
+      log.entries.some(
+        (e) => e.fields.eventId === eventId && (e.msg === 'co-work form sent at the request of the Case' || e.msg.startsWith('co-work request already taken')),
+      );
     await waitUntil(() => settled(first.log) && settled(second.log), 'both instances to handle the request');
     await chat.waitForCard(1);
     expect(chat.cards).toHaveLength(1);

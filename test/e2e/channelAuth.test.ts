@@ -104,7 +104,7 @@ describe('channel authentication errors', () => {
     expect(answer.text).not.toMatch(LIBRARY_TEXT);
   });
 
-  it('prints nothing on the console: the SDK\'s output is in the log at debug level, one line each', () => {
+  it("prints nothing on the console: the SDK's output is in the log at debug level, one line each", () => {
     expect(consoleError).not.toHaveBeenCalled();
     expect(consoleWarn).not.toHaveBeenCalled();
     const routed = log.entries.filter((e) => e.fields.source === 'console');
@@ -118,10 +118,20 @@ describe('channel authentication errors', () => {
 
   it('answers 503 with a fixed body when the signing keys cannot be fetched', async () => {
     const closedPort = await freePort();
-    const unreachable = await startBotUnderTest({ env: ENV, log: new RecordingLog(), channelAuthentication: authOptions(`http://127.0.0.1:${closedPort}/openid`) });
+    const unreachable = await startBotUnderTest({
+      env: ENV,
+      log: new RecordingLog(),
+      channelAuthentication: authOptions(`http://127.0.0.1:${closedPort}/openid`),
+    });
     try {
       const chat = unreachable.conversation();
-      const token = jwt.sign({ serviceurl: unreachable.channel.serviceUrl }, good.privateKey, { algorithm: 'RS256', issuer: ISSUER, audience: APP_ID, expiresIn: 300, keyid: 'test-key' });
+      const token = jwt.sign({ serviceurl: unreachable.channel.serviceUrl }, good.privateKey, {
+        algorithm: 'RS256',
+        issuer: ISSUER,
+        audience: APP_ID,
+        expiresIn: 300,
+        keyid: 'test-key',
+      });
       const response = await chat.post({ type: 'event', name: 'noop' }, { authorization: `Bearer ${token}` });
       const text = await response.text();
       expect(response.status).toBe(503);

@@ -53,7 +53,10 @@ describe('sessions over time', () => {
       await chat.submitForm(token, 'Education');
       await chat.waitForText(ACK);
       // Published on submit, again over the Pub/Sub API, then a last time over REST.
-      await waitUntil(() => sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).length >= 3, 'the answer to be published twice more');
+      await waitUntil(
+        () => sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).length >= 3,
+        'the answer to be published twice more',
+      );
       expect(restPublishes() - restBefore).toBe(1);
     } finally {
       sim.org.releaseStreams();

@@ -58,7 +58,9 @@ describe('co-work session, end to end', () => {
     expect(image.headers.get('content-type')).toBe('image/png');
 
     await waitUntil(() => caseField(t, seed.id) === 'Renovation Work', 'the Case update');
-    const events = sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === seed.id);
+    const events = sim(t)
+      .org.publishedEvents(EVENT)
+      .filter((e) => e.payload.Correlation_Id__c === seed.id);
     expect(events).toHaveLength(1);
     expect(events[0]?.payload).toMatchObject({ Correlation_Id__c: seed.id, Use_of_Fund_Reason__c: 'Renovation Work' });
     expect(String(events[0]?.payload.Session_Key__c)).toMatch(/^[0-9a-f]{32}$/);
@@ -76,10 +78,7 @@ describe('co-work session, end to end', () => {
     const chatA = t.conversation();
     const chatB = t.conversation();
     const [formA, formB] = await Promise.all([startForm(chatA, a.caseNumber), startForm(chatB, b.caseNumber)]);
-    await Promise.all([
-      chatA.submitForm(formA.formToken, 'Education'),
-      chatB.submitForm(formB.formToken, 'Vehicle Purchase'),
-    ]);
+    await Promise.all([chatA.submitForm(formA.formToken, 'Education'), chatB.submitForm(formB.formToken, 'Vehicle Purchase')]);
     await chatA.waitForText(thanks('🎓 Education'));
     await chatB.waitForText(thanks('🚗 Vehicle Purchase'));
     await waitUntil(() => caseField(t, a.caseId) === 'Education' && caseField(t, b.caseId) === 'Vehicle Purchase', 'both Case updates');
@@ -132,7 +131,11 @@ describe('co-work session, end to end', () => {
     await chat.submit({ cowork: 'submit', formToken: 'x', caseId: other.caseId, Session_Key__c: 'abc', useOfFunds: 'Education' });
     await waitUntil(() => countText(chat, 'no longer active') === 3, 'the third refusal');
 
-    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId || e.payload.Correlation_Id__c === other.caseId)).toHaveLength(0);
+    expect(
+      sim(t)
+        .org.publishedEvents(EVENT)
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId || e.payload.Correlation_Id__c === other.caseId),
+    ).toHaveLength(0);
     expect(caseField(t, c.caseId) ?? null).toBeNull();
     expect(caseField(t, other.caseId) ?? null).toBeNull();
   });
@@ -146,7 +149,11 @@ describe('co-work session, end to end', () => {
     expect(refusal.text).toContain('🛠 Renovation Work');
     await chat.submitForm(form.formToken, 'x'.repeat(5000));
     await chat.waitForText('too long');
-    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
+    expect(
+      sim(t)
+        .org.publishedEvents(EVENT)
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId),
+    ).toHaveLength(0);
   });
 
   it('takes typed answers once confirmed, and asks again listing the choices when nothing matches', async () => {
@@ -181,7 +188,9 @@ describe('co-work session, end to end', () => {
   it('starts a session from a signed cowork.start token, and refuses forged or foreign ones', async () => {
     const c = oneCase(sim(t).org);
     const chat = t.conversation('customer-42');
-    await chat.sendEvent('cowork.start', { token: mintStartToken('wrong-secret-0123456789-0123456789-xx', { caseId: c.caseId, userId: 'customer-42', conversationId: chat.id }) });
+    await chat.sendEvent('cowork.start', {
+      token: mintStartToken('wrong-secret-0123456789-0123456789-xx', { caseId: c.caseId, userId: 'customer-42', conversationId: chat.id }),
+    });
     await chat.waitForText('not valid');
     await chat.sendEvent('cowork.start', { token: mintStartToken(START_SECRET, { caseId: c.caseId, userId: 'someone-else', conversationId: chat.id }) });
     await chat.waitForText('issued for someone else');

@@ -226,7 +226,11 @@ describe('two instances behind a load balancer', () => {
     // the first half's Cases are updated (the thank-you is recorded before the Case update): a kill
     // between a thank-you reaching the channel and its record would make the next owner thank again
     // (see docs/ARCHITECTURE.md, Known limits).
-    await waitUntil(() => cases.slice(0, total / 2).every((c, i) => caseValue(c.caseId) === choices[i % choices.length]), 'the first half to be finished', 60_000);
+    await waitUntil(
+      () => cases.slice(0, total / 2).every((c, i) => caseValue(c.caseId) === choices[i % choices.length]),
+      'the first half to be finished',
+      60_000,
+    );
     const [victim, survivor] = instances as [BotProcess, BotProcess];
     await stopBot(victim, 'SIGKILL');
     instances = [survivor];

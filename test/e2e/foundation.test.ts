@@ -37,7 +37,11 @@ describe('the bot over HTTP, as the Emulator talks to it', () => {
     ['no type', JSON.stringify({ conversation: { id: 'c' }, serviceUrl: 'http://127.0.0.1:1', channelId: 'emulator' }), 400],
     ['no conversation', JSON.stringify({ type: 'message', serviceUrl: 'http://127.0.0.1:1', channelId: 'emulator' }), 400],
     ['a bad serviceUrl', JSON.stringify({ type: 'message', conversation: { id: 'c' }, serviceUrl: 'javascript:alert(1)', channelId: 'emulator' }), 400],
-    ['text that is not a string', JSON.stringify({ type: 'message', text: { a: 1 }, conversation: { id: 'c' }, serviceUrl: 'http://127.0.0.1:1', channelId: 'emulator' }), 400],
+    [
+      'text that is not a string',
+      JSON.stringify({ type: 'message', text: { a: 1 }, conversation: { id: 'c' }, serviceUrl: 'http://127.0.0.1:1', channelId: 'emulator' }),
+      400,
+    ],
   ])('refuses a body with %s (400) and keeps serving', async (_what, body, status) => {
     const response = await fetch(`${t.bot.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(response.status).toBe(status);
@@ -63,7 +67,12 @@ describe('the bot over HTTP, as the Emulator talks to it', () => {
 
   it('reports healthy dependencies on /healthz once the event stream is confirmed', async () => {
     const response = await pollHealth(t, 200);
-    const body = (await response.json()) as { ok: boolean; salesforce: { mode: string; detail: { restReachable: boolean } }; pubsub: { streams: Array<{ connected: boolean }> }; storage: { kind: string } };
+    const body = (await response.json()) as {
+      ok: boolean;
+      salesforce: { mode: string; detail: { restReachable: boolean } };
+      pubsub: { streams: Array<{ connected: boolean }> };
+      storage: { kind: string };
+    };
     expect(body.ok).toBe(true);
     expect(body.salesforce.mode).toBe('simulator');
     expect(body.salesforce.detail.restReachable).toBe(true);
@@ -123,7 +132,9 @@ async function pollHealth(t: BotUnderTest, status: number): Promise<Response> {
 describe('channel authentication', () => {
   let t: BotUnderTest;
   beforeAll(async () => {
-    t = await startBotUnderTest({ env: { MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret', COWORK_SIMULATOR: 'true' } });
+    t = await startBotUnderTest({
+      env: { MicrosoftAppId: '11111111-2222-3333-4444-555555555555', MicrosoftAppPassword: 'not-a-real-secret', COWORK_SIMULATOR: 'true' },
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -137,7 +148,9 @@ describe('channel authentication', () => {
 
   it('answers 401 to a request with a forged token', async () => {
     const chat = t.conversation();
-    const forged = ['eyJhbGciOiJIUzI1NiJ9', Buffer.from(JSON.stringify({ aud: '11111111-2222-3333-4444-555555555555' })).toString('base64url'), 'c2ln'].join('.');
+    const forged = ['eyJhbGciOiJIUzI1NiJ9', Buffer.from(JSON.stringify({ aud: '11111111-2222-3333-4444-555555555555' })).toString('base64url'), 'c2ln'].join(
+      '.',
+    );
     const response = await chat.post({ type: 'message', text: 'help' }, { authorization: `Bearer ${forged}` });
     expect(response.status).toBe(401);
     expect(chat.received).toHaveLength(0);

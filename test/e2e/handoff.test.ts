@@ -116,7 +116,14 @@ describe('human handoff and the agent relay, end to end', () => {
     const form = await startForm(customer, c.caseNumber);
     await customer.submit({ cowork: 'handoff', formToken: form.formToken });
     const initiate = await handoffInitiation(customer);
-    expect(initiate.value).toMatchObject({ caseId: c.caseId, caseNumber: c.caseNumber, coworkState: 'form_sent', formId: expect.any(String), trigger: 'card', answers: null });
+    expect(initiate.value).toMatchObject({
+      caseId: c.caseId,
+      caseNumber: c.caseNumber,
+      coworkState: 'form_sent',
+      formId: expect.any(String),
+      trigger: 'card',
+      answers: null,
+    });
     expect(JSON.stringify(initiate.value)).not.toContain(form.formToken);
 
     const agent = await loggedInAgent();
@@ -135,7 +142,11 @@ describe('human handoff and the agent relay, end to end', () => {
     // The same answer again changes nothing.
     await customer.submitForm(form.formToken, 'Education');
     await waitUntil(() => count(agent, 'submitted the form') === 2, 'the second submit relayed');
-    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
+    expect(
+      sim(t)
+        .org.publishedEvents(EVENT)
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId),
+    ).toHaveLength(1);
     expect(patches(t) - patchesBefore).toBe(1);
     expect(customer.received.length).toBe(silentFrom);
 
@@ -148,7 +159,7 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c).toBe('Renovation Work');
   });
 
-  it('during the form: the agent answers on the customer\'s behalf with the Case Id only, and the session completes the same way', async () => {
+  it("during the form: the agent answers on the customer's behalf with the Case Id only, and the session completes the same way", async () => {
     const c = oneCase(sim(t).org);
     const customer = t.conversation();
     await startForm(customer, c.caseNumber);
@@ -162,7 +173,9 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(await ask(agent, '/agent answer education')).toContain(`Published for Case ${c.caseNumber}: 🎓 Education`);
     await agent.waitForText(`The answer arrived for Case ${c.caseNumber}: 🎓 Education`);
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
-    const events = sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId);
+    const events = sim(t)
+      .org.publishedEvents(EVENT)
+      .filter((e) => e.payload.Correlation_Id__c === c.caseId);
     expect(events).toHaveLength(1);
     expect(events[0]?.payload.Session_Key__c ?? null).toBeNull();
     expect(customer.received.length).toBe(silentFrom);

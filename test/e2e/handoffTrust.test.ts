@@ -42,7 +42,7 @@ describe('handoff.status trust', () => {
     }
   }
 
-  it('a customer cannot end a handoff the relay\'s agent holds, nor fake one', async () => {
+  it("a customer cannot end a handoff the relay's agent holds, nor fake one", async () => {
     const customer = t.conversation();
     await customer.say('agent');
     await customer.waitForText(HANDOFF_REQUESTED_TEXT);

@@ -8,7 +8,11 @@ import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTe
 const TOKEN = 'health-token-0123456789-abcdef';
 const OUTSIDE = { 'x-forwarded-for': '203.0.113.7' };
 
-async function health(t: BotUnderTest, headers: Record<string, string>, status: number): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+async function health(
+  t: BotUnderTest,
+  headers: Record<string, string>,
+  status: number,
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const response = await fetch(`${t.bot.url}/healthz`, { headers });

@@ -12,7 +12,6 @@ import { silentLog } from '../../util/log';
 import { EmulatorChannel } from '../harness/emulatorChannel';
 import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
 
-
 /** A host bot with its own personality. */
 class HostBot extends ActivityHandler {
   constructor() {

@@ -50,8 +50,10 @@ describe('no telemetry', () => {
     }
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     for (const [name, command] of Object.entries(pkg.scripts ?? {})) {
-      if (/azurite/i.test(command)) expect({ name, command, telemetryOff: command.includes('--disableTelemetry') }).toEqual({ name, command, telemetryOff: true });
-      if (/agentsplayground/i.test(command)) expect({ name, command, telemetryOff: /--disable-telemetry|--dt\b/.test(command) }).toEqual({ name, command, telemetryOff: true });
+      if (/azurite/i.test(command))
+        expect({ name, command, telemetryOff: command.includes('--disableTelemetry') }).toEqual({ name, command, telemetryOff: true });
+      if (/agentsplayground/i.test(command))
+        expect({ name, command, telemetryOff: /--disable-telemetry|--dt\b/.test(command) }).toEqual({ name, command, telemetryOff: true });
     }
   });
 

@@ -54,7 +54,11 @@ describe('one open form per Case', () => {
     await chat.waitForText('already received');
     expect(count(chat, THANKS)).toBe(1);
     expect(caseField(t, c.caseId)).toBe('Education');
-    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
+    expect(
+      sim(t)
+        .org.publishedEvents(EVENT)
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId),
+    ).toHaveLength(1);
   });
 
   it('two conversations on one Case: the older is told once, its card refuses, and its answer never lands', async () => {
@@ -81,7 +85,12 @@ describe('one open form per Case', () => {
     expect(count(older, SUPERSEDED_NOTICE)).toBe(1);
     expect(count(older, THANKS)).toBe(0);
     expect(count(newer, THANKS)).toBe(1);
-    expect(sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId).map((e) => e.payload.Use_of_Fund_Reason__c)).toEqual(['Vehicle Purchase']);
+    expect(
+      sim(t)
+        .org.publishedEvents(EVENT)
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId)
+        .map((e) => e.payload.Use_of_Fund_Reason__c),
+    ).toEqual(['Vehicle Purchase']);
   });
 
   it('an answer older than the one on the Case (by its CreatedDate) never overwrites it', async () => {
@@ -114,7 +123,10 @@ describe('one open form per Case', () => {
       schema.id,
     );
     await chat.waitForText('arrived after a later one, which stays on the Case');
-    await waitUntil(() => log.find((e) => e.msg === 'answer not written: a later answer is already on the Case' && e.fields.caseId === c.caseId) !== undefined, 'the older answer refused');
+    await waitUntil(
+      () => log.find((e) => e.msg === 'answer not written: a later answer is already on the Case' && e.fields.caseId === c.caseId) !== undefined,
+      'the older answer refused',
+    );
     expect(caseField(t, c.caseId)).toBe('Education');
     expect(count(chat, 'concerns 📝 Other')).toBe(0);
     expect(late.eventUuid).toBeTruthy();

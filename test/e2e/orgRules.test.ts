@@ -23,7 +23,7 @@ describe('the org as a real one behaves', () => {
     await t?.stop();
   });
 
-  it('shows the org\'s daily API usage on /healthz, as the org reports it', async () => {
+  it("shows the org's daily API usage on /healthz, as the org reports it", async () => {
     const c = oneCase(sim(t).org);
     await startForm(t.conversation(), c.caseNumber); // some REST traffic
     const { Max, Remaining } = sim(t).org.apiLimit.snapshot();
@@ -59,7 +59,9 @@ describe('the org as a real one behaves', () => {
     expect(sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c).toBeNull();
     // The agent side: Cowork_Status__e 'failed' for this Case, with the error in its detail.
     const failedStatus = (): Record<string, unknown> | undefined =>
-      sim(t).org.publishedEvents('Cowork_Status__e').find((e) => e.payload.Correlation_Id__c === c.caseId && e.payload.State__c === 'failed')?.payload;
+      sim(t)
+        .org.publishedEvents('Cowork_Status__e')
+        .find((e) => e.payload.Correlation_Id__c === c.caseId && e.payload.State__c === 'failed')?.payload;
     await waitUntil(() => failedStatus() !== undefined, 'the failed status for the agent');
     expect(String(failedStatus()?.Detail__c)).toContain(errorCode);
   });

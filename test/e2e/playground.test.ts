@@ -19,7 +19,16 @@ import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTe
 import { oneCase, waitUntil } from '../harness/coworkSteps';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PLAYGROUND_BIN = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'agentsplayground');
 const hasChromium = existsSync(CHROMIUM);
 
@@ -46,7 +55,10 @@ function freePort(): Promise<number> {
 
 /** Starts the Playground against the bot and resolves once it listens (bounded). */
 function startPlayground(botUrl: string, port: number, cwd: string): Promise<ChildProcess> {
-  const child = spawn(PLAYGROUND_BIN, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(PLAYGROUND_BIN, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`the Playground did not start within 30 s: ${output}`)), 30_000);
@@ -134,7 +146,11 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await page.keyboard.press('Enter');
     await page.getByText('You chose').last().waitFor({ timeout: 30_000 });
     expect(await page.getByText('Other. Send it?').count()).toBeGreaterThan(0);
-    expect(sim(t).org.publishedEvents('Use_of_Funds__e').filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
+    expect(
+      sim(t)
+        .org.publishedEvents('Use_of_Funds__e')
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId),
+    ).toHaveLength(0);
     await page.getByRole('button', { name: 'Send', exact: true }).last().click();
     await page.getByText(`✅ Saved on Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Other', 'the Case update');

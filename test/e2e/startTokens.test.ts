@@ -33,12 +33,21 @@ describe('cowork.start tokens', () => {
     const noExp = jwt.sign({ caseId: c.caseId, conv: chat.id }, SECRET, { algorithm: 'HS256', subject: 'cust-exp', audience: START_TOKEN_AUDIENCE });
     await chat.sendEvent('cowork.start', { token: noExp });
     await chat.waitForText('has no expiry');
-    const yearLong = jwt.sign({ caseId: c.caseId, conv: chat.id }, SECRET, { algorithm: 'HS256', subject: 'cust-exp', audience: START_TOKEN_AUDIENCE, expiresIn: '365d' });
+    const yearLong = jwt.sign({ caseId: c.caseId, conv: chat.id }, SECRET, {
+      algorithm: 'HS256',
+      subject: 'cust-exp',
+      audience: START_TOKEN_AUDIENCE,
+      expiresIn: '365d',
+    });
     await chat.sendEvent('cowork.start', { token: yearLong });
     await chat.waitForText('valid for too long');
     // Sixteen minutes from a backdated iat is refused too; fifteen is accepted.
     const now = Math.floor(Date.now() / 1000);
-    const backdated = jwt.sign({ caseId: c.caseId, conv: chat.id, iat: now - 600, exp: now + 360 }, SECRET, { algorithm: 'HS256', subject: 'cust-exp', audience: START_TOKEN_AUDIENCE });
+    const backdated = jwt.sign({ caseId: c.caseId, conv: chat.id, iat: now - 600, exp: now + 360 }, SECRET, {
+      algorithm: 'HS256',
+      subject: 'cust-exp',
+      audience: START_TOKEN_AUDIENCE,
+    });
     await chat.sendEvent('cowork.start', { token: backdated });
     await chat.waitFor((a) => a.type === 'message' && chat.texts.filter((x) => x.includes('valid for too long')).length === 2, 10_000, 'a second refusal');
     expect(chat.cards).toHaveLength(0);

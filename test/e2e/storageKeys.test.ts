@@ -20,7 +20,9 @@ describe('storage keys on blob storage', () => {
   let t: BotUnderTest;
   beforeAll(async () => {
     azurite = await startAzurite();
-    t = await startBotUnderTest({ env: { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: `keys-${process.pid}` } });
+    t = await startBotUnderTest({
+      env: { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: `keys-${process.pid}` },
+    });
   });
   afterAll(async () => {
     await t?.stop();

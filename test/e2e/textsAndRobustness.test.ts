@@ -28,31 +28,42 @@ describe('texts and robustness', () => {
     await t?.stop();
   });
 
-  it.each([['"someone"'], ['{"id":1}'], ['[null]'], ['[{"name":"no id"}]'], ['42']])('ignores a conversationUpdate whose membersAdded is %s, with a debug log', async (membersAdded) => {
-    const chat = t.conversation();
-    const before = log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').length;
-    const response = await chat.post({ type: 'conversationUpdate', membersAdded: JSON.parse(membersAdded) as unknown });
-    expect(response.status).toBe(200);
-    await waitUntil(() => log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').length > before, 'the debug log');
-    expect(log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').at(-1)?.level).toBe('debug');
-    expect(chat.received).toEqual([]);
-    // The conversation still works.
-    await chat.join();
-    await chat.waitForText('Hello! I am the co-work bot');
-  });
+  it.each([['"someone"'], ['{"id":1}'], ['[null]'], ['[{"name":"no id"}]'], ['42']])(
+    'ignores a conversationUpdate whose membersAdded is %s, with a debug log',
+    async (membersAdded) => {
+      const chat = t.conversation();
+      const before = log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').length;
+      const response = await chat.post({ type: 'conversationUpdate', membersAdded: JSON.parse(membersAdded) as unknown });
+      expect(response.status).toBe(200);
+      await waitUntil(() => log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').length > before, 'the debug log');
+      expect(log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').at(-1)?.level).toBe('debug');
+      expect(chat.received).toEqual([]);
+      // The conversation still works.
+      await chat.join();
+      await chat.waitForText('Hello! I am the co-work bot');
+    },
+  );
 
   it('answers an unknown card action plainly', async () => {
     const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const form = await startForm(chat, c.caseNumber);
-    expect(await reply(chat, { type: 'message', value: { cowork: 'dance', formToken: form.formToken }, channelData: { postBack: true } })).toBe('I did not understand that button.');
-    expect(sim(t).org.publishedEvents('Use_of_Funds__e').filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(0);
+    expect(await reply(chat, { type: 'message', value: { cowork: 'dance', formToken: form.formToken }, channelData: { postBack: true } })).toBe(
+      'I did not understand that button.',
+    );
+    expect(
+      sim(t)
+        .org.publishedEvents('Use_of_Funds__e')
+        .filter((e) => e.payload.Correlation_Id__c === c.caseId),
+    ).toHaveLength(0);
   });
 
   it('speaks the activity locale: French help, French start errors; the seed sentences stay in English', async () => {
     const chat = t.conversation();
     expect(await reply(chat, { type: 'message', text: 'aide', locale: 'fr-FR' })).toContain('Je suis le bot de co-travail');
-    expect(await reply(chat, { type: 'message', text: '/cowork 99999999', locale: 'fr-FR' })).toBe("Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.");
+    expect(await reply(chat, { type: 'message', text: '/cowork 99999999', locale: 'fr-FR' })).toBe(
+      "Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.",
+    );
     expect(await reply(chat, { type: 'message', text: 'help', locale: 'en-GB' })).toContain('I am the co-work bot');
     const c = oneCase(sim(t).org);
     const english = t.conversation();
@@ -60,7 +71,7 @@ describe('texts and robustness', () => {
     expect(english.texts).toContain(INTRO);
   });
 
-  it('runs a whole form in French for a French locale: the form\'s own sentences too', async () => {
+  it("runs a whole form in French for a French locale: the form's own sentences too", async () => {
     const c = oneCase(sim(t).org);
     const chat = t.conversation();
     const before = chat.cards.length;
@@ -80,7 +91,13 @@ describe('texts and robustness', () => {
     for (const locale of ['en', 'fr']) {
       const texts = textsFor(locale);
       const label = '*Bold* [link](http://x.example) <b>';
-      for (const sentence of [texts.confirmChoice(label), texts.negated([label]), texts.several([label, label]), texts.formSaved(label), texts.choicesList('Q?', [label])]) {
+      for (const sentence of [
+        texts.confirmChoice(label),
+        texts.negated([label]),
+        texts.several([label, label]),
+        texts.formSaved(label),
+        texts.choicesList('Q?', [label]),
+      ]) {
         expect(sentence).not.toContain('*Bold*');
         expect(sentence).not.toContain('[link](');
         expect(sentence).toContain('\\*Bold\\*');

@@ -36,7 +36,9 @@ async function reply(chat: EmulatorConversation, text: string, locale?: string):
 }
 
 function published(t: BotUnderTest, caseId: string): number {
-  return sim(t).org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === caseId).length;
+  return sim(t)
+    .org.publishedEvents(EVENT)
+    .filter((e) => e.payload.Correlation_Id__c === caseId).length;
 }
 
 function caseField(t: BotUnderTest, caseId: string): unknown {
@@ -142,7 +144,11 @@ describe('typed answers: understood, confirmed, never guessed', () => {
     await chat.waitForText(THANKS('🚗 Vehicle Purchase'));
     await waitUntil(() => caseField(t, caseId) === 'Vehicle Purchase', 'the Case update');
     expect(published(t, caseId)).toBe(1);
-    expect(sim(t).org.publishedEvents(EVENT).find((e) => e.payload.Correlation_Id__c === caseId)?.payload.Use_of_Fund_Reason__c).toBe('Vehicle Purchase');
+    expect(
+      sim(t)
+        .org.publishedEvents(EVENT)
+        .find((e) => e.payload.Correlation_Id__c === caseId)?.payload.Use_of_Fund_Reason__c,
+    ).toBe('Vehicle Purchase');
   });
 
   it("sends at once on the form's own Send click, with no confirmation", async () => {
@@ -174,7 +180,11 @@ describe('a recogniser plugged in by the host bot', () => {
   // Stands for an LLM: it is sure of everything, and sometimes of a value the form does not offer.
   const recognizer: AnswerRecognizer = {
     recognize: async ({ text }) =>
-      text === 'casino' ? { kind: 'candidate', value: 'Casino Trip', confidence: 0.99 } : text === 'meh' ? { kind: 'candidate', value: 'Education', confidence: 0.2 } : { kind: 'candidate', value: 'Education', confidence: 0.95 },
+      text === 'casino'
+        ? { kind: 'candidate', value: 'Casino Trip', confidence: 0.99 }
+        : text === 'meh'
+          ? { kind: 'candidate', value: 'Education', confidence: 0.2 }
+          : { kind: 'candidate', value: 'Education', confidence: 0.95 },
   };
   beforeAll(async () => {
     t = await startBotUnderTest({ recognizer });

@@ -61,9 +61,12 @@ describe('recognizeAnswer', () => {
     });
   });
 
-  it.each(['hello', 'none of these', 'the', '7', '0', '', '   ', 'travel', 'xyzzy', 'no one told me', 'any one is fine', 'I have 2 cars'])('finds nothing in %j', (text) => {
-    expect(recognizeAnswer(text, options).kind).toBe('none');
-  });
+  it.each(['hello', 'none of these', 'the', '7', '0', '', '   ', 'travel', 'xyzzy', 'no one told me', 'any one is fine', 'I have 2 cars'])(
+    'finds nothing in %j',
+    (text) => {
+      expect(recognizeAnswer(text, options).kind).toBe('none');
+    },
+  );
 
   it.each([
     ['not renovation', 'negated', ['Renovation_Work']],
@@ -102,7 +105,9 @@ describe('recognizeAnswer', () => {
   });
 
   it('answers quickly on the longest accepted input (the typo search is bounded)', () => {
-    const text = Array.from({ length: 100 }, (_, i) => `wrd${i}x`).join(' ').slice(0, MAX_TYPED_ANSWER_LENGTH);
+    const text = Array.from({ length: 100 }, (_, i) => `wrd${i}x`)
+      .join(' ')
+      .slice(0, MAX_TYPED_ANSWER_LENGTH);
     const started = process.hrtime.bigint();
     expect(recognizeAnswer(text, options).kind).toBe('none');
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);

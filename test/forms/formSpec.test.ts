@@ -28,9 +28,7 @@ describe('the use-of-funds form', () => {
     expect(USE_OF_FUNDS_FORM.topic).toBe('/event/Use_of_Funds__e');
     expect(USE_OF_FUNDS_FORM.correlationField).toBe('Correlation_Id__c');
     expect(USE_OF_FUNDS_FORM.sessionKeyField).toBe('Session_Key__c');
-    expect(USE_OF_FUNDS_FORM.messages.intro).toBe(
-      'A form regarding the use of funds must be completed, I am sending you the form in the chat window',
-    );
+    expect(USE_OF_FUNDS_FORM.messages.intro).toBe('A form regarding the use of funds must be completed, I am sending you the form in the chat window');
     expect(eventFieldsFor(USE_OF_FUNDS_FORM, { useOfFunds: 'Renovation_Work' })).toEqual({ Use_of_Fund_Reason__c: 'Renovation_Work' });
     expect(caseFieldsFor(USE_OF_FUNDS_FORM, { useOfFunds: 'Renovation_Work' })).toEqual({ Use_of_Funds__c: 'Renovation_Work' });
     expect(picklistFieldsOf(USE_OF_FUNDS_FORM)).toEqual(['Use_of_Funds__c']);
@@ -106,25 +104,55 @@ describe('validateFormSpec', () => {
     }
     throw new Error('the spec was accepted');
   };
-  const withInput = (index: number, patch: object) => (spec: FormSpec): FormSpec => ({
-    ...spec,
-    inputs: spec.inputs.map((input, i) => (i === index ? ({ ...input, ...patch } as FormSpec['inputs'][number]) : input)),
-  });
+  const withInput =
+    (index: number, patch: object) =>
+    (spec: FormSpec): FormSpec => ({
+      ...spec,
+      inputs: spec.inputs.map((input, i) => (i === index ? ({ ...input, ...patch } as FormSpec['inputs'][number]) : input)),
+    });
 
   it.each([
     ['duplicate input ids', withInput(1, { id: 'useOfFunds' }), /input 2 \("useOfFunds"\): duplicate input id/],
     ['an input without event field', withInput(1, { eventField: undefined }), /input 2 \("amountRange"\): eventField is missing/],
     ['an input without Case field', withInput(0, { caseField: '' }), /input 1 \("useOfFunds"\): caseField is missing/],
-    ['two inputs on one event field', withInput(1, { eventField: { name: 'Use_of_Fund_Reason__c', length: 255 } }), /event field Use_of_Fund_Reason__c is already used/],
-    ['an answer on the correlation field', withInput(1, { eventField: { name: 'Correlation_Id__c', length: 18 } }), /event field Correlation_Id__c is already used/],
+    [
+      'two inputs on one event field',
+      withInput(1, { eventField: { name: 'Use_of_Fund_Reason__c', length: 255 } }),
+      /event field Use_of_Fund_Reason__c is already used/,
+    ],
+    [
+      'an answer on the correlation field',
+      withInput(1, { eventField: { name: 'Correlation_Id__c', length: 18 } }),
+      /event field Correlation_Id__c is already used/,
+    ],
     ['two inputs writing one Case field', withInput(2, { caseField: 'Use_of_Funds__c' }), /Case field Use_of_Funds__c is already written/],
     ['an id the submit data uses', withInput(0, { id: 'formToken' }), /id is reserved for the submit data/],
     ['an id that is no card input id', withInput(0, { id: 'use of funds' }), /id must start with a letter/],
     ['a text longer than its event field', withInput(2, { maxLength: 300 }), /maxLength 300 does not fit event field Details__c \(255\)/],
-    ['a text above the absolute cap', withInput(2, { maxLength: ABSOLUTE_ANSWER_CAP + 1, eventField: { name: 'Details__c', length: 5000 } }), /exceeds the cap/],
+    [
+      'a text above the absolute cap',
+      withInput(2, { maxLength: ABSOLUTE_ANSWER_CAP + 1, eventField: { name: 'Details__c', length: 5000 } }),
+      /exceeds the cap/,
+    ],
     ['empty static choices', withInput(1, { choices: { kind: 'static', options: [] } }), /static choices are empty/],
-    ['duplicate static values', withInput(1, { choices: { kind: 'static', options: [{ value: 'a', label: 'A' }, { value: 'a', label: 'B' }] } }), /duplicate choice value "a"/],
-    ['a thank-you naming an unknown input', (s: FormSpec) => ({ ...s, messages: { ...s.messages, thankYou: 'Noted {amount}' } }), /messages.thankYou names \{amount\}/],
+    [
+      'duplicate static values',
+      withInput(1, {
+        choices: {
+          kind: 'static',
+          options: [
+            { value: 'a', label: 'A' },
+            { value: 'a', label: 'B' },
+          ],
+        },
+      }),
+      /duplicate choice value "a"/,
+    ],
+    [
+      'a thank-you naming an unknown input',
+      (s: FormSpec) => ({ ...s, messages: { ...s.messages, thankYou: 'Noted {amount}' } }),
+      /messages.thankYou names \{amount\}/,
+    ],
     ['an empty intro', (s: FormSpec) => ({ ...s, messages: { ...s.messages, intro: ' ' } }), /messages.intro is empty/],
     ['a topic that is no platform event', (s: FormSpec) => ({ ...s, topic: '/data/CaseChangeEvent' }), /topic "\/data\/CaseChangeEvent"/],
     ['an image path', (s: FormSpec) => ({ ...s, resultCard: { ...s.resultCard, imageFile: '../secret.png' } }), /imageFile/],
@@ -176,7 +204,8 @@ describe('validateAnswers', () => {
 
   describe('free text', () => {
     const details = FORM_WITH_DETAILS.inputs[2] as TextFormInput;
-    const answer = (text: unknown) => validateAnswers(FORM_WITH_DETAILS, detailsChoices, { useOfFunds: 'Car_Purchase', amountRange: 'Over_20k', details: text });
+    const answer = (text: unknown) =>
+      validateAnswers(FORM_WITH_DETAILS, detailsChoices, { useOfFunds: 'Car_Purchase', amountRange: 'Over_20k', details: text });
 
     it('trims text, keeps line breaks, and leaves an optional question out when blank', () => {
       expect(answer('  Two cars\nfor the farm  ')).toEqual({
@@ -187,7 +216,10 @@ describe('validateAnswers', () => {
     });
 
     it('refuses text above the input maxLength, text-direction tricks and broken characters', () => {
-      expect(answer('x'.repeat(details.maxLength + 1))).toMatchObject({ ok: false, problems: [{ inputId: 'details', message: expect.stringMatching(/at most 200/) }] });
+      expect(answer('x'.repeat(details.maxLength + 1))).toMatchObject({
+        ok: false,
+        problems: [{ inputId: 'details', message: expect.stringMatching(/at most 200/) }],
+      });
       expect(answer('paid \u202Eeulav')).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/text-direction/) }] });
       expect(answer('half \uD83D emoji')).toMatchObject({ ok: false, problems: [{ message: expect.stringMatching(/broken character/) }] });
       expect(answer('emoji are fine 😃')).toMatchObject({ ok: true });
@@ -201,7 +233,13 @@ describe('the event is the truth', () => {
     const fields = eventFieldsFor(FUNDS_AND_AMOUNT_FORM, answers);
     expect(fields).toEqual({ Use_of_Fund_Reason__c: 'Home_Purchase', Amount_Range__c: '5k_to_20k' });
 
-    const payload = { ...fields, Correlation_Id__c: '500000000000001AAA', Session_Key__c: 'k', CreatedDate: 1_700_000_000_000, CreatedById: '005000000000001AAA' };
+    const payload = {
+      ...fields,
+      Correlation_Id__c: '500000000000001AAA',
+      Session_Key__c: 'k',
+      CreatedDate: 1_700_000_000_000,
+      CreatedById: '005000000000001AAA',
+    };
     const fromEvent = answersFromEvent(FUNDS_AND_AMOUNT_FORM, payload);
     expect(fromEvent).toEqual(answers);
     expect(caseFieldsFor(FUNDS_AND_AMOUNT_FORM, fromEvent)).toEqual({ Use_of_Funds__c: 'Home_Purchase', Amount_Range__c: '5k_to_20k' });

@@ -147,8 +147,7 @@ export class EmulatorChannel {
     else if (req.method === 'PUT') {
       if (this.options.refuseUpdates) return json(res, 405, { error: { code: 'BadArgument', message: 'this channel does not update activities' } });
       operation = 'update';
-    }
-    else if (req.method === 'DELETE') operation = 'delete';
+    } else if (req.method === 'DELETE') operation = 'delete';
     else return json(res, 405, { error: { code: 'MethodNotAllowed', message: String(req.method) } });
 
     let activity: ChannelActivity;
@@ -183,7 +182,10 @@ export class EmulatorConversation {
   join(): Promise<Response> {
     return this.post({
       type: 'conversationUpdate',
-      membersAdded: [{ id: this.user.id, name: this.user.name }, { id: BOT_ACCOUNT.id, name: BOT_ACCOUNT.name }],
+      membersAdded: [
+        { id: this.user.id, name: this.user.name },
+        { id: BOT_ACCOUNT.id, name: BOT_ACCOUNT.name },
+      ],
     });
   }
 
@@ -268,11 +270,7 @@ export class EmulatorConversation {
 
   /** Waits for the n-th (1-based) Adaptive Card sent to this conversation. */
   async waitForCard(n = 1, timeoutMs?: number): Promise<Record<string, unknown>> {
-    await this.channel.waitFor(
-      () => this.cards.length >= n,
-      timeoutMs,
-      `card #${n}`,
-    );
+    await this.channel.waitFor(() => this.cards.length >= n, timeoutMs, `card #${n}`);
     return this.cards[n - 1] as Record<string, unknown>;
   }
 }

@@ -41,11 +41,15 @@ function projectWith(edit: (permissionSet: string) => string, extraPermissionSet
   rmSync(join(dir, POLICIES_PATH), { force: true });
   const file = join(dir, PERMISSION_SET);
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
-  if (extraPermissionSet) writeFileSync(join(dir, 'force-app/main/default/permissionsets', `${extraPermissionSet.name}.permissionset-meta.xml`), extraPermissionSet.xml);
+  if (extraPermissionSet)
+    writeFileSync(join(dir, 'force-app/main/default/permissionsets', `${extraPermissionSet.name}.permissionset-meta.xml`), extraPermissionSet.xml);
   return dir;
 }
 
-const withoutObject = (object: string) => (xml: string): string => xml.replace(new RegExp(`\\s*<objectPermissions>(?:(?!</objectPermissions>)[\\s\\S])*<object>${object}</object>[\\s\\S]*?</objectPermissions>`), '');
+const withoutObject =
+  (object: string) =>
+  (xml: string): string =>
+    xml.replace(new RegExp(`\\s*<objectPermissions>(?:(?!</objectPermissions>)[\\s\\S])*<object>${object}</object>[\\s\\S]*?</objectPermissions>`), '');
 
 /** A case store over the bot's real session and REST wrapper, with a clock the test moves. */
 async function caseStoreOn(sim: RunningSimulator, log: RecordingLog): Promise<{ store: SalesforceCaseStore; clock: { now: number } }> {
@@ -73,8 +77,13 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     }
   });
 
-  it('without View All and Modify All on Case, an agent\'s Case is invisible under Private sharing (as before the fix)', async () => {
-    const narrow = projectWith((xml) => xml.replace(/<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>').replace(/<modifyAllRecords>true</, '<modifyAllRecords>false<').replace(/<viewAllRecords>true</, '<viewAllRecords>false<'));
+  it("without View All and Modify All on Case, an agent's Case is invisible under Private sharing (as before the fix)", async () => {
+    const narrow = projectWith((xml) =>
+      xml
+        .replace(/<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>')
+        .replace(/<modifyAllRecords>true</, '<modifyAllRecords>false<')
+        .replace(/<viewAllRecords>true</, '<viewAllRecords>false<'),
+    );
     const sim = await start({ sfdxProjectDir: narrow });
     const log = new RecordingLog();
     const org = await connect(sim, { deps: { log } });
@@ -94,7 +103,9 @@ describe('the shipped permission set, as the simulator enforces it', () => {
   });
 
   it('with View All but not Modify All, the update is refused as an access problem, not as a bad answer', async () => {
-    const readOnly = projectWith((xml) => xml.replace(/<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>').replace(/<modifyAllRecords>true</, '<modifyAllRecords>false<'));
+    const readOnly = projectWith((xml) =>
+      xml.replace(/<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>').replace(/<modifyAllRecords>true</, '<modifyAllRecords>false<'),
+    );
     const sim = await start({ sfdxProjectDir: readOnly });
     const org = await connect(sim);
     try {
@@ -112,7 +123,10 @@ describe('the shipped permission set, as the simulator enforces it', () => {
   it('without read on MessagingSession: logged once with the permission set to assign, and asked again later', async () => {
     const chatReader = {
       name: 'Chat_Reader',
-      xml: readFileSync(join(PROJECT, 'legacy-chat/force-app/main/default/permissionsets/Cowork_Bot_Legacy_Chat.permissionset-meta.xml'), 'utf8').replace('<object>LiveChatTranscript</object>', '<object>MessagingSession</object>'),
+      xml: readFileSync(join(PROJECT, 'legacy-chat/force-app/main/default/permissionsets/Cowork_Bot_Legacy_Chat.permissionset-meta.xml'), 'utf8').replace(
+        '<object>LiveChatTranscript</object>',
+        '<object>MessagingSession</object>',
+      ),
     };
     const dir = projectWith(withoutObject('MessagingSession'), chatReader);
     const sim = await start({ sfdxProjectDir: dir, permissionSets: ['Cowork_Bot', 'Cowork_Bot_Legacy_Chat'] });
@@ -137,7 +151,7 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     expect(await store.findCase(other.id)).toMatchObject({ id: other.id, chatSession: other.chatSession });
   });
 
-  it('legacy Chat without its optional package: the transcript\'s Case has no chat session, Enhanced Chat still works', async () => {
+  it("legacy Chat without its optional package: the transcript's Case has no chat session, Enhanced Chat still works", async () => {
     const sim = await start({ legacyChat: false });
     const log = new RecordingLog();
     const { store } = await caseStoreOn(sim, log);

@@ -17,11 +17,15 @@ const TOPIC = '/event/Use_of_Funds__e';
 function clientCredentialsToken(sim: RunningSimulator): Promise<string> {
   const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: sim.clientId, client_secret: sim.clientSecret }).toString();
   return new Promise((resolve, reject) => {
-    const request = https.request(`${sim.loginUrl}/services/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      response.on('end', () => resolve((JSON.parse(text) as { access_token: string }).access_token));
-    });
+    const request = https.request(
+      `${sim.loginUrl}/services/oauth2/token`,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve((JSON.parse(text) as { access_token: string }).access_token));
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -59,7 +63,7 @@ describe('logging in to the simulator', () => {
     expect((await o.eventBus.publish(TOPIC, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: 'Other' })).via).toBe('pubsub');
   });
 
-  it('refuses wrong credentials with the org\'s reason', async () => {
+  it("refuses wrong credentials with the org's reason", async () => {
     await expect(orgWith((s) => ({ type: 'client-credentials', clientId: s.clientId, clientSecret: 'wrong' }))).rejects.toThrow(/invalid_client|client/i);
   });
 
@@ -88,7 +92,11 @@ describe('logging in to the simulator', () => {
     // Pub/Sub publish with the stale client: refused, renewed, published over gRPC again.
     const published = await o.eventBus.publish(TOPIC, { Correlation_Id__c: caseId, Use_of_Fund_Reason__c: 'Vehicle Purchase' });
     expect(published.via).toBe('pubsub');
-    await until(() => received.some((e) => e.id === during.eventUuid) && received.some((e) => e.payload.Use_of_Fund_Reason__c === 'Vehicle Purchase'), 10_000, 'events after the expiry');
+    await until(
+      () => received.some((e) => e.id === during.eventUuid) && received.some((e) => e.payload.Use_of_Fund_Reason__c === 'Vehicle Purchase'),
+      10_000,
+      'events after the expiry',
+    );
     expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
     await subscription.close();
   });

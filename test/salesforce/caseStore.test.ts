@@ -52,7 +52,10 @@ describe('SalesforceCaseStore against the simulator', () => {
     const seeded = sim.seed.cases[1]!;
     expect(await org.caseStore.updateCase(seeded.id, { Use_of_Funds__c: 'Education' })).toEqual({ changed: true });
     expect(sim.org.getRecord('Case', seeded.id)?.Use_of_Funds__c).toBe('Education');
-    const patches = (): number => Object.entries(sim.org.requestCounts()).filter(([route]) => route.startsWith('PATCH')).reduce((s, [, n]) => s + n, 0);
+    const patches = (): number =>
+      Object.entries(sim.org.requestCounts())
+        .filter(([route]) => route.startsWith('PATCH'))
+        .reduce((s, [, n]) => s + n, 0);
     const before = patches();
     expect(await org.caseStore.updateCase(seeded.id, { Use_of_Funds__c: 'Education' })).toEqual({ changed: false });
     expect(patches()).toBe(before);
@@ -76,7 +79,14 @@ describe('SalesforceCaseStore against the simulator', () => {
   it('retries 503 and REQUEST_LIMIT_EXCEEDED, then succeeds', async () => {
     const seeded = sim.seed.cases[2]!;
     sim.org.failRest({ method: 'PATCH', path: '/services/data/*/sobjects/Case/*', count: 2, status: 503 });
-    sim.org.failRest({ method: 'GET', path: '/services/data/*/sobjects/Case/*', count: 1, status: 403, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' });
+    sim.org.failRest({
+      method: 'GET',
+      path: '/services/data/*/sobjects/Case/*',
+      count: 1,
+      status: 403,
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+      message: 'TotalRequests Limit exceeded.',
+    });
     expect(await org.caseStore.updateCase(seeded.id, { Use_of_Funds__c: 'Vehicle Purchase' })).toEqual({ changed: true });
     expect(sim.org.getRecord('Case', seeded.id)?.Use_of_Funds__c).toBe('Vehicle Purchase');
   });

@@ -40,7 +40,12 @@ describe('parseSalesforceConfig', () => {
   });
 
   it('reads client credentials with the documented defaults', () => {
-    const config = parseSalesforceConfig({ SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'id', SF_CLIENT_SECRET: 'secret', SF_LOGIN_URL: 'https://acme.my.salesforce.com/' });
+    const config = parseSalesforceConfig({
+      SF_AUTH_TYPE: 'client-credentials',
+      SF_CLIENT_ID: 'id',
+      SF_CLIENT_SECRET: 'secret',
+      SF_LOGIN_URL: 'https://acme.my.salesforce.com/',
+    });
     expect(config).toEqual<SalesforceConfig>({
       loginUrl: 'https://acme.my.salesforce.com',
       apiVersion: '64.0',
@@ -51,15 +56,31 @@ describe('parseSalesforceConfig', () => {
   });
 
   it('reads the JWT key file and the extra CA file', () => {
-    const config = parseSalesforceConfig({ SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'id', SF_USERNAME: 'bot@acme.com', SF_PRIVATE_KEY_FILE: keyFile, SF_TRUST_CERT_FILE: certFile });
+    const config = parseSalesforceConfig({
+      SF_AUTH_TYPE: 'jwt-bearer',
+      SF_CLIENT_ID: 'id',
+      SF_USERNAME: 'bot@acme.com',
+      SF_PRIVATE_KEY_FILE: keyFile,
+      SF_TRUST_CERT_FILE: certFile,
+    });
     expect(config?.credentials).toMatchObject({ type: 'jwt-bearer', username: 'bot@acme.com' });
     expect(config?.credentials.type === 'jwt-bearer' && config.credentials.privateKeyPem).toContain('PRIVATE KEY');
     expect(config?.trustedCaPem).toBe(certPem);
   });
 
   it('reads username-password (SOAP) and access-token configurations', () => {
-    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'pw' })?.credentials).toEqual({ type: 'username-password', username: 'u@acme.com', password: 'pw' });
-    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: '00D5g000004WxYzEAK!AQ4AQ.token', SF_INSTANCE_URL: 'https://acme.my.salesforce.com' })?.credentials).toEqual({
+    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'pw' })?.credentials).toEqual({
+      type: 'username-password',
+      username: 'u@acme.com',
+      password: 'pw',
+    });
+    expect(
+      parseSalesforceConfig({
+        SF_AUTH_TYPE: 'access-token',
+        SF_ACCESS_TOKEN: '00D5g000004WxYzEAK!AQ4AQ.token',
+        SF_INSTANCE_URL: 'https://acme.my.salesforce.com',
+      })?.credentials,
+    ).toEqual({
       type: 'access-token',
       accessToken: '00D5g000004WxYzEAK!AQ4AQ.token',
       instanceUrl: 'https://acme.my.salesforce.com',
@@ -69,17 +90,72 @@ describe('parseSalesforceConfig', () => {
   it.each<[string, Record<string, string>, string, RegExp]>([
     ['credentials without an auth type', { SF_CLIENT_ID: 'id' }, 'SF_AUTH_TYPE', /required/],
     ['an unknown auth type', { SF_AUTH_TYPE: 'oauth' }, 'SF_AUTH_TYPE', /not one of/],
-    ['a missing companion variable', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'id' }, 'SF_CLIENT_SECRET', /required when SF_AUTH_TYPE=client-credentials/],
-    ['a plain-http login URL', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_LOGIN_URL: 'http://login.salesforce.com' }, 'SF_LOGIN_URL', /https/],
-    ['a login URL with a path', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_LOGIN_URL: 'https://login.salesforce.com/services' }, 'SF_LOGIN_URL', /without path/],
-    ['a malformed API version', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_API_VERSION: 'v64' }, 'SF_API_VERSION', /not a version/],
-    ['an endpoint without a port', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_PUBSUB_ENDPOINT: 'api.pubsub.salesforce.com' }, 'SF_PUBSUB_ENDPOINT', /host:port/],
-    ['a topic that is not a platform event', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_EVENT_TOPIC: '/data/CaseChangeEvent' }, 'SF_EVENT_TOPIC', /platform event/],
-    ['a status topic that is not a platform event', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_STATUS_TOPIC: 'Cowork_Status__e' }, 'SF_STATUS_TOPIC', /platform event/],
-    ['a request topic that is not a platform event', { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_REQUEST_TOPIC: '/event/Cowork Request' }, 'SF_REQUEST_TOPIC', /platform event/],
-    ['an unreadable key file', { SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'i', SF_USERNAME: 'u', SF_PRIVATE_KEY_FILE: '/nonexistent/key.pem' }, 'SF_PRIVATE_KEY_FILE', /cannot read .*ENOENT/],
-    ['an access token without its org id', { SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: 'abc', SF_INSTANCE_URL: 'https://acme.my.salesforce.com' }, 'SF_ACCESS_TOKEN', /does not look like/],
-    ['half of the OAuth password pair', { SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_CLIENT_ID: 'i' }, 'SF_CLIENT_SECRET', /together/],
+    [
+      'a missing companion variable',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'id' },
+      'SF_CLIENT_SECRET',
+      /required when SF_AUTH_TYPE=client-credentials/,
+    ],
+    [
+      'a plain-http login URL',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_LOGIN_URL: 'http://login.salesforce.com' },
+      'SF_LOGIN_URL',
+      /https/,
+    ],
+    [
+      'a login URL with a path',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_LOGIN_URL: 'https://login.salesforce.com/services' },
+      'SF_LOGIN_URL',
+      /without path/,
+    ],
+    [
+      'a malformed API version',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_API_VERSION: 'v64' },
+      'SF_API_VERSION',
+      /not a version/,
+    ],
+    [
+      'an endpoint without a port',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_PUBSUB_ENDPOINT: 'api.pubsub.salesforce.com' },
+      'SF_PUBSUB_ENDPOINT',
+      /host:port/,
+    ],
+    [
+      'a topic that is not a platform event',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_EVENT_TOPIC: '/data/CaseChangeEvent' },
+      'SF_EVENT_TOPIC',
+      /platform event/,
+    ],
+    [
+      'a status topic that is not a platform event',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_STATUS_TOPIC: 'Cowork_Status__e' },
+      'SF_STATUS_TOPIC',
+      /platform event/,
+    ],
+    [
+      'a request topic that is not a platform event',
+      { SF_AUTH_TYPE: 'client-credentials', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's', SF_REQUEST_TOPIC: '/event/Cowork Request' },
+      'SF_REQUEST_TOPIC',
+      /platform event/,
+    ],
+    [
+      'an unreadable key file',
+      { SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'i', SF_USERNAME: 'u', SF_PRIVATE_KEY_FILE: '/nonexistent/key.pem' },
+      'SF_PRIVATE_KEY_FILE',
+      /cannot read .*ENOENT/,
+    ],
+    [
+      'an access token without its org id',
+      { SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: 'abc', SF_INSTANCE_URL: 'https://acme.my.salesforce.com' },
+      'SF_ACCESS_TOKEN',
+      /does not look like/,
+    ],
+    [
+      'half of the OAuth password pair',
+      { SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_CLIENT_ID: 'i' },
+      'SF_CLIENT_SECRET',
+      /together/,
+    ],
   ])('names the variable for %s', (_case, env, variable, problem) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
@@ -97,7 +173,9 @@ describe('parseSalesforceConfig', () => {
     expect(error.message).toContain('https://<MyDomain>.my.salesforce.com');
     expect(error.message).toContain('request not supported on this domain');
     // Other flows may use the generic hosts.
-    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'p', ...env })?.loginUrl).toMatch(/^https:\/\/(login|test)\.salesforce\.com$/);
+    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'p', ...env })?.loginUrl).toMatch(
+      /^https:\/\/(login|test)\.salesforce\.com$/,
+    );
   });
 
   it.each([
@@ -107,15 +185,31 @@ describe('parseSalesforceConfig', () => {
     ['a sandbox My Domain', 'https://acme--uat.sandbox.my.salesforce.com', 'https://test.salesforce.com'],
     ['an Experience Cloud site', 'https://acme.my.site.com', 'https://acme.my.site.com'],
   ])('signs JWT assertions for %s with the audience Salesforce checks, never the My Domain', (_case, loginUrl, audience) => {
-    const config = parseSalesforceConfig({ SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'id', SF_USERNAME: 'bot@acme.com', SF_PRIVATE_KEY_FILE: keyFile, SF_LOGIN_URL: loginUrl });
+    const config = parseSalesforceConfig({
+      SF_AUTH_TYPE: 'jwt-bearer',
+      SF_CLIENT_ID: 'id',
+      SF_USERNAME: 'bot@acme.com',
+      SF_PRIVATE_KEY_FILE: keyFile,
+      SF_LOGIN_URL: loginUrl,
+    });
     expect(config?.credentials).toMatchObject({ type: 'jwt-bearer', audience });
   });
 
   it('takes SF_JWT_AUDIENCE as it is for jwt-bearer, and refuses it for another flow', () => {
-    const jwt = { SF_AUTH_TYPE: 'jwt-bearer', SF_CLIENT_ID: 'id', SF_USERNAME: 'bot@acme.com', SF_PRIVATE_KEY_FILE: keyFile, SF_LOGIN_URL: 'https://acme.my.salesforce.com' };
-    expect(parseSalesforceConfig({ ...jwt, SF_JWT_AUDIENCE: 'https://test.salesforce.com' })?.credentials).toMatchObject({ audience: 'https://test.salesforce.com' });
+    const jwt = {
+      SF_AUTH_TYPE: 'jwt-bearer',
+      SF_CLIENT_ID: 'id',
+      SF_USERNAME: 'bot@acme.com',
+      SF_PRIVATE_KEY_FILE: keyFile,
+      SF_LOGIN_URL: 'https://acme.my.salesforce.com',
+    };
+    expect(parseSalesforceConfig({ ...jwt, SF_JWT_AUDIENCE: 'https://test.salesforce.com' })?.credentials).toMatchObject({
+      audience: 'https://test.salesforce.com',
+    });
     expect(configError({ ...jwt, SF_JWT_AUDIENCE: 'test.salesforce.com' }).variable).toBe('SF_JWT_AUDIENCE');
-    expect(configError({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_JWT_AUDIENCE: 'https://login.salesforce.com' }).message).toMatch(/only used with SF_AUTH_TYPE=jwt-bearer/);
+    expect(
+      configError({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_JWT_AUDIENCE: 'https://login.salesforce.com' }).message,
+    ).toMatch(/only used with SF_AUTH_TYPE=jwt-bearer/);
   });
 
   it('refuses a certificate file that holds no certificate, and a key file that holds no key', () => {
@@ -134,9 +228,30 @@ describe('SALESFORCE_VARIABLES', () => {
   it('documents every variable the parser reads, secrets flagged', () => {
     const names = SALESFORCE_VARIABLES.map((v) => v.name);
     expect(new Set(names)).toEqual(
-      new Set(['SF_AUTH_TYPE', 'SF_LOGIN_URL', 'SF_API_VERSION', 'SF_CLIENT_ID', 'SF_CLIENT_SECRET', 'SF_USERNAME', 'SF_PRIVATE_KEY_FILE', 'SF_JWT_AUDIENCE', 'SF_PASSWORD', 'SF_ACCESS_TOKEN', 'SF_INSTANCE_URL', 'SF_PUBSUB_ENDPOINT', 'SF_EVENT_TOPIC', 'SF_REQUEST_TOPIC', 'SF_STATUS_TOPIC', 'SF_TRUST_CERT_FILE']),
+      new Set([
+        'SF_AUTH_TYPE',
+        'SF_LOGIN_URL',
+        'SF_API_VERSION',
+        'SF_CLIENT_ID',
+        'SF_CLIENT_SECRET',
+        'SF_USERNAME',
+        'SF_PRIVATE_KEY_FILE',
+        'SF_JWT_AUDIENCE',
+        'SF_PASSWORD',
+        'SF_ACCESS_TOKEN',
+        'SF_INSTANCE_URL',
+        'SF_PUBSUB_ENDPOINT',
+        'SF_EVENT_TOPIC',
+        'SF_REQUEST_TOPIC',
+        'SF_STATUS_TOPIC',
+        'SF_TRUST_CERT_FILE',
+      ]),
     );
-    expect(SALESFORCE_VARIABLES.filter((v) => v.secret).map((v) => v.name).sort()).toEqual(['SF_ACCESS_TOKEN', 'SF_CLIENT_SECRET', 'SF_PASSWORD']);
+    expect(
+      SALESFORCE_VARIABLES.filter((v) => v.secret)
+        .map((v) => v.name)
+        .sort(),
+    ).toEqual(['SF_ACCESS_TOKEN', 'SF_CLIENT_SECRET', 'SF_PASSWORD']);
     for (const v of SALESFORCE_VARIABLES) expect(v.description.length).toBeGreaterThan(10);
   });
 });

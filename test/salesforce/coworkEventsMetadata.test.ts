@@ -14,7 +14,11 @@ import { buildEventSchema } from '../../simulator/eventSchema';
 
 const SOURCE = join(__dirname, '../../salesforce/force-app/main/default');
 const METADATA_NS = 'http://soap.sforce.com/2006/04/metadata';
-const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => ['objectPermissions', 'fieldPermissions', 'flowAccesses'].includes(name) });
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  parseTagValue: false,
+  isArray: (name) => ['objectPermissions', 'fieldPermissions', 'flowAccesses'].includes(name),
+});
 
 function root(relativePath: string, expected: string): Record<string, unknown> {
   const xml = readFileSync(join(SOURCE, relativePath), 'utf8');
@@ -57,7 +61,11 @@ describe('permission sets for the agent-side events', () => {
     (root(`permissionsets/${file}`, 'PermissionSet').objectPermissions as Array<Record<string, string>>).find((o) => o.object === object);
 
   it('lets the bot read requests and publish statuses', () => {
-    expect(permission('Cowork_Bot.permissionset-meta.xml', 'Cowork_Request__e')).toMatchObject({ allowRead: 'true', allowCreate: 'false', allowDelete: 'false' });
+    expect(permission('Cowork_Bot.permissionset-meta.xml', 'Cowork_Request__e')).toMatchObject({
+      allowRead: 'true',
+      allowCreate: 'false',
+      allowDelete: 'false',
+    });
     expect(permission('Cowork_Bot.permissionset-meta.xml', 'Cowork_Status__e')).toMatchObject({ allowRead: 'true', allowCreate: 'true', allowDelete: 'false' });
   });
 
@@ -90,7 +98,8 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
     expect(Number(flow.apiVersion)).toBeGreaterThanOrEqual(52);
     const creates = asArray(flow.recordCreates as Record<string, unknown> | Array<Record<string, unknown>>);
     expect(creates).toHaveLength(1);
-    for (const other of ['recordUpdates', 'recordDeletes', 'recordLookups', 'actionCalls', 'decisions', 'loops', 'screens', 'subflows', 'assignments']) expect(flow[other]).toBeUndefined();
+    for (const other of ['recordUpdates', 'recordDeletes', 'recordLookups', 'actionCalls', 'decisions', 'loops', 'screens', 'subflows', 'assignments'])
+      expect(flow[other]).toBeUndefined();
     const create = creates[0]!;
     expect(create.object).toBe(object);
     expect((flow.start as Record<string, Record<string, unknown>>).connector.targetReference).toBe(create.name);
@@ -99,7 +108,10 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
     const inputs = new Set(variables.filter((v) => v.isInput === 'true').map((v) => v.name));
     expect(inputs.has('recordId')).toBe(true);
     const given = Object.fromEntries(
-      asArray(create.inputAssignments as Array<Record<string, Record<string, string>>>).map((a) => [a.field as unknown as string, a.value!.elementReference ?? a.value!.stringValue]),
+      asArray(create.inputAssignments as Array<Record<string, Record<string, string>>>).map((a) => [
+        a.field as unknown as string,
+        a.value!.elementReference ?? a.value!.stringValue,
+      ]),
     );
     expect(given).toEqual(assignments);
     // Every field exists on the event; every reference is an input variable or a global ($User).
@@ -118,7 +130,11 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
 
   it('the coworkPanel bundle: js, html and js-meta.xml named after its folder, exposed on Case record pages', () => {
     const dir = join(SOURCE, 'lwc', 'coworkPanel');
-    expect(readdirSync(dir).filter((f) => !f.startsWith('__')).sort()).toEqual(['coworkPanel.html', 'coworkPanel.js', 'coworkPanel.js-meta.xml']);
+    expect(
+      readdirSync(dir)
+        .filter((f) => !f.startsWith('__'))
+        .sort(),
+    ).toEqual(['coworkPanel.html', 'coworkPanel.js', 'coworkPanel.js-meta.xml']);
     const bundle = root('lwc/coworkPanel/coworkPanel.js-meta.xml', 'LightningComponentBundle');
     expect(bundle.isExposed).toBe('true');
     expect((bundle.targets as Record<string, unknown>).target).toBe('lightning__RecordPage');

@@ -182,7 +182,12 @@ describe('schema evolution (an admin adds a field to the event)', () => {
     ]);
     expect(schemaCalls() - lookupsBefore).toBe(1);
     await subscription.close();
-    expect(await storedReplayId(storage)).toBe(h.sim().org.publishedEvents(EVENT).find((e) => e.eventUuid === third)?.replayIdText);
+    expect(await storedReplayId(storage)).toBe(
+      h
+        .sim()
+        .org.publishedEvents(EVENT)
+        .find((e) => e.eventUuid === third)?.replayIdText,
+    );
   });
 
   it('publishes again over the Pub/Sub API when its cached schema went stale', async () => {
@@ -227,11 +232,15 @@ describe('the watchdog at the real proportions, scaled down 100 times', () => {
     const handled: string[] = [];
     const subscription = await h.subscribe(o, async (e) => void handled.push(e.id));
     const seen = new Set<string>();
-    await until(() => {
-      const at = subscription.state().lastKeepaliveAt;
-      if (at !== null) seen.add(at);
-      return seen.size >= 2;
-    }, 10_000, 'two keepalives');
+    await until(
+      () => {
+        const at = subscription.state().lastKeepaliveAt;
+        if (at !== null) seen.add(at);
+        return seen.size >= 2;
+      },
+      10_000,
+      'two keepalives',
+    );
     // Longer than the watchdog and than the idle window: the stream is still the first one.
     expect(subscription.state()).toMatchObject({ reconnects: 0, connected: true });
 

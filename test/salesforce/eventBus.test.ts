@@ -80,8 +80,19 @@ describe('SalesforceEventBus against the simulator', () => {
     expect(sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === sim.seed.cases[0]!.id).length).toBeGreaterThanOrEqual(4);
   });
 
-  const grant = (): AccessGrant => ({ accessToken: sim.org.authority.issueToken(), instanceUrl: sim.instanceUrl, organizationId: sim.orgId, userId: '005000000000001AAA' });
-  const record = (): Record<string, unknown> => ({ CreatedDate: Date.now(), CreatedById: '005000000000001AAA', Correlation_Id__c: { string: sim.seed.cases[2]!.id }, Use_of_Fund_Reason__c: { string: 'Education' }, Session_Key__c: null });
+  const grant = (): AccessGrant => ({
+    accessToken: sim.org.authority.issueToken(),
+    instanceUrl: sim.instanceUrl,
+    organizationId: sim.orgId,
+    userId: '005000000000001AAA',
+  });
+  const record = (): Record<string, unknown> => ({
+    CreatedDate: Date.now(),
+    CreatedById: '005000000000001AAA',
+    Correlation_Id__c: { string: sim.seed.cases[2]!.id },
+    Use_of_Fund_Reason__c: { string: 'Education' },
+    Session_Key__c: null,
+  });
 
   it('asks for the schema again once it is five minutes old (an admin may have changed the event)', async () => {
     let now = Date.now();

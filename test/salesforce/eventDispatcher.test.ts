@@ -40,7 +40,13 @@ async function settle(): Promise<void> {
 describe('EventDispatcher', () => {
   it('runs different Cases concurrently but one Case strictly in order', async () => {
     const h = controlledHandler();
-    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: () => undefined, onSettled: () => undefined, log: silentLog });
+    const dispatcher = new EventDispatcher({
+      handler: h.handler,
+      correlationKeyOf: byCorrelationId,
+      onCheckpoint: () => undefined,
+      onSettled: () => undefined,
+      log: silentLog,
+    });
     dispatcher.push(event(1, 'caseA'), rid(1));
     dispatcher.push(event(2, 'caseB'), rid(2));
     dispatcher.push(event(3, 'caseA'), rid(3));
@@ -53,7 +59,13 @@ describe('EventDispatcher', () => {
   it('checkpoints only the highest replay id below which everything is done', async () => {
     const h = controlledHandler();
     const checkpoints: string[] = [];
-    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()), onSettled: () => undefined, log: silentLog });
+    const dispatcher = new EventDispatcher({
+      handler: h.handler,
+      correlationKeyOf: byCorrelationId,
+      onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
+      onSettled: () => undefined,
+      log: silentLog,
+    });
     dispatcher.push(event(10, 'a'), rid(10));
     dispatcher.push(event(11, 'b'), rid(11));
     dispatcher.push(event(12, 'c'), rid(12));
@@ -68,7 +80,13 @@ describe('EventDispatcher', () => {
 
   it('drops a redelivered event (same EventUuid) whatever its replay id', async () => {
     const h = controlledHandler();
-    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: () => undefined, onSettled: () => undefined, log: silentLog });
+    const dispatcher = new EventDispatcher({
+      handler: h.handler,
+      correlationKeyOf: byCorrelationId,
+      onCheckpoint: () => undefined,
+      onSettled: () => undefined,
+      log: silentLog,
+    });
     expect(dispatcher.push(event(101, 'a'), rid(101))).toBe(true);
     expect(dispatcher.push(event(101, 'a'), rid(101))).toBe(false); // while pending
     await settle();
@@ -80,7 +98,13 @@ describe('EventDispatcher', () => {
   it('follows delivery order, not replay id order: ids that go down (an org migration) are handled and checkpointed', async () => {
     const h = controlledHandler();
     const checkpoints: string[] = [];
-    const dispatcher = new EventDispatcher({ handler: h.handler, correlationKeyOf: byCorrelationId, onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()), onSettled: () => undefined, log: silentLog });
+    const dispatcher = new EventDispatcher({
+      handler: h.handler,
+      correlationKeyOf: byCorrelationId,
+      onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
+      onSettled: () => undefined,
+      log: silentLog,
+    });
     expect(dispatcher.push(event(900, 'a'), rid(900))).toBe(true);
     expect(dispatcher.push(event(7, 'b'), rid(7))).toBe(true);
     await settle();

@@ -67,7 +67,13 @@ describe('Salesforce metadata for the bot', () => {
     const objects = set.objectPermissions as Array<Record<string, string>>;
     expect(objects.find((o) => o.object === 'Use_of_Funds__e')).toMatchObject({ allowCreate: 'true', allowRead: 'true', allowDelete: 'false' });
     // Under a Private sharing model the bot must see and update agents' and queues' Cases.
-    expect(objects.find((o) => o.object === 'Case')).toMatchObject({ allowRead: 'true', allowEdit: 'true', viewAllRecords: 'true', modifyAllRecords: 'true', allowCreate: 'false' });
+    expect(objects.find((o) => o.object === 'Case')).toMatchObject({
+      allowRead: 'true',
+      allowEdit: 'true',
+      viewAllRecords: 'true',
+      modifyAllRecords: 'true',
+      allowCreate: 'false',
+    });
     expect(objects.find((o) => o.object === 'MessagingSession')).toMatchObject({ allowRead: 'true', allowEdit: 'false' });
     // Legacy Chat is retired: its object may not exist, so its access is a separate, optional package.
     expect(objects.find((o) => o.object === 'LiveChatTranscript')).toBeUndefined();
@@ -112,7 +118,10 @@ describe('Salesforce metadata for the bot', () => {
 
     it('a placeholder in force-app is found, with the command that fixes it', () => {
       mkdirSync(dirname(join(project, POLICIES_PATH)), { recursive: true });
-      writeFileSync(join(project, POLICIES_PATH), readFileSync(join(project, 'templates/Cowork_Bot_oauthPlcy.ecaOauthPlcy-meta.xml'), 'utf8').replaceAll('{{RUN_AS_USERNAME}}', 'cowork-bot@example.com'));
+      writeFileSync(
+        join(project, POLICIES_PATH),
+        readFileSync(join(project, 'templates/Cowork_Bot_oauthPlcy.ecaOauthPlcy-meta.xml'), 'utf8').replaceAll('{{RUN_AS_USERNAME}}', 'cowork-bot@example.com'),
+      );
       const [found, ...rest] = findPlaceholders(project);
       expect(rest).toEqual([]);
       expect(found).toEqual({ file: POLICIES_PATH, problem: expect.stringContaining(CONFIGURE_COMMAND) });

@@ -21,7 +21,9 @@ describe('publishing statuses in a batch', () => {
   });
 
   const statuses = (caseId: string) =>
-    (['answered', 'saved'] as const).map((state) => statusFields({ caseId, sessionKey: 'b'.repeat(32), state, answer: '🚗 Vehicle Purchase', detail: `${state} detail` }));
+    (['answered', 'saved'] as const).map((state) =>
+      statusFields({ caseId, sessionKey: 'b'.repeat(32), state, answer: '🚗 Vehicle Purchase', detail: `${state} detail` }),
+    );
 
   it('sends the batch in one Publish call, every event in order with its fields', async () => {
     const o = await connect(sim);
@@ -43,6 +45,11 @@ describe('publishing statuses in a batch', () => {
     open.push(o);
     const caseId = sim.seed.cases[1]!.id;
     expect(await o.eventBus.publishBatch(TOPIC, statuses(caseId))).toEqual({ accepted: 2, failures: [] });
-    expect(sim.org.publishedEvents('Cowork_Status__e').filter((e) => e.payload.Correlation_Id__c === caseId).map((e) => e.payload.State__c)).toEqual(['answered', 'saved']);
+    expect(
+      sim.org
+        .publishedEvents('Cowork_Status__e')
+        .filter((e) => e.payload.Correlation_Id__c === caseId)
+        .map((e) => e.payload.State__c),
+    ).toEqual(['answered', 'saved']);
   });
 });

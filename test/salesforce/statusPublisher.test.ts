@@ -7,7 +7,13 @@ import { SalesforceStatusPublisher, statusFields, type BatchPublisher } from '..
 import { RecordingLog } from '../harness/recordingLog';
 
 const CASE_ID = '500Sm0000000001IAA';
-const status = (state: CoworkStatus['state'], answer: string | null = null): CoworkStatus => ({ caseId: CASE_ID, sessionKey: 'a'.repeat(32), state, answer, detail: null });
+const status = (state: CoworkStatus['state'], answer: string | null = null): CoworkStatus => ({
+  caseId: CASE_ID,
+  sessionKey: 'a'.repeat(32),
+  state,
+  answer,
+  detail: null,
+});
 
 class HeldBus implements BatchPublisher {
   readonly calls: Array<Array<Readonly<Record<string, string | null>>>> = [];
@@ -18,7 +24,9 @@ class HeldBus implements BatchPublisher {
     this.calls.push([...fieldsList]);
     const fail = this.failNext;
     this.failNext = false;
-    return new Promise((resolve, reject) => this.releases.push(() => (fail ? reject(new Error('UNAVAILABLE')) : resolve({ accepted: fieldsList.length, failures: [] }))));
+    return new Promise((resolve, reject) =>
+      this.releases.push(() => (fail ? reject(new Error('UNAVAILABLE')) : resolve({ accepted: fieldsList.length, failures: [] }))),
+    );
   }
 
   release(): void {

@@ -19,10 +19,12 @@ function certificate(): { cert: string; key: string } {
 
 function get(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    https.get(url, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on('error', reject);
+    https
+      .get(url, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('error', reject);
   });
 }
 

@@ -62,8 +62,14 @@ function editFile(dir: string, file: string, edit: (xml: string) => string): voi
 /** A second platform event, declared the way a developer adds one to force-app. */
 function addEvent(dir: string, name: string): void {
   mkdirSync(join(dir, SOURCE, 'objects', name, 'fields'), { recursive: true });
-  writeFileSync(join(dir, SOURCE, 'objects', name, `${name}.object-meta.xml`), readFileSync(join(PROJECT, SOURCE, 'objects/Use_of_Funds__e/Use_of_Funds__e.object-meta.xml'), 'utf8'));
-  writeFileSync(join(dir, SOURCE, 'objects', name, 'fields', 'Status__c.field-meta.xml'), readFileSync(join(PROJECT, SOURCE, 'objects/Use_of_Funds__e/fields/Session_Key__c.field-meta.xml'), 'utf8').replace('Session_Key__c', 'Status__c'));
+  writeFileSync(
+    join(dir, SOURCE, 'objects', name, `${name}.object-meta.xml`),
+    readFileSync(join(PROJECT, SOURCE, 'objects/Use_of_Funds__e/Use_of_Funds__e.object-meta.xml'), 'utf8'),
+  );
+  writeFileSync(
+    join(dir, SOURCE, 'objects', name, 'fields', 'Status__c.field-meta.xml'),
+    readFileSync(join(PROJECT, SOURCE, 'objects/Use_of_Funds__e/fields/Session_Key__c.field-meta.xml'), 'utf8').replace('Session_Key__c', 'Status__c'),
+  );
 }
 
 function eventPermission(object: string, create: boolean, read: boolean): string {
@@ -90,11 +96,15 @@ async function topicInfo(sim: RunningSimulator, accessToken: string, topicName: 
   metadata.set('tenantid', sim.orgId);
   try {
     return await new Promise((resolve, reject) => {
-      (stub as unknown as { GetTopic(request: object, metadata: grpc.Metadata, callback: (error: Error | null, response: { canPublish: boolean; canSubscribe: boolean }) => void): void }).GetTopic(
-        { topicName },
-        metadata,
-        (error, response) => (error ? reject(error) : resolve(response)),
-      );
+      (
+        stub as unknown as {
+          GetTopic(
+            request: object,
+            metadata: grpc.Metadata,
+            callback: (error: Error | null, response: { canPublish: boolean; canSubscribe: boolean }) => void,
+          ): void;
+        }
+      ).GetTopic({ topicName }, metadata, (error, response) => (error ? reject(error) : resolve(response)));
     });
   } finally {
     stub.close();
@@ -122,12 +132,14 @@ describe('objects and fields', () => {
     const { sim, conn } = await start({ sfdxProjectDir: dir });
     const field = (await conn.sobject('Case').describe()).fields.find((f) => f.name === 'Use_of_Funds__c');
     expect(field?.updateable).toBe(false);
-    await expect(conn.sobject('Case').update({ Id: sim.seed.cases[0]!.id, Use_of_Funds__c: 'Other' })).rejects.toMatchObject({ errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE' });
+    await expect(conn.sobject('Case').update({ Id: sim.seed.cases[0]!.id, Use_of_Funds__c: 'Other' })).rejects.toMatchObject({
+      errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+    });
   });
 });
 
 describe('platform events: Create is publish, Read is subscribe, for every event force-app declares', () => {
-  it('the shipped Cowork_Bot: subscribe to the agents\' requests only, publish and read statuses and answers', async () => {
+  it("the shipped Cowork_Bot: subscribe to the agents' requests only, publish and read statuses and answers", async () => {
     const { sim, conn } = await start();
     const token = conn.accessToken ?? '';
     expect(await topicInfo(sim, token, '/event/Cowork_Request__e')).toMatchObject({ canPublish: false, canSubscribe: true });
@@ -139,7 +151,11 @@ describe('platform events: Create is publish, Read is subscribe, for every event
     const dir = project((d) => {
       addEvent(d, 'Test_Signal__e');
       // The bot may only read the new event, and may no longer publish the answer event.
-      editFile(d, PERMISSION_SET, (xml) => xml.replace('<objectPermissions>', eventPermission('Test_Signal__e', false, true)).replace(/(<allowCreate>)true(<\/allowCreate>(?:(?!<\/objectPermissions>)[\s\S])*<object>Use_of_Funds__e<\/object>)/, '$1false$2'));
+      editFile(d, PERMISSION_SET, (xml) =>
+        xml
+          .replace('<objectPermissions>', eventPermission('Test_Signal__e', false, true))
+          .replace(/(<allowCreate>)true(<\/allowCreate>(?:(?!<\/objectPermissions>)[\s\S])*<object>Use_of_Funds__e<\/object>)/, '$1false$2'),
+      );
     });
     const { sim, conn } = await start({ sfdxProjectDir: dir });
     const client = await pubSubClient(sim, conn.accessToken ?? '');
@@ -147,8 +163,12 @@ describe('platform events: Create is publish, Read is subscribe, for every event
     expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Test_Signal__e')).toMatchObject({ canPublish: false, canSubscribe: true });
     expect(await topicInfo(sim, conn.accessToken ?? '', '/event/Use_of_Funds__e')).toMatchObject({ canPublish: false, canSubscribe: true });
 
-    await expect(client.publish('/event/Test_Signal__e', { CreatedDate: Date.now(), CreatedById: sim.userId, Status__c: { string: 'x' } })).rejects.toMatchObject({ cause: { details: expect.stringMatching(/no permission to publish/) } });
-    await expect(conn.sobject('Use_of_Funds__e').create({ Use_of_Fund_Reason__c: 'Other' })).rejects.toMatchObject({ errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY' });
+    await expect(
+      client.publish('/event/Test_Signal__e', { CreatedDate: Date.now(), CreatedById: sim.userId, Status__c: { string: 'x' } }),
+    ).rejects.toMatchObject({ cause: { details: expect.stringMatching(/no permission to publish/) } });
+    await expect(conn.sobject('Use_of_Funds__e').create({ Use_of_Fund_Reason__c: 'Other' })).rejects.toMatchObject({
+      errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY',
+    });
 
     // Reading is allowed: an event published by someone else (a flow) arrives.
     const subscription = recorder();
@@ -204,7 +224,10 @@ describe('record-level failures', () => {
     const { sim, conn } = await start();
     const [target, other] = sim.seed.cases;
     sim.org.failRecord('Case', target!.id, { errorCode, ...extra });
-    await expect(conn.sobject('Case').update({ Id: target!.id, Use_of_Funds__c: 'Other' })).rejects.toMatchObject({ errorCode, message: expect.stringMatching(message) });
+    await expect(conn.sobject('Case').update({ Id: target!.id, Use_of_Funds__c: 'Other' })).rejects.toMatchObject({
+      errorCode,
+      message: expect.stringMatching(message),
+    });
     await conn.sobject('Case').update({ Id: other!.id, Use_of_Funds__c: 'Other' });
     expect(sim.org.getRecord('Case', other!.id)?.Use_of_Funds__c).toBe('Other');
     if (errorCode === 'UNABLE_TO_LOCK_ROW') {

@@ -59,9 +59,10 @@ describe('OAuth 2.0 and SOAP logins', () => {
 
     const refused = async (claims: Record<string, unknown>, description: RegExp, key?: string): Promise<void> => {
       const other = new jsforce.Connection({ oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId }, version: API_VERSION });
-      await expect(
-        other.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion(claims, key) }),
-      ).rejects.toMatchObject({ name: expect.stringMatching(/^invalid_(grant|client_id)$/), message: expect.stringMatching(description) });
+      await expect(other.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: assertion(claims, key) })).rejects.toMatchObject({
+        name: expect.stringMatching(/^invalid_(grant|client_id)$/),
+        message: expect.stringMatching(description),
+      });
     };
     // The My Domain the request is sent to is not an audience Salesforce accepts, nor is a sandbox's on a production org.
     await refused({ iss: sim.clientId, sub: sim.username, aud: sim.loginUrl, exp }, /audience is invalid/);
@@ -78,8 +79,14 @@ describe('OAuth 2.0 and SOAP logins', () => {
   });
 
   it('client credentials on the generic login host is refused as Salesforce refuses it', async () => {
-    const conn = new jsforce.Connection({ oauth2: { loginUrl: sim.genericLoginUrl, clientId: sim.clientId, clientSecret: sim.clientSecret }, version: API_VERSION });
-    await expect(conn.authorize({ grant_type: 'client_credentials' })).rejects.toMatchObject({ name: 'invalid_grant', message: expect.stringContaining('request not supported on this domain') });
+    const conn = new jsforce.Connection({
+      oauth2: { loginUrl: sim.genericLoginUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
+      version: API_VERSION,
+    });
+    await expect(conn.authorize({ grant_type: 'client_credentials' })).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: expect.stringContaining('request not supported on this domain'),
+    });
   });
 
   it('SOAP login (conn.login without OAuth client settings) and its INVALID_LOGIN fault', async () => {
@@ -117,7 +124,10 @@ describe('OAuth 2.0 and SOAP logins', () => {
       version: API_VERSION,
       refreshFn: (_conn, callback) => {
         logins++;
-        const fresh = new jsforce.Connection({ oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId, clientSecret: sim.clientSecret }, version: API_VERSION });
+        const fresh = new jsforce.Connection({
+          oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId, clientSecret: sim.clientSecret },
+          version: API_VERSION,
+        });
         fresh.authorize({ grant_type: 'client_credentials' }).then(
           () => callback(null, fresh.accessToken ?? undefined),
           (error: Error) => callback(error),

@@ -54,7 +54,9 @@ function clientCredentials(sim: RunningSimulator, loginUrl = sim.loginUrl): Prom
 
 function jwtLogin(sim: RunningSimulator, aud: string): Promise<unknown> {
   const conn = new jsforce.Connection({ oauth2: { loginUrl: sim.loginUrl, clientId: sim.clientId }, version: API_VERSION });
-  const assertion = jwt.sign({ iss: sim.clientId, sub: sim.username, aud, exp: Math.floor(Date.now() / 1000) + 180 }, sim.jwtPrivateKey, { algorithm: 'RS256' });
+  const assertion = jwt.sign({ iss: sim.clientId, sub: sim.username, aud, exp: Math.floor(Date.now() / 1000) + 180 }, sim.jwtPrivateKey, {
+    algorithm: 'RS256',
+  });
   return conn.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
 }
 
@@ -72,7 +74,10 @@ afterEach(async () => {
 describe('the External Client App decides which logins work', () => {
   it('client credentials needs a run-as user: the repository as committed has none until sf:configure writes it', async () => {
     const sim = await start({ sfdxProjectDir: project(), runAsUser: null });
-    await expect(clientCredentials(sim)).rejects.toMatchObject({ name: 'invalid_grant', message: expect.stringContaining('no client credentials user enabled') });
+    await expect(clientCredentials(sim)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: expect.stringContaining('no client credentials user enabled'),
+    });
   });
 
   it('client credentials works once sf:configure named the org user, who becomes the run-as user', async () => {
@@ -83,7 +88,7 @@ describe('the External Client App decides which logins work', () => {
     expect((await conn.identity()).username).toBe('bot@acme.com');
   });
 
-  it('client credentials is refused while the app\'s global OAuth settings do not enable it', async () => {
+  it("client credentials is refused while the app's global OAuth settings do not enable it", async () => {
     const dir = project((d) => replaceIn(d, GLOBAL_SETTINGS, '<isClientCredentialsFlowEnabled>true<', '<isClientCredentialsFlowEnabled>false<'));
     const sim = await start({ sfdxProjectDir: dir });
     await expect(clientCredentials(sim)).rejects.toMatchObject({ name: 'unsupported_grant_type' });
@@ -95,14 +100,23 @@ describe('the External Client App decides which logins work', () => {
 
   it('client credentials is refused on the generic login host, served on the My Domain', async () => {
     const sim = await start({});
-    await expect(clientCredentials(sim, sim.genericLoginUrl)).rejects.toMatchObject({ name: 'invalid_grant', message: expect.stringContaining('request not supported on this domain') });
+    await expect(clientCredentials(sim, sim.genericLoginUrl)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: expect.stringContaining('request not supported on this domain'),
+    });
     await expect(clientCredentials(sim)).resolves.toBeDefined();
   });
 
-  it('JWT bearer and the OAuth password flow: admin-approved users only (the policies\' permission set); a sandbox wants test.salesforce.com', async () => {
+  it("JWT bearer and the OAuth password flow: admin-approved users only (the policies' permission set); a sandbox wants test.salesforce.com", async () => {
     const unassigned = await start({ permissionSets: [] });
-    await expect(jwtLogin(unassigned, 'https://login.salesforce.com')).rejects.toMatchObject({ name: 'invalid_grant', message: expect.stringContaining('not admin approved') });
-    const password = new jsforce.Connection({ oauth2: { loginUrl: unassigned.loginUrl, clientId: unassigned.clientId, clientSecret: unassigned.clientSecret }, version: API_VERSION });
+    await expect(jwtLogin(unassigned, 'https://login.salesforce.com')).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: expect.stringContaining('not admin approved'),
+    });
+    const password = new jsforce.Connection({
+      oauth2: { loginUrl: unassigned.loginUrl, clientId: unassigned.clientId, clientSecret: unassigned.clientSecret },
+      version: API_VERSION,
+    });
     await expect(password.login(unassigned.username, unassigned.password)).rejects.toMatchObject({ message: expect.stringContaining('not admin approved') });
     const sandbox = await start({ sandbox: true });
     await expect(jwtLogin(sandbox, 'https://login.salesforce.com')).rejects.toMatchObject({ message: expect.stringContaining('audience is invalid') });
@@ -114,7 +128,10 @@ describe('a deploy a real org would refuse does not start', () => {
   it('a placeholder run-as user in force-app, with the command to run', async () => {
     const dir = project((d) => {
       mkdirSync(dirname(join(d, POLICIES_PATH)), { recursive: true });
-      writeFileSync(join(d, POLICIES_PATH), readFileSync(join(d, 'templates/Cowork_Bot_oauthPlcy.ecaOauthPlcy-meta.xml'), 'utf8').replaceAll('{{RUN_AS_USERNAME}}', 'cowork-bot@example.com'));
+      writeFileSync(
+        join(d, POLICIES_PATH),
+        readFileSync(join(d, 'templates/Cowork_Bot_oauthPlcy.ecaOauthPlcy-meta.xml'), 'utf8').replaceAll('{{RUN_AS_USERNAME}}', 'cowork-bot@example.com'),
+      );
     });
     await expect(start({ sfdxProjectDir: dir })).rejects.toThrow(/Deploy refused: .*placeholder.*npm run sf:configure -- --run-as <username>/);
   });

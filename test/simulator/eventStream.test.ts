@@ -23,10 +23,22 @@ describe('Subscribe as the org delivers it', () => {
   let sim: RunningSimulator;
   let subscriber: PubSubSubscriber;
   const calls: Opened[] = [];
-  const grant = (): AccessGrant => ({ accessToken: sim.org.authority.issueToken(), instanceUrl: sim.instanceUrl, organizationId: sim.orgId, userId: sim.userId });
+  const grant = (): AccessGrant => ({
+    accessToken: sim.org.authority.issueToken(),
+    instanceUrl: sim.instanceUrl,
+    organizationId: sim.orgId,
+    userId: sim.userId,
+  });
 
   beforeAll(async () => {
-    sim = await startSimulator({ host: '127.0.0.1', restPort: 0, pubSubPort: 0, keepaliveIntervalMs: 30, idleStreamTimeoutMs: 60_000, deliveryAllocationPerDay: 1_000 });
+    sim = await startSimulator({
+      host: '127.0.0.1',
+      restPort: 0,
+      pubSubPort: 0,
+      keepaliveIntervalMs: 30,
+      idleStreamTimeoutMs: 60_000,
+      deliveryAllocationPerDay: 1_000,
+    });
     subscriber = new PubSubSubscriber({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert });
   });
   afterEach(() => {

@@ -18,18 +18,14 @@ const subscriptions: Array<ReturnType<typeof recorder>> = [];
 /** Calls the simulator's own API (or any REST path) with a raw HTTPS request. */
 function call(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(
-      `${sim.loginUrl}${path}`,
-      { method, ca: sim.caCert, headers: { 'content-type': 'application/json', ...headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as unknown) : undefined });
-        });
-      },
-    );
+    const req = https.request(`${sim.loginUrl}${path}`, { method, ca: sim.caCert, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as unknown) : undefined });
+      });
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -69,7 +65,18 @@ const caseQuery = async (): Promise<unknown> => conn.query(`SELECT Id FROM Case 
 
 describe('fault injection API', () => {
   it('fails the next N matching REST calls with the given status and error, then recovers', async () => {
-    const armed = await call('POST', '/__simulator/faults/rest', JSON.stringify({ method: 'GET', path: '/services/data/*/query', count: 2, status: 403, errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }));
+    const armed = await call(
+      'POST',
+      '/__simulator/faults/rest',
+      JSON.stringify({
+        method: 'GET',
+        path: '/services/data/*/query',
+        count: 2,
+        status: 403,
+        errorCode: 'REQUEST_LIMIT_EXCEEDED',
+        message: 'TotalRequests Limit exceeded.',
+      }),
+    );
     expect(armed.status).toBe(204);
     await expect(caseQuery()).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED' });
     await expect(conn.sobject('Case').retrieve(sim.seed.cases[0]?.id ?? '')).resolves.toBeDefined(); // other routes unaffected
@@ -108,10 +115,16 @@ describe('fault injection API', () => {
     await waitFor('a keepalive', () => r.recorded.keepalives > 0);
     await call('POST', '/__simulator/streams/stall');
     const keepalivesWhenStalled = r.recorded.keepalives;
-    const published = await call('POST', '/__simulator/events/Use_of_Funds__e', JSON.stringify({ Correlation_Id__c: sim.seed.cases[0]?.id, Use_of_Fund_Reason__c: 'Education' }));
+    const published = await call(
+      'POST',
+      '/__simulator/events/Use_of_Funds__e',
+      JSON.stringify({ Correlation_Id__c: sim.seed.cases[0]?.id, Use_of_Fund_Reason__c: 'Education' }),
+    );
     expect(published.status).toBe(201);
     // A negative check needs a window: several keepalive intervals of silence.
-    await expect(waitFor('anything while stalled', () => r.recorded.events.length > 0 || r.recorded.keepalives > keepalivesWhenStalled, 400)).rejects.toThrow(/timed out/);
+    await expect(waitFor('anything while stalled', () => r.recorded.events.length > 0 || r.recorded.keepalives > keepalivesWhenStalled, 400)).rejects.toThrow(
+      /timed out/,
+    );
     await call('POST', '/__simulator/streams/release');
     await waitFor('the held event', () => r.recorded.events.length === 1);
     expect(r.recorded.events[0]?.id).toBe((published.json as { eventUuid: string }).eventUuid);
@@ -119,9 +132,17 @@ describe('fault injection API', () => {
 
   it('publishes an event as if from an agent flow, delivered like any other', async () => {
     const r = await subscribed();
-    const published = await call('POST', '/__simulator/events/Use_of_Funds__e', JSON.stringify({ Correlation_Id__c: sim.seed.cases[2]?.id, Use_of_Fund_Reason__c: 'Debt Consolidation' }));
+    const published = await call(
+      'POST',
+      '/__simulator/events/Use_of_Funds__e',
+      JSON.stringify({ Correlation_Id__c: sim.seed.cases[2]?.id, Use_of_Fund_Reason__c: 'Debt Consolidation' }),
+    );
     await waitFor('the flow event', () => r.recorded.events.length === 1);
-    expect(r.recorded.events[0]?.payload).toMatchObject({ Correlation_Id__c: sim.seed.cases[2]?.id, Use_of_Fund_Reason__c: 'Debt Consolidation', Session_Key__c: null });
+    expect(r.recorded.events[0]?.payload).toMatchObject({
+      Correlation_Id__c: sim.seed.cases[2]?.id,
+      Use_of_Fund_Reason__c: 'Debt Consolidation',
+      Session_Key__c: null,
+    });
     expect(r.recorded.events[0]?.replayId).toBe((published.json as { replayId: number }).replayId);
   });
 
@@ -132,14 +153,17 @@ describe('fault injection API', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   });
 
-  it('fails one record\'s updates, spends the API allocation, moves the clock, reassigns permission sets', async () => {
+  it("fails one record's updates, spends the API allocation, moves the clock, reassigns permission sets", async () => {
     const [first, second] = sim.seed.cases;
     expect((await call('POST', `/__simulator/records/Case/${first!.id}/fail`, JSON.stringify({ errorCode: 'ENTITY_IS_LOCKED', times: 1 }))).status).toBe(204);
     await expect(conn.sobject('Case').update({ Id: first!.id, Subject: 'x' })).rejects.toMatchObject({ errorCode: 'ENTITY_IS_LOCKED' });
     await conn.sobject('Case').update({ Id: first!.id, Subject: first!.subject });
     expect((await call('POST', `/__simulator/records/Case/${second!.id}/fail`, JSON.stringify({ errorCode: 'NOPE' }))).status).toBe(400);
 
-    expect(await call('PUT', '/__simulator/limits', JSON.stringify({ remaining: 0 }))).toMatchObject({ status: 200, json: { DailyApiRequests: { Remaining: 0 } } });
+    expect(await call('PUT', '/__simulator/limits', JSON.stringify({ remaining: 0 }))).toMatchObject({
+      status: 200,
+      json: { DailyApiRequests: { Remaining: 0 } },
+    });
     await expect(caseQuery()).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED' });
     expect((await call('POST', '/__simulator/clock/advance', JSON.stringify({ ms: 24 * 60 * 60 * 1000 }))).status).toBe(204);
     conn = await clientCredentialsConnection(sim); // the day moved on: sessions ended, the allocation is back
@@ -196,10 +220,22 @@ describe('bad input never crashes the simulator', () => {
 
     // Raw bytes that are not a PublishRequest.
     const Raw = grpc.makeGenericClientConstructor(
-      { Publish: { path: '/eventbus.v1.PubSub/Publish', requestStream: false, responseStream: false, requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b } },
+      {
+        Publish: {
+          path: '/eventbus.v1.PubSub/Publish',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
       'RawPubSub',
     );
-    const raw = new Raw(sim.pubSubEndpoint, credentials) as unknown as grpc.Client & { Publish(req: Buffer, md: grpc.Metadata, cb: (e: grpc.ServiceError | null) => void): void };
+    const raw = new Raw(sim.pubSubEndpoint, credentials) as unknown as grpc.Client & {
+      Publish(req: Buffer, md: grpc.Metadata, cb: (e: grpc.ServiceError | null) => void): void;
+    };
     const rawError = await new Promise<grpc.ServiceError | null>((resolve) => raw.Publish(Buffer.from([0xff, 0xff, 0xff, 0x0f, 0x01]), metadata, resolve));
     expect(rawError?.code).toBe(grpc.status.INTERNAL);
     raw.close();
@@ -214,7 +250,13 @@ describe('bad input never crashes the simulator', () => {
     );
     const response = await new Promise<{ results: Array<{ error?: { msg: string }; correlationKey: string }> }>((resolve, reject) =>
       typed.Publish(
-        { topicName: TOPIC, events: [{ id: 'junk-1', schemaId: topic.schemaId, payload: Buffer.from('definitely not avro') }, { id: 'junk-2', schemaId: 'wrong-schema', payload: Buffer.from([0]) }] },
+        {
+          topicName: TOPIC,
+          events: [
+            { id: 'junk-1', schemaId: topic.schemaId, payload: Buffer.from('definitely not avro') },
+            { id: 'junk-2', schemaId: 'wrong-schema', payload: Buffer.from([0]) },
+          ],
+        },
         metadata,
         (e: Error | null, r: { results: Array<{ error?: { msg: string }; correlationKey: string }> }) => (e ? reject(e) : resolve(r)),
       ),
@@ -230,7 +272,14 @@ describe('bad input never crashes the simulator', () => {
 
   it('ManagedSubscribe is UNIMPLEMENTED (documented)', async () => {
     const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {})) as unknown as {
-      eventbus: { v1: { PubSub: new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & { ManagedSubscribe(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown> } } };
+      eventbus: {
+        v1: {
+          PubSub: new (
+            address: string,
+            creds: grpc.ChannelCredentials,
+          ) => grpc.Client & { ManagedSubscribe(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown> };
+        };
+      };
     };
     const typed = new root.eventbus.v1.PubSub(sim.pubSubEndpoint, grpc.credentials.createSsl(Buffer.from(sim.caCert)));
     const metadata = new grpc.Metadata();

@@ -87,7 +87,13 @@ describe('publish and subscribe', () => {
     await waitFor('the stream to open', () => sim.org.openStreamCount() === 1);
     const published = await c.publish(
       TOPIC,
-      { CreatedDate: Date.now(), CreatedById: sim.userId, Correlation_Id__c: { string: sim.seed.cases[0]?.id }, Use_of_Fund_Reason__c: { string: 'Other' }, Session_Key__c: null },
+      {
+        CreatedDate: Date.now(),
+        CreatedById: sim.userId,
+        Correlation_Id__c: { string: sim.seed.cases[0]?.id },
+        Use_of_Fund_Reason__c: { string: 'Other' },
+        Session_Key__c: null,
+      },
       'my-correlation-key',
     );
     expect(published.correlationKey).toBe('my-correlation-key');

@@ -32,7 +32,9 @@ describe('query', () => {
   it('finds a Case by CaseNumber and its chat session by CaseId, in both chat objects', async () => {
     const kase = seed(0);
     expect(kase.caseNumber).toBe('00001026');
-    const cases = await conn.query<{ Id: string; Subject: string; IsClosed: boolean }>(`SELECT Id, Subject, IsClosed FROM Case WHERE CaseNumber = '${kase.caseNumber}'`);
+    const cases = await conn.query<{ Id: string; Subject: string; IsClosed: boolean }>(
+      `SELECT Id, Subject, IsClosed FROM Case WHERE CaseNumber = '${kase.caseNumber}'`,
+    );
     expect(cases.totalSize).toBe(1);
     expect(cases.records[0]).toMatchObject({ Id: kase.id, Subject: kase.subject, IsClosed: false, attributes: { type: 'Case' } });
 
@@ -51,7 +53,11 @@ describe('query', () => {
     const result = await conn.query<{ CaseNumber: string }>(
       `SELECT CaseNumber FROM Case WHERE Id IN ('${ids.join("','")}') AND Status = 'new' ORDER BY CaseNumber DESC LIMIT 2`,
     );
-    const expected = sim.seed.cases.map((c) => c.caseNumber).sort().reverse().slice(0, 2);
+    const expected = sim.seed.cases
+      .map((c) => c.caseNumber)
+      .sort()
+      .reverse()
+      .slice(0, 2);
     expect(result.records.map((r) => r.CaseNumber)).toEqual(expected);
   });
 
@@ -73,14 +79,14 @@ describe('query', () => {
 
   it('refuses what it cannot run exactly, with Salesforce error codes', async () => {
     const refusals: Array<[string, string]> = [
-      ['SELECT Id FROM Case WHERE Subject = \'a\' OR Status = \'New\'', 'MALFORMED_QUERY'],
+      ["SELECT Id FROM Case WHERE Subject = 'a' OR Status = 'New'", 'MALFORMED_QUERY'],
       ['SELECT COUNT() FROM Case', 'MALFORMED_QUERY'],
       ['SELECT Id FROM Case WHERE', 'MALFORMED_QUERY'],
       ["SELECT Id FROM Case WHERE Subject = 'unterminated", 'MALFORMED_QUERY'],
-      ['SELECT Id FROM Case WHERE Subject LIKE \'%x%\'', 'MALFORMED_QUERY'],
+      ["SELECT Id FROM Case WHERE Subject LIKE '%x%'", 'MALFORMED_QUERY'],
       ['SELECT Nope__c FROM Case', 'INVALID_FIELD'],
       ['SELECT Contact.Name FROM Case', 'INVALID_FIELD'],
-      ['SELECT Id FROM Case WHERE IsClosed = \'false\'', 'INVALID_FIELD'],
+      ["SELECT Id FROM Case WHERE IsClosed = 'false'", 'INVALID_FIELD'],
       ['SELECT Id FROM Nothing__c', 'INVALID_TYPE'],
       ["SELECT Id FROM Case WHERE Id = 'not-an-id'", 'INVALID_QUERY_FILTER_OPERATOR'],
     ];

@@ -20,7 +20,11 @@ afterAll(async () => {
   await sim?.stop();
 });
 
-type CaseWithChats = { Id: string; MessagingSessions: { totalSize: number; done: boolean; records: Array<{ Id: string; attributes: { type: string } }> } | null; LiveChatTranscripts: unknown };
+type CaseWithChats = {
+  Id: string;
+  MessagingSessions: { totalSize: number; done: boolean; records: Array<{ Id: string; attributes: { type: string } }> } | null;
+  LiveChatTranscripts: unknown;
+};
 
 describe('SOQL child relationship subqueries', () => {
   it('nests the newest chat session under the Case, and null where the Case has none', async () => {
@@ -34,7 +38,9 @@ describe('SOQL child relationship subqueries', () => {
     expect(row.MessagingSessions).toMatchObject({ totalSize: 1, done: true, records: [{ Id: newer.Id, attributes: { type: 'MessagingSession' } }] });
     expect(row.LiveChatTranscripts).toBeNull();
 
-    const all = await conn.query<CaseWithChats>(`SELECT Id, (SELECT Id, Status FROM MessagingSessions WHERE Status = 'Active') FROM Case WHERE Id = '${kase.caseId}'`);
+    const all = await conn.query<CaseWithChats>(
+      `SELECT Id, (SELECT Id, Status FROM MessagingSessions WHERE Status = 'Active') FROM Case WHERE Id = '${kase.caseId}'`,
+    );
     expect(all.records[0]?.MessagingSessions?.totalSize).toBe(2);
   });
 

@@ -30,10 +30,13 @@ export async function clientCredentialsConnection(sim: RunningSimulator): Promis
   return conn;
 }
 
-
 const quietLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export async function pubSubClient(sim: RunningSimulator, accessToken: string, overrides: { instanceUrl?: string; organizationId?: string } = {}): Promise<PubSubClient> {
+export async function pubSubClient(
+  sim: RunningSimulator,
+  accessToken: string,
+  overrides: { instanceUrl?: string; organizationId?: string } = {},
+): Promise<PubSubClient> {
   const client = new PubSubApiClientClass(
     {
       authType: 'user-supplied',
@@ -78,8 +81,7 @@ export function recorder(): { recorded: Recorded; callback: (info: unknown, type
     else if (type === 'grpcKeepAlive') {
       recorded.keepalives++;
       recorded.keepaliveReplayId = (info as { lastReplayId?: number }).lastReplayId;
-    }
-    else if (type === 'error') recorded.errors.push(data as Recorded['errors'][number]);
+    } else if (type === 'error') recorded.errors.push(data as Recorded['errors'][number]);
     else if (type === 'end') recorded.ended = true;
     else if (type === 'lastEvent') recorded.lastEvent = true;
   };

@@ -8,201 +8,208 @@ const OTHER_CASE_ID = '500000000000002AAA';
 
 /** What empApi hands the subscriber for one Cowork_Status__e. */
 function statusMessage(fields, replayId) {
-    return {
-        channel: STATUS_CHANNEL,
-        data: {
-            schema: 'schema-id',
-            payload: { CreatedDate: '2026-12-01T21:00:00Z', CreatedById: '005000000000001AAA', Session_Key__c: 'a'.repeat(32), Answer__c: null, Detail__c: null, ...fields },
-            event: { replayId }
-        }
-    };
+  return {
+    channel: STATUS_CHANNEL,
+    data: {
+      schema: 'schema-id',
+      payload: {
+        CreatedDate: '2026-12-01T21:00:00Z',
+        CreatedById: '005000000000001AAA',
+        Session_Key__c: 'a'.repeat(32),
+        Answer__c: null,
+        Detail__c: null,
+        ...fields,
+      },
+      event: { replayId },
+    },
+  };
 }
 
 function flushPromises() {
-    return Promise.resolve().then(() => Promise.resolve());
+  return Promise.resolve().then(() => Promise.resolve());
 }
 
 async function mount() {
-    const element = createElement('c-cowork-panel', { is: CoworkPanel });
-    element.recordId = CASE_ID;
-    document.body.appendChild(element);
-    await flushPromises();
-    return element;
+  const element = createElement('c-cowork-panel', { is: CoworkPanel });
+  element.recordId = CASE_ID;
+  document.body.appendChild(element);
+  await flushPromises();
+  return element;
 }
 
 function onMessage() {
-    return subscribe.mock.calls[subscribe.mock.calls.length - 1][2];
+  return subscribe.mock.calls[subscribe.mock.calls.length - 1][2];
 }
 
 function text(element, selector) {
-    const node = element.shadowRoot.querySelector(selector);
-    return node ? node.textContent : undefined;
+  const node = element.shadowRoot.querySelector(selector);
+  return node ? node.textContent : undefined;
 }
 
 describe('c-cowork-panel', () => {
-    beforeEach(() => {
-        subscribe.mockResolvedValue({ id: 'sub-1', channel: STATUS_CHANNEL });
-    });
+  beforeEach(() => {
+    subscribe.mockResolvedValue({ id: 'sub-1', channel: STATUS_CHANNEL });
+  });
 
-    afterEach(() => {
-        while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
-        jest.clearAllMocks();
-        jest.useRealTimers();
-    });
+  afterEach(() => {
+    while (document.body.firstChild) document.body.removeChild(document.body.firstChild);
+    jest.clearAllMocks();
+    jest.useRealTimers();
+  });
 
-    it('subscribes to the status channel for new events and shows it is live', async () => {
-        const element = await mount();
-        expect(subscribe).toHaveBeenCalledWith(STATUS_CHANNEL, -1, expect.any(Function));
-        expect(onError).toHaveBeenCalled();
-        expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
-        expect(element.shadowRoot.querySelector('.not-receiving')).toBeNull();
-        expect(text(element, '.headline')).toBe('No co-work on this Case yet');
-    });
+  it('subscribes to the status channel for new events and shows it is live', async () => {
+    const element = await mount();
+    expect(subscribe).toHaveBeenCalledWith(STATUS_CHANNEL, -1, expect.any(Function));
+    expect(onError).toHaveBeenCalled();
+    expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
+    expect(element.shadowRoot.querySelector('.not-receiving')).toBeNull();
+    expect(text(element, '.headline')).toBe('No co-work on this Case yet');
+  });
 
-    it.each([
-        ['form_sent', null, 'Form sent to the customer'],
-        ['submitted', '🛠 Renovation Work', 'The customer submitted the form: "🛠 Renovation Work"'],
-        ['answered', '🛠 Renovation Work', 'Answered: "🛠 Renovation Work"'],
-        ['saved', '🛠 Renovation Work', 'Saved on the Case: "🛠 Renovation Work"'],
-        ['expired', null, 'The form expired without an answer'],
-        ['superseded', null, 'Replaced by a newer form'],
-        ['failed', null, 'Failed'],
-        ['person_requested', null, 'The customer asked for a person'],
-        ['no_chat', null, 'No customer chat is linked to this Case'],
-        ['already_pending', null, 'A form is already waiting for the customer']
-    ])('renders the state %s', async (state, answer, headline) => {
-        const element = await mount();
-        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: state, Answer__c: answer }, 1));
-        await flushPromises();
-        expect(text(element, '.headline')).toBe(headline);
-        expect(element.shadowRoot.querySelector(`li[data-state="${state}"]`)).not.toBeNull();
-    });
+  it.each([
+    ['form_sent', null, 'Form sent to the customer'],
+    ['submitted', '🛠 Renovation Work', 'The customer submitted the form: "🛠 Renovation Work"'],
+    ['answered', '🛠 Renovation Work', 'Answered: "🛠 Renovation Work"'],
+    ['saved', '🛠 Renovation Work', 'Saved on the Case: "🛠 Renovation Work"'],
+    ['expired', null, 'The form expired without an answer'],
+    ['superseded', null, 'Replaced by a newer form'],
+    ['failed', null, 'Failed'],
+    ['person_requested', null, 'The customer asked for a person'],
+    ['no_chat', null, 'No customer chat is linked to this Case'],
+    ['already_pending', null, 'A form is already waiting for the customer'],
+  ])('renders the state %s', async (state, answer, headline) => {
+    const element = await mount();
+    onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: state, Answer__c: answer }, 1));
+    await flushPromises();
+    expect(text(element, '.headline')).toBe(headline);
+    expect(element.shadowRoot.querySelector(`li[data-state="${state}"]`)).not.toBeNull();
+  });
 
-    it('follows a session live, newest first, and refreshes the record once the answer is saved', async () => {
-        const element = await mount();
-        const deliver = onMessage();
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 1));
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'answered', Answer__c: '🛠 Renovation Work' }, 2));
-        await flushPromises();
-        expect(notifyRecordUpdateAvailable).not.toHaveBeenCalled();
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'saved', Answer__c: '🛠 Renovation Work' }, 3));
-        await flushPromises();
-        const states = Array.from(element.shadowRoot.querySelectorAll('li.status')).map((li) => li.dataset.state);
-        expect(states).toEqual(['saved', 'answered', 'form_sent']);
-        expect(notifyRecordUpdateAvailable).toHaveBeenCalledTimes(1);
-        expect(notifyRecordUpdateAvailable).toHaveBeenCalledWith([{ recordId: CASE_ID }]);
-    });
+  it('follows a session live, newest first, and refreshes the record once the answer is saved', async () => {
+    const element = await mount();
+    const deliver = onMessage();
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 1));
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'answered', Answer__c: '🛠 Renovation Work' }, 2));
+    await flushPromises();
+    expect(notifyRecordUpdateAvailable).not.toHaveBeenCalled();
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'saved', Answer__c: '🛠 Renovation Work' }, 3));
+    await flushPromises();
+    const states = Array.from(element.shadowRoot.querySelectorAll('li.status')).map((li) => li.dataset.state);
+    expect(states).toEqual(['saved', 'answered', 'form_sent']);
+    expect(notifyRecordUpdateAvailable).toHaveBeenCalledTimes(1);
+    expect(notifyRecordUpdateAvailable).toHaveBeenCalledWith([{ recordId: CASE_ID }]);
+  });
 
-    it("ignores other Cases' statuses, and matches this Case by its 15-character id too", async () => {
-        const element = await mount();
-        const deliver = onMessage();
-        deliver(statusMessage({ Correlation_Id__c: OTHER_CASE_ID, State__c: 'saved', Answer__c: '🎓 Education' }, 1));
-        await flushPromises();
-        expect(element.shadowRoot.querySelectorAll('li.status')).toHaveLength(0);
-        expect(notifyRecordUpdateAvailable).not.toHaveBeenCalled();
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID.substring(0, 15), State__c: 'form_sent' }, 2));
-        await flushPromises();
-        expect(element.shadowRoot.querySelectorAll('li.status')).toHaveLength(1);
-    });
+  it("ignores other Cases' statuses, and matches this Case by its 15-character id too", async () => {
+    const element = await mount();
+    const deliver = onMessage();
+    deliver(statusMessage({ Correlation_Id__c: OTHER_CASE_ID, State__c: 'saved', Answer__c: '🎓 Education' }, 1));
+    await flushPromises();
+    expect(element.shadowRoot.querySelectorAll('li.status')).toHaveLength(0);
+    expect(notifyRecordUpdateAvailable).not.toHaveBeenCalled();
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID.substring(0, 15), State__c: 'form_sent' }, 2));
+    await flushPromises();
+    expect(element.shadowRoot.querySelectorAll('li.status')).toHaveLength(1);
+  });
 
-    it('shows that the customer asked for a person until the form is answered', async () => {
-        const element = await mount();
-        const deliver = onMessage();
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 1));
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'person_requested' }, 2));
-        await flushPromises();
-        expect(element.shadowRoot.querySelector('.person-requested')).not.toBeNull();
-        deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'answered', Answer__c: '📝 Other' }, 3));
-        await flushPromises();
-        expect(element.shadowRoot.querySelector('.person-requested')).toBeNull();
-    });
+  it('shows that the customer asked for a person until the form is answered', async () => {
+    const element = await mount();
+    const deliver = onMessage();
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 1));
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'person_requested' }, 2));
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('.person-requested')).not.toBeNull();
+    deliver(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'answered', Answer__c: '📝 Other' }, 3));
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('.person-requested')).toBeNull();
+  });
 
-    it('on an empApi error shows it is not receiving, resubscribes after a backoff, and is live again', async () => {
-        jest.useFakeTimers();
-        const element = await mount();
-        const reportError = onError.mock.calls[0][0];
-        reportError({ error: '403::Unknown client' });
-        await flushPromises();
-        expect(element.shadowRoot.querySelector('.not-receiving')).not.toBeNull();
-        expect(text(element, '.error-text')).toBe('403::Unknown client');
-        expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-1', channel: STATUS_CHANNEL }, expect.any(Function));
-        expect(subscribe).toHaveBeenCalledTimes(1);
+  it('on an empApi error shows it is not receiving, resubscribes after a backoff, and is live again', async () => {
+    jest.useFakeTimers();
+    const element = await mount();
+    const reportError = onError.mock.calls[0][0];
+    reportError({ error: '403::Unknown client' });
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('.not-receiving')).not.toBeNull();
+    expect(text(element, '.error-text')).toBe('403::Unknown client');
+    expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-1', channel: STATUS_CHANNEL }, expect.any(Function));
+    expect(subscribe).toHaveBeenCalledTimes(1);
 
-        subscribe.mockResolvedValueOnce({ id: 'sub-2', channel: STATUS_CHANNEL });
-        jest.advanceTimersByTime(RECONNECT_BASE_MS);
-        await flushPromises();
-        expect(subscribe).toHaveBeenCalledTimes(2);
-        expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
+    subscribe.mockResolvedValueOnce({ id: 'sub-2', channel: STATUS_CHANNEL });
+    jest.advanceTimersByTime(RECONNECT_BASE_MS);
+    await flushPromises();
+    expect(subscribe).toHaveBeenCalledTimes(2);
+    expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
 
-        // The new subscription delivers as the old one did.
-        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 9));
-        await flushPromises();
-        expect(text(element, '.headline')).toBe('Form sent to the customer');
-    });
+    // The new subscription delivers as the old one did.
+    onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 9));
+    await flushPromises();
+    expect(text(element, '.headline')).toBe('Form sent to the customer');
+  });
 
-    it('resubscribes from the last event it saw, and shows a replayed event once', async () => {
-        jest.useFakeTimers();
-        const element = await mount();
-        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
-        onMessage()(statusMessage({ Correlation_Id__c: OTHER_CASE_ID, State__c: 'saved' }, 42));
-        onError.mock.calls[0][0]({ error: 'connection lost' });
-        jest.advanceTimersByTime(RECONNECT_BASE_MS);
-        await flushPromises();
-        expect(subscribe).toHaveBeenLastCalledWith(STATUS_CHANNEL, 42, expect.any(Function));
-        // The bus delivers what came after 42; were 42 delivered again, it would be dropped.
-        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
-        onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'submitted', Answer__c: '🎓 Education' }, 43));
-        await flushPromises();
-        const states = Array.from(element.shadowRoot.querySelectorAll('li.status')).map((li) => li.dataset.state);
-        expect(states).toEqual(['submitted', 'form_sent']);
-    });
+  it('resubscribes from the last event it saw, and shows a replayed event once', async () => {
+    jest.useFakeTimers();
+    const element = await mount();
+    onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
+    onMessage()(statusMessage({ Correlation_Id__c: OTHER_CASE_ID, State__c: 'saved' }, 42));
+    onError.mock.calls[0][0]({ error: 'connection lost' });
+    jest.advanceTimersByTime(RECONNECT_BASE_MS);
+    await flushPromises();
+    expect(subscribe).toHaveBeenLastCalledWith(STATUS_CHANNEL, 42, expect.any(Function));
+    // The bus delivers what came after 42; were 42 delivered again, it would be dropped.
+    onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
+    onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'submitted', Answer__c: '🎓 Education' }, 43));
+    await flushPromises();
+    const states = Array.from(element.shadowRoot.querySelectorAll('li.status')).map((li) => li.dataset.state);
+    expect(states).toEqual(['submitted', 'form_sent']);
+  });
 
-    it('keeps trying with a growing delay while the subscribe itself fails', async () => {
-        jest.useFakeTimers();
-        subscribe.mockRejectedValueOnce(new Error('handshake failed'));
-        const element = await mount();
-        expect(element.shadowRoot.querySelector('.not-receiving')).not.toBeNull();
-        subscribe.mockRejectedValueOnce(new Error('still failing'));
-        jest.advanceTimersByTime(RECONNECT_BASE_MS);
-        await flushPromises();
-        expect(subscribe).toHaveBeenCalledTimes(2);
-        // Second delay is twice the first: nothing after one more base delay, a try after two.
-        jest.advanceTimersByTime(RECONNECT_BASE_MS);
-        await flushPromises();
-        expect(subscribe).toHaveBeenCalledTimes(2);
-        jest.advanceTimersByTime(RECONNECT_BASE_MS);
-        await flushPromises();
-        expect(subscribe).toHaveBeenCalledTimes(3);
-        expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
-    });
+  it('keeps trying with a growing delay while the subscribe itself fails', async () => {
+    jest.useFakeTimers();
+    subscribe.mockRejectedValueOnce(new Error('handshake failed'));
+    const element = await mount();
+    expect(element.shadowRoot.querySelector('.not-receiving')).not.toBeNull();
+    subscribe.mockRejectedValueOnce(new Error('still failing'));
+    jest.advanceTimersByTime(RECONNECT_BASE_MS);
+    await flushPromises();
+    expect(subscribe).toHaveBeenCalledTimes(2);
+    // Second delay is twice the first: nothing after one more base delay, a try after two.
+    jest.advanceTimersByTime(RECONNECT_BASE_MS);
+    await flushPromises();
+    expect(subscribe).toHaveBeenCalledTimes(2);
+    jest.advanceTimersByTime(RECONNECT_BASE_MS);
+    await flushPromises();
+    expect(subscribe).toHaveBeenCalledTimes(3);
+    expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
+  });
 
-    it('unsubscribes when removed from the page', async () => {
-        const element = await mount();
-        document.body.removeChild(element);
-        expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-1', channel: STATUS_CHANNEL }, expect.any(Function));
-    });
+  it('unsubscribes when removed from the page', async () => {
+    const element = await mount();
+    document.body.removeChild(element);
+    expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-1', channel: STATUS_CHANNEL }, expect.any(Function));
+  });
 
-    it("runs the flows with this Case: send the form, and answer for the customer with the chosen value", async () => {
-        const element = await mount();
-        element.shadowRoot.querySelector('lightning-button.send-form').click();
-        await flushPromises();
-        let flow = element.shadowRoot.querySelector('lightning-flow');
-        expect(flow.flowApiName).toBe('Send_Cowork_Form');
-        expect(flow.flowInputVariables).toEqual([{ name: 'recordId', type: 'String', value: CASE_ID }]);
-        flow.dispatchEvent(new CustomEvent('statuschange', { detail: { status: 'FINISHED' } }));
-        await flushPromises();
-        expect(element.shadowRoot.querySelector('lightning-flow')).toBeNull();
+  it('runs the flows with this Case: send the form, and answer for the customer with the chosen value', async () => {
+    const element = await mount();
+    element.shadowRoot.querySelector('lightning-button.send-form').click();
+    await flushPromises();
+    let flow = element.shadowRoot.querySelector('lightning-flow');
+    expect(flow.flowApiName).toBe('Send_Cowork_Form');
+    expect(flow.flowInputVariables).toEqual([{ name: 'recordId', type: 'String', value: CASE_ID }]);
+    flow.dispatchEvent(new CustomEvent('statuschange', { detail: { status: 'FINISHED' } }));
+    await flushPromises();
+    expect(element.shadowRoot.querySelector('lightning-flow')).toBeNull();
 
-        expect(element.shadowRoot.querySelector('lightning-button.answer-for-customer').disabled).toBe(true);
-        element.shadowRoot.querySelector('lightning-combobox').dispatchEvent(new CustomEvent('change', { detail: { value: 'Education' } }));
-        await flushPromises();
-        element.shadowRoot.querySelector('lightning-button.answer-for-customer').click();
-        await flushPromises();
-        flow = element.shadowRoot.querySelector('lightning-flow');
-        expect(flow.flowApiName).toBe('Answer_Cowork_Form');
-        expect(flow.flowInputVariables).toEqual([
-            { name: 'recordId', type: 'String', value: CASE_ID },
-            { name: 'useOfFundsReason', type: 'String', value: 'Education' }
-        ]);
-    });
+    expect(element.shadowRoot.querySelector('lightning-button.answer-for-customer').disabled).toBe(true);
+    element.shadowRoot.querySelector('lightning-combobox').dispatchEvent(new CustomEvent('change', { detail: { value: 'Education' } }));
+    await flushPromises();
+    element.shadowRoot.querySelector('lightning-button.answer-for-customer').click();
+    await flushPromises();
+    flow = element.shadowRoot.querySelector('lightning-flow');
+    expect(flow.flowApiName).toBe('Answer_Cowork_Form');
+    expect(flow.flowInputVariables).toEqual([
+      { name: 'recordId', type: 'String', value: CASE_ID },
+      { name: 'useOfFundsReason', type: 'String', value: 'Education' },
+    ]);
+  });
 });
