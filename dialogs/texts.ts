@@ -218,8 +218,10 @@ export const agentTexts = {
   notWaitingForPerson: 'That customer is not waiting for a person (handed back, taken by someone else, or never asked). See `/agent list`.',
   nowTalkingTo: (who: string, notes: string) => `You are now talking to ${who}. What you type goes to the customer; \`/agent done\` hands back.${notes}`,
   noTypedForm: 'This customer has no form a typed answer can fill.',
-  unknownChoice: (typed: string, choices: string) => `I could not tell which choice "${typed}" is. The choices are: ${choices}.`,
-  published: (caseNumber: string, labels: string) => `Published for Case ${caseNumber}: ${labels}. You will see the answer when the event arrives.`,
+  unknownChoice: (typed: string, choices: string) =>
+    `I could not tell which choice "${escapeMarkdown(typed)}" is. The choices are: ${escapeMarkdown(choices)}.`,
+  published: (caseNumber: string, labels: string) =>
+    `Published for Case ${escapeMarkdown(caseNumber)}: ${escapeMarkdown(labels)}. You will see the answer when the event arrives.`,
   notWaiting: (caseNumber: string, state: string) => `The form for Case ${caseNumber} is no longer waiting for an answer (${state}).`,
   publishFailed: 'Publishing the answer failed; please try again.',
   notTalking: 'You are not talking to a customer.',
@@ -237,10 +239,11 @@ export const agentTexts = {
   customerSubmitted: (who: string, reply: string) => `${who} submitted the form. What the bot would have answered: ${reply}`,
   /** A session's news while a person owns the chat. */
   answerArrived: (caseNumber: string, labels: string) =>
-    `The answer arrived for Case ${caseNumber}: ${labels}. The Case is being updated. The customer has not been thanked by the bot: what to say is up to you.`,
+    `The answer arrived for Case ${escapeMarkdown(caseNumber)}: ${escapeMarkdown(labels)}. The Case is being updated. The customer has not been thanked by the bot: what to say is up to you.`,
   formExpired: (caseNumber: string) => `The form for Case ${caseNumber} expired without an answer; nothing was changed.`,
   aboutCase: (caseNumber: string, text: string) => `Case ${caseNumber}: ${text}`,
-  caseNotUpdated: (caseNumber: string, failure: string) => `The answer for Case ${caseNumber} was received, but the Case could not be updated (${failure}).`,
+  caseNotUpdated: (caseNumber: string, failure: string) =>
+    `The answer for Case ${escapeMarkdown(caseNumber)} was received, but the Case could not be updated (${escapeMarkdown(failure)}).`,
 } as const;
 
 export function textsFor(locale: string | undefined): Texts {

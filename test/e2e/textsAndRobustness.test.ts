@@ -3,7 +3,7 @@
  * the seed's scripted sentences stay word for word, a malformed conversationUpdate is ignored
  * without an apology, and an unknown card action gets a plain answer.
  */
-import { textsFor } from '../../dialogs/texts';
+import { agentTexts, textsFor } from '../../dialogs/texts';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
@@ -102,6 +102,16 @@ describe('texts and robustness', () => {
         expect(sentence).not.toContain('[link](');
         expect(sentence).toContain('\\*Bold\\*');
       }
+    }
+    // What an agent reads: labels from the org, the agent's own typing echoed, a refusal's text.
+    for (const sentence of [
+      agentTexts.unknownChoice('*Bold*', '*Bold* [link](http://x.example)'),
+      agentTexts.published('00001026', '*Bold* [link](http://x.example)'),
+      agentTexts.answerArrived('00001026', '*Bold* [link](http://x.example)'),
+      agentTexts.caseNotUpdated('00001026', 'FIELD_CUSTOM_VALIDATION_EXCEPTION: *Bold* [link](http://x.example)'),
+    ]) {
+      expect(sentence).not.toContain('[link](');
+      expect(sentence).toContain('\\*Bold\\*');
     }
   });
 });
