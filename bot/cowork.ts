@@ -37,10 +37,13 @@ import {
 } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
+import { AgentDirectory } from './handoff/agentDirectory';
 import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
 import { HandoffProtocol } from './handoff/handoffProtocol';
 import { HandoffTrust } from './handoff/handoffTrust';
+import { HumanOwnership } from './handoff/humanOwnership';
 import { ConcurrentConversationState } from './concurrentConversationState';
+import { Conversations } from './conversations';
 import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { CoworkRequests } from './coworkRequests';
@@ -163,35 +166,45 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const queue = new KeyedSerialQueue();
   // Namespaced, so a host bot's own conversation state never collides with co-work's.
   const conversationState = new ConcurrentConversationState(storage, 'cowork');
-  // The effects need the bot and the bot needs the service: the bot is looked up when an effect runs.
-  const botRef: { current?: CoworkBot } = {};
-  const handoffRef: { current?: HandoffProtocol } = {};
   // Progress for the agent's panel on the Case (Cowork_Status__e), unless COWORK_STATUS_EVENTS=off.
   const statusPublisher = config.statusEvents
     ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
     : undefined;
   // Case → its recent conversations: where an agent's request from the Case sends the form.
   const links = new CaseLinks(storage);
+  const forms: FormSpec[] = [form];
+  const formById = new Map(forms.map((f) => [f.id, f]));
+  const formOf = (formId: string): FormSpec | undefined => formById.get(formId);
+  const repository = new SessionRepository(storage);
+  // Built in dependency order, each from what exists above it:
+  // 1. what every turn in a customer's conversation shares (dialogs, recent sessions, form cards);
+  const conversations = new Conversations({ conversationState, sessions: repository, forms: formOf, log });
+  // 2. who owns a conversation when a person does, and the way to that person (handoff records,
+  //    the agent relay's logged-in agents): the effects need it, and it needs nothing of the core;
+  const handoffs = new HandoffRepository(storage);
+  const agents = new AgentDirectory({ adapter, appId: config.microsoftApp.id, storage });
+  const ownership = new HumanOwnership({ handoffs, agents });
+  // 3. the core, whose effects reach the customer's chat (or its agent) in proactive turns;
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
     eventBus: salesforce.eventBus,
-    repository: new SessionRepository(storage),
+    repository,
     deadlines: new InMemoryDeadlineQueue(),
     inflight: new InFlightIndex(storage),
     instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     effectsLeaseMs: config.effectsLeaseMs,
     effectsSendTimeoutMs: config.sendTimeoutMs,
     formTokens: formTokenSigner(config),
-    forms: [form],
+    forms,
     effects: new ProactiveEffects({
       adapter,
       appId: config.microsoftApp.id,
       queue,
-      bot: () => requireValue(botRef.current, 'bot'),
-      forms: (id): FormSpec | undefined => service.form(id),
+      conversations,
+      forms: formOf,
       publicUrl: config.publicUrl,
       log,
-      handoff: () => handoffRef.current,
+      handoff: ownership,
       sendTimeoutMs: config.sendTimeoutMs,
     }),
     log: log.child({ component: 'cowork' }),
@@ -201,9 +214,17 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     ...(statusPublisher ? { status: statusPublisher } : {}),
     links,
   });
-  // Human handoff: conversation-level ownership in storage, and the local agent relay as the agents' side.
-  const handoffs = new HandoffRepository(storage);
+  // 4. human handoff: the customer's side of the protocol, then the local agent relay as the agents'
+  //    side (it applies the protocol's statuses; the protocol reaches agents through `agents`, not the relay);
   const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret });
+  const handoff = new HandoffProtocol({
+    handoffs,
+    service,
+    ownership,
+    trust,
+    log: log.child({ component: 'handoff' }),
+    timeoutMs: config.handoffTimeoutMs,
+  });
   const relay = new AgentRelay({
     adapter,
     appId: config.microsoftApp.id,
@@ -211,24 +232,18 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     storage,
     handoffs,
     service,
-    bot: () => requireValue(botRef.current, 'bot'),
+    agents,
+    handoff,
+    conversations,
     trust,
     agentKey: config.agentKey,
     loginLimits: options.agentLoginLimits,
     log: log.child({ component: 'agent-relay' }),
   });
-  const handoff = new HandoffProtocol({
-    handoffs,
-    service,
-    agents: relay,
-    trust,
-    log: log.child({ component: 'handoff' }),
-    timeoutMs: config.handoffTimeoutMs,
-  });
-  handoffRef.current = handoff;
+  // 5. the turn logic (it adds the form dialog to the conversations' dialog set), and the agents' requests from the Case.
   const bot = new CoworkBot({
     service,
-    conversationState,
+    conversations,
     form,
     devCommands: config.devCommands,
     startSecret: config.startSecret,
@@ -243,7 +258,6 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     links,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
-  botRef.current = bot;
   const requests = new CoworkRequests({
     adapter,
     appId: config.microsoftApp.id,

@@ -3,8 +3,8 @@
  * and what it does. The co-work logic itself lives in `cowork/` (use cases) and `dialogs/`
  * (the customer's side of the form).
  */
-import { ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, TurnContext as TC } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import { ActivityTypes, type TurnContext, TurnContext as TC } from 'botbuilder';
+import { DialogTurnStatus } from 'botbuilder-dialogs';
 import type { CoworkService, StartOutcome } from '../cowork/coworkService';
 import type { CaseLinks } from '../cowork/links';
 import { isHandoffStatusState, type HandoffRecord } from '../cowork/handoff';
@@ -16,16 +16,17 @@ import { messagesFor, typedAnswerInputOf } from '../cowork/formSpec';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../dialogs/coworkFormDialog';
 import { agentTexts, textsFor } from '../dialogs/texts';
-import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
-import type { HandoffProtocol, SignedHandoffStatus } from './handoff/handoffProtocol';
+import type { Conversations } from './conversations';
+import type { HandoffProtocol } from './handoff/handoffProtocol';
 import { LOST_FORM_TEXT } from './lostForm';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
   service: CoworkService;
-  conversationState: ConversationState;
+  /** The conversation's dialogs, recent sessions and form cards (shared with the proactive effects and the agent relay). */
+  conversations: Conversations;
   form: FormSpec;
   devCommands: boolean;
   startSecret: string | undefined;
@@ -54,9 +55,6 @@ export interface CoworkBotOptions {
   recognizer?: AnswerRecognizer;
 }
 
-/** Recent sessions of a conversation, newest last: a card submit is checked against these. */
-const RECENT_SESSIONS = 10;
-
 interface Route {
   name: string;
   matches: (context: TurnContext) => boolean;
@@ -71,18 +69,20 @@ export const HELP_TEXT = textsFor('en').help;
 export const DEV_HELP_TEXT = textsFor('en').devHelp;
 
 export class CoworkBot {
-  private readonly dialogs: DialogSet;
-  private readonly dialogState: StatePropertyAccessor<DialogState>;
-  private readonly recentSessions: StatePropertyAccessor<string[]>;
   private readonly routes: Route[];
-  private readonly formCards: FormCardUpdates;
+  private readonly conversations: Conversations;
 
   constructor(private readonly options: CoworkBotOptions) {
-    this.dialogState = options.conversationState.createProperty<DialogState>('dialogState');
-    this.recentSessions = options.conversationState.createProperty<string[]>('coworkSessions');
-    this.formCards = new FormCardUpdates(options.conversationState.createProperty<FormCardRef[]>('coworkFormCards'), options.log);
-    this.dialogs = new DialogSet(this.dialogState).add(
-      new CoworkFormDialog(options.service, options.mounted === true, options.recognizer, (channelId) => this.canHandOff(channelId), this.formCards),
+    this.conversations = options.conversations;
+    // The form dialog needs the core and the bot's handoff settings: it joins the shared dialog set here.
+    this.conversations.dialogs.add(
+      new CoworkFormDialog(
+        options.service,
+        options.mounted === true,
+        options.recognizer,
+        (channelId) => this.canHandOff(channelId),
+        this.conversations.formCards,
+      ),
     );
     const routes: Route[] = [
       { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
@@ -114,7 +114,7 @@ export class CoworkBot {
     let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
     if (owner && this.options.handoff?.overdue(owner)) {
       // No person accepted in time: the bot takes the conversation back, then handles this message.
-      await this.options.handoff.giveUpOverdue(context, await this.latestSession(context));
+      await this.options.handoff.giveUpOverdue(context, await this.conversations.latestSession(context));
       owner = undefined;
     }
     // While a request waits for a person, a card submit still gets its acknowledgement (and later its thank-you).
@@ -125,46 +125,19 @@ export class CoworkBot {
       const route = this.routes.find((r) => r.matches(context));
       handled = route !== undefined && (await route.handle(context)) !== false;
     }
-    await this.options.conversationState.saveChanges(context);
+    await this.conversations.save(context);
     return handled;
-  }
-
-  /**
-   * Applies a `handoff.status` in a turn of the customer's conversation (the channel's event, or
-   * a proactive turn of the agent relay) and saves the conversation's state.
-   */
-  async handoffStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
-    const handoff = this.options.handoff;
-    if (handoff) await handoff.applySignedStatus(context, status, await this.latestSession(context));
-    await this.options.conversationState.saveChanges(context);
-  }
-
-  /** In a proactive turn once the session's answer is on the Case: its form card says so. */
-  async formSaved(context: TurnContext, session: CoworkSession): Promise<void> {
-    const form = this.options.service.form(session.formId);
-    if (form) await this.formCards.showSaved(context, session, form);
-    await this.options.conversationState.saveChanges(context);
   }
 
   /** In a proactive turn of a conversation whose handoff request no person accepted in time. */
   async handoffTimedOut(context: TurnContext): Promise<void> {
-    await this.options.handoff?.giveUpOverdue(context, await this.latestSession(context));
-    await this.options.conversationState.saveChanges(context);
+    await this.options.handoff?.giveUpOverdue(context, await this.conversations.latestSession(context));
+    await this.conversations.save(context);
   }
 
   private canHandOff(channelId: string | undefined): boolean {
     if (!this.options.handoff) return false;
     return this.options.handoffTarget ? this.options.handoffTarget(channelId ?? '') : true;
-  }
-
-  /** In a proactive turn for `sessionKey`: ends the session's form dialog if it is the active one. */
-  async endFormDialog(context: TurnContext, sessionKey: string): Promise<void> {
-    const dc = await this.dialogs.createContext(context);
-    const active = dc.activeDialog;
-    if (active?.id === COWORK_FORM_DIALOG && (active.state as { sessionKey?: string }).sessionKey === sessionKey) {
-      await dc.endDialog();
-    }
-    await this.options.conversationState.saveChanges(context);
   }
 
   private async welcome(context: TurnContext): Promise<void> {
@@ -283,13 +256,12 @@ export class CoworkBot {
     if (outcome.kind === 'started') {
       // Known before anything is sent: if the send fails, the caller can abandon the session.
       onStarted?.(outcome.session.key);
-      const recent = (await this.recentSessions.get(context, [])) ?? [];
-      await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
-      const dc = await this.dialogs.createContext(context);
+      await this.conversations.addSession(context, outcome.session.key);
+      const dc = await this.conversations.dialogs.createContext(context);
       await dc.cancelAllDialogs();
       await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
     }
-    await this.options.conversationState.saveChanges(context);
+    await this.conversations.save(context);
     return outcome;
   }
 
@@ -307,10 +279,9 @@ export class CoworkBot {
       await context.sendActivity(failure ?? texts.couldNotStart);
       return;
     }
-    const recent = (await this.recentSessions.get(context, [])) ?? [];
-    await this.recentSessions.set(context, [...recent, outcome.session.key].slice(-RECENT_SESSIONS));
+    await this.conversations.addSession(context, outcome.session.key);
     if (outcome.replacedHere > 0) await context.sendActivity(textsFor(context.activity.locale).replacesEarlier(outcome.session.caseNumber));
-    const dc = await this.dialogs.createContext(context);
+    const dc = await this.conversations.dialogs.createContext(context);
     await dc.cancelAllDialogs();
     await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key, session: outcome.session });
   }
@@ -319,7 +290,7 @@ export class CoworkBot {
   private async cardSubmit(context: TurnContext): Promise<void> {
     const value = context.activity.value as Record<string, unknown>;
     const service = this.options.service;
-    const session = await this.sessionForSubmit(context, value);
+    const session = await this.conversations.sessionForSubmit(context, value);
     const form = (session && service.form(session.formId)) ?? this.options.form;
     if (!session) {
       const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
@@ -343,7 +314,7 @@ export class CoworkBot {
     }
     if (value.cowork === 'change' || value.cowork === 'confirm') {
       // A click on the confirmation of a typed answer: whichever it is, that answer no longer waits.
-      const dc = await this.dialogs.createContext(context);
+      const dc = await this.conversations.dialogs.createContext(context);
       await clearPendingAnswer(dc, session.key);
       if (value.cowork === 'change') {
         const input = typedAnswerInputOf(form);
@@ -367,12 +338,12 @@ export class CoworkBot {
       raw: value,
     });
     await context.sendActivity(submitOutcomeReply(form, outcome, texts));
-    if (outcome.kind === 'accepted') await this.formCards.showSent(context, outcome.session, form);
+    if (outcome.kind === 'accepted') await this.conversations.formCards.showSent(context, outcome.session, form);
   }
 
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
     const handoff = this.options.handoff;
-    const latest = session ?? (await this.latestSession(context));
+    const latest = session ?? (await this.conversations.latestSession(context));
     if (!handoff || !this.canHandOff(context.activity.channelId)) {
       // Nothing could take it: say so, and the form (if any) carries on.
       const texts = textsFor(context.activity.locale);
@@ -396,7 +367,7 @@ export class CoworkBot {
         context,
         { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) },
         value,
-        await this.latestSession(context),
+        await this.conversations.latestSession(context),
       );
   }
 
@@ -411,7 +382,7 @@ export class CoworkBot {
     const value = context.activity.value;
     const label = agentTexts.customer(owner.caseNumber);
     if (isCardSubmit(value)) {
-      const session = await this.sessionForSubmit(context, value);
+      const session = await this.conversations.sessionForSubmit(context, value);
       if (!session || value.cowork !== 'submit') {
         await handoff.toAgent(owner, { type: 'message', text: agentTexts.inactiveButton(label) });
         return;
@@ -430,25 +401,12 @@ export class CoworkBot {
     await handoff.relayCustomerMessage(owner, context.activity);
   }
 
-  /** The session a card's form token names, among this conversation's recent sessions only. */
-  private async sessionForSubmit(context: TurnContext, value: Readonly<Record<string, unknown>>): Promise<CoworkSession | undefined> {
-    const keys = (await this.recentSessions.get(context, [])) ?? [];
-    const sessions = await Promise.all(keys.map((k) => this.options.service.get(k)));
-    return sessions.find((s): s is CoworkSession => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
-  }
-
-  private async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {
-    const keys = (await this.recentSessions.get(context, [])) ?? [];
-    const last = keys[keys.length - 1];
-    return last === undefined ? undefined : this.options.service.get(last);
-  }
-
   /** An answer to the open form; otherwise help (on its own) or nothing (mounted: the host's turn). */
   private async continueFormOrHelp(context: TurnContext): Promise<boolean> {
     // "I don't want to talk to an agent, renovation please": the declined person is no part of the answer.
     const typed = withoutDeclinedPerson(context.activity.text ?? '');
     if (typed !== (context.activity.text ?? '')) setTypedText(context, typed);
-    const dc = await this.dialogs.createContext(context);
+    const dc = await this.conversations.dialogs.createContext(context);
     if (dc.activeDialog) {
       const result = await dc.continueDialog();
       if (result.status !== DialogTurnStatus.complete) return !leftToHost(context);

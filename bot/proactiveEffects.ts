@@ -15,8 +15,8 @@ import { requireForm, thankYouText } from '../cowork/formSpec';
 import type { Log } from '../util/log';
 import type { KeyedSerialQueue } from '../util/serialQueue';
 import type { CoworkSession } from '../cowork/session';
-import type { HandoffProtocol } from './handoff/handoffProtocol';
-import type { CoworkBot } from './coworkBot';
+import type { Conversations } from './conversations';
+import type { HumanOwnership } from './handoff/humanOwnership';
 import { runProactiveTurn } from './proactiveTurn';
 import { agentTexts, textsFor } from '../dialogs/texts';
 
@@ -30,12 +30,13 @@ export interface ProactiveEffectsDeps {
   adapter: CloudAdapter;
   appId: string;
   queue: KeyedSerialQueue;
-  bot: () => CoworkBot;
+  /** The customer's conversation: its form dialog ends, its form card shows the answer saved. */
+  conversations: Conversations;
   forms: (formId: string) => FormSpec | undefined;
   publicUrl: string;
   log: Log;
   /** When a human owns the conversation, the effects tell the agent instead of the customer. */
-  handoff?: () => HandoffProtocol | undefined;
+  handoff?: HumanOwnership;
   /** `COWORK_SEND_TIMEOUT_SECONDS`: a thank-you the channel has not accepted by then is abandoned (the turn fails). */
   sendTimeoutMs?: number;
 }
@@ -64,7 +65,7 @@ export class ProactiveEffects implements SessionEffects {
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = requireForm(this.deps.forms, session.formId);
     if (await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))) {
-      await this.inConversation(session, (context) => this.deps.bot().endFormDialog(context, session.key));
+      await this.inConversation(session, (context) => this.deps.conversations.endFormDialog(context, session.key));
       return true;
     }
     let sent = false;
@@ -89,7 +90,7 @@ export class ProactiveEffects implements SessionEffects {
       });
       await bounded(send, this.deps.sendTimeoutMs, 'the thank-you');
       sent = true;
-      await this.deps.bot().endFormDialog(context, session.key);
+      await this.deps.conversations.endFormDialog(context, session.key);
     });
     return sent;
   }
@@ -98,7 +99,7 @@ export class ProactiveEffects implements SessionEffects {
     if (await this.toAgentIfHumanOwned(session, agentTexts.formExpired(session.caseNumber))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(textsFor(localeOf(session)).expiredNotice(session.caseNumber));
-      await this.deps.bot().endFormDialog(context, session.key);
+      await this.deps.conversations.endFormDialog(context, session.key);
     });
   }
 
@@ -108,13 +109,13 @@ export class ProactiveEffects implements SessionEffects {
     if (await this.toAgentIfHumanOwned(session, agentTexts.aboutCase(session.caseNumber, text))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(text);
-      await this.deps.bot().endFormDialog(context, session.key);
+      await this.deps.conversations.endFormDialog(context, session.key);
     });
   }
 
   /** The answer is on the Case: the form card (updated in place) says so. Nothing is sent. */
   async saved(session: CoworkSession): Promise<void> {
-    await this.inConversation(session, (context) => this.deps.bot().formSaved(context, session));
+    await this.inConversation(session, (context) => this.deps.conversations.formSaved(context, session));
   }
 
   async failed(session: CoworkSession): Promise<void> {
@@ -130,7 +131,7 @@ export class ProactiveEffects implements SessionEffects {
    * handoff never swallows a thank-you) and the agent finds it among the request's notes.
    */
   private async toAgentIfHumanOwned(session: CoworkSession, text: string): Promise<boolean> {
-    const handoff = this.deps.handoff?.();
+    const handoff = this.deps.handoff;
     const owner = handoff ? await handoff.owner(session.conversationId) : undefined;
     if (!handoff || !owner) return false;
     await handoff.toAgent(owner, { type: 'message', text });

@@ -11,7 +11,7 @@
  * connector can replace the relay without touching the session code.
  *
  * Queues: an agent's turn may wait for the customer's conversation queue (taking, handing back,
- * relaying to the customer); the customer's side never waits for an agent's queue (`tell` sends
+ * relaying to the customer); the customer's side never waits for an agent's queue (`AgentDirectory.tell` sends
  * without it), so the two can never wait for each other.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -21,13 +21,14 @@ import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels, typedAnswerInputOf } from '../../cowork/formSpec';
 import type { HandoffRecord, HandoffRepository } from '../../cowork/handoff';
 import type { Log } from '../../util/log';
-import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
+import type { KeyValueStorage } from '../../cowork/ports';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
-import type { CoworkBot } from '../coworkBot';
+import type { Conversations } from '../conversations';
 import { runProactiveTurn } from '../proactiveTurn';
 import { agentTexts } from '../../dialogs/texts';
-import type { AgentChannel, SignedHandoffStatus } from './handoffProtocol';
+import type { AgentDirectory, AgentRecord } from './agentDirectory';
+import type { HandoffProtocol, SignedHandoffStatus } from './handoffProtocol';
 import type { HandoffTrust } from './handoffTrust';
 import { LoginLimiter, type LoginLimiterOptions } from './loginLimiter';
 
@@ -38,7 +39,12 @@ export interface AgentRelayDeps {
   storage: KeyValueStorage;
   handoffs: HandoffRepository;
   service: CoworkService;
-  bot: () => CoworkBot;
+  /** The logged-in agent conversations (also the protocol's way to an agent). */
+  agents: AgentDirectory;
+  /** Applies the statuses the relay signs, in the customer's conversation. */
+  handoff: HandoffProtocol;
+  /** The customer's conversation: its latest session, and its state saved after a status. */
+  conversations: Conversations;
   /** Signs the statuses the relay applies (the same check as a channel's signed `handoff.status`). */
   trust: HandoffTrust;
   /** `COWORK_AGENT_KEY`; the relay refuses every command when undefined. */
@@ -47,16 +53,6 @@ export interface AgentRelayDeps {
   now?: () => number;
   /** Limits on wrong keys (defaults: 5 in a row lock a conversation for 60 s, doubling; slower above 20 a minute overall). */
   loginLimits?: Omit<LoginLimiterOptions, 'storage' | 'log' | 'now'>;
-}
-
-/** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */
-interface AgentRecord {
-  conversationId: string;
-  agentId: string;
-  conversationReference: Readonly<Record<string, unknown>>;
-  loggedInAt: string;
-  /** The customer's conversation this agent took, until it hands it back. */
-  customerConversationId: string | null;
 }
 
 export const AGENT_HELP_TEXT = agentTexts.help;
@@ -69,7 +65,7 @@ function isCardClick(activity: Activity): boolean {
   return activity.value !== undefined || channelData?.postBack === true;
 }
 
-export class AgentRelay implements AgentChannel {
+export class AgentRelay {
   private readonly now: () => number;
   private readonly limiter: LoginLimiter;
 
@@ -106,15 +102,6 @@ export class AgentRelay implements AgentChannel {
     return true;
   }
 
-  /** Delivers `activity` to the agent who took `record` (see `AgentChannel`). */
-  async tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean> {
-    if (!record.agentConversationId) return false;
-    const agent = await this.agent(record.agentConversationId);
-    if (!agent || agent.customerConversationId !== record.conversationId) return false;
-    await this.send(agent.conversationReference, [activity]);
-    return true;
-  }
-
   private async command(context: TurnContext, rest: string, agent: AgentRecord | undefined): Promise<void> {
     const [verb = '', ...args] = rest.split(/\s+/);
     const argument = args.join(' ').trim();
@@ -145,7 +132,7 @@ export class AgentRelay implements AgentChannel {
           await context.sendActivity('Hand the conversation back first: `/agent done`.');
           return;
         }
-        await this.deps.storage.delete([this.agentKey(agent.conversationId)]);
+        await this.deps.agents.remove(agent.conversationId);
         await context.sendActivity(agentTexts.loggedOut);
         return;
       default:
@@ -209,12 +196,12 @@ export class AgentRelay implements AgentChannel {
       return;
     }
     await this.inCustomerConversation(record, (ctx) =>
-      this.deps.bot().handoffStatus(ctx, {
+      this.applyStatus(ctx, {
         state: 'accepted',
         agentId: agent.agentId,
         agentConversationId: agent.conversationId,
         ...this.deps.trust.sign(record.conversationId, 'accepted'),
-      } satisfies SignedHandoffStatus),
+      }),
     );
     const taken = await this.deps.handoffs.get(record.conversationId);
     if (taken?.state !== 'accepted' || taken.agentConversationId !== agent.conversationId) {
@@ -276,7 +263,7 @@ export class AgentRelay implements AgentChannel {
       return;
     }
     await this.inCustomerConversation(record, (ctx) =>
-      this.deps.bot().handoffStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }),
+      this.applyStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }),
     );
     await context.sendActivity(agentTexts.handedBack(await this.describe(record)));
   }
@@ -307,36 +294,26 @@ export class AgentRelay implements AgentChannel {
     return agentTexts.describe(agentTexts.caseText(record.caseNumber, record.caseId), session?.state ?? 'none', record.userId, record.requestedAt);
   }
 
+  /**
+   * In a turn of the customer's conversation: applies a status the relay signed (exactly what a
+   * connector's `handoff.status` does) and saves the conversation's state.
+   */
+  private async applyStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
+    await this.deps.handoff.applySignedStatus(context, status, await this.deps.conversations.latestSession(context));
+    await this.deps.conversations.save(context);
+  }
+
   /** A proactive turn of the customer's conversation, queued with its other turns. */
   private inCustomerConversation(record: HandoffRecord, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    return this.deps.queue.run(record.conversationId, () => this.continueConversation(record.conversationReference, logic));
+    return this.deps.queue.run(record.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, record.conversationReference, logic));
   }
 
-  /** Sends to a conversation without its queue (sending changes no state). */
-  private send(reference: Readonly<Record<string, unknown>>, activities: Array<Partial<Activity>>): Promise<void> {
-    return this.continueConversation(reference, async (context) => {
-      await context.sendActivities(activities);
-    });
+  private agent(conversationId: string): Promise<AgentRecord | undefined> {
+    return this.deps.agents.get(conversationId);
   }
 
-  private continueConversation(reference: Readonly<Record<string, unknown>>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    return runProactiveTurn(this.deps.adapter, this.deps.appId, reference, logic);
-  }
-
-  private agentKey(conversationId: string): string {
-    return `cowork/agent/${conversationId}`;
-  }
-
-  private async agent(conversationId: string): Promise<AgentRecord | undefined> {
-    const key = this.agentKey(conversationId);
-    const item = (await this.deps.storage.read([key]))[key];
-    if (!item || typeof item.agentId !== 'string') return undefined;
-    const { eTag: _eTag, ...rest } = item;
-    return rest as unknown as AgentRecord;
-  }
-
-  private async saveAgent(record: AgentRecord): Promise<void> {
-    await this.deps.storage.write({ [this.agentKey(record.conversationId)]: { ...record, eTag: '*' } satisfies StoreItem });
+  private saveAgent(record: AgentRecord): Promise<void> {
+    return this.deps.agents.save(record);
   }
 }
 

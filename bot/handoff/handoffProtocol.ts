@@ -20,13 +20,8 @@ import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffReposit
 import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
+import type { HumanOwnership } from './humanOwnership';
 import { agentTexts, handoffTexts } from '../../dialogs/texts';
-
-/** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
-export interface AgentChannel {
-  /** Delivers `activity` to the agent who took `record`; resolves false when no agent conversation is known. */
-  tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean>;
-}
 
 /** The context sent with `handoff.initiate`: what the agent needs to pick up the co-work session. */
 export interface CoworkHandoffContext {
@@ -54,7 +49,8 @@ export type SignedHandoffStatus = HandoffStatus & HandoffSignature;
 export interface HandoffProtocolDeps {
   handoffs: HandoffRepository;
   service: CoworkService;
-  agents: AgentChannel | undefined;
+  /** Who owns a conversation, and the way to its agent (shared with the proactive effects). */
+  ownership: HumanOwnership;
   /** Who may say `handoff.status` (handoffTrust.ts). */
   trust: HandoffTrust;
   log: Log;
@@ -77,9 +73,8 @@ export class HandoffProtocol {
   }
 
   /** The handoff record when a human owns the conversation, else undefined. */
-  async owner(conversationId: string): Promise<HandoffRecord | undefined> {
-    const record = await this.deps.handoffs.get(conversationId);
-    return isHumanOwned(record) ? record : undefined;
+  owner(conversationId: string): Promise<HandoffRecord | undefined> {
+    return this.deps.ownership.owner(conversationId);
   }
 
   /** Asks the channel for a human; `session` is the conversation's latest co-work session, if any. */
@@ -221,9 +216,8 @@ export class HandoffProtocol {
   }
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
-  async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
-    const delivered = record.state === 'accepted' && (await this.deps.agents?.tell(record, activity));
-    if (!delivered) await this.deps.handoffs.addNote(record.conversationId, activity.text ?? '(a card)');
+  toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    return this.deps.ownership.toAgent(record, activity);
   }
 
   /** After a handoff: carry on where the session stands, never asking again for an answer the bot has. */

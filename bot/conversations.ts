@@ -1,0 +1,82 @@
+/**
+ * What the bot keeps per customer conversation, and the operations on it that the customer's turns
+ * (CoworkBot), the session's proactive effects (ProactiveEffects) and the agent relay share: the
+ * dialog set, the recent sessions, the form cards, ending a session's form dialog, saving.
+ *
+ * It needs nothing but conversation state, the stored sessions and the forms, so the composition
+ * root builds it first and hands it to everything that works in a customer's conversation. The
+ * form dialog itself needs the core: CoworkBot adds it to `dialogs` when it is built.
+ */
+import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { DialogSet, type DialogState } from 'botbuilder-dialogs';
+import type { FormSpec } from '../cowork/formSpec';
+import type { CoworkSession } from '../cowork/session';
+import type { Log } from '../util/log';
+import { COWORK_FORM_DIALOG } from '../dialogs/coworkFormDialog';
+import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
+
+export interface ConversationsDeps {
+  conversationState: ConversationState;
+  /** The stored sessions (the same repository the core writes). */
+  sessions: { get(sessionKey: string): Promise<CoworkSession | undefined> };
+  forms: (formId: string) => FormSpec | undefined;
+  log: Log;
+}
+
+/** Recent sessions of a conversation, newest last: a card submit is checked against these. */
+const RECENT_SESSIONS = 10;
+
+export class Conversations {
+  readonly dialogs: DialogSet;
+  readonly formCards: FormCardUpdates;
+  private readonly recentSessions: StatePropertyAccessor<string[]>;
+
+  constructor(private readonly deps: ConversationsDeps) {
+    const state = deps.conversationState;
+    this.dialogs = new DialogSet(state.createProperty<DialogState>('dialogState'));
+    this.recentSessions = state.createProperty<string[]>('coworkSessions');
+    this.formCards = new FormCardUpdates(state.createProperty<FormCardRef[]>('coworkFormCards'), deps.log);
+  }
+
+  /** Saves the conversation's state (dialogs, recent sessions, form cards) at the end of a turn. */
+  save(context: TurnContext): Promise<void> {
+    return this.deps.conversationState.saveChanges(context);
+  }
+
+  /** Remembers a session started in this conversation (the newest last). */
+  async addSession(context: TurnContext, sessionKey: string): Promise<void> {
+    const recent = (await this.recentSessions.get(context, [])) ?? [];
+    await this.recentSessions.set(context, [...recent, sessionKey].slice(-RECENT_SESSIONS));
+  }
+
+  /** The session a card's form token names, among this conversation's recent sessions only. */
+  async sessionForSubmit(context: TurnContext, value: Readonly<Record<string, unknown>>): Promise<CoworkSession | undefined> {
+    const keys = (await this.recentSessions.get(context, [])) ?? [];
+    const sessions = await Promise.all(keys.map((k) => this.deps.sessions.get(k)));
+    return sessions.find((s): s is CoworkSession => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
+  }
+
+  /** The conversation's newest co-work session, if any. */
+  async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {
+    const keys = (await this.recentSessions.get(context, [])) ?? [];
+    const last = keys[keys.length - 1];
+    return last === undefined ? undefined : this.deps.sessions.get(last);
+  }
+
+  /** In a proactive turn for `sessionKey`: ends the session's form dialog if it is the active one. */
+  async endFormDialog(context: TurnContext, sessionKey: string): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    const active = dc.activeDialog;
+    if (active?.id === COWORK_FORM_DIALOG && (active.state as { sessionKey?: string }).sessionKey === sessionKey) {
+      await dc.endDialog();
+    }
+    await this.save(context);
+  }
+
+  /** In a proactive turn once the session's answer is on the Case: its form card says so. */
+  async formSaved(context: TurnContext, session: CoworkSession): Promise<void> {
+    const form = this.deps.forms(session.formId);
+    if (form) await this.formCards.showSaved(context, session, form);
+    await this.save(context);
+  }
+}

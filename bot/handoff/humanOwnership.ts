@@ -1,0 +1,35 @@
+/**
+ * Whether a person owns a customer's conversation, and how the bot's words reach that person:
+ * the part of the handoff that the session's proactive effects need. It needs only the handoff
+ * records and the agents' channel (not the core), so the composition root builds it before the
+ * core, whose effects use it; the handoff protocol uses it too.
+ */
+import type { Activity } from 'botbuilder';
+import { isHumanOwned, type HandoffRecord, type HandoffRepository } from '../../cowork/handoff';
+
+/** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
+export interface AgentChannel {
+  /** Delivers `activity` to the agent who took `record`; resolves false when no agent conversation is known. */
+  tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean>;
+}
+
+export interface HumanOwnershipDeps {
+  handoffs: HandoffRepository;
+  agents: AgentChannel | undefined;
+}
+
+export class HumanOwnership {
+  constructor(private readonly deps: HumanOwnershipDeps) {}
+
+  /** The handoff record when a human owns the conversation, else undefined. */
+  async owner(conversationId: string): Promise<HandoffRecord | undefined> {
+    const record = await this.deps.handoffs.get(conversationId);
+    return isHumanOwned(record) ? record : undefined;
+  }
+
+  /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
+  async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    const delivered = record.state === 'accepted' && (await this.deps.agents?.tell(record, activity));
+    if (!delivered) await this.deps.handoffs.addNote(record.conversationId, activity.text ?? '(a card)');
+  }
+}
