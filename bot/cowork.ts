@@ -212,7 +212,6 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     eventTimeoutMs: config.eventTimeoutMs,
     eventClockSkewMs: config.eventClockSkewMs,
     ...(statusPublisher ? { status: statusPublisher } : {}),
-    links,
   });
   // 4. human handoff: the customer's side of the protocol, then the local agent relay as the agents'
   //    side (it applies the protocol's statuses; the protocol reaches agents through `agents`, not the relay);

@@ -11,7 +11,6 @@ import type { Answers, CoworkSession } from './session';
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
 import type { InFlightIndex } from './inflight';
-import type { CaseLinks } from './links';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {
@@ -62,8 +61,6 @@ export interface CoworkServiceDeps {
   now?: () => number;
   /** Progress for the agent's side (`Cowork_Status__e`); none when status events are off. */
   status?: StatusPublisher;
-  /** Case → its recent conversations, for the agent's requests from the Case; written when a session starts. */
-  links?: CaseLinks;
 }
 
 export class CoworkContext {

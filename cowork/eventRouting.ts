@@ -102,18 +102,22 @@ export class EventRouter {
     // A submitted session was listed in flight by its submit and stays listed while pending: no second read.
     if (session.state !== 'submitted') await this.ctx.deps.inflight.add(session.key);
     const leaseUntil = new Date(this.ctx.now() + this.ctx.deps.effectsLeaseMs).toISOString();
-    const claimed = await this.ctx.deps.repository.update(session.key, (current) =>
-      isPending(current.state)
-        ? {
-            ...current,
-            state: 'answered',
-            answers: validation.answers,
-            answeredByEventId: event.id,
-            answerGivenAt: eventCreatedAt(event) ?? this.ctx.now(),
-            effectsOwner: this.ctx.deps.instanceId,
-            effectsLeaseUntil: leaseUntil,
-          }
-        : undefined,
+    // Starts from the session as routing read it: its eTag guards the claim, a conflict reads it again.
+    const claimed = await this.ctx.deps.repository.update(
+      session.key,
+      (current) =>
+        isPending(current.state)
+          ? {
+              ...current,
+              state: 'answered',
+              answers: validation.answers,
+              answeredByEventId: event.id,
+              answerGivenAt: eventCreatedAt(event) ?? this.ctx.now(),
+              effectsOwner: this.ctx.deps.instanceId,
+              effectsLeaseUntil: leaseUntil,
+            }
+          : undefined,
+      { from: session },
     );
     if (!claimed.changed || !claimed.session) {
       this.ctx.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: claimed.session?.state }, 'event already handled for this session');

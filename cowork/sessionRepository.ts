@@ -1,10 +1,10 @@
 /**
- * Sessions and their correlation index in key-value storage (botbuilder `Storage`).
+ * Sessions and their Case's document in key-value storage (botbuilder `Storage`).
  *
  * Keys:
  *   cowork/session/{sessionKey}  the session itself
- *   cowork/case/{caseId}         { keys: [...] }: the sessions of a Case still in the index (see keyList.ts)
- *   cowork/caseAnswer/{caseId}/{formId}   { createdAt, sessionKey }: when the answer now on the Case was given
+ *   cowork/case/{caseId}         the Case's document (caseDocument.ts): its sessions still in the
+ *                                routing index, its linked conversations, when its answer was given
  *
  * Routing an event is a point read (by session key, or by Case Id then the listed sessions):
  * no scan and no in-memory index, so any instance can route any event. Every change is a
@@ -12,66 +12,93 @@
  */
 import type { KeyValueStorage, StoreItem } from './ports';
 import { updateWithETag } from '../util/eTagUpdate';
-import { addKey, readKeyList, removeKey } from '../util/keyList';
+import { CaseDocuments } from './caseDocument';
+import { withLinkFirst } from './links';
 import { isPending, type CoworkSession } from './session';
 
 const MAX_CONFLICT_RETRIES = 20;
 
-export interface StoredSession {
-  session: CoworkSession;
-  eTag: string | undefined;
-}
-
 export class SessionRepository {
+  private readonly cases: CaseDocuments;
+  /**
+   * The eTag each session object this repository read was stored with: a change of a session the
+   * caller has just read starts from it (`update`'s `from`) instead of reading it again. Weak: it
+   * lives as long as the caller keeps the session.
+   */
+  private readonly eTags = new WeakMap<CoworkSession, string>();
+
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
-  ) {}
+  ) {
+    this.cases = new CaseDocuments(storage, prefix);
+  }
 
   sessionStorageKey(sessionKey: string): string {
     return `${this.prefix}/session/${sessionKey}`;
   }
 
   caseStorageKey(caseId: string): string {
-    return `${this.prefix}/case/${caseId}`;
+    return this.cases.storageKey(caseId);
   }
 
   async get(sessionKey: string): Promise<CoworkSession | undefined> {
     const key = this.sessionStorageKey(sessionKey);
     const items = await this.storage.read([key]);
-    return toSession(items[key]);
+    return this.toSession(items[key]);
   }
 
   async getMany(sessionKeys: readonly string[]): Promise<CoworkSession[]> {
     if (sessionKeys.length === 0) return [];
     const keys = sessionKeys.map((k) => this.sessionStorageKey(k));
     const items = await this.storage.read(keys);
-    return keys.map((k) => toSession(items[k])).filter((s): s is CoworkSession => s !== undefined);
+    return keys.map((k) => this.toSession(items[k])).filter((s): s is CoworkSession => s !== undefined);
   }
 
-  /** Stores a new session and lists it under its Case for routing. */
-  async create(session: CoworkSession): Promise<void> {
+  /**
+   * Stores a new session, lists it under its Case for routing and links its conversation to the
+   * Case (newest first), both in one write of the Case's document. Resolves the keys of the Case's
+   * other listed sessions as that write found them (the forms a new one may supersede).
+   */
+  async create(session: CoworkSession): Promise<string[]> {
     await this.storage.write({ [this.sessionStorageKey(session.key)]: { ...session, eTag: '*' } });
-    await addKey(this.storage, this.caseStorageKey(session.caseId), session.key);
+    const link = {
+      conversationId: session.conversationId,
+      conversationReference: session.conversationReference,
+      userId: session.userId,
+      linkedAt: session.createdAt,
+    };
+    return this.cases.update(session.caseId, (doc) => {
+      const others = doc.keys.filter((k) => k !== session.key);
+      const links = withLinkFirst(doc.links, link);
+      if (doc.keys.includes(session.key) && !links) return { result: others };
+      return { next: { ...doc, keys: doc.keys.includes(session.key) ? doc.keys : [...doc.keys, session.key], links: links ?? doc.links }, result: others };
+    });
   }
 
   /**
    * Applies `change` to the stored session with optimistic concurrency. `change` returns the
    * new session, or `undefined` to leave it as it is (e.g. the transition already happened).
    * Resolves with the session as stored and whether this call changed it: of several callers
-   * racing on one transition, exactly one sees `changed: true`.
+   * racing on one transition, exactly one sees `changed: true`. `from`: the session as the
+   * caller has just read it from this repository, to start from instead of reading it again.
+   *
+   * A session leaving the pending states is unlisted from its Case, except when it becomes
+   * `answered`: the effects unlist it in the write that records the Case's answer (`claimCaseAnswer`).
    */
   async update(
     sessionKey: string,
     change: (current: CoworkSession) => CoworkSession | undefined,
+    { from }: { from?: CoworkSession } = {},
   ): Promise<{ session: CoworkSession | undefined; changed: boolean }> {
     const key = this.sessionStorageKey(sessionKey);
+    const eTag = from?.key === sessionKey ? this.eTags.get(from) : undefined;
     return updateWithETag<{ session: CoworkSession | undefined; changed: boolean }>(
       this.storage,
       key,
-      { maxAttempts: MAX_CONFLICT_RETRIES, what: `session ${sessionKey}` },
+      { maxAttempts: MAX_CONFLICT_RETRIES, what: `session ${sessionKey}`, ...(from && eTag ? { first: { ...from, eTag } } : {}) },
       (item) => {
-        const current = toSession(item);
+        const current = this.toSession(item);
         if (!current) return { result: { session: undefined, changed: false } };
         const next = change(current);
         if (!next) return { result: { session: current, changed: false } };
@@ -79,9 +106,7 @@ export class SessionRepository {
         return {
           write: { ...updated },
           written: async () => {
-            if (!isPending(updated.state) && isPending(current.state)) {
-              await removeKey(this.storage, this.caseStorageKey(updated.caseId), updated.key);
-            }
+            if (!isPending(updated.state) && isPending(current.state) && updated.state !== 'answered') await this.unlist(updated.caseId, updated.key);
             return { session: updated, changed: true };
           },
         };
@@ -91,34 +116,37 @@ export class SessionRepository {
 
   /**
    * Claims the Case for an answer given at `createdAt` (the event's CreatedDate, ms): resolves
-   * false, changing nothing, when the answer already written for this Case and form was given
-   * later. An older answer never overwrites a newer one.
+   * false, changing nothing on the Case, when the answer already written for this Case and form was
+   * given later. An older answer never overwrites a newer one. Either way the session leaves the
+   * Case's routing index (it is answered), in the same write.
    */
   async claimCaseAnswer(caseId: string, formId: string, createdAt: number, sessionKey: string): Promise<boolean> {
-    const key = `${this.prefix}/caseAnswer/${caseId}/${formId}`;
-    return updateWithETag<boolean>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `case answer ${caseId}` }, (item) => {
-      const recorded = typeof item?.createdAt === 'number' ? item.createdAt : undefined;
-      if (recorded !== undefined && recorded > createdAt) return { result: false };
-      if (recorded === createdAt && item?.sessionKey === sessionKey) return { result: true };
-      return { write: { createdAt, sessionKey }, written: () => true };
+    return this.cases.update(caseId, (doc) => {
+      const keys = doc.keys.filter((k) => k !== sessionKey);
+      const recorded = doc.answers[formId];
+      const unlisted = keys.length === doc.keys.length ? undefined : { ...doc, keys };
+      if (recorded !== undefined && recorded.createdAt > createdAt) return { next: unlisted, result: false };
+      if (recorded?.createdAt === createdAt && recorded.sessionKey === sessionKey) return { next: unlisted, result: true };
+      return { next: { ...doc, keys, answers: { ...doc.answers, [formId]: { createdAt, sessionKey } } }, result: true };
     });
-  }
-
-  /** Sessions of a Case other than `exceptKey` that still wait for their event (one read when there are none). */
-  async otherPendingForCase(caseId: string, exceptKey: string): Promise<CoworkSession[]> {
-    const keys = (await readKeyList(this.storage, this.caseStorageKey(caseId))).filter((k) => k !== exceptKey);
-    return (await this.getMany(keys)).filter((s) => isPending(s.state));
   }
 
   /** Sessions of a Case that still wait for their event. */
   async pendingForCase(caseId: string): Promise<CoworkSession[]> {
-    const sessions = await this.getMany(await readKeyList(this.storage, this.caseStorageKey(caseId)));
-    return sessions.filter((s) => isPending(s.state));
+    return (await this.getMany((await this.cases.read(caseId)).keys)).filter((s) => isPending(s.state));
   }
-}
 
-function toSession(item: StoreItem | undefined): CoworkSession | undefined {
-  if (!item || typeof item !== 'object' || typeof item.key !== 'string') return undefined;
-  const { eTag: _eTag, ...rest } = item;
-  return rest as unknown as CoworkSession;
+  private unlist(caseId: string, sessionKey: string): Promise<void> {
+    return this.cases.update(caseId, (doc) =>
+      doc.keys.includes(sessionKey) ? { next: { ...doc, keys: doc.keys.filter((k) => k !== sessionKey) }, result: undefined } : { result: undefined },
+    );
+  }
+
+  private toSession(item: StoreItem | undefined): CoworkSession | undefined {
+    if (!item || typeof item !== 'object' || typeof item.key !== 'string') return undefined;
+    const { eTag, ...rest } = item;
+    const session = rest as unknown as CoworkSession;
+    if (typeof eTag === 'string' && eTag !== '*') this.eTags.set(session, eTag);
+    return session;
+  }
 }

@@ -91,15 +91,11 @@ export class SessionUseCases {
       now,
       this.ctx.deps.sessionTtlMs,
     );
-    await this.ctx.deps.repository.create(session);
-    await this.ctx.deps.links?.link(session.caseId, {
-      conversationId: session.conversationId,
-      conversationReference: session.conversationReference,
-      userId: session.userId,
-    });
+    // Listed under its Case and linked to the Case as its newest conversation (for an agent's request) in one write.
+    const othersOfCase = await this.ctx.deps.repository.create(session);
     await this.ctx.deps.deadlines.schedule(now + this.ctx.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
     this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
-    const replacedHere = await this.supersedeOlderForms(session);
+    const replacedHere = await this.supersedeOlderForms(session, othersOfCase);
     this.ctx.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
     return { kind: 'started', session, choices, replacedHere };
   }
@@ -138,10 +134,13 @@ export class SessionUseCases {
     // Listed as in flight first: if this process dies after storing the answer, another finds it.
     await this.ctx.deps.inflight.add(session.key);
     const now = new Date(this.ctx.now()).toISOString();
-    const stored = await this.ctx.deps.repository.update(session.key, (current) =>
-      current.state === 'form_sent'
-        ? { ...current, state: 'submitted', submitted: validation.answers, submittedAt: now, publishAttempts: 1, lastPublishedAt: now }
-        : undefined,
+    const stored = await this.ctx.deps.repository.update(
+      session.key,
+      (current) =>
+        current.state === 'form_sent'
+          ? { ...current, state: 'submitted', submitted: validation.answers, submittedAt: now, publishAttempts: 1, lastPublishedAt: now }
+          : undefined,
+      { from: session },
     );
     if (!stored.changed || !stored.session) {
       return stored.session && stored.session.state !== 'expired' ? { kind: 'already_received', session: stored.session } : { kind: 'stale_form' };
@@ -201,15 +200,16 @@ export class SessionUseCases {
    * once. Customers of other conversations are told in their own proactive turn, not awaited here
    * (this turn holds the starting conversation, and theirs may be starting a form too). Resolves
    * how many of the replaced forms were in the starting conversation (its reply tells that one).
+   * `othersOfCase`: the Case's other listed sessions, as the new session's listing found them.
    */
-  private async supersedeOlderForms(current: CoworkSession): Promise<number> {
-    const older = (await this.ctx.deps.repository.otherPendingForCase(current.caseId, current.key)).filter(
-      (s) => s.formId === current.formId && s.state === 'form_sent',
-    );
+  private async supersedeOlderForms(current: CoworkSession, othersOfCase: readonly string[]): Promise<number> {
+    const older = (await this.ctx.deps.repository.getMany(othersOfCase)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
     let here = 0;
     for (const session of older) {
-      const result = await this.ctx.deps.repository.update(session.key, (s) =>
-        s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined,
+      const result = await this.ctx.deps.repository.update(
+        session.key,
+        (s) => (s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined),
+        { from: session },
       );
       if (!result.changed || !result.session) continue;
       this.ctx.deps.log.info({ sessionKey: session.key, supersededBy: current.key, caseId: current.caseId }, 'co-work session superseded by a newer form');

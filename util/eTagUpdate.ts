@@ -30,6 +30,12 @@ export interface ETagUpdateOptions {
   what: string;
   /** Waits before the next attempt after a conflict or a lost write (default: none). */
   backoff?: (attempt: number) => Promise<void>;
+  /**
+   * The item as the caller has just read it, with its eTag: the first attempt starts from it instead
+   * of reading again (one storage read less). Safe however old it is: the write is guarded by that
+   * eTag, and a conflict reads the item afresh.
+   */
+  first?: StoreItem & { eTag: string };
 }
 
 /** Thrown when every attempt met a concurrent change. */
@@ -38,8 +44,9 @@ export class ETagGaveUpError extends Error {
 }
 
 /**
- * Reads `key`, asks `step` what to do with the item, writes with the item's eTag (`'*'` when there
- * is none) and retries from the read on an eTag conflict, at most `maxAttempts` times.
+ * Reads `key` (or starts from `options.first`), asks `step` what to do with the item, writes with the
+ * item's eTag (`'*'` when there is none) and retries from the read on an eTag conflict, at most
+ * `maxAttempts` times.
  */
 export async function updateWithETag<R>(
   storage: KeyValueStorage,
@@ -48,7 +55,7 @@ export async function updateWithETag<R>(
   step: (item: StoreItem | undefined) => ETagStep<R>,
 ): Promise<R> {
   for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
-    const item = (await storage.read([key]))[key];
+    const item = attempt === 0 && options.first ? options.first : (await storage.read([key]))[key];
     const next = step(item);
     if ('result' in next) return next.result;
     let stored = false;

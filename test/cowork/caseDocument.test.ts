@@ -1,0 +1,127 @@
+/**
+ * The Case's one document (routing index, links, the answer's age) and the session writes that
+ * start from the caller's read: fewer storage operations, the same guarantees.
+ */
+import { MemoryStorage } from 'botbuilder';
+import { CountingStorage, countsBetween } from '../../bench/countingStorage';
+import { CaseLinks } from '../../cowork/links';
+import { newSession, type CoworkSession } from '../../cowork/session';
+import { SessionRepository } from '../../cowork/sessionRepository';
+import { normalizeId } from '../../cowork/salesforceId';
+
+const CASE = normalizeId('500D000000BbcdE') as string;
+
+function session(key: string, conversationId = `conv-${key}`): CoworkSession {
+  return newSession(
+    {
+      key,
+      caseId: CASE,
+      caseNumber: '00001026',
+      chatSession: null,
+      formId: 'use-of-funds',
+      formToken: `token-${key}`,
+      conversationId,
+      conversationReference: { conversation: { id: conversationId } },
+      userId: 'u',
+      choices: {},
+    },
+    Date.now(),
+    60_000,
+  );
+}
+
+function setup(): { storage: CountingStorage; memory: Record<string, string>; repository: SessionRepository; links: CaseLinks } {
+  const memory: Record<string, string> = {};
+  const storage = new CountingStorage(new MemoryStorage(memory));
+  return { storage, memory, repository: new SessionRepository(storage), links: new CaseLinks(storage) };
+}
+
+describe("the Case's document", () => {
+  it('lists a new session and links its conversation in one write, and names the Case’s other sessions as it found them', async () => {
+    const { storage, repository, links } = setup();
+    expect(await repository.create(session('a'))).toEqual([]);
+    const before = structuredClone(storage.counts);
+    expect(await repository.create(session('b'))).toEqual(['a']);
+    // An existing document: one read and one write (the session's own write aside).
+    expect(countsBetween(before, storage.counts).byKind).toMatchObject({ 'read cowork/case/*': 1, 'write cowork/case/*': 1 });
+    expect((await links.get(CASE)).map((l) => l.conversationId)).toEqual(['conv-b', 'conv-a']);
+    expect((await repository.pendingForCase(CASE)).map((s) => s.key).sort()).toEqual(['a', 'b']);
+  });
+
+  it('keeps every session and link when instances create one Case’s document at the same moment (no create-if-absent)', async () => {
+    const { repository, links } = setup();
+    const keys = ['a', 'b', 'c', 'd'];
+    await Promise.all(keys.map((k) => repository.create(session(k))));
+    expect((await repository.pendingForCase(CASE)).map((s) => s.key).sort()).toEqual(keys);
+    expect((await links.get(CASE)).map((l) => l.conversationId).sort()).toEqual(keys.map((k) => `conv-${k}`));
+  });
+
+  it('reads a document of the earlier layout ({ keys } only) and keeps its sessions', async () => {
+    const { storage, repository } = setup();
+    await repository.create(session('old'));
+    await storage.write({ [repository.caseStorageKey(CASE)]: { keys: ['old'], eTag: '*' } });
+    await repository.create(session('new'));
+    expect((await repository.pendingForCase(CASE)).map((s) => s.key).sort()).toEqual(['new', 'old']);
+  });
+
+  it('unlists an answered session in the write that records when its answer was given; an older answer is refused and unlisted too', async () => {
+    const { storage, memory, repository } = setup();
+    await repository.create(session('a'));
+    await repository.create(session('b'));
+    const before = structuredClone(storage.counts);
+    expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 2_000, 'b')).toBe(true);
+    expect(countsBetween(before, storage.counts).byKind).toEqual({ 'read cowork/case/*': 1, 'write cowork/case/*': 1 });
+    expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 2_000, 'b')).toBe(true); // the same claim again (a takeover)
+    expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 1_000, 'a')).toBe(false);
+    expect(await repository.claimCaseAnswer(CASE, 'another-form', 1_000, 'a')).toBe(true);
+    const stored = JSON.parse(memory[repository.caseStorageKey(CASE)] ?? '{}') as { keys: string[]; answers: Record<string, unknown> };
+    expect(stored.keys).toEqual([]);
+    expect(stored.answers).toEqual({ 'use-of-funds': { createdAt: 2_000, sessionKey: 'b' }, 'another-form': { createdAt: 1_000, sessionKey: 'a' } });
+  });
+
+  it('an agent request is claimed once, in the same document, and only for a linked Case', async () => {
+    const { repository, links } = setup();
+    expect(await links.claimRequest(CASE, 'req-1')).toEqual({ claimed: false, links: [] });
+    await repository.create(session('a'));
+    const results = await Promise.all([1, 2, 3].map(() => links.claimRequest(CASE, 'req-2')));
+    expect(results.filter((r) => r.claimed)).toHaveLength(1);
+    expect(results.every((r) => r.links[0]?.conversationId === 'conv-a')).toBe(true);
+    // Claiming changed neither the routing index nor the links.
+    expect((await repository.pendingForCase(CASE)).map((s) => s.key)).toEqual(['a']);
+  });
+});
+
+describe('a session write that starts from the caller’s read', () => {
+  it('does not read the session again', async () => {
+    const { storage, repository } = setup();
+    await repository.create(session('s'));
+    const read = await repository.get('s');
+    const before = structuredClone(storage.counts);
+    const result = await repository.update('s', (s) => ({ ...s, state: 'submitted' }), { from: read });
+    expect(result.changed).toBe(true);
+    expect(countsBetween(before, storage.counts).byKind).toEqual({ 'write cowork/session/*': 1 });
+  });
+
+  it('reads again and applies the change to what is stored when the session changed since that read', async () => {
+    const { repository } = setup();
+    await repository.create(session('s'));
+    const read = await repository.get('s');
+    await repository.update('s', (s) => ({ ...s, state: 'expired', supersededBy: 'newer' }));
+    const late = await repository.update('s', (s) => (s.state === 'form_sent' ? { ...s, state: 'submitted' } : undefined), { from: read });
+    expect(late.changed).toBe(false);
+    expect((await repository.get('s'))?.state).toBe('expired');
+  });
+
+  it('of many claims from the same stale read, exactly one wins', async () => {
+    const { repository } = setup();
+    await repository.create(session('s'));
+    const read = await repository.get('s');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        repository.update('s', (s) => (s.state === 'form_sent' ? { ...s, state: 'answered', answeredByEventId: `e${i}` } : undefined), { from: read }),
+      ),
+    );
+    expect(results.filter((r) => r.changed)).toHaveLength(1);
+    expect((await repository.get('s'))?.answeredByEventId).toBe(results.find((r) => r.changed)?.session?.answeredByEventId);
+  });
+});
