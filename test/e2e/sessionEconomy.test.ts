@@ -99,6 +99,37 @@ describe('the Salesforce cost of a session', () => {
     expect(spent.reads + spent.writes + spent.deletes).toBe(30);
   });
 
+  it('makes five connector calls and two to five Publish calls besides its two REST requests: the I/O the bare turns of the CPU floor do not do', async () => {
+    const [first, second] = sim(t).org.createCases(2);
+    if (!first || !second) throw new Error('no Cases');
+    await session(first);
+    const statusesOf = (caseId: string): unknown[] =>
+      sim(t)
+        .org.publishedEvents('Cowork_Status__e')
+        .filter((e) => e.payload.Correlation_Id__c === caseId)
+        .map((e) => e.payload.State__c);
+    await waitUntil(() => statusesOf(first.caseId).includes('saved'), "the first session's last status");
+    const calls = { ...sim(t).org.pubSubCallCounts() };
+    const chat = t.conversation();
+    const { formToken } = await startForm(chat, second.caseNumber);
+    await chat.submitForm(formToken, 'Renovation Work');
+    await chat.waitForText(THANKS);
+    await waitUntil(() => chat.updates.some((u) => JSON.stringify(u.attachments ?? []).includes('Saved on Case')), 'the card saved');
+    await waitUntil(() => statusesOf(second.caseId).length === 4, "the agent's four statuses");
+    expect(statusesOf(second.caseId)).toEqual(['form_sent', 'submitted', 'answered', 'saved']);
+    // The bot's calls to the channel. Three bare turns make three replies; a session makes two replies
+    // (the form card, the submit's acknowledgement), one proactive send (the thank-you) and two card
+    // updates (what was sent, then saved on the Case): five.
+    const byOperation: Record<string, number> = {};
+    for (const r of t.channel.activitiesOf(chat.id)) byOperation[r.operation] = (byOperation[r.operation] ?? 0) + 1;
+    expect(byOperation).toEqual({ reply: 2, send: 1, update: 2 });
+    // To Salesforce besides the two REST requests: the answer's Publish, and the four statuses' Publish
+    // calls (one each, or fewer when one is still in flight as the next is queued: they are batched).
+    const publishes = (sim(t).org.pubSubCallCounts().Publish ?? 0) - (calls.Publish ?? 0);
+    expect(publishes).toBeGreaterThanOrEqual(2);
+    expect(publishes).toBeLessThanOrEqual(5);
+  });
+
   it('finds a legacy chat transcript in the same single read when the Case has no messaging session', async () => {
     const [kase] = sim(t).org.createCases(1, { withChatSession: false });
     if (!kase) throw new Error('no Case');
