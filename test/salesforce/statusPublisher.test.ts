@@ -34,15 +34,37 @@ class HeldBus implements BatchPublisher {
   }
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+/** Waits for `condition`, at most `ms` (by turns of the event loop when 0). */
+async function until(condition: () => boolean, ms = 0): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (let i = 0; (ms > 0 ? Date.now() < deadline : i < 1000) && !condition(); i++)
+    await new Promise((resolve) => (ms > 0 ? setTimeout(resolve, 5) : setImmediate(resolve)));
   if (!condition()) throw new Error('condition not reached');
 }
 
 describe('SalesforceStatusPublisher', () => {
-  it('sends the first status at once and the ones given meanwhile together, in order', async () => {
+  it('waits a moment for other statuses, of any session, and sends what came in one call', async () => {
     const bus = new HeldBus();
     const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog());
+    publisher.publish(status('form_sent'));
+    await new Promise((resolve) => setImmediate(resolve));
+    publisher.publish({ ...status('submitted', '🛠 Renovation Work'), caseId: '500Sm0000000002IAA', sessionKey: 'b'.repeat(32) });
+    publisher.publish(status('answered', '🛠 Renovation Work'));
+    expect(bus.calls).toEqual([]); // nothing sent yet: the first one lingers
+    await until(() => bus.calls.length === 1, 200);
+    expect(bus.calls[0]?.map((f) => [f.Correlation_Id__c, f.State__c])).toEqual([
+      [CASE_ID, 'form_sent'],
+      ['500Sm0000000002IAA', 'submitted'],
+      [CASE_ID, 'answered'],
+    ]);
+    bus.release();
+    await publisher.flush();
+    expect(publisher.published).toBe(3);
+  });
+
+  it('without the wait, sends the first status at once and the ones given meanwhile together, in order', async () => {
+    const bus = new HeldBus();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog(), 0);
     publisher.publish(status('form_sent'));
     publisher.publish(status('submitted', '🛠 Renovation Work'));
     publisher.publish(status('answered', '🛠 Renovation Work'));
@@ -58,7 +80,7 @@ describe('SalesforceStatusPublisher', () => {
   it('logs a failed call and goes on with the next statuses', async () => {
     const bus = new HeldBus();
     const log = new RecordingLog();
-    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log);
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log, 0);
     bus.failNext = true;
     publisher.publish(status('form_sent'));
     publisher.publish(status('saved', '🎓 Education'));
