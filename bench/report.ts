@@ -101,6 +101,7 @@ export function renderTable(report: Report): string {
   for (const [route, n] of Object.entries(e.restRequestsByRoute)) rows.push([`  ${route}`, String(n), '']);
   rows.push(['economy: publishes per session / deliveries per answer', `${e.publishesPerSession} / ${e.deliveriesPerAnswer}`, 'target 1 / 1 per instance']);
   rows.push(['economy: Cowork_Status__e publishes per session', String(e.statusPublishesPerSession), 'the panel; COWORK_STATUS_EVENTS=off: 0']);
+  rows.push(['economy: Pub/Sub Publish calls per session', String(e.publishCallsPerSession), 'the answer and the statuses, batched']);
   if (e.deliveriesPerAnswerWithAllWaiting !== null || e.baselineDeliveriesPerAnswer !== null) {
     rows.push([
       'economy: deliveries per answer, all waiting / baseline',

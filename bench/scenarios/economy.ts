@@ -20,6 +20,8 @@ export interface OrgCounters {
   statusPublished: number;
   /** Events written to Subscribe streams (one event to N streams counts N). */
   delivered: number;
+  /** Pub/Sub `Publish` calls (one call may carry several events: the statuses are batched). */
+  publishCalls: number;
 }
 
 export function orgCounters(sim: RunningSimulator): OrgCounters {
@@ -28,6 +30,7 @@ export function orgCounters(sim: RunningSimulator): OrgCounters {
     published: sim.org.bus.topic(TOPIC)?.endPosition() ?? 0,
     statusPublished: sim.org.bus.topic(STATUS_TOPIC)?.endPosition() ?? 0,
     delivered: sim.org.deliveredEventCount(),
+    publishCalls: sim.org.pubSubCallCounts().Publish ?? 0,
   };
 }
 
@@ -48,6 +51,8 @@ export interface Economy {
   publishesPerSession: number;
   /** Cowork_Status__e publishes per session (each counts against the org's publishing allocation too). */
   statusPublishesPerSession: number;
+  /** Pub/Sub `Publish` calls per session: the answer's, and the statuses' (batched, so fewer than the statuses under load). */
+  publishCallsPerSession: number;
   deliveriesPerAnswer: number;
   /** Storage operations (reads + writes + deletes) per session. */
   storageOpsPerSession: number;
@@ -74,6 +79,7 @@ export function economyOf(sessions: number, org: { before: OrgCounters; after: O
     restRequestsByRoute: byRoute,
     publishesPerSession: round(published / n),
     statusPublishesPerSession: round((org.after.statusPublished - org.before.statusPublished) / n),
+    publishCallsPerSession: round((org.after.publishCalls - org.before.publishCalls) / n),
     deliveriesPerAnswer: round((org.after.delivered - org.before.delivered) / Math.max(1, published)),
     storageOpsPerSession: perSessionStorage.total,
     storageOpsByKind: perSessionStorage,
