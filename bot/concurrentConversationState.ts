@@ -6,7 +6,6 @@
  * the later save silently overwrites the earlier. This subclass writes with the eTag it read;
  * on a conflict it re-reads the stored state, merges, and writes again:
  * - `coworkSessions` (the conversation's recent sessions) is the union of both, in order;
- * - `coworkHandoff` (a handoff record may exist) is true if either says so: it never goes back;
  * - every other property keeps this turn's value (this turn is the later one).
  * The co-work truth is in the sessions themselves (eTag-guarded); this keeps the dialog stack
  * and the session list from being lost.
@@ -19,8 +18,6 @@ type StateObject = Record<string, unknown> & { eTag?: string };
 const MAX_MERGES = 5;
 const SESSION_LIST = 'coworkSessions';
 const SESSION_LIST_LIMIT = 10;
-/** The conversation-state property that says a handoff record of the conversation may exist; once true, always true. */
-export const HANDOFF_MARKER = 'coworkHandoff';
 
 export class ConcurrentConversationState extends ConversationState {
   private readonly snapshots = new WeakMap<TurnContext, string>();
@@ -90,7 +87,6 @@ function mergeSessionLists(ours: StateObject, stored: StateObject): void {
   const mine = Array.isArray(ours[SESSION_LIST]) ? (ours[SESSION_LIST] as unknown[]) : [];
   const merged = [...theirs, ...mine.filter((k) => !theirs.includes(k))].filter((k): k is string => typeof k === 'string');
   if (merged.length > 0) ours[SESSION_LIST] = merged.slice(-SESSION_LIST_LIMIT);
-  if (stored[HANDOFF_MARKER] === true) ours[HANDOFF_MARKER] = true;
 }
 
 function snapshot(state: StateObject): string {

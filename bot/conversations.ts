@@ -14,7 +14,6 @@ import type { CoworkSession } from '../cowork/session';
 import type { Log } from '../util/log';
 import { COWORK_FORM_DIALOG } from '../dialogs/coworkFormDialog';
 import { FormCardUpdates, type FormCardRef } from '../dialogs/formCardUpdates';
-import { HANDOFF_MARKER } from './concurrentConversationState';
 
 export interface ConversationsDeps {
   conversationState: ConversationState;
@@ -31,48 +30,12 @@ export class Conversations {
   readonly dialogs: DialogSet;
   readonly formCards: FormCardUpdates;
   private readonly recentSessions: StatePropertyAccessor<string[]>;
-  /** True once a handoff record of this conversation may exist (see `mayHaveHandoff`). */
-  private readonly handoffMarker: StatePropertyAccessor<boolean>;
 
   constructor(private readonly deps: ConversationsDeps) {
     const state = deps.conversationState;
     this.dialogs = new DialogSet(state.createProperty<DialogState>('dialogState'));
     this.recentSessions = state.createProperty<string[]>('coworkSessions');
     this.formCards = new FormCardUpdates(state.createProperty<FormCardRef[]>('coworkFormCards'), deps.log);
-    this.handoffMarker = state.createProperty<boolean>(HANDOFF_MARKER);
-  }
-
-  /**
-   * Whether this conversation may have a handoff record, from the state every turn loads anyway: so
-   * that a conversation nobody asked a person for (nearly all) costs no read of its handoff record
-   * per turn. `false`: it has none, `true`: it may have one, `undefined`: its state was stored before
-   * conversations carried the marker, so only the record can tell (the caller reads it and sets it).
-   */
-  async mayHaveHandoff(context: TurnContext): Promise<boolean | undefined> {
-    const marker = await this.handoffMarker.get(context);
-    if (typeof marker === 'boolean') return marker;
-    const stored = this.deps.conversationState.get(context) as { eTag?: unknown } | undefined;
-    if (typeof stored?.eTag === 'string') return undefined;
-    // A new conversation: no record can exist (one is written only after the marker is stored). The
-    // marker is saved with the turn's state, so later turns need not ask.
-    await this.handoffMarker.set(context, false);
-    return false;
-  }
-
-  /** Records what the handoff record said for a conversation stored without the marker (saved with the turn). */
-  async setHandoffKnown(context: TurnContext, exists: boolean): Promise<void> {
-    await this.handoffMarker.set(context, exists);
-  }
-
-  /**
-   * Before the conversation's handoff record is first written: the marker is stored at once, so
-   * that no turn, on any instance, can find a record while the state says there is none. (The
-   * marker only ever goes from false to true; a concurrent save keeps it: ConcurrentConversationState.)
-   */
-  async markHandoff(context: TurnContext): Promise<void> {
-    if ((await this.handoffMarker.get(context)) === true) return;
-    await this.handoffMarker.set(context, true);
-    await this.save(context);
   }
 
   /** Saves the conversation's state (dialogs, recent sessions, form cards) at the end of a turn. */

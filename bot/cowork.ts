@@ -183,7 +183,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   //    the agent relay's logged-in agents): the effects need it, and it needs nothing of the core;
   const handoffs = new HandoffRepository(storage);
   const agents = new AgentDirectory({ adapter, appId: config.microsoftApp.id, storage });
-  const ownership = new HumanOwnership({ handoffs, agents, conversations });
+  const ownership = new HumanOwnership({ handoffs, agents });
   // 3. the core, whose effects reach the customer's chat (or its agent) in proactive turns;
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,

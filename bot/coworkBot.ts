@@ -111,7 +111,7 @@ export class CoworkBot {
   async run(context: TurnContext): Promise<boolean> {
     if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
     let handled = true;
-    let owner = isMessage(context) ? await this.options.handoff?.ownerIn(context) : undefined;
+    let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
     if (owner && this.options.handoff?.overdue(owner)) {
       // No person accepted in time: the bot takes the conversation back, then handles this message.
       await this.options.handoff.giveUpOverdue(context, await this.conversations.latestSession(context));

@@ -64,18 +64,12 @@ export class ProactiveEffects implements SessionEffects {
 
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = requireForm(this.deps.forms, session.formId);
+    if (await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))) {
+      await this.inConversation(session, (context) => this.deps.conversations.endFormDialog(context, session.key));
+      return true;
+    }
     let sent = false;
     await this.inConversation(session, async (context) => {
-      // Who owns the conversation is asked in its own turn: its state says whether a handoff record may exist.
-      const owner = await this.deps.handoff?.ownerIn(context);
-      if (owner) {
-        await this.deps.handoff?.toAgent(owner, { type: 'message', text: agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')) });
-        if (owner.state === 'accepted') {
-          await this.deps.conversations.endFormDialog(context, session.key);
-          sent = true;
-          return;
-        }
-      }
       if (!(await stillOurs())) return;
       // The thank-you and its result card travel as one activity (one connector call), bounded:
       // another instance takes over only after the lease plus this timeout (cowork/recovery.ts).

@@ -77,16 +77,10 @@ export class HandoffProtocol {
     return this.deps.ownership.owner(conversationId);
   }
 
-  /** The same, in a turn of that conversation (reads the record only when one may exist). */
-  ownerIn(context: TurnContext): Promise<HandoffRecord | undefined> {
-    return this.deps.ownership.ownerIn(context);
-  }
-
   /** Asks the channel for a human; `session` is the conversation's latest co-work session, if any. */
   async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
-    await this.deps.ownership.beforeRecord(context);
     const { created } = await this.deps.handoffs.request(
       newHandoffRecord({
         conversationId,
@@ -143,7 +137,6 @@ export class HandoffProtocol {
     const now = new Date(this.now()).toISOString();
     switch (status.state) {
       case 'accepted': {
-        await this.deps.ownership.beforeRecord(context);
         const result = await this.deps.handoffs.update(conversationId, (current) => {
           // A second accept by the same agent changes nothing; another agent cannot take an accepted chat.
           if (current?.state === 'accepted') return undefined;

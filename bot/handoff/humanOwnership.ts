@@ -4,9 +4,8 @@
  * records and the agents' channel (not the core), so the composition root builds it before the
  * core, whose effects use it; the handoff protocol uses it too.
  */
-import type { Activity, TurnContext } from 'botbuilder';
+import type { Activity } from 'botbuilder';
 import { isHumanOwned, type HandoffRecord, type HandoffRepository } from '../../cowork/handoff';
-import type { Conversations } from '../conversations';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {
@@ -17,8 +16,6 @@ export interface AgentChannel {
 export interface HumanOwnershipDeps {
   handoffs: HandoffRepository;
   agents: AgentChannel | undefined;
-  /** The conversation's state says whether a handoff record may exist (no read of the record when not). */
-  conversations: Conversations;
 }
 
 export class HumanOwnership {
@@ -28,23 +25,6 @@ export class HumanOwnership {
   async owner(conversationId: string): Promise<HandoffRecord | undefined> {
     const record = await this.deps.handoffs.get(conversationId);
     return isHumanOwned(record) ? record : undefined;
-  }
-
-  /**
-   * In a turn of the customer's conversation: the handoff record when a human owns it. The record is
-   * read only when the conversation's state says one may exist (`Conversations.mayHaveHandoff`).
-   */
-  async ownerIn(context: TurnContext): Promise<HandoffRecord | undefined> {
-    const may = await this.deps.conversations.mayHaveHandoff(context);
-    if (may === false) return undefined;
-    const record = await this.deps.handoffs.get(context.activity.conversation.id);
-    if (may === undefined) await this.deps.conversations.setHandoffKnown(context, record !== undefined);
-    return isHumanOwned(record) ? record : undefined;
-  }
-
-  /** In a turn of the customer's conversation, before its handoff record is written: its state says a record may exist. */
-  beforeRecord(context: TurnContext): Promise<void> {
-    return this.deps.conversations.markHandoff(context);
   }
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
