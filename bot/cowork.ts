@@ -171,11 +171,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
     : undefined;
   // Case → its recent conversations: where an agent's request from the Case sends the form.
-  const links = new CaseLinks(storage);
   const forms: FormSpec[] = [form];
+  const formIds = forms.map((f) => f.id);
+  const links = new CaseLinks(storage, 'cowork', Date.now, formIds);
   const formById = new Map(forms.map((f) => [f.id, f]));
   const formOf = (formId: string): FormSpec | undefined => formById.get(formId);
-  const repository = new SessionRepository(storage);
+  const repository = new SessionRepository(storage, 'cowork', formIds);
   // Built in dependency order, each from what exists above it:
   // 1. what every turn in a customer's conversation shares (dialogs, recent sessions, form cards);
   const conversations = new Conversations({ conversationState, sessions: repository, forms: formOf, log });

@@ -13,6 +13,12 @@
  * was its own read and write, and a new one its own read-back). Every change is guarded by the
  * document's eTag; a first write cannot be (storage has no create-if-absent), so it is read back and
  * done again if another instance's first write replaced it.
+ *
+ * The earlier layout kept links in `cowork/links/{caseId}` and answer ages in
+ * `cowork/caseAnswer/{caseId}/{formId}`, with `{ keys }` alone here. A document without `v: 2` is of
+ * that layout (or was last written by an instance still running it): what those keys hold is folded
+ * into it when it is read, and written with it at its next change. A Case with no document here had
+ * no session before; only a link made by `cowork.link` alone is then not carried over.
  */
 import { jitteredBackoff, updateWithETag, WRITE_LOST } from '../util/eTagUpdate';
 import type { KeyValueStorage, StoreItem } from './ports';
@@ -42,15 +48,34 @@ export interface CaseDocument {
 export interface CaseChange<R> {
   next?: CaseDocument;
   result: R;
+  /**
+   * Whether a document read back after a first write still holds this change: false only when
+   * another instance's first write replaced ours (then the change is made again). Default: the
+   * document is exactly `next` (stricter: a change another instance made since also counts as lost).
+   */
+  applied?: (doc: CaseDocument) => boolean;
 }
+
+/** The layout of the document this code writes (see the top of this file). */
+const LAYOUT = 2;
+
+/** Conversations kept per Case: the newest is the one a request goes to. */
+export const MAX_LINKS = 5;
+/** Requests remembered per Case, so a redelivered or twice-seen request is taken once. */
+export const MAX_REQUESTS = 50;
 
 /** Many instances may list sessions of one busy Case at once: retry often, with jitter. */
 const MAX_CONFLICT_RETRIES = 50;
 
 export class CaseDocuments {
+  /**
+   * @param legacyFormIds the forms whose answer ages the earlier layout may hold
+   *   (`cowork/caseAnswer/{caseId}/{formId}`), folded into a document of that layout when it is read.
+   */
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
+    private readonly legacyFormIds: readonly string[] = [],
   ) {}
 
   storageKey(caseId: string): string {
@@ -60,7 +85,7 @@ export class CaseDocuments {
   /** The Case's document (empty when there is none). */
   async read(caseId: string): Promise<CaseDocument> {
     const key = this.storageKey(caseId);
-    return toDocument((await this.storage.read([key]))[key]) ?? emptyDocument();
+    return (await this.fromStorage(caseId, (await this.storage.read([key]))[key])) ?? emptyDocument();
   }
 
   /**
@@ -69,19 +94,46 @@ export class CaseDocuments {
    */
   async update<R>(caseId: string, change: (current: CaseDocument) => CaseChange<R>): Promise<R> {
     const key = this.storageKey(caseId);
-    return updateWithETag<R>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `Case ${caseId}`, backoff: jitteredBackoff }, (item) => {
-      const stored = toDocument(item);
-      const { next, result } = change(stored ?? emptyDocument());
+    return updateWithETag<R>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `Case ${caseId}`, backoff: jitteredBackoff }, async (item) => {
+      const stored = await this.fromStorage(caseId, item);
+      const { next, result, applied } = change(stored ?? emptyDocument());
       if (!next) return { result };
+      const written = toDocument({ ...next }) ?? emptyDocument();
       return {
-        write: { ...next },
+        write: { ...written, v: LAYOUT },
         written: async () => {
           if (stored) return result;
           const back = await this.read(caseId);
-          return JSON.stringify(back) === JSON.stringify(toDocument({ ...next })) ? result : WRITE_LOST;
+          const kept = applied ? applied(back) : JSON.stringify(back) === JSON.stringify(written);
+          return kept ? result : WRITE_LOST;
         },
       };
     });
+  }
+
+  /** The stored item as a document; one of the earlier layout gets what its separate keys held. */
+  private async fromStorage(caseId: string, item: StoreItem | undefined): Promise<CaseDocument | undefined> {
+    const doc = toDocument(item);
+    if (!doc || item?.v === LAYOUT) return doc;
+    const linksKey = `${this.prefix}/links/${caseId}`;
+    const answerKeys = this.legacyFormIds.map((formId) => [formId, `${this.prefix}/caseAnswer/${caseId}/${formId}`] as const);
+    const legacy = await this.storage.read([linksKey, ...answerKeys.map(([, key]) => key)]);
+    const linksDoc = legacy[linksKey];
+    const oldLinks = Array.isArray(linksDoc?.links) ? (linksDoc.links as ConversationLink[]) : [];
+    const oldRequests = Array.isArray(linksDoc?.requests) ? (linksDoc.requests as string[]) : [];
+    const answers = { ...doc.answers };
+    for (const [formId, key] of answerKeys) {
+      const old = legacy[key];
+      if (typeof old?.createdAt !== 'number' || typeof old.sessionKey !== 'string') continue;
+      if ((answers[formId]?.createdAt ?? -Infinity) < old.createdAt) answers[formId] = { createdAt: old.createdAt, sessionKey: old.sessionKey };
+    }
+    return {
+      keys: doc.keys,
+      // Newest first: this document's own links (written by this layout before an older instance's write dropped them) lead.
+      links: [...doc.links, ...oldLinks.filter((l) => !doc.links.some((d) => d.conversationId === l.conversationId))].slice(0, MAX_LINKS),
+      requests: [...doc.requests, ...oldRequests.filter((r) => !doc.requests.includes(r))].slice(0, MAX_REQUESTS),
+      answers,
+    };
   }
 }
 

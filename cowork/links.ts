@@ -11,15 +11,11 @@
  * is a read-modify-write guarded by the document's eTag, so of several instances taking the same
  * request exactly one claims it.
  */
-import { CaseDocuments, type CaseDocument, type ConversationLink } from './caseDocument';
+import { CaseDocuments, MAX_LINKS, MAX_REQUESTS, type CaseDocument, type ConversationLink } from './caseDocument';
 import type { KeyValueStorage } from './ports';
 
 export type { ConversationLink } from './caseDocument';
-
-/** Conversations kept per Case: the newest is the one a request goes to. */
-export const MAX_LINKS = 5;
-/** Requests remembered per Case, so a redelivered or twice-seen request is taken once. */
-export const MAX_REQUESTS = 50;
+export { MAX_LINKS, MAX_REQUESTS } from './caseDocument';
 
 /**
  * The Case's links with `link` first (it moves up if it was there already), or `undefined` when it
@@ -34,12 +30,14 @@ export function withLinkFirst(links: readonly ConversationLink[], link: Conversa
 export class CaseLinks {
   private readonly cases: CaseDocuments;
 
+  /** `legacyFormIds`: see CaseDocuments (every writer of a Case's document folds the earlier layout in). */
   constructor(
     storage: KeyValueStorage,
     prefix = 'cowork',
     private readonly now: () => number = Date.now,
+    legacyFormIds: readonly string[] = [],
   ) {
-    this.cases = new CaseDocuments(storage, prefix);
+    this.cases = new CaseDocuments(storage, prefix, legacyFormIds);
   }
 
   storageKey(caseId: string): string {
@@ -56,7 +54,7 @@ export class CaseLinks {
     const linked: ConversationLink = { ...conversation, linkedAt: new Date(this.now()).toISOString() };
     await this.cases.update(caseId, (doc) => {
       const links = withLinkFirst(doc.links, linked);
-      return links ? { next: { ...doc, links }, result: undefined } : { result: undefined };
+      return links ? { next: { ...doc, links }, result: undefined, applied: (back) => hasLink(back, linked) } : { result: undefined };
     });
   }
 
@@ -68,9 +66,18 @@ export class CaseLinks {
   async claimRequest(caseId: string, requestId: string): Promise<{ claimed: boolean; links: ConversationLink[] }> {
     return this.cases.update<{ claimed: boolean; links: ConversationLink[] }>(caseId, (doc: CaseDocument) => {
       if (doc.links.length === 0 || doc.requests.includes(requestId)) return { result: { claimed: false, links: doc.links } };
-      return { next: { ...doc, requests: [requestId, ...doc.requests].slice(0, MAX_REQUESTS) }, result: { claimed: true, links: doc.links } };
+      return {
+        next: { ...doc, requests: [requestId, ...doc.requests].slice(0, MAX_REQUESTS) },
+        result: { claimed: true, links: doc.links },
+        applied: (back) => back.requests.includes(requestId),
+      };
     });
   }
+}
+
+/** The document links `link`'s conversation (wherever in the list: a newer one may have come first since). */
+export function hasLink(doc: CaseDocument, link: ConversationLink): boolean {
+  return doc.links.some((l) => l.conversationId === link.conversationId);
 }
 
 /** Two conversation references that reach the same place (the activity they were taken from aside). */

@@ -13,7 +13,7 @@
 import type { KeyValueStorage, StoreItem } from './ports';
 import { updateWithETag } from '../util/eTagUpdate';
 import { CaseDocuments } from './caseDocument';
-import { withLinkFirst } from './links';
+import { hasLink, withLinkFirst } from './links';
 import { isPending, type CoworkSession } from './session';
 
 const MAX_CONFLICT_RETRIES = 20;
@@ -27,11 +27,13 @@ export class SessionRepository {
    */
   private readonly eTags = new WeakMap<CoworkSession, string>();
 
+  /** `legacyFormIds`: the forms whose answer ages the earlier storage layout may hold (see caseDocument.ts). */
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
+    legacyFormIds: readonly string[] = [],
   ) {
-    this.cases = new CaseDocuments(storage, prefix);
+    this.cases = new CaseDocuments(storage, prefix, legacyFormIds);
   }
 
   sessionStorageKey(sessionKey: string): string {
@@ -72,7 +74,11 @@ export class SessionRepository {
       const others = doc.keys.filter((k) => k !== session.key);
       const links = withLinkFirst(doc.links, link);
       if (doc.keys.includes(session.key) && !links) return { result: others };
-      return { next: { ...doc, keys: doc.keys.includes(session.key) ? doc.keys : [...doc.keys, session.key], links: links ?? doc.links }, result: others };
+      return {
+        next: { ...doc, keys: doc.keys.includes(session.key) ? doc.keys : [...doc.keys, session.key], links: links ?? doc.links },
+        result: others,
+        applied: (back) => back.keys.includes(session.key) && hasLink(back, link),
+      };
     });
   }
 
@@ -127,7 +133,11 @@ export class SessionRepository {
       const unlisted = keys.length === doc.keys.length ? undefined : { ...doc, keys };
       if (recorded !== undefined && recorded.createdAt > createdAt) return { next: unlisted, result: false };
       if (recorded?.createdAt === createdAt && recorded.sessionKey === sessionKey) return { next: unlisted, result: true };
-      return { next: { ...doc, keys, answers: { ...doc.answers, [formId]: { createdAt, sessionKey } } }, result: true };
+      return {
+        next: { ...doc, keys, answers: { ...doc.answers, [formId]: { createdAt, sessionKey } } },
+        result: true,
+        applied: (back) => (back.answers[formId]?.createdAt ?? -Infinity) >= createdAt,
+      };
     });
   }
 

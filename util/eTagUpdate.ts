@@ -52,11 +52,11 @@ export async function updateWithETag<R>(
   storage: KeyValueStorage,
   key: string,
   options: ETagUpdateOptions,
-  step: (item: StoreItem | undefined) => ETagStep<R>,
+  step: (item: StoreItem | undefined) => ETagStep<R> | Promise<ETagStep<R>>,
 ): Promise<R> {
   for (let attempt = 0; attempt < options.maxAttempts; attempt++) {
     const item = attempt === 0 && options.first ? options.first : (await storage.read([key]))[key];
-    const next = step(item);
+    const next = await step(item);
     if ('result' in next) return next.result;
     let stored = false;
     try {

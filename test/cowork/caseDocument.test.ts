@@ -79,6 +79,49 @@ describe("the Case's document", () => {
     expect(stored.answers).toEqual({ 'use-of-funds': { createdAt: 2_000, sessionKey: 'b' }, 'another-form': { createdAt: 1_000, sessionKey: 'a' } });
   });
 
+  it('carries over what the earlier layout kept apart: the links, the requests taken, the answer’s age', async () => {
+    const storage = new MemoryStorage();
+    const link = { conversationId: 'conv-old', conversationReference: { conversation: { id: 'conv-old' } }, userId: 'u', linkedAt: '2026-11-30T10:00:00.000Z' };
+    // A Case worked before the upgrade: its index, its links document and its answer's age, each a key of its own.
+    await storage.write({
+      [`cowork/case/${CASE}`]: { keys: [], eTag: '*' },
+      [`cowork/links/${CASE}`]: { links: [link], requests: ['req-taken'], eTag: '*' },
+      [`cowork/caseAnswer/${CASE}/use-of-funds`]: { createdAt: 2_000, sessionKey: 'newer', eTag: '*' },
+    });
+    const repository = new SessionRepository(storage, 'cowork', ['use-of-funds']);
+    const links = new CaseLinks(storage, 'cowork', Date.now, ['use-of-funds']);
+    expect(await links.claimRequest(CASE, 'req-taken')).toEqual({ claimed: false, links: [link] });
+    expect(await links.claimRequest(CASE, 'req-new')).toEqual({ claimed: true, links: [link] });
+    // An older answer still in flight across the upgrade does not overwrite the newer one.
+    expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 1_000, 'older')).toBe(false);
+    await repository.create(session('a'));
+    expect((await links.get(CASE)).map((l) => l.conversationId)).toEqual(['conv-a', 'conv-old']);
+    expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 1_500, 'a')).toBe(false);
+    expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 3_000, 'a')).toBe(true);
+  });
+
+  it('a first write another instance changed before the read-back is kept, and a newer link stays first', async () => {
+    const memory = new MemoryStorage();
+    const other = new CaseLinks(memory);
+    let interfered = false;
+    // Between our first write of the Case's document and its read-back, another instance links a newer chat.
+    const storage = {
+      read: (keys: string[]) => memory.read(keys),
+      delete: (keys: string[]) => memory.delete(keys),
+      write: async (changes: Record<string, { eTag?: string }>) => {
+        await memory.write(changes);
+        if (!interfered && Object.keys(changes).some((k) => k.startsWith('cowork/case/'))) {
+          interfered = true;
+          await other.link(CASE, { conversationId: 'conv-newer', conversationReference: { conversation: { id: 'conv-newer' } }, userId: 'u' });
+        }
+      },
+    };
+    const repository = new SessionRepository(storage);
+    await repository.create(session('a'));
+    expect((await other.get(CASE)).map((l) => l.conversationId)).toEqual(['conv-newer', 'conv-a']);
+    expect((await repository.pendingForCase(CASE)).map((s) => s.key)).toEqual(['a']);
+  });
+
   it('an agent request is claimed once, in the same document, and only for a linked Case', async () => {
     const { repository, links } = setup();
     expect(await links.claimRequest(CASE, 'req-1')).toEqual({ claimed: false, links: [] });
