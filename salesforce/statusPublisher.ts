@@ -57,19 +57,20 @@ export class SalesforceStatusPublisher implements StatusPublisher {
       const dropped = this.queued.splice(0, this.queued.length - MAX_QUEUED);
       this.log.warn({ dropped: dropped.length, topic: this.topic }, 'co-work statuses dropped: the org has not accepted them for a while');
     }
-    this.running ??= this.lingerThenDrain().finally(() => (this.running = undefined));
+    this.running ??= this.run();
   }
 
   async flush(): Promise<void> {
     while (this.running) await this.running;
   }
 
-  private async lingerThenDrain(): Promise<void> {
+  /**
+   * Lingers, then publishes until the queue is empty, and lets go of `running` in the same
+   * synchronous step as that last check: a status given at any moment either joins this run or
+   * starts the next one (none waits for a later status, or is left behind by `flush`).
+   */
+  private async run(): Promise<void> {
     if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
-    await this.drain();
-  }
-
-  private async drain(): Promise<void> {
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, MAX_BATCH);
       try {
@@ -83,5 +84,6 @@ export class SalesforceStatusPublisher implements StatusPublisher {
         );
       }
     }
+    this.running = undefined;
   }
 }

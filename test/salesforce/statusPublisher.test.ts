@@ -92,6 +92,33 @@ describe('SalesforceStatusPublisher', () => {
     expect(publisher.published).toBe(1);
   });
 
+  it.each([0, 1, 2, 3, 4])('a status given %i microtasks after the last call returns is sent, and flush waits for it', async (depth) => {
+    let publisher: SalesforceStatusPublisher | undefined;
+    const calls: string[][] = [];
+    let late = true;
+    const bus: BatchPublisher = {
+      publishBatch: async (_topic, fieldsList) => {
+        calls.push(fieldsList.map((f) => String(f.State__c)));
+        if (late) {
+          late = false;
+          // Another status arrives while the publisher is between its last check of the queue and letting go.
+          void (async () => {
+            for (let i = 0; i < depth; i++) await Promise.resolve();
+            publisher?.publish(status('saved', '🎓 Education'));
+          })();
+        }
+        return { accepted: fieldsList.length, failures: [] };
+      },
+    };
+    publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog(), 0);
+    publisher.publish(status('answered', '🎓 Education'));
+    await until(() => calls.length >= 1);
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    await publisher.flush();
+    expect(calls.flat()).toEqual(['answered', 'saved']);
+    expect(publisher.published).toBe(2);
+  });
+
   it('maps a status onto the event fields, cut to their lengths, empty values as null', () => {
     const fields = statusFields({ caseId: CASE_ID, sessionKey: null, state: 'failed', answer: '', detail: 'x'.repeat(300) });
     expect(fields).toEqual({ Correlation_Id__c: CASE_ID, Session_Key__c: null, State__c: 'failed', Answer__c: null, Detail__c: 'x'.repeat(255) });
