@@ -93,7 +93,6 @@ describe('SalesforceStatusPublisher', () => {
   });
 
   it.each([0, 1, 2, 3, 4])('a status given %i microtasks after the last call returns is sent, and flush waits for it', async (depth) => {
-    let publisher: SalesforceStatusPublisher | undefined;
     const calls: string[][] = [];
     let late = true;
     const bus: BatchPublisher = {
@@ -104,13 +103,13 @@ describe('SalesforceStatusPublisher', () => {
           // Another status arrives while the publisher is between its last check of the queue and letting go.
           void (async () => {
             for (let i = 0; i < depth; i++) await Promise.resolve();
-            publisher?.publish(status('saved', '🎓 Education'));
+            publisher.publish(status('saved', '🎓 Education'));
           })();
         }
         return { accepted: fieldsList.length, failures: [] };
       },
     };
-    publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog(), 0);
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog(), 0);
     publisher.publish(status('answered', '🎓 Education'));
     await until(() => calls.length >= 1);
     for (let i = 0; i < 10; i++) await Promise.resolve();
