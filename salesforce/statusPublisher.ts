@@ -40,7 +40,9 @@ export function statusFields(status: CoworkStatus): Record<string, string | null
 
 export class SalesforceStatusPublisher implements StatusPublisher {
   private queued: CoworkStatus[] = [];
-  private running: Promise<void> | undefined;
+  /** True from the moment a run is started until its last look at an empty queue (set and cleared synchronously). */
+  private active = false;
+  private running: Promise<void> = Promise.resolve();
   /** Statuses published (accepted by the org) since start: what they cost in allocation. */
   published = 0;
 
@@ -57,33 +59,43 @@ export class SalesforceStatusPublisher implements StatusPublisher {
       const dropped = this.queued.splice(0, this.queued.length - MAX_QUEUED);
       this.log.warn({ dropped: dropped.length, topic: this.topic }, 'co-work statuses dropped: the org has not accepted them for a while');
     }
-    this.running ??= this.run();
+    if (this.active) return;
+    // Marked before the run starts: a status given from inside it (even synchronously) joins it.
+    this.active = true;
+    this.running = this.run().catch((err: unknown) =>
+      this.log.warn({ err, topic: this.topic }, 'the co-work status publisher stopped; the next status restarts it'),
+    );
   }
 
   async flush(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.active) await this.running;
   }
 
   /**
-   * Lingers, then publishes until the queue is empty, and lets go of `running` in the same
-   * synchronous step as that last check: a status given at any moment either joins this run or
-   * starts the next one (none waits for a later status, or is left behind by `flush`).
+   * Lingers, then publishes until the queue is empty, and lets go (`active`) in the same synchronous
+   * step as that last check, whatever happened: a status given at any moment either joins this run
+   * or starts the next one (none waits for a later status, or is left behind by `flush`), and two
+   * runs never overlap.
    */
   private async run(): Promise<void> {
-    if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
-    while (this.queued.length > 0) {
-      const batch = this.queued.splice(0, MAX_BATCH);
-      try {
-        const result = await this.bus.publishBatch(this.topic, batch.map(statusFields));
-        this.published += result.accepted;
-        if (result.failures.length > 0) this.log.warn({ topic: this.topic, failures: result.failures }, 'some co-work statuses were refused by the org');
-      } catch (err) {
-        this.log.warn(
-          { err, topic: this.topic, statuses: batch.map((s) => `${s.caseId}:${s.state}`) },
-          'publishing co-work statuses failed; the customer flow goes on',
-        );
+    try {
+      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+      while (this.queued.length > 0) {
+        const batch = this.queued.splice(0, MAX_BATCH);
+        try {
+          const result = await this.bus.publishBatch(this.topic, batch.map(statusFields));
+          this.published += result.accepted;
+          if (result.failures.length > 0) this.log.warn({ topic: this.topic, failures: result.failures }, 'some co-work statuses were refused by the org');
+        } catch (err) {
+          this.log.warn(
+            { err, topic: this.topic, statuses: batch.map((s) => `${s.caseId}:${s.state}`) },
+            'publishing co-work statuses failed; the customer flow goes on',
+          );
+        }
       }
+    } finally {
+      // Straight after the last look at the queue, with no await between: see above.
+      this.active = false;
     }
-    this.running = undefined;
   }
 }

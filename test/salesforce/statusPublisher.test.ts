@@ -118,6 +118,61 @@ describe('SalesforceStatusPublisher', () => {
     expect(publisher.published).toBe(2);
   });
 
+  it('one call at a time even when a status is given from inside a call, and flush waits for every call', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const releases: Array<() => void> = [];
+    const calls: string[][] = [];
+    const bus: BatchPublisher = {
+      publishBatch: (_topic, fieldsList) => {
+        calls.push(fieldsList.map((f) => String(f.State__c)));
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        if (calls.length === 1) publisher.publish(status('saved', '🎓 Education')); // given synchronously, mid-call
+        return new Promise((resolve) =>
+          releases.push(() => {
+            inFlight--;
+            resolve({ accepted: fieldsList.length, failures: [] });
+          }),
+        );
+      },
+    };
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', new RecordingLog(), 0);
+    publisher.publish(status('answered', '🎓 Education'));
+    let flushed = false;
+    const flushing = publisher.flush().then(() => (flushed = true));
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(calls).toEqual([['answered']]);
+    expect(flushed).toBe(false);
+    releases.shift()?.();
+    await until(() => calls.length === 2);
+    expect(flushed).toBe(false);
+    releases.shift()?.();
+    await flushing;
+    expect(calls).toEqual([['answered'], ['saved']]);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('a bus that throws at once does not stop the statuses after it', async () => {
+    const calls: string[][] = [];
+    const bus: BatchPublisher = {
+      publishBatch: (_topic, fieldsList) => {
+        calls.push(fieldsList.map((f) => String(f.State__c)));
+        if (calls.length === 1) throw new Error('channel closed');
+        return Promise.resolve({ accepted: fieldsList.length, failures: [] });
+      },
+    };
+    const log = new RecordingLog();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log, 0);
+    publisher.publish(status('answered', '🎓 Education'));
+    await publisher.flush();
+    publisher.publish(status('saved', '🎓 Education'));
+    await publisher.flush();
+    expect(calls).toEqual([['answered'], ['saved']]);
+    expect(publisher.published).toBe(1);
+    expect(log.entries.some((e) => e.level === 'warn' && /publishing co-work statuses failed/.test(e.msg))).toBe(true);
+  });
+
   it('maps a status onto the event fields, cut to their lengths, empty values as null', () => {
     const fields = statusFields({ caseId: CASE_ID, sessionKey: null, state: 'failed', answer: '', detail: 'x'.repeat(300) });
     expect(fields).toEqual({ Correlation_Id__c: CASE_ID, Session_Key__c: null, State__c: 'failed', Answer__c: null, Detail__c: 'x'.repeat(255) });
