@@ -18,7 +18,8 @@
  * `cowork/caseAnswer/{caseId}/{formId}`, with `{ keys }` alone here. A document without `v: 2` is of
  * that layout (or was last written by an instance still running it): what those keys hold is folded
  * into it when it is read, and written with it at its next change. A Case with no document here had
- * no session before; only a link made by `cowork.link` alone is then not carried over.
+ * no session before; a link made by `cowork.link` alone is looked for by the agents' paths
+ * (links.ts: `legacyWhenMissing`), not by each session's start.
  */
 import { jitteredBackoff, updateWithETag, WRITE_LOST } from '../util/eTagUpdate';
 import type { KeyValueStorage, StoreItem } from './ports';
@@ -82,27 +83,39 @@ export class CaseDocuments {
     return `${this.prefix}/case/${caseId}`;
   }
 
-  /** The Case's document (empty when there is none). */
-  async read(caseId: string): Promise<CaseDocument> {
+  /**
+   * The Case's document (empty when there is none). `legacyWhenMissing`: also when there is none,
+   * look for the earlier layout's links (a Case linked by `cowork.link` alone had no `{ keys }`
+   * document); for the agents' rare paths, not for each session's start.
+   */
+  async read(caseId: string, { legacyWhenMissing = false }: { legacyWhenMissing?: boolean } = {}): Promise<CaseDocument> {
     const key = this.storageKey(caseId);
-    return (await this.fromStorage(caseId, (await this.storage.read([key]))[key])) ?? emptyDocument();
+    return (await this.fromStorage(caseId, (await this.storage.read([key]))[key], legacyWhenMissing)) ?? emptyDocument();
   }
 
   /**
    * Read-modify-write of the Case's document with its eTag, retried on conflict. `change` sees the
-   * document as stored (empty when there is none) and may be called several times.
+   * document as stored (empty when there is none) and may be called several times. A document of
+   * the earlier layout is written in this one even when `change` leaves it as it is (once: later
+   * reads need not fold it again).
    */
-  async update<R>(caseId: string, change: (current: CaseDocument) => CaseChange<R>): Promise<R> {
+  async update<R>(
+    caseId: string,
+    change: (current: CaseDocument) => CaseChange<R>,
+    { legacyWhenMissing = false }: { legacyWhenMissing?: boolean } = {},
+  ): Promise<R> {
     const key = this.storageKey(caseId);
     return updateWithETag<R>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `Case ${caseId}`, backoff: jitteredBackoff }, async (item) => {
-      const stored = await this.fromStorage(caseId, item);
+      const existed = toDocument(item) !== undefined;
+      const stored = await this.fromStorage(caseId, item, legacyWhenMissing);
       const { next, result, applied } = change(stored ?? emptyDocument());
-      if (!next) return { result };
-      const written = toDocument({ ...next }) ?? emptyDocument();
+      const toWrite = next ?? (existed && item?.v !== LAYOUT ? stored : undefined);
+      if (!toWrite) return { result };
+      const written = toDocument({ ...toWrite }) ?? emptyDocument();
       return {
         write: { ...written, v: LAYOUT },
         written: async () => {
-          if (stored) return result;
+          if (existed) return result;
           const back = await this.read(caseId);
           const kept = applied ? applied(back) : JSON.stringify(back) === JSON.stringify(written);
           return kept ? result : WRITE_LOST;
@@ -112,8 +125,8 @@ export class CaseDocuments {
   }
 
   /** The stored item as a document; one of the earlier layout gets what its separate keys held. */
-  private async fromStorage(caseId: string, item: StoreItem | undefined): Promise<CaseDocument | undefined> {
-    const doc = toDocument(item);
+  private async fromStorage(caseId: string, item: StoreItem | undefined, legacyWhenMissing: boolean): Promise<CaseDocument | undefined> {
+    const doc = toDocument(item) ?? (legacyWhenMissing ? emptyDocument() : undefined);
     if (!doc || item?.v === LAYOUT) return doc;
     const linksKey = `${this.prefix}/links/${caseId}`;
     const answerKeys = this.legacyFormIds.map((formId) => [formId, `${this.prefix}/caseAnswer/${caseId}/${formId}`] as const);

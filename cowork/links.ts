@@ -27,6 +27,9 @@ export function withLinkFirst(links: readonly ConversationLink[], link: Conversa
   return [link, ...links.filter((l) => l.conversationId !== link.conversationId)].slice(0, MAX_LINKS);
 }
 
+/** The agents' paths look for a link of the earlier layout even where the Case has no document (see caseDocument.ts). */
+const LEGACY = { legacyWhenMissing: true } as const;
+
 export class CaseLinks {
   private readonly cases: CaseDocuments;
 
@@ -46,16 +49,20 @@ export class CaseLinks {
 
   /** The Case's conversations, newest first. */
   async get(caseId: string): Promise<ConversationLink[]> {
-    return (await this.cases.read(caseId)).links;
+    return (await this.cases.read(caseId, LEGACY)).links;
   }
 
   /** Puts `conversation` first among the Case's links (it moves up if it was there already). */
   async link(caseId: string, conversation: Omit<ConversationLink, 'linkedAt'>): Promise<void> {
     const linked: ConversationLink = { ...conversation, linkedAt: new Date(this.now()).toISOString() };
-    await this.cases.update(caseId, (doc) => {
-      const links = withLinkFirst(doc.links, linked);
-      return links ? { next: { ...doc, links }, result: undefined, applied: (back) => hasLink(back, linked) } : { result: undefined };
-    });
+    await this.cases.update(
+      caseId,
+      (doc) => {
+        const links = withLinkFirst(doc.links, linked);
+        return links ? { next: { ...doc, links }, result: undefined, applied: (back) => hasLink(back, linked) } : { result: undefined };
+      },
+      LEGACY,
+    );
   }
 
   /**
@@ -64,14 +71,18 @@ export class CaseLinks {
    * when the Case has no link.
    */
   async claimRequest(caseId: string, requestId: string): Promise<{ claimed: boolean; links: ConversationLink[] }> {
-    return this.cases.update<{ claimed: boolean; links: ConversationLink[] }>(caseId, (doc: CaseDocument) => {
-      if (doc.links.length === 0 || doc.requests.includes(requestId)) return { result: { claimed: false, links: doc.links } };
-      return {
-        next: { ...doc, requests: [requestId, ...doc.requests].slice(0, MAX_REQUESTS) },
-        result: { claimed: true, links: doc.links },
-        applied: (back) => back.requests.includes(requestId),
-      };
-    });
+    return this.cases.update<{ claimed: boolean; links: ConversationLink[] }>(
+      caseId,
+      (doc: CaseDocument) => {
+        if (doc.links.length === 0 || doc.requests.includes(requestId)) return { result: { claimed: false, links: doc.links } };
+        return {
+          next: { ...doc, requests: [requestId, ...doc.requests].slice(0, MAX_REQUESTS) },
+          result: { claimed: true, links: doc.links },
+          applied: (back) => back.requests.includes(requestId),
+        };
+      },
+      LEGACY,
+    );
   }
 }
 

@@ -100,6 +100,33 @@ describe("the Case's document", () => {
     expect(await repository.claimCaseAnswer(CASE, 'use-of-funds', 3_000, 'a')).toBe(true);
   });
 
+  it('finds a link the earlier layout made by cowork.link alone (no session, so no Case document) for an agent’s request', async () => {
+    const storage = new MemoryStorage();
+    const link = {
+      conversationId: 'conv-linked',
+      conversationReference: { conversation: { id: 'conv-linked' } },
+      userId: 'u',
+      linkedAt: '2026-11-30T10:00:00.000Z',
+    };
+    await storage.write({ [`cowork/links/${CASE}`]: { links: [link], requests: [], eTag: '*' } });
+    const links = new CaseLinks(storage);
+    expect(await links.get(CASE)).toEqual([link]);
+    expect(await links.claimRequest(CASE, 'req-1')).toEqual({ claimed: true, links: [link] });
+    expect(await links.claimRequest(CASE, 'req-1')).toEqual({ claimed: false, links: [link] });
+  });
+
+  it('folds a document of the earlier layout once: a change that finds nothing to do still stores it in this layout', async () => {
+    const memory = new MemoryStorage();
+    const storage = new CountingStorage(memory);
+    await memory.write({ [`cowork/case/${CASE}`]: { keys: [], eTag: '*' }, [`cowork/links/${CASE}`]: { links: [], requests: ['req-taken'], eTag: '*' } });
+    const links = new CaseLinks(storage);
+    expect((await links.claimRequest(CASE, 'req-taken')).claimed).toBe(false); // nothing to change
+    const before = structuredClone(storage.counts);
+    await links.get(CASE);
+    await links.get(CASE);
+    expect(countsBetween(before, storage.counts).byKind).toEqual({ 'read cowork/case/*': 2 });
+  });
+
   it('a first write another instance changed before the read-back is kept, and a newer link stays first', async () => {
     const memory = new MemoryStorage();
     const other = new CaseLinks(memory);
