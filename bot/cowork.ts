@@ -19,6 +19,7 @@ import { FormTokenSigner } from '../cowork/formToken';
 import { InMemoryDeadlineQueue } from '../cowork/deadlines';
 import { InFlightIndex } from '../cowork/inflight';
 import { HandoffRepository } from '../cowork/handoff';
+import { CaseDocuments } from '../cowork/caseDocument';
 import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
@@ -170,13 +171,15 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const statusPublisher = config.statusEvents
     ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
     : undefined;
-  // Case → its recent conversations: where an agent's request from the Case sends the form.
   const forms: FormSpec[] = [form];
+  // One document per Case (routing index, links, answer ages), the earlier layout's keys of these forms folded in;
+  // its links are where an agent's request from the Case sends the form.
   const formIds = forms.map((f) => f.id);
-  const links = new CaseLinks(storage, 'cowork', Date.now, formIds);
+  const cases = new CaseDocuments(storage, 'cowork', formIds);
+  const links = new CaseLinks(cases);
   const formById = new Map(forms.map((f) => [f.id, f]));
   const formOf = (formId: string): FormSpec | undefined => formById.get(formId);
-  const repository = new SessionRepository(storage, 'cowork', formIds);
+  const repository = new SessionRepository(storage, 'cowork', cases);
   // Built in dependency order, each from what exists above it:
   // 1. what every turn in a customer's conversation shares (dialogs, recent sessions, form cards);
   const conversations = new Conversations({ conversationState, sessions: repository, forms: formOf, log });

@@ -11,8 +11,7 @@
  * is a read-modify-write guarded by the document's eTag, so of several instances taking the same
  * request exactly one claims it.
  */
-import { CaseDocuments, MAX_LINKS, MAX_REQUESTS, type CaseDocument, type ConversationLink } from './caseDocument';
-import type { KeyValueStorage } from './ports';
+import { MAX_LINKS, MAX_REQUESTS, type CaseDocument, type CaseDocuments, type ConversationLink } from './caseDocument';
 
 export type { ConversationLink } from './caseDocument';
 export { MAX_LINKS, MAX_REQUESTS } from './caseDocument';
@@ -31,21 +30,11 @@ export function withLinkFirst(links: readonly ConversationLink[], link: Conversa
 const LEGACY = { legacyWhenMissing: true } as const;
 
 export class CaseLinks {
-  private readonly cases: CaseDocuments;
-
-  /** `legacyFormIds`: see CaseDocuments (every writer of a Case's document folds the earlier layout in). */
+  /** `cases`: the Case documents, the same instance the session repository writes (see bot/cowork.ts). */
   constructor(
-    storage: KeyValueStorage,
-    prefix = 'cowork',
+    private readonly cases: CaseDocuments,
     private readonly now: () => number = Date.now,
-    legacyFormIds: readonly string[] = [],
-  ) {
-    this.cases = new CaseDocuments(storage, prefix, legacyFormIds);
-  }
-
-  storageKey(caseId: string): string {
-    return this.cases.storageKey(caseId);
-  }
+  ) {}
 
   /** The Case's conversations, newest first. */
   async get(caseId: string): Promise<ConversationLink[]> {

@@ -27,13 +27,16 @@ export class SessionRepository {
    */
   private readonly eTags = new WeakMap<CoworkSession, string>();
 
-  /** `legacyFormIds`: the forms whose answer ages the earlier storage layout may hold (see caseDocument.ts). */
+  /**
+   * `cases`: the Case documents over the same storage; the composition root gives this repository and
+   * CaseLinks one instance, so both read and write a Case's document the same way (its legacy forms).
+   */
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
-    legacyFormIds: readonly string[] = [],
+    cases?: CaseDocuments,
   ) {
-    this.cases = new CaseDocuments(storage, prefix, legacyFormIds);
+    this.cases = cases ?? new CaseDocuments(storage, prefix);
   }
 
   sessionStorageKey(sessionKey: string): string {

@@ -4,6 +4,7 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { CountingStorage, countsBetween } from '../../bench/countingStorage';
+import { CaseDocuments } from '../../cowork/caseDocument';
 import { CaseLinks } from '../../cowork/links';
 import { newSession, type CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
@@ -33,7 +34,8 @@ function session(key: string, conversationId = `conv-${key}`): CoworkSession {
 function setup(): { storage: CountingStorage; memory: Record<string, string>; repository: SessionRepository; links: CaseLinks } {
   const memory: Record<string, string> = {};
   const storage = new CountingStorage(new MemoryStorage(memory));
-  return { storage, memory, repository: new SessionRepository(storage), links: new CaseLinks(storage) };
+  const cases = new CaseDocuments(storage);
+  return { storage, memory, repository: new SessionRepository(storage, 'cowork', cases), links: new CaseLinks(cases) };
 }
 
 describe("the Case's document", () => {
@@ -88,8 +90,9 @@ describe("the Case's document", () => {
       [`cowork/links/${CASE}`]: { links: [link], requests: ['req-taken'], eTag: '*' },
       [`cowork/caseAnswer/${CASE}/use-of-funds`]: { createdAt: 2_000, sessionKey: 'newer', eTag: '*' },
     });
-    const repository = new SessionRepository(storage, 'cowork', ['use-of-funds']);
-    const links = new CaseLinks(storage, 'cowork', Date.now, ['use-of-funds']);
+    const cases = new CaseDocuments(storage, 'cowork', ['use-of-funds']);
+    const repository = new SessionRepository(storage, 'cowork', cases);
+    const links = new CaseLinks(cases);
     expect(await links.claimRequest(CASE, 'req-taken')).toEqual({ claimed: false, links: [link] });
     expect(await links.claimRequest(CASE, 'req-new')).toEqual({ claimed: true, links: [link] });
     // An older answer still in flight across the upgrade does not overwrite the newer one.
@@ -109,7 +112,7 @@ describe("the Case's document", () => {
       linkedAt: '2026-11-30T10:00:00.000Z',
     };
     await storage.write({ [`cowork/links/${CASE}`]: { links: [link], requests: [], eTag: '*' } });
-    const links = new CaseLinks(storage);
+    const links = new CaseLinks(new CaseDocuments(storage));
     expect(await links.get(CASE)).toEqual([link]);
     expect(await links.claimRequest(CASE, 'req-1')).toEqual({ claimed: true, links: [link] });
     expect(await links.claimRequest(CASE, 'req-1')).toEqual({ claimed: false, links: [link] });
@@ -119,7 +122,7 @@ describe("the Case's document", () => {
     const memory = new MemoryStorage();
     const storage = new CountingStorage(memory);
     await memory.write({ [`cowork/case/${CASE}`]: { keys: [], eTag: '*' }, [`cowork/links/${CASE}`]: { links: [], requests: ['req-taken'], eTag: '*' } });
-    const links = new CaseLinks(storage);
+    const links = new CaseLinks(new CaseDocuments(storage));
     expect((await links.claimRequest(CASE, 'req-taken')).claimed).toBe(false); // nothing to change
     const before = structuredClone(storage.counts);
     await links.get(CASE);
@@ -129,7 +132,7 @@ describe("the Case's document", () => {
 
   it('a first write another instance changed before the read-back is kept, and a newer link stays first', async () => {
     const memory = new MemoryStorage();
-    const other = new CaseLinks(memory);
+    const other = new CaseLinks(new CaseDocuments(memory));
     let interfered = false;
     // Between our first write of the Case's document and its read-back, another instance links a newer chat.
     const storage = {
