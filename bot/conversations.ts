@@ -25,22 +25,56 @@ export interface ConversationsDeps {
 
 /** Recent sessions of a conversation, newest last: a card submit is checked against these. */
 const RECENT_SESSIONS = 10;
+/** The last turns an agent taking the chat over from the Case is shown (each text cut to MAX_TURN_TEXT). */
+export const RECENT_TURNS = 12;
+const MAX_TURN_TEXT = 1000;
+
+/** One line of what was said in the chat: by the customer, or by the bot. */
+export interface ChatTurn {
+  at: string;
+  who: 'Customer' | 'Bot';
+  text: string;
+}
 
 export class Conversations {
   readonly dialogs: DialogSet;
   readonly formCards: FormCardUpdates;
   private readonly recentSessions: StatePropertyAccessor<string[]>;
+  private readonly recentTurns: StatePropertyAccessor<ChatTurn[]>;
 
   constructor(private readonly deps: ConversationsDeps) {
     const state = deps.conversationState;
     this.dialogs = new DialogSet(state.createProperty<DialogState>('dialogState'));
     this.recentSessions = state.createProperty<string[]>('coworkSessions');
+    this.recentTurns = state.createProperty<ChatTurn[]>('coworkTurns');
     this.formCards = new FormCardUpdates(state.createProperty<FormCardRef[]>('coworkFormCards'), deps.log);
   }
 
   /** Saves the conversation's state (dialogs, recent sessions, form cards) at the end of a turn. */
   save(context: TurnContext): Promise<void> {
     return this.deps.conversationState.saveChanges(context);
+  }
+
+  /**
+   * Keeps this turn's words in the conversation's last turns (saved with the state, no extra write):
+   * the customer's text now, and every text message the bot sends during the turn.
+   */
+  async recordTurns(context: TurnContext): Promise<void> {
+    const add = async (who: ChatTurn['who'], text: string | undefined): Promise<void> => {
+      if (!text) return;
+      const turns = (await this.recentTurns.get(context, [])) ?? [];
+      await this.recentTurns.set(context, [...turns, { at: new Date().toISOString(), who, text: text.slice(0, MAX_TURN_TEXT) }].slice(-RECENT_TURNS));
+    };
+    if (context.activity.type === 'message') await add('Customer', context.activity.text);
+    context.onSendActivities(async (_ctx, activities, next) => {
+      for (const activity of activities) if (activity.type === 'message') await add('Bot', activity.text);
+      return next();
+    });
+  }
+
+  /** The conversation's last turns, oldest first. */
+  async lastTurns(context: TurnContext): Promise<ChatTurn[]> {
+    return (await this.recentTurns.get(context, [])) ?? [];
   }
 
   /** Remembers a session started in this conversation (the newest last). */

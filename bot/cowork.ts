@@ -30,9 +30,13 @@ import { SessionRepository } from '../cowork/sessionRepository';
 import {
   byPayloadField,
   connectSalesforce,
+  DEFAULT_MESSAGE_TOPIC,
   DEFAULT_REQUEST_TOPIC,
   DEFAULT_STATUS_TOPIC,
+  panelMessageFields,
+  QueuedEventPublisher,
   SalesforceStatusPublisher,
+  type PanelMessage,
   simulatorConfig,
   type SalesforceOrg,
 } from '../salesforce';
@@ -43,6 +47,8 @@ import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
 import { HandoffProtocol } from './handoff/handoffProtocol';
 import { HandoffTrust } from './handoff/handoffTrust';
 import { HumanOwnership } from './handoff/humanOwnership';
+import { PanelOutbound } from './handoff/panelOutbound';
+import { SalesforcePanel } from './handoff/salesforcePanel';
 import { ConcurrentConversationState } from './concurrentConversationState';
 import { Conversations } from './conversations';
 import type { BotConfig } from './config';
@@ -187,7 +193,16 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   //    the agent relay's logged-in agents): the effects need it, and it needs nothing of the core;
   const handoffs = new HandoffRepository(storage);
   const agents = new AgentDirectory({ adapter, appId: config.microsoftApp.id, storage });
-  const ownership = new HumanOwnership({ handoffs, agents });
+  // An agent holding the chat from the Case sees it in the coworkPanel: from_customer messages, batched like the statuses.
+  const messageTopic = salesforceConfig.messageTopic ?? DEFAULT_MESSAGE_TOPIC;
+  const panelPublisher = new QueuedEventPublisher<PanelMessage>(salesforce.eventBus, messageTopic, log.child({ component: 'cowork-panel' }), {
+    what: 'panel messages',
+    toFields: panelMessageFields,
+    describe: (m) => `${m.caseId}:${m.kind}:${m.sender}`,
+  });
+  const panelOutbound = new PanelOutbound({ handoffs, publisher: panelPublisher });
+  const ownership = new HumanOwnership({ handoffs, agents, panel: panelOutbound });
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // 3. the core, whose effects reach the customer's chat (or its agent) in proactive turns;
   const service: CoworkService = new CoworkService({
     caseStore: salesforce.caseStore,
@@ -195,7 +210,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     repository,
     deadlines: new InMemoryDeadlineQueue(),
     inflight: new InFlightIndex(storage),
-    instanceId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    instanceId,
     effectsLeaseMs: config.effectsLeaseMs,
     effectsSendTimeoutMs: config.sendTimeoutMs,
     formTokens: formTokenSigner(config),
@@ -273,6 +288,24 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork-requests' }),
   });
 
+  // 6. an agent taking the chat over from the Case (the coworkPanel's Cowork_Message__e).
+  const panel = new SalesforcePanel({
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    handoffs,
+    links,
+    handoff,
+    conversations,
+    trust,
+    service,
+    comments: salesforce.caseComments,
+    outbound: panelOutbound,
+    instanceId,
+    leaseMs: config.sendTimeoutMs + 5000,
+    log: log.child({ component: 'cowork-panel' }),
+  });
+
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
     // One Case's events are handled in order: keyed by the correlation field of the topic's forms.
@@ -281,6 +314,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
+  subscriptions.push(await salesforce.eventBus.subscribe(messageTopic, (event) => panel.handle(event)));
   // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
   const takeBackOverdueHandoffs = async (): Promise<void> => {
     for (const record of await handoff.overdueRequests()) {
@@ -334,6 +368,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
       await statusPublisher?.flush();
+      await panelPublisher.flush();
       await salesforce.close();
       await simulator?.stop();
     })();

@@ -110,6 +110,7 @@ export class CoworkBot {
    */
   async run(context: TurnContext): Promise<boolean> {
     if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
+    await this.conversations.recordTurns(context);
     let handled = true;
     let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
     if (owner && this.options.handoff?.overdue(owner)) {

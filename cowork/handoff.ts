@@ -44,6 +44,38 @@ export interface HandoffRecord {
   requestedAt: string;
   acceptedAt: string | null;
   endedAt: string | null;
+  /** Set while an agent holds the chat from the Case in Salesforce (coworkPanel): see PanelHold. */
+  panel?: PanelHold;
+}
+
+/** One line of the transcript of a chat taken over from the Case. */
+export interface TranscriptLine {
+  at: string;
+  /** `Customer`, `Bot`, or the agent's username. */
+  who: string;
+  text: string;
+}
+
+/** A message of the agent's, waiting to reach the customer (in the order the panel published them). */
+export interface OutboxEntry {
+  eventId: string;
+  text: string;
+  sender: string;
+}
+
+/**
+ * The agent on the Case who holds the chat (`agentId` is `salesforce:{username}`), and what one
+ * instance at a time delivers to the customer: the agent's messages in order (`outbox`), the event
+ * ids already delivered (`delivered`, bounded), and who is delivering (`sending`, a lease).
+ */
+export interface PanelHold {
+  caseId: string;
+  agent: string;
+  outbox: OutboxEntry[];
+  delivered: string[];
+  sending: { by: string; until: string } | null;
+  /** What was said since the takeover, oldest first (bounded): saved on the Case at hand back. */
+  transcript: TranscriptLine[];
 }
 
 /** A new record: a person was asked for (`requested`), or took the chat unasked (`accepted`), at `at`. */

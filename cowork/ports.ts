@@ -57,6 +57,12 @@ export interface CaseStore {
   updateCase(caseId: string, fields: Readonly<Record<string, string | null>>, options?: { readFirst?: boolean }): Promise<{ changed: boolean }>;
 }
 
+/** Writes what happened in a chat onto its Case, as the record an agent looks for there (a Case comment). */
+export interface CaseComments {
+  /** One private comment on the Case (`body` cut to the org's limit); resolves with the comment's Id. */
+  addComment(caseId: string, body: string): Promise<string>;
+}
+
 /** A decoded platform event, as delivered by the subscription. */
 export interface PlatformEvent {
   /** The EventUuid: the identity of an event across redeliveries. */
@@ -142,6 +148,10 @@ export const COWORK_STATUS_STATES = [
   'person_requested',
   'no_chat',
   'already_pending',
+  // An agent taking the chat over from the Case (coworkPanel, Cowork_Message__e):
+  'taken_over',
+  'takeover_refused',
+  'handed_back',
 ] as const;
 export type CoworkStatusState = (typeof COWORK_STATUS_STATES)[number];
 

@@ -52,6 +52,7 @@ export const KEY_PREFIX = {
   Organization: '00D',
   MessagingSession: '0Mw',
   LiveChatTranscript: '570',
+  CaseComment: '00a',
 } as const;
 
 function restoreCase(first15: string, suffix: string): string | undefined {

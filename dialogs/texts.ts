@@ -246,6 +246,21 @@ export const agentTexts = {
     `The answer for Case ${escapeMarkdown(caseNumber)} was received, but the Case could not be updated (${escapeMarkdown(failure)}).`,
 } as const;
 
+/** What the coworkPanel on the Case shows about a takeover (plain text: the panel renders no markup). */
+export const panelTexts = {
+  noChat: 'No customer chat is linked to this Case: the customer needs to be in a chat with the bot first.',
+  takenOver: (agent: string) =>
+    `${agent} has the chat: the customer's messages appear here, and what you send reaches them. The bot says nothing until you hand back.`,
+  heldBy: (holder: string) => `${holder} has this chat: it cannot be taken over until they hand it back.`,
+  notSent: (holder: string) => `Not sent: ${holder} has this chat, not you.`,
+  notHeld: 'Not sent: take the chat over first.',
+  undelivered: 'Your last message did not reach the customer (their chat could not be reached); nothing else was lost.',
+  handedBack: 'The bot has the chat again; the transcript is saved on the Case as a comment.',
+  handedBackUnsaved: (why: string) => `The bot has the chat again, but the transcript could not be saved on the Case (${why}).`,
+  alreadyBack: 'The bot already has this chat.',
+  someone: 'another agent',
+} as const;
+
 export function textsFor(locale: string | undefined): Texts {
   return /^fr\b/i.test(locale ?? '') ? fr : en;
 }

@@ -6,8 +6,17 @@
  * and field names must be API names that the org's own describe of Case lists. Invalid input
  * is refused before any request is made.
  */
-import { InvalidInputError, PermanentCaseError, type CaseRecord, type CaseStore, type ChatSessionRecord, type PicklistValue } from '../cowork/ports';
+import {
+  InvalidInputError,
+  PermanentCaseError,
+  type CaseComments,
+  type CaseRecord,
+  type CaseStore,
+  type ChatSessionRecord,
+  type PicklistValue,
+} from '../cowork/ports';
 import { silentLog, type Log } from '../util/log';
+import { utf8Cut } from '../util/textCut';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';
@@ -62,7 +71,10 @@ interface DescribedField {
 type CaseRow = Record<string, unknown> & { Id: string; CaseNumber: string };
 type ChildRows = { records?: Array<{ Id: string }> } | null | undefined;
 
-export class SalesforceCaseStore implements CaseStore {
+/** CaseComment.CommentBody: "The maximum size of the comment body is 4,000 bytes." (Object Reference) */
+export const CASE_COMMENT_MAX_BYTES = 4000;
+
+export class SalesforceCaseStore implements CaseStore, CaseComments {
   private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
   /** Chat objects that answered INVALID_TYPE, until when they are skipped. */
   private readonly unavailableChatObjects = new Map<string, number>();
@@ -204,6 +216,25 @@ export class SalesforceCaseStore implements CaseStore {
       }
       await this.rest.patch(`sobjects/Case/${id}`, Object.fromEntries(changes.map((c) => [c.field, c.value])));
       return { changed: true };
+    } catch (error) {
+      throw asPermanentCaseError(error, id) ?? error;
+    }
+  }
+
+  /**
+   * One `POST sobjects/CaseComment` (private: `IsPublished` false), `body` cut to CommentBody's
+   * 4,000 bytes. Transient failures are retried like every REST call (a response lost after the org
+   * created the comment can leave two).
+   */
+  async addComment(caseId: string, body: string): Promise<string> {
+    const id = checkedCaseId(caseId);
+    try {
+      const created = await this.rest.post<{ id: string }>('sobjects/CaseComment', {
+        ParentId: id,
+        CommentBody: utf8Cut(body, CASE_COMMENT_MAX_BYTES),
+        IsPublished: false,
+      });
+      return created.id;
     } catch (error) {
       throw asPermanentCaseError(error, id) ?? error;
     }

@@ -22,6 +22,8 @@ const GENERIC_LOGIN_HOSTS = new Set(['login.salesforce.com', 'test.salesforce.co
 /** The agent's requests from the Case (a Flow publishes them) and the bot's progress back to the Case. */
 export const DEFAULT_REQUEST_TOPIC = '/event/Cowork_Request__e';
 export const DEFAULT_STATUS_TOPIC = '/event/Cowork_Status__e';
+/** The chat an agent took over from the Case: the panel's messages to the customer, the customer's back (Cowork_Message__e). */
+export const DEFAULT_MESSAGE_TOPIC = '/event/Cowork_Message__e';
 
 export const AUTH_TYPES = ['client-credentials', 'jwt-bearer', 'username-password', 'access-token'] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -55,6 +57,8 @@ export interface SalesforceConfig {
   requestTopic?: string;
   /** `SF_STATUS_TOPIC`, when renamed: the co-work statuses for the agent's panel (default `DEFAULT_STATUS_TOPIC`). */
   statusTopic?: string;
+  /** `SF_MESSAGE_TOPIC`, when renamed: the messages of a chat taken over from the Case (default `DEFAULT_MESSAGE_TOPIC`). */
+  messageTopic?: string;
 }
 
 export interface SalesforceVariable {
@@ -128,6 +132,12 @@ export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
     secret: false,
   },
   {
+    name: 'SF_MESSAGE_TOPIC',
+    description: `Platform event topic of a chat an agent takes over from the Case in the coworkPanel, both directions (default ${DEFAULT_MESSAGE_TOPIC}).`,
+    example: DEFAULT_MESSAGE_TOPIC,
+    secret: false,
+  },
+  {
     name: 'SF_TRUST_CERT_FILE',
     description:
       'Extra CA certificate (PEM) to trust, for a standalone simulator (REST and the Pub/Sub API trust it next to the public roots). Never needed for a real org.',
@@ -178,6 +188,8 @@ export function parseSalesforceConfig(env: Env): SalesforceConfig | undefined {
   if (requestTopic !== undefined) config.requestTopic = namedTopic('SF_REQUEST_TOPIC', requestTopic, DEFAULT_REQUEST_TOPIC);
   const statusTopic = value('SF_STATUS_TOPIC');
   if (statusTopic !== undefined) config.statusTopic = namedTopic('SF_STATUS_TOPIC', statusTopic, DEFAULT_STATUS_TOPIC);
+  const messageTopic = value('SF_MESSAGE_TOPIC');
+  if (messageTopic !== undefined) config.messageTopic = namedTopic('SF_MESSAGE_TOPIC', messageTopic, DEFAULT_MESSAGE_TOPIC);
   const trustFile = value('SF_TRUST_CERT_FILE');
   if (trustFile !== undefined) config.trustedCaPem = readCertificate(trustFile);
   if (authType === 'client-credentials' && GENERIC_LOGIN_HOSTS.has(new URL(loginUrl).hostname)) {

@@ -8,7 +8,7 @@
  * by the CA it adds to the trusted ones.
  */
 import type { Log } from '../util/log';
-import type { CaseStore, EventSubscriptionState, KeyValueStorage } from '../cowork/ports';
+import type { CaseComments, CaseStore, EventSubscriptionState, KeyValueStorage } from '../cowork/ports';
 import { SalesforceCaseStore } from './caseStore';
 import { DEFAULT_API_VERSION, DEFAULT_EVENT_TOPIC, type AuthType, type SalesforceConfig } from './config';
 import { SalesforceSession } from './connection';
@@ -22,7 +22,9 @@ export { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig, typ
 export { SalesforceCaseStore } from './caseStore';
 export { SalesforceEventBus, byCorrelationId, byPayloadField, type SubscribeOptions } from './eventBus';
 export { SalesforceStatusPublisher, statusFields } from './statusPublisher';
-export { DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC } from './config';
+export { DEFAULT_MESSAGE_TOPIC, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC } from './config';
+export { QueuedEventPublisher } from './statusPublisher';
+export { panelMessageFields, PANEL_MESSAGE_KINDS, type PanelMessage, type PanelMessageKind } from './panelMessages';
 export type { SubscriptionTuning } from './topicSubscription';
 
 export interface SalesforceHealth {
@@ -36,6 +38,8 @@ export interface SalesforceHealth {
 
 export interface SalesforceOrg {
   caseStore: CaseStore;
+  /** Case comments (the transcript of a chat an agent took over from the Case). */
+  caseComments: CaseComments;
   eventBus: SalesforceEventBus;
   /** The topic from the configuration (`SF_EVENT_TOPIC`). */
   eventTopic: string;
@@ -82,6 +86,7 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   });
   return {
     caseStore,
+    caseComments: caseStore,
     eventBus,
     eventTopic: config.eventTopic,
     describe: () => ({ mode: 'org', instanceUrl: session.connection.instanceUrl, authType: config.credentials.type }),

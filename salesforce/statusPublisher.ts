@@ -38,8 +38,20 @@ export function statusFields(status: CoworkStatus): Record<string, string | null
   };
 }
 
-export class SalesforceStatusPublisher implements StatusPublisher {
-  private queued: CoworkStatus[] = [];
+/**
+ * Events of one topic, queued and published behind the caller, in order, batched (see above):
+ * the statuses, and the customer's messages for an agent who took the chat over from the Case.
+ */
+export interface EventFormat<T> {
+  /** What the events are, in log lines ("co-work statuses"). */
+  what: string;
+  toFields(item: T): Record<string, string | null>;
+  /** A short line for logs (never the customer's text). */
+  describe(item: T): string;
+}
+
+export class QueuedEventPublisher<T> {
+  private queued: T[] = [];
   /** True from the moment a run is started until its last look at an empty queue (set and cleared synchronously). */
   private active = false;
   private running: Promise<void> = Promise.resolve();
@@ -50,20 +62,21 @@ export class SalesforceStatusPublisher implements StatusPublisher {
     private readonly bus: BatchPublisher,
     private readonly topic: string,
     private readonly log: Log,
+    private readonly format: EventFormat<T>,
     private readonly lingerMs = STATUS_LINGER_MS,
   ) {}
 
-  publish(status: CoworkStatus): void {
-    this.queued.push(status);
+  publish(item: T): void {
+    this.queued.push(item);
     if (this.queued.length > MAX_QUEUED) {
       const dropped = this.queued.splice(0, this.queued.length - MAX_QUEUED);
-      this.log.warn({ dropped: dropped.length, topic: this.topic }, 'co-work statuses dropped: the org has not accepted them for a while');
+      this.log.warn({ dropped: dropped.length, topic: this.topic }, `${this.format.what} dropped: the org has not accepted them for a while`);
     }
     if (this.active) return;
     // Marked before the run starts: a status given from inside it (even synchronously) joins it.
     this.active = true;
     this.running = this.run().catch((err: unknown) =>
-      this.log.warn({ err, topic: this.topic }, 'the co-work status publisher stopped; the next status restarts it'),
+      this.log.warn({ err, topic: this.topic }, `the publisher of ${this.format.what} stopped; the next one restarts it`),
     );
   }
 
@@ -83,13 +96,16 @@ export class SalesforceStatusPublisher implements StatusPublisher {
       while (this.queued.length > 0) {
         const batch = this.queued.splice(0, MAX_BATCH);
         try {
-          const result = await this.bus.publishBatch(this.topic, batch.map(statusFields));
+          const result = await this.bus.publishBatch(
+            this.topic,
+            batch.map((item) => this.format.toFields(item)),
+          );
           this.published += result.accepted;
-          if (result.failures.length > 0) this.log.warn({ topic: this.topic, failures: result.failures }, 'some co-work statuses were refused by the org');
+          if (result.failures.length > 0) this.log.warn({ topic: this.topic, failures: result.failures }, `some ${this.format.what} were refused by the org`);
         } catch (err) {
           this.log.warn(
-            { err, topic: this.topic, statuses: batch.map((s) => `${s.caseId}:${s.state}`) },
-            'publishing co-work statuses failed; the customer flow goes on',
+            { err, topic: this.topic, events: batch.map((item) => this.format.describe(item)) },
+            `publishing ${this.format.what} failed; the customer flow goes on`,
           );
         }
       }
@@ -97,5 +113,12 @@ export class SalesforceStatusPublisher implements StatusPublisher {
       // Straight after the last look at the queue, with no await between: see above.
       this.active = false;
     }
+  }
+}
+
+/** `Cowork_Status__e`, one per co-work transition. */
+export class SalesforceStatusPublisher extends QueuedEventPublisher<CoworkStatus> implements StatusPublisher {
+  constructor(bus: BatchPublisher, topic: string, log: Log, lingerMs = STATUS_LINGER_MS) {
+    super(bus, topic, log, { what: 'co-work statuses', toFields: statusFields, describe: (s) => `${s.caseId}:${s.state}` }, lingerMs);
   }
 }

@@ -34,6 +34,12 @@ const ALL_ACCESS: ObjectPermissionSource = {
 /** Objects every user can read whatever the permission sets say (the user's own record, the org). */
 const ALWAYS_READABLE = new Set(['User', 'Organization']);
 
+/**
+ * Objects whose access is their parent's ("Controlled by Parent"): no permission set grants them.
+ * Reading a CaseComment needs Read on Case; creating one needs Edit on Case (and on that Case).
+ */
+export const CONTROLLED_BY_PARENT: ReadonlyMap<string, { parent: string; field: string }> = new Map([['CaseComment', { parent: 'Case', field: 'ParentId' }]]);
+
 /** Salesforce's dependencies between object permissions: the first needs all of the others. */
 const DEPENDENCIES: Array<[keyof ObjectPermissionSource, string, Array<[keyof ObjectPermissionSource, string]>]> = [
   ['allowCreate', 'Create', [['allowRead', 'Read']]],
@@ -67,6 +73,8 @@ export function validatePermissionSets(model: ObjectModel, sets: readonly Permis
   for (const set of sets) {
     for (const [objectName, perms] of set.objects) {
       const object = model.find(objectName);
+      if (CONTROLLED_BY_PARENT.has(objectName))
+        throw new Error(`Deploy failed: ${set.name}: In field: object - ${objectName} takes its access from its parent: it cannot be granted`);
       if (!object || object.name !== objectName) throw new Error(`Deploy failed: ${set.name}: In field: object - no CustomObject named ${objectName} found`);
       for (const [key, label, needs] of DEPENDENCIES) {
         // A platform event's Create (publish) and Read (subscribe) are independent.
@@ -121,6 +129,11 @@ export class UserAccess {
   object(objectName: string): ObjectPermissionSource {
     if (this.fullAccess) return ALL_ACCESS;
     if (ALWAYS_READABLE.has(objectName)) return { ...NO_ACCESS, allowRead: true };
+    const parent = CONTROLLED_BY_PARENT.get(objectName);
+    if (parent) {
+      const of = this.object(parent.parent);
+      return { ...NO_ACCESS, allowRead: of.allowRead, allowCreate: of.allowEdit, allowEdit: of.allowEdit };
+    }
     return this.objects.get(objectName) ?? NO_ACCESS;
   }
 

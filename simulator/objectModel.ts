@@ -182,6 +182,33 @@ function standardObjects(): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
       ],
     },
     {
+      // A comment on a Case (the transcript of a chat an agent took over). Its access is the Case's:
+      // no permission set names it (access.ts, CONTROLLED_BY_PARENT).
+      name: 'CaseComment',
+      label: 'Case Comment',
+      labelPlural: 'Case Comments',
+      keyPrefix: KEY_PREFIX.CaseComment,
+      custom: false,
+      kind: 'sobject',
+      fields: [
+        ...auditFields(),
+        field({
+          name: 'ParentId',
+          type: 'reference',
+          label: 'Parent ID',
+          referenceTo: ['Case'],
+          nillable: false,
+          required: true,
+          indexed: true,
+          updateable: false,
+          childRelationshipName: 'CaseComments',
+        }),
+        // "The maximum size of the comment body is 4,000 bytes" (Object Reference); counted here in UTF-16 units, as every length.
+        field({ name: 'CommentBody', type: 'textarea', label: 'Body', length: 4000 }),
+        field({ name: 'IsPublished', type: 'boolean', label: 'Published' }),
+      ],
+    },
+    {
       name: 'LiveChatTranscript',
       label: 'Live Chat Transcript',
       labelPlural: 'Live Chat Transcripts',

@@ -4,7 +4,7 @@
  * (`RunningSimulator.org`) to inspect and manipulate state without going through the wire.
  */
 import { hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
-import type { UserAccess } from './access';
+import { CONTROLLED_BY_PARENT, type UserAccess } from './access';
 import type { Authority } from './authority';
 import type { EventBus, PublishedEventView } from './eventBus';
 import { topicNameOf } from './eventBus';
@@ -229,6 +229,13 @@ export class SimulatedOrg {
     if (definition.kind !== 'sobject') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is a platform event: publish it instead`);
     if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
+    const parent = CONTROLLED_BY_PARENT.get(definition.name);
+    if (parent && actor === 'integration') {
+      // Creating a child the parent controls is editing the parent: its sharing decides.
+      const parentId = values[parent.field];
+      const owner = typeof parentId === 'string' ? this.store.get(parent.parent, parentId)?.OwnerId : undefined;
+      if (!this.userAccess.canEditRecord(parent.parent, typeof owner === 'string' ? owner : undefined, this.userId)) throw insufficientAccess();
+    }
     const by = actor === 'integration' ? this.userId : this.agentUserId;
     if (definition.fieldsByLowerName.has('ownerid') && values.OwnerId === undefined) values.OwnerId = by;
     return this.store.create(definition.name, values, by);

@@ -16,7 +16,7 @@
 import { EventFactory, type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels } from '../../cowork/formSpec';
-import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
+import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState, type PanelHold } from '../../cowork/handoff';
 import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
@@ -41,6 +41,8 @@ export interface HandoffStatus {
   message?: string;
   agentId?: string;
   agentConversationId?: string;
+  /** An agent on the Case in Salesforce took it (coworkPanel): the record's `panel`. */
+  panel?: PanelHold;
 }
 
 /** A status with its signature (`HandoffTrust.sign`), as the agent relay applies it. */
@@ -147,6 +149,7 @@ export class HandoffProtocol {
             agentConversationId: status.agentConversationId ?? null,
             acceptedAt: now,
             endedAt: null,
+            ...(status.panel ? { panel: status.panel } : {}),
           };
         });
         if (result.changed && session)
@@ -178,6 +181,8 @@ export class HandoffProtocol {
    * is, and attachments or cards only described, never forwarded.
    */
   async relayCustomerMessage(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    // The panel on the Case shows the customer's words as text (never markup): they go as typed.
+    if (record.panel) return this.deps.ownership.toPanel(record, 'Customer', customerText(activity));
     const who = agentTexts.customer(record.caseNumber);
     const text = escapeMarkdown(oneLine(activity.text ?? '').slice(0, MAX_RELAYED_TEXT));
     const attachments = (activity.attachments ?? []).map(describeAttachment);
@@ -280,6 +285,12 @@ export class HandoffProtocol {
 }
 
 const MAX_RELAYED_TEXT = 2000;
+
+/** What the customer sent, as plain text for the panel: the text, and attachments only described. */
+function customerText(activity: Partial<Activity>): string {
+  const attachments = (activity.attachments ?? []).map((a) => `(an attachment: ${String(a.contentType ?? 'unknown').slice(0, MAX_FACT_LENGTH)})`);
+  return [activity.text ?? '', ...attachments].filter((part) => part !== '').join('\n');
+}
 const MAX_FACT_LENGTH = 60;
 
 /** Backslash-escapes every character markdown gives a meaning to, so text shows as typed. */

@@ -13,9 +13,17 @@ export interface AgentChannel {
   tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean>;
 }
 
+/** The way to an agent who holds the chat from the Case in Salesforce (the coworkPanel: salesforcePanel.ts). */
+export interface PanelChannel {
+  /** Shows `text` from `who` (`Customer`, `Bot`) in the panel of the agent holding `record`, and keeps it in the transcript. */
+  tell(record: HandoffRecord, who: string, text: string): Promise<void>;
+}
+
 export interface HumanOwnershipDeps {
   handoffs: HandoffRepository;
   agents: AgentChannel | undefined;
+  /** The Salesforce panel's way (it needs only the handoff records and the message publisher). */
+  panel?: PanelChannel;
 }
 
 export class HumanOwnership {
@@ -29,7 +37,20 @@ export class HumanOwnership {
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
   async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+    // The agent texts are escaped for markdown (the relay's chats); the panel shows text as is.
+    if (record.panel && record.state === 'accepted') return this.toPanel(record, 'Bot', unescapeMarkdown(activity.text ?? '(a card)'));
     const delivered = record.state === 'accepted' && (await this.deps.agents?.tell(record, activity));
     if (!delivered) await this.deps.handoffs.addNote(record.conversationId, activity.text ?? '(a card)');
   }
+
+  /** Words for the agent on the Case: `who` said `text` (kept as a note when the panel's side is not there). */
+  async toPanel(record: HandoffRecord, who: string, text: string): Promise<void> {
+    if (this.deps.panel) await this.deps.panel.tell(record, who, text);
+    else await this.deps.handoffs.addNote(record.conversationId, `${who}: ${text}`);
+  }
+}
+
+/** Undoes `escapeMarkdown` (handoffProtocol.ts): the text as it was before escaping. */
+function unescapeMarkdown(text: string): string {
+  return text.replace(/\\([\\`*_{}[\]()#+\-.!|<>~=:])/g, '$1');
 }

@@ -244,6 +244,7 @@ describe('SALESFORCE_VARIABLES', () => {
         'SF_EVENT_TOPIC',
         'SF_REQUEST_TOPIC',
         'SF_STATUS_TOPIC',
+        'SF_MESSAGE_TOPIC',
         'SF_TRUST_CERT_FILE',
       ]),
     );

@@ -56,6 +56,40 @@ describe.each(Object.entries(EVENTS))('platform event %s', (name, fields) => {
   });
 });
 
+describe('platform event Cowork_Message__e (a chat taken over from the Case)', () => {
+  const FIELDS = {
+    Correlation_Id__c: ['Text', 18],
+    Session_Key__c: ['Text', 64],
+    Kind__c: ['Text', 16],
+    Text__c: ['LongTextArea', 32768],
+    Sender__c: ['Text', 80],
+  };
+
+  it('is a high-volume event with exactly the fields the issue names, types and lengths', () => {
+    const object = root('objects/Cowork_Message__e/Cowork_Message__e.object-meta.xml', 'CustomObject');
+    expect(object).toMatchObject({ deploymentStatus: 'Deployed', eventType: 'HighVolume', publishBehavior: 'PublishImmediately' });
+    expect(readdirSync(join(SOURCE, 'objects/Cowork_Message__e/fields')).sort()).toEqual(
+      Object.keys(FIELDS)
+        .map((f) => `${f}.field-meta.xml`)
+        .sort(),
+    );
+    for (const [field, [type, length]] of Object.entries(FIELDS)) {
+      const def = root(`objects/Cowork_Message__e/fields/${field}.field-meta.xml`, 'CustomField');
+      expect(def).toMatchObject({ fullName: field, type, length: String(length), required: 'false' });
+      // A Long Text Area needs its visible lines, or the deploy is refused.
+      if (type === 'LongTextArea') expect(Number(def.visibleLines)).toBeGreaterThan(0);
+    }
+  });
+
+  it('is served by the simulator from the same files', () => {
+    const definition = buildObjectModel(readSfdxMetadata()).find('Cowork_Message__e');
+    expect(definition?.kind).toBe('platformEvent');
+    expect(Object.fromEntries(definition!.fields.filter((f) => f.custom).map((f) => [f.name, f.length]))).toEqual(
+      Object.fromEntries(Object.entries(FIELDS).map(([f, [, length]]) => [f, length])),
+    );
+  });
+});
+
 describe('permission sets for the agent-side events', () => {
   const permission = (file: string, object: string): Record<string, string> | undefined =>
     (root(`permissionsets/${file}`, 'PermissionSet').objectPermissions as Array<Record<string, string>>).find((o) => o.object === object);
@@ -67,6 +101,12 @@ describe('permission sets for the agent-side events', () => {
       allowDelete: 'false',
     });
     expect(permission('Cowork_Bot.permissionset-meta.xml', 'Cowork_Status__e')).toMatchObject({ allowRead: 'true', allowCreate: 'true', allowDelete: 'false' });
+    // The panel's messages in, the customer's out.
+    expect(permission('Cowork_Bot.permissionset-meta.xml', 'Cowork_Message__e')).toMatchObject({
+      allowRead: 'true',
+      allowCreate: 'true',
+      allowDelete: 'false',
+    });
   });
 
   it("lets an agent publish requests and answers, read statuses and run the panel's flows", () => {
@@ -74,8 +114,9 @@ describe('permission sets for the agent-side events', () => {
     expect(permission(file, 'Cowork_Request__e')).toMatchObject({ allowCreate: 'true' });
     expect(permission(file, 'Cowork_Status__e')).toMatchObject({ allowRead: 'true', allowCreate: 'false' });
     expect(permission(file, 'Use_of_Funds__e')).toMatchObject({ allowCreate: 'true' });
+    expect(permission(file, 'Cowork_Message__e')).toMatchObject({ allowRead: 'true', allowCreate: 'true' });
     const flows = (root(`permissionsets/${file}`, 'PermissionSet').flowAccesses as Array<Record<string, string>>).map((f) => f.flow);
-    expect(flows.sort()).toEqual(['Answer_Cowork_Form', 'Send_Cowork_Form']);
+    expect(flows.sort()).toEqual(['Answer_Cowork_Form', 'Send_Cowork_Form', 'Send_Cowork_Message']);
   });
 });
 
@@ -92,6 +133,11 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
   it.each([
     ['Send_Cowork_Form', 'Cowork_Request__e', { Correlation_Id__c: 'recordId', Form_Id__c: 'use-of-funds', Requested_By__c: '$User.Id' }],
     ['Answer_Cowork_Form', 'Use_of_Funds__e', { Correlation_Id__c: 'recordId', Use_of_Fund_Reason__c: 'useOfFundsReason' }],
+    [
+      'Send_Cowork_Message',
+      'Cowork_Message__e',
+      { Correlation_Id__c: 'recordId', Kind__c: 'kind', Text__c: 'text', Session_Key__c: 'sessionKey', Sender__c: '$User.Username' },
+    ],
   ])('flow %s: one Create Records element publishing %s with exactly its fields, from input variables', (name, object, assignments) => {
     const flow = root(`flows/${name}.flow-meta.xml`, 'Flow');
     expect(flow).toMatchObject({ processType: 'Flow', status: 'Active' });

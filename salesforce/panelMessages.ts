@@ -1,0 +1,41 @@
+/**
+ * `Cowork_Message__e`: the chat an agent took over from the Case, both directions, as the issue
+ * names it — Correlation_Id__c Text(18) (the Case Id), Session_Key__c Text(64), Kind__c Text(16),
+ * Text__c Long Text Area(32768), Sender__c Text(80).
+ *
+ * - `takeover`, `to_customer`, `handback`: published by the coworkPanel (the Send_Cowork_Message flow),
+ *   Sender__c the agent's username.
+ * - `from_customer`: published by the bot while a Salesforce agent owns the chat: what the customer
+ *   wrote (Sender__c `Customer`), what the bot would have said to them (`Bot`), and at takeover the
+ *   conversation so far (each turn with its speaker). Kind says the direction, Sender who spoke.
+ */
+import { utf16Cut } from '../util/textCut';
+
+export const PANEL_MESSAGE_KINDS = ['to_customer', 'from_customer', 'takeover', 'handback'] as const;
+export type PanelMessageKind = (typeof PANEL_MESSAGE_KINDS)[number];
+
+export const PANEL_MESSAGE_LIMITS = { Correlation_Id__c: 18, Session_Key__c: 64, Kind__c: 16, Text__c: 32_768, Sender__c: 80 } as const;
+
+export interface PanelMessage {
+  caseId: string;
+  sessionKey: string | null;
+  kind: PanelMessageKind;
+  text: string;
+  sender: string;
+}
+
+export function isPanelMessageKind(value: unknown): value is PanelMessageKind {
+  return typeof value === 'string' && (PANEL_MESSAGE_KINDS as readonly string[]).includes(value);
+}
+
+/** The event's fields; a value too long for its field is cut (Salesforce refuses the whole event otherwise). */
+export function panelMessageFields(message: PanelMessage): Record<string, string | null> {
+  const cut = (value: string | null, max: number): string | null => (value === null || value === '' ? null : utf16Cut(value, max));
+  return {
+    Correlation_Id__c: cut(message.caseId, PANEL_MESSAGE_LIMITS.Correlation_Id__c),
+    Session_Key__c: cut(message.sessionKey, PANEL_MESSAGE_LIMITS.Session_Key__c),
+    Kind__c: message.kind,
+    Text__c: cut(message.text, PANEL_MESSAGE_LIMITS.Text__c),
+    Sender__c: cut(message.sender, PANEL_MESSAGE_LIMITS.Sender__c),
+  };
+}
