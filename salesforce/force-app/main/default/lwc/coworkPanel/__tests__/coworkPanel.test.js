@@ -1,13 +1,24 @@
 import { createElement } from 'lwc';
-import { subscribe, unsubscribe, onError } from 'lightning/empApi';
+import { subscribe, unsubscribe, onError, isEmpEnabled } from 'lightning/empApi';
 import { notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
-import CoworkPanel, { STATUS_CHANNEL, RECONNECT_BASE_MS } from '../coworkPanel';
+import CoworkPanel, { STATUS_CHANNEL, MESSAGE_CHANNEL, MESSAGE_FLOW, NO_EMP_TEXT, RECONNECT_BASE_MS } from '../coworkPanel';
+
+/** Every listener ever given to empApi's onError in this file (it is global: the panel registers one per page). */
+const errorListeners = [];
+onError.mockImplementation((listener) => {
+  errorListeners.push(listener);
+  return Promise.resolve(true);
+});
+/** What empApi does with an error: every registered listener hears it. */
+function reportEmpError(error) {
+  for (const listener of errorListeners) listener(error);
+}
 
 const CASE_ID = '500000000000001AAA';
 const OTHER_CASE_ID = '500000000000002AAA';
 
 /** What empApi hands the subscriber for one Cowork_Status__e. */
-function statusMessage(fields, replayId) {
+function statusMessage(fields, replayId, uuid = `uuid-status-${replayId}`) {
   return {
     channel: STATUS_CHANNEL,
     data: {
@@ -20,13 +31,25 @@ function statusMessage(fields, replayId) {
         Detail__c: null,
         ...fields,
       },
-      event: { replayId },
+      event: { replayId, EventUuid: uuid },
     },
   };
 }
 
-function flushPromises() {
-  return Promise.resolve().then(() => Promise.resolve());
+/** What empApi hands the subscriber for one Cowork_Message__e. */
+function chatMessage(fields, replayId, uuid = `uuid-chat-${replayId}`) {
+  return {
+    channel: MESSAGE_CHANNEL,
+    data: {
+      schema: 'schema-id',
+      payload: { CreatedDate: '2026-12-02T05:00:00Z', CreatedById: '005000000000001AAA', Session_Key__c: null, Text__c: null, Sender__c: null, ...fields },
+      event: { replayId, EventUuid: uuid },
+    },
+  };
+}
+
+async function flushPromises() {
+  for (let i = 0; i < 6; i++) await Promise.resolve();
 }
 
 async function mount() {
@@ -37,8 +60,18 @@ async function mount() {
   return element;
 }
 
+/** The callback of the latest subscription to `channel`. */
+function deliverer(channel) {
+  const calls = subscribe.mock.calls.filter((c) => c[0] === channel);
+  return calls[calls.length - 1][2];
+}
+
 function onMessage() {
-  return subscribe.mock.calls[subscribe.mock.calls.length - 1][2];
+  return deliverer(STATUS_CHANNEL);
+}
+
+function subscribedStatusCalls() {
+  return subscribe.mock.calls.filter((c) => c[0] === STATUS_CHANNEL);
 }
 
 function text(element, selector) {
@@ -48,7 +81,8 @@ function text(element, selector) {
 
 describe('c-cowork-panel', () => {
   beforeEach(() => {
-    subscribe.mockResolvedValue({ id: 'sub-1', channel: STATUS_CHANNEL });
+    isEmpEnabled.mockResolvedValue(true);
+    subscribe.mockImplementation((channel) => Promise.resolve({ id: channel === STATUS_CHANNEL ? 'sub-1' : 'sub-chat-1', channel }));
   });
 
   afterEach(() => {
@@ -60,7 +94,8 @@ describe('c-cowork-panel', () => {
   it('subscribes to the status channel for new events and shows it is live', async () => {
     const element = await mount();
     expect(subscribe).toHaveBeenCalledWith(STATUS_CHANNEL, -1, expect.any(Function));
-    expect(onError).toHaveBeenCalled();
+    expect(subscribe).toHaveBeenCalledWith(MESSAGE_CHANNEL, -1, expect.any(Function));
+    expect(errorListeners).toHaveLength(1);
     expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
     expect(element.shadowRoot.querySelector('.not-receiving')).toBeNull();
     expect(text(element, '.headline')).toBe('No co-work on this Case yet');
@@ -127,18 +162,16 @@ describe('c-cowork-panel', () => {
   it('on an empApi error shows it is not receiving, resubscribes after a backoff, and is live again', async () => {
     jest.useFakeTimers();
     const element = await mount();
-    const reportError = onError.mock.calls[0][0];
-    reportError({ error: '403::Unknown client' });
+    reportEmpError({ error: '403::Unknown client' });
     await flushPromises();
     expect(element.shadowRoot.querySelector('.not-receiving')).not.toBeNull();
     expect(text(element, '.error-text')).toBe('403::Unknown client');
     expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-1', channel: STATUS_CHANNEL }, expect.any(Function));
-    expect(subscribe).toHaveBeenCalledTimes(1);
+    expect(subscribedStatusCalls()).toHaveLength(1);
 
-    subscribe.mockResolvedValueOnce({ id: 'sub-2', channel: STATUS_CHANNEL });
     jest.advanceTimersByTime(RECONNECT_BASE_MS);
     await flushPromises();
-    expect(subscribe).toHaveBeenCalledTimes(2);
+    expect(subscribedStatusCalls()).toHaveLength(2);
     expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
 
     // The new subscription delivers as the old one did.
@@ -152,11 +185,11 @@ describe('c-cowork-panel', () => {
     const element = await mount();
     onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
     onMessage()(statusMessage({ Correlation_Id__c: OTHER_CASE_ID, State__c: 'saved' }, 42));
-    onError.mock.calls[0][0]({ error: 'connection lost' });
+    reportEmpError({ error: 'connection lost' });
     jest.advanceTimersByTime(RECONNECT_BASE_MS);
     await flushPromises();
-    expect(subscribe).toHaveBeenLastCalledWith(STATUS_CHANNEL, 42, expect.any(Function));
-    // The bus delivers what came after 42; were 42 delivered again, it would be dropped.
+    expect(subscribedStatusCalls().at(-1)).toEqual([STATUS_CHANNEL, 42, expect.any(Function)]);
+    // The bus delivers what came after 42; an event delivered again (same EventUuid) is dropped.
     onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'form_sent' }, 41));
     onMessage()(statusMessage({ Correlation_Id__c: CASE_ID, State__c: 'submitted', Answer__c: '🎓 Education' }, 43));
     await flushPromises();
@@ -166,20 +199,22 @@ describe('c-cowork-panel', () => {
 
   it('keeps trying with a growing delay while the subscribe itself fails', async () => {
     jest.useFakeTimers();
-    subscribe.mockRejectedValueOnce(new Error('handshake failed'));
+    let failures = 2;
+    subscribe.mockImplementation((channel) =>
+      channel === STATUS_CHANNEL && failures-- > 0 ? Promise.reject(new Error('handshake failed')) : Promise.resolve({ id: `sub-${channel}`, channel }),
+    );
     const element = await mount();
     expect(element.shadowRoot.querySelector('.not-receiving')).not.toBeNull();
-    subscribe.mockRejectedValueOnce(new Error('still failing'));
     jest.advanceTimersByTime(RECONNECT_BASE_MS);
     await flushPromises();
-    expect(subscribe).toHaveBeenCalledTimes(2);
+    expect(subscribedStatusCalls()).toHaveLength(2);
     // Second delay is twice the first: nothing after one more base delay, a try after two.
     jest.advanceTimersByTime(RECONNECT_BASE_MS);
     await flushPromises();
-    expect(subscribe).toHaveBeenCalledTimes(2);
+    expect(subscribedStatusCalls()).toHaveLength(2);
     jest.advanceTimersByTime(RECONNECT_BASE_MS);
     await flushPromises();
-    expect(subscribe).toHaveBeenCalledTimes(3);
+    expect(subscribedStatusCalls()).toHaveLength(3);
     expect(element.shadowRoot.querySelector('.receiving')).not.toBeNull();
   });
 
@@ -187,6 +222,7 @@ describe('c-cowork-panel', () => {
     const element = await mount();
     document.body.removeChild(element);
     expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-1', channel: STATUS_CHANNEL }, expect.any(Function));
+    expect(unsubscribe).toHaveBeenCalledWith({ id: 'sub-chat-1', channel: MESSAGE_CHANNEL }, expect.any(Function));
   });
 
   it('runs the flows with this Case: send the form, and answer for the customer with the chosen value', async () => {
