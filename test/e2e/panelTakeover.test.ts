@@ -58,7 +58,12 @@ async function openPanel(simulator: RunningSimulator): Promise<Panel> {
 
 /** What the Send_Cowork_Message flow publishes when the agent acts in the panel. */
 function fromPanel(simulator: RunningSimulator, caseId: string, kind: 'takeover' | 'to_customer' | 'handback', sender: string, text?: string): void {
-  simulator.org.publishEvent('Cowork_Message__e', { Correlation_Id__c: caseId, Kind__c: kind, Sender__c: sender, ...(text !== undefined ? { Text__c: text } : {}) });
+  simulator.org.publishEvent('Cowork_Message__e', {
+    Correlation_Id__c: caseId,
+    Kind__c: kind,
+    Sender__c: sender,
+    ...(text !== undefined ? { Text__c: text } : {}),
+  });
 }
 
 function caseWrites(simulator: RunningSimulator): number {
@@ -97,7 +102,9 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
   });
 
   /** A customer on the first instance with the Case's form open (the chat is linked to the Case). */
-  async function customerWithForm(userId: string): Promise<{ kase: ReturnType<typeof oneCase<{ caseId: string; caseNumber: string }>>; chat: EmulatorConversation; formToken: string }> {
+  async function customerWithForm(
+    userId: string,
+  ): Promise<{ kase: ReturnType<typeof oneCase<{ caseId: string; caseNumber: string }>>; chat: EmulatorConversation; formToken: string }> {
     const kase = oneCase(simulator.org);
     const chat = channel.conversation(running[0]!.url, { id: userId });
     const { formToken } = await startForm(chat, kase.caseNumber);
@@ -144,7 +151,10 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await waitUntil(() => panel.states(kase.caseId).some((s) => s.state === 'saved'), 'the saved status');
     expect(simulator.org.getRecord('Case', kase.caseId)?.Use_of_Funds__c).toBe('Renovation Work');
     expect(caseWrites(simulator) - writes).toBe(1);
-    await waitUntil(() => panel.lines(kase.caseId).some((l) => l.sender === 'Bot' && String(l.text).includes('Renovation Work')), 'the answer shown in the panel');
+    await waitUntil(
+      () => panel.lines(kase.caseId).some((l) => l.sender === 'Bot' && String(l.text).includes('Renovation Work')),
+      'the answer shown in the panel',
+    );
     expect(chat.texts).not.toContain(thanks('🛠 Renovation Work'));
 
     fromPanel(simulator, kase.caseId, 'handback', AGENT);
@@ -158,7 +168,12 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     const order = [`Customer: ${typed}`, `${AGENT}: one`, `${AGENT}: five`].map((line) => body.indexOf(line));
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    expect(panel.states(kase.caseId).filter((s) => s.state === 'taken_over' || s.state === 'handed_back').map((s) => s.state)).toEqual(['taken_over', 'handed_back']);
+    expect(
+      panel
+        .states(kase.caseId)
+        .filter((s) => s.state === 'taken_over' || s.state === 'handed_back')
+        .map((s) => s.state),
+    ).toEqual(['taken_over', 'handed_back']);
 
     // The bot has the chat again.
     const before = chat.texts.length;

@@ -180,7 +180,7 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
       readdirSync(dir)
         .filter((f) => !f.startsWith('__'))
         .sort(),
-    ).toEqual(['coworkPanel.html', 'coworkPanel.js', 'coworkPanel.js-meta.xml']);
+    ).toEqual(['coworkPanel.html', 'coworkPanel.js', 'coworkPanel.js-meta.xml', 'panelStream.js']);
     const bundle = root('lwc/coworkPanel/coworkPanel.js-meta.xml', 'LightningComponentBundle');
     expect(bundle.isExposed).toBe('true');
     expect((bundle.targets as Record<string, unknown>).target).toBe('lightning__RecordPage');
@@ -188,10 +188,13 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
     expect(config['@_targets']).toBe('lightning__RecordPage');
     expect((config.objects as Record<string, unknown>).object).toBe('Case');
     const js = readFileSync(join(dir, 'coworkPanel.js'), 'utf8');
-    expect(js).toMatch(/from 'lightning\/empApi'/);
+    expect(readFileSync(join(dir, 'panelStream.js'), 'utf8')).toMatch(/from 'lightning\/empApi'/);
     expect(js).toContain("'/event/Cowork_Status__e'");
+    expect(js).toContain("'/event/Cowork_Message__e'");
     // The flows the panel starts exist.
-    for (const flow of js.match(/'(\w+_Cowork_Form)'/g) ?? []) expect(readdirSync(join(SOURCE, 'flows'))).toContain(`${flow.slice(1, -1)}.flow-meta.xml`);
+    const flows = js.match(/'(\w+_Cowork_(?:Form|Message))'/g) ?? [];
+    expect(flows).toContain("'Send_Cowork_Message'");
+    for (const flow of flows) expect(readdirSync(join(SOURCE, 'flows'))).toContain(`${flow.slice(1, -1)}.flow-meta.xml`);
     expect(readFileSync(join(SOURCE, '../../../.forceignore'), 'utf8')).toContain('**/__tests__/**');
   });
 });
