@@ -53,7 +53,7 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
         requestCounts: org.requestCounts(),
         retainedEvents: Object.fromEntries(org.bus.topicNames().map((t) => [t, org.bus.topic(t)?.retained().length ?? 0])),
         deliveryAllocation: org.deliveryAllocation(),
-        records: Object.fromEntries(['Case', 'Contact', 'MessagingSession', 'LiveChatTranscript'].map((o) => [o, org.store.count(o)])),
+        records: Object.fromEntries(['Case', 'CaseComment', 'Contact', 'MessagingSession', 'LiveChatTranscript'].map((o) => [o, org.store.count(o)])),
       },
     })),
     route('POST', 'faults/rest', (request) => {
@@ -176,6 +176,15 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
       const [eventName = ''] = request.params;
       const receipt = org.publishEvent(eventName, objectBody(request));
       return { status: 201, json: receipt };
+    }),
+    // What a panel would have received: the retained events of one platform event (oldest first), e.g. the
+    // bot's from_customer messages and statuses while trying a takeover with curl.
+    route('GET', 'events/([A-Za-z0-9_]+__e)', (request) => {
+      const [eventName = ''] = request.params;
+      return {
+        status: 200,
+        json: { events: org.publishedEvents(eventName).map((e) => ({ eventUuid: e.eventUuid, replayId: e.replayIdText, payload: e.payload })) },
+      };
     }),
   ];
 }

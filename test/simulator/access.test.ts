@@ -138,6 +138,44 @@ describe('objects and fields', () => {
   });
 });
 
+describe('Case comments: access controlled by the Case', () => {
+  it('the shipped Cowork_Bot can write a private comment on a Case (its Case edit), in one call, and read it back', async () => {
+    const { sim, conn } = await start();
+    const caseId = sim.seed.cases[0]!.id;
+    const created = await conn.sobject('CaseComment').create({ ParentId: caseId, CommentBody: 'Chat transcript', IsPublished: false });
+    expect(created).toMatchObject({ success: true });
+    const rows = await conn.query<{ CommentBody: string; IsPublished: boolean }>(
+      `SELECT CommentBody, IsPublished FROM CaseComment WHERE ParentId = '${caseId}'`,
+    );
+    expect(rows.records).toEqual([expect.objectContaining({ CommentBody: 'Chat transcript', IsPublished: false })]);
+  });
+
+  it('without edit on Case, creating a comment is refused as Salesforce refuses it; a body over 4,000 is refused too', async () => {
+    const dir = project((d) =>
+      editFile(d, PERMISSION_SET, (xml) =>
+        xml
+          .replace(/<allowDelete>true<\/allowDelete>(\s*)<allowEdit>true<\/allowEdit>/, '<allowDelete>false</allowDelete>$1<allowEdit>false</allowEdit>')
+          .replace('<modifyAllRecords>true</modifyAllRecords>', '<modifyAllRecords>false</modifyAllRecords>')
+          .replace('<editable>true</editable>', '<editable>false</editable>'),
+      ),
+    );
+    const { sim, conn } = await start({ sfdxProjectDir: dir });
+    const caseId = sim.seed.cases[0]!.id;
+    await expect(conn.sobject('CaseComment').create({ ParentId: caseId, CommentBody: 'x' })).rejects.toMatchObject({
+      errorCode: 'INSUFFICIENT_ACCESS_OR_READONLY',
+    });
+    const full = await start();
+    await expect(full.conn.sobject('CaseComment').create({ ParentId: full.sim.seed.cases[0]!.id, CommentBody: 'x'.repeat(4001) })).rejects.toMatchObject({
+      errorCode: 'STRING_TOO_LONG',
+    });
+  });
+
+  it('a permission set that names CaseComment fails the deploy (it takes its access from the Case)', async () => {
+    const dir = project((d) => editFile(d, PERMISSION_SET, (xml) => xml.replace('<objectPermissions>', eventPermission('CaseComment', true, true))));
+    await expect(startSimulator({ sfdxProjectDir: dir })).rejects.toThrow(/CaseComment/);
+  });
+});
+
 describe('platform events: Create is publish, Read is subscribe, for every event force-app declares', () => {
   it("the shipped Cowork_Bot: subscribe to the agents' requests only, publish and read statuses and answers", async () => {
     const { sim, conn } = await start();
@@ -145,6 +183,7 @@ describe('platform events: Create is publish, Read is subscribe, for every event
     expect(await topicInfo(sim, token, '/event/Cowork_Request__e')).toMatchObject({ canPublish: false, canSubscribe: true });
     expect(await topicInfo(sim, token, '/event/Cowork_Status__e')).toMatchObject({ canPublish: true, canSubscribe: true });
     expect(await topicInfo(sim, token, '/event/Use_of_Funds__e')).toMatchObject({ canPublish: true, canSubscribe: true });
+    expect(await topicInfo(sim, token, '/event/Cowork_Message__e')).toMatchObject({ canPublish: true, canSubscribe: true });
   });
 
   it('GetTopic answers what the permission set allows; Publish and Subscribe are refused otherwise', async () => {
