@@ -57,7 +57,7 @@ export class Conversations {
 
   /**
    * Keeps this turn's words in the conversation's last turns (saved with the state, no extra write):
-   * the customer's text now, and every text message the bot sends during the turn.
+   * the customer's typed text now, and every text message the bot sends during that turn.
    */
   async recordTurns(context: TurnContext): Promise<void> {
     const add = async (who: ChatTurn['who'], text: string | undefined): Promise<void> => {
@@ -65,7 +65,10 @@ export class Conversations {
       const turns = (await this.recentTurns.get(context, [])) ?? [];
       await this.recentTurns.set(context, [...turns, { at: new Date().toISOString(), who, text: text.slice(0, MAX_TURN_TEXT) }].slice(-RECENT_TURNS));
     };
-    if (context.activity.type === 'message') await add('Customer', context.activity.text);
+    // Typed messages only: a card submit's turn writes no state of its own (one storage write per
+    // session less), and what the customer chose on the card reaches the panel as a status anyway.
+    if (context.activity.type !== 'message' || !context.activity.text || context.activity.value !== undefined) return;
+    await add('Customer', context.activity.text);
     context.onSendActivities(async (_ctx, activities, next) => {
       for (const activity of activities) if (activity.type === 'message') await add('Bot', activity.text);
       return next();
