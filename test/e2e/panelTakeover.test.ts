@@ -19,6 +19,7 @@ import { clientCredentialsConnection, pubSubClient, recorder, trustSimulator, ty
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
 const AGENT = 'agent.one@example.com';
 const OTHER_AGENT = 'agent.two@example.com';
+const RELAY_KEY = 'panel-takeover-test-relay-key';
 
 interface Line {
   sender: unknown;
@@ -85,7 +86,14 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     simulator = await startSimulator({ keepaliveIntervalMs: 500 });
     channel = await EmulatorChannel.start();
     for (let i = 0; i < 2; i++) {
-      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...simulatorEnv(simulator), COWORK_DEV_COMMANDS: 'true' });
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent',
+        ...simulatorEnv(simulator),
+        COWORK_DEV_COMMANDS: 'true',
+        COWORK_AGENT_KEY: RELAY_KEY,
+      });
       running.push(await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: new RecordingLog(), storage }));
     }
     panel = await openPanel(simulator);
@@ -219,6 +227,29 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     expect(first.chat.texts).not.toContain('meant for A');
     fromPanel(simulator, first.kase.caseId, 'handback', AGENT);
     await first.chat.waitForText(BACK_WITH_BOT_TEXT);
+  });
+
+  it('a chat the agent relay holds is not taken from the Case: the refusal names the relay agent, and the relay keeps it', async () => {
+    const { kase, chat } = await customerWithForm('customer-relay');
+    const agent = channel.conversation(running[1]!.url, { id: 'relay-agent' });
+    await agent.say(`/agent login ${RELAY_KEY}`);
+    await agent.waitForText(/logged in/i);
+    await chat.say('I want to talk to a person');
+    await chat.waitForText('I am asking a person to join this chat');
+    await agent.say('/agent take 1');
+    await agent.waitForText(/talking to/i);
+
+    await takeOver(kase.caseId, AGENT);
+    expect(panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([
+      { state: 'takeover_refused', detail: expect.stringContaining('relay-agent (agent relay) has this chat') },
+    ]);
+    fromPanel(simulator, kase.caseId, 'to_customer', AGENT, 'from the Case');
+    await waitUntil(() => panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 2, 'the refused message');
+    await agent.say('from the relay');
+    await chat.waitForText('from the relay');
+    expect(chat.texts).not.toContain('from the Case');
+    await agent.say('/agent done');
+    await chat.waitForText(BACK_WITH_BOT_TEXT);
   });
 
   it('a takeover of a Case with no linked chat is refused with a status that says so', async () => {
