@@ -76,7 +76,7 @@ describe('the bot over HTTP, as the Emulator talks to it', () => {
     expect(body.ok).toBe(true);
     expect(body.salesforce.mode).toBe('simulator');
     expect(body.salesforce.detail.restReachable).toBe(true);
-    expect(body.pubsub.streams).toHaveLength(2); // one per topic: the answers, and the agents' requests from the Case
+    expect(body.pubsub.streams).toHaveLength(3); // one per topic: the answers, the agents' requests, the messages of a chat taken over from the Case
     expect(body.storage.kind).toBe('memory');
   });
 
