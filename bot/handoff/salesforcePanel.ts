@@ -200,7 +200,7 @@ export class SalesforcePanel {
   private async handBack(caseId: string, link: ConversationLink, agent: string): Promise<void> {
     const conversationId = link.conversationId;
     const record = await this.deps.handoffs.get(conversationId);
-    if (!record || record.state !== 'accepted' || !record.panel) {
+    if (!record || record.state !== 'accepted') {
       this.status(caseId, record?.sessionKey ?? null, 'handed_back', panelTexts.alreadyBack);
       return;
     }

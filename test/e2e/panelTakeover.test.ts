@@ -248,6 +248,10 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await agent.say('from the relay');
     await chat.waitForText('from the relay');
     expect(chat.texts).not.toContain('from the Case');
+    // Nor can the panel hand back what the relay holds.
+    fromPanel(simulator, kase.caseId, 'handback', AGENT);
+    await waitUntil(() => panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 3, 'the refused hand back');
+    expect(panel.states(kase.caseId).some((s) => s.state === 'handed_back')).toBe(false);
     await agent.say('/agent done');
     await chat.waitForText(BACK_WITH_BOT_TEXT);
   });
