@@ -19,7 +19,7 @@ import { agentTexts, textsFor } from '../dialogs/texts';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { Conversations } from './conversations';
-import type { HandoffProtocol } from './handoff/handoffProtocol';
+import { HANDOFF_REQUESTED_TEXT, type HandoffProtocol } from './handoff/handoffProtocol';
 import { LOST_FORM_TEXT } from './lostForm';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
@@ -33,7 +33,10 @@ export interface CoworkBotOptions {
   /** Longest lifetime of a cowork.start token, in seconds (default 15 minutes). */
   startTokenMaxSeconds?: number;
   log: Log;
-  /** Human handoff (customer side). Without it, asking for a person is answered "not available". */
+  /**
+   * Human handoff (customer side). A person is offered only where it has a target for the
+   * channel (`HandoffProtocol.targetFor`); without it, asking for one is answered "not available".
+   */
   handoff?: HandoffProtocol;
   /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
   agentTurn?: (context: TurnContext) => Promise<boolean>;
@@ -45,12 +48,6 @@ export interface CoworkBotOptions {
   mounted?: boolean;
   /** Case → conversation links (`cowork.link`), for the agent's requests from the Case. */
   links?: CaseLinks;
-  /**
-   * Whether something can take a handoff on this channel (a contact centre, or the agent relay).
-   * Without one no person is offered: asking for one is answered plainly and the form carries on.
-   * Default: wherever `handoff` is set.
-   */
-  handoffTarget?: (channelId: string) => boolean;
   /** Understands typed answers; the built-in one by default. Its answers are always confirmed before they are sent. */
   recognizer?: AnswerRecognizer;
 }
@@ -136,8 +133,7 @@ export class CoworkBot {
   }
 
   private canHandOff(channelId: string | undefined): boolean {
-    if (!this.options.handoff) return false;
-    return this.options.handoffTarget ? this.options.handoffTarget(channelId ?? '') : true;
+    return this.options.handoff?.targetFor(channelId) !== undefined;
   }
 
   private async welcome(context: TurnContext): Promise<void> {
@@ -344,14 +340,18 @@ export class CoworkBot {
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
     const handoff = this.options.handoff;
     const latest = session ?? (await this.conversations.latestSession(context));
-    if (!handoff || !this.canHandOff(context.activity.channelId)) {
-      // Nothing could take it: say so, and the form (if any) carries on.
-      const texts = textsFor(context.activity.locale);
-      const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
-      await context.sendActivity(open ? `${texts.noPersonHere}\n\n${open}` : texts.noPersonHere);
+    const outcome = handoff ? await handoff.initiate(context, latest, trigger) : 'no_target';
+    if (outcome === 'requested') return;
+    if (outcome === 'already') {
+      // Another turn or instance asked first: a person is on the way all the same.
+      await context.sendActivity(HANDOFF_REQUESTED_TEXT);
       return;
     }
-    await handoff.initiate(context, latest, trigger);
+    // Nothing could take it, or its channel refused: say so plainly, and the form (if any) carries on.
+    const texts = textsFor(context.activity.locale);
+    const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
+    const why = outcome === 'refused' ? texts.nobodyCanJoin : texts.noPersonHere;
+    await context.sendActivity(open ? `${why}\n\n${open}` : why);
   }
 
   /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */

@@ -35,6 +35,8 @@ export interface Texts {
   useTheCard: string;
   unknownButton: string;
   noPersonHere: string;
+  /** A handoff target was there but could not be reached (its channel refused the request). */
+  nobodyCanJoin: string;
   formStillOpen(caseNumber: string): string;
   /** Before a new form that replaces older ones of this conversation. */
   replacesEarlier(caseNumber: string): string;
@@ -85,6 +87,7 @@ const en: Texts = {
   useTheCard: 'Please fill in the form card; here it is again.',
   unknownButton: 'I did not understand that button.',
   noPersonHere: 'Sorry, no person is available in this chat. I am still here to help you.',
+  nobodyCanJoin: 'Sorry, nobody can join this chat right now. I am still here to help you.',
   formStillOpen: (caseNumber) =>
     `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
   replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
@@ -139,6 +142,7 @@ const fr: Texts = {
   useTheCard: 'Merci de remplir le formulaire ; le voici à nouveau.',
   unknownButton: "Je n'ai pas compris ce bouton.",
   noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Je suis toujours là pour vous aider.",
+  nobodyCanJoin: 'Désolé, personne ne peut rejoindre cette conversation pour le moment. Je suis toujours là pour vous aider.',
   formStillOpen: (caseNumber) =>
     `Le formulaire du dossier ${escapeMarkdown(caseNumber)} est toujours ouvert : utilisez la carte ci-dessus ou tapez votre réponse. Votre conseiller la verra sur le dossier.`,
   replacesEarlier: (caseNumber) =>

@@ -13,7 +13,7 @@
  *   have said goes to the agent (`toAgent`), or into the record's notes when no agent is
  *   looking yet.
  */
-import { EventFactory, type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
+import { type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels } from '../../cowork/formSpec';
 import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
@@ -21,20 +21,19 @@ import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 import type { HumanOwnership } from './humanOwnership';
+import type { CoworkHandoffContext, HandoffTarget, HandoffTargetChooser } from './handoffTargets';
 import { agentTexts, handoffTexts } from '../../dialogs/texts';
 
-/** The context sent with `handoff.initiate`: what the agent needs to pick up the co-work session. */
-export interface CoworkHandoffContext {
-  reason: 'customer asked for a person';
-  trigger: HandoffRecord['trigger'];
-  userId: string;
-  caseId: string | null;
-  caseNumber: string | null;
-  coworkState: CoworkSession['state'] | 'none';
-  formId: string | null;
-  /** The answer so far, as labels (what the event said, else what the customer submitted). */
-  answers: Record<string, string> | null;
-}
+/** What became of a customer's request for a person. */
+export type HandoffRequestOutcome =
+  /** A target was told and the request recorded: the customer was told a person is asked for. */
+  | 'requested'
+  /** Nothing can take a chat on this channel: nothing was sent or recorded. */
+  | 'no_target'
+  /** The target refused (its channel answered the event with an error): nothing was recorded. */
+  | 'refused'
+  /** A person already owns the conversation (another turn or instance asked first). */
+  | 'already';
 
 export interface HandoffStatus {
   state: HandoffStatusState;
@@ -53,6 +52,8 @@ export interface HandoffProtocolDeps {
   ownership: HumanOwnership;
   /** Who may say `handoff.status` (handoffTrust.ts). */
   trust: HandoffTrust;
+  /** Where a channel's requests go (handoffTargets.ts): the one place a target is chosen. */
+  targets: HandoffTargetChooser;
   log: Log;
   now?: () => number;
   /** How long a request may wait for `handoff.status` accepted before the bot takes the conversation back. Default 120 s. */
@@ -77,9 +78,23 @@ export class HandoffProtocol {
     return this.deps.ownership.owner(conversationId);
   }
 
-  /** Asks the channel for a human; `session` is the conversation's latest co-work session, if any. */
-  async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<void> {
+  /** The target a customer on `channelId` would be handed to, if anything can take a chat there. */
+  targetFor(channelId: string | undefined): HandoffTarget | undefined {
+    return this.deps.targets(channelId ?? '');
+  }
+
+  /**
+   * Asks for a person; `session` is the conversation's latest co-work session, if any. The target
+   * is told first and the request recorded only once it took it, so a refusal leaves the customer
+   * with the bot (the caller says so). On success the customer is told a person is asked for.
+   */
+  async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<HandoffRequestOutcome> {
     const conversationId = context.activity.conversation.id;
+    const target = this.targetFor(context.activity.channelId);
+    if (!target) return 'no_target';
+    if (await this.owner(conversationId)) return 'already';
+    const handoffContext = this.handoffContext(context, session, trigger);
+    if (!(await target.ask(context, handoffContext))) return 'refused';
     const now = new Date(this.now()).toISOString();
     const { created } = await this.deps.handoffs.request(
       newHandoffRecord({
@@ -92,14 +107,14 @@ export class HandoffProtocol {
         at: now,
       }),
     );
-    if (!created) return;
+    if (!created) return 'already';
     if (session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now });
-    const handoffContext = this.handoffContext(context, session, trigger);
-    await context.sendActivities([
-      { type: 'message', text: HANDOFF_REQUESTED_TEXT },
-      EventFactory.createHandoffInitiation<CoworkHandoffContext>(context, handoffContext, { activities: [context.activity] }),
-    ]);
-    this.deps.log.info({ conversationId, trigger, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState }, 'handoff requested');
+    await context.sendActivity(HANDOFF_REQUESTED_TEXT);
+    this.deps.log.info(
+      { conversationId, trigger, target: target.name, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState },
+      'handoff requested',
+    );
+    return 'requested';
   }
 
   /**

@@ -10,6 +10,11 @@ import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTe
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
+/**
+ * The customers' channel: one a contact-centre connector reads (COWORK_HANDOFF_CHANNELS), so the
+ * bot sends it `handoff.initiate`; the relay's agents can take the same waiting requests.
+ */
+const CONNECTOR_CHANNEL = 'directline';
 const HANDOFF_SECRET = 'test-handoff-secret-0123456789-abcdefgh';
 
 /** A `handoff.status` as the contact-centre side sends it: signed with COWORK_HANDOFF_SECRET. */
@@ -56,14 +61,14 @@ describe('human handoff and the agent relay, end to end', () => {
   }
 
   beforeAll(async () => {
-    t = await startBotUnderTest({ env: { COWORK_AGENT_KEY: AGENT_KEY, COWORK_HANDOFF_SECRET: HANDOFF_SECRET } });
+    t = await startBotUnderTest({ env: { COWORK_AGENT_KEY: AGENT_KEY, COWORK_HANDOFF_SECRET: HANDOFF_SECRET, COWORK_HANDOFF_CHANNELS: CONNECTOR_CHANNEL } });
   });
   afterAll(async () => {
     await t?.stop();
   });
 
   it('before any form: asks for a person, relays both ways, stays silent, resumes, and the agent loses sight of it after hand-back', async () => {
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await customer.say('I would like to talk to someone please');
     await customer.waitForText(HANDOFF_REQUESTED_TEXT);
     const initiate = await handoffInitiation(customer);
@@ -112,7 +117,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
   it('during the form: the customer answers while the agent owns the chat; the agent sees the answer, the Case is updated once, no re-asking after', async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     const form = await startForm(customer, c.caseNumber);
     await customer.submit({ cowork: 'handoff', formToken: form.formToken });
     const initiate = await handoffInitiation(customer);
@@ -161,7 +166,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
   it("during the form: the agent answers on the customer's behalf with the Case Id only, and the session completes the same way", async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await startForm(customer, c.caseNumber);
     await customer.say('can I speak with a human?');
     await handoffInitiation(customer);
@@ -188,7 +193,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
   it('after the form: the agent gets the answer in the handoff context, and the bot does not ask again after hand-back', async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     const form = await startForm(customer, c.caseNumber);
     await customer.submitForm(form.formToken, 'Vehicle Purchase');
     await customer.waitForText(THANKS);
@@ -207,7 +212,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
   it('takes handoff.status from the channel: failed tells the customer and carries on; accepted silences the bot until completed; odd ones are never rejected', async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await startForm(customer, c.caseNumber);
     await customer.say('human');
     await handoffInitiation(customer);
@@ -242,7 +247,7 @@ describe('human handoff and the agent relay, end to end', () => {
   });
 
   it('refuses agent commands before login, wrong keys, and rate-limits guesses per agent conversation', async () => {
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await customer.say('agent');
     await handoffInitiation(customer);
     const intruder = t.conversation('intruder');
