@@ -21,6 +21,7 @@ import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { Conversations } from './conversations';
 import { HANDOFF_REQUESTED_TEXT, type HandoffProtocol } from './handoff/handoffProtocol';
 import { LOST_FORM_TEXT } from './lostForm';
+import { withoutRecipientMention } from './mentions';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
@@ -106,6 +107,16 @@ export class CoworkBot {
    * always true on its own, false when mounted and the activity is the host bot's to handle.
    */
   async run(context: TurnContext): Promise<boolean> {
+    // "<at>Cowork Bot</at> /agent list" (Teams, the Playground's Group Chat) routes as "/agent list".
+    const typed = context.activity.text;
+    if (isMessage(context)) context.activity.text = withoutRecipientMention(context.activity) as string;
+    const handled = await this.route(context);
+    // Mounted, a turn co-work leaves to the host reaches it as it came.
+    if (!handled) context.activity.text = typed as string;
+    return handled;
+  }
+
+  private async route(context: TurnContext): Promise<boolean> {
     if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
     let handled = true;
     let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;

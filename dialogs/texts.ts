@@ -214,7 +214,14 @@ export const agentTexts = {
   tooManyKeys: (retryInSeconds: number) => `Too many wrong keys from this conversation. Try again in ${retryInSeconds} s.`,
   badKey: 'That agent key is not valid.',
   loggedIn: (agentId: string, help: string) => `Logged in as agent ${agentId}.\n\n${help}`,
-  waiting: (lines: readonly string[]) => `Customers waiting for a person:\n\n${lines.join('\n')}`,
+  /** One page of `/agent list` (numbers are the ones `/agent take` uses), and how to see the next. */
+  waiting: (lines: readonly string[], first: number, last: number, total: number, nextPage: number | undefined) =>
+    `Customers waiting for a person (${first}–${last} of ${total}):\n\n${lines.join('\n')}` +
+    (nextPage !== undefined ? `\n\nNext page: \`/agent list ${nextPage}\`.` : ''),
+  noSuchPage: (pages: number) =>
+    pages === 1
+      ? 'There is 1 page of waiting customers: `/agent list`.'
+      : `There are ${pages} pages of waiting customers: \`/agent list 1\` to \`/agent list ${pages}\`.`,
   noneWaiting: 'No customer is waiting for a person.',
   talkingTo: (who: string) => `You are talking to: ${who}.`,
   ownConversation: 'You cannot take your own conversation: take a customer from another one.',
@@ -230,6 +237,9 @@ export const agentTexts = {
   publishFailed: 'Publishing the answer failed; please try again.',
   notTalking: 'You are not talking to a customer.',
   handedBack: (who: string) => `Handed back to the bot: ${who}.`,
+  handedBackUnreachable: (who: string) =>
+    `Handed back to the bot: ${who}. The handoff has ended, but the customer could not be told: their chat cannot be reached any more.`,
+  notDelivered: "Your message could not be delivered: the customer's chat cannot be reached. `/agent done` ends the handoff.",
   notTalkingHelp: 'You are not talking to a customer. `/agent list` shows who is waiting; `/agent help` lists the commands.',
   describe: (caseText: string, state: string, userId: string, requestedAt: string) =>
     `${caseText}, co-work state ${state}, customer ${userId}, asked at ${requestedAt}`,

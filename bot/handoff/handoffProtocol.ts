@@ -23,6 +23,7 @@ import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 import type { HumanOwnership } from './humanOwnership';
 import type { CoworkHandoffContext, HandoffTarget, HandoffTargetChooser } from './handoffTargets';
 import { agentTexts, handoffTexts } from '../../dialogs/texts';
+import { describeAttachment, escapeMarkdown, oneLine } from './customerText';
 
 /** What became of a customer's request for a person. */
 export type HandoffRequestOutcome =
@@ -295,31 +296,3 @@ export class HandoffProtocol {
 }
 
 const MAX_RELAYED_TEXT = 2000;
-const MAX_FACT_LENGTH = 60;
-
-/** Backslash-escapes every character markdown gives a meaning to, so text shows as typed. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~=:]/g, (c) => `\\${c}`);
-}
-
-function oneLine(text: string): string {
-  return text
-    .replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .trim();
-}
-
-/** Text facts about an attachment: its kind and (escaped, shortened) name; never its content or URL. */
-function describeAttachment(attachment: { contentType?: string; name?: string }): string {
-  const type = String(attachment.contentType ?? 'unknown');
-  const kind =
-    type === 'application/vnd.microsoft.card.adaptive'
-      ? 'an Adaptive Card'
-      : type.startsWith('application/vnd.microsoft.card.')
-        ? 'a card'
-        : type.startsWith('image/')
-          ? 'an image'
-          : 'a file';
-  const name = attachment.name ? ` named "${escapeMarkdown(oneLine(attachment.name).slice(0, MAX_FACT_LENGTH))}"` : '';
-  return `${kind}${name} (${escapeMarkdown(type.slice(0, MAX_FACT_LENGTH))})`;
-}

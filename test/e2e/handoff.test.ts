@@ -4,6 +4,7 @@
  * embedded simulator, the real jsforce and Pub/Sub clients.
  */
 import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
+import { customerFact } from '../../bot/handoff/customerText';
 import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
@@ -22,6 +23,8 @@ function status(chat: EmulatorConversation, state: string, extra: Record<string,
   return chat.sendEvent('handoff.status', { state, ...extra, ...signHandoffStatus(HANDOFF_SECRET, chat.id, state) });
 }
 const EVENT = 'Use_of_Funds__e';
+/** A customer's id as the agent reads it: escaped like the customer's text ("conv\-…"). */
+const shown = (id: string): string => customerFact(id);
 const THANKS = 'Thank you for completing the questionnaire';
 
 function count(chat: EmulatorConversation, fragment: string): number {
@@ -82,7 +85,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
     const agent = await loggedInAgent();
     const list = await ask(agent, '/agent list');
-    expect(list).toContain(customer.id);
+    expect(list).toContain(shown(customer.id));
     expect(list).toContain('no Case yet');
     const taken = await take(agent, customer);
     expect(taken).toContain('You are now talking to');
@@ -98,7 +101,7 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(await ask(agent, '/agent done')).toContain('Handed back');
     await customer.waitForText(BACK_WITH_BOT_TEXT);
     // After hand-back the agent can neither see nor take the conversation, nor talk into it.
-    expect(await ask(agent, '/agent list')).not.toContain(customer.id);
+    expect(await ask(agent, '/agent list')).not.toContain(shown(customer.id));
     expect(await take(agent, customer)).toContain('not waiting for a person');
     expect(await ask(agent, 'still there?')).toContain('not talking to a customer');
     expect(count(customer, 'still there?')).toBe(0);
@@ -112,7 +115,7 @@ describe('human handoff and the agent relay, end to end', () => {
     // Unless the customer asks again: then it is listed again.
     await customer.say('agent');
     await waitUntil(() => count(customer, HANDOFF_REQUESTED_TEXT) === 2, 'the second request');
-    expect(await ask(agent, '/agent list')).toContain(customer.id);
+    expect(await ask(agent, '/agent list')).toContain(shown(customer.id));
   });
 
   it('during the form: the customer answers while the agent owns the chat; the agent sees the answer, the Case is updated once, no re-asking after', async () => {
@@ -254,13 +257,13 @@ describe('human handoff and the agent relay, end to end', () => {
     for (const command of ['/agent list', `/agent take ${customer.id}`, '/agent answer education', '/agent done']) {
       expect(await ask(intruder, command)).toContain('Please log in first');
     }
-    expect(count(intruder, customer.id)).toBe(0);
+    expect(count(intruder, shown(customer.id))).toBe(0);
     for (let i = 0; i < 5; i++) expect(await ask(intruder, `/agent login wrong-key-${i}`)).toContain('not valid');
     // The sixth try is refused even with the right key.
     expect(await ask(intruder, `/agent login ${AGENT_KEY}`)).toContain('Too many wrong keys');
     expect(await ask(intruder, '/agent list')).toContain('Please log in first');
     // Another agent conversation is not affected, and the customer is still waiting.
     const agent = await loggedInAgent();
-    expect(await ask(agent, '/agent list')).toContain(customer.id);
+    expect(await ask(agent, '/agent list')).toContain(shown(customer.id));
   });
 });
