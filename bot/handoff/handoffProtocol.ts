@@ -15,7 +15,8 @@
  */
 import { type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
-import { answerLabels } from '../../cowork/formSpec';
+import { answerLabels, thankYouText } from '../../cowork/formSpec';
+import { escapeMarkdown as escapeCardMarkdown } from '../../cards';
 import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState } from '../../cowork/handoff';
 import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
@@ -182,7 +183,7 @@ export class HandoffProtocol {
         this.deps.log.info({ conversationId, state: status.state }, 'handoff ended');
         if (session) await this.deps.service.setOwner(session.key, { kind: 'bot' });
         if (status.state === 'failed') await context.sendActivity(HANDOFF_FAILED_TEXT);
-        await this.resume(context, session, status.state === 'completed');
+        await this.resume(context, session, status.state === 'completed', result.record?.acceptedAt ?? null);
         return;
       }
     }
@@ -237,7 +238,7 @@ export class HandoffProtocol {
   }
 
   /** After a handoff: carry on where the session stands, never asking again for an answer the bot has. */
-  private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean): Promise<void> {
+  private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean, acceptedAt: string | null = null): Promise<void> {
     const lines: string[] = greet ? [BACK_WITH_BOT_TEXT] : [];
     const current = session ? await this.deps.service.get(session.key) : undefined;
     const form = current ? this.deps.service.form(current.formId) : undefined;
@@ -253,7 +254,11 @@ export class HandoffProtocol {
           break;
         case 'answered':
         case 'done':
-          lines.push(handoffTexts.answerRecorded(current.caseNumber, labels));
+          // Answered while a person had the chat, the agent was told instead: the customer is thanked now, once.
+          if (acceptedAt && current.thankedAt && current.thankedAt >= acceptedAt && answers) {
+            const escaped = Object.entries(answerLabels(form, current.choices, answers)).map(([id, label]) => [id, escapeCardMarkdown(label)]);
+            lines.push(thankYouText(form, Object.fromEntries(escaped), context.activity.locale));
+          } else lines.push(handoffTexts.answerRecorded(current.caseNumber, labels));
           break;
         case 'expired':
           lines.push(handoffTexts.formExpired(current.caseNumber));

@@ -8,7 +8,7 @@ import { customerFact } from '../../bot/handoff/customerText';
 import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
 /**
@@ -159,7 +159,8 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(customer.received.length).toBe(silentFrom);
 
     await ask(agent, '/agent done');
-    const resumed = await customer.waitForText(`Your answer for Case ${c.caseNumber} is recorded: 🛠 Renovation Work`);
+    // Answered while the agent had the chat: the bot thanks the customer on hand-back, once.
+    const resumed = await customer.waitForText(thanks('🛠 Renovation Work'));
     expect(resumed.text).toContain(BACK_WITH_BOT_TEXT);
     expect(customer.cards).toHaveLength(1);
     // The dialog does not ask again either: a typed line is not taken as an answer.
@@ -190,7 +191,8 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(await ask(agent, '/agent answer other')).toContain('no longer waiting');
 
     await ask(agent, '/agent done');
-    await customer.waitForText(`Your answer for Case ${c.caseNumber} is recorded: 🎓 Education`);
+    await customer.waitForText(thanks('🎓 Education'));
+    expect(count(customer, THANKS)).toBe(1);
     expect(customer.cards).toHaveLength(1);
   });
 
