@@ -143,7 +143,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'COWORK_HANDOFF_CHANNELS',
     description:
-      'Comma-separated channel ids of a contact-centre connector (its own channel, never one customers post on): its handoff.status events are trusted, and a person can be offered. With none of this, COWORK_HANDOFF_SECRET or COWORK_AGENT_KEY no person is offered: the customer is told and the form carries on.',
+      'Comma-separated channel ids of a contact-centre connector (its own channel, whose activities only it can send): customers on these channels are handed over with handoff.initiate (sent nowhere else), and its handoff.status events are trusted. Customers on other channels go to the agent relay when COWORK_AGENT_KEY is set; otherwise no person is offered there.',
     example: 'omnichannel',
     secret: false,
   },

@@ -45,6 +45,7 @@ import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentDirectory } from './handoff/agentDirectory';
 import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
 import { HandoffProtocol } from './handoff/handoffProtocol';
+import { chooseHandoffTarget } from './handoff/handoffTargets';
 import { HandoffTrust } from './handoff/handoffTrust';
 import { HumanOwnership } from './handoff/humanOwnership';
 import { PanelOutbound } from './handoff/panelOutbound';
@@ -240,6 +241,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     service,
     ownership,
     trust,
+    // A connector for the channels it reads (COWORK_HANDOFF_CHANNELS), else the agent relay when it is on.
+    targets: chooseHandoffTarget({ handoffChannels: config.handoffChannels, relay: config.agentKey !== undefined, log: log.child({ component: 'handoff' }) }),
     log: log.child({ component: 'handoff' }),
     timeoutMs: config.handoffTimeoutMs,
   });
@@ -269,9 +272,6 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
-    // A person can take the chat through the agent relay, or a contact-centre connector when one is
-    // configured (its channel, or its signing secret: the same settings that make its handoff.status trusted).
-    handoffTarget: () => config.agentKey !== undefined || config.handoffChannels.length > 0 || config.handoffSecret !== undefined,
     mounted: options.mounted === true,
     links,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),

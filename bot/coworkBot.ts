@@ -19,8 +19,9 @@ import { agentTexts, textsFor } from '../dialogs/texts';
 import { startFailureReply, submitOutcomeReply } from '../dialogs/replies';
 import { MAX_TEXT_LENGTH } from './activityGuard';
 import type { Conversations } from './conversations';
-import type { HandoffProtocol } from './handoff/handoffProtocol';
+import { HANDOFF_REQUESTED_TEXT, type HandoffProtocol } from './handoff/handoffProtocol';
 import { LOST_FORM_TEXT } from './lostForm';
+import { withoutRecipientMention } from './mentions';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
 
 export interface CoworkBotOptions {
@@ -33,7 +34,10 @@ export interface CoworkBotOptions {
   /** Longest lifetime of a cowork.start token, in seconds (default 15 minutes). */
   startTokenMaxSeconds?: number;
   log: Log;
-  /** Human handoff (customer side). Without it, asking for a person is answered "not available". */
+  /**
+   * Human handoff (customer side). A person is offered only where it has a target for the
+   * channel (`HandoffProtocol.targetFor`); without it, asking for one is answered "not available".
+   */
   handoff?: HandoffProtocol;
   /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
   agentTurn?: (context: TurnContext) => Promise<boolean>;
@@ -45,12 +49,6 @@ export interface CoworkBotOptions {
   mounted?: boolean;
   /** Case → conversation links (`cowork.link`), for the agent's requests from the Case. */
   links?: CaseLinks;
-  /**
-   * Whether something can take a handoff on this channel (a contact centre, or the agent relay).
-   * Without one no person is offered: asking for one is answered plainly and the form carries on.
-   * Default: wherever `handoff` is set.
-   */
-  handoffTarget?: (channelId: string) => boolean;
   /** Understands typed answers; the built-in one by default. Its answers are always confirmed before they are sent. */
   recognizer?: AnswerRecognizer;
 }
@@ -109,6 +107,16 @@ export class CoworkBot {
    * always true on its own, false when mounted and the activity is the host bot's to handle.
    */
   async run(context: TurnContext): Promise<boolean> {
+    // "<at>Cowork Bot</at> /agent list" (Teams, the Playground's Group Chat) routes as "/agent list".
+    const typed = context.activity.text;
+    if (isMessage(context)) context.activity.text = withoutRecipientMention(context.activity) as string;
+    const handled = await this.route(context);
+    // Mounted, a turn co-work leaves to the host reaches it as it came.
+    if (!handled) context.activity.text = typed as string;
+    return handled;
+  }
+
+  private async route(context: TurnContext): Promise<boolean> {
     if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
     await this.conversations.recordTurns(context);
     let handled = true;
@@ -137,8 +145,7 @@ export class CoworkBot {
   }
 
   private canHandOff(channelId: string | undefined): boolean {
-    if (!this.options.handoff) return false;
-    return this.options.handoffTarget ? this.options.handoffTarget(channelId ?? '') : true;
+    return this.options.handoff?.targetFor(channelId) !== undefined;
   }
 
   private async welcome(context: TurnContext): Promise<void> {
@@ -345,14 +352,18 @@ export class CoworkBot {
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
     const handoff = this.options.handoff;
     const latest = session ?? (await this.conversations.latestSession(context));
-    if (!handoff || !this.canHandOff(context.activity.channelId)) {
-      // Nothing could take it: say so, and the form (if any) carries on.
-      const texts = textsFor(context.activity.locale);
-      const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
-      await context.sendActivity(open ? `${texts.noPersonHere}\n\n${open}` : texts.noPersonHere);
+    const outcome = handoff ? await handoff.initiate(context, latest, trigger) : 'no_target';
+    if (outcome === 'requested') return;
+    if (outcome === 'already') {
+      // Another turn or instance asked first: a person is on the way all the same.
+      await context.sendActivity(HANDOFF_REQUESTED_TEXT);
       return;
     }
-    await handoff.initiate(context, latest, trigger);
+    // Nothing could take it, or its channel refused: say so plainly, and the form (if any) carries on.
+    const texts = textsFor(context.activity.locale);
+    const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
+    const why = outcome === 'refused' ? texts.nobodyCanJoin : texts.noPersonHere;
+    await context.sendActivity(open ? `${why}\n\n${open}` : why);
   }
 
   /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */

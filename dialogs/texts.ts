@@ -35,6 +35,8 @@ export interface Texts {
   useTheCard: string;
   unknownButton: string;
   noPersonHere: string;
+  /** A handoff target was there but could not be reached (its channel refused the request). */
+  nobodyCanJoin: string;
   formStillOpen(caseNumber: string): string;
   /** Before a new form that replaces older ones of this conversation. */
   replacesEarlier(caseNumber: string): string;
@@ -85,6 +87,7 @@ const en: Texts = {
   useTheCard: 'Please fill in the form card; here it is again.',
   unknownButton: 'I did not understand that button.',
   noPersonHere: 'Sorry, no person is available in this chat. I am still here to help you.',
+  nobodyCanJoin: 'Sorry, nobody can join this chat right now. I am still here to help you.',
   formStillOpen: (caseNumber) =>
     `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
   replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
@@ -139,6 +142,7 @@ const fr: Texts = {
   useTheCard: 'Merci de remplir le formulaire ; le voici à nouveau.',
   unknownButton: "Je n'ai pas compris ce bouton.",
   noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Je suis toujours là pour vous aider.",
+  nobodyCanJoin: 'Désolé, personne ne peut rejoindre cette conversation pour le moment. Je suis toujours là pour vous aider.',
   formStillOpen: (caseNumber) =>
     `Le formulaire du dossier ${escapeMarkdown(caseNumber)} est toujours ouvert : utilisez la carte ci-dessus ou tapez votre réponse. Votre conseiller la verra sur le dossier.`,
   replacesEarlier: (caseNumber) =>
@@ -210,7 +214,14 @@ export const agentTexts = {
   tooManyKeys: (retryInSeconds: number) => `Too many wrong keys from this conversation. Try again in ${retryInSeconds} s.`,
   badKey: 'That agent key is not valid.',
   loggedIn: (agentId: string, help: string) => `Logged in as agent ${agentId}.\n\n${help}`,
-  waiting: (lines: readonly string[]) => `Customers waiting for a person:\n\n${lines.join('\n')}`,
+  /** One page of `/agent list` (numbers are the ones `/agent take` uses), and how to see the next. */
+  waiting: (lines: readonly string[], first: number, last: number, total: number, nextPage: number | undefined) =>
+    `Customers waiting for a person (${first}–${last} of ${total}):\n\n${lines.join('\n')}` +
+    (nextPage !== undefined ? `\n\nNext page: \`/agent list ${nextPage}\`.` : ''),
+  noSuchPage: (pages: number) =>
+    pages === 1
+      ? 'There is 1 page of waiting customers: `/agent list`.'
+      : `There are ${pages} pages of waiting customers: \`/agent list 1\` to \`/agent list ${pages}\`.`,
   noneWaiting: 'No customer is waiting for a person.',
   talkingTo: (who: string) => `You are talking to: ${who}.`,
   ownConversation: 'You cannot take your own conversation: take a customer from another one.',
@@ -226,6 +237,9 @@ export const agentTexts = {
   publishFailed: 'Publishing the answer failed; please try again.',
   notTalking: 'You are not talking to a customer.',
   handedBack: (who: string) => `Handed back to the bot: ${who}.`,
+  handedBackUnreachable: (who: string) =>
+    `Handed back to the bot: ${who}. The handoff has ended, but the customer could not be told: their chat cannot be reached any more.`,
+  notDelivered: "Your message could not be delivered: the customer's chat cannot be reached. `/agent done` ends the handoff.",
   notTalkingHelp: 'You are not talking to a customer. `/agent list` shows who is waiting; `/agent help` lists the commands.',
   describe: (caseText: string, state: string, userId: string, requestedAt: string) =>
     `${caseText}, co-work state ${state}, customer ${userId}, asked at ${requestedAt}`,

@@ -14,7 +14,6 @@
  * relaying to the customer); the customer's side never waits for an agent's queue (`AgentDirectory.tell` sends
  * without it), so the two can never wait for each other.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
 import { TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
@@ -30,7 +29,11 @@ import { agentTexts } from '../../dialogs/texts';
 import type { AgentDirectory, AgentRecord } from './agentDirectory';
 import type { HandoffProtocol, SignedHandoffStatus } from './handoffProtocol';
 import type { HandoffTrust } from './handoffTrust';
-import { LoginLimiter, type LoginLimiterOptions } from './loginLimiter';
+import { customerFact } from './customerText';
+import { keyMatches, LoginLimiter, type LoginLimiterOptions } from './loginLimiter';
+
+/** Customers per `/agent list` page: 10 lines stay far below what a channel takes in one message. */
+export const AGENT_LIST_PAGE_SIZE = 10;
 
 export interface AgentRelayDeps {
   adapter: CloudAdapter;
@@ -120,7 +123,7 @@ export class AgentRelay {
     }
     switch (verb.toLowerCase()) {
       case 'list':
-        return this.list(context, agent);
+        return this.list(context, agent, argument);
       case 'take':
         return this.take(context, agent, argument);
       case 'answer':
@@ -169,11 +172,22 @@ export class AgentRelay {
     await context.sendActivity(agentTexts.loggedIn(record.agentId, AGENT_HELP_TEXT));
   }
 
-  private async list(context: TurnContext, agent: AgentRecord): Promise<void> {
+  /** One page of the customers waiting (`/agent list [page]`): channels cap a message's size. */
+  private async list(context: TurnContext, agent: AgentRecord, pageText: string): Promise<void> {
     const waiting = await this.deps.handoffs.waiting();
-    const lines = await Promise.all(waiting.map(async (r, i) => `${i + 1}. ${await this.describe(r)} (conversation ${r.conversationId})`));
+    const pages = Math.max(1, Math.ceil(waiting.length / AGENT_LIST_PAGE_SIZE));
+    const page = pageText === '' ? 1 : /^\d{1,6}$/.test(pageText) ? Number(pageText) : 0;
+    if (page < 1 || page > pages) {
+      await context.sendActivity(agentTexts.noSuchPage(pages));
+      return;
+    }
+    const from = (page - 1) * AGENT_LIST_PAGE_SIZE;
+    const shown = waiting.slice(from, from + AGENT_LIST_PAGE_SIZE);
+    const lines = await Promise.all(shown.map(async (r, i) => `${from + i + 1}. ${await this.describe(r)} (conversation ${customerFact(r.conversationId)})`));
     const mine = agent.customerConversationId ? await this.deps.handoffs.get(agent.customerConversationId) : undefined;
-    const parts = [lines.length > 0 ? agentTexts.waiting(lines) : agentTexts.noneWaiting];
+    const parts = [
+      lines.length > 0 ? agentTexts.waiting(lines, from + 1, from + lines.length, waiting.length, page < pages ? page + 1 : undefined) : agentTexts.noneWaiting,
+    ];
     if (mine?.state === 'accepted') parts.push(agentTexts.talkingTo(await this.describe(mine)));
     await context.sendActivity(parts.join('\n\n'));
   }
@@ -262,10 +276,27 @@ export class AgentRelay {
       await context.sendActivity(agentTexts.notTalking);
       return;
     }
-    await this.inCustomerConversation(record, (ctx) =>
-      this.applyStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }),
-    );
+    try {
+      await this.inCustomerConversation(record, (ctx) =>
+        this.applyStatus(ctx, { state: 'completed', ...this.deps.trust.sign(record.conversationId, 'completed') }),
+      );
+    } catch (error) {
+      // The customer's chat is gone: the handoff ends all the same, and the agent hears what happened.
+      this.deps.log.warn({ conversationId: record.conversationId, error: String(error) }, 'handed back, but the customer could not be told');
+      await this.endUntold(record);
+      await context.sendActivity(agentTexts.handedBackUnreachable(await this.describe(record)));
+      return;
+    }
     await context.sendActivity(agentTexts.handedBack(await this.describe(record)));
+  }
+
+  /** Ends a handoff whose customer could not be reached, if the failed turn did not get that far. */
+  private async endUntold(record: HandoffRecord): Promise<void> {
+    const endedAt = new Date(this.now()).toISOString();
+    const result = await this.deps.handoffs.update(record.conversationId, (current) =>
+      current?.state === 'accepted' && current.agentConversationId === record.agentConversationId ? { ...current, state: 'completed', endedAt } : undefined,
+    );
+    if (result.changed && record.sessionKey) await this.deps.service.setOwner(record.sessionKey, { kind: 'bot' });
   }
 
   private async relayToCustomer(context: TurnContext, agent: AgentRecord): Promise<void> {
@@ -277,9 +308,14 @@ export class AgentRelay {
     const { text, attachments } = context.activity;
     const activity: Partial<Activity> = { type: 'message', ...(text ? { text } : {}), ...(attachments && attachments.length > 0 ? { attachments } : {}) };
     if (!activity.text && !activity.attachments) return;
-    await this.inCustomerConversation(record, async (ctx) => {
-      await ctx.sendActivity(activity);
-    });
+    try {
+      await this.inCustomerConversation(record, async (ctx) => {
+        await ctx.sendActivity(activity);
+      });
+    } catch (error) {
+      this.deps.log.warn({ conversationId: record.conversationId, error: String(error) }, 'agent message not delivered: the customer cannot be reached');
+      await context.sendActivity(agentTexts.notDelivered);
+    }
   }
 
   /** The customer conversation this agent holds, while the handoff is still accepted by it. */
@@ -291,7 +327,13 @@ export class AgentRelay {
 
   private async describe(record: HandoffRecord): Promise<string> {
     const session = record.sessionKey ? await this.deps.service.get(record.sessionKey) : undefined;
-    return agentTexts.describe(agentTexts.caseText(record.caseNumber, record.caseId), session?.state ?? 'none', record.userId, record.requestedAt);
+    // The customer's id is theirs to choose: shown as text, never as formatting.
+    return agentTexts.describe(
+      agentTexts.caseText(record.caseNumber, record.caseId),
+      session?.state ?? 'none',
+      customerFact(record.userId),
+      record.requestedAt,
+    );
   }
 
   /**
@@ -315,12 +357,4 @@ export class AgentRelay {
   private saveAgent(record: AgentRecord): Promise<void> {
     return this.deps.agents.save(record);
   }
-}
-
-/** Constant-time comparison of the configured key with a typed one (hashed first: equal lengths, no length leak). */
-function keyMatches(expected: string, given: string): boolean {
-  if (!expected) return false;
-  const a = createHash('sha256').update(expected, 'utf8').digest();
-  const b = createHash('sha256').update(given, 'utf8').digest();
-  return timingSafeEqual(a, b);
 }

@@ -13,28 +13,29 @@
  *   have said goes to the agent (`toAgent`), or into the record's notes when no agent is
  *   looking yet.
  */
-import { EventFactory, type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
+import { type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
-import { answerLabels } from '../../cowork/formSpec';
+import { answerLabels, thankYouText } from '../../cowork/formSpec';
+import { escapeMarkdown as escapeCardMarkdown } from '../../cards';
 import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState, type PanelHold } from '../../cowork/handoff';
 import type { Log } from '../../util/log';
 import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 import type { HumanOwnership } from './humanOwnership';
+import type { CoworkHandoffContext, HandoffTarget, HandoffTargetChooser } from './handoffTargets';
 import { agentTexts, handoffTexts } from '../../dialogs/texts';
+import { describeAttachment, escapeMarkdown, oneLine } from './customerText';
 
-/** The context sent with `handoff.initiate`: what the agent needs to pick up the co-work session. */
-export interface CoworkHandoffContext {
-  reason: 'customer asked for a person';
-  trigger: HandoffRecord['trigger'];
-  userId: string;
-  caseId: string | null;
-  caseNumber: string | null;
-  coworkState: CoworkSession['state'] | 'none';
-  formId: string | null;
-  /** The answer so far, as labels (what the event said, else what the customer submitted). */
-  answers: Record<string, string> | null;
-}
+/** What became of a customer's request for a person. */
+export type HandoffRequestOutcome =
+  /** A target was told and the request recorded: the customer was told a person is asked for. */
+  | 'requested'
+  /** Nothing can take a chat on this channel: nothing was sent or recorded. */
+  | 'no_target'
+  /** The target refused (its channel answered the event with an error): nothing was recorded. */
+  | 'refused'
+  /** A person already owns the conversation (another turn or instance asked first). */
+  | 'already';
 
 export interface HandoffStatus {
   state: HandoffStatusState;
@@ -55,6 +56,8 @@ export interface HandoffProtocolDeps {
   ownership: HumanOwnership;
   /** Who may say `handoff.status` (handoffTrust.ts). */
   trust: HandoffTrust;
+  /** Where a channel's requests go (handoffTargets.ts): the one place a target is chosen. */
+  targets: HandoffTargetChooser;
   log: Log;
   now?: () => number;
   /** How long a request may wait for `handoff.status` accepted before the bot takes the conversation back. Default 120 s. */
@@ -79,9 +82,23 @@ export class HandoffProtocol {
     return this.deps.ownership.owner(conversationId);
   }
 
-  /** Asks the channel for a human; `session` is the conversation's latest co-work session, if any. */
-  async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<void> {
+  /** The target a customer on `channelId` would be handed to, if anything can take a chat there. */
+  targetFor(channelId: string | undefined): HandoffTarget | undefined {
+    return this.deps.targets(channelId ?? '');
+  }
+
+  /**
+   * Asks for a person; `session` is the conversation's latest co-work session, if any. The target
+   * is told first and the request recorded only once it took it, so a refusal leaves the customer
+   * with the bot (the caller says so). On success the customer is told a person is asked for.
+   */
+  async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<HandoffRequestOutcome> {
     const conversationId = context.activity.conversation.id;
+    const target = this.targetFor(context.activity.channelId);
+    if (!target) return 'no_target';
+    if (await this.owner(conversationId)) return 'already';
+    const handoffContext = this.handoffContext(context, session, trigger);
+    if (!(await target.ask(context, handoffContext))) return 'refused';
     const now = new Date(this.now()).toISOString();
     const { created } = await this.deps.handoffs.request(
       newHandoffRecord({
@@ -94,14 +111,14 @@ export class HandoffProtocol {
         at: now,
       }),
     );
-    if (!created) return;
+    if (!created) return 'already';
     if (session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now });
-    const handoffContext = this.handoffContext(context, session, trigger);
-    await context.sendActivities([
-      { type: 'message', text: HANDOFF_REQUESTED_TEXT },
-      EventFactory.createHandoffInitiation<CoworkHandoffContext>(context, handoffContext, { activities: [context.activity] }),
-    ]);
-    this.deps.log.info({ conversationId, trigger, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState }, 'handoff requested');
+    await context.sendActivity(HANDOFF_REQUESTED_TEXT);
+    this.deps.log.info(
+      { conversationId, trigger, target: target.name, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState },
+      'handoff requested',
+    );
+    return 'requested';
   }
 
   /**
@@ -169,7 +186,7 @@ export class HandoffProtocol {
         this.deps.log.info({ conversationId, state: status.state }, 'handoff ended');
         if (session) await this.deps.service.setOwner(session.key, { kind: 'bot' });
         if (status.state === 'failed') await context.sendActivity(HANDOFF_FAILED_TEXT);
-        await this.resume(context, session, status.state === 'completed');
+        await this.resume(context, session, status.state === 'completed', result.record?.acceptedAt ?? null);
         return;
       }
     }
@@ -226,7 +243,7 @@ export class HandoffProtocol {
   }
 
   /** After a handoff: carry on where the session stands, never asking again for an answer the bot has. */
-  private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean): Promise<void> {
+  private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean, acceptedAt: string | null = null): Promise<void> {
     const lines: string[] = greet ? [BACK_WITH_BOT_TEXT] : [];
     const current = session ? await this.deps.service.get(session.key) : undefined;
     const form = current ? this.deps.service.form(current.formId) : undefined;
@@ -242,7 +259,11 @@ export class HandoffProtocol {
           break;
         case 'answered':
         case 'done':
-          lines.push(handoffTexts.answerRecorded(current.caseNumber, labels));
+          // Answered while a person had the chat, the agent was told instead: the customer is thanked now, once.
+          if (acceptedAt && current.thankedAt && current.thankedAt >= acceptedAt && answers) {
+            const escaped = Object.entries(answerLabels(form, current.choices, answers)).map(([id, label]) => [id, escapeCardMarkdown(label)]);
+            lines.push(thankYouText(form, Object.fromEntries(escaped), context.activity.locale));
+          } else lines.push(handoffTexts.answerRecorded(current.caseNumber, labels));
           break;
         case 'expired':
           lines.push(handoffTexts.formExpired(current.caseNumber));
@@ -292,30 +313,3 @@ function customerText(activity: Partial<Activity>): string {
   return [activity.text ?? '', ...attachments].filter((part) => part !== '').join('\n');
 }
 const MAX_FACT_LENGTH = 60;
-
-/** Backslash-escapes every character markdown gives a meaning to, so text shows as typed. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~=:]/g, (c) => `\\${c}`);
-}
-
-function oneLine(text: string): string {
-  return text
-    .replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ')
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '')
-    .trim();
-}
-
-/** Text facts about an attachment: its kind and (escaped, shortened) name; never its content or URL. */
-function describeAttachment(attachment: { contentType?: string; name?: string }): string {
-  const type = String(attachment.contentType ?? 'unknown');
-  const kind =
-    type === 'application/vnd.microsoft.card.adaptive'
-      ? 'an Adaptive Card'
-      : type.startsWith('application/vnd.microsoft.card.')
-        ? 'a card'
-        : type.startsWith('image/')
-          ? 'an image'
-          : 'a file';
-  const name = attachment.name ? ` named "${escapeMarkdown(oneLine(attachment.name).slice(0, MAX_FACT_LENGTH))}"` : '';
-  return `${kind}${name} (${escapeMarkdown(type.slice(0, MAX_FACT_LENGTH))})`;
-}

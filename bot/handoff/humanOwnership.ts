@@ -50,7 +50,7 @@ export class HumanOwnership {
   }
 }
 
-/** Undoes `escapeMarkdown` (handoffProtocol.ts): the text as it was before escaping. */
+/** Undoes `escapeMarkdown` (customerText.ts): the text as it was before escaping. */
 function unescapeMarkdown(text: string): string {
   return text.replace(/\\([\\`*_{}[\]()#+\-.!|<>~=:])/g, '$1');
 }

@@ -9,6 +9,7 @@
  *   login attempt is slowed down (a growing, bounded delay) and an alert is logged once a minute.
  *   So guessing cannot lock the real agents out, and it costs the guesser time.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Log } from '../../util/log';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
 import { ETagGaveUpError, updateWithETag } from '../../util/eTagUpdate';
@@ -136,3 +137,11 @@ export class LoginLimiter {
 }
 
 const GLOBAL_KEY = 'cowork/agent-login-global';
+
+/** Constant-time comparison of the configured key with a typed one (hashed first: equal lengths, no length leak). */
+export function keyMatches(expected: string, given: string): boolean {
+  if (!expected) return false;
+  const a = createHash('sha256').update(expected, 'utf8').digest();
+  const b = createHash('sha256').update(given, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}

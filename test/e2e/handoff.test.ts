@@ -4,12 +4,18 @@
  * embedded simulator, the real jsforce and Pub/Sub clients.
  */
 import { BACK_WITH_BOT_TEXT, HANDOFF_FAILED_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
+import { customerFact } from '../../bot/handoff/customerText';
 import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
-import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
+import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
 
 const AGENT_KEY = 'test-agent-key-0123456789';
+/**
+ * The customers' channel: one a contact-centre connector reads (COWORK_HANDOFF_CHANNELS), so the
+ * bot sends it `handoff.initiate`; the relay's agents can take the same waiting requests.
+ */
+const CONNECTOR_CHANNEL = 'directline';
 const HANDOFF_SECRET = 'test-handoff-secret-0123456789-abcdefgh';
 
 /** A `handoff.status` as the contact-centre side sends it: signed with COWORK_HANDOFF_SECRET. */
@@ -17,6 +23,8 @@ function status(chat: EmulatorConversation, state: string, extra: Record<string,
   return chat.sendEvent('handoff.status', { state, ...extra, ...signHandoffStatus(HANDOFF_SECRET, chat.id, state) });
 }
 const EVENT = 'Use_of_Funds__e';
+/** A customer's id as the agent reads it: escaped like the customer's text ("conv\-…"). */
+const shown = (id: string): string => customerFact(id);
 const THANKS = 'Thank you for completing the questionnaire';
 
 function count(chat: EmulatorConversation, fragment: string): number {
@@ -56,14 +64,14 @@ describe('human handoff and the agent relay, end to end', () => {
   }
 
   beforeAll(async () => {
-    t = await startBotUnderTest({ env: { COWORK_AGENT_KEY: AGENT_KEY, COWORK_HANDOFF_SECRET: HANDOFF_SECRET } });
+    t = await startBotUnderTest({ env: { COWORK_AGENT_KEY: AGENT_KEY, COWORK_HANDOFF_SECRET: HANDOFF_SECRET, COWORK_HANDOFF_CHANNELS: CONNECTOR_CHANNEL } });
   });
   afterAll(async () => {
     await t?.stop();
   });
 
   it('before any form: asks for a person, relays both ways, stays silent, resumes, and the agent loses sight of it after hand-back', async () => {
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await customer.say('I would like to talk to someone please');
     await customer.waitForText(HANDOFF_REQUESTED_TEXT);
     const initiate = await handoffInitiation(customer);
@@ -77,7 +85,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
     const agent = await loggedInAgent();
     const list = await ask(agent, '/agent list');
-    expect(list).toContain(customer.id);
+    expect(list).toContain(shown(customer.id));
     expect(list).toContain('no Case yet');
     const taken = await take(agent, customer);
     expect(taken).toContain('You are now talking to');
@@ -93,7 +101,7 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(await ask(agent, '/agent done')).toContain('Handed back');
     await customer.waitForText(BACK_WITH_BOT_TEXT);
     // After hand-back the agent can neither see nor take the conversation, nor talk into it.
-    expect(await ask(agent, '/agent list')).not.toContain(customer.id);
+    expect(await ask(agent, '/agent list')).not.toContain(shown(customer.id));
     expect(await take(agent, customer)).toContain('not waiting for a person');
     expect(await ask(agent, 'still there?')).toContain('not talking to a customer');
     expect(count(customer, 'still there?')).toBe(0);
@@ -107,12 +115,12 @@ describe('human handoff and the agent relay, end to end', () => {
     // Unless the customer asks again: then it is listed again.
     await customer.say('agent');
     await waitUntil(() => count(customer, HANDOFF_REQUESTED_TEXT) === 2, 'the second request');
-    expect(await ask(agent, '/agent list')).toContain(customer.id);
+    expect(await ask(agent, '/agent list')).toContain(shown(customer.id));
   });
 
   it('during the form: the customer answers while the agent owns the chat; the agent sees the answer, the Case is updated once, no re-asking after', async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     const form = await startForm(customer, c.caseNumber);
     await customer.submit({ cowork: 'handoff', formToken: form.formToken });
     const initiate = await handoffInitiation(customer);
@@ -151,7 +159,8 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(customer.received.length).toBe(silentFrom);
 
     await ask(agent, '/agent done');
-    const resumed = await customer.waitForText(`Your answer for Case ${c.caseNumber} is recorded: 🛠 Renovation Work`);
+    // Answered while the agent had the chat: the bot thanks the customer on hand-back, once.
+    const resumed = await customer.waitForText(thanks('🛠 Renovation Work'));
     expect(resumed.text).toContain(BACK_WITH_BOT_TEXT);
     expect(customer.cards).toHaveLength(1);
     // The dialog does not ask again either: a typed line is not taken as an answer.
@@ -161,7 +170,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
   it("during the form: the agent answers on the customer's behalf with the Case Id only, and the session completes the same way", async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await startForm(customer, c.caseNumber);
     await customer.say('can I speak with a human?');
     await handoffInitiation(customer);
@@ -182,13 +191,14 @@ describe('human handoff and the agent relay, end to end', () => {
     expect(await ask(agent, '/agent answer other')).toContain('no longer waiting');
 
     await ask(agent, '/agent done');
-    await customer.waitForText(`Your answer for Case ${c.caseNumber} is recorded: 🎓 Education`);
+    await customer.waitForText(thanks('🎓 Education'));
+    expect(count(customer, THANKS)).toBe(1);
     expect(customer.cards).toHaveLength(1);
   });
 
   it('after the form: the agent gets the answer in the handoff context, and the bot does not ask again after hand-back', async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     const form = await startForm(customer, c.caseNumber);
     await customer.submitForm(form.formToken, 'Vehicle Purchase');
     await customer.waitForText(THANKS);
@@ -207,7 +217,7 @@ describe('human handoff and the agent relay, end to end', () => {
 
   it('takes handoff.status from the channel: failed tells the customer and carries on; accepted silences the bot until completed; odd ones are never rejected', async () => {
     const c = oneCase(sim(t).org);
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await startForm(customer, c.caseNumber);
     await customer.say('human');
     await handoffInitiation(customer);
@@ -242,20 +252,20 @@ describe('human handoff and the agent relay, end to end', () => {
   });
 
   it('refuses agent commands before login, wrong keys, and rate-limits guesses per agent conversation', async () => {
-    const customer = t.conversation();
+    const customer = t.conversation(undefined, undefined, CONNECTOR_CHANNEL);
     await customer.say('agent');
     await handoffInitiation(customer);
     const intruder = t.conversation('intruder');
     for (const command of ['/agent list', `/agent take ${customer.id}`, '/agent answer education', '/agent done']) {
       expect(await ask(intruder, command)).toContain('Please log in first');
     }
-    expect(count(intruder, customer.id)).toBe(0);
+    expect(count(intruder, shown(customer.id))).toBe(0);
     for (let i = 0; i < 5; i++) expect(await ask(intruder, `/agent login wrong-key-${i}`)).toContain('not valid');
     // The sixth try is refused even with the right key.
     expect(await ask(intruder, `/agent login ${AGENT_KEY}`)).toContain('Too many wrong keys');
     expect(await ask(intruder, '/agent list')).toContain('Please log in first');
     // Another agent conversation is not affected, and the customer is still waiting.
     const agent = await loggedInAgent();
-    expect(await ask(agent, '/agent list')).toContain(customer.id);
+    expect(await ask(agent, '/agent list')).toContain(shown(customer.id));
   });
 });

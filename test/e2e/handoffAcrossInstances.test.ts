@@ -30,7 +30,8 @@ describe('a person owns the conversation on every instance', () => {
   let a: BotUnderTest;
   let b: BotUnderTest;
   beforeAll(async () => {
-    const env = { COWORK_HANDOFF_SECRET: HANDOFF_SECRET };
+    // The agent relay is the requests' target (nothing else reads them on the Emulator's channel).
+    const env = { COWORK_HANDOFF_SECRET: HANDOFF_SECRET, COWORK_AGENT_KEY: 'across-instances-agent-key' };
     a = await startBotUnderTest({ env, storage });
     b = await startBotUnderTest({ env, storage });
   });

@@ -9,74 +9,14 @@
  * Nothing leaves the machine: the page's requests to anything but loopback are aborted (the
  * Playground's UI asks a CDN for fonts), and the Playground runs with telemetry off.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { ChildProcess } from 'node:child_process';
+import type { Browser, Page } from 'playwright-core';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase, waitUntil } from '../harness/coworkSteps';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const PLAYGROUND_BIN = path.join(__dirname, '..', '..', 'node_modules', '.bin', 'agentsplayground');
-const hasChromium = existsSync(CHROMIUM);
-
-if (!hasChromium && process.env.CI) {
-  throw new Error(`the Agents Playground browser test needs Chromium at ${CHROMIUM} (apt-get install chromium); CI must install it`);
-}
-if (!hasChromium) {
-  console.warn(`SKIPPED: the Agents Playground browser test needs Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH).`);
-}
-
-const describeWithChromium = hasChromium ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the Playground against the bot and resolves once it listens (bounded). */
-function startPlayground(botUrl: string, port: number, cwd: string): Promise<ChildProcess> {
-  const child = spawn(PLAYGROUND_BIN, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`the Playground did not start within 30 s: ${output}`)), 30_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes(`Listening on ${port}`)) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the Playground exited (${String(code)}): ${output}`));
-    });
-  });
-}
+import { describeWithChromium, freePort, openBrowser, startPlayground } from '../harness/playground';
 
 describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chromium', () => {
   let t: BotUnderTest;
@@ -85,20 +25,16 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
   let page: Page;
   let port: number;
   const workDir = mkdtempSync(path.join(tmpdir(), 'cowork-playground-'));
-  const external: string[] = [];
+  let external: string[] = [];
 
   beforeAll(async () => {
     t = await startBotUnderTest();
     port = await freePort();
     playground = await startPlayground(t.bot.url, port, workDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname) || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
-      external.push(url.origin);
-      return route.abort();
-    });
+    const opened = await openBrowser();
+    browser = opened.browser;
+    page = opened.page;
+    external = opened.external;
   }, 90_000);
 
   afterAll(async () => {

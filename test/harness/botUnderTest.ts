@@ -14,7 +14,7 @@ import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from 
 export interface BotUnderTest {
   bot: RunningBot;
   channel: EmulatorChannel;
-  conversation(userId?: string, conversationId?: string): EmulatorConversation;
+  conversation(userId?: string, conversationId?: string, channelId?: string): EmulatorConversation;
   stop(): Promise<void>;
 }
 
@@ -32,6 +32,8 @@ export interface BotUnderTestOptions {
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
   channelRefusesUpdates?: boolean;
+  /** Which bot-sent events the channel refuses (HTTP 400); default: those of `msteams` conversations, as Teams does. */
+  channelRefusesEvents?: ChannelOptions['refuseEvents'];
   recognizer?: AnswerRecognizer;
 }
 
@@ -50,11 +52,16 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     agentLoginLimits: options.agentLoginLimits,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
-  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs, refuseUpdates: options.channelRefusesUpdates === true });
+  const channel = await EmulatorChannel.start({
+    latencyMs: options.channelLatencyMs,
+    refuseUpdates: options.channelRefusesUpdates === true,
+    refuseEvents: options.channelRefusesEvents,
+  });
   return {
     bot,
     channel,
-    conversation: (userId = `user-${++userCounter}`, conversationId?: string) => channel.conversation(bot.url, { id: userId, name: userId }, conversationId),
+    conversation: (userId = `user-${++userCounter}`, conversationId?: string, channelId?: string) =>
+      channel.conversation(bot.url, { id: userId, name: userId }, conversationId, channelId),
     stop: async () => {
       await bot.stop();
       await channel.stop();

@@ -41,12 +41,27 @@ export interface ChannelOptions {
   latencyMs?: number | ((activity: ChannelActivity) => number);
   /** Refuse `PUT` (update activity), as a channel without updates does. */
   refuseUpdates?: boolean;
+  /**
+   * Which bot-sent `event` activities the channel refuses with HTTP 400, as Teams and Agents
+   * Playground do (`handoff.initiate` included). By default those of conversations whose channel
+   * id is `msteams`; `true` refuses them everywhere, `false` nowhere (a Direct Line connector reads them).
+   */
+  refuseEvents?: boolean | 'msteams';
+}
+
+/** A bot's send the channel refused, with the status it answered. */
+export interface RefusedActivity {
+  conversationId: string;
+  activity: ChannelActivity;
+  status: number;
 }
 
 export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' } as const;
 
 export class EmulatorChannel {
   readonly activities: RecordedActivity[] = [];
+  /** What the channel refused (not in `activities`: it never reached the conversation). */
+  readonly refused: RefusedActivity[] = [];
   /** Connector calls received and not yet answered (e.g. held by `latencyMs`). */
   requestsInProgress = 0;
   private readonly emitter = new EventEmitter();
@@ -69,8 +84,8 @@ export class EmulatorChannel {
   }
 
   /** Opens a conversation between a user and the bot at `botUrl` (e.g. http://127.0.0.1:3978). */
-  conversation(botUrl: string, user: { id: string; name?: string }, conversationId = `conv-${randomUUID()}`): EmulatorConversation {
-    return new EmulatorConversation(this, botUrl, user, conversationId);
+  conversation(botUrl: string, user: { id: string; name?: string }, conversationId = `conv-${randomUUID()}`, channelId = 'emulator'): EmulatorConversation {
+    return new EmulatorConversation(this, botUrl, user, conversationId, channelId);
   }
 
   /** Everything the bot sent to one conversation, in arrival order. */
@@ -122,6 +137,10 @@ export class EmulatorChannel {
     });
   }
 
+  private refusesEvent(activity: ChannelActivity): boolean {
+    return refuses(this.options.refuseEvents, activity);
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.requestsInProgress++;
     try {
@@ -156,6 +175,10 @@ export class EmulatorChannel {
     } catch {
       return json(res, 400, { error: { code: 'BadArgument', message: 'body is not JSON' } });
     }
+    if (operation !== 'delete' && activity.type === 'event' && this.refusesEvent(activity)) {
+      this.refused.push({ conversationId, activity, status: 400 });
+      return json(res, 400, { error: { code: 'BadArgument', message: 'Invalid input' } });
+    }
     const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs(activity) : (this.options.latencyMs ?? 0);
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const id = operation === 'update' || operation === 'delete' ? (activityId ?? '') : randomUUID();
@@ -167,6 +190,12 @@ export class EmulatorChannel {
   }
 }
 
+/** True when this channel's mode refuses a bot-sent event of `activity`'s channel. */
+function refuses(mode: ChannelOptions['refuseEvents'], activity: ChannelActivity): boolean {
+  const mine = mode ?? 'msteams';
+  return mine === 'msteams' ? activity.channelId === 'msteams' : mine;
+}
+
 /** One user's conversation with the bot, as the Emulator would drive it. */
 export class EmulatorConversation {
   private sequence = 0;
@@ -176,6 +205,8 @@ export class EmulatorConversation {
     readonly botUrl: string,
     readonly user: { id: string; name?: string },
     readonly id: string,
+    /** The channel id its activities carry (`emulator`; `msteams` for the Teams look, whose channel refuses bot-sent events). */
+    readonly channelId = 'emulator',
   ) {}
 
   /** The Emulator's first activity: the user and the bot join the conversation. */
@@ -191,6 +222,23 @@ export class EmulatorConversation {
 
   say(text: string): Promise<Response> {
     return this.post({ type: 'message', text, textFormat: 'plain' });
+  }
+
+  /**
+   * What Teams (and Agents Playground's Group Chat) sends when the user @mentions the bot: the
+   * mention stays in `text` as `<at>name</at>`, with a `mention` entity naming the bot's id.
+   */
+  sayWithMention(text: string): Promise<Response> {
+    const mention = `<at>${BOT_ACCOUNT.name}</at>`;
+    return this.post({
+      type: 'message',
+      text: `${mention} ${text}`,
+      textFormat: 'plain',
+      entities: [
+        { type: 'mention', mentioned: { id: BOT_ACCOUNT.id, name: BOT_ACCOUNT.name }, text: mention },
+        { type: 'clientInfo', locale: 'en-US', platform: 'Web' },
+      ],
+    });
   }
 
   /** What an Adaptive Card `Action.Submit` with object data sends: `value`, no text, postBack. */
@@ -212,7 +260,7 @@ export class EmulatorConversation {
     const activity = {
       id: `${this.id}|${String(++this.sequence).padStart(7, '0')}`,
       timestamp: new Date().toISOString(),
-      channelId: 'emulator',
+      channelId: this.channelId,
       serviceUrl: this.channel.serviceUrl,
       locale: 'en-US',
       from: { id: this.user.id, name: this.user.name ?? this.user.id, role: 'user' },
