@@ -37,6 +37,7 @@ import {
   type SalesforceOrg,
 } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
+import { simulatorEnvOptions } from '../simulator/envOptions';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentDirectory } from './handoff/agentDirectory';
 import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
@@ -151,7 +152,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage',
   );
 
-  const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
+  const simulator = config.simulator
+    ? await startSimulator({ log: log.child({ component: 'simulator' }), ...simulatorEnvOptions(process.env), ...options.simulatorOptions })
+    : undefined;
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
   let salesforce: SalesforceOrg;
   try {

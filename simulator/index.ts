@@ -4,6 +4,7 @@
  * seeded with a few Cases, and returns everything a client needs to connect as to a real org.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { silentLog, type Log } from '../util/log';
 import { KEY_PREFIX } from '../cowork/salesforceId';
@@ -14,17 +15,27 @@ import { controlApiRoutes } from './controlApi';
 import { EventBus } from './eventBus';
 import { FaultPlan } from './faultPlan';
 import { HttpsApiServer, type Route } from './httpsServer';
-import { buildObjectModel, type ObjectModel } from './objectModel';
+import { buildObjectModel, standardOrgSchema, type ObjectModel } from './objectModel';
+import { DeployFailedError } from './deployResult';
+import { validateMetadataSource } from './metadataValidator';
 import { ApiRequestLimit, SimulatedOrg } from './org';
 import { PubSubServer } from './pubSubServer';
 import { IdMinter } from './recordStore';
 import { restApiRoutes } from './restApi';
 import { seedOrg, type SeedCase } from './seed';
-import { DEFAULT_SFDX_PROJECT_DIR, parsePolicies, readSfdxMetadata, type ExternalClientAppSource, type PermissionSetSource } from './sfdxMetadata';
+import {
+  DEFAULT_SFDX_PROJECT_DIR,
+  packageSourceDir,
+  parsePolicies,
+  readSfdxMetadata,
+  type ExternalClientAppSource,
+  type PermissionSetSource,
+} from './sfdxMetadata';
 import { loadJwtKeyPair, loadTlsMaterial, type JwtKeyPair, type TlsMaterial } from './tlsMaterial';
 import { projectRoot } from './projectRoot';
 
 export { SimulatedOrg } from './org';
+export { DeployFailedError, type DeployResult } from './deployResult';
 export type { FieldValue, StoredRecord, PublishedEventView, PublishedEventReceipt, RestFaultSpec, Latency, RecordFailureSpec } from './org';
 export { UserAccess, type SharingModel } from './access';
 export type { SeedCase } from './seed';
@@ -60,6 +71,12 @@ export interface SimulatorOptions {
   runAsUser?: null;
   /** Also deploy `salesforce/legacy-chat` (LiveChatTranscript access), as an org that still has legacy Chat would (default true). */
   legacyChat?: boolean;
+  /**
+   * Messaging (Enhanced Chat) is enabled in the org (default true). Off (`SIMULATOR_MESSAGING=off`),
+   * the org has no MessagingSession: metadata naming it fails its whole deploy, so the optional
+   * `salesforce/messaging` package is refused (and logged) while the main package deploys.
+   */
+  messaging?: boolean;
   /** Permission sets assigned to the integration user, by name (default: every deployed one). */
   permissionSets?: readonly string[];
   /** The integration user is a System Administrator instead (REST conformance tests only). */
@@ -112,7 +129,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const orgId = ids.next(KEY_PREFIX.Organization);
   const userId = ids.next(KEY_PREFIX.User);
   const faults = new FaultPlan();
-  const deployment = deploy(options);
+  const deployment = deploy(options, log);
   const model = deployment.model;
 
   // The REST port must be known before the login URL exists, and the routes need the org.
@@ -149,31 +166,68 @@ interface StartContext {
 
 interface Deployment {
   model: ObjectModel;
+  /** Optional packages whose deploy the org refused (e.g. salesforce/messaging with Messaging off), with why. */
+  refusedPackages: Array<{ dir: string; error: DeployFailedError }>;
   permissionSets: PermissionSetSource[];
   /** Names of the permission sets from the optional packages (legacy Chat). */
   extraPermissionSets: string[];
   app: ExternalClientAppSource;
 }
 
+/** The optional packages, deployed on their own after force-app (each one a separate `sf project deploy start`). */
+const OPTIONAL_PACKAGES = [
+  { dir: 'messaging', enabled: () => true },
+  { dir: 'legacy-chat', enabled: (o: SimulatorOptions) => o.legacyChat !== false },
+] as const;
+
 /**
  * "Deploys" the SFDX project as `sf project deploy start` would, refusing what a real org refuses:
- * a placeholder run-as user, permission sets naming what the org does not have, dependencies
- * between permissions, more or less than one External Client App.
+ * every file checked against the Metadata API's schema and documented rules (metadataValidator.ts),
+ * a placeholder run-as user, dependencies between permissions, more or less than one External Client
+ * App. force-app is all or nothing; each optional package is deployed on its own afterwards, and one
+ * the org refuses (Messaging off) is left out, with the org's failures logged.
  */
-function deploy(options: SimulatorOptions): Deployment {
+function deploy(options: SimulatorOptions, log: Log): Deployment {
   const projectDir = options.sfdxProjectDir ?? DEFAULT_SFDX_PROJECT_DIR;
   const placeholders = findPlaceholders(projectDir);
   if (placeholders.length > 0) throw new Error(`Deploy refused: ${placeholders.map((p) => `${p.file}: ${p.problem}`).join('; ')}`);
-  const legacy = options.legacyChat === false ? [] : [path.join(projectDir, 'legacy-chat', 'force-app', 'main', 'default')];
-  const metadata = readSfdxMetadata(projectDir, legacy);
-  const model = buildObjectModel(metadata);
+  const features = { messaging: options.messaging !== false };
+  const org = standardOrgSchema(features);
+  const mainDir = packageSourceDir(projectDir);
+  const failures = validateMetadataSource([mainDir], projectDir, org);
+  if (failures.length > 0) throw new DeployFailedError(failures, countComponents([mainDir]));
+  const deployed: string[] = [];
+  const refusedPackages: Deployment['refusedPackages'] = [];
+  for (const pkg of OPTIONAL_PACKAGES) {
+    if (!pkg.enabled(options)) continue;
+    const pkgProject = path.join(projectDir, pkg.dir);
+    if (!existsSync(path.join(pkgProject, 'sfdx-project.json'))) continue;
+    const dir = packageSourceDir(pkgProject);
+    // Deployed after force-app: its files may name what force-app created.
+    const own = validateMetadataSource([mainDir, dir], projectDir, org).filter((f) => f.fileName.startsWith(`${pkg.dir}/`));
+    if (own.length === 0) deployed.push(dir);
+    else {
+      const error = new DeployFailedError(own, countComponents([dir]));
+      refusedPackages.push({ dir: pkg.dir, error });
+      log.warn(
+        { package: `salesforce/${pkg.dir}`, componentFailures: error.result.details.componentFailures },
+        `the org refused salesforce/${pkg.dir}: ${error.message}`,
+      );
+    }
+  }
+  const metadata = readSfdxMetadata(projectDir, deployed);
+  const model = buildObjectModel(metadata, features);
   validatePermissionSets(model, metadata.permissionSets);
   const [app, ...others] = metadata.externalClientApps;
   if (!app || others.length > 0) throw new Error(`Deploy: expected one External Client App in force-app, found ${metadata.externalClientApps.length}`);
   if (app.globalOauth?.hasConsumerSecret)
     throw new Error(`Deploy: ${app.name}'s global OAuth settings hold a consumer key or secret, which never belongs in source`);
   const extraPermissionSets = metadata.permissionSets.filter((set) => set.optional).map((set) => set.name);
-  return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app };
+  return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app, refusedPackages };
+}
+
+function countComponents(dirs: readonly string[]): number {
+  return dirs.reduce((n, dir) => n + readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('-meta.xml')).length, 0);
 }
 
 async function startOrg(options: SimulatorOptions, context: StartContext): Promise<RunningSimulator> {

@@ -94,7 +94,7 @@ const parser = new XMLParser({
  * plus any `extraSourceDirs` (optional packages deployed on their own, such as legacy Chat access).
  */
 export function readSfdxMetadata(projectDir: string = DEFAULT_SFDX_PROJECT_DIR, extraSourceDirs: readonly string[] = []): SfdxMetadata {
-  const sourceDir = path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default');
+  const sourceDir = packageSourceDir(projectDir);
   const metadata = readObjects(path.join(sourceDir, 'objects'));
   const permissionSets = readPermissionSets(path.join(sourceDir, 'permissionsets'), false);
   for (const extra of extraSourceDirs) permissionSets.push(...readPermissionSets(path.join(extra, 'permissionsets'), true));
@@ -232,6 +232,11 @@ function asArray(value: unknown): unknown[] {
 
 function flag(value: unknown): boolean {
   return text(value) === 'true';
+}
+
+/** `<project>/<default package directory>/main/default`: what `sf project deploy start` deploys from the project. */
+export function packageSourceDir(projectDir: string): string {
+  return path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default');
 }
 
 function defaultPackagePath(projectDir: string): string {

@@ -139,7 +139,7 @@ describe('a deploy a real org would refuse does not start', () => {
   it('Modify All without Delete, and access to an object the org does not have', async () => {
     const noDelete = project((d) => replaceIn(d, PERMISSION_SET, /<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>'));
     await expect(start({ sfdxProjectDir: noDelete })).rejects.toThrow(/Permission Modify All on Case depends on permission\(s\): Delete/);
-    const unknown = project((d) => replaceIn(d, PERMISSION_SET, '<object>MessagingSession</object>', '<object>Nothing__c</object>'));
+    const unknown = project((d) => replaceIn(d, PERMISSION_SET, '<object>Case</object>', '<object>Nothing__c</object>'));
     await expect(start({ sfdxProjectDir: unknown })).rejects.toThrow(/no CustomObject named Nothing__c/);
   });
 });
