@@ -79,6 +79,8 @@ export interface SimulatorOptions {
   messaging?: boolean;
   /** Permission sets assigned to the integration user, by name (default: every deployed one). */
   permissionSets?: readonly string[];
+  /** Permission sets assigned to the agent who uses the panel, by name (default: Cowork_Agent). */
+  agentPermissionSets?: readonly string[];
   /** The integration user is a System Administrator instead (REST conformance tests only). */
   fullAccess?: boolean;
   /** Organization-wide default of Case (default Private: agents' and queues' Cases are hidden without View All). */
@@ -249,12 +251,12 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   // By default the integration user has what the docs tell an admin to assign it: the app's pre-authorised
   // permission sets (Cowork_Bot) and the optional packages' (legacy Chat), not the agents' ones.
   const assignedNames = options.permissionSets ?? [...new Set([...(policies?.permissionSets ?? []), ...deployment.extraPermissionSets])];
-  const access = (names: readonly string[]): UserAccess => {
+  const access = (names: readonly string[], fullAccess = options.fullAccess ?? false): UserAccess => {
     const missing = names.filter((name) => !deployment.permissionSets.some((set) => set.name === name));
     if (missing.length > 0) throw new RangeError(`permission set(s) ${missing.join(', ')} are not deployed`);
     return new UserAccess(
       deployment.permissionSets.filter((set) => names.includes(set.name)),
-      { fullAccess: options.fullAccess ?? false, sharing: { Case: options.caseSharing ?? 'Private' } },
+      { fullAccess, sharing: { Case: options.caseSharing ?? 'Private' } },
     );
   };
   const oauthApp: OAuthAppPolicy = {
@@ -289,6 +291,8 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     assignedNames,
     new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()),
     agentUserId,
+    options.agentPermissionSets ?? deployment.permissionSets.filter((set) => set.name === 'Cowork_Agent').map((set) => set.name),
+    (names) => access(names, false),
   );
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
   // Salesforce reports the daily allocation on every data API response; jsforce reads it into `limitInfo`.
