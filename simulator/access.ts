@@ -96,10 +96,18 @@ export class UserAccess {
 
   constructor(
     readonly assigned: readonly PermissionSetSource[],
-    options: { fullAccess?: boolean; sharing?: Readonly<Record<string, SharingModel>> } = {},
+    options: {
+      fullAccess?: boolean;
+      sharing?: Readonly<Record<string, SharingModel>>;
+      /**
+       * false: the user licence lets the assigned permission sets grant no object or field access (a
+       * "Salesforce Integration" user without the "Salesforce API Integration" permission set licence).
+       */
+      grantsObjectAccess?: boolean;
+    } = {},
   ) {
     this.fullAccess = options.fullAccess ?? false;
-    for (const set of assigned) {
+    for (const set of options.grantsObjectAccess === false ? [] : assigned) {
       for (const [name, perms] of set.objects) {
         const merged = { ...(this.objects.get(name) ?? NO_ACCESS) };
         for (const key of Object.keys(merged) as Array<keyof ObjectPermissionSource>) merged[key] ||= perms[key];

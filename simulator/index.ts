@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { silentLog, type Log } from '../util/log';
 import { KEY_PREFIX } from '../cowork/salesforceId';
-import { findPlaceholders, renderPolicies, configuredRunAs } from '../salesforce/runAsPolicy';
+import { findPlaceholders, renderPolicies, configuredRunAs, INTEGRATION_PSL } from '../salesforce/runAsPolicy';
 import { UserAccess, validatePermissionSets, type SharingModel } from './access';
 import { Authority, SimClock, type OAuthAppPolicy } from './authority';
 import { controlApiRoutes } from './controlApi';
@@ -79,6 +79,15 @@ export interface SimulatorOptions {
   messaging?: boolean;
   /** Permission sets assigned to the integration user, by name (default: every deployed one). */
   permissionSets?: readonly string[];
+  /**
+   * The integration user's user licence (default "Salesforce Integration", as docs/SALESFORCE.md has
+   * an admin create it). With that licence a permission set grants standard and custom object access
+   * only once the user holds the "Salesforce API Integration" permission set licence (Help: "Give
+   * Integration Users API Only Access"); a "Salesforce" licence needs none.
+   */
+  userLicense?: 'Salesforce Integration' | 'Salesforce';
+  /** Permission set licences assigned to the integration user, by developer name (default: SalesforceAPIIntegrationPsl). */
+  permissionSetLicenses?: readonly string[];
   /** Permission sets assigned to the agent who uses the panel, by name (default: Cowork_Agent). */
   agentPermissionSets?: readonly string[];
   /** The integration user is a System Administrator instead (REST conformance tests only). */
@@ -251,12 +260,16 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   // By default the integration user has what the docs tell an admin to assign it: the app's pre-authorised
   // permission sets (Cowork_Bot) and the optional packages' (legacy Chat), not the agents' ones.
   const assignedNames = options.permissionSets ?? [...new Set([...(policies?.permissionSets ?? []), ...deployment.extraPermissionSets])];
-  const access = (names: readonly string[], fullAccess = options.fullAccess ?? false): UserAccess => {
+  // An Integration-licence user without the API Integration permission set licence: its permission sets grant nothing.
+  const licensed =
+    (options.userLicense ?? 'Salesforce Integration') !== 'Salesforce Integration' ||
+    (options.permissionSetLicenses ?? [INTEGRATION_PSL]).includes(INTEGRATION_PSL);
+  const access = (names: readonly string[], fullAccess = options.fullAccess ?? false, user: 'integration' | 'agent' = 'integration'): UserAccess => {
     const missing = names.filter((name) => !deployment.permissionSets.some((set) => set.name === name));
     if (missing.length > 0) throw new RangeError(`permission set(s) ${missing.join(', ')} are not deployed`);
     return new UserAccess(
       deployment.permissionSets.filter((set) => names.includes(set.name)),
-      { fullAccess, sharing: { Case: options.caseSharing ?? 'Private' } },
+      { fullAccess, sharing: { Case: options.caseSharing ?? 'Private' }, grantsObjectAccess: user !== 'integration' || licensed },
     );
   };
   const oauthApp: OAuthAppPolicy = {
@@ -292,7 +305,7 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()),
     agentUserId,
     options.agentPermissionSets ?? deployment.permissionSets.filter((set) => set.name === 'Cowork_Agent').map((set) => set.name),
-    (names) => access(names, false),
+    (names) => access(names, false, 'agent'),
   );
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
   // Salesforce reports the daily allocation on every data API response; jsforce reads it into `limitInfo`.
