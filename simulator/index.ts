@@ -96,6 +96,8 @@ export interface SimulatorOptions {
   caseSharing?: SharingModel;
   /** A sandbox expects JWT `aud` https://test.salesforce.com instead of https://login.salesforce.com. */
   sandbox?: boolean;
+  /** The JWT `aud` values the org accepts (default: login.salesforce.com, or test.salesforce.com with `sandbox`); `MY_DOMAIN` stands for the org's login URL. */
+  jwtAudiences?: readonly string[];
   /** Session timeout (default 2 hours, Salesforce's default session policy). */
   sessionTimeoutMs?: number;
   /** DailyApiRequests allocation (default 100,000). */
@@ -124,6 +126,9 @@ export interface RunningSimulator {
   org: SimulatedOrg;
   stop(): Promise<void>;
 }
+
+/** In `jwtAudiences`: the org's own My Domain URL (the simulator's login URL, known only once it listens). */
+export const MY_DOMAIN = 'my-domain';
 
 export const DEFAULT_DATA_DIR = path.join(projectRoot(), '.simulator');
 export const DEFAULT_CLIENT_ID = 'cowork-simulator-client';
@@ -283,7 +288,9 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   const authority = new Authority(credentials, loginUrl, {
     app: oauthApp,
     myDomainHosts: [urlHost.toLowerCase()],
-    jwtAudience: options.sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com',
+    jwtAudiences: (options.jwtAudiences ?? [options.sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com']).map((a) =>
+      a === MY_DOMAIN ? loginUrl : a,
+    ),
     sessionTimeoutMs: options.sessionTimeoutMs ?? 2 * 60 * 60 * 1000,
     // Called on a login, once the org below exists.
     userPermissionSets: () => org.access.permissionSetNames,
