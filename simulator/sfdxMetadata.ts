@@ -47,6 +47,8 @@ export interface PermissionSetSource {
   objects: Map<string, ObjectPermissionSource>;
   /** By `Object.Field`, as written in the file. */
   fields: Map<string, { readable: boolean; editable: boolean }>;
+  /** Enabled user permissions (`ViewSetup`). */
+  userPermissions: Set<string>;
 }
 
 /** The four files of an External Client App with its OAuth plugin (each may be absent). */
@@ -86,7 +88,7 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false, // keep "18" and "true" as text; converted explicitly below
   trimValues: true,
-  isArray: (name) => ['value', 'packageDirectories', 'objectPermissions', 'fieldPermissions'].includes(name),
+  isArray: (name) => ['value', 'packageDirectories', 'objectPermissions', 'fieldPermissions', 'userPermissions'].includes(name),
 });
 
 /**
@@ -154,8 +156,14 @@ function readPermissionSets(dir: string, optional: boolean): PermissionSetSource
       if (!name) throw new Error(`${file}: fieldPermissions without <field>`);
       fields.set(name, { readable: flag(p['readable']), editable: flag(p['editable']) });
     }
+    const userPermissions = new Set<string>();
+    for (const entry of asArray(set['userPermissions'])) {
+      const p = asRecord(entry, file);
+      const permission = text(p['name']);
+      if (permission && flag(p['enabled'])) userPermissions.add(permission);
+    }
     const name = f.replace('.permissionset-meta.xml', '');
-    return { name, label: text(set['label']) ?? name, optional, objects, fields };
+    return { name, label: text(set['label']) ?? name, optional, objects, fields, userPermissions };
   });
 }
 
