@@ -37,7 +37,6 @@ import {
   type SalesforceOrg,
 } from '../salesforce';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import { simulatorEnvOptions } from '../simulator/envOptions';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 import { AgentDirectory } from './handoff/agentDirectory';
 import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
@@ -153,7 +152,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   );
 
   const simulator = config.simulator
-    ? await startSimulator({ log: log.child({ component: 'simulator' }), ...simulatorEnvOptions(process.env), ...options.simulatorOptions })
+    ? await startSimulator({ log: log.child({ component: 'simulator' }), messaging: config.simulatorMessaging, ...options.simulatorOptions })
     : undefined;
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
   let salesforce: SalesforceOrg;

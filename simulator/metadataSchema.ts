@@ -5,7 +5,7 @@
  * into a plain table the validator walks; nothing about a particular type is written here.
  */
 import { readFileSync } from 'node:fs';
-import ts from 'typescript';
+import type * as TypeScript from 'typescript';
 
 export type Primitive = 'string' | 'number' | 'boolean' | 'dateTime' | 'any';
 
@@ -51,7 +51,17 @@ export function metadataSchema(): MetadataSchema {
   return cached;
 }
 
+/**
+ * The TypeScript compiler, loaded only when a schema is parsed (the simulator's deploy, the tests):
+ * a bot connected to a real org never loads it.
+ */
+function compiler(): typeof TypeScript {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see above
+  return require('typescript') as typeof TypeScript;
+}
+
 export function parseSchema(source: string): MetadataSchema {
+  const ts = compiler();
   const file = ts.createSourceFile('metadata.d.ts', source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const raw = new Map<string, Raw>();
   for (const statement of file.statements) {
@@ -91,9 +101,10 @@ export function parseSchema(source: string): MetadataSchema {
   };
 }
 
-function rawOf(node: ts.TypeNode, file: ts.SourceFile): Raw {
+function rawOf(node: TypeScript.TypeNode, file: TypeScript.SourceFile): Raw {
+  const ts = compiler();
   if (ts.isUnionTypeNode(node) && node.types.every((t) => ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal))) {
-    return { kind: 'enum', values: node.types.map((t) => ((t as ts.LiteralTypeNode).literal as ts.StringLiteral).text) };
+    return { kind: 'enum', values: node.types.map((t) => ((t as TypeScript.LiteralTypeNode).literal as TypeScript.StringLiteral).text) };
   }
   if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) return { kind: 'enum', values: [node.literal.text] };
   if (ts.isTypeLiteralNode(node)) return { kind: 'object', bases: [], members: membersOf(node.members, file) };
@@ -109,13 +120,14 @@ function rawOf(node: ts.TypeNode, file: ts.SourceFile): Raw {
   return { kind: 'alias', target: node.getText(file) };
 }
 
-function membersOf(members: ts.NodeArray<ts.TypeElement>, file: ts.SourceFile): Map<string, ElementSpec> {
+function membersOf(members: TypeScript.NodeArray<TypeScript.TypeElement>, file: TypeScript.SourceFile): Map<string, ElementSpec> {
+  const ts = compiler();
   const out = new Map<string, ElementSpec>();
   for (const member of members) {
     if (!ts.isPropertySignature(member) || !member.type) continue;
     const name = member.name.getText(file).replace(/^['"]|['"]$/g, '');
     const array = ts.isArrayTypeNode(member.type);
-    const element = array ? (member.type as ts.ArrayTypeNode).elementType : member.type;
+    const element = array ? (member.type as TypeScript.ArrayTypeNode).elementType : member.type;
     out.set(name, { type: element.getText(file), array, optional: member.questionToken !== undefined || array });
   }
   return out;

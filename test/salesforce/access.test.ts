@@ -139,6 +139,18 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     expect(await store.findCase(other.id)).toMatchObject({ id: other.id, chatSession: other.chatSession });
   });
 
+  it('with Messaging off (SIMULATOR_MESSAGING=off): force-app deployed, the messaging package refused, and the bot says once what to enable and deploy', async () => {
+    const sim = await start({ messaging: false });
+    const log = new RecordingLog();
+    const { store } = await caseStoreOn(sim, log);
+    const kase = sim.seed.cases.find((c) => c.chatSession === null)!;
+    expect(await store.findCase(kase.id)).toMatchObject({ id: kase.id, chatSession: null });
+    expect(await store.findChatSession(kase.id)).toBeUndefined();
+    const warnings = log.entries.filter((e) => e.level === 'warn' && e.fields.objectType === 'MessagingSession');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toMatch(/enable Messaging .*deploy salesforce\/messaging/);
+  });
+
   it("legacy Chat without its optional package: the transcript's Case has no chat session, Enhanced Chat still works", async () => {
     const sim = await start({ legacyChat: false });
     const log = new RecordingLog();
