@@ -26,7 +26,7 @@ export function startupBanner(config: BotConfig, bot: RunningBot): string {
     const cases = bot.simulator.seed.cases;
     if (cases.length > 0) {
       lines.push('  Seed Cases:');
-      for (const c of cases) lines.push(`    ${c.caseNumber}  ${c.id}  ${c.subject}  (${c.chatSession.objectType})`);
+      for (const c of cases) lines.push(`    ${c.caseNumber}  ${c.id}  ${c.subject}  (${c.chatSession?.objectType ?? 'no chat'})`);
     }
   } else {
     lines.push(`  Salesforce: org at ${bot.salesforce.describe().instanceUrl}`);

@@ -104,6 +104,13 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
     secret: false,
   },
   {
+    name: 'SIMULATOR_MESSAGING',
+    description:
+      'on or off: the embedded simulator is an org with Messaging (Enhanced Chat) enabled. Off, it has no MessagingSession and refuses salesforce/messaging, as an org without Messaging does. Default on.',
+    example: 'off',
+    secret: false,
+  },
+  {
     name: 'COWORK_ALLOW_UNAUTHENTICATED',
     description: 'Allow a real org without channel authentication on a non-loopback HOST (only behind a gateway that authenticates). Default false.',
     example: 'false',
@@ -215,6 +222,8 @@ export interface BotConfig {
   /** Real org when set; the embedded simulator when undefined. */
   salesforce: SalesforceConfig | undefined;
   simulator: boolean;
+  /** `SIMULATOR_MESSAGING`: the embedded simulator's org has Messaging. */
+  simulatorMessaging: boolean;
   devCommands: boolean;
   startSecret: string | undefined;
   /** `COWORK_FORM_SECRET`: signs form tokens (see cowork/formToken.ts). */
@@ -338,6 +347,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     microsoftApp: { id: appId, password: appPassword, type: appType, tenantId },
     salesforce,
     simulator,
+    simulatorMessaging: onOff(env, 'SIMULATOR_MESSAGING', true),
     devCommands,
     startSecret,
     formSecret,

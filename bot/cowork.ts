@@ -158,7 +158,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage',
   );
 
-  const simulator = config.simulator ? await startSimulator({ log: log.child({ component: 'simulator' }), ...options.simulatorOptions }) : undefined;
+  const simulator = config.simulator
+    ? await startSimulator({ log: log.child({ component: 'simulator' }), messaging: config.simulatorMessaging, ...options.simulatorOptions })
+    : undefined;
   const salesforceConfig = config.salesforce ?? simulatorConfig(requireValue(simulator, 'simulator'));
   let salesforce: SalesforceOrg;
   try {

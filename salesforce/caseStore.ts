@@ -28,8 +28,8 @@ const CASE_NUMBER = /^\d{1,30}$/;
 const DESCRIBE_TTL_MS = 10 * 60 * 1000;
 /** A chat object that answered INVALID_TYPE is asked about again after this long (an admin may grant access meanwhile). */
 export const CHAT_OBJECT_RECHECK_MS = 10 * 60 * 1000;
-/** The permission sets that grant read on each chat object (salesforce/force-app, salesforce/legacy-chat). */
-const CHAT_OBJECT_PERMISSION_SET = { MessagingSession: 'Cowork_Bot', LiveChatTranscript: 'Cowork_Bot_Legacy_Chat' } as const;
+/** The permission sets that grant read on each chat object: optional packages, as the objects exist only where their feature is on. */
+const CHAT_OBJECT_PERMISSION_SET = { MessagingSession: 'Cowork_Bot_Messaging', LiveChatTranscript: 'Cowork_Bot_Legacy_Chat' } as const;
 /** The chat objects a Case can be worked in, newest first, with their child relationship names on Case. */
 const CHAT_RELATIONSHIPS = [
   { objectType: 'MessagingSession', relationship: 'MessagingSessions' },
@@ -172,7 +172,7 @@ export class SalesforceCaseStore implements CaseStore, CaseComments {
     if (objectType === 'MessagingSession') {
       this.log.warn(
         { objectType, permissionSet, recheckInMs: CHAT_OBJECT_RECHECK_MS },
-        `the integration user cannot query MessagingSession: assign it the ${permissionSet} permission set (read on MessagingSession), or enable Enhanced Chat in the org; asked again later`,
+        `the integration user cannot query MessagingSession: enable Messaging in the org (Setup > Messaging Settings), deploy salesforce/messaging and assign its ${permissionSet} permission set to the integration user; asked again later`,
       );
     } else {
       // Legacy Chat was retired on 2026-02-14: most orgs no longer have it, which is not a problem.

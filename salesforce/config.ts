@@ -31,10 +31,10 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 /** How the bot logs in. Each flow carries exactly the credentials it needs. */
 export type SalesforceCredentials =
   | { type: 'client-credentials'; clientId: string; clientSecret: string }
-  /** `audience` is the JWT `aud` (https://login.salesforce.com, https://test.salesforce.com or a site); derived from the login URL when absent. */
-  | { type: 'jwt-bearer'; clientId: string; username: string; privateKeyPem: string; audience?: string }
-  /** Deprecated by Salesforce; with a client id and secret it uses the OAuth password flow, else SOAP login. */
-  | { type: 'username-password'; username: string; password: string; clientId?: string; clientSecret?: string }
+  /** `audiences`: the JWT `aud` values to try in order (jwtAudienceCandidates): the My Domain, login.salesforce.com, test.salesforce.com. */
+  | { type: 'jwt-bearer'; clientId: string; username: string; privateKeyPem: string; audiences: readonly string[] }
+  /** The OAuth username-password flow (no SOAP login: gone from API 65.0); blocked in new orgs, warned about at start-up. */
+  | { type: 'username-password'; username: string; password: string; clientId: string; clientSecret: string }
   /** A token obtained elsewhere: it cannot be renewed, a 401 is final. */
   | { type: 'access-token'; accessToken: string; instanceUrl: string };
 
@@ -73,7 +73,7 @@ export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
   {
     name: 'SF_AUTH_TYPE',
     description:
-      'How the bot logs in: client-credentials (recommended), jwt-bearer, username-password (deprecated by Salesforce) or access-token. Leave every SF_ variable empty to run against the embedded simulator.',
+      'How the bot logs in: client-credentials (recommended), jwt-bearer, username-password (the OAuth password flow, which new orgs block) or access-token. Leave every SF_ variable empty to run against the embedded simulator.',
     example: 'client-credentials',
     secret: false,
   },
@@ -85,13 +85,23 @@ export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
   },
   {
     name: 'SF_JWT_AUDIENCE',
-    description: `The JWT "aud" (jwt-bearer): by default ${SANDBOX_AUDIENCE} for a sandbox login URL, the site URL for an Experience Cloud site (*.my.site.com), else ${PRODUCTION_AUDIENCE}, as the Salesforce CLI does.`,
+    description: `The JWT "aud" (jwt-bearer). By default the bot tries, as the Salesforce CLI does, the login URL itself (your My Domain), then ${PRODUCTION_AUDIENCE}, then ${SANDBOX_AUDIENCE}, and keeps the first the org accepts; set this to use only one.`,
     example: PRODUCTION_AUDIENCE,
     secret: false,
   },
   { name: 'SF_API_VERSION', description: `REST API version, NN.N (default ${DEFAULT_API_VERSION}).`, example: DEFAULT_API_VERSION, secret: false },
-  { name: 'SF_CLIENT_ID', description: 'Consumer key of the External Client App (client-credentials, jwt-bearer).', example: '3MVG9...', secret: false },
-  { name: 'SF_CLIENT_SECRET', description: 'Consumer secret of the External Client App (client-credentials).', example: '5A1B...', secret: true },
+  {
+    name: 'SF_CLIENT_ID',
+    description: 'Consumer key of the External Client App (client-credentials, jwt-bearer, username-password).',
+    example: '3MVG9...',
+    secret: false,
+  },
+  {
+    name: 'SF_CLIENT_SECRET',
+    description: 'Consumer secret of the External Client App (client-credentials, username-password).',
+    example: '5A1B...',
+    secret: true,
+  },
   { name: 'SF_USERNAME', description: 'Salesforce username (jwt-bearer, username-password).', example: 'cowork-bot@mycompany.com', secret: false },
   {
     name: 'SF_PRIVATE_KEY_FILE',
@@ -217,24 +227,20 @@ function credentials(
         clientId: required('SF_CLIENT_ID', '3MVG9...'),
         username: required('SF_USERNAME', 'cowork-bot@mycompany.com'),
         privateKeyPem: readPrivateKey(required('SF_PRIVATE_KEY_FILE', './secrets/cowork-bot.key')),
-        audience: jwtAudience(value('SF_JWT_AUDIENCE'), loginUrl),
+        audiences: jwtAudienceCandidates(value('SF_JWT_AUDIENCE'), loginUrl),
       };
     case 'username-password': {
-      const clientId = value('SF_CLIENT_ID');
-      const clientSecret = value('SF_CLIENT_SECRET');
-      if ((clientId === undefined) !== (clientSecret === undefined)) {
-        const missing = clientId === undefined ? 'SF_CLIENT_ID' : 'SF_CLIENT_SECRET';
-        throw new ConfigError(
-          missing,
-          'must be set together with the other one for the OAuth password flow (or leave both empty for SOAP login)',
-          missing === 'SF_CLIENT_ID' ? '3MVG9...' : '5A1B...',
-        );
-      }
+      // The OAuth username-password flow only: SOAP login() is gone from API 65.0 and disabled in orgs created
+      // from Winter '26. That flow needs the External Client App's key and secret, and new orgs block it too
+      // (a start-up warning says so: passwordFlowWarning).
+      const passwordFlow =
+        "the OAuth username-password flow needs the External Client App's consumer key and secret (SOAP login is gone from API 65.0); better: SF_AUTH_TYPE=client-credentials or jwt-bearer";
       return {
         type: authType,
         username: required('SF_USERNAME', 'cowork-bot@mycompany.com'),
         password: required('SF_PASSWORD', 'passwordAndSecurityToken'),
-        ...(clientId !== undefined && clientSecret !== undefined ? { clientId, clientSecret } : {}),
+        clientId: value('SF_CLIENT_ID') ?? fail('SF_CLIENT_ID', passwordFlow, '3MVG9...'),
+        clientSecret: value('SF_CLIENT_SECRET') ?? fail('SF_CLIENT_SECRET', passwordFlow, '5A1B...'),
       };
     }
     case 'access-token': {
@@ -249,24 +255,31 @@ function credentials(
 }
 
 /**
- * The `aud` Salesforce checks in a JWT bearer assertion. It names the login server, not the org:
- * a My Domain URL there is refused ("audience is invalid"). Sandboxes use test.salesforce.com,
- * an Experience Cloud site its own URL, everything else login.salesforce.com.
+ * The JWT `aud` values to try, in the order the Salesforce CLI tries them for a token request sent
+ * to `loginUrl` (forcedotcom/sfdx-core, src/util/sfdcUrl.ts, getLoginAudienceCombos: the login URL
+ * itself, then login.salesforce.com, then test.salesforce.com, never production with the sandbox
+ * login server or the reverse). `SF_JWT_AUDIENCE` replaces the list with itself (the CLI's
+ * SF_AUDIENCE_URL). The session keeps the first one the org accepts.
  */
-export function jwtAudience(override: string | undefined, loginUrl: string): string {
-  if (override !== undefined) return httpsOrigin('SF_JWT_AUDIENCE', override);
-  const host = new URL(loginUrl).hostname.toLowerCase();
-  if (
-    host === 'test.salesforce.com' ||
-    host.endsWith('.sandbox.my.salesforce.com') ||
-    /--[a-z0-9]+\.(?:cs\d+\.)?my\.salesforce\.com$/.test(host) ||
-    /^cs\d+\.salesforce\.com$/.test(host)
-  ) {
-    return SANDBOX_AUDIENCE;
-  }
-  if (host.endsWith('.my.site.com')) return loginUrl;
-  return PRODUCTION_AUDIENCE;
+export function jwtAudienceCandidates(override: string | undefined, loginUrl: string): string[] {
+  if (override !== undefined) return [httpsOrigin('SF_JWT_AUDIENCE', override)];
+  const login = new URL(loginUrl).origin;
+  const combos: Array<[string, string]> = [
+    [login, login],
+    [login, PRODUCTION_AUDIENCE],
+    [login, SANDBOX_AUDIENCE],
+  ];
+  const allowed = combos.filter(([l, a]) => !((l === PRODUCTION_AUDIENCE && a === SANDBOX_AUDIENCE) || (l === SANDBOX_AUDIENCE && a === PRODUCTION_AUDIENCE)));
+  return [...new Set(allowed.map(([, audience]) => audience))];
 }
+
+function fail(variable: string, problem: string, example: string): never {
+  throw new ConfigError(variable, problem, example);
+}
+
+/** Said once at start-up with SF_AUTH_TYPE=username-password. */
+export const PASSWORD_FLOW_WARNING =
+  'SF_AUTH_TYPE=username-password uses the OAuth username-password flow, which new orgs block by default (Setup > OAuth and OpenID Connect Settings > Allow OAuth Username-Password Flows): use client-credentials or jwt-bearer (docs/SALESFORCE.md)';
 
 function isAuthType(value: string): value is AuthType {
   return (AUTH_TYPES as readonly string[]).includes(value);

@@ -11,7 +11,7 @@ import { Connection } from 'jsforce';
 import jwt from 'jsonwebtoken';
 
 import type { Log } from '../util/log';
-import { jwtAudience, type SalesforceConfig, type SalesforceCredentials } from './config';
+import { PASSWORD_FLOW_WARNING, type SalesforceConfig, type SalesforceCredentials } from './config';
 
 /** What the Pub/Sub client needs to ride on the REST login. */
 export interface AccessGrant {
@@ -24,6 +24,8 @@ export interface AccessGrant {
 export class SalesforceSession {
   private userId = '';
   private organizationId = '';
+  /** The JWT `aud` the org accepted, tried first on the next login. */
+  private acceptedAudience: string | undefined;
 
   private constructor(
     readonly connection: Connection,
@@ -41,7 +43,7 @@ export class SalesforceSession {
       version: config.apiVersion,
       loginUrl: config.loginUrl,
       ...(credentials.type === 'access-token' ? { accessToken: credentials.accessToken, instanceUrl: credentials.instanceUrl } : {}),
-      ...(credentials.type === 'client-credentials' || (credentials.type === 'username-password' && credentials.clientId !== undefined)
+      ...(credentials.type === 'client-credentials' || credentials.type === 'username-password'
         ? { oauth2: { loginUrl: config.loginUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret } }
         : {}),
       // Without a refresh token, "refreshing" is logging in again with the same credentials.
@@ -58,6 +60,7 @@ export class SalesforceSession {
         : {}),
     });
     const session = new SalesforceSession(connection, config, log);
+    if (credentials.type === 'username-password') log.warn({ authType: credentials.type }, PASSWORD_FLOW_WARNING);
     if (canLogIn) await session.logIn();
     else await session.adoptAccessToken();
     log.info({ instanceUrl: connection.instanceUrl, organizationId: session.organizationId, authType: credentials.type }, 'salesforce session opened');
@@ -93,31 +96,45 @@ export class SalesforceSession {
         userInfo = await connection.authorize({ grant_type: 'client_credentials' });
         break;
       case 'jwt-bearer':
-        userInfo = await connection.authorize({
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          // aud is the login server (login./test.salesforce.com or a site), never the My Domain the request goes to.
-          assertion: jwt.sign(
-            { iss: credentials.clientId, sub: credentials.username, aud: credentials.audience ?? jwtAudience(undefined, this.config.loginUrl) },
-            credentials.privateKeyPem,
-            {
-              algorithm: 'RS256',
-              expiresIn: 180,
-            },
-          ),
-        });
+        userInfo = await this.jwtLogin(credentials);
         break;
       case 'username-password':
-        // Salesforce is retiring both password flows; SOAP login goes with API 65.0 (Summer '27).
-        userInfo =
-          credentials.clientId !== undefined
-            ? await connection.loginByOAuth2(credentials.username, credentials.password)
-            : await connection.loginBySoap(credentials.username, credentials.password);
+        userInfo = await connection.loginByOAuth2(credentials.username, credentials.password);
         break;
       case 'access-token':
         throw new Error('An access token cannot be renewed');
     }
     this.userId = userInfo.id;
     this.organizationId = userInfo.organizationId;
+  }
+
+  /**
+   * JWT bearer, trying the audiences in the Salesforce CLI's order (jwtAudienceCandidates) on an
+   * "audience" refusal only, and keeping the one that worked for the next logins.
+   */
+  private async jwtLogin(credentials: Extract<SalesforceCredentials, { type: 'jwt-bearer' }>): Promise<{ id: string; organizationId: string }> {
+    const candidates = this.acceptedAudience
+      ? [this.acceptedAudience, ...credentials.audiences.filter((a) => a !== this.acceptedAudience)]
+      : credentials.audiences;
+    const refusals: string[] = [];
+    for (const aud of candidates) {
+      const assertion = jwt.sign({ iss: credentials.clientId, sub: credentials.username, aud }, credentials.privateKeyPem, {
+        algorithm: 'RS256',
+        expiresIn: 180,
+      });
+      try {
+        const info = await this.connection.authorize({ grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion });
+        if (this.acceptedAudience !== aud) this.log.info({ audience: aud, refused: refusals }, 'JWT bearer login: the org accepts this audience');
+        this.acceptedAudience = aud;
+        return info;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        // Like the CLI: another audience only when this one was the problem.
+        if (!message.includes('audience')) throw error;
+        refusals.push(`${aud}: ${message}`);
+      }
+    }
+    throw new Error(`JWT bearer login refused for every audience tried (set SF_JWT_AUDIENCE to the one your org expects): ${refusals.join('; ')}`);
   }
 
   /** A token from elsewhere: ask who it belongs to, which also proves it is valid right now. */

@@ -34,10 +34,15 @@ export class DeliveryMeter {
   private warned = false;
 
   constructor(
-    private readonly allocation: DeliveryAllocation,
+    private allocation: DeliveryAllocation,
     private readonly log: Log,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The org's 24-hour allocation as read from its /limits (orgLimits.ts), replacing the configured one. */
+  setAllocationPerDay(perDay: number): void {
+    if (Number.isFinite(perDay) && perDay > 0) this.allocation = { ...this.allocation, perDay };
+  }
 
   delivered(count: number): void {
     const hour = Math.floor(this.now() / HOUR_MS);

@@ -57,6 +57,11 @@ export class SalesforceEventBus implements EventBus {
     this.deliveries = new DeliveryMeter(this.tuning.deliveryAllocation, deps.log);
   }
 
+  /** The org's 24-hour delivery allocation, as its /limits report it. */
+  setDeliveryAllocationPerDay(perDay: number): void {
+    this.deliveries.setAllocationPerDay(perDay);
+  }
+
   publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult> {
     return this.publisher.publish(topic, fields, options);
   }

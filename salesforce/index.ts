@@ -12,6 +12,7 @@ import type { CaseComments, CaseStore, EventSubscriptionState, KeyValueStorage }
 import { SalesforceCaseStore } from './caseStore';
 import { DEFAULT_API_VERSION, DEFAULT_EVENT_TOPIC, type AuthType, type SalesforceConfig } from './config';
 import { SalesforceSession } from './connection';
+import { OrgLimits, type OrgAllocations } from './orgLimits';
 import { SalesforceEventBus } from './eventBus';
 import { DEFAULT_RETRY_POLICY, RestApi, type RetryPolicy } from './restApi';
 import type { SubscriptionTuning } from './topicSubscription';
@@ -34,6 +35,8 @@ export interface SalesforceHealth {
   subscriptions: EventSubscriptionState[];
   /** The org's daily API requests as of the last REST response (`Sforce-Limit-Info`), once one was seen. */
   apiUsage?: { used: number; limit: number };
+  /** The org's platform event allocations, org-wide, from its /limits (orgLimits.ts). */
+  eventAllocations: OrgAllocations;
 }
 
 export interface SalesforceOrg {
@@ -84,6 +87,8 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
     log,
     ...(deps.tuning ? { tuning: deps.tuning } : {}),
   });
+  const limits = new OrgLimits(rest, log.child({ component: 'org-limits' }), (perDay) => eventBus.setDeliveryAllocationPerDay(perDay));
+  await limits.current(); // at start, so the delivery meter warns against the org's own figure
   return {
     caseStore,
     caseComments: caseStore,
@@ -94,6 +99,7 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
       const subscriptions = eventBus.states();
       const restReachable = await restProbe.current();
       const apiUsage = session.connection.limitInfo?.apiUsage;
+      const eventAllocations = await limits.current();
       return {
         ok: restReachable && subscriptions.every((s) => s.connected),
         detail: {
@@ -101,6 +107,8 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
           restReachable,
           subscriptions,
           ...(apiUsage ? { apiUsage: { used: apiUsage.used, limit: apiUsage.limit } } : {}),
+          // Org-wide, from /limits (every subscriber's deliveries, not only this instance's: see subscriptions[].deliveries).
+          eventAllocations,
         },
       };
     },

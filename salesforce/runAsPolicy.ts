@@ -87,3 +87,11 @@ export function configuredRunAs(projectDir: string): string | undefined {
   if (!existsSync(file)) return undefined;
   return /<clientCredentialsFlowUser>([^<]*)<\/clientCredentialsFlowUser>/.exec(readFileSync(file, 'utf8'))?.[1]?.trim();
 }
+
+/**
+ * The "Salesforce API Integration" permission set licence, by developer name. A user with the
+ * "Salesforce Integration" user licence needs it before any permission set can grant it standard or
+ * custom object access (Help: "Give Integration Users API Only Access"); assigned with
+ * `sf org assign permsetlicense --name SalesforceAPIIntegrationPsl --on-behalf-of <user>`.
+ */
+export const INTEGRATION_PSL = 'SalesforceAPIIntegrationPsl';

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 
-import { CONFIGURE_COMMAND, runAsProblem, writePolicies } from '../salesforce/runAsPolicy';
+import { CONFIGURE_COMMAND, INTEGRATION_PSL, runAsProblem, writePolicies } from '../salesforce/runAsPolicy';
 import { projectRoot } from '../simulator/projectRoot';
 
 function fail(message: string): never {
@@ -39,7 +39,16 @@ if (problem) fail(problem);
 // COWORK_SFDX_PROJECT_DIR: another SFDX project than the repository's `salesforce/` (tests use a copy).
 const projectDir = process.env.COWORK_SFDX_PROJECT_DIR ?? path.join(projectRoot(), 'salesforce');
 const file = writePolicies(projectDir, runAs.trim());
+const user = runAs.trim();
 process.stdout.write(
-  `Wrote ${path.relative(process.cwd(), file)} (run-as user ${runAs.trim()}).\n` +
-    'Next: cd salesforce && sf project deploy start --target-org <alias>, then assign the Cowork_Bot permission set to that user (docs/SALESFORCE.md).\n',
+  [
+    `Wrote ${path.relative(process.cwd(), file)} (run-as user ${user}).`,
+    'Next (docs/SALESFORCE.md, steps 4-6):',
+    '  cd salesforce && sf project deploy start --target-org <alias>',
+    // A "Salesforce Integration" user: its permission sets grant no object access without this licence.
+    `  sf org assign permsetlicense --name ${INTEGRATION_PSL} --on-behalf-of ${user} --target-org <alias>`,
+    `  sf org assign permset --name Cowork_Bot --on-behalf-of ${user} --target-org <alias>`,
+    '  With Messaging enabled: (cd messaging && sf project deploy start --target-org <alias>), then assign Cowork_Bot_Messaging the same way.',
+    '',
+  ].join('\n'),
 );

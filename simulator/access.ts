@@ -101,13 +101,23 @@ export class UserAccess {
   private readonly fields = new Map<string, { readable: boolean; editable: boolean }>();
   private readonly sharing = new Map<string, SharingModel>();
   private readonly fullAccess: boolean;
+  private readonly userPermissions = new Set<string>();
 
   constructor(
     readonly assigned: readonly PermissionSetSource[],
-    options: { fullAccess?: boolean; sharing?: Readonly<Record<string, SharingModel>> } = {},
+    options: {
+      fullAccess?: boolean;
+      sharing?: Readonly<Record<string, SharingModel>>;
+      /**
+       * false: the user licence lets the assigned permission sets grant no object or field access (a
+       * "Salesforce Integration" user without the "Salesforce API Integration" permission set licence).
+       */
+      grantsObjectAccess?: boolean;
+    } = {},
   ) {
     this.fullAccess = options.fullAccess ?? false;
-    for (const set of assigned) {
+    for (const set of options.grantsObjectAccess === false ? [] : assigned) {
+      for (const name of set.userPermissions) this.userPermissions.add(name);
       for (const [name, perms] of set.objects) {
         const merged = { ...(this.objects.get(name) ?? NO_ACCESS) };
         for (const key of Object.keys(merged) as Array<keyof ObjectPermissionSource>) merged[key] ||= perms[key];
@@ -119,6 +129,11 @@ export class UserAccess {
       }
     }
     for (const [name, model] of Object.entries(options.sharing ?? {})) this.sharing.set(name, model);
+  }
+
+  /** A user permission (`ViewSetup`, `ApiEnabled`) one of the assigned permission sets enables. */
+  hasUserPermission(name: string): boolean {
+    return this.fullAccess || this.userPermissions.has(name);
   }
 
   /** The names of the permission sets the user has. */

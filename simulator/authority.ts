@@ -39,7 +39,8 @@ export interface AuthorityOptions {
   /** Host names (no port) that are the org's My Domain; every other host is a generic login host. */
   myDomainHosts: readonly string[];
   /** What `aud` of a JWT bearer assertion must be: https://login.salesforce.com, or test. for a sandbox. */
-  jwtAudience: string;
+  /** The JWT `aud` values this org accepts (a real org: login.salesforce.com or test.salesforce.com; the CLI also tries the My Domain). */
+  jwtAudiences: readonly string[];
   /** Session timeout (Setup > Session Settings): a token unused this long is invalid. */
   sessionTimeoutMs: number;
   /** Permission sets assigned to the integration user, by name. */
@@ -188,8 +189,8 @@ export class Authority {
     try {
       claims = jwt.verify(assertion, this.credentials.jwtPublicKey, {
         algorithms: ['RS256'],
-        // Salesforce wants the login server's URL here (login. or test.salesforce.com), never the My Domain.
-        audience: [this.options.jwtAudience, `${this.options.jwtAudience}/`],
+        // The login server's URL (login. or test.salesforce.com, or what the org is set to accept), with or without a trailing slash.
+        audience: this.options.jwtAudiences.flatMap((a) => [a, `${a}/`]),
       });
     } catch (error) {
       const reason =

@@ -174,7 +174,10 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
     }),
     route('POST', 'events/([A-Za-z0-9_]+__e)', (request) => {
       const [eventName = ''] = request.params;
-      const receipt = org.publishEvent(eventName, objectBody(request));
+      // `?as=agent`: published by the agent's flow from the panel, with the agent's permissions (Create on the event).
+      const as = request.query.get('as');
+      if (as !== null && as !== 'agent') throw badRequest('as must be "agent" (or absent: published by the org itself)');
+      const receipt = org.publishEvent(eventName, objectBody(request), as === 'agent' ? 'agent' : 'system');
       return { status: 201, json: receipt };
     }),
     // What a panel would have received: the retained events of one platform event (oldest first), e.g. the

@@ -143,13 +143,16 @@ export class EventBus {
   private readonly topics = new Map<string, TopicLog>();
   private readonly schemasById = new Map<string, EventSchema>();
   readonly deliveries: DeliveryAllocation;
+  /** High-volume events published in the last hour (the org's HourlyPublishedPlatformEvents). */
+  readonly publishes: DeliveryAllocation;
 
   constructor(
     model: ObjectModel,
     private readonly retentionMs: number,
-    options: { firstReplayId?: bigint; deliveryAllocationPerDay?: number } = {},
+    options: { firstReplayId?: bigint; deliveryAllocationPerDay?: number; publishAllocationPerHour?: number } = {},
   ) {
     this.deliveries = new DeliveryAllocation(options.deliveryAllocationPerDay ?? 50_000);
+    this.publishes = new DeliveryAllocation(options.publishAllocationPerHour ?? 250_000, Date.now, 1);
     let firstReplayId = options.firstReplayId ?? 2_400_000n;
     for (const definition of model.platformEvents()) {
       const schema = buildEventSchema(definition);
@@ -200,11 +203,13 @@ export class EventBus {
     const now = Date.now();
     const record: Record<string, unknown> = { CreatedDate: now, CreatedById: createdById };
     for (const field of log.schema.fields) record[field.name] = wrapForAvro(field, fields[field.name]);
+    this.publishes.record(1);
     return log.append(log.schema.type.toBuffer(record), now);
   }
 
   /** Publishes an Avro payload already checked against the topic's schema. */
   publishEncoded(topicName: string, payload: Buffer, schemaId: string): StoredEvent {
+    this.publishes.record(1);
     return this.requireTopic(topicName).append(payload, Date.now(), schemaId);
   }
 
@@ -247,16 +252,18 @@ export class DeliveryAllocation {
   private readonly buckets = new Map<number, number>();
 
   constructor(
+    /** The allocation for the window (a day for deliveries, an hour for publishes). */
     public perDay: number,
     private readonly now: () => number = Date.now,
+    private readonly windowHours = 24,
   ) {}
 
-  /** Deliveries in the last 24 hours. */
+  /** Counted in the window (the last 24 hours by default). */
   used(): number {
     const hour = Math.floor(this.now() / 3_600_000);
     let sum = 0;
     for (const [bucket, count] of this.buckets) {
-      if (bucket <= hour - 24) this.buckets.delete(bucket);
+      if (bucket <= hour - this.windowHours) this.buckets.delete(bucket);
       else sum += count;
     }
     return sum;

@@ -4,27 +4,38 @@
  * seeded with a few Cases, and returns everything a client needs to connect as to a real org.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { silentLog, type Log } from '../util/log';
 import { KEY_PREFIX } from '../cowork/salesforceId';
-import { findPlaceholders, renderPolicies, configuredRunAs } from '../salesforce/runAsPolicy';
+import { findPlaceholders, renderPolicies, configuredRunAs, INTEGRATION_PSL } from '../salesforce/runAsPolicy';
 import { UserAccess, validatePermissionSets, type SharingModel } from './access';
 import { Authority, SimClock, type OAuthAppPolicy } from './authority';
 import { controlApiRoutes } from './controlApi';
 import { EventBus } from './eventBus';
 import { FaultPlan } from './faultPlan';
 import { HttpsApiServer, type Route } from './httpsServer';
-import { buildObjectModel, type ObjectModel } from './objectModel';
+import { buildObjectModel, standardOrgSchema, type ObjectModel } from './objectModel';
+import { DeployFailedError } from './deployResult';
+import { validateMetadataSource } from './metadataValidator';
 import { ApiRequestLimit, SimulatedOrg } from './org';
 import { PubSubServer } from './pubSubServer';
 import { IdMinter } from './recordStore';
 import { restApiRoutes } from './restApi';
 import { seedOrg, type SeedCase } from './seed';
-import { DEFAULT_SFDX_PROJECT_DIR, parsePolicies, readSfdxMetadata, type ExternalClientAppSource, type PermissionSetSource } from './sfdxMetadata';
+import {
+  DEFAULT_SFDX_PROJECT_DIR,
+  packageSourceDir,
+  parsePolicies,
+  readSfdxMetadata,
+  type ExternalClientAppSource,
+  type PermissionSetSource,
+} from './sfdxMetadata';
 import { loadJwtKeyPair, loadTlsMaterial, type JwtKeyPair, type TlsMaterial } from './tlsMaterial';
 import { projectRoot } from './projectRoot';
 
 export { SimulatedOrg } from './org';
+export { DeployFailedError, type DeployResult } from './deployResult';
 export type { FieldValue, StoredRecord, PublishedEventView, PublishedEventReceipt, RestFaultSpec, Latency, RecordFailureSpec } from './org';
 export { UserAccess, type SharingModel } from './access';
 export type { SeedCase } from './seed';
@@ -60,14 +71,33 @@ export interface SimulatorOptions {
   runAsUser?: null;
   /** Also deploy `salesforce/legacy-chat` (LiveChatTranscript access), as an org that still has legacy Chat would (default true). */
   legacyChat?: boolean;
+  /**
+   * Messaging (Enhanced Chat) is enabled in the org (default true). Off (`SIMULATOR_MESSAGING=off`),
+   * the org has no MessagingSession: metadata naming it fails its whole deploy, so the optional
+   * `salesforce/messaging` package is refused (and logged) while the main package deploys.
+   */
+  messaging?: boolean;
   /** Permission sets assigned to the integration user, by name (default: every deployed one). */
   permissionSets?: readonly string[];
+  /**
+   * The integration user's user licence (default "Salesforce Integration", as docs/SALESFORCE.md has
+   * an admin create it). With that licence a permission set grants standard and custom object access
+   * only once the user holds the "Salesforce API Integration" permission set licence (Help: "Give
+   * Integration Users API Only Access"); a "Salesforce" licence needs none.
+   */
+  userLicense?: 'Salesforce Integration' | 'Salesforce';
+  /** Permission set licences assigned to the integration user, by developer name (default: SalesforceAPIIntegrationPsl). */
+  permissionSetLicenses?: readonly string[];
+  /** Permission sets assigned to the agent who uses the panel, by name (default: Cowork_Agent). */
+  agentPermissionSets?: readonly string[];
   /** The integration user is a System Administrator instead (REST conformance tests only). */
   fullAccess?: boolean;
   /** Organization-wide default of Case (default Private: agents' and queues' Cases are hidden without View All). */
   caseSharing?: SharingModel;
   /** A sandbox expects JWT `aud` https://test.salesforce.com instead of https://login.salesforce.com. */
   sandbox?: boolean;
+  /** The JWT `aud` values the org accepts (default: login.salesforce.com, or test.salesforce.com with `sandbox`); `MY_DOMAIN` stands for the org's login URL. */
+  jwtAudiences?: readonly string[];
   /** Session timeout (default 2 hours, Salesforce's default session policy). */
   sessionTimeoutMs?: number;
   /** DailyApiRequests allocation (default 100,000). */
@@ -97,6 +127,9 @@ export interface RunningSimulator {
   stop(): Promise<void>;
 }
 
+/** In `jwtAudiences`: the org's own My Domain URL (the simulator's login URL, known only once it listens). */
+export const MY_DOMAIN = 'my-domain';
+
 export const DEFAULT_DATA_DIR = path.join(projectRoot(), '.simulator');
 export const DEFAULT_CLIENT_ID = 'cowork-simulator-client';
 export const DEFAULT_USERNAME = 'integration@cowork.simulator';
@@ -112,7 +145,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const orgId = ids.next(KEY_PREFIX.Organization);
   const userId = ids.next(KEY_PREFIX.User);
   const faults = new FaultPlan();
-  const deployment = deploy(options);
+  const deployment = deploy(options, log);
   const model = deployment.model;
 
   // The REST port must be known before the login URL exists, and the routes need the org.
@@ -149,31 +182,68 @@ interface StartContext {
 
 interface Deployment {
   model: ObjectModel;
+  /** Optional packages whose deploy the org refused (e.g. salesforce/messaging with Messaging off), with why. */
+  refusedPackages: Array<{ dir: string; error: DeployFailedError }>;
   permissionSets: PermissionSetSource[];
   /** Names of the permission sets from the optional packages (legacy Chat). */
   extraPermissionSets: string[];
   app: ExternalClientAppSource;
 }
 
+/** The optional packages, deployed on their own after force-app (each one a separate `sf project deploy start`). */
+const OPTIONAL_PACKAGES = [
+  { dir: 'messaging', enabled: () => true },
+  { dir: 'legacy-chat', enabled: (o: SimulatorOptions) => o.legacyChat !== false },
+] as const;
+
 /**
  * "Deploys" the SFDX project as `sf project deploy start` would, refusing what a real org refuses:
- * a placeholder run-as user, permission sets naming what the org does not have, dependencies
- * between permissions, more or less than one External Client App.
+ * every file checked against the Metadata API's schema and documented rules (metadataValidator.ts),
+ * a placeholder run-as user, dependencies between permissions, more or less than one External Client
+ * App. force-app is all or nothing; each optional package is deployed on its own afterwards, and one
+ * the org refuses (Messaging off) is left out, with the org's failures logged.
  */
-function deploy(options: SimulatorOptions): Deployment {
+function deploy(options: SimulatorOptions, log: Log): Deployment {
   const projectDir = options.sfdxProjectDir ?? DEFAULT_SFDX_PROJECT_DIR;
   const placeholders = findPlaceholders(projectDir);
   if (placeholders.length > 0) throw new Error(`Deploy refused: ${placeholders.map((p) => `${p.file}: ${p.problem}`).join('; ')}`);
-  const legacy = options.legacyChat === false ? [] : [path.join(projectDir, 'legacy-chat', 'force-app', 'main', 'default')];
-  const metadata = readSfdxMetadata(projectDir, legacy);
-  const model = buildObjectModel(metadata);
+  const features = { messaging: options.messaging !== false };
+  const org = standardOrgSchema(features);
+  const mainDir = packageSourceDir(projectDir);
+  const failures = validateMetadataSource([mainDir], projectDir, org);
+  if (failures.length > 0) throw new DeployFailedError(failures, countComponents([mainDir]));
+  const deployed: string[] = [];
+  const refusedPackages: Deployment['refusedPackages'] = [];
+  for (const pkg of OPTIONAL_PACKAGES) {
+    if (!pkg.enabled(options)) continue;
+    const pkgProject = path.join(projectDir, pkg.dir);
+    if (!existsSync(path.join(pkgProject, 'sfdx-project.json'))) continue;
+    const dir = packageSourceDir(pkgProject);
+    // Deployed after force-app: its files may name what force-app created.
+    const own = validateMetadataSource([mainDir, dir], projectDir, org).filter((f) => f.fileName.startsWith(`${pkg.dir}/`));
+    if (own.length === 0) deployed.push(dir);
+    else {
+      const error = new DeployFailedError(own, countComponents([dir]));
+      refusedPackages.push({ dir: pkg.dir, error });
+      log.warn(
+        { package: `salesforce/${pkg.dir}`, componentFailures: error.result.details.componentFailures },
+        `the org refused salesforce/${pkg.dir}: ${error.message}`,
+      );
+    }
+  }
+  const metadata = readSfdxMetadata(projectDir, deployed);
+  const model = buildObjectModel(metadata, features);
   validatePermissionSets(model, metadata.permissionSets);
   const [app, ...others] = metadata.externalClientApps;
   if (!app || others.length > 0) throw new Error(`Deploy: expected one External Client App in force-app, found ${metadata.externalClientApps.length}`);
   if (app.globalOauth?.hasConsumerSecret)
     throw new Error(`Deploy: ${app.name}'s global OAuth settings hold a consumer key or secret, which never belongs in source`);
   const extraPermissionSets = metadata.permissionSets.filter((set) => set.optional).map((set) => set.name);
-  return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app };
+  return { model, permissionSets: metadata.permissionSets, extraPermissionSets, app, refusedPackages };
+}
+
+function countComponents(dirs: readonly string[]): number {
+  return dirs.reduce((n, dir) => n + readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('-meta.xml')).length, 0);
 }
 
 async function startOrg(options: SimulatorOptions, context: StartContext): Promise<RunningSimulator> {
@@ -195,12 +265,16 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   // By default the integration user has what the docs tell an admin to assign it: the app's pre-authorised
   // permission sets (Cowork_Bot) and the optional packages' (legacy Chat), not the agents' ones.
   const assignedNames = options.permissionSets ?? [...new Set([...(policies?.permissionSets ?? []), ...deployment.extraPermissionSets])];
-  const access = (names: readonly string[]): UserAccess => {
+  // An Integration-licence user without the API Integration permission set licence: its permission sets grant nothing.
+  const licensed =
+    (options.userLicense ?? 'Salesforce Integration') !== 'Salesforce Integration' ||
+    (options.permissionSetLicenses ?? [INTEGRATION_PSL]).includes(INTEGRATION_PSL);
+  const access = (names: readonly string[], fullAccess = options.fullAccess ?? false, user: 'integration' | 'agent' = 'integration'): UserAccess => {
     const missing = names.filter((name) => !deployment.permissionSets.some((set) => set.name === name));
     if (missing.length > 0) throw new RangeError(`permission set(s) ${missing.join(', ')} are not deployed`);
     return new UserAccess(
       deployment.permissionSets.filter((set) => names.includes(set.name)),
-      { fullAccess: options.fullAccess ?? false, sharing: { Case: options.caseSharing ?? 'Private' } },
+      { fullAccess, sharing: { Case: options.caseSharing ?? 'Private' }, grantsObjectAccess: user !== 'integration' || licensed },
     );
   };
   const oauthApp: OAuthAppPolicy = {
@@ -214,7 +288,9 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   const authority = new Authority(credentials, loginUrl, {
     app: oauthApp,
     myDomainHosts: [urlHost.toLowerCase()],
-    jwtAudience: options.sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com',
+    jwtAudiences: (options.jwtAudiences ?? [options.sandbox ? 'https://test.salesforce.com' : 'https://login.salesforce.com']).map((a) =>
+      a === MY_DOMAIN ? loginUrl : a,
+    ),
     sessionTimeoutMs: options.sessionTimeoutMs ?? 2 * 60 * 60 * 1000,
     // Called on a login, once the org below exists.
     userPermissionSets: () => org.access.permissionSetNames,
@@ -235,6 +311,8 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     assignedNames,
     new ApiRequestLimit(options.dailyApiRequests ?? 100_000, () => clock.now()),
     agentUserId,
+    options.agentPermissionSets ?? deployment.permissionSets.filter((set) => set.name === 'Cowork_Agent').map((set) => set.name),
+    (names) => access(names, false, 'agent'),
   );
   routes.push(...restApiRoutes(org, loginUrl), ...controlApiRoutes(org));
   // Salesforce reports the daily allocation on every data API response; jsforce reads it into `limitInfo`.

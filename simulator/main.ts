@@ -4,11 +4,13 @@
  * same to `.simulator/connection.json` for the bot and tools. Stops on SIGINT/SIGTERM.
  * SIMULATOR_KEEPALIVE_SECONDS (default 5; a real org: up to 270), SIMULATOR_IDLE_CLOSE_SECONDS
  * (default 60) and SIMULATOR_DELIVERY_ALLOCATION (default 50000 a day) tune the event stream.
+ * SIMULATOR_MESSAGING=off: an org without Messaging (see envOptions.ts).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { ConfigError } from '../util/configError';
+import { simulatorEnvOptions } from './envOptions';
 import { DEFAULT_DATA_DIR, startSimulator } from './index';
 
 function port(variable: string, fallback: number): number {
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
     keepaliveIntervalMs: whole('SIMULATOR_KEEPALIVE_SECONDS', 5, 1, 270) * 1000,
     idleStreamTimeoutMs: whole('SIMULATOR_IDLE_CLOSE_SECONDS', 60, 1, 600) * 1000,
     deliveryAllocationPerDay: whole('SIMULATOR_DELIVERY_ALLOCATION', 50_000, 0, 1_000_000_000),
+    ...simulatorEnvOptions(process.env),
     log,
   });
   const connection = {
@@ -60,7 +63,9 @@ async function main(): Promise<void> {
     `  connection file          : ${connectionFile}`,
     `  org id / user id         : ${simulator.orgId} / ${simulator.userId}`,
     '  seed Cases:',
-    ...simulator.seed.cases.map((c) => `    ${c.caseNumber}  ${c.id}  ${c.chatSession.objectType} ${c.chatSession.id}  "${c.subject}"`),
+    ...simulator.seed.cases.map(
+      (c) => `    ${c.caseNumber}  ${c.id}  ${c.chatSession ? `${c.chatSession.objectType} ${c.chatSession.id}` : 'no chat (Messaging off)'}  "${c.subject}"`,
+    ),
     '  fault injection          : ' + `${simulator.loginUrl}/__simulator/ (see docs/SIMULATOR.md)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,7 @@
  * metadata. Describe, SOQL, REST validation and the Avro schemas are all derived from it.
  */
 import { KEY_PREFIX } from '../cowork/salesforceId';
+import type { OrgSchema } from './metadataRules';
 import type { CustomFieldSource, SfdxMetadata } from './sfdxMetadata';
 
 export type FieldType = 'id' | 'string' | 'textarea' | 'email' | 'phone' | 'picklist' | 'boolean' | 'datetime' | 'reference';
@@ -330,9 +331,23 @@ export function modelView(
   };
 }
 
-export function buildObjectModel(metadata: SfdxMetadata): ObjectModel {
+/** What the org offers besides the deployed metadata: Messaging (MessagingSession) exists only where it is enabled. */
+export interface OrgFeatures {
+  messaging?: boolean;
+}
+
+function orgStandardObjects(features: OrgFeatures): Array<Omit<ObjectDefinition, 'fieldsByLowerName'>> {
+  return standardObjects().filter((def) => features.messaging !== false || def.name !== 'MessagingSession');
+}
+
+/** The standard objects and their fields, by name, as the metadata validator checks references against them. */
+export function standardOrgSchema(features: OrgFeatures = {}): OrgSchema {
+  return { objects: new Map(orgStandardObjects(features).map((def) => [def.name, new Set(def.fields.map((f) => f.name))])) };
+}
+
+export function buildObjectModel(metadata: SfdxMetadata, features: OrgFeatures = {}): ObjectModel {
   const objects = new Map<string, ObjectDefinition>();
-  for (const def of standardObjects()) {
+  for (const def of orgStandardObjects(features)) {
     const extra = (metadata.standardObjectFields.get(def.name) ?? []).map((f) => customField(f, false));
     objects.set(def.name, withIndex({ ...def, fields: [...def.fields, ...extra] }));
   }

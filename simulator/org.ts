@@ -44,7 +44,13 @@ export interface StreamControl {
  * Who asks: `integration` is the bot's user over the API (its permission sets, sharing and limits
  * apply); `system` is everyone else in the org (agents, flows, the seed, tests arranging data).
  */
-export type Actor = 'integration' | 'system';
+/**
+ * Who asks: the integration user (REST, Pub/Sub), an agent (the panel and its flows, in the
+ * Lightning UI: the control API's `as: "agent"`), or the org itself (seeding, tests). Users get
+ * exactly what their permission sets grant, field-level security included; `system` is unchecked.
+ */
+export type Actor = 'integration' | 'agent' | 'system';
+type UserActor = Exclude<Actor, 'system'>;
 
 /** A failure a real org produces for one record (a validation rule, an approval lock, row-lock contention). */
 export interface RecordFailureSpec {
@@ -110,8 +116,7 @@ export class SimulatedOrg {
   private readonly updateListeners = new Set<RecordUpdateListener>();
   private streamControl: StreamControl | undefined;
   private restCounts: () => Record<string, number> = () => ({});
-  private view: ObjectModel;
-  private userAccess: UserAccess;
+  private readonly users = new Map<UserActor, { access: UserAccess; view: ObjectModel }>();
   private readonly recordFailures = new Map<string, RecordFailureSpec & { left: number }>();
 
   constructor(
@@ -126,40 +131,60 @@ export class SimulatedOrg {
     readonly apiLimit: ApiRequestLimit,
     /** Owner of what `system` creates: an agent, so Private sharing hides it from the integration user. */
     readonly agentUserId: string,
+    /** The agent's permission sets (default: Cowork_Agent, as docs/SALESFORCE.md tells an admin to assign). */
+    agentPermissionSets: readonly string[] = [],
+    /** The agent user's own access (a Service Cloud user's profile: no custom field without a grant). */
+    private readonly agentAccessFor: (permissionSets: readonly string[]) => UserAccess = accessFor,
   ) {
     this.store = new RecordStore(model, ids);
-    this.userAccess = accessFor(permissionSets);
-    this.view = this.buildView();
+    this.setUser('integration', accessFor(permissionSets));
+    this.setUser('agent', agentAccessFor(agentPermissionSets));
   }
 
+  /** The integration user's access. */
   get access(): UserAccess {
-    return this.userAccess;
+    return this.accessOf('integration');
+  }
+
+  accessOf(actor: UserActor): UserAccess {
+    const user = this.users.get(actor);
+    if (!user) throw new Error(`no ${actor} user`);
+    return user.access;
   }
 
   /** An admin assigns exactly these permission sets (by name) to the integration user. */
   assignPermissionSets(names: readonly string[]): void {
-    this.userAccess = this.accessFor(names);
-    this.view = this.buildView();
+    this.setUser('integration', this.accessFor(names));
   }
 
-  private buildView(): ObjectModel {
-    return modelView(
+  /** An admin assigns exactly these permission sets (by name) to the agent. */
+  assignAgentPermissionSets(names: readonly string[]): void {
+    this.setUser('agent', this.agentAccessFor(names));
+  }
+
+  private setUser(actor: UserActor, access: UserAccess): void {
+    const view = modelView(
       this.model,
-      (name) => this.userAccess.canSee(name),
+      (name) => access.canSee(name),
       (objectName, field) =>
-        this.model.find(objectName)?.kind === 'sobject' ? this.userAccess.field(objectName, field.name, field.custom) : { readable: true, editable: true },
+        this.model.find(objectName)?.kind === 'sobject' ? access.field(objectName, field.name, field.custom) : { readable: true, editable: true },
     );
+    this.users.set(actor, { access, view });
   }
 
-  /** The schema as `actor` sees it. */
+  /** The schema as `actor` sees it: objects without access and fields without field-level security are not there. */
   modelFor(actor: Actor): ObjectModel {
-    return actor === 'integration' ? this.view : this.model;
+    return actor === 'system' ? this.model : (this.users.get(actor)?.view ?? this.model);
   }
 
-  /** Whether the integration user may see this record under sharing. */
-  canSeeRecord(objectName: string, record: StoredRecord): boolean {
+  private userIdOf(actor: Actor): string {
+    return actor === 'integration' ? this.userId : this.agentUserId;
+  }
+
+  /** Whether the user (default: the integration user) may see this record under sharing. */
+  canSeeRecord(objectName: string, record: StoredRecord, actor: UserActor = 'integration'): boolean {
     const owner = record.OwnerId;
-    return this.userAccess.canReadRecord(objectName, typeof owner === 'string' ? owner : undefined, this.userId);
+    return this.accessOf(actor).canReadRecord(objectName, typeof owner === 'string' ? owner : undefined, this.userIdOf(actor));
   }
 
   /** Makes updates of one record fail as a real org's would (see RecordFailureSpec). */
@@ -210,7 +235,7 @@ export class SimulatedOrg {
     if (this.store.isDeleted(definition.name, id)) throw new SalesforceError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
     const record = this.store.get(definition.name, id);
     // A record hidden by sharing is, to its reader, a record that does not exist.
-    if (!record || (actor === 'integration' && !this.canSeeRecord(definition.name, record))) {
+    if (!record || (actor !== 'system' && !this.canSeeRecord(definition.name, record, actor))) {
       throw notFound(`Provided external ID field does not exist or is not accessible: ${rawId}`);
     }
     return id;
@@ -227,16 +252,16 @@ export class SimulatedOrg {
   createRecord(objectName: string, fields: Readonly<Record<string, unknown>>, actor: Actor = 'system'): StoredRecord {
     const definition = this.sobject(objectName, actor);
     if (definition.kind !== 'sobject') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is a platform event: publish it instead`);
-    if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
+    if (actor !== 'system' && !this.accessOf(actor).object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
     const parent = CONTROLLED_BY_PARENT.get(definition.name);
-    if (parent && actor === 'integration') {
+    if (parent && actor !== 'system') {
       // Creating a child the parent controls is editing the parent: its sharing decides.
       const parentId = values[parent.field];
       const owner = typeof parentId === 'string' ? this.store.get(parent.parent, parentId)?.OwnerId : undefined;
-      if (!this.userAccess.canEditRecord(parent.parent, typeof owner === 'string' ? owner : undefined, this.userId)) throw insufficientAccess();
+      if (!this.accessOf(actor).canEditRecord(parent.parent, typeof owner === 'string' ? owner : undefined, this.userIdOf(actor))) throw insufficientAccess();
     }
-    const by = actor === 'integration' ? this.userId : this.agentUserId;
+    const by = this.userIdOf(actor);
     if (definition.fieldsByLowerName.has('ownerid') && values.OwnerId === undefined) values.OwnerId = by;
     return this.store.create(definition.name, values, by);
   }
@@ -245,14 +270,14 @@ export class SimulatedOrg {
   updateRecord(objectName: string, id: string, fields: Readonly<Record<string, unknown>>, actor: Actor = 'system'): StoredRecord {
     const definition = this.sobject(objectName, actor);
     const id18 = this.recordId(definition, id, actor);
-    if (actor === 'integration') {
+    if (actor !== 'system') {
       const owner = this.store.get(definition.name, id18)?.OwnerId;
-      if (!this.userAccess.canEditRecord(definition.name, typeof owner === 'string' ? owner : undefined, this.userId)) throw insufficientAccess();
+      if (!this.accessOf(actor).canEditRecord(definition.name, typeof owner === 'string' ? owner : undefined, this.userIdOf(actor))) throw insufficientAccess();
     }
     const values = this.validate(definition, fields, 'update');
     const failure = this.injectedFailure(id18);
     if (failure) throw failure;
-    const record = this.store.update(definition.name, id18, values, actor === 'integration' ? this.userId : this.agentUserId);
+    const record = this.store.update(definition.name, id18, values, this.userIdOf(actor));
     for (const listener of this.updateListeners) listener(definition.name, record, fields);
     return record;
   }
@@ -266,12 +291,13 @@ export class SimulatedOrg {
   deleteRecord(objectName: string, id: string, actor: Actor = 'system'): void {
     const definition = this.sobject(objectName, actor);
     const id18 = this.recordId(definition, id, actor);
-    if (actor === 'integration') {
-      const perms = this.userAccess.object(definition.name);
+    if (actor !== 'system') {
+      const access = this.accessOf(actor);
+      const perms = access.object(definition.name);
       const owner = this.store.get(definition.name, id18)?.OwnerId;
       if (
         !perms.allowDelete ||
-        !(perms.modifyAllRecords || owner === this.userId || owner === undefined || this.userAccess.sharingModel(definition.name) === 'ReadWrite')
+        !(perms.modifyAllRecords || owner === this.userIdOf(actor) || owner === undefined || access.sharingModel(definition.name) === 'ReadWrite')
       )
         throw insufficientAccess();
     }
@@ -284,7 +310,7 @@ export class SimulatedOrg {
    */
   query(soql: string, actor: Actor = 'system'): QueryResultRows {
     const parsed = parseSoql(soql, this.modelFor(actor));
-    const visibleIn = (objectName: string) => (actor === 'integration' ? (record: StoredRecord) => this.canSeeRecord(objectName, record) : undefined);
+    const visibleIn = (objectName: string) => (actor !== 'system' ? (record: StoredRecord) => this.canSeeRecord(objectName, record, actor) : undefined);
     const records = runSoql(parsed, this.store, visibleIn(parsed.object.name));
     return {
       objectName: parsed.object.name,
@@ -345,9 +371,9 @@ export class SimulatedOrg {
     const definition = this.sobject(eventName, actor);
     if (definition.kind !== 'platformEvent') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is not a platform event`);
     // Create on a platform event is the right to publish it.
-    if (actor === 'integration' && !this.userAccess.object(definition.name).allowCreate) throw insufficientAccess();
+    if (actor !== 'system' && !this.accessOf(actor).object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
-    const stored = this.bus.publishFields(topicNameOf(definition.name), values, this.userId);
+    const stored = this.bus.publishFields(topicNameOf(definition.name), values, actor === 'system' ? this.userId : this.userIdOf(actor));
     return {
       id: this.ids.next(definition.keyPrefix),
       eventUuid: stored.eventUuid,
@@ -382,7 +408,7 @@ export class SimulatedOrg {
       indexed: false,
       avroDoc: 'Data:Text',
     });
-    this.view = this.buildView(); // the integration user's view of the schema is a copy: rebuilt
+    for (const [actor, user] of [...this.users]) this.setUser(actor, user.access); // each user's view of the schema is a copy: rebuilt
     return schema.id;
   }
 

@@ -183,7 +183,20 @@ export function restApiRoutes(org: SimulatedOrg, loginUrl: string): Route[] {
         requireSession(request);
         const [version = ''] = request.params;
         checkVersion(version);
-        return { status: 200, json: { DailyApiRequests: org.apiLimit.snapshot() } };
+        // The limits resource needs View Setup and Configuration (REST API Developer Guide, "Limits").
+        if (!org.access.hasUserPermission('ViewSetup'))
+          throw new SalesforceError(403, 'INSUFFICIENT_ACCESS', 'The View Setup and Configuration permission is required to read the org limits');
+        const allocation = (a: { perDay: number; remaining(): number }): { Max: number; Remaining: number } => ({ Max: a.perDay, Remaining: a.remaining() });
+        return {
+          status: 200,
+          json: {
+            DailyApiRequests: org.apiLimit.snapshot(),
+            // High-volume platform events delivered to API subscribers (Pub/Sub API, CometD, empApi) in 24 hours,
+            // and published in the last hour (Platform Events Developer Guide, "Monitor Platform Event Usage").
+            DailyDeliveredPlatformEvents: allocation(org.bus.deliveries),
+            HourlyPublishedPlatformEvents: allocation(org.bus.publishes),
+          },
+        };
       },
     },
     {

@@ -11,7 +11,8 @@ export interface SeedCase {
   caseNumber: string;
   subject: string;
   contactId: string;
-  chatSession: { objectType: 'MessagingSession' | 'LiveChatTranscript'; id: string };
+  /** null where the org lacks the chat object (Messaging off: no MessagingSession). */
+  chatSession: { objectType: 'MessagingSession' | 'LiveChatTranscript'; id: string } | null;
 }
 
 const SEED = [
@@ -25,8 +26,9 @@ export function seedOrg(org: SimulatedOrg): SeedCase[] {
   return SEED.map((s) => {
     const contact = org.createRecord('Contact', { FirstName: s.first, LastName: s.last, Email: s.email });
     const kase = org.createRecord('Case', { Subject: s.subject, Status: 'New', Origin: 'Chat', ContactId: contact.Id });
-    const chat =
-      s.chat === 'MessagingSession'
+    const chat = !org.model.find(s.chat)
+      ? undefined
+      : s.chat === 'MessagingSession'
         ? org.createRecord('MessagingSession', { CaseId: kase.Id, Status: 'Active', Origin: 'InboundInitiated' })
         : org.createRecord('LiveChatTranscript', { CaseId: kase.Id, ContactId: contact.Id, Status: 'InProgress', ChatKey: `seed-${kase.CaseNumber}` });
     return {
@@ -34,7 +36,7 @@ export function seedOrg(org: SimulatedOrg): SeedCase[] {
       caseNumber: String(kase.CaseNumber),
       subject: s.subject,
       contactId: contact.Id,
-      chatSession: { objectType: s.chat, id: chat.Id },
+      chatSession: chat ? { objectType: s.chat, id: chat.Id } : null,
     };
   });
 }

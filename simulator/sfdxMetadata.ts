@@ -47,6 +47,8 @@ export interface PermissionSetSource {
   objects: Map<string, ObjectPermissionSource>;
   /** By `Object.Field`, as written in the file. */
   fields: Map<string, { readable: boolean; editable: boolean }>;
+  /** Enabled user permissions (`ViewSetup`). */
+  userPermissions: Set<string>;
 }
 
 /** The four files of an External Client App with its OAuth plugin (each may be absent). */
@@ -86,7 +88,7 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false, // keep "18" and "true" as text; converted explicitly below
   trimValues: true,
-  isArray: (name) => ['value', 'packageDirectories', 'objectPermissions', 'fieldPermissions'].includes(name),
+  isArray: (name) => ['value', 'packageDirectories', 'objectPermissions', 'fieldPermissions', 'userPermissions'].includes(name),
 });
 
 /**
@@ -94,7 +96,7 @@ const parser = new XMLParser({
  * plus any `extraSourceDirs` (optional packages deployed on their own, such as legacy Chat access).
  */
 export function readSfdxMetadata(projectDir: string = DEFAULT_SFDX_PROJECT_DIR, extraSourceDirs: readonly string[] = []): SfdxMetadata {
-  const sourceDir = path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default');
+  const sourceDir = packageSourceDir(projectDir);
   const metadata = readObjects(path.join(sourceDir, 'objects'));
   const permissionSets = readPermissionSets(path.join(sourceDir, 'permissionsets'), false);
   for (const extra of extraSourceDirs) permissionSets.push(...readPermissionSets(path.join(extra, 'permissionsets'), true));
@@ -154,8 +156,14 @@ function readPermissionSets(dir: string, optional: boolean): PermissionSetSource
       if (!name) throw new Error(`${file}: fieldPermissions without <field>`);
       fields.set(name, { readable: flag(p['readable']), editable: flag(p['editable']) });
     }
+    const userPermissions = new Set<string>();
+    for (const entry of asArray(set['userPermissions'])) {
+      const p = asRecord(entry, file);
+      const permission = text(p['name']);
+      if (permission && flag(p['enabled'])) userPermissions.add(permission);
+    }
     const name = f.replace('.permissionset-meta.xml', '');
-    return { name, label: text(set['label']) ?? name, optional, objects, fields };
+    return { name, label: text(set['label']) ?? name, optional, objects, fields, userPermissions };
   });
 }
 
@@ -232,6 +240,11 @@ function asArray(value: unknown): unknown[] {
 
 function flag(value: unknown): boolean {
   return text(value) === 'true';
+}
+
+/** `<project>/<default package directory>/main/default`: what `sf project deploy start` deploys from the project. */
+export function packageSourceDir(projectDir: string): string {
+  return path.join(projectDir, defaultPackagePath(projectDir), 'main', 'default');
 }
 
 function defaultPackagePath(projectDir: string): string {

@@ -54,7 +54,8 @@ describe('delivery allocation in /healthz', () => {
   let t: BotUnderTest;
   const log = new RecordingLog();
   beforeAll(async () => {
-    t = await startBotUnderTest({ env: { COWORK_EVENT_DELIVERY_ALLOCATION: '10', COWORK_EVENT_DELIVERY_WARN_PERCENT: '20' }, log });
+    // The allocation is the org's (its /limits say 10); the configured one (50,000) is only the fallback.
+    t = await startBotUnderTest({ env: { COWORK_EVENT_DELIVERY_WARN_PERCENT: '20' }, simulatorOptions: { deliveryAllocationPerDay: 10 }, log });
   });
   afterAll(async () => {
     await t?.stop();

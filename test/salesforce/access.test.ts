@@ -34,22 +34,15 @@ async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> 
 }
 
 /** A copy of salesforce/ whose Cowork_Bot permission set is edited (e.g. as it was before a fix). */
-function projectWith(edit: (permissionSet: string) => string, extraPermissionSet?: { name: string; xml: string }): string {
+function projectWith(edit: (permissionSet: string) => string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cowork-access-'));
   copies.push(dir);
   cpSync(PROJECT, dir, { recursive: true });
   rmSync(join(dir, POLICIES_PATH), { force: true });
   const file = join(dir, PERMISSION_SET);
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
-  if (extraPermissionSet)
-    writeFileSync(join(dir, 'force-app/main/default/permissionsets', `${extraPermissionSet.name}.permissionset-meta.xml`), extraPermissionSet.xml);
   return dir;
 }
-
-const withoutObject =
-  (object: string) =>
-  (xml: string): string =>
-    xml.replace(new RegExp(`\\s*<objectPermissions>(?:(?!</objectPermissions>)[\\s\\S])*<object>${object}</object>[\\s\\S]*?</objectPermissions>`), '');
 
 /** A case store over the bot's real session and REST wrapper, with a clock the test moves. */
 async function caseStoreOn(sim: RunningSimulator, log: RecordingLog): Promise<{ store: SalesforceCaseStore; clock: { now: number } }> {
@@ -120,20 +113,13 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     }
   });
 
-  it('without read on MessagingSession: logged once with the permission set to assign, and asked again later', async () => {
-    const chatReader = {
-      name: 'Chat_Reader',
-      xml: readFileSync(join(PROJECT, 'legacy-chat/force-app/main/default/permissionsets/Cowork_Bot_Legacy_Chat.permissionset-meta.xml'), 'utf8').replace(
-        '<object>LiveChatTranscript</object>',
-        '<object>MessagingSession</object>',
-      ),
-    };
-    const dir = projectWith(withoutObject('MessagingSession'), chatReader);
-    const sim = await start({ sfdxProjectDir: dir, permissionSets: ['Cowork_Bot', 'Cowork_Bot_Legacy_Chat'] });
+  it('without read on MessagingSession: logged once with what to enable, the package to deploy and its permission set, and asked again later', async () => {
+    // salesforce/messaging is deployed (Messaging is on) but its permission set is not assigned yet.
+    const sim = await start({ permissionSets: ['Cowork_Bot', 'Cowork_Bot_Legacy_Chat'] });
     const log = new RecordingLog();
     const { store, clock } = await caseStoreOn(sim, log);
-    const messaging = sim.seed.cases.find((c) => c.chatSession.objectType === 'MessagingSession')!;
-    const other = sim.seed.cases.filter((c) => c.chatSession.objectType === 'MessagingSession')[1]!;
+    const messaging = sim.seed.cases.find((c) => c.chatSession?.objectType === 'MessagingSession')!;
+    const other = sim.seed.cases.filter((c) => c.chatSession?.objectType === 'MessagingSession')[1]!;
 
     expect(await store.findChatSession(messaging.id)).toBeUndefined();
     expect(await store.findChatSession(other.id)).toBeUndefined();
@@ -141,22 +127,36 @@ describe('the shipped permission set, as the simulator enforces it', () => {
     expect(await store.findCase(other.id)).toMatchObject({ id: other.id, chatSession: null });
     const warnings = log.entries.filter((e) => e.level === 'warn' && e.fields.objectType === 'MessagingSession');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]!.msg).toContain('Cowork_Bot permission set');
+    expect(warnings[0]!.msg).toContain('enable Messaging');
+    expect(warnings[0]!.msg).toContain('deploy salesforce/messaging');
+    expect(warnings[0]!.msg).toContain('Cowork_Bot_Messaging permission set');
 
     // An admin grants the access; the bot notices on its next look after the recheck interval.
-    sim.org.assignPermissionSets(['Cowork_Bot', 'Cowork_Bot_Legacy_Chat', 'Chat_Reader']);
+    sim.org.assignPermissionSets(['Cowork_Bot', 'Cowork_Bot_Legacy_Chat', 'Cowork_Bot_Messaging']);
     expect(await store.findChatSession(messaging.id)).toBeUndefined();
     clock.now += CHAT_OBJECT_RECHECK_MS + 1;
     expect(await store.findChatSession(messaging.id)).toEqual(messaging.chatSession);
     expect(await store.findCase(other.id)).toMatchObject({ id: other.id, chatSession: other.chatSession });
   });
 
+  it('with Messaging off (SIMULATOR_MESSAGING=off): force-app deployed, the messaging package refused, and the bot says once what to enable and deploy', async () => {
+    const sim = await start({ messaging: false });
+    const log = new RecordingLog();
+    const { store } = await caseStoreOn(sim, log);
+    const kase = sim.seed.cases.find((c) => c.chatSession === null)!;
+    expect(await store.findCase(kase.id)).toMatchObject({ id: kase.id, chatSession: null });
+    expect(await store.findChatSession(kase.id)).toBeUndefined();
+    const warnings = log.entries.filter((e) => e.level === 'warn' && e.fields.objectType === 'MessagingSession');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toMatch(/enable Messaging .*deploy salesforce\/messaging/);
+  });
+
   it("legacy Chat without its optional package: the transcript's Case has no chat session, Enhanced Chat still works", async () => {
     const sim = await start({ legacyChat: false });
     const log = new RecordingLog();
     const { store } = await caseStoreOn(sim, log);
-    const legacy = sim.seed.cases.find((c) => c.chatSession.objectType === 'LiveChatTranscript')!;
-    const messaging = sim.seed.cases.find((c) => c.chatSession.objectType === 'MessagingSession')!;
+    const legacy = sim.seed.cases.find((c) => c.chatSession?.objectType === 'LiveChatTranscript')!;
+    const messaging = sim.seed.cases.find((c) => c.chatSession?.objectType === 'MessagingSession')!;
     expect(await store.findChatSession(legacy.id)).toBeUndefined();
     expect(await store.findChatSession(messaging.id)).toEqual(messaging.chatSession);
     expect(log.find((e) => e.fields.objectType === 'LiveChatTranscript')?.level).toBe('info');

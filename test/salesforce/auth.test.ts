@@ -7,9 +7,12 @@ import https from 'node:https';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 
 import type { PlatformEvent } from '../../cowork/ports';
-import type { SalesforceCredentials, SalesforceOrg } from '../../salesforce';
-import { PUBSUB_ERROR_CODE, type RunningSimulator } from '../../simulator';
-import { connect, startTestSimulator, until } from './harness';
+import { MemoryStorage } from 'botbuilder';
+import { connectSalesforce, simulatorConfig, type SalesforceCredentials, type SalesforceOrg } from '../../salesforce';
+import { MY_DOMAIN, PUBSUB_ERROR_CODE, type RunningSimulator } from '../../simulator';
+import { jwtAudienceCandidates } from '../../salesforce/config';
+import { RecordingLog } from '../harness/recordingLog';
+import { connect, FAST, startTestSimulator, until } from './harness';
 
 const TOPIC = '/event/Use_of_Funds__e';
 
@@ -53,14 +56,43 @@ describe('logging in to the simulator', () => {
 
   it.each<[string, (sim: RunningSimulator) => Promise<SalesforceCredentials> | SalesforceCredentials]>([
     ['client-credentials', (s) => ({ type: 'client-credentials', clientId: s.clientId, clientSecret: s.clientSecret })],
-    ['jwt-bearer', (s) => ({ type: 'jwt-bearer', clientId: s.clientId, username: s.username, privateKeyPem: s.jwtPrivateKey })],
-    ['username-password', (s) => ({ type: 'username-password', username: s.username, password: s.password })],
+    [
+      'jwt-bearer',
+      (s) => ({
+        type: 'jwt-bearer',
+        clientId: s.clientId,
+        username: s.username,
+        privateKeyPem: s.jwtPrivateKey,
+        audiences: jwtAudienceCandidates(undefined, s.loginUrl),
+      }),
+    ],
+    [
+      'username-password',
+      (s) => ({ type: 'username-password', username: s.username, password: s.password, clientId: s.clientId, clientSecret: s.clientSecret }),
+    ],
     ['access-token', async (s) => ({ type: 'access-token', accessToken: await clientCredentialsToken(s), instanceUrl: s.instanceUrl })],
   ])('%s: reads a Case over REST and publishes over Pub/Sub', async (authType, credentials) => {
     const o = await orgWith(credentials);
     expect(o.describe()).toEqual({ mode: 'org', instanceUrl: sim.instanceUrl, authType });
     expect(await o.caseStore.findCase(sim.seed.cases[0]!.caseNumber)).toMatchObject({ id: sim.seed.cases[0]!.id });
     expect((await o.eventBus.publish(TOPIC, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: 'Other' })).via).toBe('pubsub');
+  });
+
+  it('username-password logs in with the OAuth password flow (never SOAP) and warns at start-up that new orgs block it', async () => {
+    const log = new RecordingLog();
+    const credentials: SalesforceCredentials = {
+      type: 'username-password',
+      username: sim.username,
+      password: sim.password,
+      clientId: sim.clientId,
+      clientSecret: sim.clientSecret,
+    };
+    const o = await connectSalesforce(simulatorConfig(sim, { credentials }), { storage: new MemoryStorage(), log, ...FAST });
+    open.push(o);
+    expect(log.find((e) => e.level === 'warn' && e.fields.authType === 'username-password')?.msg).toMatch(
+      /OAuth username-password flow, which new orgs block.*client-credentials or jwt-bearer/,
+    );
+    expect(sim.org.requestCounts()['POST /services/Soap/u/{version}'] ?? 0).toBe(0);
   });
 
   it("refuses wrong credentials with the org's reason", async () => {
@@ -99,5 +131,89 @@ describe('logging in to the simulator', () => {
     );
     expect(new Set(received.map((e) => e.id)).size).toBe(received.length);
     await subscription.close();
+  });
+});
+
+describe('JWT bearer audiences, tried in the order the Salesforce CLI tries them', () => {
+  it.each([
+    ['a My Domain', 'https://acme.my.salesforce.com', ['https://acme.my.salesforce.com', 'https://login.salesforce.com', 'https://test.salesforce.com']],
+    [
+      'a sandbox My Domain',
+      'https://acme--uat.sandbox.my.salesforce.com',
+      ['https://acme--uat.sandbox.my.salesforce.com', 'https://login.salesforce.com', 'https://test.salesforce.com'],
+    ],
+    [
+      'a scratch org',
+      'https://power-app-1234-dev-ed.scratch.my.salesforce.com',
+      ['https://power-app-1234-dev-ed.scratch.my.salesforce.com', 'https://login.salesforce.com', 'https://test.salesforce.com'],
+    ],
+    ['login.salesforce.com', 'https://login.salesforce.com', ['https://login.salesforce.com']],
+    ['test.salesforce.com (never the production audience there)', 'https://test.salesforce.com', ['https://test.salesforce.com']],
+  ])('for %s', (_what, loginUrl, expected) => {
+    expect(jwtAudienceCandidates(undefined, loginUrl)).toEqual(expected);
+  });
+
+  it('SF_JWT_AUDIENCE replaces the list', () => {
+    expect(jwtAudienceCandidates('https://acme.my.site.com', 'https://acme.my.salesforce.com')).toEqual(['https://acme.my.site.com']);
+  });
+
+  const running: RunningSimulator[] = [];
+  const orgs: SalesforceOrg[] = [];
+  afterEach(async () => {
+    await Promise.all(orgs.splice(0).map((o) => o.close()));
+    await Promise.all(running.splice(0).map((s) => s.stop()));
+  });
+
+  async function jwtOrg(options: Parameters<typeof startTestSimulator>[0], log: RecordingLog): Promise<{ sim: RunningSimulator; org: SalesforceOrg }> {
+    const sim = await startTestSimulator(options);
+    running.push(sim);
+    const credentials: SalesforceCredentials = {
+      type: 'jwt-bearer',
+      clientId: sim.clientId,
+      username: sim.username,
+      privateKeyPem: sim.jwtPrivateKey,
+      audiences: jwtAudienceCandidates(undefined, sim.loginUrl),
+    };
+    const org = await connectSalesforce(simulatorConfig(sim, { credentials }), { storage: new MemoryStorage(), log, ...FAST });
+    orgs.push(org);
+    return { sim, org };
+  }
+  const tokenRequests = (sim: RunningSimulator): number => sim.org.requestCounts()['POST /services/oauth2/token'] ?? 0;
+
+  it('an org that accepts its My Domain: the first audience works, and is logged', async () => {
+    const log = new RecordingLog();
+    const { sim } = await jwtOrg({ jwtAudiences: [MY_DOMAIN] }, log);
+    expect(tokenRequests(sim)).toBe(1);
+    expect(log.find((e) => e.msg.includes('accepts this audience'))?.fields).toMatchObject({ audience: sim.loginUrl, refused: [] });
+  });
+
+  it('a sandbox (test.salesforce.com): found on the third try, then tried first when the session is renewed', async () => {
+    const log = new RecordingLog();
+    const { sim, org } = await jwtOrg({ sandbox: true }, log);
+    expect(tokenRequests(sim)).toBe(3);
+    const accepted = log.entries.filter((e) => e.msg.includes('accepts this audience'));
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]?.fields).toMatchObject({
+      audience: 'https://test.salesforce.com',
+      refused: [expect.stringContaining(sim.loginUrl), expect.stringContaining('https://login.salesforce.com')],
+    });
+    sim.org.expireTokens();
+    expect(await org.caseStore.findCase(sim.seed.cases[0]!.id)).toMatchObject({ id: sim.seed.cases[0]!.id });
+    expect(tokenRequests(sim)).toBe(4); // one login, with the audience that worked
+  });
+
+  it('an org that accepts none of them: the error names every audience tried and SF_JWT_AUDIENCE', async () => {
+    const sim = await startTestSimulator({ jwtAudiences: ['https://acme.my.site.com'] });
+    running.push(sim);
+    const credentials: SalesforceCredentials = {
+      type: 'jwt-bearer',
+      clientId: sim.clientId,
+      username: sim.username,
+      privateKeyPem: sim.jwtPrivateKey,
+      audiences: jwtAudienceCandidates(undefined, sim.loginUrl),
+    };
+    await expect(connectSalesforce(simulatorConfig(sim, { credentials }), { storage: new MemoryStorage(), log: new RecordingLog(), ...FAST })).rejects.toThrow(
+      /refused for every audience tried \(set SF_JWT_AUDIENCE.*https:\/\/login\.salesforce\.com.*https:\/\/test\.salesforce\.com/,
+    );
   });
 });

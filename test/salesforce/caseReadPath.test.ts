@@ -40,8 +40,8 @@ describe('SalesforceCaseStore.findCase with the chat session', () => {
   });
 
   it('asks once more without a chat relationship the org does not have, and remembers', async () => {
-    const transcriptCase = sim.seed.cases.find((c) => c.chatSession.objectType === 'LiveChatTranscript');
-    const messagingCase = sim.seed.cases.find((c) => c.chatSession.objectType === 'MessagingSession');
+    const transcriptCase = sim.seed.cases.find((c) => c.chatSession?.objectType === 'LiveChatTranscript');
+    const messagingCase = sim.seed.cases.find((c) => c.chatSession?.objectType === 'MessagingSession');
     if (!transcriptCase || !messagingCase) throw new Error('the seed has both kinds of chat');
     sim.org.failRest(noRelationship('MessagingSessions'));
     const before = queries();

@@ -36,7 +36,7 @@ describe('SalesforceCaseStore against the simulator', () => {
     for (const seeded of sim.seed.cases) {
       expect(await org.caseStore.findChatSession(seeded.id)).toEqual(seeded.chatSession);
     }
-    expect(new Set(sim.seed.cases.map((c) => c.chatSession.objectType))).toEqual(new Set(['MessagingSession', 'LiveChatTranscript']));
+    expect(new Set(sim.seed.cases.map((c) => c.chatSession?.objectType))).toEqual(new Set(['MessagingSession', 'LiveChatTranscript']));
   });
 
   it('offers exactly the active picklist values of the org, describing Case once', async () => {

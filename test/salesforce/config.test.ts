@@ -68,12 +68,11 @@ describe('parseSalesforceConfig', () => {
     expect(config?.trustedCaPem).toBe(certPem);
   });
 
-  it('reads username-password (SOAP) and access-token configurations', () => {
-    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'pw' })?.credentials).toEqual({
-      type: 'username-password',
-      username: 'u@acme.com',
-      password: 'pw',
-    });
+  it('reads username-password (the OAuth flow only: no SOAP login) and access-token configurations', () => {
+    expect(
+      parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'pw', SF_CLIENT_ID: 'i', SF_CLIENT_SECRET: 's' })
+        ?.credentials,
+    ).toEqual({ type: 'username-password', username: 'u@acme.com', password: 'pw', clientId: 'i', clientSecret: 's' });
     expect(
       parseSalesforceConfig({
         SF_AUTH_TYPE: 'access-token',
@@ -154,7 +153,13 @@ describe('parseSalesforceConfig', () => {
       'half of the OAuth password pair',
       { SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p', SF_CLIENT_ID: 'i' },
       'SF_CLIENT_SECRET',
-      /together/,
+      /OAuth username-password flow needs .*SOAP login is gone from API 65\.0.*client-credentials or jwt-bearer/,
+    ],
+    [
+      'a password login without the app (SOAP login is gone)',
+      { SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u', SF_PASSWORD: 'p' },
+      'SF_CLIENT_ID',
+      /SOAP login is gone from API 65\.0.*client-credentials or jwt-bearer/,
     ],
   ])('names the variable for %s', (_case, env, variable, problem) => {
     const error = configError(env);
@@ -173,18 +178,33 @@ describe('parseSalesforceConfig', () => {
     expect(error.message).toContain('https://<MyDomain>.my.salesforce.com');
     expect(error.message).toContain('request not supported on this domain');
     // Other flows may use the generic hosts.
-    expect(parseSalesforceConfig({ SF_AUTH_TYPE: 'username-password', SF_USERNAME: 'u@acme.com', SF_PASSWORD: 'p', ...env })?.loginUrl).toMatch(
-      /^https:\/\/(login|test)\.salesforce\.com$/,
-    );
+    expect(
+      parseSalesforceConfig({
+        SF_AUTH_TYPE: 'username-password',
+        SF_USERNAME: 'u@acme.com',
+        SF_PASSWORD: 'p',
+        SF_CLIENT_ID: 'i',
+        SF_CLIENT_SECRET: 's',
+        ...env,
+      })?.loginUrl,
+    ).toMatch(/^https:\/\/(login|test)\.salesforce\.com$/);
   });
 
   it.each([
-    ['a production My Domain', 'https://acme.my.salesforce.com', 'https://login.salesforce.com'],
-    ['login.salesforce.com', 'https://login.salesforce.com', 'https://login.salesforce.com'],
-    ['test.salesforce.com', 'https://test.salesforce.com', 'https://test.salesforce.com'],
-    ['a sandbox My Domain', 'https://acme--uat.sandbox.my.salesforce.com', 'https://test.salesforce.com'],
-    ['an Experience Cloud site', 'https://acme.my.site.com', 'https://acme.my.site.com'],
-  ])('signs JWT assertions for %s with the audience Salesforce checks, never the My Domain', (_case, loginUrl, audience) => {
+    [
+      'a production My Domain',
+      'https://acme.my.salesforce.com',
+      ['https://acme.my.salesforce.com', 'https://login.salesforce.com', 'https://test.salesforce.com'],
+    ],
+    ['login.salesforce.com', 'https://login.salesforce.com', ['https://login.salesforce.com']],
+    ['test.salesforce.com', 'https://test.salesforce.com', ['https://test.salesforce.com']],
+    [
+      'a sandbox My Domain',
+      'https://acme--uat.sandbox.my.salesforce.com',
+      ['https://acme--uat.sandbox.my.salesforce.com', 'https://login.salesforce.com', 'https://test.salesforce.com'],
+    ],
+    ['an Experience Cloud site', 'https://acme.my.site.com', ['https://acme.my.site.com', 'https://login.salesforce.com', 'https://test.salesforce.com']],
+  ])('for %s, tries the JWT audiences in the Salesforce CLI order', (_case, loginUrl, audiences) => {
     const config = parseSalesforceConfig({
       SF_AUTH_TYPE: 'jwt-bearer',
       SF_CLIENT_ID: 'id',
@@ -192,7 +212,7 @@ describe('parseSalesforceConfig', () => {
       SF_PRIVATE_KEY_FILE: keyFile,
       SF_LOGIN_URL: loginUrl,
     });
-    expect(config?.credentials).toMatchObject({ type: 'jwt-bearer', audience });
+    expect(config?.credentials).toMatchObject({ type: 'jwt-bearer', audiences });
   });
 
   it('takes SF_JWT_AUDIENCE as it is for jwt-bearer, and refuses it for another flow', () => {
@@ -204,7 +224,7 @@ describe('parseSalesforceConfig', () => {
       SF_LOGIN_URL: 'https://acme.my.salesforce.com',
     };
     expect(parseSalesforceConfig({ ...jwt, SF_JWT_AUDIENCE: 'https://test.salesforce.com' })?.credentials).toMatchObject({
-      audience: 'https://test.salesforce.com',
+      audiences: ['https://test.salesforce.com'],
     });
     expect(configError({ ...jwt, SF_JWT_AUDIENCE: 'test.salesforce.com' }).variable).toBe('SF_JWT_AUDIENCE');
     expect(

@@ -16,6 +16,7 @@ import { CONFIGURE_COMMAND, findPlaceholders, POLICIES_PATH, renderPolicies } fr
 const PROJECT = join(__dirname, '../../salesforce');
 const SOURCE = join(PROJECT, 'force-app/main/default');
 const LEGACY_SOURCE = join(PROJECT, 'legacy-chat/force-app/main/default');
+const MESSAGING_SOURCE = join(PROJECT, 'messaging/force-app/main/default');
 const METADATA_NS = 'http://soap.sforce.com/2006/04/metadata';
 const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false, isArray: (name) => ['objectPermissions', 'fieldPermissions'].includes(name) });
 
@@ -38,6 +39,7 @@ describe('Salesforce metadata for the bot', () => {
   it.each([
     ['force-app', SOURCE],
     ['legacy-chat', LEGACY_SOURCE],
+    ['messaging', MESSAGING_SOURCE],
   ])('every file of %s resolves to a metadata type the Salesforce CLI knows, named after its folder', (_name, dir) => {
     const resolver = new MetadataResolver();
     const ignore = ForceIgnore.findAndCreate(dir);
@@ -62,7 +64,7 @@ describe('Salesforce metadata for the bot', () => {
     }
   });
 
-  it('ships the permission set: publish/subscribe the event, read and edit every Case, read Enhanced Chat sessions', () => {
+  it('ships the permission set: publish/subscribe the event, read and edit every Case; chat access in optional packages', () => {
     const set = root(join(SOURCE, 'permissionsets/Cowork_Bot.permissionset-meta.xml'), 'PermissionSet');
     const objects = set.objectPermissions as Array<Record<string, string>>;
     expect(objects.find((o) => o.object === 'Use_of_Funds__e')).toMatchObject({ allowCreate: 'true', allowRead: 'true', allowDelete: 'false' });
@@ -74,9 +76,12 @@ describe('Salesforce metadata for the bot', () => {
       modifyAllRecords: 'true',
       allowCreate: 'false',
     });
-    expect(objects.find((o) => o.object === 'MessagingSession')).toMatchObject({ allowRead: 'true', allowEdit: 'false' });
-    // Legacy Chat is retired: its object may not exist, so its access is a separate, optional package.
+    // The chat objects exist only where their feature is on: their access is in optional packages, so
+    // an org without Messaging (or legacy Chat) still deploys force-app.
+    expect(objects.find((o) => o.object === 'MessagingSession')).toBeUndefined();
     expect(objects.find((o) => o.object === 'LiveChatTranscript')).toBeUndefined();
+    const messaging = root(join(MESSAGING_SOURCE, 'permissionsets/Cowork_Bot_Messaging.permissionset-meta.xml'), 'PermissionSet');
+    expect(messaging.objectPermissions).toEqual([expect.objectContaining({ object: 'MessagingSession', allowRead: 'true', allowEdit: 'false' })]);
     const legacy = root(join(LEGACY_SOURCE, 'permissionsets/Cowork_Bot_Legacy_Chat.permissionset-meta.xml'), 'PermissionSet');
     expect(legacy.objectPermissions).toEqual([expect.objectContaining({ object: 'LiveChatTranscript', allowRead: 'true', allowEdit: 'false' })]);
     expect(set.fieldPermissions).toEqual([{ field: 'Case.Use_of_Funds__c', readable: 'true', editable: 'true' }]);

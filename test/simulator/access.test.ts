@@ -235,6 +235,31 @@ describe('platform events: Create is publish, Read is subscribe, for every event
   });
 });
 
+describe('the integration user licence', () => {
+  it('a Salesforce Integration user without the Salesforce API Integration permission set licence: its permission sets grant nothing', async () => {
+    const { sim, conn } = await start({ permissionSetLicenses: [] });
+    // The login works (the app's policies approve the assigned permission set), the data does not.
+    await expect(conn.query('SELECT Id FROM Case LIMIT 1')).rejects.toMatchObject({
+      errorCode: 'INVALID_TYPE',
+      message: expect.stringContaining("sObject type 'Case' is not supported"),
+    });
+    const client = await pubSubClient(sim, conn.accessToken ?? '');
+    clients.push(client);
+    const subscription = recorder();
+    subscriptions.push(subscription);
+    client.subscribe('/event/Use_of_Funds__e', subscription.callback);
+    await waitFor('the refusal', () => subscription.recorded.errors.length > 0);
+    expect(subscription.recorded.errors[0]?.details).toMatch(/no permission to subscribe to \/event\/Use_of_Funds__e/);
+  });
+
+  it('with the permission set licence (the default, as docs/SALESFORCE.md assigns it), or a Salesforce user licence, the same permission sets work', async () => {
+    const { conn } = await start();
+    await expect(conn.query('SELECT Id FROM Case LIMIT 1')).resolves.toMatchObject({ done: true });
+    const { conn: full } = await start({ userLicense: 'Salesforce', permissionSetLicenses: [] });
+    await expect(full.query('SELECT Id FROM Case LIMIT 1')).resolves.toMatchObject({ done: true });
+  });
+});
+
 describe('limits', () => {
   it('counts data API requests in DailyApiRequests and refuses with REQUEST_LIMIT_EXCEEDED when spent', async () => {
     const { sim, conn } = await start({ dailyApiRequests: 1_000 });

@@ -12,7 +12,8 @@ import jwt from 'jsonwebtoken';
 import jsforce, { type Connection } from 'jsforce';
 
 import { POLICIES_PATH, writePolicies } from '../../salesforce/runAsPolicy';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import { DeployFailedError, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import { RecordingLog } from '../harness/recordingLog';
 import { API_VERSION, clientCredentialsConnection, trustSimulator } from './support';
 
 const PROJECT = join(__dirname, '../../salesforce');
@@ -139,8 +140,59 @@ describe('a deploy a real org would refuse does not start', () => {
   it('Modify All without Delete, and access to an object the org does not have', async () => {
     const noDelete = project((d) => replaceIn(d, PERMISSION_SET, /<allowDelete>true<\/allowDelete>/, '<allowDelete>false</allowDelete>'));
     await expect(start({ sfdxProjectDir: noDelete })).rejects.toThrow(/Permission Modify All on Case depends on permission\(s\): Delete/);
-    const unknown = project((d) => replaceIn(d, PERMISSION_SET, '<object>MessagingSession</object>', '<object>Nothing__c</object>'));
+    const unknown = project((d) => replaceIn(d, PERMISSION_SET, '<object>Case</object>', '<object>Nothing__c</object>'));
     await expect(start({ sfdxProjectDir: unknown })).rejects.toThrow(/no CustomObject named Nothing__c/);
+  });
+});
+
+describe("the deploy answers as the Metadata API does, from Salesforce's schema", () => {
+  it("a file an org refuses stops the deploy with the DeployResult's componentFailures", async () => {
+    const dir = project((d) =>
+      replaceIn(d, 'force-app/main/default/objects/Use_of_Funds__e/Use_of_Funds__e.object-meta.xml', '<eventType>HighVolume<', '<eventType>StandardVolumeX<'),
+    );
+    const refused = start({ sfdxProjectDir: dir });
+    await expect(refused).rejects.toBeInstanceOf(DeployFailedError);
+    const { result } = (await refused.catch((e: unknown) => e)) as DeployFailedError;
+    expect(result).toMatchObject({ done: true, status: 'Failed', success: false, numberComponentErrors: 1, numberComponentsDeployed: 0 });
+    expect(result.details.componentFailures).toEqual([
+      {
+        changed: false,
+        columnNumber: 5,
+        componentType: 'CustomObject',
+        created: false,
+        createdDate: expect.any(String),
+        deleted: false,
+        fileName: 'force-app/main/default/objects/Use_of_Funds__e/Use_of_Funds__e.object-meta.xml',
+        fullName: 'Use_of_Funds__e',
+        lineNumber: 5,
+        problem: "'StandardVolumeX' is not a valid value for the enum 'PlatformEventType'",
+        problemType: 'Error',
+        success: false,
+      },
+    ]);
+  });
+
+  it('with Messaging off, force-app naming MessagingSession fails as a whole; as shipped it deploys and the messaging package is refused', async () => {
+    const named = project((d) =>
+      replaceIn(
+        d,
+        PERMISSION_SET,
+        '</PermissionSet>',
+        '    <objectPermissions><allowCreate>false</allowCreate><allowDelete>false</allowDelete><allowEdit>false</allowEdit><allowRead>true</allowRead><modifyAllRecords>false</modifyAllRecords><object>MessagingSession</object><viewAllRecords>false</viewAllRecords></objectPermissions>\n</PermissionSet>',
+      ),
+    );
+    await expect(start({ sfdxProjectDir: named, messaging: false })).rejects.toThrow(
+      /Cowork_Bot\.permissionset-meta\.xml .*no CustomObject named MessagingSession found/,
+    );
+    const log = new RecordingLog();
+    const sim = await start({ messaging: false, log });
+    const refusal = log.entries.find((e) => e.level === 'warn' && e.fields.package === 'salesforce/messaging');
+    expect(refusal?.msg).toMatch(/the org refused salesforce\/messaging: [\s\S]*no CustomObject named MessagingSession found/);
+    // The main package is in: the bot's permission set works, and MessagingSession does not exist.
+    const conn = await clientCredentialsConnection(sim);
+    await expect(conn.query('SELECT Id FROM Case LIMIT 1')).resolves.toBeDefined();
+    await expect(conn.query('SELECT Id FROM MessagingSession LIMIT 1')).rejects.toMatchObject({ errorCode: 'INVALID_TYPE' });
+    expect(sim.seed.cases.some((c) => c.chatSession?.objectType === 'MessagingSession')).toBe(false);
   });
 });
 

@@ -38,11 +38,11 @@ describe('query', () => {
     expect(cases.totalSize).toBe(1);
     expect(cases.records[0]).toMatchObject({ Id: kase.id, Subject: kase.subject, IsClosed: false, attributes: { type: 'Case' } });
 
-    const transcriptCase = sim.seed.cases.find((c) => c.chatSession.objectType === 'LiveChatTranscript');
+    const transcriptCase = sim.seed.cases.find((c) => c.chatSession?.objectType === 'LiveChatTranscript');
     const messaging = await conn.query(`SELECT Id FROM MessagingSession WHERE CaseId = '${transcriptCase?.id}'`);
     const transcripts = await conn.query<{ Id: string }>(`SELECT Id FROM LiveChatTranscript WHERE CaseId = '${transcriptCase?.id}'`);
     expect(messaging.totalSize).toBe(0);
-    expect(transcripts.records.map((r) => r.Id)).toEqual([transcriptCase?.chatSession.id]);
+    expect(transcripts.records.map((r) => r.Id)).toEqual([transcriptCase?.chatSession?.id]);
   });
 
   it('accepts a 15-character id, IN lists, AND, ORDER BY and LIMIT', async () => {
