@@ -10,6 +10,7 @@
  * Scenarios are in scenarios/, the table and ratios in report.ts. Progress goes to stderr; the
  * table (or `--json`) to stdout. See docs/BENCHMARKS.md.
  */
+import 'dotenv/config';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

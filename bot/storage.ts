@@ -38,6 +38,33 @@ export function createStorage(config: StorageConfig): BotStorage {
   };
 }
 
+/** How long the start waits for the store's first answer. */
+export const STORAGE_START_TIMEOUT_MS = 4_000;
+
+/**
+ * The store's first round trip, bounded: one that fails or does not answer within
+ * `STORAGE_START_TIMEOUT_MS` is an error naming STORAGE, the connection variable and how to start
+ * Azurite locally.
+ */
+export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number = STORAGE_START_TIMEOUT_MS): Promise<void> {
+  if (store.kind !== 'blob') return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([store.check(), timedOut]);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(
+      `storage does not answer: STORAGE=blob and AZURE_STORAGE_CONNECTION_STRING (${store.describe().account}) (${reason}). ` +
+        'Locally, start Azurite in another terminal with npm run azurite (README: Durable sessions); elsewhere check the connection string, or use STORAGE=memory.',
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The account (or endpoint) named by a connection string: never its key. */
 function accountOf(connectionString: string): string {
   const parts = new Map(
