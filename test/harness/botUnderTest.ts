@@ -32,6 +32,8 @@ export interface BotUnderTestOptions {
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
   channelRefusesUpdates?: boolean;
+  /** The channel answers sends with an empty activity id (Agents Playground). */
+  channelGivesNoIds?: boolean;
   recognizer?: AnswerRecognizer;
 }
 
@@ -50,7 +52,11 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     agentLoginLimits: options.agentLoginLimits,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
-  const channel = await EmulatorChannel.start({ latencyMs: options.channelLatencyMs, refuseUpdates: options.channelRefusesUpdates === true });
+  const channel = await EmulatorChannel.start({
+    latencyMs: options.channelLatencyMs,
+    refuseUpdates: options.channelRefusesUpdates === true,
+    emptyIds: options.channelGivesNoIds === true,
+  });
   return {
     bot,
     channel,

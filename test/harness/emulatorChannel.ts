@@ -41,6 +41,8 @@ export interface ChannelOptions {
   latencyMs?: number | ((activity: ChannelActivity) => number);
   /** Refuse `PUT` (update activity), as a channel without updates does. */
   refuseUpdates?: boolean;
+  /** Answer sends with an empty activity id, as Agents Playground does (the activity is still recorded with its own). */
+  emptyIds?: boolean;
 }
 
 export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' } as const;
@@ -163,7 +165,7 @@ export class EmulatorChannel {
     const recorded: RecordedActivity = { conversationId, operation, activity, receivedAt: Date.now() };
     this.activities.push(recorded);
     this.emitter.emit('activity', recorded);
-    return json(res, 200, { id });
+    return json(res, 200, { id: this.options.emptyIds && (operation === 'send' || operation === 'reply') ? '' : id });
   }
 }
 
