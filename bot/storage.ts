@@ -39,14 +39,14 @@ export function createStorage(config: StorageConfig): BotStorage {
 }
 
 /** How long the start waits for the store's first answer. */
-export const STORAGE_START_TIMEOUT_MS = 4_000;
+export const START_TIMEOUT_FOR_STORAGE_MS = 4_000;
 
 /**
  * The store's first round trip, bounded: one that fails or does not answer within
- * `STORAGE_START_TIMEOUT_MS` is an error naming STORAGE, the connection variable and how to start
+ * `START_TIMEOUT_FOR_STORAGE_MS` is an error naming STORAGE, the connection variable and how to start
  * Azurite locally.
  */
-export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number = STORAGE_START_TIMEOUT_MS): Promise<void> {
+export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number = START_TIMEOUT_FOR_STORAGE_MS): Promise<void> {
   if (store.kind !== 'blob') return;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
