@@ -8,6 +8,7 @@
  * option: it implements the same `Storage` interface and eTag semantics.
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { StorageConfig } from './config';
@@ -17,6 +18,8 @@ export interface BotStorage {
   kind: StorageConfig['kind'];
   /** A cheap round trip to the store; rejects when it is unreachable. */
   check(): Promise<void>;
+  /** Where the store listens, when known from its settings (for a fast first check). */
+  endpoint?(): { host: string; port: number } | undefined;
   describe(): Record<string, string>;
 }
 
@@ -35,6 +38,7 @@ export function createStorage(config: StorageConfig): BotStorage {
       await storage.read([PROBE_KEY]);
     },
     describe: () => ({ kind: 'blob', container: config.container, account: accountOf(config.connectionString) }),
+    endpoint: () => blobEndpointOf(config.connectionString),
   };
 }
 
@@ -53,6 +57,9 @@ export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number 
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
   });
   try {
+    // Nothing listening (Azurite not started) is known at once; the storage client would retry for ~18 s.
+    const endpoint = store.endpoint?.();
+    if (endpoint !== undefined) await Promise.race([tcpReachable(endpoint.host, endpoint.port), timedOut]);
     await Promise.race([store.check(), timedOut]);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
@@ -62,6 +69,33 @@ export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number 
     );
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function tcpReachable(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      reject(error);
+    });
+  });
+}
+
+/** The blob endpoint's host and port, when the connection string names one (Azurite, a custom endpoint). */
+function blobEndpointOf(connectionString: string): { host: string; port: number } | undefined {
+  if (/UseDevelopmentStorage=true/i.test(connectionString)) return { host: '127.0.0.1', port: 10000 };
+  const raw = /BlobEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+  } catch {
+    return undefined;
   }
 }
 
