@@ -57,7 +57,7 @@ describe('npm start, the README way', () => {
       if (bound !== undefined) expect(bound).toBe('127.0.0.1');
       // Agents Playground probes the endpoint with HEAD before it connects: answered, and no WARN.
       expect((await fetch(`http://127.0.0.1:${port}/api/messages`, { method: 'HEAD' })).status).toBe(200);
-        expect(warnings(bot.output())).toEqual([]);
+      expect(warnings(bot.output())).toEqual([]);
     },
     FIRST_START_MS + START_MS,
   );
