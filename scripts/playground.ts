@@ -14,7 +14,6 @@ export function playgroundArgs(env: NodeJS.ProcessEnv, extra: readonly string[] 
     `http://127.0.0.1:${port}/api/messages`,
     '-c',
     env.PLAYGROUND_CHANNEL?.trim() || 'msteams',
-    '--dt',
     '-p',
     env.PLAYGROUND_PORT?.trim() || '56150',
     ...extra,
@@ -24,8 +23,9 @@ export function playgroundArgs(env: NodeJS.ProcessEnv, extra: readonly string[] 
 if (require.main === module) {
   const bin = path.join(__dirname, '..', 'node_modules', '.bin', 'agentsplayground');
   const args = playgroundArgs(process.env, process.argv.slice(2));
-  process.stderr.write(`agentsplayground ${args.join(' ')}\n`);
-  const child = spawn(bin, args, { stdio: 'inherit' });
+  process.stderr.write(`agentsplayground --dt ${args.join(' ')}\n`);
+  // --dt: telemetry off, always.
+  const child = spawn(bin, ['--dt', ...args], { stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

@@ -72,8 +72,8 @@ describe("the README's commands", () => {
     const port = await freePort();
     const bot = started(['start'], { PORT: String(port), LOG_FORMAT: 'json' });
     const banner = await bot.waitFor(BANNER, START_MS);
-    const simulatorPort = /embedded simulator at https:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1];
-    const caseId = /^\s+0000\d+\s+(500\w+)\s/m.exec(banner)?.[1];
+    const simulatorPort = banner.match(/embedded simulator at https:\/\/127\.0\.0\.1:(\d+)/)?.[1];
+    const caseId = banner.match(/^\s+0000\d+\s+(500\w+)\s/m)?.[1];
     expect(simulatorPort).toBeDefined();
     expect(caseId).toBeDefined();
 
@@ -84,7 +84,7 @@ describe("the README's commands", () => {
 
     const playgroundPort = await freePort();
     const playground = started(['run', 'playground'], { PORT: String(port), PLAYGROUND_PORT: String(playgroundPort) });
-    await playground.waitFor(`agentsplayground -e http://127.0.0.1:${port}/api/messages -c msteams --dt -p ${playgroundPort}`, 60_000);
+    await playground.waitFor(`agentsplayground --dt -e http://127.0.0.1:${port}/api/messages -c msteams -p ${playgroundPort}`, 60_000);
     const deadline = Date.now() + 60_000;
     let status = 0;
     while (status !== 200 && Date.now() < deadline) {
