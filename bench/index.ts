@@ -10,6 +10,7 @@
  * Scenarios are in scenarios/, the table and ratios in report.ts. Progress goes to stderr; the
  * table (or `--json`) to stdout. See docs/BENCHMARKS.md.
  */
+import 'dotenv/config';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { BenchChannel } from './channel';
 import { Child } from './child';
 import { parseOptions, USAGE } from './options';
 import { economyReport, floorRatios, ratiosOf, renderTable } from './report';
+import { renderVerdicts, verdicts } from './verdicts';
 import { baseline } from './scenarios/baseline';
 import { floor } from './scenarios/floor';
 import { instancesOverAzurite } from './scenarios/instances';
@@ -119,9 +121,17 @@ async function main(): Promise<void> {
       economy: economyReport(roundTripEconomy, pending, base),
       ratios: { ...floorRatios(steady, burst, floorFigures), ...ratiosOf(pending, base) },
     };
-    const json = JSON.stringify(report, null, 2);
+    const judged = verdicts(report);
+    const json = JSON.stringify({ ...report, verdicts: judged }, null, 2);
     if (options.out) writeFileSync(path.resolve(options.out), `${json}\n`);
-    process.stdout.write(options.json ? `${json}\n` : renderTable(report));
+    process.stdout.write(options.json ? `${json}\n` : `${renderTable(report)}${renderVerdicts(judged)}`);
+    const missed = judged.filter((v) => !v.met);
+    if (options.check && missed.length > 0) {
+      process.stderr.write(
+        `[bench] --check: ${missed.length} target(s) missed: ${missed.map((v) => `${v.figure} ${v.value} (target ${v.target})`).join('; ')}\n`,
+      );
+      process.exitCode = 2;
+    }
   } finally {
     await bot?.stop().catch(() => undefined);
     cases.stop();

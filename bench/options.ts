@@ -4,6 +4,8 @@ export interface BenchOptions {
   quick: boolean;
   medium: boolean;
   json: boolean;
+  /** `--check`: exit non-zero when a figure misses its target. */
+  check: boolean;
   out: string | undefined;
   warmup: number;
   /** `rate` undefined: half the throughput the at-once phase measured in the same run. */
@@ -26,6 +28,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --quick                 small sizes, under a minute
   --medium                10,000 waiting, baseline up to 1,000, under five minutes
   --json                  print every figure as JSON on stdout (progress stays on stderr)
+  --check                 exit with status 2 when a figure misses its target (each is printed with ✓ or ✗)
   --out FILE              also write the JSON report to FILE
   --rate N                steady arrival rate, sessions/s (default: half the sessions/s measured
                           with --burst at once in the same run, which runs first)
@@ -54,7 +57,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     const arg = argv[i] ?? '';
     if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"\n\n${USAGE}`);
     const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (['quick', 'medium', 'json', 'help'].includes(name)) flags.set(name, true);
+    if (['quick', 'medium', 'json', 'check', 'help'].includes(name)) flags.set(name, true);
     else {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value\n\n${USAGE}`);
@@ -65,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'quick',
     'medium',
     'json',
+    'check',
     'help',
     'out',
     'rate',
@@ -118,6 +122,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick,
     medium,
     json: flags.get('json') === true,
+    check: flags.get('check') === true,
     out: typeof out === 'string' ? out : undefined,
     warmup: int('warmup', 50, 0, 10_000),
     steady: { rate: flags.has('rate') ? int('rate', 100, 1, 10_000) : undefined, seconds: int('seconds', size(3, 5, 10), 1, 3600) },

@@ -6,7 +6,7 @@
  * `VARIABLES` is the single list of what can be configured; `.env.example` and the README's
  * configuration table are checked against it by a test.
  */
-import { ConfigError, type Env } from '../util/configError';
+import { ConfigError, ConfigErrorCollector, type Env } from '../util/configError';
 import { isLoopbackHost } from '../util/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../salesforce/config';
 
@@ -19,7 +19,13 @@ export interface VariableDoc {
 
 export const BOT_VARIABLES: readonly VariableDoc[] = [
   { name: 'PORT', description: 'HTTP port of the bot (POST /api/messages, GET /healthz). Default 3978.', example: '3978', secret: false },
-  { name: 'HOST', description: 'Interface to listen on. Default 0.0.0.0 (all); use 127.0.0.1 to stay local.', example: '127.0.0.1', secret: false },
+  {
+    name: 'HOST',
+    description:
+      'Interface to listen on. Default 127.0.0.1 (this machine only) without channel authentication, 0.0.0.0 (all) with MicrosoftAppId; 0.0.0.0 to reach a local bot from elsewhere (a container).',
+    example: '0.0.0.0',
+    secret: false,
+  },
   {
     name: 'PUBLIC_URL',
     description: 'Base URL at which channels reach this bot, used for images in cards. Default http://localhost:PORT.',
@@ -257,86 +263,129 @@ export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionStrin
 
 export const ALL_VARIABLES: readonly VariableDoc[] = [...BOT_VARIABLES, ...SALESFORCE_VARIABLES];
 
-/** Parses and validates the whole configuration. Throws `ConfigError` on the first bad value. */
+/** The pass of `loadConfig` in progress: the value helpers below record their errors in it and go on. */
+let active: ConfigErrorCollector | undefined;
+
+/** Records `error` in the pass in progress and goes on with `fallback` (throws it outside a pass). */
+function invalid<T>(error: ConfigError, fallback: T): T {
+  if (active === undefined) throw error;
+  active.report(error);
+  return fallback;
+}
+
+/**
+ * Parses and validates the whole configuration. Throws a `ConfigError` for one bad value, and
+ * `ConfigErrors` (a `ConfigError` listing each) when there are several: every error in one pass.
+ */
 export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConfig {
+  const problems = new ConfigErrorCollector();
+  const outer = active;
+  active = problems;
+  try {
+    const config = readConfig(env, options, problems);
+    problems.throwIfAny();
+    return config;
+  } finally {
+    active = outer;
+  }
+}
+
+function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErrorCollector): BotConfig {
+  const appId = text(env, 'MicrosoftAppId') ?? '';
   const port = integer(env, 'PORT', 3978, 0, 65535, '3978');
-  const host = text(env, 'HOST') ?? '0.0.0.0';
+  // Without channel authentication anyone who reaches the port can post activities: stay on this
+  // machine unless HOST says otherwise (README: containers).
+  const host = text(env, 'HOST') ?? (appId ? '0.0.0.0' : '127.0.0.1');
   const publicUrl = url(env, 'PUBLIC_URL', 'https://bot.example.com') ?? `http://localhost:${port}`;
   const level = oneOf(env, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
   const format = oneOf(env, 'LOG_FORMAT', ['pretty', 'json'] as const, options.isTty ? 'pretty' : 'json');
 
-  const appId = text(env, 'MicrosoftAppId') ?? '';
   const appPassword = text(env, 'MicrosoftAppPassword') ?? '';
   const appType = oneOf(env, 'MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
   const tenantId = text(env, 'MicrosoftAppTenantId') ?? '';
   if (appId && appType !== 'UserAssignedMSI' && !appPassword) {
-    throw new ConfigError('MicrosoftAppPassword', `is required when MicrosoftAppId is set and MicrosoftAppType is ${appType}`, 'your-client-secret');
+    problems.report(new ConfigError('MicrosoftAppPassword', `is required when MicrosoftAppId is set and MicrosoftAppType is ${appType}`, 'your-client-secret'));
   }
   if (appId && appType !== 'MultiTenant' && !tenantId) {
-    throw new ConfigError('MicrosoftAppTenantId', `is required when MicrosoftAppType is ${appType}`, '11111111-1111-1111-1111-111111111111');
+    problems.report(new ConfigError('MicrosoftAppTenantId', `is required when MicrosoftAppType is ${appType}`, '11111111-1111-1111-1111-111111111111'));
   }
   if (!appId && appPassword) {
-    throw new ConfigError('MicrosoftAppId', 'is empty but MicrosoftAppPassword is set; set both or neither', '00000000-0000-0000-0000-000000000000');
+    problems.report(new ConfigError('MicrosoftAppId', 'is empty but MicrosoftAppPassword is set; set both or neither', '00000000-0000-0000-0000-000000000000'));
   }
 
-  const salesforce = parseSalesforceConfig(env);
+  const before = problems.errors.length;
+  const salesforce = problems.attempt(() => parseSalesforceConfig(env), undefined);
+  // A broken SF_* setting is reported once, not again as "no org configured".
+  const salesforceInvalid = problems.errors.length > before;
   const simulatorDefault = salesforce === undefined && !appId;
   const simulator = bool(env, 'COWORK_SIMULATOR', simulatorDefault);
   if (simulator && salesforce) {
-    throw new ConfigError('COWORK_SIMULATOR', 'is true but Salesforce credentials (SF_*) are configured; the bot uses one org: unset one of them', 'false');
+    problems.report(
+      new ConfigError('COWORK_SIMULATOR', 'is true but Salesforce credentials (SF_*) are configured; the bot uses one org: unset one of them', 'false'),
+    );
   }
-  if (!simulator && !salesforce) {
-    throw new ConfigError(
-      'SF_AUTH_TYPE',
-      appId
-        ? 'no Salesforce org is configured and channel authentication is on; configure a real org (see docs/SALESFORCE.md) or set COWORK_SIMULATOR=true to use the simulator on purpose'
-        : 'no Salesforce org is configured and COWORK_SIMULATOR=false; configure a real org (see docs/SALESFORCE.md)',
-      'client-credentials',
+  if (!simulator && !salesforce && !salesforceInvalid) {
+    problems.report(
+      new ConfigError(
+        'SF_AUTH_TYPE',
+        appId
+          ? 'no Salesforce org is configured and channel authentication is on; configure a real org (see docs/SALESFORCE.md) or set COWORK_SIMULATOR=true to use the simulator on purpose'
+          : 'no Salesforce org is configured and COWORK_SIMULATOR=false; configure a real org (see docs/SALESFORCE.md)',
+        'client-credentials',
+      ),
     );
   }
   // Without channel authentication anyone who reaches the port can post activities (and make the
   // bot post to any serviceUrl): fine for the Emulator on the simulator, not for a real org on an
   // open interface.
   if (salesforce && !appId && !isLoopbackHost(host) && !bool(env, 'COWORK_ALLOW_UNAUTHENTICATED', false)) {
-    throw new ConfigError(
-      'MicrosoftAppId',
-      `is empty (no channel authentication) while a real Salesforce org is configured and the bot listens on HOST=${host}; set MicrosoftAppId and MicrosoftAppPassword, or HOST=127.0.0.1 for local use, or COWORK_ALLOW_UNAUTHENTICATED=true when a gateway in front authenticates`,
-      '00000000-0000-0000-0000-000000000000',
+    problems.report(
+      new ConfigError(
+        'MicrosoftAppId',
+        `is empty (no channel authentication) while a real Salesforce org is configured and the bot listens on HOST=${host}; set MicrosoftAppId and MicrosoftAppPassword, or HOST=127.0.0.1 for local use, or COWORK_ALLOW_UNAUTHENTICATED=true when a gateway in front authenticates`,
+        '00000000-0000-0000-0000-000000000000',
+      ),
     );
   }
   const devCommands = bool(env, 'COWORK_DEV_COMMANDS', simulator);
 
   const startSecret = text(env, 'COWORK_START_SECRET');
   if (startSecret !== undefined && startSecret.length < 32) {
-    throw new ConfigError(
-      'COWORK_START_SECRET',
-      `must be at least 32 characters for HS256 (got ${startSecret.length})`,
-      'a-long-random-string-of-at-least-32-characters',
+    problems.report(
+      new ConfigError(
+        'COWORK_START_SECRET',
+        `must be at least 32 characters for HS256 (got ${startSecret.length})`,
+        'a-long-random-string-of-at-least-32-characters',
+      ),
     );
   }
 
   const agentKey = text(env, 'COWORK_AGENT_KEY');
   if (agentKey !== undefined && agentKey.length < 16) {
-    throw new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key');
+    problems.report(new ConfigError('COWORK_AGENT_KEY', `must be at least 16 characters (got ${agentKey.length})`, 'a-long-random-agent-key'));
   }
 
   const formSecret = text(env, 'COWORK_FORM_SECRET');
   if (formSecret !== undefined && formSecret.length < 32) {
-    throw new ConfigError('COWORK_FORM_SECRET', `must be at least 32 characters (got ${formSecret.length})`, 'a-long-random-string-of-at-least-32-characters');
+    problems.report(
+      new ConfigError('COWORK_FORM_SECRET', `must be at least 32 characters (got ${formSecret.length})`, 'a-long-random-string-of-at-least-32-characters'),
+    );
   }
   const handoffSecret = text(env, 'COWORK_HANDOFF_SECRET');
   if (handoffSecret !== undefined && handoffSecret.length < 32) {
-    throw new ConfigError(
-      'COWORK_HANDOFF_SECRET',
-      `must be at least 32 characters (got ${handoffSecret.length})`,
-      'a-long-random-string-of-at-least-32-characters',
+    problems.report(
+      new ConfigError(
+        'COWORK_HANDOFF_SECRET',
+        `must be at least 32 characters (got ${handoffSecret.length})`,
+        'a-long-random-string-of-at-least-32-characters',
+      ),
     );
   }
   const handoffChannels = channelList(env, 'COWORK_HANDOFF_CHANNELS');
 
   const healthzToken = text(env, 'HEALTHZ_TOKEN');
   if (healthzToken !== undefined && healthzToken.length < 16) {
-    throw new ConfigError('HEALTHZ_TOKEN', `must be at least 16 characters (got ${healthzToken.length})`, 'a-long-random-health-token');
+    problems.report(new ConfigError('HEALTHZ_TOKEN', `must be at least 16 characters (got ${healthzToken.length})`, 'a-long-random-health-token'));
   }
 
   return Object.freeze({
@@ -363,7 +412,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     },
     effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
     sendTimeoutMs: integer(env, 'COWORK_SEND_TIMEOUT_SECONDS', 10, 1, 600, '10') * 1000,
-    storage: storageConfig(env),
+    storage: problems.attempt(() => storageConfig(env), { kind: 'memory' }),
     handoffChannels,
     handoffSecret,
     healthzToken,
@@ -413,7 +462,7 @@ function channelList(env: Env, name: string): string[] {
     .map((id) => id.trim().toLowerCase())
     .filter((id) => id !== '');
   const bad = ids.find((id) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id));
-  if (bad !== undefined) throw new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'omnichannel');
+  if (bad !== undefined) return invalid(new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'omnichannel'), []);
   return [...new Set(ids)];
 }
 
@@ -427,9 +476,9 @@ function text(env: Env, name: string): string | undefined {
 function integer(env: Env, name: string, fallback: number, min: number, max: number, example: string): number {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`, example);
+  if (!/^\d+$/.test(raw)) return invalid(new ConfigError(name, `must be a whole number, got "${raw}"`, example), fallback);
   const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`, example);
+  if (value < min || value > max) return invalid(new ConfigError(name, `must be between ${min} and ${max}, got ${value}`, example), fallback);
   return value;
 }
 
@@ -439,7 +488,7 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   const lower = raw.toLowerCase();
   if (lower === 'true' || lower === '1' || lower === 'yes') return true;
   if (lower === 'false' || lower === '0' || lower === 'no') return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`, 'true');
+  return invalid(new ConfigError(name, `must be true or false, got "${raw}"`, 'true'), fallback);
 }
 
 /** on/off (also true/false, 1/0, yes/no). */
@@ -447,18 +496,15 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   const raw = text(env, name)?.toLowerCase();
   if (raw === 'on') return true;
   if (raw === 'off') return false;
-  try {
-    return bool(env, name, fallback);
-  } catch {
-    throw new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off');
-  }
+  if (raw === undefined || ['true', '1', 'yes', 'false', '0', 'no'].includes(raw)) return bool(env, name, fallback);
+  return invalid(new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off'), fallback);
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const found = allowed.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
-  if (!found) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`, allowed[0] ?? fallback);
+  if (!found) return invalid(new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`, allowed[0] ?? fallback), fallback);
   return found;
 }
 
@@ -469,10 +515,10 @@ function url(env: Env, name: string, example: string): string | undefined {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `is not a URL: "${raw}"`, example);
+    return invalid(new ConfigError(name, `is not a URL: "${raw}"`, example), undefined);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(name, `must be an http or https URL, got "${raw}"`, example);
+    return invalid(new ConfigError(name, `must be an http or https URL, got "${raw}"`, example), undefined);
   }
   return raw;
 }

@@ -58,7 +58,7 @@ import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
 import { runProactiveTurn } from './proactiveTurn';
 import type { HealthReport } from './server';
-import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
+import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } from './storage';
 
 /**
  * What `createCowork` needs. Only `config`, `log` and `adapter` are required; everything else has
@@ -151,6 +151,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const botStorage: BotStorage = options.storage
     ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
     : createStorage(config.storage);
+  // Storage that does not answer stops the start at once, saying which settings and how to fix it,
+  // instead of the storage client's retries (about 18 s) ending in a bare ECONNREFUSED.
+  if (!options.storage) await ensureStorageAnswers(botStorage);
   // Every key the bot writes (conversation state, sessions, handoff, agent records) is safe for any store.
   const storage: Storage = new SafeKeyStorage(botStorage.storage);
   log.info(

@@ -2,11 +2,12 @@
  * Composition root for `npm start`: configuration → logger → the bot. Wiring only.
  */
 import 'dotenv/config';
-import { ConfigError } from '../util/configError';
+import { ConfigError, ConfigErrors } from '../util/configError';
 import { startBot } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './logger';
 import { startupBanner } from './banner';
+import { describeUnknown, unknownVariables } from './unknownVariables';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -16,13 +17,28 @@ async function main(): Promise<void> {
     config = loadConfig(process.env, { isTty: process.stdout.isTTY === true });
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`cowork-bot: configuration error: ${err.message}\nSee .env.example and the README's configuration table.\n`);
+      const errors = err instanceof ConfigErrors ? err.errors : [err];
+      const lines = errors.map((error) => `cowork-bot: configuration error: ${error.message}`).join('\n');
+      process.stderr.write(`${lines}\nSee .env.example and the README's configuration table.\n`);
       process.exit(78); // EX_CONFIG
     }
     throw err;
   }
   const log = createLogger(config.log);
-  const bot = await startBot({ config, log });
+  // A misspelt variable would otherwise be ignored without a word.
+  for (const unknown of unknownVariables(process.env)) log.warn({ variable: unknown.name, closest: unknown.closest }, describeUnknown(unknown));
+  let bot;
+  try {
+    bot = await startBot({ config, log });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(
+        `cowork-bot failed to start: port ${config.port} on ${config.host} is already in use (another cowork-bot?): stop it, or set PORT to a free port (example: PORT=3979)\n`,
+      );
+      process.exit(1);
+    }
+    throw err;
+  }
   process.stdout.write(startupBanner(config, bot));
   log.info({ url: bot.url, salesforce: bot.simulator ? 'simulator' : 'org' }, 'cowork-bot started');
 

@@ -52,6 +52,11 @@ export function createServer(deps: ServerDeps): restify.Server {
     await processChannelRequest(deps.adapter, req, res, deps.onTurn, deps.log);
   });
 
+  // Microsoft 365 Agents Playground probes the endpoint with HEAD before it connects.
+  server.head('/api/messages', async (_req: restify.Request, res: restify.Response) => {
+    res.send(deps.accepting() ? 200 : 503);
+  });
+
   server.get('/healthz', async (req: restify.Request, res: restify.Response) => {
     let report: HealthReport;
     try {

@@ -8,6 +8,7 @@
  * option: it implements the same `Storage` interface and eTag semantics.
  */
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { StorageConfig } from './config';
@@ -17,6 +18,8 @@ export interface BotStorage {
   kind: StorageConfig['kind'];
   /** A cheap round trip to the store; rejects when it is unreachable. */
   check(): Promise<void>;
+  /** Where the store listens, when known from its settings (for a fast first check). */
+  endpoint?(): { host: string; port: number } | undefined;
   describe(): Record<string, string>;
 }
 
@@ -35,7 +38,65 @@ export function createStorage(config: StorageConfig): BotStorage {
       await storage.read([PROBE_KEY]);
     },
     describe: () => ({ kind: 'blob', container: config.container, account: accountOf(config.connectionString) }),
+    endpoint: () => blobEndpointOf(config.connectionString),
   };
+}
+
+/** How long the start waits for the store's first answer. */
+export const START_TIMEOUT_FOR_STORAGE_MS = 4_000;
+
+/**
+ * The store's first round trip, bounded: one that fails or does not answer within
+ * `START_TIMEOUT_FOR_STORAGE_MS` is an error naming STORAGE, the connection variable and how to start
+ * Azurite locally.
+ */
+export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number = START_TIMEOUT_FOR_STORAGE_MS): Promise<void> {
+  if (store.kind !== 'blob') return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    // Nothing listening (Azurite not started) is known at once; the storage client would retry for ~18 s.
+    const endpoint = store.endpoint?.();
+    if (endpoint !== undefined) await Promise.race([tcpReachable(endpoint.host, endpoint.port), timedOut]);
+    await Promise.race([store.check(), timedOut]);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new Error(
+      `storage does not answer: STORAGE=blob and AZURE_STORAGE_CONNECTION_STRING (${store.describe().account}) (${reason}). ` +
+        'Locally, start Azurite in another terminal with npm run azurite (README: Durable sessions); elsewhere check the connection string, or use STORAGE=memory.',
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function tcpReachable(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      socket.destroy();
+      reject(error);
+    });
+  });
+}
+
+/** The blob endpoint's host and port, when the connection string names one (Azurite, a custom endpoint). */
+function blobEndpointOf(connectionString: string): { host: string; port: number } | undefined {
+  if (/UseDevelopmentStorage=true/i.test(connectionString)) return { host: '127.0.0.1', port: 10000 };
+  const raw = /BlobEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The account (or endpoint) named by a connection string: never its key. */

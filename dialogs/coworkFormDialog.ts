@@ -7,7 +7,7 @@
  * so the dialog stack stays small and the stored session stays the single truth.
  */
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { Attachment } from 'botbuilder';
+import { ActionTypes, type Activity, type Attachment } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderConfirmCard, renderFormCard } from '../cards';
 import type { CoworkService } from '../cowork/coworkService';
 import {
@@ -223,11 +223,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
           return description ? [`- **${escapeMarkdown(o.label)}**: ${escapeMarkdown(description)}`] : [];
         });
         const text = explained.length > 0 ? `${texts.explanationHeading}\n\n${explained.join('\n')}` : texts.noExplanation(labels);
-        await dc.context.sendActivity({
-          type: 'message',
-          text,
-          attachments: [formAttachment(session, form, this.handoffOffered(dc.context.activity.channelId))],
-        });
+        // The form card stays the one live form in the chat: the choices come again as suggested
+        // actions (a tap types the choice, which is confirmed like any typed answer), never as a
+        // second form. Channels that answer sends with no id (Agents Playground, Teams) could not
+        // retire a second card, and a customer could answer on either.
+        await dc.context.sendActivity(choiceSuggestions(text, options));
         return;
       }
       case 'negated':
@@ -249,6 +249,15 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
         return;
     }
   }
+}
+
+/** `text` with one suggested action per choice; a tap sends the choice's label as a typed message. */
+export function choiceSuggestions(text: string, options: readonly ChoiceOption[]): Partial<Activity> {
+  return {
+    type: 'message',
+    text,
+    suggestedActions: { to: [], actions: options.map((o) => ({ type: ActionTypes.ImBack, title: o.label, value: o.label })) },
+  };
 }
 
 /** The choices with their labels escaped for markdown text (they come from the org). */

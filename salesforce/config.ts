@@ -9,7 +9,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { ConfigError, type Env } from '../util/configError';
+import { ConfigError, ConfigErrorCollector, type Env } from '../util/configError';
 
 export const DEFAULT_API_VERSION = '64.0';
 export const DEFAULT_LOGIN_URL = 'https://login.salesforce.com';
@@ -151,7 +151,7 @@ export const SALESFORCE_VARIABLES: ReadonlyArray<SalesforceVariable> = [
     name: 'SF_TRUST_CERT_FILE',
     description:
       'Extra CA certificate (PEM) to trust, for a standalone simulator (REST and the Pub/Sub API trust it next to the public roots). Never needed for a real org.',
-    example: './.simulator/ca.pem',
+    example: './.simulator/simulator-ca.pem',
     secret: false,
   },
 ];
@@ -177,38 +177,52 @@ export function parseSalesforceConfig(env: Env): SalesforceConfig | undefined {
   if (!isAuthType(authType)) {
     throw new ConfigError('SF_AUTH_TYPE', `"${authType}" is not one of ${AUTH_TYPES.join(', ')}`, 'client-credentials');
   }
+  // Each part is checked even when another is wrong: every error is reported in one start.
+  const problems = new ConfigErrorCollector();
+  /** The value, or '' once its absence is recorded (the pass then fails with every missing one). */
   const required = (name: string, example: string): string => {
     const v = value(name);
-    if (v === undefined) throw new ConfigError(name, `is required when SF_AUTH_TYPE=${authType}`, example);
-    return v;
+    if (v === undefined) problems.report(new ConfigError(name, `is required when SF_AUTH_TYPE=${authType}`, example));
+    return v ?? '';
   };
-
-  const loginUrl = httpsOrigin('SF_LOGIN_URL', value('SF_LOGIN_URL') ?? DEFAULT_LOGIN_URL);
+  const loginUrlOk = problems.errors.length;
+  const loginUrl = problems.attempt(() => httpsOrigin('SF_LOGIN_URL', value('SF_LOGIN_URL') ?? DEFAULT_LOGIN_URL), DEFAULT_LOGIN_URL);
+  const loginUrlInvalid = problems.errors.length > loginUrlOk;
   if (authType !== 'jwt-bearer' && value('SF_JWT_AUDIENCE') !== undefined) {
-    throw new ConfigError('SF_JWT_AUDIENCE', `is only used with SF_AUTH_TYPE=jwt-bearer (it is ${authType}): remove it`, PRODUCTION_AUDIENCE);
+    problems.report(new ConfigError('SF_JWT_AUDIENCE', `is only used with SF_AUTH_TYPE=jwt-bearer (it is ${authType}): remove it`, PRODUCTION_AUDIENCE));
   }
   const config: SalesforceConfig = {
     loginUrl,
-    apiVersion: apiVersion(value('SF_API_VERSION') ?? DEFAULT_API_VERSION),
-    credentials: credentials(authType, required, value, loginUrl),
-    pubSubEndpoint: pubSubEndpoint(value('SF_PUBSUB_ENDPOINT') ?? DEFAULT_PUBSUB_ENDPOINT),
-    eventTopic: eventTopic(value('SF_EVENT_TOPIC') ?? DEFAULT_EVENT_TOPIC),
+    apiVersion: problems.attempt(() => apiVersion(value('SF_API_VERSION') ?? DEFAULT_API_VERSION), DEFAULT_API_VERSION),
+    credentials: problems.attempt<SalesforceCredentials>(() => credentials(authType, required, value, loginUrl), {
+      type: 'access-token',
+      accessToken: '',
+      instanceUrl: loginUrl,
+    }),
+    pubSubEndpoint: problems.attempt(() => pubSubEndpoint(value('SF_PUBSUB_ENDPOINT') ?? DEFAULT_PUBSUB_ENDPOINT), DEFAULT_PUBSUB_ENDPOINT),
+    eventTopic: problems.attempt(() => eventTopic(value('SF_EVENT_TOPIC') ?? DEFAULT_EVENT_TOPIC), DEFAULT_EVENT_TOPIC),
   };
   const requestTopic = value('SF_REQUEST_TOPIC');
-  if (requestTopic !== undefined) config.requestTopic = namedTopic('SF_REQUEST_TOPIC', requestTopic, DEFAULT_REQUEST_TOPIC);
+  if (requestTopic !== undefined)
+    config.requestTopic = problems.attempt(() => namedTopic('SF_REQUEST_TOPIC', requestTopic, DEFAULT_REQUEST_TOPIC), DEFAULT_REQUEST_TOPIC);
   const statusTopic = value('SF_STATUS_TOPIC');
-  if (statusTopic !== undefined) config.statusTopic = namedTopic('SF_STATUS_TOPIC', statusTopic, DEFAULT_STATUS_TOPIC);
+  if (statusTopic !== undefined)
+    config.statusTopic = problems.attempt(() => namedTopic('SF_STATUS_TOPIC', statusTopic, DEFAULT_STATUS_TOPIC), DEFAULT_STATUS_TOPIC);
   const messageTopic = value('SF_MESSAGE_TOPIC');
-  if (messageTopic !== undefined) config.messageTopic = namedTopic('SF_MESSAGE_TOPIC', messageTopic, DEFAULT_MESSAGE_TOPIC);
+  if (messageTopic !== undefined)
+    config.messageTopic = problems.attempt(() => namedTopic('SF_MESSAGE_TOPIC', messageTopic, DEFAULT_MESSAGE_TOPIC), DEFAULT_MESSAGE_TOPIC);
   const trustFile = value('SF_TRUST_CERT_FILE');
-  if (trustFile !== undefined) config.trustedCaPem = readCertificate(trustFile);
-  if (authType === 'client-credentials' && GENERIC_LOGIN_HOSTS.has(new URL(loginUrl).hostname)) {
-    throw new ConfigError(
-      'SF_LOGIN_URL',
-      `${value('SF_LOGIN_URL') === undefined ? `is not set (so ${loginUrl})` : `is ${loginUrl}`}, but Salesforce serves client credentials only on your org's My Domain (elsewhere it answers "request not supported on this domain"): use https://<MyDomain>.my.salesforce.com (a sandbox: https://<MyDomain>--<sandbox>.sandbox.my.salesforce.com)`,
-      'https://mycompany.my.salesforce.com',
+  if (trustFile !== undefined) config.trustedCaPem = problems.attempt<string | undefined>(() => readCertificate(trustFile), undefined);
+  if (authType === 'client-credentials' && !loginUrlInvalid && GENERIC_LOGIN_HOSTS.has(new URL(loginUrl).hostname)) {
+    problems.report(
+      new ConfigError(
+        'SF_LOGIN_URL',
+        `${value('SF_LOGIN_URL') === undefined ? `is not set (so ${loginUrl})` : `is ${loginUrl}`}, but Salesforce serves client credentials only on your org's My Domain (elsewhere it answers "request not supported on this domain"): use https://<MyDomain>.my.salesforce.com (a sandbox: https://<MyDomain>--<sandbox>.sandbox.my.salesforce.com)`,
+        'https://mycompany.my.salesforce.com',
+      ),
     );
   }
+  problems.throwIfAny();
   return config;
 }
 
@@ -226,7 +240,7 @@ function credentials(
         type: authType,
         clientId: required('SF_CLIENT_ID', '3MVG9...'),
         username: required('SF_USERNAME', 'cowork-bot@mycompany.com'),
-        privateKeyPem: readPrivateKey(required('SF_PRIVATE_KEY_FILE', './secrets/cowork-bot.key')),
+        privateKeyPem: ((file) => (file === '' ? '' : readPrivateKey(file)))(required('SF_PRIVATE_KEY_FILE', './secrets/cowork-bot.key')),
         audiences: jwtAudienceCandidates(value('SF_JWT_AUDIENCE'), loginUrl),
       };
     case 'username-password': {
@@ -246,10 +260,11 @@ function credentials(
     case 'access-token': {
       const accessToken = required('SF_ACCESS_TOKEN', '00D...!AQ...');
       // The Pub/Sub API needs the org id, which Salesforce access tokens carry before the '!'.
-      if (!/^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?!\S+$/.test(accessToken)) {
+      if (accessToken !== '' && !/^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?!\S+$/.test(accessToken)) {
         throw new ConfigError('SF_ACCESS_TOKEN', 'does not look like a Salesforce access token (org id, "!", then the token)', '00D...!AQ...');
       }
-      return { type: authType, accessToken, instanceUrl: httpsOrigin('SF_INSTANCE_URL', required('SF_INSTANCE_URL', 'https://mycompany.my.salesforce.com')) };
+      const instanceUrl = required('SF_INSTANCE_URL', 'https://mycompany.my.salesforce.com');
+      return { type: authType, accessToken, instanceUrl: instanceUrl === '' ? '' : httpsOrigin('SF_INSTANCE_URL', instanceUrl) };
     }
   }
 }
@@ -334,11 +349,11 @@ function namedTopic(variable: string, raw: string, example: string): string {
 }
 
 function readCertificate(file: string): string {
-  const pem = readVariableFile('SF_TRUST_CERT_FILE', file, './.simulator/ca.pem');
+  const pem = readVariableFile('SF_TRUST_CERT_FILE', file, './.simulator/simulator-ca.pem');
   try {
     new X509Certificate(pem);
   } catch {
-    throw new ConfigError('SF_TRUST_CERT_FILE', `${file} does not hold a PEM certificate`, './.simulator/ca.pem');
+    throw new ConfigError('SF_TRUST_CERT_FILE', `${file} does not hold a PEM certificate`, './.simulator/simulator-ca.pem');
   }
   return pem;
 }

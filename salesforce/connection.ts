@@ -61,8 +61,12 @@ export class SalesforceSession {
     });
     const session = new SalesforceSession(connection, config, log);
     if (credentials.type === 'username-password') log.warn({ authType: credentials.type }, PASSWORD_FLOW_WARNING);
-    if (canLogIn) await session.logIn();
-    else await session.adoptAccessToken();
+    try {
+      if (canLogIn) await session.logIn();
+      else await session.adoptAccessToken();
+    } catch (error) {
+      throw explainLoginError(error, credentials.type);
+    }
     log.info({ instanceUrl: connection.instanceUrl, organizationId: session.organizationId, authType: credentials.type }, 'salesforce session opened');
     return session;
   }
@@ -144,4 +148,26 @@ export class SalesforceSession {
     this.userId = info.user_id;
     this.organizationId = info.organization_id;
   }
+}
+
+/** Which variables hold what the org refused, and where their values come from. */
+const LOGIN_FIX: Record<SalesforceCredentials['type'], string> = {
+  'client-credentials':
+    "check SF_CLIENT_ID and SF_CLIENT_SECRET: the Consumer Key and Consumer Secret in Setup → External Client App Manager → Cowork Bot → Settings → OAuth Settings (docs/SALESFORCE.md), and that SF_LOGIN_URL is that org's My Domain",
+  'jwt-bearer':
+    'check SF_CLIENT_ID (the Consumer Key in Setup → External Client App Manager → Cowork Bot), SF_USERNAME (a user pre-authorised for the app) and SF_PRIVATE_KEY_FILE (the key of the certificate uploaded to the app) (docs/SALESFORCE.md)',
+  'username-password':
+    "check SF_USERNAME and SF_PASSWORD (the password followed by the user's security token), and SF_CLIENT_ID / SF_CLIENT_SECRET if set (docs/SALESFORCE.md)",
+  'access-token': 'SF_ACCESS_TOKEN is not (or no longer) valid for SF_INSTANCE_URL: get a fresh one (sf org display)',
+};
+
+/** A refused first login names the variables to fix; other failures (network, TLS) stay as they are. */
+function explainLoginError(error: unknown, type: SalesforceCredentials['type']): unknown {
+  if (!(error instanceof Error)) return error;
+  const refused =
+    /invalid_client|invalid client|client identifier|invalid_grant|authentication failure|INVALID_LOGIN|INVALID_SESSION_ID|Session expired or invalid|user hasn't approved|invalid assertion|audience/i;
+  if (!refused.test(`${error.name} ${error.message}`)) return error;
+  const explained = new Error(`Salesforce refused the login (${error.message}): ${LOGIN_FIX[type]}`);
+  explained.name = error.name;
+  return explained;
 }

@@ -21,6 +21,7 @@ import * as grpc from '@grpc/grpc-js';
 import { parse as parseAvroSchema } from 'avro-js';
 import type { AccessGrant } from './connection';
 import { pubSubStubClass } from './pubSubProto';
+import { tlsNameOptions } from '../util/loopback';
 
 const SCHEMA_TTL_MS = 5 * 60_000;
 
@@ -74,7 +75,7 @@ export class GrpcPublisher {
   ) {
     const roots = target.trustedCaPem === undefined ? null : Buffer.from([...rootCertificates, target.trustedCaPem].join('\n'));
     const Stub = pubSubStubClass<PubSubStub>();
-    this.stub = new Stub(target.endpoint, grpc.credentials.createSsl(roots));
+    this.stub = new Stub(target.endpoint, grpc.credentials.createSsl(roots), tlsNameOptions(target.endpoint));
   }
 
   /**

@@ -69,7 +69,10 @@ export async function connectSalesforce(config: SalesforceConfig, deps: Salesfor
   const relaxTls = config.trustedCaPem !== undefined && isLoopbackHost(config.pubSubEndpoint.replace(/:\d+$/, ''));
   if (config.trustedCaPem !== undefined) {
     trustExtraCa(config.trustedCaPem);
-    log.warn(
+    // Expected for a simulator on this machine (the embedded one on every local start): no warning
+    // there. An extra CA for a remote org is unusual enough to stand out in the log.
+    const local = isLoopbackHost(new URL(config.loginUrl).hostname) && isLoopbackHost(config.pubSubEndpoint.replace(/:\d+$/, ''));
+    (local ? log.info.bind(log) : log.warn.bind(log))(
       { pubSubEndpoint: config.pubSubEndpoint },
       'an extra CA is trusted (simulator): REST and the Pub/Sub API accept certificates it signed, besides the public ones',
     );

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
 /** A gRPC client constructor of the `eventbus.v1.PubSub` service, typed as the caller uses it. */
-export type PubSubStubClass<T> = new (address: string, credentials: grpc.ChannelCredentials) => T;
+export type PubSubStubClass<T> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => T;
 
 /** The proto the client package ships at its root (its `exports` hide package.json: walk up from the entry point). */
 export function pubSubProtoPath(): string {

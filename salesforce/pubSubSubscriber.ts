@@ -16,6 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 
 import type { AccessGrant } from './connection';
 import { pubSubStubClass } from './pubSubProto';
+import { tlsNameOptions } from '../util/loopback';
 
 export interface RawEvent {
   /** The EventUuid. */
@@ -83,7 +84,7 @@ export class PubSubSubscriber {
   constructor(target: { endpoint: string; trustedCaPem?: string }) {
     const roots = target.trustedCaPem === undefined ? null : Buffer.from([...rootCertificates, target.trustedCaPem].join('\n'));
     const Stub = pubSubStubClass<SubscribeStub>();
-    this.stub = new Stub(target.endpoint, grpc.credentials.createSsl(roots));
+    this.stub = new Stub(target.endpoint, grpc.credentials.createSsl(roots), tlsNameOptions(target.endpoint));
   }
 
   subscribe(grant: AccessGrant, topicName: string, from: ReplayFrom, numRequested: number, listener: SubscribeListener): SubscribeCall {

@@ -12,6 +12,7 @@ import pino from 'pino';
 import { ConfigError } from '../util/configError';
 import { simulatorEnvOptions } from './envOptions';
 import { DEFAULT_DATA_DIR, startSimulator } from './index';
+import { SIMULATOR_VARIABLES as V } from './variables';
 
 function port(variable: string, fallback: number): number {
   const raw = process.env[variable];
@@ -33,11 +34,11 @@ function whole(variable: string, fallback: number, min: number, max: number): nu
 async function main(): Promise<void> {
   const log = pino({ name: 'simulator' });
   const simulator = await startSimulator({
-    restPort: port('SIMULATOR_REST_PORT', 8443),
-    pubSubPort: port('SIMULATOR_PUBSUB_PORT', 7443),
-    keepaliveIntervalMs: whole('SIMULATOR_KEEPALIVE_SECONDS', 5, 1, 270) * 1000,
-    idleStreamTimeoutMs: whole('SIMULATOR_IDLE_CLOSE_SECONDS', 60, 1, 600) * 1000,
-    deliveryAllocationPerDay: whole('SIMULATOR_DELIVERY_ALLOCATION', 50_000, 0, 1_000_000_000),
+    restPort: port(V.restPort, 8443),
+    pubSubPort: port(V.pubSubPort, 7443),
+    keepaliveIntervalMs: whole(V.keepaliveSeconds, 5, 1, 270) * 1000,
+    idleStreamTimeoutMs: whole(V.idleCloseSeconds, 60, 1, 600) * 1000,
+    deliveryAllocationPerDay: whole(V.deliveryAllocation, 50_000, 0, 1_000_000_000),
     ...simulatorEnvOptions(process.env),
     log,
   });

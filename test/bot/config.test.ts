@@ -52,7 +52,12 @@ describe('configuration', () => {
   });
 
   it('refuses a real org without channel authentication on an open interface, unless asked for', () => {
-    const org = { SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: '00D000000000001!token', SF_INSTANCE_URL: 'https://example.my.salesforce.com' };
+    const org = {
+      SF_AUTH_TYPE: 'access-token',
+      SF_ACCESS_TOKEN: '00D000000000001!token',
+      SF_INSTANCE_URL: 'https://example.my.salesforce.com',
+      HOST: '0.0.0.0',
+    };
     const error = configError(org);
     expect(error.variable).toBe('MicrosoftAppId');
     expect(error.message).toContain('HOST=0.0.0.0');

@@ -92,6 +92,29 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Other', 'the Case update');
   }, 120_000);
 
+  it('answers a question about the choices with buttons to tap, and one live form stays in the chat', async () => {
+    const c = oneCase(sim(t).org);
+    const compose = page.locator('div[role=textbox][data-lexical-editor=true]');
+    await compose.click();
+    await compose.pressSequentially(`/cowork ${c.caseNumber}`);
+    await page.keyboard.press('Enter');
+    await page.getByText(`Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
+    // Radios of earlier forms in this chat (a typed answer's form is not retired where there are no ids).
+    const radios = await page.getByRole('radio').count();
+    await compose.click();
+    await compose.pressSequentially('what is debt consolidation?');
+    await page.keyboard.press('Enter');
+    await page.getByText('Here is what the choices mean:').last().waitFor({ timeout: 30_000 });
+    // The Playground gives the bot no activity ids: a second form could never be retired. No new form.
+    expect(await page.getByRole('radio').count()).toBe(radios);
+    const tap = page.getByRole('button', { name: /Debt Consolidation$/ }).last();
+    await tap.waitFor({ timeout: 30_000 });
+    await tap.click();
+    await page.getByText('Debt Consolidation. Send it?').last().waitFor({ timeout: 30_000 });
+    expect(await page.getByRole('radio').count()).toBe(radios);
+    await page.screenshot({ path: path.join(workDir, 'playground-question.png') });
+  }, 120_000);
+
   it('sent nothing off the machine', () => {
     // Requests the page tried (fonts from a CDN) were aborted, not sent.
     expect(external.every((origin) => !origin.includes('127.0.0.1'))).toBe(true);

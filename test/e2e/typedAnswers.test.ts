@@ -55,6 +55,42 @@ function confirmButtons(activity: ChannelActivity): { send: Record<string, unkno
   return { send: send.data, change: change.data };
 }
 
+/** The titles of a message's suggested actions. */
+function suggested(activity: ChannelActivity): string[] {
+  const actions = (activity.suggestedActions as { actions?: Array<{ title: string; value: unknown }> } | undefined)?.actions ?? [];
+  for (const action of actions) expect(action.value).toBe(action.title);
+  return actions.map((a) => a.title);
+}
+
+/** How many live forms (cards that submit an answer) the bot has sent into the chat. */
+function formCards(chat: EmulatorConversation): number {
+  return chat.received.filter((a) => (a.attachments ?? []).some((att) => JSON.stringify(att.content).includes('"cowork":"submit"'))).length;
+}
+
+describe('a question in a channel that gives no activity ids (Agents Playground)', () => {
+  let t: BotUnderTest;
+  beforeAll(async () => {
+    t = await startBotUnderTest({ channelGivesNoIds: true });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('keeps one live form: the choices come as suggested actions, and a tap is confirmed like a typed answer', async () => {
+    const { chat, caseId } = await freshForm(t);
+    const answer = await reply(chat, 'what is debt consolidation?');
+    expect(answer.text).toContain('**💳 Debt Consolidation**: paying off several existing loans');
+    expect(suggested(answer)).toEqual(['🛠 Renovation Work', '💳 Debt Consolidation', '🚗 Vehicle Purchase', '🎓 Education', '📝 Other']);
+    expect(formCards(chat)).toBe(1);
+    // A tap on a suggested action arrives as the choice's label, typed.
+    expect((await reply(chat, '💳 Debt Consolidation')).text).toBe('You chose 💳 Debt Consolidation. Send it?');
+    expect(published(t, caseId)).toBe(0);
+    expect((await reply(chat, 'yes')).text).toContain('your answer has been sent');
+    await waitUntil(() => caseField(t, caseId) === 'Debt Consolidation', 'the Case update');
+    expect(formCards(chat)).toBe(1);
+  });
+});
+
 describe('typed answers: understood, confirmed, never guessed', () => {
   let t: BotUnderTest;
   beforeAll(async () => {
@@ -89,12 +125,13 @@ describe('typed answers: understood, confirmed, never guessed', () => {
   it.each([
     ['what is debt consolidation?', '💳 Debt Consolidation', 'paying off several existing loans'],
     ['is renovation ok?', '🛠 Renovation Work', 'repairing, renovating or extending'],
-  ])('answers the question %j from the form spec and shows the form again', async (text, label, description) => {
+  ])('answers the question %j from the form spec, with the choices to tap and no second form', async (text, label, description) => {
     const { chat, caseId } = await freshForm(t);
     const answer = await reply(chat, text);
     expect(answer.text).toContain(`**${label}**: ${description}`);
-    expect(answer.attachments?.[0]?.content).toMatchObject({ type: 'AdaptiveCard' });
-    expect(JSON.stringify(answer.attachments?.[0]?.content)).toContain('"cowork":"submit"');
+    expect(answer.attachments ?? []).toEqual([]);
+    expect(suggested(answer)).toContain(label);
+    expect(formCards(chat)).toBe(1);
     expect(published(t, caseId)).toBe(0);
   });
 

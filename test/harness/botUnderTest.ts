@@ -34,6 +34,8 @@ export interface BotUnderTestOptions {
   channelRefusesUpdates?: boolean;
   /** Which bot-sent events the channel refuses (HTTP 400); default: those of `msteams` conversations, as Teams does. */
   channelRefusesEvents?: ChannelOptions['refuseEvents'];
+  /** The channel answers sends with an empty activity id (Agents Playground). */
+  channelGivesNoIds?: boolean;
   recognizer?: AnswerRecognizer;
 }
 
@@ -56,6 +58,7 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
     latencyMs: options.channelLatencyMs,
     refuseUpdates: options.channelRefusesUpdates === true,
     refuseEvents: options.channelRefusesEvents,
+    emptyIds: options.channelGivesNoIds === true,
   });
   return {
     bot,

@@ -47,6 +47,8 @@ export interface ChannelOptions {
    * id is `msteams`; `true` refuses them everywhere, `false` nowhere (a Direct Line connector reads them).
    */
   refuseEvents?: boolean | 'msteams';
+  /** Answer sends with an empty activity id, as Agents Playground does (the activity is still recorded with its own). */
+  emptyIds?: boolean;
 }
 
 /** A bot's send the channel refused, with the status it answered. */
@@ -186,7 +188,7 @@ export class EmulatorChannel {
     const recorded: RecordedActivity = { conversationId, operation, activity, receivedAt: Date.now() };
     this.activities.push(recorded);
     this.emitter.emit('activity', recorded);
-    return json(res, 200, { id });
+    return json(res, 200, { id: this.options.emptyIds && (operation === 'send' || operation === 'reply') ? '' : id });
   }
 }
 
