@@ -26,6 +26,8 @@ import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../util/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
+import { KeyedWorkPool } from '../util/workPool';
+import { TIMED_WORK_CONCURRENCY } from '../cowork/recovery';
 import { SessionRepository } from '../cowork/sessionRepository';
 import {
   byPayloadField,
@@ -50,6 +52,7 @@ import { CoworkBot } from './coworkBot';
 import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
 import { runProactiveTurn } from './proactiveTurn';
+import { boundProactiveTurns } from './sendBound';
 import type { HealthReport } from './server';
 import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
@@ -164,6 +167,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // The org's event topic is configuration (SF_EVENT_TOPIC); the form follows it.
   const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
   const { adapter } = options;
+  // Every proactive send co-work makes is bounded, on its own adapter or a host's (sendBound.ts).
+  boundProactiveTurns(adapter, config.sendTimeoutMs);
   const queue = new KeyedSerialQueue();
   // Namespaced, so a host bot's own conversation state never collides with co-work's.
   const conversationState = new ConcurrentConversationState(storage, 'cowork');
@@ -209,7 +214,6 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       publicUrl: config.publicUrl,
       log,
       handoff: ownership,
-      sendTimeoutMs: config.sendTimeoutMs,
     }),
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
@@ -281,22 +285,38 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
-  // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
+  // Handoff requests no person accepted in time: the bot takes each conversation back in its own
+  // turn, each on its own (a hung chat holds only its own give-up, bounded by COWORK_SEND_TIMEOUT_SECONDS).
+  const giveUps = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, conversationId) =>
+    log.error({ err, conversationId }, 'giving up an overdue handoff failed; will retry'),
+  );
   const takeBackOverdueHandoffs = async (): Promise<void> => {
     for (const record of await handoff.overdueRequests()) {
-      await queue.run(record.conversationId, () =>
-        runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)),
+      giveUps.start(record.conversationId, () =>
+        queue.run(record.conversationId, () =>
+          runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)),
+        ),
       );
     }
   };
-  // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
-  let tick: Promise<void> | undefined;
+  // The timed work: expiring sessions, finishing what any instance left in flight, giving up
+  // handoffs. Each job lists its work on every tick unless its last listing is still going; the
+  // items run concurrently (a cap per job) and never wait for each other nor for another job.
+  const listing = new Map<string, Promise<void>>();
+  const job = (name: string, list: () => Promise<unknown>): void => {
+    if (listing.has(name)) return;
+    listing.set(
+      name,
+      list()
+        .then(() => undefined)
+        .catch((err: unknown) => log.error({ err, job: name }, 'timed work failed'))
+        .finally(() => listing.delete(name)),
+    );
+  };
   const deadlineTimer = setInterval(() => {
-    if (tick) return;
-    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight(), takeBackOverdueHandoffs()])
-      .then(() => undefined)
-      .catch((err: unknown) => log.error({ err }, 'timed work failed'))
-      .finally(() => (tick = undefined));
+    job('deadlines', () => service.runDueDeadlines({ wait: false }));
+    job('in-flight', () => service.recoverInFlight({ wait: false }));
+    job('handoffs', takeBackOverdueHandoffs);
   }, options.deadlineIntervalMs ?? 1000);
   deadlineTimer.unref();
 
@@ -330,7 +350,9 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       clearInterval(deadlineTimer);
-      await tick; // nothing publishes or sends after Salesforce is closed
+      // Nothing publishes or sends after Salesforce is closed.
+      await Promise.all(listing.values());
+      await Promise.all([service.drainTimedWork(), giveUps.drain()]);
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
       await statusPublisher?.flush();

@@ -14,7 +14,7 @@ import type { CoworkSession, Owner } from './session';
 import { CoworkContext, type CoworkServiceDeps } from './coworkContext';
 import { EffectsPipeline } from './effectsPipeline';
 import { EventRouter } from './eventRouting';
-import { RecoverySweep } from './recovery';
+import { RecoverySweep, type TimedRun } from './recovery';
 import { SessionUseCases, type AgentAnswerOutcome, type StartOutcome, type StartRequest, type SubmitOutcome } from './sessionUseCases';
 
 export type { CoworkServiceDeps, SessionEffects } from './coworkContext';
@@ -105,12 +105,17 @@ export class CoworkService {
   }
 
   /** Finishes what an instance started and did not finish (see `RecoverySweep.recoverInFlight`). */
-  recoverInFlight(): Promise<void> {
-    return this.recovery.recoverInFlight();
+  recoverInFlight(run?: TimedRun): Promise<void> {
+    return this.recovery.recoverInFlight(run);
   }
 
   /** Runs the deadlines that are due: expire sessions that waited too long. */
-  runDueDeadlines(): Promise<number> {
-    return this.recovery.runDueDeadlines();
+  runDueDeadlines(run?: TimedRun): Promise<number> {
+    return this.recovery.runDueDeadlines(run);
+  }
+
+  /** Resolves once the timed work started so far has settled (on stop). */
+  drainTimedWork(): Promise<void> {
+    return this.recovery.drain();
   }
 }
