@@ -30,6 +30,7 @@ import { KeyedWorkPool } from '../util/workPool';
 import { TIMED_WORK_CONCURRENCY } from '../cowork/recovery';
 import { SessionRepository } from '../cowork/sessionRepository';
 import {
+  byCorrelationId,
   byPayloadField,
   connectSalesforce,
   DEFAULT_REQUEST_TOPIC,
@@ -284,7 +285,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
-  subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
+  // One Case's requests are handled one after the other, whatever the spelling of its id.
+  subscriptions.push(
+    await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event), {
+      correlationKey: byCorrelationId,
+    }),
+  );
   // Handoff requests no person accepted in time: the bot takes each conversation back in its own
   // turn, each on its own (a hung chat holds only its own give-up, bounded by COWORK_SEND_TIMEOUT_SECONDS).
   const giveUps = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, conversationId) =>

@@ -92,18 +92,7 @@ export class CoworkRequests {
     requestedBy: string | null,
     status: (state: 'no_chat' | 'already_pending' | 'failed', sessionKey: string | null, detail: string) => void,
   ): Promise<void> {
-    const { service, log } = this.deps;
-    const pending = await service.pendingForCase(caseId);
-    const waiting = pending.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    if (waiting) {
-      status(
-        'already_pending',
-        waiting.key,
-        `A form is already waiting for the customer's answer (${waiting.state === 'submitted' ? 'answer submitted, being saved' : 'sent, not answered yet'}).`,
-      );
-      return;
-    }
-
+    const { log } = this.deps;
     const handoff = await this.deps.handoffs.get(link.conversationId);
     const detail = isHumanOwned(handoff)
       ? `The form was sent; note that the customer asked for a person (handoff ${handoff.state}). You can also answer it for them.`
@@ -112,6 +101,9 @@ export class CoworkRequests {
     try {
       await this.deps.queue.run(link.conversationId, () =>
         runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
+          // Checked in the conversation's queue: of requests arriving together, the first one's
+          // session is stored before the next one looks (no second form for one burst).
+          if (await this.alreadyPending(caseId, status)) return;
           const outcome = await this.deps.bot.startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind === 'started') return;
           const why =
@@ -131,9 +123,22 @@ export class CoworkRequests {
         return;
       }
       log.warn({ err, eventId: event.id, caseId, conversationId: link.conversationId }, "co-work request: the customer's chat could not be reached");
-      await service.abandon(started, "The customer's chat could not be reached (they may have left): nothing was sent.");
+      await this.deps.service.abandon(started, "The customer's chat could not be reached (they may have left): nothing was sent.");
       return;
     }
     if (started) log.info({ eventId: event.id, caseId, requestedBy, sessionKey: started }, 'co-work form sent at the request of the Case');
+  }
+
+  /** True (and answered `already_pending`) when a form of the Case still waits for the customer. */
+  private async alreadyPending(caseId: string, status: (state: 'already_pending', sessionKey: string, detail: string) => void): Promise<boolean> {
+    const pending = await this.deps.service.pendingForCase(caseId);
+    const waiting = pending.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!waiting) return false;
+    status(
+      'already_pending',
+      waiting.key,
+      `A form is already waiting for the customer's answer (${waiting.state === 'submitted' ? 'answer submitted, being saved' : 'sent, not answered yet'}).`,
+    );
+    return true;
   }
 }

@@ -4,6 +4,7 @@
  * point lookup in Storage — not by opening more streams).
  */
 import type { Log } from '../util/log';
+import { normalizeId } from '../cowork/salesforceId';
 import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import type { CorrelationKeyOf } from './eventDispatcher';
@@ -22,12 +23,16 @@ export interface SubscribeOptions {
   correlationKey?: CorrelationKeyOf;
 }
 
-/** Keys events by the first of `fields` that holds a non-empty string (e.g. a form's correlation field). */
+/**
+ * Keys events by the first of `fields` that holds a non-empty string (e.g. a form's correlation
+ * field). A Salesforce id is keyed by its 18-character form: the same Case spelled with 15
+ * characters, or lower-cased, is the same key (its events run one after the other).
+ */
 export function byPayloadField(...fields: readonly string[]): CorrelationKeyOf {
   return (event: PlatformEvent) => {
     for (const field of fields) {
       const key = event.payload[field];
-      if (typeof key === 'string' && key !== '') return key;
+      if (typeof key === 'string' && key !== '') return normalizeId(key) ?? key;
     }
     return undefined;
   };
