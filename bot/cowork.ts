@@ -220,6 +220,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
     eventClockSkewMs: config.eventClockSkewMs,
+    orgClock: salesforce.eventBus.clock,
     ...(statusPublisher ? { status: statusPublisher } : {}),
   });
   // 4. human handoff: the customer's side of the protocol, then the local agent relay as the agents'
@@ -348,6 +349,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       ok: sf.ok && pubsubOk && storageHealth.ok,
       salesforce: { ...salesforce.describe(), ...sf, mode: simulator ? 'simulator' : 'org' },
       pubsub: { ok: pubsubOk, streams },
+      // The org's clock minus this bot's, measured by the round trip of the bot's own events.
+      clock: salesforce.eventBus.clock.report(),
       storage: storageHealth,
     };
   };
