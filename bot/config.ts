@@ -170,8 +170,27 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'COWORK_EVENT_CLOCK_SKEW_SECONDS',
     description:
-      'An answer event without session key completes only sessions started before its CreatedDate, allowing this much clock difference between the org and the bot. Default 5.',
+      "An answer event without session key completes only sessions started before its CreatedDate. Once the bot has measured the org's clock (its own events' round trip, /healthz clock) only that measurement's margin is allowed; until then this much clock difference between the org and the bot. Default 5.",
     example: '5',
+    secret: false,
+  },
+  {
+    name: 'COWORK_REQUEST_MAX_AGE_SECONDS',
+    description:
+      "An agent's request from the Case (Cowork_Request__e) created longer ago than this (by the org's clock, measured) sends no form: it is answered expired, e.g. one replayed after an outage. Default 120.",
+    example: '120',
+    secret: false,
+  },
+  {
+    name: 'COWORK_FORM_STARTS_PER_MINUTE',
+    description: 'At most this many forms started per conversation in a minute; more are answered politely and start nothing. Default 5.',
+    example: '5',
+    secret: false,
+  },
+  {
+    name: 'COWORK_CASE_FORM_STARTS_PER_MINUTE',
+    description: 'At most this many forms started per Case in a minute, all conversations and agent requests together. Default 10.',
+    example: '10',
     secret: false,
   },
   {
@@ -228,6 +247,10 @@ export interface BotConfig {
   sessionTtlMs: number;
   eventTimeoutMs: number;
   eventClockSkewMs: number;
+  /** `COWORK_REQUEST_MAX_AGE_SECONDS`, in ms. */
+  requestMaxAgeMs: number;
+  /** `COWORK_FORM_STARTS_PER_MINUTE` and `COWORK_CASE_FORM_STARTS_PER_MINUTE`. */
+  formStartsPerMinute: { conversation: number; case: number };
   /** The org's 24-hour event delivery allocation and the share of it (0-1) that raises a warning. */
   deliveryAllocation: { perDay: number; warnShare: number };
   effectsLeaseMs: number;
@@ -347,6 +370,11 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     eventClockSkewMs: integer(env, 'COWORK_EVENT_CLOCK_SKEW_SECONDS', 5, 0, 300, '5') * 1000,
+    requestMaxAgeMs: integer(env, 'COWORK_REQUEST_MAX_AGE_SECONDS', 120, 1, 72 * 3600, '120') * 1000,
+    formStartsPerMinute: {
+      conversation: integer(env, 'COWORK_FORM_STARTS_PER_MINUTE', 5, 1, 1000, '5'),
+      case: integer(env, 'COWORK_CASE_FORM_STARTS_PER_MINUTE', 10, 1, 1000, '10'),
+    },
     deliveryAllocation: {
       perDay: integer(env, 'COWORK_EVENT_DELIVERY_ALLOCATION', 50_000, 1, 1_000_000_000, '50000'),
       warnShare: integer(env, 'COWORK_EVENT_DELIVERY_WARN_PERCENT', 80, 1, 100, '80') / 100,

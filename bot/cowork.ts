@@ -276,6 +276,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     links,
     handoffs,
     defaultForm: form,
+    maxAgeMs: config.requestMaxAgeMs,
     log: log.child({ component: 'cowork-requests' }),
   });
 

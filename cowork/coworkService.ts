@@ -11,6 +11,7 @@
 import type { FormSpec } from './formSpec';
 import type { CoworkStatus, PlatformEvent } from './ports';
 import type { CoworkSession, Owner } from './session';
+import type { LocalEventTime } from './eventAge';
 import { CoworkContext, type CoworkServiceDeps } from './coworkContext';
 import { EffectsPipeline } from './effectsPipeline';
 import { EventRouter } from './eventRouting';
@@ -90,6 +91,16 @@ export class CoworkService {
   }
 
   /** Tells the agent's side (`Cowork_Status__e`); never throws, never waits. */
+  /** When the org created `event`, in this bot's clock, with its margin (measured or the configured allowance). */
+  eventTime(event: PlatformEvent): LocalEventTime | undefined {
+    return this.ctx.eventTime(event);
+  }
+
+  /** This bot's clock (the one sessions are stamped with). */
+  now(): number {
+    return this.ctx.now();
+  }
+
   reportStatus(status: CoworkStatus): void {
     this.ctx.reportStatus(status);
   }
