@@ -221,11 +221,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     eventTimeoutMs: config.eventTimeoutMs,
     eventClockSkewMs: config.eventClockSkewMs,
     orgClock: salesforce.eventBus.clock,
+    startLimits: { perConversation: config.formStartsPerMinute.conversation, perCase: config.formStartsPerMinute.case },
     ...(statusPublisher ? { status: statusPublisher } : {}),
   });
   // 4. human handoff: the customer's side of the protocol, then the local agent relay as the agents'
   //    side (it applies the protocol's statuses; the protocol reaches agents through `agents`, not the relay);
-  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret });
+  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret, futureSkewMs: config.eventClockSkewMs });
   const handoff = new HandoffProtocol({
     handoffs,
     service,

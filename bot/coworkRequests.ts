@@ -124,11 +124,13 @@ export class CoworkRequests {
           const outcome = await this.deps.bot.startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind === 'started') return;
           const why =
-            outcome.kind === 'case_closed'
-              ? `Case ${outcome.caseNumber} is closed.`
-              : outcome.kind === 'case_not_found'
-                ? 'The Case was not found.'
-                : `The Case cannot take a form: ${outcome.message}`;
+            outcome.kind === 'rate_limited'
+              ? `Too many forms were started for this Case or this chat in the last minute: nothing was sent. Try again in ${outcome.retryAfterSeconds} s.`
+              : outcome.kind === 'case_closed'
+                ? `Case ${outcome.caseNumber} is closed.`
+                : outcome.kind === 'case_not_found'
+                  ? 'The Case was not found.'
+                  : `The Case cannot take a form: ${outcome.message}`;
           status('failed', null, why);
         }),
       );

@@ -65,9 +65,13 @@ export interface CoworkServiceDeps {
   /** Signs the form tokens' Case binding (per-deployment key); default: a random key of this process. */
   formTokens?: FormTokenSigner;
   now?: () => number;
+  /** Forms started per minute, per conversation and per Case (COWORK_FORM_STARTS_PER_MINUTE, COWORK_CASE_FORM_STARTS_PER_MINUTE). */
+  startLimits?: { perConversation: number; perCase: number };
   /** Progress for the agent's side (`Cowork_Status__e`); none when status events are off. */
   status?: StatusPublisher;
 }
+
+export const DEFAULT_START_LIMITS = { perConversation: 5, perCase: 10 } as const;
 
 export class CoworkContext {
   readonly forms: ReadonlyMap<string, FormSpec>;
