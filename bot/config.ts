@@ -74,7 +74,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'COWORK_SEND_TIMEOUT_SECONDS',
     description:
-      'A thank-you the channel has not accepted after this long is abandoned (and retried); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this. Default 10.',
+      'Every send to a channel (reply, proactive message, card update) not accepted after this long is abandoned; a thank-you is retried (at most 3 attempts, then the Case is written without it); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this. Default 10.',
     example: '10',
     secret: false,
   },
