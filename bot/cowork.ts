@@ -26,8 +26,6 @@ import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../util/log';
 import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
-import { KeyedWorkPool } from '../util/workPool';
-import { TIMED_WORK_CONCURRENCY } from '../cowork/recovery';
 import { SessionRepository } from '../cowork/sessionRepository';
 import {
   byCorrelationId,
@@ -52,8 +50,8 @@ import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
-import { runProactiveTurn } from './proactiveTurn';
 import { boundProactiveTurns } from './sendBound';
+import { startTimedWork } from './timedWork';
 import type { HealthReport } from './server';
 import { createStorage, SafeKeyStorage, type BotStorage } from './storage';
 
@@ -294,40 +292,17 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       correlationKey: byCorrelationId,
     }),
   );
-  // Handoff requests no person accepted in time: the bot takes each conversation back in its own
-  // turn, each on its own (a hung chat holds only its own give-up, bounded by COWORK_SEND_TIMEOUT_SECONDS).
-  const giveUps = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, conversationId) =>
-    log.error({ err, conversationId }, 'giving up an overdue handoff failed; will retry'),
-  );
-  const takeBackOverdueHandoffs = async (): Promise<void> => {
-    for (const record of await handoff.overdueRequests()) {
-      giveUps.start(record.conversationId, () =>
-        queue.run(record.conversationId, () =>
-          runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)),
-        ),
-      );
-    }
-  };
-  // The timed work: expiring sessions, finishing what any instance left in flight, giving up
-  // handoffs. Each job lists its work on every tick unless its last listing is still going; the
-  // items run concurrently (a cap per job) and never wait for each other nor for another job.
-  const listing = new Map<string, Promise<void>>();
-  const job = (name: string, list: () => Promise<unknown>): void => {
-    if (listing.has(name)) return;
-    listing.set(
-      name,
-      list()
-        .then(() => undefined)
-        .catch((err: unknown) => log.error({ err, job: name }, 'timed work failed'))
-        .finally(() => listing.delete(name)),
-    );
-  };
-  const deadlineTimer = setInterval(() => {
-    job('deadlines', () => service.runDueDeadlines({ wait: false }));
-    job('in-flight', () => service.recoverInFlight({ wait: false }));
-    job('handoffs', takeBackOverdueHandoffs);
-  }, options.deadlineIntervalMs ?? 1000);
-  deadlineTimer.unref();
+  // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/timedWork.ts.
+  const timedWork = startTimedWork({
+    service,
+    handoff,
+    bot,
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    log,
+    intervalMs: options.deadlineIntervalMs ?? 1000,
+  });
 
   const onTurn = (context: TurnContext): Promise<boolean> => {
     const conversationId = context.activity.conversation.id;
@@ -360,10 +335,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      clearInterval(deadlineTimer);
       // Nothing publishes or sends after Salesforce is closed.
-      await Promise.all(listing.values());
-      await Promise.all([service.drainTimedWork(), giveUps.drain()]);
+      await timedWork.stop();
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
       await statusPublisher?.flush();

@@ -108,12 +108,9 @@ describe('one open form per Case', () => {
     const newKey = started[started.length - 1]?.fields.sessionKey;
     if (typeof newKey !== 'string') throw new Error('no session key logged for the new form');
     // The org stamps CreatedDate itself: a late delivery is an event created a minute ago.
-    const late = sim(t).org.publishEvent(
-      EVENT,
-      { Correlation_Id__c: c.caseId, Session_Key__c: newKey, Use_of_Fund_Reason__c: 'Other' },
-      'system',
-      { publishedAgoMs: 60_000 },
-    );
+    const late = sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Session_Key__c: newKey, Use_of_Fund_Reason__c: 'Other' }, 'system', {
+      publishedAgoMs: 60_000,
+    });
     await chat.waitForText('arrived after a later one, which stays on the Case');
     await waitUntil(
       () => log.find((e) => e.msg === 'answer not written: a later answer is already on the Case' && e.fields.caseId === c.caseId) !== undefined,
