@@ -84,7 +84,9 @@ describe('every proactive send is bounded', () => {
     await waitUntil(
       () =>
         [first, second].every(
-          (id) => log.find((e) => e.fields.conversationId === id && /did not accept/.test(String((e.fields.err as Error | undefined)?.message))) !== undefined,
+          (id) =>
+            log.find((e) => e.fields.conversationId === id && /did not (accept|answer)/.test(String((e.fields.err as Error | undefined)?.message))) !==
+            undefined,
         ),
       'both held sends to be abandoned',
       20_000,
