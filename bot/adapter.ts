@@ -8,6 +8,7 @@ import type { Log } from '../util/log';
 import type { BotConfig } from './config';
 import { GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';
+import { boundSends } from './sendBound';
 
 export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
 
@@ -19,6 +20,8 @@ export function createAdapter(
   app: BotConfig['microsoftApp'],
   log: Log,
   authOverrides: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {},
+  /** `COWORK_SEND_TIMEOUT_SECONDS`, in ms: the bound of every send (sendBound.ts). */
+  sendTimeoutMs = 10_000,
 ): CloudAdapter {
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
     MicrosoftAppId: app.id,
@@ -30,7 +33,9 @@ export function createAdapter(
   // Rejected tokens become fixed 401 / 503 answers (channelAuth.ts); one connector client per
   // channel endpoint instead of one per turn, replies as plain signed POSTs.
   const authentication = new GuardedBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication(options), app.id !== '');
-  const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(authentication));
+  // A connector call with no answer within the send bound is dropped (its socket too).
+  const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(authentication, { timeoutMs: sendTimeoutMs }));
+  boundSends(adapter, sendTimeoutMs);
 
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const activity = context.activity;

@@ -49,7 +49,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
   const { config, log } = options;
   // botbuilder prints rejected tokens' stacks with console.error: into the log instead (debug, one line).
   const unrouteConsole = routeConsoleToLog(log.child({ component: 'botbuilder' }));
-  const adapter = createAdapter(config.microsoftApp, log, options.channelAuthentication);
+  const adapter = createAdapter(config.microsoftApp, log, options.channelAuthentication, config.sendTimeoutMs);
   let cowork: Awaited<ReturnType<typeof createCowork>>;
   try {
     cowork = await createCowork({ ...options, adapter });

@@ -9,211 +9,9 @@
 import { ConfigError, ConfigErrorCollector, type Env } from '../util/configError';
 import { isLoopbackHost } from '../util/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../salesforce/config';
+import { BOT_VARIABLES, type VariableDoc } from './configVariables';
 
-export interface VariableDoc {
-  name: string;
-  description: string;
-  example: string;
-  secret: boolean;
-}
-
-export const BOT_VARIABLES: readonly VariableDoc[] = [
-  { name: 'PORT', description: 'HTTP port of the bot (POST /api/messages, GET /healthz). Default 3978.', example: '3978', secret: false },
-  {
-    name: 'HOST',
-    description:
-      'Interface to listen on. Default 127.0.0.1 (this machine only) without channel authentication, 0.0.0.0 (all) with MicrosoftAppId; 0.0.0.0 to reach a local bot from elsewhere (a container).',
-    example: '0.0.0.0',
-    secret: false,
-  },
-  {
-    name: 'PUBLIC_URL',
-    description: 'Base URL at which channels reach this bot, used for images in cards. Default http://localhost:PORT.',
-    example: 'https://bot.example.com',
-    secret: false,
-  },
-  {
-    name: 'LOG_LEVEL',
-    description: 'trace, debug, info, warn, error, fatal or silent. Default info (debug logs one line per turn).',
-    example: 'debug',
-    secret: false,
-  },
-  {
-    name: 'LOG_FORMAT',
-    description: 'pretty (readable, default on a terminal) or json (one object per line, default otherwise).',
-    example: 'json',
-    secret: false,
-  },
-  {
-    name: 'MicrosoftAppId',
-    description: 'Azure Bot app id. Empty = no channel authentication (Bot Framework Emulator, local only).',
-    example: '00000000-0000-0000-0000-000000000000',
-    secret: false,
-  },
-  {
-    name: 'MicrosoftAppPassword',
-    description: 'Client secret of the app (required with MicrosoftAppId for MultiTenant and SingleTenant).',
-    example: 'your-client-secret',
-    secret: true,
-  },
-  { name: 'MicrosoftAppType', description: 'MultiTenant, SingleTenant or UserAssignedMSI. Default MultiTenant.', example: 'SingleTenant', secret: false },
-  {
-    name: 'MicrosoftAppTenantId',
-    description: 'Tenant id (required for SingleTenant and UserAssignedMSI).',
-    example: '11111111-1111-1111-1111-111111111111',
-    secret: false,
-  },
-  {
-    name: 'HEALTHZ_TOKEN',
-    description:
-      'Bearer token (>= 16 chars) that may read the details of GET /healthz (instance URL, auth type, errors, figures). Without it only loopback requests see them; everyone else gets the status per dependency.',
-    example: 'a-long-random-health-token',
-    secret: true,
-  },
-  {
-    name: 'COWORK_EFFECTS_LEASE_SECONDS',
-    description:
-      'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash. Default 30.',
-    example: '30',
-    secret: false,
-  },
-  {
-    name: 'COWORK_SEND_TIMEOUT_SECONDS',
-    description:
-      'A thank-you the channel has not accepted after this long is abandoned (and retried); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this. Default 10.',
-    example: '10',
-    secret: false,
-  },
-  {
-    name: 'STORAGE',
-    description:
-      'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).',
-    example: 'blob',
-    secret: false,
-  },
-  {
-    name: 'AZURE_STORAGE_CONNECTION_STRING',
-    description: "Azure Storage connection string (STORAGE=blob). Azurite: the emulator's devstoreaccount1 string.",
-    example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net',
-    secret: true,
-  },
-  {
-    name: 'AZURE_STORAGE_CONTAINER',
-    description: "Blob container for the bot's storage (STORAGE=blob; created if missing). Default cowork-bot.",
-    example: 'cowork-bot',
-    secret: false,
-  },
-  {
-    name: 'COWORK_SIMULATOR',
-    description: 'Start the embedded Salesforce simulator. Default: true when no Salesforce credentials are configured and MicrosoftAppId is empty.',
-    example: 'true',
-    secret: false,
-  },
-  {
-    name: 'SIMULATOR_MESSAGING',
-    description:
-      'on or off: the embedded simulator is an org with Messaging (Enhanced Chat) enabled. Off, it has no MessagingSession and refuses salesforce/messaging, as an org without Messaging does. Default on.',
-    example: 'off',
-    secret: false,
-  },
-  {
-    name: 'COWORK_ALLOW_UNAUTHENTICATED',
-    description: 'Allow a real org without channel authentication on a non-loopback HOST (only behind a gateway that authenticates). Default false.',
-    example: 'false',
-    secret: false,
-  },
-  {
-    name: 'COWORK_DEV_COMMANDS',
-    description: 'Enable the /cowork <Case> chat command. Default: true with the simulator, false with a real org.',
-    example: 'true',
-    secret: false,
-  },
-  {
-    name: 'COWORK_START_SECRET',
-    description: 'Shared secret (>= 32 chars) that signs cowork.start tokens (HS256). Without it only /cowork can start sessions.',
-    example: 'a-long-random-string-of-at-least-32-characters',
-    secret: true,
-  },
-  {
-    name: 'COWORK_FORM_SECRET',
-    description:
-      'Per-deployment key (>= 32 chars) that signs form tokens, so a form from before a restart is recognised (with STORAGE=memory) and sent again. Default: derived from COWORK_START_SECRET or MicrosoftAppPassword, else random at each start.',
-    example: 'a-long-random-string-of-at-least-32-characters',
-    secret: true,
-  },
-  {
-    name: 'COWORK_START_TOKEN_MAX_MINUTES',
-    description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.',
-    example: '15',
-    secret: false,
-  },
-  {
-    name: 'COWORK_AGENT_KEY',
-    description: 'Key (>= 16 chars) human agents type as /agent login <key> to use the built-in agent relay (handoff). Without it the relay is off.',
-    example: 'a-long-random-agent-key',
-    secret: true,
-  },
-  {
-    name: 'COWORK_HANDOFF_CHANNELS',
-    description:
-      'Comma-separated channel ids of a contact-centre connector (its own channel, whose activities only it can send): customers on these channels are handed over with handoff.initiate (sent nowhere else), and its handoff.status events are trusted. Customers on other channels go to the agent relay when COWORK_AGENT_KEY is set; otherwise no person is offered there.',
-    example: 'omnichannel',
-    secret: false,
-  },
-  {
-    name: 'COWORK_HANDOFF_SECRET',
-    description:
-      "HMAC-SHA256 key (>= 32 chars) a contact-centre connector signs handoff.status values with (see the README). Without it and without COWORK_HANDOFF_CHANNELS, no channel's handoff.status is applied.",
-    example: 'a-long-random-string-of-at-least-32-characters',
-    secret: true,
-  },
-  {
-    name: 'COWORK_HANDOFF_TIMEOUT_SECONDS',
-    description:
-      'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands. Default 120.',
-    example: '120',
-    secret: false,
-  },
-  {
-    name: 'COWORK_SESSION_TTL_MINUTES',
-    description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.',
-    example: '120',
-    secret: false,
-  },
-  {
-    name: 'COWORK_EVENT_CLOCK_SKEW_SECONDS',
-    description:
-      'An answer event without session key completes only sessions started before its CreatedDate, allowing this much clock difference between the org and the bot. Default 5.',
-    example: '5',
-    secret: false,
-  },
-  {
-    name: 'COWORK_EVENT_DELIVERY_ALLOCATION',
-    description:
-      "The org's 24-hour platform event delivery allocation (Setup > Company Information; every event delivered to every subscriber counts). Default 50000.",
-    example: '50000',
-    secret: false,
-  },
-  {
-    name: 'COWORK_EVENT_DELIVERY_WARN_PERCENT',
-    description: 'Log a warning once this instance has received this share of the delivery allocation in 24 hours. Default 80.',
-    example: '80',
-    secret: false,
-  },
-  {
-    name: 'COWORK_STATUS_EVENTS',
-    description:
-      "on (default) or off: publish Cowork_Status__e at each step of a session (form sent, submitted, answered, saved...) for the coworkPanel on the Case. Each one counts against the org's event publishing allocation (about 4 per completed session).",
-    example: 'off',
-    secret: false,
-  },
-  {
-    name: 'COWORK_EVENT_TIMEOUT_SECONDS',
-    description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.',
-    example: '30',
-    secret: false,
-  },
-];
+export { BOT_VARIABLES, type VariableDoc } from './configVariables';
 
 export type LogFormat = 'pretty' | 'json';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -243,6 +41,10 @@ export interface BotConfig {
   sessionTtlMs: number;
   eventTimeoutMs: number;
   eventClockSkewMs: number;
+  /** `COWORK_REQUEST_MAX_AGE_SECONDS`, in ms. */
+  requestMaxAgeMs: number;
+  /** `COWORK_FORM_STARTS_PER_MINUTE` and `COWORK_CASE_FORM_STARTS_PER_MINUTE`. */
+  formStartsPerMinute: { conversation: number; case: number };
   /** The org's 24-hour event delivery allocation and the share of it (0-1) that raises a warning. */
   deliveryAllocation: { perDay: number; warnShare: number };
   effectsLeaseMs: number;
@@ -406,6 +208,11 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
     sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
     eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
     eventClockSkewMs: integer(env, 'COWORK_EVENT_CLOCK_SKEW_SECONDS', 5, 0, 300, '5') * 1000,
+    requestMaxAgeMs: integer(env, 'COWORK_REQUEST_MAX_AGE_SECONDS', 120, 1, 72 * 3600, '120') * 1000,
+    formStartsPerMinute: {
+      conversation: integer(env, 'COWORK_FORM_STARTS_PER_MINUTE', 5, 1, 1000, '5'),
+      case: integer(env, 'COWORK_CASE_FORM_STARTS_PER_MINUTE', 10, 1, 1000, '10'),
+    },
     deliveryAllocation: {
       perDay: integer(env, 'COWORK_EVENT_DELIVERY_ALLOCATION', 50_000, 1, 1_000_000_000, '50000'),
       warnShare: integer(env, 'COWORK_EVENT_DELIVERY_WARN_PERCENT', 80, 1, 100, '80') / 100,

@@ -28,6 +28,7 @@ import type { EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
 import {
+  byCorrelationId,
   byPayloadField,
   connectSalesforce,
   DEFAULT_MESSAGE_TOPIC,
@@ -56,7 +57,8 @@ import type { BotConfig } from './config';
 import { CoworkBot } from './coworkBot';
 import { CoworkRequests } from './coworkRequests';
 import { ProactiveEffects } from './proactiveEffects';
-import { runProactiveTurn } from './proactiveTurn';
+import { boundProactiveTurns } from './sendBound';
+import { startTimedWork } from './timedWork';
 import type { HealthReport } from './server';
 import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } from './storage';
 
@@ -176,6 +178,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // The org's event topic is configuration (SF_EVENT_TOPIC); the form follows it.
   const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
   const { adapter } = options;
+  // Every proactive send co-work makes is bounded, on its own adapter or a host's (sendBound.ts).
+  boundProactiveTurns(adapter, config.sendTimeoutMs);
   const queue = new KeyedSerialQueue();
   // Namespaced, so a host bot's own conversation state never collides with co-work's.
   const conversationState = new ConcurrentConversationState(storage, 'cowork');
@@ -230,17 +234,18 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       publicUrl: config.publicUrl,
       log,
       handoff: ownership,
-      sendTimeoutMs: config.sendTimeoutMs,
     }),
     log: log.child({ component: 'cowork' }),
     sessionTtlMs: config.sessionTtlMs,
     eventTimeoutMs: config.eventTimeoutMs,
     eventClockSkewMs: config.eventClockSkewMs,
+    orgClock: salesforce.eventBus.clock,
+    startLimits: { perConversation: config.formStartsPerMinute.conversation, perCase: config.formStartsPerMinute.case },
     ...(statusPublisher ? { status: statusPublisher } : {}),
   });
   // 4. human handoff: the customer's side of the protocol, then the local agent relay as the agents'
   //    side (it applies the protocol's statuses; the protocol reaches agents through `agents`, not the relay);
-  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret });
+  const trust = new HandoffTrust({ channels: config.handoffChannels, secret: config.handoffSecret, futureSkewMs: config.eventClockSkewMs });
   const handoff = new HandoffProtocol({
     handoffs,
     service,
@@ -290,6 +295,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     links,
     handoffs,
     defaultForm: form,
+    maxAgeMs: config.requestMaxAgeMs,
     log: log.child({ component: 'cowork-requests' }),
   });
 
@@ -318,26 +324,24 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
-  subscriptions.push(await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event)));
+  // One Case's requests are handled one after the other, whatever the spelling of its id.
+  subscriptions.push(
+    await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event), {
+      correlationKey: byCorrelationId,
+    }),
+  );
   subscriptions.push(await salesforce.eventBus.subscribe(messageTopic, (event) => panel.handle(event)));
-  // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
-  const takeBackOverdueHandoffs = async (): Promise<void> => {
-    for (const record of await handoff.overdueRequests()) {
-      await queue.run(record.conversationId, () =>
-        runProactiveTurn(adapter, config.microsoftApp.id, record.conversationReference, (context) => bot.handoffTimedOut(context)),
-      );
-    }
-  };
-  // One tick for the timed work: expiring sessions, and finishing what any instance left in flight.
-  let tick: Promise<void> | undefined;
-  const deadlineTimer = setInterval(() => {
-    if (tick) return;
-    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight(), takeBackOverdueHandoffs()])
-      .then(() => undefined)
-      .catch((err: unknown) => log.error({ err }, 'timed work failed'))
-      .finally(() => (tick = undefined));
-  }, options.deadlineIntervalMs ?? 1000);
-  deadlineTimer.unref();
+  // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/timedWork.ts.
+  const timedWork = startTimedWork({
+    service,
+    handoff,
+    bot,
+    adapter,
+    appId: config.microsoftApp.id,
+    queue,
+    log,
+    intervalMs: options.deadlineIntervalMs ?? 1000,
+  });
 
   const onTurn = (context: TurnContext): Promise<boolean> => {
     const conversationId = context.activity.conversation.id;
@@ -361,6 +365,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       ok: sf.ok && pubsubOk && storageHealth.ok,
       salesforce: { ...salesforce.describe(), ...sf, mode: simulator ? 'simulator' : 'org' },
       pubsub: { ok: pubsubOk, streams },
+      // The org's clock minus this bot's, measured by the round trip of the bot's own events.
+      clock: salesforce.eventBus.clock.report(),
       storage: storageHealth,
     };
   };
@@ -368,8 +374,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      clearInterval(deadlineTimer);
-      await tick; // nothing publishes or sends after Salesforce is closed
+      // Nothing publishes or sends after Salesforce is closed.
+      await timedWork.stop();
       await queue.drain();
       await Promise.all(subscriptions.map((s) => s.close()));
       await statusPublisher?.flush();

@@ -4,6 +4,8 @@
  * conversation, in a proactive turn, exactly as if the chat had started the session. Every
  * request is answered on `Cowork_Status__e`, never with silence:
  *
+ * - created longer ago than COWORK_REQUEST_MAX_AGE_SECONDS (by the org's clock, as measured: a
+ *   request replayed after an outage, say) → `expired`; nothing is sent
  * - no conversation linked to the Case  → `no_chat`
  * - a form of the Case still waiting     → `already_pending` (its session key; nothing is sent)
  * - the Case cannot take a form          → `failed` (not found, closed, unknown form)
@@ -38,6 +40,8 @@ export interface CoworkRequestsDeps {
   handoffs: HandoffRepository;
   /** The form a request without `Form_Id__c` asks for. */
   defaultForm: FormSpec;
+  /** `COWORK_REQUEST_MAX_AGE_SECONDS`, in ms: an older request sends no form. */
+  maxAgeMs: number;
   log: Log;
 }
 
@@ -56,7 +60,7 @@ export class CoworkRequests {
     const requestedBy = typeof event.payload.Requested_By__c === 'string' ? event.payload.Requested_By__c : null;
     const formId = typeof event.payload.Form_Id__c === 'string' && event.payload.Form_Id__c !== '' ? event.payload.Form_Id__c : this.deps.defaultForm.id;
     const form = service.form(formId);
-    const status = (state: 'no_chat' | 'already_pending' | 'failed', sessionKey: string | null, detail: string): void => {
+    const status = (state: 'no_chat' | 'already_pending' | 'failed' | 'expired', sessionKey: string | null, detail: string): void => {
       log.info({ eventId: event.id, caseId, requestedBy, state }, `co-work request answered: ${detail}`);
       service.reportStatus({ caseId, sessionKey, state, answer: null, detail });
     };
@@ -64,7 +68,6 @@ export class CoworkRequests {
       status('failed', null, `This bot has no form "${formId.slice(0, 64)}".`);
       return;
     }
-
     const { claimed, links } = await this.deps.links.claimRequest(caseId, event.id);
     const link = links[0];
     if (!link) {
@@ -75,6 +78,20 @@ export class CoworkRequests {
       log.debug({ eventId: event.id, caseId }, 'co-work request already taken (another instance, or delivered again)');
       return;
     }
+    // A request the org created long ago (delivered late, replayed after an outage) surprises the
+    // customer with a form nobody is waiting for any more: the agent is told instead.
+    const created = service.eventTime(event);
+    const ageMs = created ? service.now() - created.at - created.marginMs : 0;
+    if (ageMs > this.deps.maxAgeMs) {
+      const minutes = Math.round(ageMs / 60_000);
+      status(
+        'expired',
+        null,
+        `This request was made ${minutes >= 1 ? `about ${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.round(ageMs / 1000)} seconds`} ago and reached the bot too late (the limit is ${Math.round(this.deps.maxAgeMs / 1000)} s): no form was sent. Send the form again if it is still needed.`,
+      );
+      return;
+    }
+
     // Claimed: a redelivery will not come back here, so an unexpected failure is answered now.
     try {
       await this.send(event, caseId, form, link, requestedBy, status);
@@ -90,20 +107,9 @@ export class CoworkRequests {
     form: FormSpec,
     link: ConversationLink,
     requestedBy: string | null,
-    status: (state: 'no_chat' | 'already_pending' | 'failed', sessionKey: string | null, detail: string) => void,
+    status: (state: 'no_chat' | 'already_pending' | 'failed' | 'expired', sessionKey: string | null, detail: string) => void,
   ): Promise<void> {
-    const { service, log } = this.deps;
-    const pending = await service.pendingForCase(caseId);
-    const waiting = pending.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    if (waiting) {
-      status(
-        'already_pending',
-        waiting.key,
-        `A form is already waiting for the customer's answer (${waiting.state === 'submitted' ? 'answer submitted, being saved' : 'sent, not answered yet'}).`,
-      );
-      return;
-    }
-
+    const { log } = this.deps;
     const handoff = await this.deps.handoffs.get(link.conversationId);
     const detail = isHumanOwned(handoff)
       ? `The form was sent; note that the customer asked for a person (handoff ${handoff.state}). You can also answer it for them.`
@@ -112,14 +118,19 @@ export class CoworkRequests {
     try {
       await this.deps.queue.run(link.conversationId, () =>
         runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
+          // Checked in the conversation's queue: of requests arriving together, the first one's
+          // session is stored before the next one looks (no second form for one burst).
+          if (await this.alreadyPending(caseId, status)) return;
           const outcome = await this.deps.bot.startRequested(context, caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind === 'started') return;
           const why =
-            outcome.kind === 'case_closed'
-              ? `Case ${outcome.caseNumber} is closed.`
-              : outcome.kind === 'case_not_found'
-                ? 'The Case was not found.'
-                : `The Case cannot take a form: ${outcome.message}`;
+            outcome.kind === 'rate_limited'
+              ? `Too many forms were started for this Case or this chat in the last minute: nothing was sent. Try again in ${outcome.retryAfterSeconds} s.`
+              : outcome.kind === 'case_closed'
+                ? `Case ${outcome.caseNumber} is closed.`
+                : outcome.kind === 'case_not_found'
+                  ? 'The Case was not found.'
+                  : `The Case cannot take a form: ${outcome.message}`;
           status('failed', null, why);
         }),
       );
@@ -131,9 +142,22 @@ export class CoworkRequests {
         return;
       }
       log.warn({ err, eventId: event.id, caseId, conversationId: link.conversationId }, "co-work request: the customer's chat could not be reached");
-      await service.abandon(started, "The customer's chat could not be reached (they may have left): nothing was sent.");
+      await this.deps.service.abandon(started, "The customer's chat could not be reached (they may have left): nothing was sent.");
       return;
     }
     if (started) log.info({ eventId: event.id, caseId, requestedBy, sessionKey: started }, 'co-work form sent at the request of the Case');
+  }
+
+  /** True (and answered `already_pending`) when a form of the Case still waits for the customer. */
+  private async alreadyPending(caseId: string, status: (state: 'already_pending', sessionKey: string, detail: string) => void): Promise<boolean> {
+    const pending = await this.deps.service.pendingForCase(caseId);
+    const waiting = pending.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    if (!waiting) return false;
+    status(
+      'already_pending',
+      waiting.key,
+      `A form is already waiting for the customer's answer (${waiting.state === 'submitted' ? 'answer submitted, being saved' : 'sent, not answered yet'}).`,
+    );
+    return true;
   }
 }

@@ -37,26 +37,6 @@ export interface ProactiveEffectsDeps {
   log: Log;
   /** When a human owns the conversation, the effects tell the agent instead of the customer. */
   handoff?: HumanOwnership;
-  /** `COWORK_SEND_TIMEOUT_SECONDS`: a thank-you the channel has not accepted by then is abandoned (the turn fails). */
-  sendTimeoutMs?: number;
-}
-
-export class SendTimeoutError extends Error {
-  override readonly name = 'SendTimeoutError';
-}
-
-/** `send` bounded by `timeoutMs`: rejects with `SendTimeoutError` when the channel takes longer. */
-async function bounded<T>(send: Promise<T>, timeoutMs: number | undefined, what: string): Promise<T> {
-  if (!timeoutMs) return send;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SendTimeoutError(`the channel did not accept ${what} within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([send, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export class ProactiveEffects implements SessionEffects {
@@ -71,9 +51,10 @@ export class ProactiveEffects implements SessionEffects {
     let sent = false;
     await this.inConversation(session, async (context) => {
       if (!(await stillOurs())) return;
-      // The thank-you and its result card travel as one activity (one connector call), bounded:
-      // another instance takes over only after the lease plus this timeout (cowork/recovery.ts).
-      const send = context.sendActivity({
+      // The thank-you and its result card travel as one activity (one connector call), bounded by
+      // COWORK_SEND_TIMEOUT_SECONDS (sendBound.ts): another instance takes over only after the lease
+      // plus that bound (cowork/recovery.ts).
+      await context.sendActivity({
         type: 'message',
         // Labels come from the org: escaped, since the message is rendered as markdown.
         text: thankYouText(form, Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, escapeMarkdown(label)])), localeOf(session)),
@@ -88,7 +69,6 @@ export class ProactiveEffects implements SessionEffects {
           ),
         ],
       });
-      await bounded(send, this.deps.sendTimeoutMs, 'the thank-you');
       sent = true;
       await this.deps.conversations.endFormDialog(context, session.key);
     });

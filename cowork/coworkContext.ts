@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { FormTokenSigner } from './formToken';
 import { answerLabels, eventFieldsFor, requireForm, type FormSpec } from './formSpec';
 import type { Log } from '../util/log';
-import type { CaseStore, CoworkStatus, EventBus, PublishOptions, StatusPublisher } from './ports';
+import type { CaseStore, CoworkStatus, EventBus, OrgClock, PlatformEvent, PublishOptions, StatusPublisher } from './ports';
+import { DEFAULT_EVENT_CLOCK_SKEW_MS, eventCreatedLocally, type LocalEventTime } from './eventAge';
 import type { Answers, CoworkSession } from './session';
 import type { SessionRepository } from './sessionRepository';
 import type { DeadlineQueue } from './deadlines';
@@ -54,14 +55,23 @@ export interface CoworkServiceDeps {
   log: Log;
   sessionTtlMs: number;
   eventTimeoutMs: number;
-  /** Clock difference allowed between the org (an event's CreatedDate) and this bot (a session's start). Default 5 s. */
+  /**
+   * Clock difference allowed between the org (an event's CreatedDate) and this bot (a session's
+   * start) until `orgClock` has measured it. Default 5 s.
+   */
   eventClockSkewMs?: number;
+  /** The org's clock as measured from this bot's (salesforce/orgClock.ts); none: the allowance above always. */
+  orgClock?: OrgClock;
   /** Signs the form tokens' Case binding (per-deployment key); default: a random key of this process. */
   formTokens?: FormTokenSigner;
   now?: () => number;
+  /** Forms started per minute, per conversation and per Case (COWORK_FORM_STARTS_PER_MINUTE, COWORK_CASE_FORM_STARTS_PER_MINUTE). */
+  startLimits?: { perConversation: number; perCase: number };
   /** Progress for the agent's side (`Cowork_Status__e`); none when status events are off. */
   status?: StatusPublisher;
 }
+
+export const DEFAULT_START_LIMITS = { perConversation: 5, perCase: 10 } as const;
 
 export class CoworkContext {
   readonly forms: ReadonlyMap<string, FormSpec>;
@@ -129,6 +139,11 @@ export class CoworkContext {
     this.deps.log.info({ sessionKey, caseId: result.session.caseId }, 'co-work session expired');
     this.report(result.session, 'expired', null, 'The form expired without an answer; nothing was changed.');
     if (options.notify) await this.deps.effects.expired(result.session);
+  }
+
+  /** When the org created `event`, in this bot's clock, with its margin (see eventAge.ts). */
+  eventTime(event: PlatformEvent): LocalEventTime | undefined {
+    return eventCreatedLocally(event, this.deps.orgClock, this.deps.eventClockSkewMs ?? DEFAULT_EVENT_CLOCK_SKEW_MS);
   }
 
   pastExpiry(session: CoworkSession): boolean {

@@ -11,10 +11,11 @@
 import type { FormSpec } from './formSpec';
 import type { CoworkStatus, PlatformEvent } from './ports';
 import type { CoworkSession, Owner } from './session';
+import type { LocalEventTime } from './eventAge';
 import { CoworkContext, type CoworkServiceDeps } from './coworkContext';
 import { EffectsPipeline } from './effectsPipeline';
 import { EventRouter } from './eventRouting';
-import { RecoverySweep } from './recovery';
+import { RecoverySweep, type TimedRun } from './recovery';
 import { SessionUseCases, type AgentAnswerOutcome, type StartOutcome, type StartRequest, type SubmitOutcome } from './sessionUseCases';
 
 export type { CoworkServiceDeps, SessionEffects } from './coworkContext';
@@ -90,6 +91,16 @@ export class CoworkService {
   }
 
   /** Tells the agent's side (`Cowork_Status__e`); never throws, never waits. */
+  /** When the org created `event`, in this bot's clock, with its margin (measured or the configured allowance). */
+  eventTime(event: PlatformEvent): LocalEventTime | undefined {
+    return this.ctx.eventTime(event);
+  }
+
+  /** This bot's clock (the one sessions are stamped with). */
+  now(): number {
+    return this.ctx.now();
+  }
+
   reportStatus(status: CoworkStatus): void {
     this.ctx.reportStatus(status);
   }
@@ -105,12 +116,17 @@ export class CoworkService {
   }
 
   /** Finishes what an instance started and did not finish (see `RecoverySweep.recoverInFlight`). */
-  recoverInFlight(): Promise<void> {
-    return this.recovery.recoverInFlight();
+  recoverInFlight(run?: TimedRun): Promise<void> {
+    return this.recovery.recoverInFlight(run);
   }
 
   /** Runs the deadlines that are due: expire sessions that waited too long. */
-  runDueDeadlines(): Promise<number> {
-    return this.recovery.runDueDeadlines();
+  runDueDeadlines(run?: TimedRun): Promise<number> {
+    return this.recovery.runDueDeadlines(run);
+  }
+
+  /** Resolves once the timed work started so far has settled (on stop). */
+  drainTimedWork(): Promise<void> {
+    return this.recovery.drain();
   }
 }

@@ -8,6 +8,13 @@ import { PermanentCaseError } from './ports';
 import type { Answers, CoworkSession } from './session';
 import type { CoworkContext } from './coworkContext';
 
+/** Attempts at the thank-you before the Case is written without it (each attempt is bounded by the send timeout). */
+export const MAX_THANK_YOU_ATTEMPTS = 3;
+/** The thank-you is given up this long after its first failed attempt, whatever the count. */
+export const THANK_YOU_WINDOW_MS = 60_000;
+/** Pause after a failed attempt, times the attempt's number. */
+const THANK_YOU_RETRY_PAUSE_MS = 1000;
+
 export class EffectsPipeline {
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
@@ -52,22 +59,10 @@ export class EffectsPipeline {
       await this.ctx.deps.inflight.remove(session.key);
       return;
     }
-    if (!current.thankedAt) {
-      // Waiting for the conversation (a slow customer turn) may eat into the lease: it is renewed
-      // once the conversation is ours, and the thank-you is not sent if another instance took over.
-      const stillOurs = async (): Promise<boolean> => {
-        const renewed = await this.renewLease(current);
-        if (renewed) current = renewed;
-        return renewed !== undefined;
-      };
-      if (!(await this.ctx.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return;
-      // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
-      const acceptedAt = performance.now();
-      const marked = await this.ctx.deps.repository.update(current.key, (s) =>
-        s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() },
-      );
-      current = marked.session ?? current;
-      this.ctx.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
+    if (!current.thankedAt && !current.thankYouUndelivered) {
+      const thanked = await this.thank(current, answers);
+      if (!thanked) return;
+      current = thanked;
     }
     try {
       await this.ctx.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
@@ -92,14 +87,78 @@ export class EffectsPipeline {
     const done = await this.ctx.deps.repository.update(current.key, (s) =>
       s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.ctx.now()).toISOString(), effectsLeaseUntil: null } : undefined,
     );
-    if (done.changed && done.session) this.ctx.report(done.session, 'saved', this.ctx.labelsOf(done.session, answers), 'The answer is saved on the Case.');
+    if (done.changed && done.session)
+      this.ctx.report(
+        done.session,
+        'saved',
+        this.ctx.labelsOf(done.session, answers),
+        done.session.thankYouUndelivered
+          ? 'The answer is saved on the Case. The customer could not be reached: they were not thanked in the chat.'
+          : 'The answer is saved on the Case.',
+      );
     await this.ctx.deps.inflight.remove(current.key);
     this.ctx.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
-    if (done.changed && done.session && this.ctx.deps.effects.saved) {
+    // A chat that could not take the thank-you is not asked to update its card either.
+    if (done.changed && done.session && !done.session.thankYouUndelivered && this.ctx.deps.effects.saved) {
       // Not awaited: it only updates the form card, and the next event need not wait for it.
       void this.ctx.deps.effects
         .saved(done.session)
         .catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+    }
+  }
+
+  /**
+   * The thank-you, a bounded number of times: at most MAX_THANK_YOU_ATTEMPTS attempts (counted across
+   * instances and restarts) within THANK_YOU_WINDOW_MS of the first failure. Then it is given up and
+   * recorded (`thankYouUndelivered`): the Case is written all the same, it never waits on the chat.
+   * Resolves the session to go on with, or `undefined` when another instance took it over.
+   */
+  private async thank(session: CoworkSession, answers: Answers): Promise<CoworkSession | undefined> {
+    const form = this.ctx.requireForm(session.formId);
+    let current = session;
+    for (;;) {
+      // Waiting for the conversation (a slow customer turn) may eat into the lease: it is renewed
+      // once the conversation is ours, and the thank-you is not sent if another instance took over.
+      const stillOurs = async (): Promise<boolean> => {
+        const renewed = await this.renewLease(current);
+        if (renewed) current = renewed;
+        return renewed !== undefined;
+      };
+      let failure: unknown;
+      try {
+        if (!(await this.ctx.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return undefined;
+      } catch (err) {
+        failure = err;
+      }
+      if (failure === undefined) {
+        // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
+        const acceptedAt = performance.now();
+        const marked = await this.ctx.deps.repository.update(current.key, (s) =>
+          s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() },
+        );
+        this.ctx.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
+        return marked.session ?? current;
+      }
+      const now = this.ctx.now();
+      const attempts = (current.thankYouAttempts ?? 0) + 1;
+      const firstFailedAt = current.thankYouFirstFailedAt ?? new Date(now).toISOString();
+      const reason = failure instanceof Error ? failure.message.slice(0, 500) : String(failure).slice(0, 500);
+      const giveUp = attempts >= MAX_THANK_YOU_ATTEMPTS || now >= Date.parse(firstFailedAt) + THANK_YOU_WINDOW_MS;
+      this.ctx.deps.log.warn({ err: failure, sessionKey: current.key, caseId: current.caseId, attempt: attempts }, 'the thank-you could not be delivered');
+      const recorded = await this.ctx.deps.repository.update(current.key, (s) =>
+        s.state === 'answered' && !s.thankedAt
+          ? { ...s, thankYouAttempts: attempts, thankYouFirstFailedAt: firstFailedAt, thankYouUndelivered: giveUp ? reason : null }
+          : undefined,
+      );
+      if (!recorded.changed || !recorded.session) return recorded.session?.state === 'answered' ? recorded.session : undefined;
+      current = recorded.session;
+      if (giveUp) {
+        this.ctx.deps.log.warn({ sessionKey: current.key, caseId: current.caseId, attempts, reason }, 'thank-you given up: the Case is written without it');
+        return current;
+      }
+      // A short pause before the next attempt (a chat that blinked); never past the window.
+      const pauseMs = Math.min(THANK_YOU_RETRY_PAUSE_MS * attempts, Math.max(0, Date.parse(firstFailedAt) + THANK_YOU_WINDOW_MS - this.ctx.now()));
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 

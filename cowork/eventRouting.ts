@@ -6,7 +6,7 @@ import { answersFromEvent, validateAnswers, type FormSpec } from './formSpec';
 import type { PlatformEvent } from './ports';
 import { KEY_PREFIX, normalizeId } from './salesforceId';
 import { isPending, type CoworkSession } from './session';
-import { DEFAULT_EVENT_CLOCK_SKEW_MS, eventCreatedAt, startedBeforeEvent } from './eventAge';
+import { eventCreatedAt, startedBeforeEvent } from './eventAge';
 import type { CoworkContext } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';
 
@@ -71,12 +71,18 @@ export class EventRouter {
   /** An event without session key answers only the sessions started before it was created (see eventAge.ts). */
   private startedBefore(event: PlatformEvent, sessions: CoworkSession[]): CoworkSession[] {
     const createdAt = eventCreatedAt(event);
-    const skewMs = this.ctx.deps.eventClockSkewMs ?? DEFAULT_EVENT_CLOCK_SKEW_MS;
-    const fresh = sessions.filter((s) => startedBeforeEvent(s, createdAt, skewMs));
+    const created = this.ctx.eventTime(event);
+    const fresh = sessions.filter((s) => startedBeforeEvent(s, created));
     if (fresh.length < sessions.length) {
       const createdDate = createdAt === undefined ? 'unknown' : new Date(createdAt).toISOString();
       this.ctx.deps.log.info(
-        { eventId: event.id, createdDate, sessionKeys: sessions.filter((s) => !fresh.includes(s)).map((s) => s.key) },
+        {
+          eventId: event.id,
+          createdDate,
+          marginMs: created?.marginMs,
+          clockMeasured: created?.measured,
+          sessionKeys: sessions.filter((s) => !fresh.includes(s)).map((s) => s.key),
+        },
         'event ignored for sessions started after it was created',
       );
     }

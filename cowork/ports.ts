@@ -79,6 +79,8 @@ export interface PlatformEvent {
 export interface PublishResult {
   eventUuid: string;
   via: 'pubsub' | 'rest';
+  /** The event's replay id (exact decimal), when the org said it (the Pub/Sub API does, REST does not). */
+  replayId?: string;
 }
 
 export interface EventSubscriptionState {
@@ -105,6 +107,15 @@ export interface PublishOptions {
    * answer whose event did not come back after publishing over Pub/Sub.
    */
   over?: 'rest';
+}
+
+/** The org's clock as this bot measured it (an event's CreatedDate is the org's time). */
+export interface OrgClock {
+  /**
+   * `orgTime` in this bot's clock, and how far off that may be (ms); `undefined` before any
+   * measurement (then the configured allowance, COWORK_EVENT_CLOCK_SKEW_SECONDS, is used).
+   */
+  toLocal(orgTime: number): { at: number; marginMs: number } | undefined;
 }
 
 export interface EventBus {

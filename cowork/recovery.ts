@@ -6,14 +6,36 @@
 import type { CoworkSession } from './session';
 import type { CoworkContext } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';
+import { KeyedWorkPool } from '../util/workPool';
 
 const MAX_PUBLISH_ATTEMPTS = 3;
+/** Sessions (and deadlines) worked on at once by one instance's timed work. */
+export const TIMED_WORK_CONCURRENCY = 16;
+
+/** `wait: false` (the timed loop): resolve once the work is started, not when every item is done. */
+export interface TimedRun {
+  wait?: boolean;
+}
 
 export class RecoverySweep {
+  /** One item per session at a time, a slow one (a hung chat) never holding up the others. */
+  private readonly sessions: KeyedWorkPool;
+  private readonly deadlines: KeyedWorkPool;
+
   constructor(
     private readonly ctx: CoworkContext,
     private readonly pipeline: EffectsPipeline,
-  ) {}
+  ) {
+    this.sessions = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, key) =>
+      this.ctx.deps.log.error({ err, sessionKey: key }, 'recovering an in-flight session failed; will retry'),
+    );
+    this.deadlines = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, key) => this.ctx.deps.log.error({ err, sessionKey: key }, 'deadline failed'));
+  }
+
+  /** Resolves once every item the timed work started has settled (on stop). */
+  async drain(): Promise<void> {
+    await Promise.all([this.sessions.drain(), this.deadlines.drain()]);
+  }
 
   /**
    * Finishes what an instance started and did not finish, wherever it ran: answers whose event
@@ -21,31 +43,34 @@ export class RecoverySweep {
    * lease expired (their instance died) are completed. Every step is a guarded transition, so
    * instances sweeping at once do each thing once.
    */
-  async recoverInFlight(): Promise<void> {
-    const keys = await this.ctx.deps.inflight.all();
+  async recoverInFlight({ wait = true }: TimedRun = {}): Promise<void> {
+    const keys = (await this.ctx.deps.inflight.all()).filter((key) => !this.sessions.has(key));
     if (keys.length === 0) return;
     const sessions = new Map((await this.ctx.deps.repository.getMany(keys)).map((s) => [s.key, s]));
     const now = this.ctx.now();
+    const started: Array<Promise<void>> = [];
     for (const key of keys) {
       const session = sessions.get(key);
-      try {
-        if (!session || (session.state !== 'form_sent' && session.state !== 'submitted' && session.state !== 'answered')) {
-          // Only a finished (or vanished) session leaves the index here: one still form_sent may be
-          // between its listing and its submitted write (submit lists it first), and stays listed
-          // until it is submitted or expires.
-          await this.ctx.deps.inflight.remove(key);
-        } else if (session.state === 'submitted') {
-          await this.republishIfDue(session, now);
-        } else if (
-          session.state === 'answered' &&
-          !this.pipeline.isCompleting(key) &&
-          (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.ctx.deps.effectsSendTimeoutMs ?? 0) <= now)
-        ) {
-          await this.takeOverEffects(session, now);
-        }
-      } catch (err) {
-        this.ctx.deps.log.error({ err, sessionKey: key }, 'recovering an in-flight session failed; will retry');
-      }
+      const item = this.sessions.start(key, () => this.recoverOne(key, session, now));
+      if (item) started.push(item);
+    }
+    if (wait) await Promise.all(started);
+  }
+
+  private async recoverOne(key: string, session: CoworkSession | undefined, now: number): Promise<void> {
+    if (!session || (session.state !== 'form_sent' && session.state !== 'submitted' && session.state !== 'answered')) {
+      // Only a finished (or vanished) session leaves the index here: one still form_sent may be
+      // between its listing and its submitted write (submit lists it first), and stays listed
+      // until it is submitted or expires.
+      await this.ctx.deps.inflight.remove(key);
+    } else if (session.state === 'submitted') {
+      await this.republishIfDue(session, now);
+    } else if (
+      session.state === 'answered' &&
+      !this.pipeline.isCompleting(key) &&
+      (!session.effectsLeaseUntil || Date.parse(session.effectsLeaseUntil) + (this.ctx.deps.effectsSendTimeoutMs ?? 0) <= now)
+    ) {
+      await this.takeOverEffects(session, now);
     }
   }
 
@@ -110,17 +135,25 @@ export class RecoverySweep {
     await this.pipeline.completeAnswered(taken.session);
   }
 
-  /** Runs the deadlines that are due: expire sessions that waited too long. */
-  async runDueDeadlines(): Promise<number> {
+  /** Runs the deadlines that are due: expire sessions that waited too long (each on its own, see `recoverInFlight`). */
+  async runDueDeadlines({ wait = true }: TimedRun = {}): Promise<number> {
     const due = await this.ctx.deps.deadlines.takeDue(this.ctx.now());
+    const started: Array<Promise<void>> = [];
     for (const deadline of due) {
-      try {
-        await this.ctx.expire(deadline.sessionKey);
-      } catch (err) {
-        this.ctx.deps.log.error({ err, sessionKey: deadline.sessionKey, kind: deadline.kind }, 'deadline failed; will retry');
-        await this.ctx.deps.deadlines.schedule(this.ctx.now() + this.ctx.deps.eventTimeoutMs, deadline);
-      }
+      const run = async (): Promise<void> => {
+        try {
+          await this.ctx.expire(deadline.sessionKey);
+        } catch (err) {
+          this.ctx.deps.log.error({ err, sessionKey: deadline.sessionKey, kind: deadline.kind }, 'deadline failed; will retry');
+          await this.ctx.deps.deadlines.schedule(this.ctx.now() + this.ctx.deps.eventTimeoutMs, deadline);
+        }
+      };
+      const item = this.deadlines.start(deadline.sessionKey, run);
+      // Already running (or the pool is full): it comes back on a later tick.
+      if (item) started.push(item);
+      else await this.ctx.deps.deadlines.schedule(this.ctx.now() + this.ctx.deps.eventTimeoutMs, deadline);
     }
+    if (wait) await Promise.all(started);
     return due.length;
   }
 }

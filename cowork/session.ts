@@ -59,6 +59,14 @@ export interface CoworkSession {
   effectsOwner: string | null;
   effectsLeaseUntil: string | null;
   thankedAt: string | null;
+  /**
+   * The thank-you's failed attempts (any instance), and when the first failed. At most
+   * MAX_THANK_YOU_ATTEMPTS, within THANK_YOU_WINDOW_MS of the first: then it is given up
+   * (`thankYouUndelivered` says why) and the Case is written without it.
+   */
+  thankYouAttempts?: number;
+  thankYouFirstFailedAt?: string | null;
+  thankYouUndelivered?: string | null;
   caseUpdatedAt: string | null;
   failure: string | null;
   owner: Owner;

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from './formSpec';
 import { InvalidInputError, type PicklistValue } from './ports';
 import { isPending, newSession, type CoworkSession, type Owner } from './session';
-import type { CoworkContext } from './coworkContext';
+import { DEFAULT_START_LIMITS, type CoworkContext } from './coworkContext';
+import { SlidingWindowLimiter } from '../util/rateWindow';
 
 export interface StartRequest {
   caseRef: string;
@@ -23,7 +24,9 @@ export type StartOutcome =
   | { kind: 'started'; session: CoworkSession; choices: ResolvedChoices; replacedHere: number }
   | { kind: 'invalid_case_ref'; message: string }
   | { kind: 'case_not_found' }
-  | { kind: 'case_closed'; caseNumber: string };
+  | { kind: 'case_closed'; caseNumber: string }
+  /** Too many forms started in the last minute for this conversation or this Case: nothing started. */
+  | { kind: 'rate_limited'; scope: 'conversation' | 'case'; retryAfterSeconds: number };
 
 export type SubmitOutcome =
   | { kind: 'accepted'; session: CoworkSession; published: boolean }
@@ -38,8 +41,24 @@ export type AgentAnswerOutcome =
   | { kind: 'invalid'; problems: AnswerProblem[] }
   | { kind: 'publish_failed'; message: string };
 
+/** The window of the form start limits (COWORK_FORM_STARTS_PER_MINUTE, COWORK_CASE_FORM_STARTS_PER_MINUTE). */
+const START_WINDOW_MS = 60_000;
+
 export class SessionUseCases {
-  constructor(private readonly ctx: CoworkContext) {}
+  /** Form starts per conversation and per Case (in this process): one caller cannot start forms without end. */
+  private readonly startsPerConversation: SlidingWindowLimiter;
+  private readonly startsPerCase: SlidingWindowLimiter;
+
+  constructor(private readonly ctx: CoworkContext) {
+    const limits = ctx.deps.startLimits ?? DEFAULT_START_LIMITS;
+    this.startsPerConversation = new SlidingWindowLimiter(limits.perConversation, START_WINDOW_MS, () => ctx.now());
+    this.startsPerCase = new SlidingWindowLimiter(limits.perCase, START_WINDOW_MS, () => ctx.now());
+  }
+
+  private rateLimited(scope: 'conversation' | 'case', key: string, retryAfterMs: number): StartOutcome {
+    this.ctx.deps.log.warn({ scope, key, retryAfterMs }, 'form start refused: too many in the last minute');
+    return { kind: 'rate_limited', scope, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  }
 
   /**
    * A form token whose session storage no longer has (memory storage and a restart): its signed
@@ -57,6 +76,9 @@ export class SessionUseCases {
   /** Loads the Case and its chat, stores a new session and registers it for routing. */
   async start(request: StartRequest): Promise<StartOutcome> {
     const { form } = request;
+    // Counted before the Case is read: a replayed start costs no Salesforce request.
+    const byConversation = this.startsPerConversation.take(request.conversationId);
+    if (!byConversation.ok) return this.rateLimited('conversation', request.conversationId, byConversation.retryAfterMs);
     let caseRecord;
     try {
       caseRecord = await this.ctx.deps.caseStore.findCase(
@@ -69,6 +91,8 @@ export class SessionUseCases {
     }
     if (!caseRecord) return { kind: 'case_not_found' };
     if (caseRecord.isClosed) return { kind: 'case_closed', caseNumber: caseRecord.caseNumber };
+    const byCase = this.startsPerCase.take(caseRecord.id);
+    if (!byCase.ok) return this.rateLimited('case', caseRecord.id, byCase.retryAfterMs);
 
     // The store may have read the chat session with the Case (one request): ask only when it did not.
     const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.ctx.deps.caseStore.findChatSession(caseRecord.id);

@@ -159,13 +159,14 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
         if (outcome.kind === 'accepted') await this.formCards?.showSent(dc.context, outcome.session, form);
         return;
       }
-      delete state.pending;
+      if (reply.kind === 'no') delete state.pending;
       if (reply.kind === 'no' && reply.instead === undefined) {
         await dc.context.sendActivity(`${texts.changePrompt}\n\n${choicesText(texts, input, options)}`);
         return;
       }
       if (reply.kind === 'no' && reply.instead !== undefined) typed = reply.instead;
-      // Anything else is a new answer: it replaces the one waiting for confirmation.
+      // Anything else is a new answer (it replaces the one waiting for confirmation), or text the
+      // host bot's own routes should get (mounted): then the answer keeps waiting for its yes.
     }
     const recognized = await this.recognizer.recognize({ text: typed, form, input, options, locale: dc.context.activity.locale ?? 'en-us' });
     if (recognized.kind === 'candidate') {
@@ -176,9 +177,11 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
       }
       // A recogniser's value that is not on the form, or a weak guess: no answer.
       await this.noAnswer(dc, session, form, input, options, texts, { kind: 'none', reason: 'unrelated' });
+      if (!leftToHost(dc.context)) delete state.pending;
       return;
     }
     await this.noAnswer(dc, session, form, input, options, texts, recognized);
+    if (!leftToHost(dc.context)) delete state.pending;
   }
 
   /** "You chose 🛠 Renovation Work. Send it?" with Send / Change; nothing is published before Send (or a typed yes). */

@@ -31,5 +31,7 @@ export function startFailureReply(outcome: StartOutcome, texts: Texts = textsFor
       return texts.caseNotFound;
     case 'case_closed':
       return texts.caseClosed(outcome.caseNumber);
+    case 'rate_limited':
+      return texts.tooManyStarts(outcome.retryAfterSeconds);
   }
 }

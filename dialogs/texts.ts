@@ -60,6 +60,8 @@ export interface Texts {
   invalidCaseRef(message: string): string;
   caseNotFound: string;
   caseClosed(caseNumber: string): string;
+  /** Too many forms started in a minute (this chat or this Case): nothing new was started. */
+  tooManyStarts(retryAfterSeconds: number): string;
   couldNotStart: string;
   expiredNotice(caseNumber: string): string;
   failedNotice(caseNumber: string): string;
@@ -113,6 +115,8 @@ const en: Texts = {
   caseNotFound:
     'I could not find that Case, or I am not allowed to open it. Please check the Case number or Id; if it is right, your agent can send you the form.',
   caseClosed: (caseNumber) => `Case ${escapeMarkdown(caseNumber)} is closed, so there is no form to complete for it.`,
+  tooManyStarts: (seconds) =>
+    `Several forms were just started here, so I am not starting another one right now. Please use the form you already have, or try again in ${seconds} seconds.`,
   couldNotStart: 'Sorry, I could not start the form.',
   expiredNotice: (caseNumber) =>
     `The form for Case ${escapeMarkdown(caseNumber)} has expired without an answer, so nothing was changed. Your agent can send you a new one.`,
@@ -169,6 +173,8 @@ const fr: Texts = {
   caseNotFound:
     "Je n'ai pas trouvé ce dossier, ou je n'ai pas le droit de l'ouvrir. Vérifiez son numéro ou son Id ; s'il est juste, votre conseiller peut vous envoyer le formulaire.",
   caseClosed: (caseNumber) => `Le dossier ${escapeMarkdown(caseNumber)} est clos : il n'y a pas de formulaire à remplir.`,
+  tooManyStarts: (seconds) =>
+    `Plusieurs formulaires viennent d'être ouverts ici, je n'en ouvre pas d'autre pour l'instant. Utilisez le formulaire que vous avez déjà, ou réessayez dans ${seconds} secondes.`,
   couldNotStart: "Désolé, je n'ai pas pu lancer le formulaire.",
   expiredNotice: (caseNumber) =>
     `Le formulaire du dossier ${escapeMarkdown(caseNumber)} a expiré sans réponse, rien n'a donc été modifié. Votre conseiller peut vous en envoyer un nouveau.`,

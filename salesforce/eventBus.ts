@@ -4,6 +4,9 @@
  * point lookup in Storage — not by opening more streams).
  */
 import type { Log } from '../util/log';
+import { normalizeId } from '../cowork/salesforceId';
+import { eventCreatedAt } from '../cowork/eventAge';
+import { MeasuredOrgClock } from './orgClock';
 import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';
 import type { SalesforceSession } from './connection';
 import type { CorrelationKeyOf } from './eventDispatcher';
@@ -22,12 +25,16 @@ export interface SubscribeOptions {
   correlationKey?: CorrelationKeyOf;
 }
 
-/** Keys events by the first of `fields` that holds a non-empty string (e.g. a form's correlation field). */
+/**
+ * Keys events by the first of `fields` that holds a non-empty string (e.g. a form's correlation
+ * field). A Salesforce id is keyed by its 18-character form: the same Case spelled with 15
+ * characters, or lower-cased, is the same key (its events run one after the other).
+ */
 export function byPayloadField(...fields: readonly string[]): CorrelationKeyOf {
   return (event: PlatformEvent) => {
     for (const field of fields) {
       const key = event.payload[field];
-      if (typeof key === 'string' && key !== '') return key;
+      if (typeof key === 'string' && key !== '') return normalizeId(key) ?? key;
     }
     return undefined;
   };
@@ -62,8 +69,14 @@ export class SalesforceEventBus implements EventBus {
     this.deliveries.setAllocationPerDay(perDay);
   }
 
-  publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult> {
-    return this.publisher.publish(topic, fields, options);
+  /** The org's clock, measured by the round trip of this bot's own events (orgClock.ts). */
+  readonly clock = new MeasuredOrgClock();
+
+  async publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult> {
+    const sentAt = Date.now();
+    const result = await this.publisher.publish(topic, fields, options);
+    if (result.replayId !== undefined) this.clock.published(`${topic}\n${result.replayId}`, sentAt, Date.now());
+    return result;
   }
 
   /** Several events of one topic in one call (see `EventPublisher.publishBatch`). */
@@ -75,7 +88,11 @@ export class SalesforceEventBus implements EventBus {
     if (this.subscriptions.has(topic)) {
       throw new Error(`Already subscribed to ${topic}: one stream per topic per process; route events inside its handler`);
     }
-    const subscription = new TopicSubscription(topic, handler, options.correlationKey ?? byCorrelationId, {
+    const measured: EventHandler = (event) => {
+      this.clock.delivered(`${event.topic}\n${event.replayId}`, eventCreatedAt(event));
+      return handler(event);
+    };
+    const subscription = new TopicSubscription(topic, measured, options.correlationKey ?? byCorrelationId, {
       session: this.deps.session,
       target: this.deps.target,
       storage: this.deps.storage,

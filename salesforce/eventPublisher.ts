@@ -128,7 +128,7 @@ export class EventPublisher {
     const record: Record<string, unknown> = { CreatedDate: Date.now(), CreatedById: grant.userId };
     for (const [name, value] of Object.entries(fields)) record[name] = value === null ? null : { string: value };
     const published = await this.grpc.publish(topic, record, randomUUID(), this.grpcTimeoutMs);
-    return { eventUuid: published.eventUuid, via: 'pubsub' };
+    return { eventUuid: published.eventUuid, via: 'pubsub', ...(published.replayId !== undefined ? { replayId: published.replayId } : {}) };
   }
 
   private async publishOverRest(eventName: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {

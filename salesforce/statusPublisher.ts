@@ -12,10 +12,20 @@
  *   subscribed panel against its delivery allocation (see docs/SALESFORCE.md).
  */
 import type { Log } from '../util/log';
+import { fitToField, type FieldLimit } from '../util/salesforceText';
 import type { CoworkStatus, StatusPublisher } from '../cowork/ports';
 
-/** Text(255) and friends: longer values are cut (an event with a too-long field is refused whole). */
-const LIMITS = { Correlation_Id__c: 18, Session_Key__c: 64, State__c: 32, Answer__c: 255, Detail__c: 255 } as const;
+/**
+ * The fields' limits in force-app (Text: UTF-16 units, as the org counts): longer values are cut (an
+ * event with a too-long field is refused whole, and the panel would hear nothing).
+ */
+const LIMITS = {
+  Correlation_Id__c: { units: 18 },
+  Session_Key__c: { units: 64 },
+  State__c: { units: 32 },
+  Answer__c: { units: 255 },
+  Detail__c: { units: 255 },
+} as const satisfies Record<string, FieldLimit>;
 /** At most this many statuses per `Publish` call. */
 const MAX_BATCH = 100;
 /** Statuses waiting while the org is unreachable: beyond this the oldest are dropped (logged). */
@@ -28,7 +38,7 @@ export interface BatchPublisher {
 }
 
 export function statusFields(status: CoworkStatus): Record<string, string | null> {
-  const cut = (value: string | null, max: number): string | null => (value === null || value === '' ? null : [...value].slice(0, max).join(''));
+  const cut = (value: string | null, limit: FieldLimit): string | null => (value === null || value === '' ? null : fitToField(value, limit));
   return {
     Correlation_Id__c: cut(status.caseId, LIMITS.Correlation_Id__c),
     Session_Key__c: cut(status.sessionKey, LIMITS.Session_Key__c),

@@ -50,7 +50,8 @@ export interface AuthorityOptions {
 
 /** The simulator's time: real time plus whatever a test skipped forward (session timeouts, the 24 h limit window). */
 export class SimClock {
-  private offsetMs = 0;
+  /** `offsetMs`: how far the org's clock starts ahead of this machine's (negative: behind). */
+  constructor(private offsetMs = 0) {}
 
   now(): number {
     return Date.now() + this.offsetMs;

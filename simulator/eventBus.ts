@@ -145,14 +145,17 @@ export class EventBus {
   readonly deliveries: DeliveryAllocation;
   /** High-volume events published in the last hour (the org's HourlyPublishedPlatformEvents). */
   readonly publishes: DeliveryAllocation;
+  /** The org's clock (CreatedDate, retention, the delivery window). */
+  private readonly now: () => number;
 
   constructor(
     model: ObjectModel,
     private readonly retentionMs: number,
-    options: { firstReplayId?: bigint; deliveryAllocationPerDay?: number; publishAllocationPerHour?: number } = {},
+    options: { firstReplayId?: bigint; deliveryAllocationPerDay?: number; publishAllocationPerHour?: number; now?: () => number } = {},
   ) {
-    this.deliveries = new DeliveryAllocation(options.deliveryAllocationPerDay ?? 50_000);
-    this.publishes = new DeliveryAllocation(options.publishAllocationPerHour ?? 250_000, Date.now, 1);
+    this.now = options.now ?? Date.now;
+    this.deliveries = new DeliveryAllocation(options.deliveryAllocationPerDay ?? 50_000, this.now);
+    this.publishes = new DeliveryAllocation(options.publishAllocationPerHour ?? 250_000, this.now, 1);
     let firstReplayId = options.firstReplayId ?? 2_400_000n;
     for (const definition of model.platformEvents()) {
       const schema = buildEventSchema(definition);
@@ -185,7 +188,7 @@ export class EventBus {
   /** The topic's log with expired events dropped, or undefined for an unknown topic. */
   topic(topicName: string): TopicLog | undefined {
     const log = this.topics.get(topicName);
-    log?.expireBefore(Date.now() - this.retentionMs);
+    log?.expireBefore(this.now() - this.retentionMs);
     return log;
   }
 
@@ -198,19 +201,27 @@ export class EventBus {
   }
 
   /** Publishes custom field values (already validated) as `createdById`. */
-  publishFields(topicName: string, fields: Readonly<Record<string, string | boolean | null>>, createdById: string): StoredEvent {
+  publishFields(topicName: string, fields: Readonly<Record<string, string | boolean | null>>, createdById: string, agoMs = 0): StoredEvent {
     const log = this.requireTopic(topicName);
-    const now = Date.now();
-    const record: Record<string, unknown> = { CreatedDate: now, CreatedById: createdById };
+    const now = this.now();
+    const record: Record<string, unknown> = { CreatedDate: now - agoMs, CreatedById: createdById };
     for (const field of log.schema.fields) record[field.name] = wrapForAvro(field, fields[field.name]);
     this.publishes.record(1);
     return log.append(log.schema.type.toBuffer(record), now);
   }
 
-  /** Publishes an Avro payload already checked against the topic's schema. */
+  /**
+   * Publishes an Avro payload already checked against the topic's schema. The org stamps
+   * `CreatedDate` with its own clock, whatever the publisher put there: subscribers see when the
+   * org created the event (and a publisher can measure its clock against the org's by it).
+   */
   publishEncoded(topicName: string, payload: Buffer, schemaId: string): StoredEvent {
     this.publishes.record(1);
-    return this.requireTopic(topicName).append(payload, Date.now(), schemaId);
+    const log = this.requireTopic(topicName);
+    const schema = this.schemasById.get(schemaId) ?? log.schema;
+    const now = this.now();
+    const record = schema.type.fromBuffer(payload) as Record<string, unknown>;
+    return log.append(schema.type.toBuffer({ ...record, CreatedDate: now }), now, schemaId);
   }
 
   decode(topicName: string, event: StoredEvent): PublishedEventView {

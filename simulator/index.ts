@@ -54,6 +54,8 @@ export interface SimulatorOptions {
   firstReplayId?: bigint;
   /** The org's 24-hour event delivery allocation, counted per delivery to each subscriber (default 50,000, Unlimited Edition). */
   deliveryAllocationPerDay?: number;
+  /** How far the org's clock is ahead of this machine's (ms; negative: behind). Events' CreatedDate follow it. Default 0. */
+  clockOffsetMs?: number;
   clientId?: string;
   clientSecret?: string;
   username?: string;
@@ -284,7 +286,7 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
     runAsUser: policies?.clientCredentialsFlowUser,
     preAuthorizedPermissionSets: policies?.permittedUsersPolicyType === 'AdminApprovedPreAuthorized' ? policies.permissionSets : undefined,
   };
-  const clock = new SimClock();
+  const clock = new SimClock(options.clockOffsetMs ?? 0);
   const authority = new Authority(credentials, loginUrl, {
     app: oauthApp,
     myDomainHosts: [urlHost.toLowerCase()],
@@ -299,6 +301,7 @@ async function startOrg(options: SimulatorOptions, context: StartContext): Promi
   const bus = new EventBus(model, options.retentionMs ?? 72 * 60 * 60 * 1000, {
     ...(options.firstReplayId !== undefined ? { firstReplayId: options.firstReplayId } : {}),
     ...(options.deliveryAllocationPerDay !== undefined ? { deliveryAllocationPerDay: options.deliveryAllocationPerDay } : {}),
+    now: () => clock.now(),
   });
   const agentUserId = ids.next(KEY_PREFIX.User);
   const org: SimulatedOrg = new SimulatedOrg(

@@ -367,13 +367,24 @@ export class SimulatedOrg {
    * Publishes a platform event as `POST sobjects/{Event}__e` does; also what "an event from
    * elsewhere" (an agent's flow) is: same validation, same delivery to every subscriber.
    */
-  publishEvent(eventName: string, fields: Readonly<Record<string, unknown>>, actor: Actor = 'system'): PublishedEventReceipt {
+  publishEvent(
+    eventName: string,
+    fields: Readonly<Record<string, unknown>>,
+    actor: Actor = 'system',
+    /** `publishedAgoMs`: the event was created that long ago (its CreatedDate), as one delivered late after an outage. */
+    timing: { publishedAgoMs?: number } = {},
+  ): PublishedEventReceipt {
     const definition = this.sobject(eventName, actor);
     if (definition.kind !== 'platformEvent') throw new SalesforceError(400, 'INVALID_TYPE', `${definition.name} is not a platform event`);
     // Create on a platform event is the right to publish it.
     if (actor !== 'system' && !this.accessOf(actor).object(definition.name).allowCreate) throw insufficientAccess();
     const values = this.validate(definition, fields, 'create');
-    const stored = this.bus.publishFields(topicNameOf(definition.name), values, actor === 'system' ? this.userId : this.userIdOf(actor));
+    const stored = this.bus.publishFields(
+      topicNameOf(definition.name),
+      values,
+      actor === 'system' ? this.userId : this.userIdOf(actor),
+      timing.publishedAgoMs ?? 0,
+    );
     return {
       id: this.ids.next(definition.keyPrefix),
       eventUuid: stored.eventUuid,

@@ -65,6 +65,26 @@ describe('configuration', () => {
     expect(loadConfig({ ...org, COWORK_ALLOW_UNAUTHENTICATED: 'true' }).salesforce).toBeDefined();
   });
 
+  it.each([
+    ['COWORK_REQUEST_MAX_AGE_SECONDS', 'COWORK_REQUEST_MAX_AGE_SECONDS=120'],
+    ['COWORK_FORM_STARTS_PER_MINUTE', 'COWORK_FORM_STARTS_PER_MINUTE=5'],
+    ['COWORK_CASE_FORM_STARTS_PER_MINUTE', 'COWORK_CASE_FORM_STARTS_PER_MINUTE=10'],
+  ])('%s: a whole number in range, refused with an example otherwise', (name, example) => {
+    for (const bad of ['soon', '0', '-3']) {
+      const error = configError({ [name]: bad });
+      expect(error.variable).toBe(name);
+      expect(error.message).toContain(example);
+    }
+  });
+
+  it('reads the request age and the form start limits, with their defaults', () => {
+    expect(loadConfig({})).toMatchObject({ requestMaxAgeMs: 120_000, formStartsPerMinute: { conversation: 5, case: 10 } });
+    expect(loadConfig({ COWORK_REQUEST_MAX_AGE_SECONDS: '30', COWORK_FORM_STARTS_PER_MINUTE: '2', COWORK_CASE_FORM_STARTS_PER_MINUTE: '3' })).toMatchObject({
+      requestMaxAgeMs: 30_000,
+      formStartsPerMinute: { conversation: 2, case: 3 },
+    });
+  });
+
   it('.env.example documents every variable, generated from the same list', () => {
     expect(readFileSync(path.join(root, '.env.example'), 'utf8')).toBe(envExample());
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -6,6 +6,7 @@ import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type CoworkServiceDeps, type SessionEffects } from '../../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/effectsPipeline';
 import { InFlightIndex } from '../../cowork/inflight';
 import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PlatformEvent, PublishResult } from '../../cowork/ports';
@@ -51,11 +52,18 @@ class RecordingEffects implements SessionEffects {
   readonly thanked: string[] = [];
   /** Conversations whose channel refuses messages. */
   readonly failingConversations = new Set<string>();
+  /** Conversations whose channel refuses the next n messages, then takes them. */
+  readonly refusesNext = new Map<string, number>();
   constructor(private readonly hang = false) {}
   async answered(_session: CoworkSession, _labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     this.answeredCalls++;
     if (this.hang) await new Promise(() => undefined); // this instance "dies" here
     if (this.failingConversations.has(_session.conversationId)) throw new Error('channel refused the message');
+    const refusals = this.refusesNext.get(_session.conversationId) ?? 0;
+    if (refusals > 0) {
+      this.refusesNext.set(_session.conversationId, refusals - 1);
+      throw new Error('channel refused the message');
+    }
     if (!(await stillOurs())) return false;
     this.thanked.push(_session.key);
     return true;
@@ -208,14 +216,14 @@ describe('what the review found', () => {
     expect((await a.get(session.key))?.state).toBe('done');
   });
 
-  it('answers the sessions of a Case even when one conversation fails, and finishes the failed one later', async () => {
+  it('answers the sessions of a Case even when one conversation fails, and thanks the failed one on a later attempt', async () => {
     const { a, effects, cases, clock } = setup();
     const broken = await started(a, 'broken');
     // Answered by its customer: it waits for its own event, and a newer form does not replace it.
     await a.submit({ sessionKey: broken.key, formToken: broken.formToken, conversationId: 'broken', raw: { useOfFunds: 'Education' } });
     const fine = await started(a, 'fine');
     expect((await a.get(broken.key))?.state).toBe('submitted');
-    effects.failingConversations.add('broken');
+    effects.refusesNext.set('broken', 1);
     await a.handleEvent({
       id: 'own-event',
       replayId: '1',
@@ -230,13 +238,22 @@ describe('what the review found', () => {
       topic: USE_OF_FUNDS_FORM.topic,
       payload: { Correlation_Id__c: CASE_ID, Use_of_Fund_Reason__c: 'Education' },
     });
-    expect(effects.thanked).toEqual([fine.key]);
-    expect((await a.get(broken.key))?.state).toBe('answered');
-    effects.failingConversations.clear();
-    clock.now += 1500; // the lease of the failed attempt runs out
-    await a.recoverInFlight();
-    expect(effects.thanked).toEqual([fine.key, broken.key]);
+    expect(effects.thanked).toEqual([broken.key, fine.key]);
+    expect(await a.get(broken.key)).toMatchObject({ state: 'done', thankYouAttempts: 1, thankYouUndelivered: null });
     expect(cases.updates).toHaveLength(2);
+  });
+
+  it('writes the Case without the thank-you once a conversation refused it MAX_THANK_YOU_ATTEMPTS times, and retries nothing', async () => {
+    const { a, effects, cases } = setup();
+    const broken = await started(a, 'broken');
+    await a.submit({ sessionKey: broken.key, formToken: broken.formToken, conversationId: 'broken', raw: { useOfFunds: 'Education' } });
+    effects.failingConversations.add('broken');
+    await a.handleEvent(event('own-event', broken, 'Education'));
+    expect(effects.answeredCalls).toBe(MAX_THANK_YOU_ATTEMPTS);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+    expect(await a.get(broken.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouUndelivered: 'channel refused the message' });
+    await a.recoverInFlight();
+    expect(effects.answeredCalls).toBe(MAX_THANK_YOU_ATTEMPTS);
   });
 
   it('a slow instance whose session was taken over sends nothing', async () => {

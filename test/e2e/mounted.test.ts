@@ -33,6 +33,8 @@ describe('co-work mounted in a host bot', () => {
   let channel: EmulatorChannel;
   let url: string;
 
+  const hostConsole = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug, trace: console.trace };
+
   beforeAll(async () => {
     const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
     const adapter = createAdapter(config.microsoftApp, silentLog);
@@ -89,5 +91,22 @@ describe('co-work mounted in a host bot', () => {
     await chat.say('yes');
     await chat.waitForText(`${thanksPrefix()} 🛠 Renovation Work`);
     expect(chat.texts.filter((t) => t.startsWith('host: the first one'))).toEqual([]);
+  });
+
+  it("leaves the host's text to the host while a typed answer waits for confirmation, and keeps that answer", async () => {
+    const chat = channel.conversation(url, { id: 'confirmer' });
+    const [c] = cowork.simulator?.org.createCases(1) ?? [];
+    if (!c) throw new Error('no Case');
+    await startForm(chat, c.caseId);
+    await chat.say('the first one');
+    await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
+    await chat.say('what are your opening hours?');
+    await chat.waitForText('host: what are your opening hours?');
+    await chat.say('yes');
+    await chat.waitForText(`${thanksPrefix()} 🛠 Renovation Work`);
+  });
+
+  it("never replaces the host's console (co-work's own output goes to its logger only)", async () => {
+    for (const [method, original] of Object.entries(hostConsole)) expect(console[method as keyof typeof hostConsole]).toBe(original);
   });
 });

@@ -9,7 +9,6 @@ import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const EVENT = 'Use_of_Funds__e';
-const TOPIC = '/event/Use_of_Funds__e';
 const THANKS = 'Thank you for completing the questionnaire';
 const SUPERSEDED_NOTICE = 'replaced this one, so this one no longer takes answers';
 const SUPERSEDED_CARD = 'A newer form replaced this one, so nothing was changed.';
@@ -108,20 +107,10 @@ describe('one open form per Case', () => {
     const started = log.entries.filter((e) => e.msg === 'co-work session started' && e.fields.caseId === c.caseId);
     const newKey = started[started.length - 1]?.fields.sessionKey;
     if (typeof newKey !== 'string') throw new Error('no session key logged for the new form');
-    const bus = sim(t).org.bus;
-    const schema = bus.topic(TOPIC)?.schema;
-    if (!schema) throw new Error('no topic');
-    const late = bus.publishEncoded(
-      TOPIC,
-      schema.type.toBuffer({
-        CreatedDate: Date.now() - 60_000,
-        CreatedById: '005000000000001AAA',
-        Correlation_Id__c: { string: c.caseId },
-        Session_Key__c: { string: newKey },
-        Use_of_Fund_Reason__c: { string: 'Other' },
-      }),
-      schema.id,
-    );
+    // The org stamps CreatedDate itself: a late delivery is an event created a minute ago.
+    const late = sim(t).org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Session_Key__c: newKey, Use_of_Fund_Reason__c: 'Other' }, 'system', {
+      publishedAgoMs: 60_000,
+    });
     await chat.waitForText('arrived after a later one, which stays on the Case');
     await waitUntil(
       () => log.find((e) => e.msg === 'answer not written: a later answer is already on the Case' && e.fields.caseId === c.caseId) !== undefined,

@@ -58,6 +58,13 @@ export interface RefusedActivity {
   status: number;
 }
 
+/**
+ * What one conversation's connector does with the bot's calls: `unreachable` drops the connection
+ * before answering (the bot sees a reset, as when the customer's chat is gone), `hold` keeps the
+ * call open without an answer until the fault is cleared (a hung channel).
+ */
+export type ConversationFault = 'unreachable' | 'hold';
+
 export const BOT_ACCOUNT = { id: 'cowork-bot', name: 'Cowork Bot', role: 'bot' } as const;
 
 export class EmulatorChannel {
@@ -67,6 +74,8 @@ export class EmulatorChannel {
   /** Connector calls received and not yet answered (e.g. held by `latencyMs`). */
   requestsInProgress = 0;
   private readonly emitter = new EventEmitter();
+  private readonly faults = new Map<string, ConversationFault>();
+  private readonly held = new Set<() => void>();
   private server: http.Server | undefined;
   private baseUrl = '';
 
@@ -118,7 +127,18 @@ export class EmulatorChannel {
     });
   }
 
+  /** Stages a fault for one conversation's connector calls; `undefined` clears it (held calls then go on). */
+  setFault(conversationId: string, fault: ConversationFault | undefined): void {
+    if (fault) this.faults.set(conversationId, fault);
+    else this.faults.delete(conversationId);
+    for (const release of [...this.held]) release();
+  }
+
+  /** Calls of a conversation whose fault refused or holds them, by conversation id. */
+  readonly faultedCalls = new Map<string, number>();
+
   async stop(): Promise<void> {
+    for (const release of [...this.held]) release();
     const server = this.server;
     this.server = undefined;
     if (!server) return;
@@ -143,6 +163,26 @@ export class EmulatorChannel {
     return refuses(this.options.refuseEvents, activity);
   }
 
+  /** True when the conversation's fault took the call (dropped it); a held call waits here until released. */
+  private async faulted(conversationId: string, req: http.IncomingMessage): Promise<boolean> {
+    for (;;) {
+      const fault = this.faults.get(conversationId);
+      if (!fault) return false;
+      this.faultedCalls.set(conversationId, (this.faultedCalls.get(conversationId) ?? 0) + 1);
+      if (fault === 'unreachable') {
+        req.socket.destroy();
+        return true;
+      }
+      await new Promise<void>((resolve) => {
+        const release = (): void => {
+          this.held.delete(release);
+          resolve();
+        };
+        this.held.add(release);
+      });
+    }
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.requestsInProgress++;
     try {
@@ -160,6 +200,7 @@ export class EmulatorChannel {
     if (parts[0] !== 'v3' || parts[1] !== 'conversations') return json(res, 404, { error: { code: 'NotFound', message: url.pathname } });
     if (parts.length === 2 && req.method === 'POST') return json(res, 200, { id: `conv-${randomUUID()}` });
     const conversationId = parts[2] ?? '';
+    if (await this.faulted(conversationId, req)) return;
     if (parts[3] === 'members') return json(res, 200, []);
     if (parts[3] !== 'activities') return json(res, 404, { error: { code: 'NotFound', message: url.pathname } });
     const activityId = parts[4];

@@ -1,0 +1,67 @@
+/**
+ * The timed work of one instance: expiring sessions, finishing what any instance left in flight,
+ * giving up handoffs no person accepted in time. Each job lists its work on every tick unless its
+ * last listing is still going; the items run concurrently (a cap per job, one per session or
+ * conversation) and never wait for each other nor for another job, so one hung chat holds only its
+ * own item (bounded by COWORK_SEND_TIMEOUT_SECONDS).
+ */
+import type { CloudAdapter } from 'botbuilder';
+import type { CoworkService } from '../cowork/coworkService';
+import { TIMED_WORK_CONCURRENCY } from '../cowork/recovery';
+import type { Log } from '../util/log';
+import type { KeyedSerialQueue } from '../util/serialQueue';
+import { KeyedWorkPool } from '../util/workPool';
+import type { CoworkBot } from './coworkBot';
+import type { HandoffProtocol } from './handoff/handoffProtocol';
+import { runProactiveTurn } from './proactiveTurn';
+
+export interface TimedWorkDeps {
+  service: CoworkService;
+  handoff: HandoffProtocol;
+  bot: CoworkBot;
+  adapter: CloudAdapter;
+  appId: string;
+  queue: KeyedSerialQueue;
+  log: Log;
+  intervalMs: number;
+}
+
+/** Starts the ticks; `stop` ends them and resolves once everything they started has settled. */
+export function startTimedWork(deps: TimedWorkDeps): { stop(): Promise<void> } {
+  const { service, handoff, bot, adapter, appId, queue, log } = deps;
+  // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
+  const giveUps = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, conversationId) =>
+    log.error({ err, conversationId }, 'giving up an overdue handoff failed; will retry'),
+  );
+  const takeBackOverdueHandoffs = async (): Promise<void> => {
+    for (const record of await handoff.overdueRequests()) {
+      giveUps.start(record.conversationId, () =>
+        queue.run(record.conversationId, () => runProactiveTurn(adapter, appId, record.conversationReference, (context) => bot.handoffTimedOut(context))),
+      );
+    }
+  };
+  const listing = new Map<string, Promise<void>>();
+  const job = (name: string, list: () => Promise<unknown>): void => {
+    if (listing.has(name)) return;
+    listing.set(
+      name,
+      list()
+        .then(() => undefined)
+        .catch((err: unknown) => log.error({ err, job: name }, 'timed work failed'))
+        .finally(() => listing.delete(name)),
+    );
+  };
+  const timer = setInterval(() => {
+    job('deadlines', () => service.runDueDeadlines({ wait: false }));
+    job('in-flight', () => service.recoverInFlight({ wait: false }));
+    job('handoffs', takeBackOverdueHandoffs);
+  }, deps.intervalMs);
+  timer.unref();
+  return {
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await Promise.all(listing.values());
+      await Promise.all([service.drainTimedWork(), giveUps.drain()]);
+    },
+  };
+}
