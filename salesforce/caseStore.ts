@@ -16,7 +16,7 @@ import {
   type PicklistValue,
 } from '../cowork/ports';
 import { silentLog, type Log } from '../util/log';
-import { utf8Cut } from '../util/textCut';
+import { fitToField } from '../util/salesforceText';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';
@@ -231,7 +231,7 @@ export class SalesforceCaseStore implements CaseStore, CaseComments {
     try {
       const created = await this.rest.post<{ id: string }>('sobjects/CaseComment', {
         ParentId: id,
-        CommentBody: utf8Cut(body, CASE_COMMENT_MAX_BYTES),
+        CommentBody: fitToField(body, { bytes: CASE_COMMENT_MAX_BYTES }),
         IsPublished: false,
       });
       return created.id;

@@ -9,7 +9,7 @@
  *   wrote (Sender__c `Customer`), what the bot would have said to them (`Bot`), and at takeover the
  *   conversation so far (each turn with its speaker). Kind says the direction, Sender who spoke.
  */
-import { utf16Cut } from '../util/textCut';
+import { fitToField } from '../util/salesforceText';
 
 export const PANEL_MESSAGE_KINDS = ['to_customer', 'from_customer', 'takeover', 'handback'] as const;
 export type PanelMessageKind = (typeof PANEL_MESSAGE_KINDS)[number];
@@ -30,7 +30,7 @@ export function isPanelMessageKind(value: unknown): value is PanelMessageKind {
 
 /** The event's fields; a value too long for its field is cut (Salesforce refuses the whole event otherwise). */
 export function panelMessageFields(message: PanelMessage): Record<string, string | null> {
-  const cut = (value: string | null, max: number): string | null => (value === null || value === '' ? null : utf16Cut(value, max));
+  const cut = (value: string | null, max: number): string | null => (value === null || value === '' ? null : fitToField(value, { units: max }));
   return {
     Correlation_Id__c: cut(message.caseId, PANEL_MESSAGE_LIMITS.Correlation_Id__c),
     Session_Key__c: cut(message.sessionKey, PANEL_MESSAGE_LIMITS.Session_Key__c),

@@ -5,7 +5,7 @@
  */
 import type { HandoffRecord } from '../../cowork/handoff';
 import { CASE_COMMENT_MAX_BYTES } from '../../salesforce/caseStore';
-import { utf8Cut } from '../../util/textCut';
+import { fitToField } from '../../util/salesforceText';
 
 export function transcriptComment(record: HandoffRecord, endedAt: string): string {
   const hold = record.panel;
@@ -20,7 +20,7 @@ export function transcriptComment(record: HandoffRecord, endedAt: string): strin
     if (bytes + size + Buffer.byteLength(omitted(i + 1), 'utf8') + 1 > CASE_COMMENT_MAX_BYTES) {
       if (kept.length > 0) return [heading, omitted(i + 1), ...kept].join('\n');
       // The latest line alone is too long: its beginning.
-      const last = utf8Cut(lines[i] ?? '', CASE_COMMENT_MAX_BYTES - bytes - 64);
+      const last = fitToField(lines[i] ?? '', { bytes: CASE_COMMENT_MAX_BYTES - bytes - 64 });
       return [heading, ...(i > 0 ? [omitted(i)] : []), last].join('\n');
     }
     bytes += size;
