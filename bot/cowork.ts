@@ -333,7 +333,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   let tick: Promise<void> | undefined;
   const deadlineTimer = setInterval(() => {
     if (tick) return;
-    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight(), takeBackOverdueHandoffs()])
+    tick = Promise.all([service.runDueDeadlines(), service.recoverInFlight(), takeBackOverdueHandoffs(), panel.deliverLeftBehind()])
       .then(() => undefined)
       .catch((err: unknown) => log.error({ err }, 'timed work failed'))
       .finally(() => (tick = undefined));
