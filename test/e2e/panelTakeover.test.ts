@@ -9,6 +9,7 @@ import { MemoryStorage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { BACK_WITH_BOT_TEXT } from '../../bot/handoff/handoffProtocol';
+import { textsFor } from '../../dialogs/texts';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
@@ -192,6 +193,8 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await chat.waitForText('I am asking a person to join this chat');
     await agent.say('/agent take 1');
     await agent.waitForText(/talking to/i);
+    // The customer is told a person joined (the relay's take, as the panel's takeover).
+    await chat.waitForText(textsFor('en-US').personJoined);
 
     await takeOver(kase.caseId, AGENT);
     expect(panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([
