@@ -251,8 +251,14 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     service,
     ownership,
     trust,
-    // A connector for the channels it reads (COWORK_HANDOFF_CHANNELS), else the agent relay when it is on.
-    targets: chooseHandoffTarget({ handoffChannels: config.handoffChannels, relay: config.agentKey !== undefined, log: log.child({ component: 'handoff' }) }),
+    // A connector for the channels it reads (COWORK_HANDOFF_CHANNELS), else the panel of a chat linked to its Case
+    // (the Salesforce side on), else the agent relay when it is on.
+    targets: chooseHandoffTarget({
+      handoffChannels: config.handoffChannels,
+      relay: config.agentKey !== undefined,
+      ...(statusPublisher ? { panel: { links, report: (status) => service.reportStatus(status) } } : {}),
+      log: log.child({ component: 'handoff' }),
+    }),
     log: log.child({ component: 'handoff' }),
     timeoutMs: config.handoffTimeoutMs,
   });
@@ -340,6 +346,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     appId: config.microsoftApp.id,
     queue,
     log,
+    panel,
     intervalMs: options.deadlineIntervalMs ?? 1000,
   });
 

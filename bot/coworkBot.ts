@@ -36,7 +36,7 @@ export interface CoworkBotOptions {
   log: Log;
   /**
    * Human handoff (customer side). A person is offered only where it has a target for the
-   * channel (`HandoffProtocol.targetFor`); without it, asking for one is answered "not available".
+   * card's chat (`HandoffProtocol.offeredOnCard`); without it, asking for one is answered "not available".
    */
   handoff?: HandoffProtocol;
   /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
@@ -145,7 +145,7 @@ export class CoworkBot {
   }
 
   private canHandOff(channelId: string | undefined): boolean {
-    return this.options.handoff?.targetFor(channelId) !== undefined;
+    return this.options.handoff?.offeredOnCard(channelId) === true;
   }
 
   private async welcome(context: TurnContext): Promise<void> {

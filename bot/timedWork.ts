@@ -1,6 +1,7 @@
 /**
  * The timed work of one instance: expiring sessions, finishing what any instance left in flight,
- * giving up handoffs no person accepted in time. Each job lists its work on every tick unless its
+ * giving up handoffs no person accepted in time, delivering agent messages a stopped instance left in a
+ * panel-held chat's outbox. Each job lists its work on every tick unless its
  * last listing is still going; the items run concurrently (a cap per job, one per session or
  * conversation) and never wait for each other nor for another job, so one hung chat holds only its
  * own item (bounded by COWORK_SEND_TIMEOUT_SECONDS).
@@ -24,6 +25,8 @@ export interface TimedWorkDeps {
   queue: KeyedSerialQueue;
   log: Log;
   intervalMs: number;
+  /** The Salesforce panel's takeovers: what a stopped instance left in an outbox (bot/handoff/salesforcePanel.ts). */
+  panel: { deliverLeftBehind(): Promise<unknown> };
 }
 
 /** Starts the ticks; `stop` ends them and resolves once everything they started has settled. */
@@ -55,6 +58,7 @@ export function startTimedWork(deps: TimedWorkDeps): { stop(): Promise<void> } {
     job('deadlines', () => service.runDueDeadlines({ wait: false }));
     job('in-flight', () => service.recoverInFlight({ wait: false }));
     job('handoffs', takeBackOverdueHandoffs);
+    job('panel-outbox', () => deps.panel.deliverLeftBehind());
   }, deps.intervalMs);
   timer.unref();
   return {

@@ -86,8 +86,9 @@ export class CoworkService {
   }
 
   /** Records who owns the session's conversation (the bot, or a human after a handoff). */
-  setOwner(sessionKey: string, owner: Owner): Promise<void> {
-    return this.useCases.setOwner(sessionKey, owner);
+  /** `reportRequest: false`: the handoff target told the Case itself (no second person_requested). */
+  setOwner(sessionKey: string, owner: Owner, options?: { reportRequest?: boolean }): Promise<void> {
+    return this.useCases.setOwner(sessionKey, owner, options);
   }
 
   /** Tells the agent's side (`Cowork_Status__e`); never throws, never waits. */

@@ -5,6 +5,8 @@
  *
  *   cowork/handoff/{conversationId}   the conversation's latest handoff (HandoffRecord)
  *   cowork/handoffs/waiting           { keys: [conversationId...] }: requests no agent took yet (keyList.ts)
+ *   cowork/handoffs/outbox            { keys: [conversationId...] }: chats whose panel outbox may hold agent
+ *                                     messages (the timed work delivers what a stopped instance left there)
  *
  *   (none) ──ask──▶ requested ──accepted──▶ accepted ──completed──▶ completed (the bot owns it again)
  *                       └──────────failed──────┴──────failed──────▶ failed    (the bot owns it again)
@@ -125,6 +127,26 @@ export class HandoffRepository {
 
   private get waitingKey(): string {
     return `${this.prefix}/handoffs/waiting`;
+  }
+
+  private get outboxKey(): string {
+    return `${this.prefix}/handoffs/outbox`;
+  }
+
+  /** Lists a conversation whose panel outbox was just given an agent message (before anyone delivers it). */
+  markOutbox(conversationId: string): Promise<void> {
+    return addKey(this.storage, this.outboxKey, conversationId);
+  }
+
+  /** Conversations whose panel outbox may hold agent messages, oldest listed first. */
+  outboxes(): Promise<string[]> {
+    return readKeyList(this.storage, this.outboxKey);
+  }
+
+  /** Unlists a conversation whose outbox is empty; lists it again if a message came in meanwhile. */
+  async unmarkOutbox(conversationId: string): Promise<void> {
+    await removeKey(this.storage, this.outboxKey, conversationId);
+    if ((await this.get(conversationId))?.panel?.outbox.length) await addKey(this.storage, this.outboxKey, conversationId);
   }
 
   async get(conversationId: string): Promise<HandoffRecord | undefined> {

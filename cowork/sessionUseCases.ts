@@ -209,11 +209,11 @@ export class SessionUseCases {
   }
 
   /** Records who owns the session's conversation (the bot, or a human after a handoff). */
-  async setOwner(sessionKey: string, owner: Owner): Promise<void> {
+  async setOwner(sessionKey: string, owner: Owner, options: { reportRequest?: boolean } = {}): Promise<void> {
     const result = await this.ctx.deps.repository.update(sessionKey, (s) =>
       s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner },
     );
-    if (result.changed && result.session && owner.kind === 'human' && isPending(result.session.state)) {
+    if (result.changed && result.session && owner.kind === 'human' && isPending(result.session.state) && options.reportRequest !== false) {
       this.ctx.report(result.session, 'person_requested', null, 'The customer asked for a person. You can answer the form for them from the panel.');
     }
   }

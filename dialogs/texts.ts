@@ -37,6 +37,10 @@ export interface Texts {
   noPersonHere: string;
   /** A handoff target was there but could not be reached (its channel refused the request). */
   nobodyCanJoin: string;
+  /** A person took the chat (the agent relay's take, or the panel's takeover from the Case). */
+  personJoined: string;
+  /** The person handed the chat back to the bot. */
+  backWithBot: string;
   formStillOpen(caseNumber: string): string;
   /** Before a new form that replaces older ones of this conversation. */
   replacesEarlier(caseNumber: string): string;
@@ -90,6 +94,8 @@ const en: Texts = {
   unknownButton: 'I did not understand that button.',
   noPersonHere: 'Sorry, no person is available in this chat. I am still here to help you.',
   nobodyCanJoin: 'Sorry, nobody can join this chat right now. I am still here to help you.',
+  personJoined: 'A person has joined this chat: you are now talking to them, not to the bot.',
+  backWithBot: 'You are back with the co-work bot.',
   formStillOpen: (caseNumber) =>
     `The form for Case ${escapeMarkdown(caseNumber)} is still open: use the card above, or type your answer. Your agent sees it on the Case.`,
   replacesEarlier: (caseNumber) => `This new form for Case ${escapeMarkdown(caseNumber)} replaces the one sent earlier, which no longer takes answers.`,
@@ -147,6 +153,8 @@ const fr: Texts = {
   unknownButton: "Je n'ai pas compris ce bouton.",
   noPersonHere: "Désolé, personne n'est disponible dans cette conversation. Je suis toujours là pour vous aider.",
   nobodyCanJoin: 'Désolé, personne ne peut rejoindre cette conversation pour le moment. Je suis toujours là pour vous aider.',
+  personJoined: 'Une personne a rejoint cette conversation : vous parlez maintenant avec elle, et non plus avec le bot.',
+  backWithBot: 'Vous êtes de nouveau avec le bot co-work.',
   formStillOpen: (caseNumber) =>
     `Le formulaire du dossier ${escapeMarkdown(caseNumber)} est toujours ouvert : utilisez la carte ci-dessus ou tapez votre réponse. Votre conseiller la verra sur le dossier.`,
   replacesEarlier: (caseNumber) =>
@@ -189,7 +197,8 @@ const fr: Texts = {
 export const handoffTexts = {
   requested: 'I am asking a person to join this chat. Please stay here: they will answer you in this conversation.',
   failed: 'Sorry, no one could take this chat right now. I am still here to help you.',
-  backWithBot: 'You are back with the co-work bot.',
+  backWithBot: en.backWithBot,
+  personJoined: en.personJoined,
   timedOut: 'Sorry, no one could join this chat in time, so I am taking it back. I am still here to help you.',
   /** Back with the bot: where the customer's form stands (labels already escaped by the caller, where they need it). */
   formWaiting: (caseNumber: string) => `The form for Case ${caseNumber} is still waiting for your answer: use the card above, or type your answer.`,
@@ -268,6 +277,7 @@ export const agentTexts = {
 
 /** What the coworkPanel on the Case shows about a takeover (plain text: the panel renders no markup). */
 export const panelTexts = {
+  personRequested: 'The customer asked for a person: take the chat over from here, or answer the form for them.',
   noChat: 'No customer chat is linked to this Case: the customer needs to be in a chat with the bot first.',
   takenOver: (agent: string) =>
     `${agent} has the chat: the customer's messages appear here, and what you send reaches them. The bot says nothing until you hand back.`,

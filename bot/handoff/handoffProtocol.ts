@@ -23,7 +23,7 @@ import type { CoworkSession } from '../../cowork/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 import type { HumanOwnership } from './humanOwnership';
 import type { CoworkHandoffContext, HandoffTarget, HandoffTargetChooser } from './handoffTargets';
-import { agentTexts, handoffTexts } from '../../dialogs/texts';
+import { agentTexts, handoffTexts, textsFor } from '../../dialogs/texts';
 import { describeAttachment, escapeMarkdown, oneLine } from './customerText';
 
 /** What became of a customer's request for a person. */
@@ -82,9 +82,15 @@ export class HandoffProtocol {
     return this.deps.ownership.owner(conversationId);
   }
 
-  /** The target a customer on `channelId` would be handed to, if anything can take a chat there. */
-  targetFor(channelId: string | undefined): HandoffTarget | undefined {
-    return this.deps.targets(channelId ?? '');
+  /** Whether a form card in `channelId` offers a person (something can take the card's chat). */
+  offeredOnCard(channelId: string | undefined): boolean {
+    return this.deps.targets.offeredOnCard(channelId ?? '');
+  }
+
+  /** The target the customer of `context` would be handed to, if anything can take the chat. */
+  targetFor(context: TurnContext, session: CoworkSession | undefined): Promise<HandoffTarget | undefined> {
+    const conversationId = context.activity.conversation.id;
+    return this.deps.targets.choose({ channelId: context.activity.channelId ?? '', conversationId, caseId: session?.caseId ?? null });
   }
 
   /**
@@ -94,7 +100,7 @@ export class HandoffProtocol {
    */
   async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<HandoffRequestOutcome> {
     const conversationId = context.activity.conversation.id;
-    const target = this.targetFor(context.activity.channelId);
+    const target = await this.targetFor(context, session);
     if (!target) return 'no_target';
     if (await this.owner(conversationId)) return 'already';
     const handoffContext = this.handoffContext(context, session, trigger);
@@ -112,7 +118,8 @@ export class HandoffProtocol {
       }),
     );
     if (!created) return 'already';
-    if (session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now });
+    // A target told through the Case's status (the panel) was the person_requested already.
+    if (session) await this.deps.service.setOwner(session.key, { kind: 'human', since: now }, { reportRequest: target.reportsStatus !== true });
     await context.sendActivity(HANDOFF_REQUESTED_TEXT);
     this.deps.log.info(
       { conversationId, trigger, target: target.name, caseId: handoffContext.caseId, coworkState: handoffContext.coworkState },
@@ -169,9 +176,16 @@ export class HandoffProtocol {
             ...(status.panel ? { panel: status.panel } : {}),
           };
         });
+        // A person taking the chat is no new request for one: the Case hears taken_over (the panel) instead.
         if (result.changed && session)
-          await this.deps.service.setOwner(session.key, { kind: 'human', since: now, ...(status.agentId ? { agentId: status.agentId } : {}) });
+          await this.deps.service.setOwner(
+            session.key,
+            { kind: 'human', since: now, ...(status.agentId ? { agentId: status.agentId } : {}) },
+            { reportRequest: false },
+          );
         this.deps.log.info({ conversationId, changed: result.changed }, 'handoff accepted');
+        // The customer knows who answers from now on (told once: a second accept changes nothing).
+        if (result.changed) await context.sendActivity(textsFor(context.activity.locale).personJoined);
         return;
       }
       case 'completed':
@@ -244,7 +258,7 @@ export class HandoffProtocol {
 
   /** After a handoff: carry on where the session stands, never asking again for an answer the bot has. */
   private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean, acceptedAt: string | null = null): Promise<void> {
-    const lines: string[] = greet ? [BACK_WITH_BOT_TEXT] : [];
+    const lines: string[] = greet ? [textsFor(context.activity.locale).backWithBot] : [];
     const current = session ? await this.deps.service.get(session.key) : undefined;
     const form = current ? this.deps.service.form(current.formId) : undefined;
     if (current && form) {
@@ -285,6 +299,7 @@ export class HandoffProtocol {
       userId: context.activity.from?.id ?? '',
       caseId: session?.caseId ?? null,
       caseNumber: session?.caseNumber ?? null,
+      sessionKey: session?.key ?? null,
       coworkState: session?.state ?? 'none',
       formId: session?.formId ?? null,
       answers: session && form && answers ? answerLabels(form, session.choices, answers) : null,

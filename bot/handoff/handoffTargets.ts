@@ -7,14 +7,30 @@
  *   nothing reads them. A refusal (any failed send) means nobody can come;
  * - the **agent relay** (`COWORK_AGENT_KEY`): told directly — the request joins the waiting list its
  *   agents read (`/agent list`); the customer's channel gets only the message;
+ * - the **Salesforce panel** (the coworkPanel on the Case), when the chat is the newest one linked
+ *   to its Case (cowork/links.ts: where the panel's takeover goes) and the Salesforce side is on
+ *   (`COWORK_STATUS_EVENTS` not off): told directly — a `person_requested` status saying the chat
+ *   can be taken over from the Case; the customer's channel gets only the message;
  * - **none**: nobody can take the chat here, and no person is offered.
  *
+ * Order, when several could: the connector first (an organisation that lists a channel runs its
+ * contact centre there), then the panel of a chat linked to its Case (the agent working that Case
+ * has its context and already watches it), then the relay. Whatever the target, the request is
+ * recorded and listed as waiting, so a relay agent may still take a chat the panel was told of:
+ * one owner all the same (the record is eTag-guarded), whoever comes first.
+ *
+ * A person is offered (the card's "Talk to a person") where a target exists for the card's chat:
+ * a card is always of a Case, so the panel counts when it is on. A typed request with no Case
+ * has only the connector and the relay.
+ *
  * A target is told before the request is recorded, so one that refuses leaves nothing recorded
- * and the customer is never left talking to nobody. Another target (a Salesforce agent's panel,
- * say) is one more `HandoffTarget` and one more line in `chooseHandoffTarget`.
+ * and the customer is never left talking to nobody.
  */
 import { EventFactory, type TurnContext } from 'botbuilder';
 import type { HandoffRecord } from '../../cowork/handoff';
+import type { CaseLinks } from '../../cowork/links';
+import type { CoworkStatus } from '../../cowork/ports';
+import { panelTexts } from '../../dialogs/texts';
 import type { CoworkSession } from '../../cowork/session';
 import type { Log } from '../../util/log';
 
@@ -25,6 +41,8 @@ export interface CoworkHandoffContext {
   userId: string;
   caseId: string | null;
   caseNumber: string | null;
+  /** The co-work session's key, when there is one (the panel's statuses carry it). */
+  sessionKey: string | null;
   coworkState: CoworkSession['state'] | 'none';
   formId: string | null;
   /** The answer so far, as labels (what the event said, else what the customer submitted). */
@@ -34,6 +52,8 @@ export interface CoworkHandoffContext {
 export interface HandoffTarget {
   /** For logs and docs: `connector`, `agent relay`, … */
   readonly name: string;
+  /** True when telling this target is itself the Case's `person_requested` status (the core then reports none). */
+  readonly reportsStatus?: boolean;
   /**
    * Tells the target that the customer of `context` wants a person. Resolves false when the
    * target refused or could not be reached: nothing is recorded then. Never throws.
@@ -41,8 +61,20 @@ export interface HandoffTarget {
   ask(context: TurnContext, request: CoworkHandoffContext): Promise<boolean>;
 }
 
-/** Picks the target for a customer's channel; undefined when nothing can take a chat there. */
-export type HandoffTargetChooser = (channelId: string) => HandoffTarget | undefined;
+/** The chat asking: its channel, its conversation, and the Case of its latest session, if any. */
+export interface HandoffChat {
+  channelId: string;
+  conversationId: string;
+  caseId: string | null;
+}
+
+/** Picks the target for a customer's chat, in one place. */
+export interface HandoffTargetChooser {
+  /** The target for `chat`; undefined when nothing can take it. */
+  choose(chat: HandoffChat): Promise<HandoffTarget | undefined>;
+  /** Whether a person is offered on a form card in `channelId` (a card's chat is linked to its Case). */
+  offeredOnCard(channelId: string): boolean;
+}
 
 /** A contact-centre connector reading `handoff.initiate` in the customer's own conversation. */
 export function connectorTarget(log: Log): HandoffTarget {
@@ -71,14 +103,46 @@ export const relayTarget: HandoffTarget = {
 };
 
 /**
- * The one place a target is chosen: the connector for a channel it reads, else the relay when it
- * is on, else none. `handoffChannels` are lower-case channel ids.
+ * The agent on the Case, in the coworkPanel: told with a `person_requested` status that says the
+ * chat can be taken over from there (their takeover then accepts the request).
  */
-export function chooseHandoffTarget(options: { handoffChannels: readonly string[]; relay: boolean; log: Log }): HandoffTargetChooser {
+export function panelTarget(report: (status: CoworkStatus) => void): HandoffTarget {
+  return {
+    name: 'salesforce panel',
+    reportsStatus: true,
+    ask(_context, request) {
+      if (!request.caseId) return Promise.resolve(false);
+      report({ caseId: request.caseId, sessionKey: request.sessionKey, state: 'person_requested', answer: null, detail: panelTexts.personRequested });
+      return Promise.resolve(true);
+    },
+  };
+}
+
+/**
+ * The one place a target is chosen: the connector for a channel it reads, else the panel for a
+ * chat that is its Case's newest link (when `panel` is given: the Salesforce side is on), else the
+ * relay when it is on, else none. `handoffChannels` are lower-case channel ids.
+ */
+export function chooseHandoffTarget(options: {
+  handoffChannels: readonly string[];
+  relay: boolean;
+  /** The Salesforce panel, with the Case links its takeover follows; absent when COWORK_STATUS_EVENTS is off. */
+  panel?: { links: CaseLinks; report: (status: CoworkStatus) => void };
+  log: Log;
+}): HandoffTargetChooser {
   const connector = connectorTarget(options.log);
-  return (channelId) => {
-    if (options.handoffChannels.includes(channelId.toLowerCase())) return connector;
-    if (options.relay) return relayTarget;
-    return undefined;
+  const panel = options.panel ? panelTarget(options.panel.report) : undefined;
+  const links = options.panel?.links;
+  return {
+    async choose(chat) {
+      if (options.handoffChannels.includes(chat.channelId.toLowerCase())) return connector;
+      // The panel's takeover reaches the Case's newest link only: another chat of the Case is not the panel's.
+      if (panel && links && chat.caseId && (await links.get(chat.caseId))[0]?.conversationId === chat.conversationId) return panel;
+      if (options.relay) return relayTarget;
+      return undefined;
+    },
+    offeredOnCard(channelId) {
+      return options.handoffChannels.includes(channelId.toLowerCase()) || panel !== undefined || options.relay;
+    },
   };
 }

@@ -12,6 +12,8 @@
  *   (one instance acts); the agent's messages go through the record's outbox, filled in stream order
  *   by every instance (an event id is added once) and delivered by one instance at a time (a lease),
  *   oldest first, each id once: exactly once and in order, across instances and redeliveries.
+ * - An instance that stopped between filling the outbox and delivering it leaves its messages there:
+ *   the timed work (`deliverLeftBehind`) delivers them once its lease has expired, a few chats a run.
  * - Hand back waits for the outbox, gives the chat back to the bot (`completed`: the customer is told
  *   where the form stands) and saves the takeover's transcript as one Case comment (one REST call).
  */
@@ -34,6 +36,8 @@ import { transcriptComment } from './transcriptComment';
 
 /** Event ids of delivered agent messages a record remembers (beyond them, the Case document's claims guard redeliveries). */
 const MAX_DELIVERED = 200;
+/** Chats one timed run delivers a left-behind outbox to (the rest wait for the next run). */
+const MAX_OUTBOXES_PER_RUN = 20;
 /** Agent id of a panel agent on the handoff record. */
 export const PANEL_AGENT_PREFIX = 'salesforce:';
 
@@ -56,6 +60,9 @@ export interface SalesforcePanelDeps {
   log: Log;
   now?: () => number;
 }
+
+/** Where a customer's chat is reached: a Case link, or a handoff record's own reference. */
+type ChatAddress = Pick<ConversationLink, 'conversationId' | 'conversationReference'>;
 
 export class SalesforcePanel {
   private readonly now: () => number;
@@ -132,12 +139,20 @@ export class SalesforcePanel {
     if (!link) return;
     const text = typeof event.payload.Text__c === 'string' ? event.payload.Text__c : '';
     const entry: OutboxEntry = { eventId: event.id, text, sender: agent };
+    // Listed before it is added, so an instance stopping in between leaves it where the timed work looks.
+    if (text.trim() !== '') await this.deps.handoffs.markOutbox(link.conversationId);
+    let seen = false;
     const result = await this.deps.handoffs.update(link.conversationId, (current) => {
+      seen = false;
       const hold = current?.panel;
       if (!current || !hold || current.state !== 'accepted' || !this.heldBy(current, caseId, agent) || text.trim() === '') return undefined;
-      if (hold.delivered.includes(event.id) || hold.outbox.some((e) => e.eventId === event.id)) return undefined;
+      if (hold.delivered.includes(event.id) || hold.outbox.some((e) => e.eventId === event.id)) {
+        seen = true;
+        return undefined;
+      }
       return { ...current, panel: { ...hold, outbox: [...hold.outbox, entry] } };
     });
+    if (seen) this.deps.log.debug({ eventId: event.id, caseId }, "agent message already taken (a redelivery, or another instance's): not sent again");
     const record = result.record;
     if (!record || record.state !== 'accepted' || !this.heldBy(record, caseId, agent)) {
       // Refused once, by one instance: the claim is the refusal's.
@@ -154,11 +169,27 @@ export class SalesforcePanel {
   }
 
   /**
+   * The timed work's part: outboxes with messages no instance is delivering (one that stopped before
+   * delivering, its lease expired) are delivered, oldest listed first, at most a few chats a run.
+   */
+  async deliverLeftBehind(): Promise<void> {
+    for (const conversationId of (await this.deps.handoffs.outboxes()).slice(0, MAX_OUTBOXES_PER_RUN)) {
+      const record = await this.deps.handoffs.get(conversationId);
+      if (!record?.panel || record.panel.outbox.length === 0) {
+        await this.deps.handoffs.unmarkOutbox(conversationId);
+        continue;
+      }
+      await this.deliver({ conversationId, conversationReference: record.conversationReference });
+      if ((await this.deps.handoffs.get(conversationId))?.panel?.outbox.length === 0) await this.deps.handoffs.unmarkOutbox(conversationId);
+    }
+  }
+
+  /**
    * Delivers the outbox, oldest first, while this instance holds the delivery lease. Another
    * instance delivering (lease not expired) is left to it: it looks at the outbox again before
    * letting go, so an entry added meanwhile is not left behind.
    */
-  private async deliver(link: ConversationLink): Promise<void> {
+  private async deliver(link: ChatAddress): Promise<void> {
     const conversationId = link.conversationId;
     const me = this.deps.instanceId;
     for (let round = 0; round < 1000; round++) {
@@ -246,7 +277,7 @@ export class SalesforcePanel {
   }
 
   /** A proactive turn of the customer's conversation, queued with its other turns. */
-  private inConversation(link: ConversationLink, logic: (context: TurnContext) => Promise<void>): Promise<void> {
+  private inConversation(link: ChatAddress, logic: (context: TurnContext) => Promise<void>): Promise<void> {
     return this.deps.queue.run(link.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, logic));
   }
 }

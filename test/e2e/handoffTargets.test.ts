@@ -36,7 +36,8 @@ function caseField(t: BotUnderTest, caseId: string): unknown {
 describe('asking for a person with no handoff target', () => {
   let t: BotUnderTest;
   beforeAll(async () => {
-    t = await startBotUnderTest();
+    // No connector channel, no relay, and the Salesforce side off (else the Case's panel is the target).
+    t = await startBotUnderTest({ env: { COWORK_STATUS_EVENTS: 'off' } });
   });
   afterAll(async () => {
     await t?.stop();

@@ -9,63 +9,18 @@ import { MemoryStorage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { BACK_WITH_BOT_TEXT } from '../../bot/handoff/handoffProtocol';
+import { textsFor } from '../../dialogs/texts';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { RecordingLog } from '../harness/recordingLog';
-import { clientCredentialsConnection, pubSubClient, recorder, trustSimulator, type PubSubClient, type Recorded } from '../simulator/support';
+import { fromPanel, openPanel, type Panel } from '../harness/panel';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
 const AGENT = 'agent.one@example.com';
 const OTHER_AGENT = 'agent.two@example.com';
 const RELAY_KEY = 'panel-takeover-test-relay-key';
-
-interface Line {
-  sender: unknown;
-  text: unknown;
-}
-
-interface Panel {
-  client: PubSubClient;
-  messages: Recorded;
-  statuses: Recorded;
-  lines(caseId: string): Line[];
-  states(caseId: string): Array<{ state: unknown; detail: unknown }>;
-}
-
-async function openPanel(simulator: RunningSimulator): Promise<Panel> {
-  trustSimulator(simulator.caCert);
-  const conn = await clientCredentialsConnection(simulator);
-  const client = await pubSubClient(simulator, conn.accessToken ?? '');
-  const messages = recorder();
-  const statuses = recorder();
-  const before = simulator.org.openStreamCount();
-  client.subscribe('/event/Cowork_Message__e', messages.callback);
-  client.subscribe('/event/Cowork_Status__e', statuses.callback);
-  await waitUntil(() => simulator.org.openStreamCount() >= before + 2, 'the panel streams');
-  return {
-    client,
-    messages: messages.recorded,
-    statuses: statuses.recorded,
-    lines: (caseId) =>
-      messages.recorded.events
-        .filter((e) => e.payload.Correlation_Id__c === caseId && e.payload.Kind__c === 'from_customer')
-        .map((e) => ({ sender: e.payload.Sender__c, text: e.payload.Text__c })),
-    states: (caseId) =>
-      statuses.recorded.events.filter((e) => e.payload.Correlation_Id__c === caseId).map((e) => ({ state: e.payload.State__c, detail: e.payload.Detail__c })),
-  };
-}
-
-/** What the Send_Cowork_Message flow publishes when the agent acts in the panel. */
-function fromPanel(simulator: RunningSimulator, caseId: string, kind: 'takeover' | 'to_customer' | 'handback', sender: string, text?: string): void {
-  simulator.org.publishEvent('Cowork_Message__e', {
-    Correlation_Id__c: caseId,
-    Kind__c: kind,
-    Sender__c: sender,
-    ...(text !== undefined ? { Text__c: text } : {}),
-  });
-}
 
 function caseWrites(simulator: RunningSimulator): number {
   return simulator.org.requestCounts()['PATCH /services/data/vXX.X/sobjects/{object}/{id}'] ?? 0;
@@ -238,6 +193,8 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await chat.waitForText('I am asking a person to join this chat');
     await agent.say('/agent take 1');
     await agent.waitForText(/talking to/i);
+    // The customer is told a person joined (the relay's take, as the panel's takeover).
+    await chat.waitForText(textsFor('en-US').personJoined);
 
     await takeOver(kase.caseId, AGENT);
     expect(panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([

@@ -55,8 +55,8 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await page.keyboard.press('Enter');
     await page.getByText('A form regarding the use of funds must be completed').first().waitFor({ timeout: 30_000 });
     await page.getByText(`Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
-    // No handoff target is configured: the card offers no person.
-    expect(await page.getByRole('button', { name: 'Talk to a person' }).count()).toBe(0);
+    // No connector or relay, but the Salesforce side is on: the Case's panel can take the chat, so the card offers a person.
+    expect(await page.getByRole('button', { name: 'Talk to a person' }).count()).toBe(1);
 
     await page.getByRole('radio', { name: /Education$/ }).click();
     await page.getByRole('button', { name: 'Send', exact: true }).click();
