@@ -11,6 +11,8 @@ import type { CoworkContext } from './coworkContext';
 export class EffectsPipeline {
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
+  /** Everything this pipeline started and has not finished, the un-awaited card update included. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly ctx: CoworkContext) {}
 
@@ -28,10 +30,27 @@ export class EffectsPipeline {
     if (this.completing.has(session.key)) return;
     this.completing.add(session.key);
     try {
-      await this.runEffects(session, readCaseFirst);
+      await this.track(this.runEffects(session, readCaseFirst));
     } finally {
       this.completing.delete(session.key);
     }
+  }
+
+  /**
+   * Resolves once nothing this pipeline started is still running (effects, and the card updates
+   * they do not wait for), however much was started meanwhile. Never rejects.
+   */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const forget = (): void => {
+      this.running.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
   }
 
   private async runEffects(session: CoworkSession, readCaseFirst: boolean): Promise<void> {
@@ -97,9 +116,7 @@ export class EffectsPipeline {
     this.ctx.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
     if (done.changed && done.session && this.ctx.deps.effects.saved) {
       // Not awaited: it only updates the form card, and the next event need not wait for it.
-      void this.ctx.deps.effects
-        .saved(done.session)
-        .catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+      void this.track(this.ctx.deps.effects.saved(done.session)).catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
     }
   }
 
