@@ -116,7 +116,9 @@ export class EffectsPipeline {
     this.ctx.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
     if (done.changed && done.session && this.ctx.deps.effects.saved) {
       // Not awaited: it only updates the form card, and the next event need not wait for it.
-      void this.track(this.ctx.deps.effects.saved(done.session)).catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+      void this.track(this.ctx.deps.effects.saved(done.session)).catch((err: unknown) =>
+        this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'),
+      );
     }
   }
 
