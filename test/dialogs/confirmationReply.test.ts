@@ -8,9 +8,12 @@ const en = textsFor('en-us');
 const fr = textsFor('fr-fr');
 
 describe('confirmationReply', () => {
-  it.each(['yes', 'Yes!', 'y', 'ok.', '  send it  ', 'yes please', 'That’s right', 'that is right', 'go ahead!', 'correct', 'right'])('English "%s" is a yes', (text) => {
-    expect(confirmationReply(en, text)).toEqual({ kind: 'yes' });
-  });
+  it.each(['yes', 'Yes!', 'y', 'ok.', '  send it  ', 'yes please', 'That’s right', 'that is right', 'go ahead!', 'correct', 'right'])(
+    'English "%s" is a yes',
+    (text) => {
+      expect(confirmationReply(en, text)).toEqual({ kind: 'yes' });
+    },
+  );
 
   it.each(['oui', 'Oui !', 'd’accord', "c'est ça", 'exact', 'yes'])('French "%s" is a yes', (text) => {
     expect(confirmationReply(fr, text)).toEqual({ kind: 'yes' });
