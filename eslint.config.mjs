@@ -7,6 +7,8 @@ export default tseslint.config(
   // project (@salesforce/sfdx-lwc-jest); Salesforce's LWC lint rules are not this TypeScript config's.
   { ignores: ['salesforce/force-app/**/lwc/**'] },
   ...tseslint.configs.recommended,
+  // CommonJS files loaded with `node --require` (test/harness/offMachineHook.cjs) cannot use `import`.
+  { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

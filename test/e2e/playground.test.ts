@@ -17,6 +17,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase, waitUntil } from '../harness/coworkSteps';
+import { watchOffMachineTraffic, type OffMachineTraffic } from '../harness/offMachineTraffic';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -58,6 +59,10 @@ function startPlayground(botUrl: string, port: number, cwd: string): Promise<Chi
   const child = spawn(PLAYGROUND_BIN, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // --dt turns the Playground's telemetry off, not its Application Insights SDK's own "statsbeat",
+    // which resolves westus-0.in.applicationinsights.azure.com and asks the Azure metadata service
+    // (169.254.169.254) where it runs: seen by the off-machine check below.
+    env: { ...process.env, APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' },
   });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -86,12 +91,15 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
   let port: number;
   const workDir = mkdtempSync(path.join(tmpdir(), 'cowork-playground-'));
   const external: string[] = [];
+  let traffic: OffMachineTraffic | undefined;
 
   beforeAll(async () => {
+    // Before anything starts: every process of the test (bot, Playground, Chromium) is watched.
+    traffic = await watchOffMachineTraffic();
     t = await startBotUnderTest();
     port = await freePort();
     playground = await startPlayground(t.bot.url, port, workDir);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...traffic.chromiumArgs] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.route('**/*', (route) => {
       const url = new URL(route.request().url());
@@ -105,6 +113,7 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await browser?.close();
     playground?.kill('SIGTERM');
     await t?.stop();
+    await traffic?.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -156,8 +165,21 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Other', 'the Case update');
   }, 120_000);
 
-  it('sent nothing off the machine', () => {
-    // Requests the page tried (fonts from a CDN) were aborted, not sent.
-    expect(external.every((origin) => !origin.includes('127.0.0.1'))).toBe(true);
+  it('sent nothing off the machine, from any of its processes', () => {
+    // The page's requests to a CDN (fonts) were aborted by the route, so they are not attempts.
+    expect(traffic?.attemptsBeyondChromiumServices()).toEqual([]);
+  });
+
+  it('would have said so: a page request to a documentation address (192.0.2.1) is caught and refused', async () => {
+    const probe = await browser?.newPage();
+    try {
+      await expect(probe?.goto('http://192.0.2.1/probe', { timeout: 15_000 })).resolves.toBeDefined();
+      // The check fails for it (the probe and the page's favicon request), and the proxy answered 403: nothing was sent.
+      const seen = traffic?.attemptsBeyondChromiumServices() ?? [];
+      expect(seen).toContain('proxy GET http://192.0.2.1/probe');
+      expect(seen.every((line) => line.includes('192.0.2.1'))).toBe(true);
+    } finally {
+      await probe?.close();
+    }
   });
 });
