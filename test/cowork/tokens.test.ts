@@ -35,7 +35,10 @@ describe('start tokens', () => {
   });
 
   it('accept a good token and return its normalised claims', () => {
-    expect(verifyStartToken(SECRET, sign({ caseId: CASE.slice(0, 15) }), context)).toEqual({ ok: true, claims: { caseId: CASE, userId: 'u1', conversationId: 'c1' } });
+    expect(verifyStartToken(SECRET, sign({ caseId: CASE.slice(0, 15) }), context)).toEqual({
+      ok: true,
+      claims: { caseId: CASE, userId: 'u1', conversationId: 'c1' },
+    });
     // Exactly the longest lifetime allowed (plus the 30 s of clock tolerance) is still accepted.
     expect(verifyStartToken(SECRET, sign({ exp: nowSeconds + 930 }), context)).toMatchObject({ ok: true });
   });
@@ -53,7 +56,11 @@ describe('start tokens', () => {
     ['expired', sign({ iat: nowSeconds - 600, exp: nowSeconds - 1 }), 'the start token has expired'],
     ['without a Case', sign({ caseId: undefined }), 'the start token lacks its claims'],
     ['without a conversation', sign({ conv: undefined }), 'the start token lacks its claims'],
-    ['without a subject', jwt.sign({ caseId: CASE, conv: 'c1', exp: nowSeconds + 300 }, SECRET, { audience: START_TOKEN_AUDIENCE }), 'the start token lacks its claims'],
+    [
+      'without a subject',
+      jwt.sign({ caseId: CASE, conv: 'c1', exp: nowSeconds + 300 }, SECRET, { audience: START_TOKEN_AUDIENCE }),
+      'the start token lacks its claims',
+    ],
     ['with a Case id that is a number', sign({ caseId: 500 }), 'the start token lacks its claims'],
     ['without an expiry', sign({ exp: undefined }), 'the start token has no expiry'],
     ['valid for too long from now', sign({ exp: nowSeconds + 931 }), 'the start token is valid for too long'],
