@@ -47,6 +47,7 @@ describe('start tokens', () => {
     ['not a string', 42, 'the start token is missing or malformed'],
     ['empty', '', 'the start token is missing or malformed'],
     ['longer than 4096 characters', 'x'.repeat(4097), 'the start token is missing or malformed'],
+    ['of exactly 4096 characters (read, then refused as no token)', 'x'.repeat(4096), 'the start token is not valid'],
     ['garbage', 'a.b.c', 'the start token is not valid'],
     ['of another audience', sign({}, { audience: 'another-bot' }), 'the start token is not valid'],
     ['without an audience', jwt.sign({ caseId: CASE, conv: 'c1', exp: nowSeconds + 300 }, SECRET, { subject: 'u1' }), 'the start token is not valid'],
@@ -123,6 +124,20 @@ describe('form tokens', () => {
     const fits = signer.mint({ ...binding, formId: 'f'.repeat(600) });
     expect(fits.length).toBeLessThanOrEqual(1024);
     expect(signer.verify(fits, 'conv-1')?.formId).toBe('f'.repeat(600));
+  });
+
+  it('verify a token recorded from an earlier run (the key derivation is stable across versions)', () => {
+    // Minted once with FormTokenSigner(Buffer.from('recorded-form-secret')): a change of the derivation
+    // (its label, its hash) would make every card already sent unreadable after an upgrade.
+    const recorded =
+      'v1.-53lRmH0xn0gS4JSlIv9Kd2jCOyvwN0PsfvGlkL2MmgvMPUn_f_rzdwUXfRv8YioiYLSq7-dGkhbcF2Wr1WRpQ3Fvk_9TjlK9KOmeEGbWaHWTFZ5Kh-1Isb-YB-qAVfFqVUmobKzn6adICzcOctscmceCWtNlO5wdMnia2HBkmC8ZA';
+    expect(new FormTokenSigner(Buffer.from('recorded-form-secret', 'utf8')).verify(recorded, 'conv-recorded')).toEqual({
+      sessionKey: 'b'.repeat(32),
+      caseId: '500D000000BbcdEIAR',
+      formId: 'use-of-funds',
+      conversationId: 'conv-recorded',
+      issuedAt: 1767225600000,
+    });
   });
 
   it('derive the same key from the same secret (tokens survive a restart)', () => {

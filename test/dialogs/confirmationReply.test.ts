@@ -64,6 +64,28 @@ describe('confirmationReply', () => {
     expect(confirmationReply(fr, 'no, education')).toEqual({ kind: 'no', instead: 'education' });
   });
 
+  // A no or a "no, <answer>" counts only at the start and for the whole message.
+  it.each([
+    [en, 'I said no, education'],
+    [en, 'no, education\nvehicle'],
+    [fr, "j'ai dit non, éducation"],
+    [fr, 'non, éducation\nvéhicule'],
+    [fr, 'pourquoi pas ça'],
+  ])('reads %#: %j as a new answer, not a no', (texts, text) => {
+    expect(confirmationReply(texts, text)).toEqual({ kind: 'other' });
+  });
+
+  it.each([
+    [en, 'no , education', 'education'],
+    [en, 'no,education', 'education'],
+    [en, 'no  -  vehicle', 'vehicle'],
+    [fr, 'non, éducation', 'éducation'],
+    [fr, 'non,éducation', 'éducation'],
+    [fr, 'modifier ; véhicule', 'véhicule'],
+  ])('reads %#: %j as a change to %j, whatever the spacing around the punctuation', (texts, text, instead) => {
+    expect(confirmationReply(texts, text)).toEqual({ kind: 'no', instead });
+  });
+
   it('treats anything else as a new answer, not as yes or no', () => {
     expect(confirmationReply(en, 'education')).toEqual({ kind: 'other' });
     expect(confirmationReply(en, 'not right, education')).toEqual({ kind: 'other' });
