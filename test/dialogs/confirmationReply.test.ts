@@ -66,23 +66,23 @@ describe('confirmationReply', () => {
 
   // A no or a "no, <answer>" counts only at the start and for the whole message.
   it.each([
-    [en, 'I said no, education'],
-    [en, 'no, education\nvehicle'],
-    [fr, "j'ai dit non, éducation"],
-    [fr, 'non, éducation\nvéhicule'],
-    [fr, 'pourquoi pas ça'],
-  ])('reads %#: %j as a new answer, not a no', (texts, text) => {
+    ['en', en, 'I said no, education'],
+    ['en', en, 'no, education\nvehicle'],
+    ['fr', fr, "j'ai dit non, éducation"],
+    ['fr', fr, 'non, éducation\nvéhicule'],
+    ['fr', fr, 'pourquoi pas ça'],
+  ])('%s: reads %j as a new answer, not a no', (_locale, texts, text) => {
     expect(confirmationReply(texts, text)).toEqual({ kind: 'other' });
   });
 
   it.each([
-    [en, 'no , education', 'education'],
-    [en, 'no,education', 'education'],
-    [en, 'no  -  vehicle', 'vehicle'],
-    [fr, 'non, éducation', 'éducation'],
-    [fr, 'non,éducation', 'éducation'],
-    [fr, 'modifier ; véhicule', 'véhicule'],
-  ])('reads %#: %j as a change to %j, whatever the spacing around the punctuation', (texts, text, instead) => {
+    ['en', en, 'no , education', 'education'],
+    ['en', en, 'no,education', 'education'],
+    ['en', en, 'no  -  vehicle', 'vehicle'],
+    ['fr', fr, 'non, éducation', 'éducation'],
+    ['fr', fr, 'non,éducation', 'éducation'],
+    ['fr', fr, 'modifier ; véhicule', 'véhicule'],
+  ])('%s: reads %j as a change to %j, whatever the spacing around the punctuation', (_locale, texts, text, instead) => {
     expect(confirmationReply(texts, text)).toEqual({ kind: 'no', instead });
   });
 
