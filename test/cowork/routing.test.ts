@@ -49,4 +49,59 @@ describe('routing, in memory (the fast twin of test/e2e/routingPromises.test.ts)
     expect(cases.updates).toEqual([]);
     expect((await a.get(session.key))?.state).toBe('form_sent');
   });
+
+  function core() {
+    const [storage, cases, bus, effects, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), new RecordingEffects(), { now: Date.now() }];
+    return { a: instance(storage, 'a', effects, cases, bus, clock), cases, effects, clock };
+  }
+  const keyless = (id: string, caseId: string, answer: string, createdDate: number, sessionKey?: string) => ({
+    id,
+    replayId: id,
+    topic: USE_OF_FUNDS_FORM.topic,
+    createdDate,
+    payload: { Correlation_Id__c: caseId, Use_of_Fund_Reason__c: answer, ...(sessionKey === undefined ? {} : { Session_Key__c: sessionKey }) },
+  });
+
+  it("an event without session key answers the Case's form still waiting for its customer, not an older one submitted and waiting for its event", async () => {
+    const { a, effects, clock } = core();
+    const older = await started(a, 'conv-a');
+    await a.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
+    clock.now += 1000;
+    const newer = await started(a, 'conv-b');
+    clock.now += 1000;
+    await a.handleEvent(keyless('agent', newer.caseId, 'Renovation Work', clock.now));
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([newer.key]);
+    expect((await a.get(older.key))?.state).toBe('submitted');
+  });
+
+  it('an empty session key is no session key: the event answers the current form', async () => {
+    const { a, effects, clock } = core();
+    const session = await started(a);
+    clock.now += 1000;
+    await a.handleEvent(keyless('empty-key', session.caseId, 'Education', clock.now, ''));
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([session.key]);
+  });
+
+  it('an event without session key created before the form was started answers nothing (a stale answer)', async () => {
+    const { a, effects, cases, clock } = core();
+    const session = await started(a);
+    await a.handleEvent(keyless('stale', session.caseId, 'Education', clock.now - 3_600_000));
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([]);
+    expect(cases.updates).toEqual([]);
+    expect((await a.get(session.key))?.state).toBe('form_sent');
+  });
+
+  it('a submitted answer never expires: its event, even after the time to live, completes it', async () => {
+    const { a, effects, cases, clock } = core();
+    const session = await started(a);
+    await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
+    clock.now += 3_600_000 + 1000;
+    await a.handleEvent(event('late-but-submitted', session, 'Education'));
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([session.key]);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+  });
 });
