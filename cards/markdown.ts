@@ -6,7 +6,8 @@
  *
  * Choice titles of an `Input.ChoiceSet` are plain text: do not escape those.
  */
-const MARKDOWN_SIGNIFICANT = /[\\`*_{}[\]()#+\-.!<>|~:&]/g;
+// `&` starts an HTML entity; `=` underlines a setext heading in text of several lines.
+const MARKDOWN_SIGNIFICANT = /[\\`*_{}[\]()#+\-.!<>|~:&=]/g;
 
 export function escapeMarkdown(text: string): string {
   return text.replace(MARKDOWN_SIGNIFICANT, (ch) => `\\${ch}`);

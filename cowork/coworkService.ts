@@ -116,6 +116,11 @@ export class CoworkService {
     return this.pipeline.completeAnswered(session, options);
   }
 
+  /** Resolves once the effects this process started (and the card updates after them) have all finished. */
+  effectsIdle(): Promise<void> {
+    return this.pipeline.idle();
+  }
+
   /** Finishes what an instance started and did not finish (see `RecoverySweep.recoverInFlight`). */
   recoverInFlight(run?: TimedRun): Promise<void> {
     return this.recovery.recoverInFlight(run);

@@ -18,6 +18,8 @@ const THANK_YOU_RETRY_PAUSE_MS = 1000;
 export class EffectsPipeline {
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
+  /** Everything this pipeline started and has not finished, the un-awaited card update included. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(private readonly ctx: CoworkContext) {}
 
@@ -35,10 +37,27 @@ export class EffectsPipeline {
     if (this.completing.has(session.key)) return;
     this.completing.add(session.key);
     try {
-      await this.runEffects(session, readCaseFirst);
+      await this.track(this.runEffects(session, readCaseFirst));
     } finally {
       this.completing.delete(session.key);
     }
+  }
+
+  /**
+   * Resolves once nothing this pipeline started is still running (effects, and the card updates
+   * they do not wait for), however much was started meanwhile. Never rejects.
+   */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const forget = (): void => {
+      this.running.delete(work);
+    };
+    work.then(forget, forget);
+    return work;
   }
 
   private async runEffects(session: CoworkSession, readCaseFirst: boolean): Promise<void> {
@@ -101,9 +120,9 @@ export class EffectsPipeline {
     // A chat that could not take the thank-you is not asked to update its card either.
     if (done.changed && done.session && !done.session.thankYouUndelivered && this.ctx.deps.effects.saved) {
       // Not awaited: it only updates the form card, and the next event need not wait for it.
-      void this.ctx.deps.effects
-        .saved(done.session)
-        .catch((err: unknown) => this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'));
+      void this.track(this.ctx.deps.effects.saved(done.session)).catch((err: unknown) =>
+        this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'),
+      );
     }
   }
 

@@ -24,7 +24,8 @@ import type { CoworkSession } from '../cowork/session';
 import { isPending } from '../cowork/session';
 import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
 import { submitOutcomeReply } from './replies';
-import { confirmationReply, textsFor, type Texts } from './texts';
+import { confirmationReply } from './confirmationReply';
+import { textsFor, type Texts } from './texts';
 import type { FormCardUpdates } from './formCardUpdates';
 
 export const COWORK_FORM_DIALOG = 'coworkForm';

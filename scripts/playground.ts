@@ -24,8 +24,9 @@ if (require.main === module) {
   const bin = path.join(__dirname, '..', 'node_modules', '.bin', 'agentsplayground');
   const args = playgroundArgs(process.env, process.argv.slice(2));
   process.stderr.write(`agentsplayground --dt ${args.join(' ')}\n`);
-  // --dt: telemetry off, always.
-  const child = spawn(bin, ['--dt', ...args], { stdio: 'inherit' });
+  // --dt: telemetry off, always. It does not stop its Application Insights SDK's "statsbeat", which
+  // looks up an Azure host and the Azure metadata address: APPLICATION_INSIGHTS_NO_STATSBEAT does.
+  const child = spawn(bin, ['--dt', ...args], { stdio: 'inherit', env: { ...process.env, APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' } });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }

@@ -3,12 +3,12 @@
  * blank lines in it show as typed instead of formatting the agent's chat. Message text, attachment
  * names and the customer's ids (`from.id`, the conversation id) all go through here.
  */
-const MAX_FACT_LENGTH = 60;
+import { escapeMarkdown } from '../../cards/markdown';
 
-/** Backslash-escapes every character markdown gives a meaning to, so text shows as typed. */
-export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~=:]/g, (c) => `\\${c}`);
-}
+/** Backslash-escapes every character markdown gives a meaning to, so text shows as typed: the cards' own escaper. */
+export { escapeMarkdown };
+
+const MAX_FACT_LENGTH = 60;
 
 export function oneLine(text: string): string {
   return text

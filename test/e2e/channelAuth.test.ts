@@ -95,6 +95,7 @@ describe('channel authentication errors', () => {
     ['HS256 with a guessed secret', () => `Bearer ${sign('guessed-secret-guessed-secret-guessed', { algorithm: 'HS256' })}`],
     ['a bad signature', () => `Bearer ${sign(other.privateKey, { algorithm: 'RS256' })}`],
     ['another audience', () => `Bearer ${sign(good.privateKey, { algorithm: 'RS256', audience: 'someone-else' })}`],
+    ['another issuer', () => `Bearer ${sign(good.privateKey, { algorithm: 'RS256', issuer: 'https://api.botframework.com.evil.example' })}`],
     ['an expired token', () => `Bearer ${sign(good.privateKey, { algorithm: 'RS256', expiresIn: -600 })}`],
     ['garbage', () => 'Bearer not.a.token'],
   ])('answers 401 with a fixed JSON body for %s', async (_name, header) => {

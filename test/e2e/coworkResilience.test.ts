@@ -109,6 +109,8 @@ describe('a bot restart between the submit and the event', () => {
       LOG_LEVEL: 'silent',
       ...simulatorEnv(sim),
       COWORK_DEV_COMMANDS: 'true',
+      // Far beyond the test's waits: no republish can stand in for the replay after the restart.
+      COWORK_EVENT_TIMEOUT_SECONDS: '3600',
     });
     const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: silentLog, storage });
     running.push(bot);
@@ -149,5 +151,7 @@ describe('a bot restart between the submit and the event', () => {
     await waitUntil(() => sim.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update by the restarted bot');
     expect(thanksCount(chat)).toBe(1);
     expect(chat.texts.filter((text) => text.startsWith(thanksPrefix()))[0]).toContain('🎓 Education');
+    // Replayed, not republished: the Case's one event is the one published before the stop.
+    expect(sim.org.publishedEvents('Use_of_Funds__e').filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
   });
 });

@@ -40,6 +40,9 @@ function botEnv(container: string, extra: Record<string, string> = {}): Record<s
     AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
     AZURE_STORAGE_CONTAINER: container,
     COWORK_EFFECTS_LEASE_SECONDS: '2',
+    // Far beyond any wait here: an answer whose event did not come back is not published again
+    // within a test, so what completes a session after a restart is the replay of its own event.
+    COWORK_EVENT_TIMEOUT_SECONDS: '3600',
     ...extra,
   };
 }
@@ -133,6 +136,8 @@ describe('a restart loses nothing and does nothing twice', () => {
     expect(thanks(chat)).toHaveLength(1);
     expect(thanks(chat)[0]).toContain('🎓 Education');
     expect(patchCount() - patchesBefore).toBe(1);
+    // Replayed, not republished: the Case's one event is the one published before the stop.
+    expect(sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
     await stopBot(second, 'SIGTERM');
   });
 

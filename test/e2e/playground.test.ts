@@ -7,7 +7,8 @@
  * Needs Chromium (`apt-get install chromium`; CI's .ci/run installs it). Without it the test is
  * skipped with a message, except under CI, where it fails: a browser test never passes silently.
  * Nothing leaves the machine: the page's requests to anything but loopback are aborted (the
- * Playground's UI asks a CDN for fonts), and the Playground runs with telemetry off.
+ * Playground's UI asks a CDN for fonts), the Playground runs with telemetry off, and every process
+ * the test starts is watched (test/harness/offMachineTraffic.ts): a check that can fail, and does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Browser, Page } from 'playwright-core';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase, waitUntil } from '../harness/coworkSteps';
+import { watchOffMachineTraffic, type OffMachineTraffic } from '../harness/offMachineTraffic';
 import { describeWithChromium, freePort, openBrowser, startPlayground } from '../harness/playground';
 
 describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chromium', () => {
@@ -25,22 +27,22 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
   let page: Page;
   let port: number;
   const workDir = mkdtempSync(path.join(tmpdir(), 'cowork-playground-'));
-  let external: string[] = [];
+  let traffic: OffMachineTraffic | undefined;
 
   beforeAll(async () => {
+    // Before anything starts: every process of the test (bot, Playground, Chromium) is watched.
+    traffic = await watchOffMachineTraffic();
     t = await startBotUnderTest();
     port = await freePort();
     playground = await startPlayground(t.bot.url, port, workDir);
-    const opened = await openBrowser();
-    browser = opened.browser;
-    page = opened.page;
-    external = opened.external;
+    ({ browser, page } = await openBrowser(traffic.chromiumArgs));
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
     playground?.kill('SIGTERM');
     await t?.stop();
+    await traffic?.stop();
     rmSync(workDir, { recursive: true, force: true });
   });
 
@@ -115,8 +117,21 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await page.screenshot({ path: path.join(workDir, 'playground-question.png') });
   }, 120_000);
 
-  it('sent nothing off the machine', () => {
-    // Requests the page tried (fonts from a CDN) were aborted, not sent.
-    expect(external.every((origin) => !origin.includes('127.0.0.1'))).toBe(true);
+  it('sent nothing off the machine, from any of its processes', () => {
+    // The page's requests to a CDN (fonts) were aborted by the route, so they are not attempts.
+    expect(traffic?.attemptsBeyondChromiumServices()).toEqual([]);
+  });
+
+  it('would have said so: a page request to a documentation address (192.0.2.1) is caught and refused', async () => {
+    const probe = await browser?.newPage();
+    try {
+      await expect(probe?.goto('http://192.0.2.1/probe', { timeout: 15_000 })).resolves.toBeDefined();
+      // The check fails for it (the probe and the page's favicon request), and the proxy answered 403: nothing was sent.
+      const seen = traffic?.attemptsBeyondChromiumServices() ?? [];
+      expect(seen).toContain('proxy GET http://192.0.2.1/probe');
+      expect(seen.every((line) => line.includes('192.0.2.1'))).toBe(true);
+    } finally {
+      await probe?.close();
+    }
   });
 });

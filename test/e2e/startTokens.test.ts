@@ -70,6 +70,38 @@ describe('cowork.start tokens', () => {
     expect(totalRequests(t)).toBe(before);
   });
 
+  // Each of these would start a form if the check it names were missing (seen: the audience check
+  // removed, every other start-token test passed).
+  it.each([
+    [
+      'another audience',
+      (claims: object, sub: string) => jwt.sign(claims, SECRET, { algorithm: 'HS256', subject: sub, audience: 'another-bot', expiresIn: 300 }),
+    ],
+    ['no audience', (claims: object, sub: string) => jwt.sign(claims, SECRET, { algorithm: 'HS256', subject: sub, expiresIn: 300 })],
+    [
+      'another algorithm (HS512)',
+      (claims: object, sub: string) => jwt.sign(claims, SECRET, { algorithm: 'HS512', subject: sub, audience: START_TOKEN_AUDIENCE, expiresIn: 300 }),
+    ],
+    ['alg none', (claims: object, sub: string) => jwt.sign(claims, '', { algorithm: 'none', subject: sub, audience: START_TOKEN_AUDIENCE, expiresIn: 300 })],
+    [
+      'another secret',
+      (claims: object, sub: string) =>
+        jwt.sign(claims, `${SECRET}-other`, { algorithm: 'HS256', subject: sub, audience: START_TOKEN_AUDIENCE, expiresIn: 300 }),
+    ],
+  ])('refuses a token of %s, before any Salesforce call', async (name, sign) => {
+    const c = oneCase(sim(t).org);
+    const user = `cust-${name.replace(/\W+/g, '-')}`;
+    const chat = t.conversation(user);
+    const before = totalRequests(t);
+    await chat.sendEvent('cowork.start', { token: sign({ caseId: c.caseId, conv: chat.id }, user) });
+    await chat.waitForText('start token is not valid');
+    expect(chat.cards).toHaveLength(0);
+    expect(totalRequests(t)).toBe(before);
+    // The same claims, minted as the host must, start the form: only the refused property differed.
+    await chat.sendEvent('cowork.start', { token: mintStartToken(SECRET, { caseId: c.caseId, userId: user, conversationId: chat.id }) });
+    await chat.waitForText(INTRO);
+  });
+
   it('refuses a token without a conversation', async () => {
     const c = oneCase(sim(t).org);
     const chat = t.conversation('cust-noconv');

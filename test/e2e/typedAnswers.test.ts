@@ -160,6 +160,18 @@ describe('typed answers: understood, confirmed, never guessed', () => {
     expect(published(t, caseId)).toBe(1);
   });
 
+  it.each(['not right, education', "that's not right", "don't send it", 'yes, but change it'])(
+    'never sends the waiting answer on %j: a negated or mixed reply is not a yes',
+    async (text) => {
+      const { chat, caseId } = await freshForm(t);
+      expect((await reply(chat, 'renovation')).text).toBe('You chose 🛠 Renovation Work. Send it?');
+      const answer = await reply(chat, text);
+      expect(answer.text).not.toContain('your answer has been sent');
+      expect(published(t, caseId)).toBe(0);
+      expect(caseField(t, caseId)).toBeNull();
+    },
+  );
+
   it('lets the customer change a typed answer before it is sent: Change, typed no, "no, <other>"', async () => {
     const { chat, caseId } = await freshForm(t);
     const first = await reply(chat, 'renovation');

@@ -54,6 +54,10 @@ export function startPlayground(botUrl: string, port: number, cwd: string): Prom
   const child = spawn(PLAYGROUND_BIN, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // --dt turns the Playground's telemetry off, not its Application Insights SDK's own "statsbeat",
+    // which resolves westus-0.in.applicationinsights.azure.com and asks the Azure metadata service
+    // (169.254.169.254) where it runs: seen by the off-machine check (test/harness/offMachineTraffic.ts).
+    env: { ...process.env, APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' },
   });
   return new Promise((resolve, reject) => {
     let output = '';
@@ -81,9 +85,9 @@ export interface PlaygroundBrowser {
   external: string[];
 }
 
-/** Headless Chromium with one page whose requests leave loopback never. */
-export async function openBrowser(): Promise<PlaygroundBrowser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+/** Headless Chromium with one page whose requests leave loopback never (`extraArgs`: e.g. the traffic watcher's proxy). */
+export async function openBrowser(extraArgs: readonly string[] = []): Promise<PlaygroundBrowser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS, ...extraArgs] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const external: string[] = [];
   await page.route('**/*', (route) => {

@@ -1,0 +1,123 @@
+/**
+ * The co-work core with in-memory ports, for the fast tests (and Stryker's runs): one MemoryStorage,
+ * a recording Case store and event bus, recording effects, a clock the test moves.
+ */
+import { MemoryStorage } from 'botbuilder';
+import { CoworkService, type CoworkServiceDeps, type SessionEffects } from '../../cowork/coworkService';
+import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
+import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { InFlightIndex } from '../../cowork/inflight';
+import { silentLog } from '../../util/log';
+import type { CaseRecord, CaseStore, EventBus, PicklistValue, PlatformEvent, PublishResult } from '../../cowork/ports';
+import { normalizeId } from '../../cowork/salesforceId';
+import type { CoworkSession } from '../../cowork/session';
+import { SessionRepository } from '../../cowork/sessionRepository';
+
+export const CASE_ID = normalizeId('500Sm0000000001') as string;
+const PICKLIST: PicklistValue[] = ['Renovation Work', 'Education'].map((value) => ({ value, label: value, active: true, defaultValue: false }));
+
+export class InMemoryCases implements CaseStore {
+  readonly updates: Array<Record<string, string | null>> = [];
+  async findCase(): Promise<CaseRecord> {
+    return { id: CASE_ID, caseNumber: '00001026', subject: 's', status: 'New', isClosed: false, contactId: null, fields: {} };
+  }
+  async findChatSession(): Promise<undefined> {
+    return undefined;
+  }
+  async picklistValues(): Promise<readonly PicklistValue[]> {
+    return PICKLIST;
+  }
+  async updateCase(_caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }> {
+    this.updates.push({ ...fields });
+    return { changed: true };
+  }
+}
+
+export class InMemoryBus implements EventBus {
+  readonly published: Array<Record<string, string | null>> = [];
+  down = false;
+  async publish(_topic: string, fields: Readonly<Record<string, string | null>>): Promise<PublishResult> {
+    if (this.down) throw new Error('Pub/Sub and REST are down');
+    this.published.push({ ...fields });
+    return { eventUuid: `uuid-${this.published.length}`, via: 'pubsub' };
+  }
+  async subscribe(): Promise<never> {
+    throw new Error('not used');
+  }
+}
+
+export class RecordingEffects implements SessionEffects {
+  answeredCalls = 0;
+  readonly thanked: string[] = [];
+  /** Conversations whose channel refuses messages. */
+  readonly failingConversations = new Set<string>();
+  /** Conversations whose channel refuses the next n messages, then takes them. */
+  readonly refusesNext = new Map<string, number>();
+  constructor(private readonly hang = false) {}
+  async answered(_session: CoworkSession, _labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
+    this.answeredCalls++;
+    if (this.hang) await new Promise(() => undefined); // this instance "dies" here
+    if (this.failingConversations.has(_session.conversationId)) throw new Error('channel refused the message');
+    const refusals = this.refusesNext.get(_session.conversationId) ?? 0;
+    if (refusals > 0) {
+      this.refusesNext.set(_session.conversationId, refusals - 1);
+      throw new Error('channel refused the message');
+    }
+    if (!(await stillOurs())) return false;
+    this.thanked.push(_session.key);
+    return true;
+  }
+  async expired(): Promise<void> {}
+  async failed(): Promise<void> {}
+}
+
+export function instance(
+  storage: MemoryStorage,
+  name: string,
+  effects: SessionEffects,
+  cases: InMemoryCases,
+  bus: InMemoryBus,
+  clock: { now: number },
+): CoworkService {
+  return new CoworkService({ ...deps(storage, cases, bus, clock, name), effects });
+}
+
+export function event(id: string, session: CoworkSession, answer: string): PlatformEvent {
+  return {
+    id,
+    replayId: '1',
+    topic: USE_OF_FUNDS_FORM.topic,
+    payload: { Correlation_Id__c: session.caseId, Session_Key__c: session.key, Use_of_Fund_Reason__c: answer },
+  };
+}
+
+export async function started(service: CoworkService, conversationId = 'conv'): Promise<CoworkSession> {
+  const outcome = await service.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId, conversationReference: {}, userId: 'u' });
+  if (outcome.kind !== 'started') throw new Error(outcome.kind);
+  return outcome.session;
+}
+
+export function deps(storage: MemoryStorage, cases: InMemoryCases, bus: InMemoryBus, clock: { now: number }, name: string): Omit<CoworkServiceDeps, 'effects'> {
+  return {
+    caseStore: cases,
+    eventBus: bus,
+    repository: new SessionRepository(storage),
+    deadlines: new InMemoryDeadlineQueue(),
+    inflight: new InFlightIndex(storage),
+    instanceId: name,
+    effectsLeaseMs: 1000,
+    forms: [USE_OF_FUNDS_FORM],
+    log: silentLog,
+    sessionTtlMs: 3_600_000,
+    eventTimeoutMs: 5000,
+    now: () => clock.now,
+  };
+}
+
+export async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error('condition never held');
+}
