@@ -28,12 +28,18 @@ describe('the Salesforce cost of a session', () => {
     // left out of a session's count here and counted apart by the bench.
     for (let shard = 0; shard < 16; shard++) await storage.write({ [`cowork/inflight/${shard}`]: { keys: [], eTag: '*' } });
     t = await startBotUnderTest({ storage, deadlineIntervalMs: 3_600_000 });
+    // Each stream stores its first position at its first keepalive (a first start at LATEST): wait for
+    // all three (the answer, the agents' requests, the panel's messages), so none lands in a count.
+    await waitUntil(() => replayKeys().length === 3, 'the first position of each of the three streams', 30_000);
   });
   afterAll(async () => {
     await t?.stop();
   });
 
-  const replayWrites = (): number => storage.counts.byKind['write salesforce-replay-id:*'] ?? 0;
+  const replayKeys = (): string[] => Object.keys(memory).filter((key) => key.startsWith('salesforce-replay-id:'));
+  /** The stored position of the answer's stream: it moves once the event's effects are done. */
+  const answerPosition = (): string | undefined =>
+    Object.entries(memory).find(([key]) => key.startsWith('salesforce-replay-id:') && key.includes('Use_of_Funds__e'))?.[1];
 
   /**
    * One whole session on a new Case: /cowork, the form, the submit, the thank-you, the Case written,
@@ -41,12 +47,13 @@ describe('the Salesforce cost of a session', () => {
    */
   async function session(kase: { caseId: string; caseNumber: string }): Promise<void> {
     const chat = t.conversation();
-    const replayed = replayWrites();
+    const position = answerPosition();
     const { formToken } = await startForm(chat, kase.caseNumber);
     await chat.submitForm(formToken, 'Renovation Work');
     await chat.waitForText(THANKS);
     await waitUntil(() => sim(t).org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the Case update');
-    await waitUntil(() => replayWrites() > replayed, 'the replay position stored after the event');
+    // Another stream's keepalive is no sign: wait for the answer stream's own position to move.
+    await waitUntil(() => answerPosition() !== position, 'the replay position stored after the event');
   }
 
   function storedSession(caseId: string): Record<string, unknown> | undefined {
