@@ -87,7 +87,7 @@ describe('Salesforce metadata for the bot', () => {
     expect(set.fieldPermissions).toEqual([{ field: 'Case.Use_of_Funds__c', readable: 'true', editable: 'true' }]);
   });
 
-  it('declares an External Client App whose global OAuth settings enable client credentials, without a consumer key or secret', () => {
+  it('declares an External Client App whose global OAuth settings enable client credentials, without a consumer key, secret or certificate', () => {
     const app = root(join(SOURCE, 'externalClientApps/Cowork_Bot.eca-meta.xml'), 'ExternalClientApplication');
     expect(app).toMatchObject({ label: 'Cowork Bot', distributionState: 'Local' });
     const oauth = root(join(SOURCE, 'extlClntAppOauthSettings/Cowork_Bot_oauth.ecaOauth-meta.xml'), 'ExtlClntAppOauthSettings');
@@ -98,6 +98,8 @@ describe('Salesforce metadata for the bot', () => {
     expect(global.callbackUrl).toMatch(/^https:\/\//);
     expect(global).not.toHaveProperty('consumerKey');
     expect(global).not.toHaveProperty('consumerSecret');
+    // A JWT certificate is uploaded in Setup and lives in the org; deploys after the first leave this file out.
+    expect(global).not.toHaveProperty('certificate');
   });
 
   it('keeps no consumer key or secret anywhere in source', () => {
