@@ -114,7 +114,9 @@ describe('templating keeps hostile labels as plain values', () => {
     const card = renderResultCard({ spec: USE_OF_FUNDS_FORM, labels: { useOfFunds: hostile[2]! }, imageUrl: IMAGE_URL, caseNumber: '00001026' });
     expect(validateCard(card)).toEqual([]);
     const facts = elements(card).find((e) => e.type === 'FactSet')?.facts;
-    expect(facts).toEqual([{ title: 'Use of funds', value: '\\*\\*bold\\*\\* \\[click\\]\\(http\\://evil\\.example\\) \\<img src\\=x onerror\\=alert\\(1\\)\\>' }]);
+    expect(facts).toEqual([
+      { title: 'Use of funds', value: '\\*\\*bold\\*\\* \\[click\\]\\(http\\://evil\\.example\\) \\<img src\\=x onerror\\=alert\\(1\\)\\>' },
+    ]);
   });
 
   it('does not expand a template expression hidden in a form token or a case number', () => {
