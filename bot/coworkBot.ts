@@ -347,6 +347,7 @@ export class CoworkBot {
     });
     await context.sendActivity(submitOutcomeReply(form, outcome, texts));
     if (outcome.kind === 'accepted') await this.conversations.formCards.showSent(context, outcome.session, form);
+    if (outcome.kind === 'already_received') await this.conversations.formCards.retireClicked(context, outcome.session, form);
   }
 
   private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {

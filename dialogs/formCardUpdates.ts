@@ -50,6 +50,24 @@ export class FormCardUpdates {
     await this.update(context, session, form, session.submitted ?? session.answers, textsFor(localeOf(context, session)).formSent);
   }
 
+  /**
+   * A click on a form card of a session that already has its answer (the customer pressed Send on an
+   * old card): the reply refuses it; this retires the card itself, read-only. Where the channel gives
+   * no ids (Agents Playground answers a text-and-card send with none) and the answer was typed and
+   * confirmed on the confirmation card, no turn ever named the form card before: this click is the
+   * first that does (`replyToId`), so the card is retired now.
+   */
+  async retireClicked(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+    const clicked = context.activity.replyToId;
+    const value = context.activity.value as { formToken?: unknown } | undefined;
+    if (!clicked || typeof value !== 'object' || value === null || value.formToken !== session.formToken) return;
+    const known = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
+    const texts = textsFor(localeOf(context, session));
+    const status = session.caseUpdatedAt ? texts.formSaved(session.caseNumber) : texts.formSent;
+    const ref = { sessionKey: session.key, activityId: clicked, text: known?.text ?? messagesFor(form, context.activity.locale).intro };
+    await this.updateCard(context, ref, session, form, session.answers ?? session.submitted, status);
+  }
+
   /** The answer is on the Case. */
   async showSaved(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
     await this.update(context, session, form, session.answers ?? session.submitted, textsFor(localeOf(context, session)).formSaved(session.caseNumber));
@@ -63,7 +81,18 @@ export class FormCardUpdates {
     status: string,
   ): Promise<void> {
     const ref = ((await this.cards.get(context, [])) ?? []).find((r) => r.sessionKey === session.key);
-    if (!ref?.activityId || !answers) return;
+    if (ref) await this.updateCard(context, ref, session, form, answers, status);
+  }
+
+  private async updateCard(
+    context: TurnContext,
+    ref: FormCardRef,
+    session: CoworkSession,
+    form: FormSpec,
+    answers: Readonly<Record<string, string>> | null,
+    status: string,
+  ): Promise<void> {
+    if (!ref.activityId || !answers) return;
     try {
       const card = renderFormSummaryCard({ spec: form, labels: answerLabels(form, session.choices, answers), caseNumber: session.caseNumber, status });
       // Teams split the text and the card of the original into two messages, and refuses an update

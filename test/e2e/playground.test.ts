@@ -92,6 +92,18 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await page.getByRole('button', { name: 'Send', exact: true }).last().click();
     await page.getByText(`✅ Saved on Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
     await waitUntil(() => sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Other', 'the Case update');
+    // The Playground never named the form card (no id for the send, the Send was the confirmation
+    // card's): it is still live. Pressed, it refuses the second answer and is retired, read-only.
+    expect(await page.getByRole('radio').count()).toBeGreaterThan(0);
+    await page
+      .getByRole('radio', { name: /Education$/ })
+      .last()
+      .click();
+    await page.getByRole('button', { name: 'Send', exact: true }).last().click();
+    await page.getByText('We have already received your answer to this form, thank you.').last().waitFor({ timeout: 30_000 });
+    await page.getByRole('radio').first().waitFor({ state: 'detached', timeout: 30_000 });
+    expect(await page.getByText(`✅ Saved on Case ${c.caseNumber}`).count()).toBe(2);
+    expect(sim(t).org.getRecord('Case', c.caseId)?.Use_of_Funds__c).toBe('Other');
   }, 120_000);
 
   it('answers a question about the choices with buttons to tap, and one live form stays in the chat', async () => {
@@ -101,7 +113,7 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await compose.pressSequentially(`/cowork ${c.caseNumber}`);
     await page.keyboard.press('Enter');
     await page.getByText(`Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
-    // Radios of earlier forms in this chat (a typed answer's form is not retired where there are no ids).
+    // Radios of earlier forms in this chat, if any (a form card is retired once a click names it).
     const radios = await page.getByRole('radio').count();
     await compose.click();
     await compose.pressSequentially('what is debt consolidation?');

@@ -89,6 +89,33 @@ describe('a question in a channel that gives no activity ids (Agents Playground)
     await waitUntil(() => caseField(t, caseId) === 'Debt Consolidation', 'the Case update');
     expect(formCards(chat)).toBe(1);
   });
+
+  it('retires the form card pressed after a typed answer was sent from the confirmation card, and refuses its second answer', async () => {
+    const { chat, caseId, formToken } = await freshForm(t);
+    const formCard = chat.received.find((a) => (a.attachments ?? []).some((att) => JSON.stringify(att.content).includes('"cowork":"submit"')));
+    if (!formCard) throw new Error('no form card');
+    const updatesOf = (id: string) => t.channel.activitiesOf(chat.id).filter((r) => r.operation === 'update' && r.activity.id === id);
+    const confirm = await reply(chat, 'the second');
+    expect(confirm.text).toBe('You chose 💳 Debt Consolidation. Send it?');
+    // The bot was given no id for either card; the Playground names the clicked one in replyToId.
+    await chat.submit(confirmButtons(confirm).send, confirm.id);
+    await chat.waitForText('your answer has been sent');
+    await waitUntil(() => updatesOf(confirm.id).some((u) => JSON.stringify(u.activity).includes('✅ Saved on Case')), 'the confirmation card saved');
+    // Nothing so far named the form card: it is still live in the chat.
+    expect(updatesOf(formCard.id)).toEqual([]);
+
+    // The customer presses Send on it, with another choice.
+    await chat.submitForm(formToken, 'Education', formCard.id);
+    await chat.waitForText('We have already received your answer to this form, thank you.');
+    await waitUntil(() => updatesOf(formCard.id).length > 0, 'the form card retired');
+    const retired = JSON.stringify(updatesOf(formCard.id)[0]!.activity.attachments?.[0]?.content ?? {});
+    expect(retired).toContain('"value":"💳 Debt Consolidation"');
+    expect(retired).toContain('✅ Saved on Case');
+    expect(retired).not.toContain('Input.');
+    expect(retired).not.toContain('Action.Submit');
+    expect(published(t, caseId)).toBe(1);
+    expect(caseField(t, caseId)).toBe('Debt Consolidation');
+  });
 });
 
 describe('typed answers: understood, confirmed, never guessed', () => {

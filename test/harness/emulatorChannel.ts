@@ -284,14 +284,17 @@ export class EmulatorConversation {
     });
   }
 
-  /** What an Adaptive Card `Action.Submit` with object data sends: `value`, no text, postBack. */
-  submit(value: Record<string, unknown>): Promise<Response> {
-    return this.post({ type: 'message', value, channelData: { postBack: true } });
+  /**
+   * What an Adaptive Card `Action.Submit` with object data sends: `value`, no text, postBack; with
+   * `replyToId`, the clicked card's activity id, as Agents Playground names it.
+   */
+  submit(value: Record<string, unknown>, replyToId?: string): Promise<Response> {
+    return this.post({ type: 'message', value, channelData: { postBack: true }, ...(replyToId ? { replyToId } : {}) });
   }
 
   /** The form card's Send: its token and `answer` in the form's (Use of Funds) only input, as the card sends them. */
-  submitForm(formToken: unknown, answer: unknown): Promise<Response> {
-    return this.submit({ cowork: 'submit', formToken, [formInputId()]: answer });
+  submitForm(formToken: unknown, answer: unknown, replyToId?: string): Promise<Response> {
+    return this.submit({ cowork: 'submit', formToken, [formInputId()]: answer }, replyToId);
   }
 
   sendEvent(name: string, value: unknown): Promise<Response> {

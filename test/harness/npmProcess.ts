@@ -18,10 +18,10 @@ export interface NpmProcess {
   stop(): Promise<void>;
 }
 
-/** `npm <args>` from the project root, with only the given environment (a developer's `.env` left out). */
-export function npm(args: readonly string[], env: Record<string, string>): NpmProcess {
+/** `npm <args>` from the project root (or `cwd`, a copy of it), with only the given environment (a developer's `.env` left out). */
+export function npm(args: readonly string[], env: Record<string, string>, cwd: string = ROOT): NpmProcess {
   const child = spawn('npm', [...args], {
-    cwd: ROOT,
+    cwd,
     detached: true,
     env: {
       PATH: process.env.PATH ?? '',
