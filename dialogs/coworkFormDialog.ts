@@ -230,8 +230,10 @@ export class CoworkFormDialog extends Dialog<CoworkFormOptions> {
         // The form card stays the one live form in the chat: the choices come again as suggested
         // actions (a tap types the choice, which is confirmed like any typed answer), never as a
         // second form. Channels that answer sends with no id (Agents Playground, Teams) could not
-        // retire a second card, and a customer could answer on either.
-        await dc.context.sendActivity(choiceSuggestions(text, options));
+        // retire a second card, and a customer could answer on either. The explanation goes first, on
+        // its own: Agents Playground shows the text of a message with suggested actions as typed,
+        // markdown marks and escapes included, so those come with a plain line.
+        await dc.context.sendActivities([{ type: 'message', text }, choiceSuggestions(texts.tapOrType, options)]);
         return;
       }
       case 'negated':

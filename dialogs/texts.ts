@@ -23,6 +23,8 @@ export interface Texts {
   /** A question about choices: one line per choice explained, then the form again. */
   explanationHeading: string;
   noExplanation(labels: readonly string[]): string;
+  /** Plain text above the choices offered as suggested actions, after an explanation. */
+  tapOrType: string;
   /** "I don't know", "none of these", "any one is fine". */
   refusal: string;
   /** Several candidates ("2 or 3"). */
@@ -82,6 +84,7 @@ const en: Texts = {
       ? `I understood that it is not ${orList(labels, 'or')}, so I did not take that as an answer. Which one is it?`
       : 'I did not take that as an answer. Which one is it?',
   explanationHeading: 'Here is what the choices mean:',
+  tapOrType: 'Tap a choice, or type it:',
   noExplanation: (labels) =>
     labels.length > 0
       ? `I have no explanation for ${orList(labels, 'or')} here; your agent can tell you more. Nothing was sent.`
@@ -141,6 +144,7 @@ const fr: Texts = {
       ? `J'ai compris que ce n'est pas ${orList(labels, 'ou')}, je ne l'ai donc pas pris comme réponse. Lequel est-ce ?`
       : "Je n'ai pas pris cela comme une réponse. Lequel est-ce ?",
   explanationHeading: 'Voici ce que signifient les choix :',
+  tapOrType: 'Touchez un choix, ou tapez-le :',
   noExplanation: (labels) =>
     labels.length > 0
       ? `Je n'ai pas d'explication pour ${orList(labels, 'ou')} ici ; votre conseiller pourra vous en dire plus. Rien n'a été envoyé.`

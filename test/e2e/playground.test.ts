@@ -119,6 +119,9 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     await compose.pressSequentially('what is debt consolidation?');
     await page.keyboard.press('Enter');
     await page.getByText('Here is what the choices mean:').last().waitFor({ timeout: 30_000 });
+    // The explanation is rendered as markdown (the Playground shows a message with suggested actions
+    // as typed, so the choices to tap come in a plain message of their own).
+    await page.locator('strong', { hasText: 'Debt Consolidation' }).last().waitFor({ timeout: 30_000 });
     // The Playground gives the bot no activity ids: a second form could never be retired. No new form.
     expect(await page.getByRole('radio').count()).toBe(radios);
     const tap = page.getByRole('button', { name: /Debt Consolidation$/ }).last();
