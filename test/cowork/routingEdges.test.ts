@@ -9,6 +9,7 @@ import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { currentForm } from '../../cowork/coworkService';
 import { newSession, type CoworkSession, type SessionState } from '../../cowork/session';
 import type { PlatformEvent } from '../../cowork/ports';
+import type { FormSpec } from '../../cowork/formSpec';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, event, instance, started } from './inMemoryCore';
 
 /** A storage whose writes fail while `down` (a storage outage). */
@@ -51,10 +52,12 @@ describe('routing, in memory: events refused, and what the operator is told', ()
     const keyed = event('e1', session, 'Education');
     await expect(a.handleEvent({ ...keyed, topic: '/event/Other__e' })).resolves.toBeUndefined();
     await expect(a.handleEvent({ ...keyed, id: 'e2', payload: { ...keyed.payload, Correlation_Id__c: 500 } })).resolves.toBeUndefined();
+    // A number whose digits look like a Case Id (a misconfigured flow) is no Case Id either: refused, not a crash the stream redelivers.
+    await expect(a.handleEvent({ ...keyed, id: 'e3', payload: { ...keyed.payload, Correlation_Id__c: 500000000000001 } })).resolves.toBeUndefined();
     await a.effectsIdle();
     expect(effects.thanked).toEqual([]);
     expect(cases.updates).toEqual([]);
-    expect(log.find('warn', 'no valid Case Id in its correlation field')).toEqual([{ eventId: 'e2', topic: USE_OF_FUNDS_FORM.topic }]);
+    expect(log.find('warn', 'no valid Case Id in its correlation field')).toEqual(['e2', 'e3'].map((eventId) => ({ eventId, topic: USE_OF_FUNDS_FORM.topic })));
   });
 
   it('a session key this bot did not issue is refused, however close to one, and the operator is told', async () => {
@@ -104,6 +107,12 @@ describe('routing, in memory: events refused, and what the operator is told', ()
       { eventId: 'stale', createdDate: new Date(createdAt).toISOString(), marginMs: 5000, clockMeasured: false, sessionKeys: [session.key] },
       { eventId: 'undated', createdDate: 'unknown', marginMs: undefined, clockMeasured: undefined, sessionKeys: [session.key] },
     ]);
+    // A fresh event answers, and says nothing about skipped sessions.
+    clock.now += 1000;
+    await a.handleEvent(keyless('fresh', CASE_ID, 'Education', { CreatedDate: clock.now }));
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([session.key]);
+    expect(log.find('info', 'event ignored for sessions started after it was created')).toHaveLength(2);
   });
 
   it("a blank (null) session key, as an agent's flow leaves it, is no session key: the event answers the current form", async () => {
@@ -119,7 +128,7 @@ describe('routing, in memory: events refused, and what the operator is told', ()
 
 describe('routing, in memory: what the panel and the Case are told', () => {
   it("the panel hears where the answer came from; a keyed answer is written without reading the Case, an agent's after reading it", async () => {
-    const { a, cases, clock, status } = core();
+    const { a, cases, clock, status, log } = core();
     const first = await started(a, 'conv-a');
     await a.handleEvent(event('from-salesforce', first, 'Education'));
     await a.effectsIdle();
@@ -136,6 +145,34 @@ describe('routing, in memory: what the panel and the Case are told', () => {
     expect(cases.readFirst).toEqual([false, true]);
     const stored = await a.get(first.key);
     expect(stored).toMatchObject({ state: 'done', answers: { useOfFunds: 'Education' }, answeredByEventId: 'from-salesforce', effectsOwner: 'a' });
+    // With status events off, the log is the only record of which event answered which session.
+    expect(log.find('info', 'event answered the session')).toEqual([
+      { eventId: 'from-salesforce', sessionKey: first.key, caseId: CASE_ID },
+      { eventId: 'from-agent', sessionKey: second.key, caseId: CASE_ID },
+    ]);
+  });
+
+  it("two forms answered on one topic: a keyed event answers its session with its own form's field, not the other form's", async () => {
+    const input = USE_OF_FUNDS_FORM.inputs[0]!;
+    const second: FormSpec = {
+      ...USE_OF_FUNDS_FORM,
+      id: 'purpose',
+      inputs: [{ ...input, eventField: { name: 'Purpose__c', length: 255 }, caseField: 'Purpose__c' } as FormSpec['inputs'][number]],
+    };
+    const [storage, cases, bus, effects, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), new RecordingEffects(), { now: Date.now() }];
+    const a = instance(storage, 'a', effects, cases, bus, clock, { forms: [USE_OF_FUNDS_FORM, second] });
+    const outcome = await a.start({ caseRef: CASE_ID, form: second, conversationId: 'conv', conversationReference: {}, userId: 'u' });
+    if (outcome.kind !== 'started') throw new Error(outcome.kind);
+    const session = outcome.session;
+    // One event type serving both forms carries both fields; this session's form reads Purpose__c.
+    await a.handleEvent({
+      ...event('shared', session, 'Renovation Work'),
+      payload: { ...event('shared', session, 'Renovation Work').payload, Purpose__c: 'Education' },
+    });
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([session.key]);
+    expect(cases.updates).toEqual([{ Purpose__c: 'Education' }]);
+    expect((await a.get(session.key))?.answers).toEqual({ useOfFunds: 'Education' });
   });
 
   it('an answer to a form that expired (its reminder was lost) is refused: the customer and the panel are told it expired', async () => {
@@ -183,6 +220,20 @@ describe('routing, in memory: failures', () => {
     ]);
     storage.down = false;
     await a.handleEvent(event('e1', session, 'Education'));
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([session.key]);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+  });
+
+  it('a redelivered event of a finished session writes nothing: during a storage outage it still resolves (no redelivery loop)', async () => {
+    const storage = new FlakyStorage();
+    const { a, effects, cases } = core(storage);
+    const session = await started(a);
+    await a.handleEvent(event('e1', session, 'Education'));
+    await a.effectsIdle();
+    storage.down = true;
+    await expect(a.handleEvent(event('e1', session, 'Education'))).resolves.toBeUndefined();
+    storage.down = false;
     await a.effectsIdle();
     expect(effects.thanked).toEqual([session.key]);
     expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
