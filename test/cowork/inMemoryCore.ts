@@ -78,7 +78,21 @@ export class RecordingEffects implements SessionEffects {
   async expired(session: CoworkSession): Promise<void> {
     this.expiredKeys.push(session.key);
   }
-  async failed(): Promise<void> {}
+  readonly failedKeys: string[] = [];
+  async failed(session: CoworkSession): Promise<void> {
+    this.failedKeys.push(session.key);
+  }
+  readonly supersededKeys: string[] = [];
+  async superseded(session: CoworkSession): Promise<void> {
+    this.supersededKeys.push(session.key);
+  }
+  readonly savedKeys: string[] = [];
+  /** Set: the card update after the Case was saved fails (the chat went away). */
+  savedFails = false;
+  async saved(session: CoworkSession): Promise<void> {
+    if (this.savedFails) throw new Error('card update refused');
+    this.savedKeys.push(session.key);
+  }
 }
 
 /** What the operator reads: every log line, its level, message and fields. */
