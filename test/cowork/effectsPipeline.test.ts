@@ -26,7 +26,7 @@ function core() {
 
 describe('effects pipeline, in memory', () => {
   it('thanks the customer, writes the Case once, tells the panel it is saved and updates the form card', async () => {
-    const { a, cases, effects, status } = core();
+    const { a, cases, effects, status, log } = core();
     const session = await started(a);
     await a.handleEvent(event('e1', session, 'Education'));
     await a.effectsIdle();
@@ -40,6 +40,28 @@ describe('effects pipeline, in memory', () => {
     expect(done).toMatchObject({ state: 'done', effectsLeaseUntil: null });
     expect(typeof done?.thankedAt).toBe('string');
     expect(typeof done?.caseUpdatedAt).toBe('string');
+    expect(log.find('info', 'co-work session done')).toEqual([{ sessionKey: session.key, caseId: CASE_ID }]);
+  });
+
+  it('effectsIdle waits for the card update the effects do not wait for', async () => {
+    const { a, effects } = core();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const saved = effects.saved.bind(effects);
+    effects.saved = async (s) => {
+      await gate;
+      return saved(s);
+    };
+    const session = await started(a);
+    await a.handleEvent(event('e1', session, 'Education'));
+    let idle = false;
+    const idling = a.effectsIdle().then(() => (idle = true));
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    expect(effects.savedKeys).toEqual([]);
+    release();
+    await idling;
+    expect(effects.savedKeys).toEqual([session.key]);
   });
 
   it('an answered session completed again while its effects run (a sweep, a redelivery) is thanked and written once', async () => {

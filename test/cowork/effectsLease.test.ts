@@ -1,0 +1,149 @@
+/**
+ * The effects pipeline across failures and instances, in memory (cowork/effectsPipeline.ts): a
+ * session finished by a sweep is never thanked twice and its Case is read first; the lease is
+ * renewed during a slow send, so no other instance thanks the customer a second time; an instance
+ * whose session was taken over stands down; the thank-you is given up after its window.
+ */
+import { MemoryStorage } from 'botbuilder';
+import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
+import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, deps, event, instance, started, waitFor } from './inMemoryCore';
+
+function setup(effectsFor: (clock: { now: number }) => SessionEffects = () => new RecordingEffects()) {
+  const [storage, cases, bus, clock, log] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }, new RecordingLog()];
+  const a = new CoworkService({ ...deps(storage, cases, bus, clock, 'a'), log, effects: effectsFor(clock) });
+  const other = (name: string, effects: SessionEffects = new RecordingEffects()) => instance(storage, name, effects, cases, bus, clock);
+  return { a, other, cases, clock, log };
+}
+
+describe('effects across failures and instances, in memory', () => {
+  it("a Case write that failed after the thank-you is finished by the instance's own sweep, reading the Case first, without a second thank-you", async () => {
+    const effects = new RecordingEffects();
+    const { a, cases, clock } = setup(() => effects);
+    const session = await started(a);
+    cases.failNext.push(new Error('Salesforce unavailable'));
+    await a.handleEvent(event('e1', session, 'Education'));
+    expect(effects.thanked).toEqual([session.key]);
+    expect(cases.updates).toEqual([]);
+    clock.now += 1500;
+    await a.recoverInFlight();
+    await a.effectsIdle();
+    expect(effects.thanked).toEqual([session.key]);
+    expect(effects.answeredCalls).toBe(1);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+    expect(cases.readFirst).toEqual([true]);
+  });
+
+  it('a thank-you given up, then a Case write that failed: the sweep writes the Case and does not try the chat again', async () => {
+    let calls = 0;
+    const { a, cases, clock } = setup((c) => ({
+      answered: async () => {
+        calls++;
+        if (calls === 2) c.now += 60_000; // the chat stayed away for the whole window
+        throw new Error('channel refused the message');
+      },
+      expired: async () => undefined,
+      failed: async () => undefined,
+    }));
+    const session = await started(a, 'gone');
+    cases.failNext.push(new Error('Salesforce unavailable'));
+    await a.handleEvent(event('e1', session, 'Education'));
+    expect(calls).toBe(2);
+    expect(cases.updates).toEqual([]);
+    clock.now += 1500;
+    await a.recoverInFlight();
+    expect(calls).toBe(2);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+  });
+
+  it('a slow send renews the lease once half of it is gone, so another instance does not thank the customer a second time', async () => {
+    const leases: Array<string | null | undefined> = [];
+    let core: ReturnType<typeof setup> | undefined;
+    const taker = new RecordingEffects();
+    const thanked: string[] = [];
+    core = setup((clock) => ({
+      answered: async (s, _labels, stillOurs) => {
+        const t0 = clock.now;
+        clock.now = t0 + 300; // less than half the 1 s lease gone: no renewal
+        if (!(await stillOurs())) return false;
+        leases.push((await core!.a.get(s.key))?.effectsLeaseUntil);
+        clock.now = t0 + 700; // more than half gone: renewed to now + 1 s
+        if (!(await stillOurs())) return false;
+        leases.push((await core!.a.get(s.key))?.effectsLeaseUntil);
+        clock.now = t0 + 1500; // past the first lease, inside the renewed one: no other instance takes over
+        await core!.other('b', taker).recoverInFlight();
+        thanked.push(s.key);
+        return true;
+      },
+      expired: async () => undefined,
+      failed: async () => undefined,
+    }));
+    const { a, cases, clock } = core;
+    const session = await started(a);
+    const t0 = clock.now;
+    await a.handleEvent(event('e1', session, 'Education'));
+    expect(leases).toEqual([new Date(t0 + 1000).toISOString(), new Date(t0 + 700 + 1000).toISOString()]);
+    expect(taker.answeredCalls).toBe(0);
+    expect(thanked).toEqual([session.key]);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+  });
+
+  for (const takerName of ['b', 'a'])
+    it(`an instance whose session was taken over (by ${takerName === 'a' ? 'a restart under the same name' : 'another instance'}) and not yet finished sends nothing`, async () => {
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = new RecordingEffects();
+      const { a, other, clock, log } = setup(() => ({
+        answered: async (s, labels, stillOurs) => {
+          await gate;
+          return slow.answered(s, labels, stillOurs);
+        },
+        expired: async () => undefined,
+        failed: async () => undefined,
+      }));
+      const session = await started(a);
+      const handling = a.handleEvent(event('e1', session, 'Education'));
+      await waitFor(async () => (await a.get(session.key))?.state === 'answered');
+      clock.now += 1500;
+      const taker = new RecordingEffects(true); // takes over, then hangs in its own send
+      void other(takerName, taker).recoverInFlight();
+      await waitFor(async () => taker.answeredCalls === 1);
+      release();
+      await handling;
+      expect(slow.thanked).toEqual([]);
+      expect(log.find('warn', 'another instance took over this session; standing down')).toEqual([
+        { sessionKey: session.key, owner: takerName, state: 'answered' },
+      ]);
+    });
+
+  it('the thank-you is given up once its window has passed, before the last attempt; what is recorded is cut to 500 characters, as text', async () => {
+    const calls = new Map<string, number>();
+    const { a, cases, log } = setup((clock) => ({
+      answered: async (s) => {
+        const n = (calls.get(s.conversationId) ?? 0) + 1;
+        calls.set(s.conversationId, n);
+        if (n === 1) throw new Error('channel refused the message');
+        clock.now += 60_000; // the chat stayed away for the whole window
+        throw s.conversationId === 'long' ? new Error('x'.repeat(600)) : 'refused';
+      },
+      expired: async () => undefined,
+      failed: async () => undefined,
+    }));
+    const long = await started(a, 'long');
+    await a.submit({ sessionKey: long.key, formToken: long.formToken, conversationId: 'long', raw: { useOfFunds: 'Education' } }); // so the next form does not replace it
+    const text = await started(a, 'text');
+    await Promise.all([a.handleEvent(event('e1', long, 'Education')), a.handleEvent(event('e2', text, 'Renovation Work'))]);
+    expect([...calls.values()]).toEqual([2, 2]);
+    expect(cases.updates).toHaveLength(2);
+    expect(await a.get(long.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouAttempts: 2, thankYouUndelivered: 'x'.repeat(500) });
+    expect(await a.get(text.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouAttempts: 2, thankYouUndelivered: 'refused' });
+    expect(
+      log
+        .find('warn', 'the thank-you could not be delivered')
+        .filter((l) => l.sessionKey === text.key)
+        .map((l) => l.attempt),
+    ).toEqual([1, 2]);
+    expect(log.find('warn', 'thank-you given up: the Case is written without it').filter((l) => l.sessionKey === text.key)).toEqual([
+      { sessionKey: text.key, caseId: CASE_ID, attempts: 2, reason: 'refused' },
+    ]);
+  });
+});
