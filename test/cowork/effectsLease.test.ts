@@ -57,20 +57,19 @@ describe('effects across failures and instances, in memory', () => {
 
   it('a slow send renews the lease once half of it is gone, so another instance does not thank the customer a second time', async () => {
     const leases: Array<string | null | undefined> = [];
-    let core: ReturnType<typeof setup> | undefined;
     const taker = new RecordingEffects();
     const thanked: string[] = [];
-    core = setup((clock) => ({
+    const core: ReturnType<typeof setup> = setup((clock) => ({
       answered: async (s, _labels, stillOurs) => {
         const t0 = clock.now;
         clock.now = t0 + 300; // less than half the 1 s lease gone: no renewal
         if (!(await stillOurs())) return false;
-        leases.push((await core!.a.get(s.key))?.effectsLeaseUntil);
+        leases.push((await core.a.get(s.key))?.effectsLeaseUntil);
         clock.now = t0 + 700; // more than half gone: renewed to now + 1 s
         if (!(await stillOurs())) return false;
-        leases.push((await core!.a.get(s.key))?.effectsLeaseUntil);
+        leases.push((await core.a.get(s.key))?.effectsLeaseUntil);
         clock.now = t0 + 1500; // past the first lease, inside the renewed one: no other instance takes over
-        await core!.other('b', taker).recoverInFlight();
+        await core.other('b', taker).recoverInFlight();
         thanked.push(s.key);
         return true;
       },
