@@ -6,7 +6,8 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
-import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, deps, event, instance, started, waitFor } from './inMemoryCore';
+import { PermanentCaseError } from '../../cowork/ports';
+import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, deps, event, instance, started, waitFor } from './inMemoryCore';
 
 function setup(effectsFor: (clock: { now: number }) => SessionEffects = () => new RecordingEffects()) {
   const [storage, cases, bus, clock, log] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }, new RecordingLog()];
@@ -144,5 +145,42 @@ describe('effects across failures and instances, in memory', () => {
     expect(log.find('warn', 'thank-you given up: the Case is written without it').filter((l) => l.sessionKey === text.key)).toEqual([
       { sessionKey: text.key, caseId: CASE_ID, attempts: 2, reason: 'refused' },
     ]);
+  });
+});
+
+describe('a slow Case write overtaken by another instance', () => {
+  async function overtaken(outcome: 'written' | 'refused') {
+    const [storage, cases, bus, clock, status] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }, new RecordingStatus()];
+    const slowEffects = new RecordingEffects();
+    const a = instance(storage, 'a', slowEffects, cases, bus, clock, { status });
+    const b = instance(storage, 'b', new RecordingEffects(), cases, bus, clock, { status });
+    const session = await started(a);
+    let release: () => void = () => undefined;
+    cases.holdNext = new Promise<void>((resolve) => (release = resolve));
+    const handling = a.handleEvent(event('e1', session, 'Education')); // thanked, then its Case write hangs past the lease
+    await waitFor(async () => typeof (await a.get(session.key))?.thankedAt === 'string' && cases.holdNext === undefined);
+    clock.now += 1500;
+    await b.recoverInFlight(); // b takes over and finishes: the Case is written
+    expect((await b.get(session.key))?.state).toBe('done');
+    if (outcome === 'refused') cases.failNext.push(new PermanentCaseError('entity is deleted', 'ENTITY_IS_DELETED')); // a's late write is refused
+    release();
+    await handling;
+    await Promise.all([a.effectsIdle(), b.effectsIdle()]);
+    return { a, session, status, slowEffects, cases };
+  }
+
+  it("the late write's instance does not report the save again nor update the card again", async () => {
+    const { a, session, status, slowEffects, cases } = await overtaken('written');
+    expect(cases.updates).toHaveLength(2); // both wrote the same value (the write is idempotent)
+    expect(status.statuses.filter((s) => s.state === 'saved')).toHaveLength(1);
+    expect(slowEffects.savedKeys).toEqual([]);
+    expect((await a.get(session.key))?.state).toBe('done');
+  });
+
+  it('a refusal that comes back after another instance saved the answer does not turn the session into a failure', async () => {
+    const { a, session, status, slowEffects } = await overtaken('refused');
+    expect((await a.get(session.key))?.state).toBe('done');
+    expect(status.statuses.filter((s) => s.state === 'failed')).toEqual([]);
+    expect(slowEffects.failedKeys).toEqual([]);
   });
 });

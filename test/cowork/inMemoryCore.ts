@@ -22,6 +22,8 @@ export class InMemoryCases implements CaseStore {
   readonly readFirst: boolean[] = [];
   /** Errors the next updates throw (a transient outage), one per update. */
   readonly failNext: Error[] = [];
+  /** The next update waits for this (a slow org), then goes on. */
+  holdNext: Promise<void> | undefined;
   async findCase(): Promise<CaseRecord> {
     return { id: CASE_ID, caseNumber: '00001026', subject: 's', status: 'New', isClosed: false, contactId: null, fields: {} };
   }
@@ -32,6 +34,9 @@ export class InMemoryCases implements CaseStore {
     return PICKLIST;
   }
   async updateCase(_caseId: string, fields: Readonly<Record<string, string | null>>, options?: { readFirst?: boolean }): Promise<{ changed: boolean }> {
+    const hold = this.holdNext;
+    this.holdNext = undefined;
+    if (hold) await hold;
     const failure = this.failNext.shift();
     if (failure) throw failure;
     this.updates.push({ ...fields });
