@@ -184,3 +184,46 @@ describe('a slow Case write overtaken by another instance', () => {
     expect(slowEffects.failedKeys).toEqual([]);
   });
 });
+
+describe("a failed send overtaken by another instance's thank-you", () => {
+  it('the failure is not recorded over the thank-you, and the customer is not thanked again', async () => {
+    const [storage, cases, bus, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }];
+    let releaseSend: () => void = () => undefined;
+    const send = new Promise<void>((resolve) => (releaseSend = resolve));
+    let slowSends = 0;
+    const a = new CoworkService({
+      ...deps(storage, cases, bus, clock, 'a'),
+      effects: {
+        answered: async () => {
+          slowSends++;
+          await send;
+          throw new Error('channel refused the message');
+        },
+        expired: async () => undefined,
+        failed: async () => undefined,
+      },
+    });
+    const takerEffects = new RecordingEffects();
+    const b = instance(storage, 'b', takerEffects, cases, bus, clock);
+    const session = await started(a);
+    const handling = a.handleEvent(event('e1', session, 'Education'));
+    await waitFor(async () => slowSends === 1);
+    let releaseWrite: () => void = () => undefined;
+    cases.holdNext = new Promise<void>((resolve) => (releaseWrite = resolve));
+    clock.now += 1500;
+    const taking = b.recoverInFlight(); // b takes over, thanks the customer, and its Case write is slow
+    await waitFor(async () => typeof (await b.get(session.key))?.thankedAt === 'string');
+    releaseSend(); // a's late send fails now
+    await handling;
+    releaseWrite();
+    await taking;
+    await Promise.all([a.effectsIdle(), b.effectsIdle()]);
+    expect(slowSends).toBe(1);
+    expect(takerEffects.thanked).toEqual([session.key]);
+    const stored = await b.get(session.key);
+    expect(stored?.state).toBe('done');
+    expect(stored?.thankYouAttempts ?? 0).toBe(0);
+    expect(stored?.thankYouUndelivered ?? null).toBeNull();
+    expect(new Set(cases.updates.map((u) => u.Use_of_Funds__c))).toEqual(new Set(['Education']));
+  });
+});
