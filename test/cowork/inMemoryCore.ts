@@ -7,8 +7,8 @@ import { CoworkService, type CoworkServiceDeps, type SessionEffects } from '../.
 import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/inflight';
-import { silentLog } from '../../util/log';
-import type { CaseRecord, CaseStore, EventBus, PicklistValue, PlatformEvent, PublishResult } from '../../cowork/ports';
+import { silentLog, type Log } from '../../util/log';
+import type { CaseRecord, CaseStore, CoworkStatus, EventBus, PicklistValue, PlatformEvent, PublishResult, StatusPublisher } from '../../cowork/ports';
 import { normalizeId } from '../../cowork/salesforceId';
 import type { CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
@@ -18,6 +18,12 @@ const PICKLIST: PicklistValue[] = ['Renovation Work', 'Education'].map((value) =
 
 export class InMemoryCases implements CaseStore {
   readonly updates: Array<Record<string, string | null>> = [];
+  /** The `readFirst` option of each update, in order. */
+  readonly readFirst: boolean[] = [];
+  /** Errors the next updates throw (a transient outage), one per update. */
+  readonly failNext: Error[] = [];
+  /** The next update waits for this (a slow org), then goes on. */
+  holdNext: Promise<void> | undefined;
   async findCase(): Promise<CaseRecord> {
     return { id: CASE_ID, caseNumber: '00001026', subject: 's', status: 'New', isClosed: false, contactId: null, fields: {} };
   }
@@ -27,8 +33,14 @@ export class InMemoryCases implements CaseStore {
   async picklistValues(): Promise<readonly PicklistValue[]> {
     return PICKLIST;
   }
-  async updateCase(_caseId: string, fields: Readonly<Record<string, string | null>>): Promise<{ changed: boolean }> {
+  async updateCase(_caseId: string, fields: Readonly<Record<string, string | null>>, options?: { readFirst?: boolean }): Promise<{ changed: boolean }> {
+    const hold = this.holdNext;
+    this.holdNext = undefined;
+    if (hold) await hold;
+    const failure = this.failNext.shift();
+    if (failure) throw failure;
     this.updates.push({ ...fields });
+    this.readFirst.push(options?.readFirst ?? true);
     return { changed: true };
   }
 }
@@ -67,8 +79,58 @@ export class RecordingEffects implements SessionEffects {
     this.thanked.push(_session.key);
     return true;
   }
-  async expired(): Promise<void> {}
-  async failed(): Promise<void> {}
+  readonly expiredKeys: string[] = [];
+  async expired(session: CoworkSession): Promise<void> {
+    this.expiredKeys.push(session.key);
+  }
+  readonly failedKeys: string[] = [];
+  async failed(session: CoworkSession): Promise<void> {
+    this.failedKeys.push(session.key);
+  }
+  readonly supersededKeys: string[] = [];
+  async superseded(session: CoworkSession): Promise<void> {
+    this.supersededKeys.push(session.key);
+  }
+  readonly savedKeys: string[] = [];
+  /** Set: the card update after the Case was saved fails (the chat went away). */
+  savedFails = false;
+  async saved(session: CoworkSession): Promise<void> {
+    if (this.savedFails) throw new Error('card update refused');
+    this.savedKeys.push(session.key);
+  }
+}
+
+/** What the operator reads: every log line, its level, message and fields. */
+export class RecordingLog implements Log {
+  readonly lines: Array<{ level: 'debug' | 'info' | 'warn' | 'error'; msg: string | undefined; fields: Record<string, unknown> }> = [];
+  debug(obj: object, msg?: string): void {
+    this.lines.push({ level: 'debug', msg, fields: { ...obj } });
+  }
+  info(obj: object, msg?: string): void {
+    this.lines.push({ level: 'info', msg, fields: { ...obj } });
+  }
+  warn(obj: object, msg?: string): void {
+    this.lines.push({ level: 'warn', msg, fields: { ...obj } });
+  }
+  error(obj: object, msg?: string): void {
+    this.lines.push({ level: 'error', msg, fields: { ...obj } });
+  }
+  child(): Log {
+    return this;
+  }
+  /** The lines at `level` whose message contains `text`. */
+  find(level: 'debug' | 'info' | 'warn' | 'error', text: string): Array<Record<string, unknown>> {
+    return this.lines.filter((l) => l.level === level && l.msg?.includes(text)).map((l) => l.fields);
+  }
+}
+
+/** What the agent's panel is told (`Cowork_Status__e`), in order. */
+export class RecordingStatus implements StatusPublisher {
+  readonly statuses: CoworkStatus[] = [];
+  publish(status: CoworkStatus): void {
+    this.statuses.push({ ...status });
+  }
+  async flush(): Promise<void> {}
 }
 
 export function instance(
@@ -78,8 +140,9 @@ export function instance(
   cases: InMemoryCases,
   bus: InMemoryBus,
   clock: { now: number },
+  extra: Partial<Omit<CoworkServiceDeps, 'effects'>> = {},
 ): CoworkService {
-  return new CoworkService({ ...deps(storage, cases, bus, clock, name), effects });
+  return new CoworkService({ ...deps(storage, cases, bus, clock, name), ...extra, effects });
 }
 
 export function event(id: string, session: CoworkSession, answer: string): PlatformEvent {
