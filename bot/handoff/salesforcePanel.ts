@@ -17,6 +17,7 @@
  * - Hand back waits for the outbox, gives the chat back to the bot (`completed`: the customer is told
  *   where the form stands) and saves the takeover's transcript as one Case comment (one REST call).
  */
+import { randomUUID } from 'node:crypto';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '../../cowork/handoff';
@@ -191,7 +192,9 @@ export class SalesforcePanel {
    */
   private async deliver(link: ChatAddress): Promise<void> {
     const conversationId = link.conversationId;
-    const me = this.deps.instanceId;
+    // The lease is this delivery's, not this instance's: an event's delivery and the timed work's can
+    // run at once in one instance, and each must see the other's lease (else both send the same entry).
+    const me = `${this.deps.instanceId}/${randomUUID()}`;
     for (let round = 0; round < 1000; round++) {
       const now = this.now();
       const taken = await this.deps.handoffs.update(conversationId, (current) => {

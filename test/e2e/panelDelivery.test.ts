@@ -104,10 +104,12 @@ describe("an agent's messages from the Case survive a stopped instance and redel
   });
 
   it('the same Cowork_Message__e delivered again (a restart from an older checkpoint) reaches the customer once', async () => {
-    const { caseId, chat } = await takenOver('customer-redelivered');
+    const { caseId, chat, conversationId } = await takenOver('customer-redelivered');
     const said = chat.texts.length;
     for (const text of ['one', 'two', 'three']) fromPanel(simulator, caseId, 'to_customer', AGENT, text);
     await chat.waitForText('three');
+    // Delivered and recorded (this test is about redelivery, not the window between a send and its record).
+    await until(async () => (await handoffs.get(conversationId))?.panel?.outbox.length === 0);
 
     // The checkpoint as an instance that crashed before storing it leaves it: at the takeover, before the three messages.
     const events = simulator.org.publishedEvents('Cowork_Message__e').filter((e) => e.payload.Correlation_Id__c === caseId);
