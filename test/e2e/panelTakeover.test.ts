@@ -15,7 +15,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator';
 import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { RecordingLog } from '../harness/recordingLog';
-import { fromPanel, openPanel, type Panel } from '../harness/panel';
+import { fromPanel, closePanel, openPanel, type Panel } from '../harness/panel';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
 const AGENT = 'agent.one@example.com';
@@ -54,11 +54,7 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     panel = await openPanel(simulator);
   });
   afterAll(async () => {
-    if (simulator && panel) {
-      simulator.org.endStreams({ code: 1, errorCode: 'test.teardown', details: 'test finished' });
-      await waitUntil(() => panel.messages.ended && panel.statuses.ended, 'the panel streams to end');
-      panel.client.close();
-    }
+    await closePanel(simulator, panel);
     await Promise.all(running.map((b) => b.stop()));
     await channel?.stop();
     await simulator?.stop();

@@ -16,7 +16,7 @@ import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { EmulatorChannel } from '../harness/emulatorChannel';
-import { fromPanel, openPanel, type Panel } from '../harness/panel';
+import { fromPanel, closePanel, openPanel, type Panel } from '../harness/panel';
 import { RecordingLog } from '../harness/recordingLog';
 
 const AGENT = 'agent.one@example.com';
@@ -48,11 +48,7 @@ describe('the Salesforce panel as the handoff target of a chat linked to its Cas
     panel = await openPanel(simulator);
   });
   afterAll(async () => {
-    if (simulator && panel) {
-      simulator.org.endStreams({ code: 1, errorCode: 'test.teardown', details: 'test finished' });
-      await waitUntil(() => panel.messages.ended && panel.statuses.ended, 'the panel streams to end');
-      panel.client.close();
-    }
+    await closePanel(simulator, panel);
     await Promise.all(running.map((b) => b.stop()));
     await channel?.stop();
     await simulator?.stop();

@@ -51,3 +51,11 @@ export function fromPanel(simulator: RunningSimulator, caseId: string, kind: 'ta
     ...(text !== undefined ? { Text__c: text } : {}),
   });
 }
+
+/** Ends the simulator's streams and waits, bounded, for the panel's two subscriptions to see it, then closes its client. */
+export async function closePanel(simulator: RunningSimulator | undefined, panel: Panel | undefined): Promise<void> {
+  if (!simulator || !panel) return;
+  simulator.org.endStreams({ code: 1, errorCode: 'test.teardown', details: 'test finished' });
+  await waitUntil(() => panel.messages.ended && panel.statuses.ended, 'the panel streams to end');
+  panel.client.close();
+}
