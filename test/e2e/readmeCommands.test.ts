@@ -93,8 +93,12 @@ describe("the README's commands", () => {
     expect(result.stdout.trim().split('\n').pop()).toMatch(/^20\d$/);
 
     const playgroundPort = await freePort();
-    const playground = started(['run', 'playground'], { PORT: String(port), PLAYGROUND_PORT: String(playgroundPort) });
+    // PLAYGROUND_BROWSER=none, as README says for a machine without a desktop (CI, a container).
+    const playground = started(['run', 'playground'], { PORT: String(port), PLAYGROUND_PORT: String(playgroundPort), PLAYGROUND_BROWSER: 'none' });
     await playground.waitFor(`agentsplayground --dt -e http://127.0.0.1:${port}/api/messages -c msteams -p ${playgroundPort}`, 60_000);
+    // The address to open, said once the page is served (without the stand-in xdg-open, on a machine
+    // without one, the Playground printed "Listening on" and exited 1 with no word).
+    await playground.waitFor(`Agents Playground is ready: open http://localhost:${playgroundPort} in a browser`, 60_000);
     const deadline = Date.now() + 60_000;
     let status = 0;
     while (status !== 200 && Date.now() < deadline) {
@@ -105,6 +109,7 @@ describe("the README's commands", () => {
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(status).toBe(200);
+    expect(playground.child.exitCode).toBeNull();
   }, 300_000);
 
   it("npm start, then the takeover's curls as written: the agent's message reaches the linked chat, the bot is back after the hand back", async () => {

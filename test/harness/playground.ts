@@ -9,9 +9,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { playgroundEnv } from '../../scripts/playground';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -37,27 +37,16 @@ if (!hasChromium) {
 /** `describe` where Chromium is installed, `describe.skip` elsewhere (outside CI). */
 export const describeWithChromium = hasChromium ? describe : describe.skip;
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './processes';
 
 /** Starts the Playground (Teams look, telemetry off) against the bot and resolves once it listens (bounded). */
 export function startPlayground(botUrl: string, port: number, cwd: string): Promise<ChildProcess> {
   const child = spawn(PLAYGROUND_BIN, ['-e', `${botUrl}/api/messages`, '-c', 'msteams', '--dt', '-p', String(port)], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
-    // --dt turns the Playground's telemetry off, not its Application Insights SDK's own "statsbeat",
-    // which resolves westus-0.in.applicationinsights.azure.com and asks the Azure metadata service
-    // (169.254.169.254) where it runs: seen by the off-machine check (test/harness/offMachineTraffic.ts).
-    env: { ...process.env, APPLICATION_INSIGHTS_NO_STATSBEAT: 'true' },
+    // Telemetry, statsbeat and the stand-in xdg-open as `npm run playground` sets them; no browser
+    // of the machine's own is opened (the test drives its own Chromium).
+    env: playgroundEnv({ ...process.env, PLAYGROUND_BROWSER: 'none' }),
   });
   return new Promise((resolve, reject) => {
     let output = '';

@@ -12,12 +12,26 @@ const ROOT = path.resolve(__dirname, '../..');
 // SIGKILL of the parent would leave running).
 const TSX_LOADER = ['--import', 'tsx'];
 
+/**
+ * A free port on 127.0.0.1 for a process a test starts, taken from below Linux's ephemeral range
+ * (32768-60999): a port the kernel handed out for `listen(0)` and then released can be handed out
+ * again to the next `listen(0)` (the simulator's Pub/Sub endpoint, Azurite), so the bot told to use
+ * it found it taken (a CI run failed so). Bounded: 200 tries.
+ */
 export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port between 20000 and 32000 on 127.0.0.1 after 200 tries');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
