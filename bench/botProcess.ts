@@ -6,8 +6,8 @@
  * It answers `stats` and `stop` requests over IPC.
  */
 import { MemoryStorage } from 'botbuilder';
-import { startBot } from '../bot/app';
-import { loadConfig } from '../bot/config';
+import { startBot } from '../bot/startBot';
+import { loadConfig } from '../bot/config/config';
 import { createStorage } from '../bot/storage';
 import type { Log } from '../util/log';
 import { CountingStorage } from './countingStorage';

@@ -1,14 +1,14 @@
 /**
  * The floor under the bot's CPU per turn, for comparison with a co-work session's: the same HTTP
- * edge (bot/server.ts: restify, the activity guard), the same adapter (bot/adapter.ts: CloudAdapter
+ * edge (bot/edge/server.ts: restify, the activity guard), the same adapter (bot/edge/adapter.ts: CloudAdapter
  * with the reused connector clients) and conversation state in a MemoryStorage, with a turn that
  * only loads the state, sends one reply and saves. No Salesforce, no dialogs, no co-work.
  * It answers `stats` and `stop` requests over IPC, like the bot under benchmark.
  */
 import type { AddressInfo } from 'node:net';
 import { ConversationState, MemoryStorage } from 'botbuilder';
-import { createAdapter } from '../bot/adapter';
-import { createServer } from '../bot/server';
+import { createAdapter } from '../bot/edge/adapter';
+import { createServer } from '../bot/edge/server';
 import { silentLog } from '../util/log';
 import { processStats, send, type ToChild } from './ipc';
 

@@ -3,11 +3,11 @@
  */
 import 'dotenv/config';
 import { ConfigError, ConfigErrors } from '../util/configError';
-import { startBot } from './app';
-import { loadConfig } from './config';
+import { startBot } from './startBot';
+import { loadConfig } from './config/config';
 import { createLogger } from './logger';
-import { startupBanner } from './banner';
-import { describeUnknown, unknownVariables } from './unknownVariables';
+import { startupBanner } from './edge/banner';
+import { describeUnknown, unknownVariables } from './config/unknownVariables';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 

@@ -3,7 +3,7 @@
  * Secrets never reach a log line: known secret-bearing keys are redacted wherever they appear.
  */
 import pino, { type Logger } from 'pino';
-import type { LogFormat, LogLevel } from './config';
+import type { LogFormat, LogLevel } from './config/config';
 
 const REDACTED_KEYS = ['password', 'clientSecret', 'accessToken', 'access_token', 'token', 'secret', 'authorization', 'MicrosoftAppPassword', 'privateKey'];
 

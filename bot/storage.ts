@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import type { StorageConfig } from './config';
+import type { StorageConfig } from './config/config';
 
 export interface BotStorage {
   storage: Storage;

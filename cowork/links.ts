@@ -30,7 +30,7 @@ export function withLinkFirst(links: readonly ConversationLink[], link: Conversa
 const LEGACY = { legacyWhenMissing: true } as const;
 
 export class CaseLinks {
-  /** `cases`: the Case documents, the same instance the session repository writes (see bot/cowork.ts). */
+  /** `cases`: the Case documents, the same instance the session repository writes (see bot/compositionRoot.ts). */
   constructor(
     private readonly cases: CaseDocuments,
     private readonly now: () => number = Date.now,

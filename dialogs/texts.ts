@@ -210,7 +210,7 @@ export const handoffTexts = {
   answerRecorded: (caseNumber: string, labels: string) => `Your answer for Case ${caseNumber} is recorded: ${labels}. There is nothing more to fill in.`,
   formExpired: (caseNumber: string) => `The form for Case ${caseNumber} expired without an answer. Your agent can send you a new one.`,
   caseNotUpdated: (caseNumber: string) => `Your answer for Case ${caseNumber} was received, but the Case could not be updated. Your agent will follow up.`,
-  /** A form from before a restart (bot/lostForm.ts). */
+  /** A form from before a restart (bot/turn/lostForm.ts). */
   lostForm:
     'Sorry, I was restarted and lost this form, so your answer was not sent and nothing was changed. Here is the form again: please send your answer once more.',
 } as const;

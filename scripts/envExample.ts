@@ -2,7 +2,7 @@
  * Prints `.env.example` from the configuration's own list of variables, so the two cannot
  * drift apart (a test compares them): `npx tsx scripts/envExample.ts > .env.example`.
  */
-import { ALL_VARIABLES } from '../bot/config';
+import { ALL_VARIABLES } from '../bot/config/config';
 
 export function envExample(): string {
   const lines = [

@@ -8,7 +8,7 @@
  *   { "type": "event", "name": "cowork.start", "value": { "token": "<printed token>" } }
  */
 import 'dotenv/config';
-import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken } from '../bot/startToken';
+import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken } from '../bot/turn/startToken';
 import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
 
 const USAGE = 'Usage: npm run token -- <Case Id> --user <channel user id> --conversation <conversation id> [--ttl <seconds>]';

@@ -8,7 +8,7 @@
 import type { Activity, CloudAdapter } from 'botbuilder';
 import type { HandoffRecord } from '../../cowork/handoff';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
-import { runProactiveTurn } from '../proactiveTurn';
+import { runProactiveTurn } from '../proactive/proactiveTurn';
 import type { AgentChannel } from './humanOwnership';
 
 /** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */

@@ -1,5 +1,5 @@
 import { MemoryStorage, TestAdapter, TurnContext, type Activity } from 'botbuilder';
-import { ConcurrentConversationState } from '../../bot/concurrentConversationState';
+import { ConcurrentConversationState } from '../../bot/turn/concurrentConversationState';
 
 function turn(adapter: TestAdapter): TurnContext {
   const activity: Partial<Activity> = {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ALL_VARIABLES, loadConfig } from '../../bot/config';
+import { ALL_VARIABLES, loadConfig } from '../../bot/config/config';
 import { ConfigError } from '../../util/configError';
 import { envExample } from '../../scripts/envExample';
 

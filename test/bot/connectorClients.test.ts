@@ -1,12 +1,12 @@
 /**
  * Replies through the reused connector clients, against a connector on 127.0.0.1 that answers
  * what a channel can answer: ids, throttling, server errors, refusals, a dropped connection.
- * The whole bot also runs on these clients in every end-to-end test (bot/adapter.ts).
+ * The whole bot also runs on these clients in every end-to-end test (bot/edge/adapter.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference, type TurnContext } from 'botbuilder';
-import { ConnectorRequestError, ConnectorSender, ReusingBotFrameworkAuthentication, proxyConfigured } from '../../bot/connectorClients';
+import { ConnectorRequestError, ConnectorSender, ReusingBotFrameworkAuthentication, proxyConfigured } from '../../bot/edge/connectorClients';
 
 interface Received {
   method: string;

@@ -5,8 +5,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ALL_VARIABLES, loadConfig } from '../../bot/config';
-import { knownVariables, unknownVariables, WATCHED_PREFIXES } from '../../bot/unknownVariables';
+import { ALL_VARIABLES, loadConfig } from '../../bot/config/config';
+import { knownVariables, unknownVariables, WATCHED_PREFIXES } from '../../bot/config/unknownVariables';
 import { SALESFORCE_VARIABLES } from '../../salesforce/config';
 import { ConfigError, ConfigErrors } from '../../util/configError';
 

@@ -8,7 +8,7 @@ import { KeyedSerialQueue } from '../../util/serialQueue';
 import { newSession, type CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
 import { idSuffix, normalizeId } from '../../cowork/salesforceId';
-import { mintStartToken, verifyStartToken } from '../../bot/startToken';
+import { mintStartToken, verifyStartToken } from '../../bot/turn/startToken';
 
 function session(key: string, caseId: string): CoworkSession {
   return newSession(

@@ -4,7 +4,7 @@
  * audience, lifetime, claims) and form tokens (AES-256-GCM sealed, bound to the conversation).
  */
 import jwt from 'jsonwebtoken';
-import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken, START_TOKEN_AUDIENCE, verifyStartToken } from '../../bot/startToken';
+import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken, START_TOKEN_AUDIENCE, verifyStartToken } from '../../bot/turn/startToken';
 import { FormTokenSigner, type FormTokenBinding } from '../../cowork/formToken';
 import { normalizeId } from '../../cowork/salesforceId';
 

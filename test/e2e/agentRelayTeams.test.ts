@@ -8,7 +8,7 @@
  * - `/agent list` pages its output;
  * - `/agent done` after the customer's channel is gone says what happened.
  */
-import { APOLOGY } from '../../bot/adapter';
+import { APOLOGY } from '../../bot/edge/adapter';
 import { AGENT_HELP_TEXT } from '../../bot/handoff/agentRelay';
 import { BACK_WITH_BOT_TEXT, HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';

@@ -5,9 +5,9 @@
  * subscribed to `Cowork_Status__e`, standing in for the agent's panel.
  */
 import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/app';
-import { loadConfig } from '../../bot/config';
-import { mintStartToken } from '../../bot/startToken';
+import { startBot, type RunningBot } from '../../bot/startBot';
+import { loadConfig } from '../../bot/config/config';
+import { mintStartToken } from '../../bot/turn/startToken';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';

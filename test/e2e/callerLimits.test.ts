@@ -4,7 +4,7 @@
  * minute however many chats ask; a signed handoff.status from the future is refused.
  */
 import { signHandoffStatus } from '../../bot/handoff/handoffTrust';
-import { mintStartToken } from '../../bot/startToken';
+import { mintStartToken } from '../../bot/turn/startToken';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';

@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthenticationConstants } from 'botframework-connector';
 import jwt from 'jsonwebtoken';
-import { AUTH_UNAVAILABLE_BODY, UNAUTHORIZED_BODY } from '../../bot/channelAuth';
+import { AUTH_UNAVAILABLE_BODY, UNAUTHORIZED_BODY } from '../../bot/edge/channelAuth';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { freePort } from '../harness/processes';
 import { RecordingLog } from '../harness/recordingLog';

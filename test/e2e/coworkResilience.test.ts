@@ -3,8 +3,8 @@
  * back, a slow channel, a bot restart between the submit and the event.
  */
 import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/app';
-import { loadConfig } from '../../bot/config';
+import { startBot, type RunningBot } from '../../bot/startBot';
+import { loadConfig } from '../../bot/config/config';
 import { silentLog } from '../../util/log';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';

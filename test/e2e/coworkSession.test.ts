@@ -2,7 +2,7 @@
  * The co-work session end to end: the Emulator-like channel over HTTP, the real CloudAdapter,
  * the embedded simulator, the real jsforce and Pub/Sub clients.
  */
-import { mintStartToken } from '../../bot/startToken';
+import { mintStartToken } from '../../bot/turn/startToken';
 import { validateCard } from '../../cards';
 import type { ChannelActivity, EmulatorConversation } from '../harness/emulatorChannel';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';

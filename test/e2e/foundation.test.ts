@@ -1,7 +1,7 @@
 /**
  * The bot as the Emulator sees it: greeting, help, bad requests, channel authentication.
  */
-import { APOLOGY } from '../../bot/adapter';
+import { APOLOGY } from '../../bot/edge/adapter';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 
 describe('the bot over HTTP, as the Emulator talks to it', () => {

@@ -5,9 +5,9 @@
  */
 import * as restify from 'restify';
 import { ActivityHandler, type TurnContext } from 'botbuilder';
-import { createAdapter } from '../../bot/adapter';
-import { loadConfig } from '../../bot/config';
-import { createCowork, type Cowork } from '../../bot/cowork';
+import { createAdapter } from '../../bot/edge/adapter';
+import { loadConfig } from '../../bot/config/config';
+import { createCowork, type Cowork } from '../../bot/compositionRoot';
 import { silentLog } from '../../util/log';
 import { EmulatorChannel } from '../harness/emulatorChannel';
 import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';

@@ -7,8 +7,8 @@
  * Instances over one storage and one simulated org; a real Pub/Sub client stands in for the panel.
  */
 import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/app';
-import { loadConfig } from '../../bot/config';
+import { startBot, type RunningBot } from '../../bot/startBot';
+import { loadConfig } from '../../bot/config/config';
 import { HandoffRepository } from '../../cowork/handoff';
 import { textsFor } from '../../dialogs/texts';
 import { simulatorEnv } from '../../salesforce';

@@ -6,8 +6,8 @@
  * coworkPanel; the customer's side is the Emulator-like channel over HTTP.
  */
 import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/app';
-import { loadConfig } from '../../bot/config';
+import { startBot, type RunningBot } from '../../bot/startBot';
+import { loadConfig } from '../../bot/config/config';
 import { BACK_WITH_BOT_TEXT } from '../../bot/handoff/handoffProtocol';
 import { textsFor } from '../../dialogs/texts';
 import { simulatorEnv } from '../../salesforce';

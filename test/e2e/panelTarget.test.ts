@@ -8,8 +8,8 @@
  * offers a person). A real Pub/Sub client stands in for the coworkPanel.
  */
 import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/app';
-import { loadConfig } from '../../bot/config';
+import { startBot, type RunningBot } from '../../bot/startBot';
+import { loadConfig } from '../../bot/config/config';
 import { HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
 import { panelTexts, textsFor } from '../../dialogs/texts';
 import { simulatorEnv } from '../../salesforce';

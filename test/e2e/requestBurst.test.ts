@@ -4,7 +4,7 @@
  * lower-cased, send one form; the other two are answered `already_pending`. Events answering it
  * with any spelling of the id are routed to that Case.
  */
-import { mintStartToken } from '../../bot/startToken';
+import { mintStartToken } from '../../bot/turn/startToken';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase, readFormCard, thanks, waitUntil } from '../harness/coworkSteps';
 import type { EmulatorConversation } from '../harness/emulatorChannel';

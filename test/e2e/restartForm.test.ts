@@ -5,7 +5,7 @@
  */
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';
-import { LOST_FORM_TEXT } from '../../bot/lostForm';
+import { LOST_FORM_TEXT } from '../../bot/turn/lostForm';
 import { startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase, readFormCard, startForm, waitUntil } from '../harness/coworkSteps';
 import { startBotProcess } from '../harness/processes';

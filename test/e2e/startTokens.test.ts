@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { mintStartToken, START_TOKEN_AUDIENCE } from '../../bot/startToken';
+import { mintStartToken, START_TOKEN_AUDIENCE } from '../../bot/turn/startToken';
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import { oneCase } from '../harness/coworkSteps';
 

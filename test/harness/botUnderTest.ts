@@ -3,8 +3,8 @@
  * simulator, the real Salesforce clients) with an Emulator-like channel next to it.
  */
 import type { Storage } from 'botbuilder';
-import { startBot, type RunningBot, type StartBotOptions } from '../../bot/app';
-import { loadConfig, type BotConfig } from '../../bot/config';
+import { startBot, type RunningBot, type StartBotOptions } from '../../bot/startBot';
+import { loadConfig, type BotConfig } from '../../bot/config/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { silentLog, type Log } from '../../util/log';

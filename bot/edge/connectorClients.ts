@@ -32,7 +32,7 @@ import {
   type ConnectorClient,
   type UserTokenClient,
 } from 'botframework-connector';
-import { backoffDelay, delay } from '../util/backoff';
+import { backoffDelay, delay } from '../../util/backoff';
 
 export const CONNECTOR_USER_AGENT = 'Microsoft-BotFramework/3.1 cowork-bot (botframework-connector 4.23.3)';
 

@@ -27,7 +27,7 @@ import {
   type UserTokenClient,
 } from 'botframework-connector';
 import type * as restify from 'restify';
-import type { Log } from '../util/log';
+import type { Log } from '../../util/log';
 
 export const UNAUTHORIZED_BODY = Object.freeze({ error: 'unauthorized', message: 'The request is not authenticated.' });
 export const AUTH_UNAVAILABLE_BODY = Object.freeze({

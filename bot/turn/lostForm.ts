@@ -4,6 +4,6 @@
  * form is no longer active" the customer is told what happened and gets the form again; nothing
  * is published from the old card (the value on the Case is the customer's to give again).
  */
-import { handoffTexts } from '../dialogs/texts';
+import { handoffTexts } from '../../dialogs/texts';
 
 export const LOST_FORM_TEXT = handoffTexts.lostForm;

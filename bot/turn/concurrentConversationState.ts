@@ -11,7 +11,7 @@
  * and the session list from being lost.
  */
 import { ConversationState, type Storage, type TurnContext } from 'botbuilder';
-import { isETagConflict } from '../util/keyList';
+import { isETagConflict } from '../../util/keyList';
 
 type StateObject = Record<string, unknown> & { eTag?: string };
 

@@ -7,7 +7,12 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type * as restify from 'restify';
-import type { HealthReport } from './server';
+
+/** What `/healthz` reports: `ok`, and one entry per dependency (Salesforce, the streams, storage), each with its own `ok`. */
+export interface HealthReport {
+  ok: boolean;
+  [dependency: string]: unknown;
+}
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/;
 

@@ -6,8 +6,8 @@
  * the variables the tools read; `test/bot/unknownVariables.test.ts` checks that every such name in
  * the source is one of them.
  */
-import type { Env } from '../util/configError';
-import { SIMULATOR_VARIABLES } from '../simulator/variables';
+import type { Env } from '../../util/configError';
+import { SIMULATOR_VARIABLES } from '../../simulator/variables';
 import { ALL_VARIABLES } from './config';
 
 /** Read by tools, not by the bot's configuration: `npm run sf:configure` (scripts/sfConfigure.ts) and `npm run simulator`. */

@@ -6,9 +6,9 @@
  * `VARIABLES` is the single list of what can be configured; `.env.example` and the README's
  * configuration table are checked against it by a test.
  */
-import { ConfigError, ConfigErrorCollector, type Env } from '../util/configError';
-import { isLoopbackHost } from '../util/loopback';
-import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../salesforce/config';
+import { ConfigError, ConfigErrorCollector, type Env } from '../../util/configError';
+import { isLoopbackHost } from '../../util/loopback';
+import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../../salesforce/config';
 import { BOT_VARIABLES, type VariableDoc } from './configVariables';
 
 export { BOT_VARIABLES, type VariableDoc } from './configVariables';

@@ -4,8 +4,8 @@
  * (Bot Framework Emulator); with one, the SDK validates every request's token.
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
-import type { Log } from '../util/log';
-import type { BotConfig } from './config';
+import type { Log } from '../../util/log';
+import type { BotConfig } from '../config/config';
 import { GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';
 import { boundSends } from './sendBound';

@@ -19,15 +19,15 @@
  * instance that sees it (there is nothing to claim: the panel shows the same state twice).
  */
 import type { CloudAdapter } from 'botbuilder';
-import type { CoworkService } from '../cowork/coworkService';
-import type { FormSpec } from '../cowork/formSpec';
-import { isHumanOwned, type HandoffRepository } from '../cowork/handoff';
-import type { CaseLinks, ConversationLink } from '../cowork/links';
-import type { Log } from '../util/log';
-import type { PlatformEvent } from '../cowork/ports';
-import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
-import type { KeyedSerialQueue } from '../util/serialQueue';
-import type { CoworkBot } from './coworkBot';
+import type { CoworkService } from '../../cowork/coworkService';
+import type { FormSpec } from '../../cowork/formSpec';
+import { isHumanOwned, type HandoffRepository } from '../../cowork/handoff';
+import type { CaseLinks, ConversationLink } from '../../cowork/links';
+import type { Log } from '../../util/log';
+import type { PlatformEvent } from '../../cowork/ports';
+import { KEY_PREFIX, normalizeId } from '../../cowork/salesforceId';
+import type { KeyedSerialQueue } from '../../util/serialQueue';
+import type { CoworkBot } from '../turn/coworkBot';
 import { runProactiveTurn } from './proactiveTurn';
 
 export interface CoworkRequestsDeps {

@@ -3,7 +3,7 @@
  * adapter), storage, the core, the conversation logic, human handoff, the one subscription per
  * topic and the timed work. Everything but HTTP, so it serves two ways:
  *
- * - on its own: `startBot` (bot/app.ts) puts it behind restify, for `npm start`;
+ * - on its own: `startBot` (bot/startBot.ts) puts it behind restify, for `npm start`;
  * - mounted in another bot: `createCowork({ adapter: hostAdapter, mounted: true, ... })`, then in
  *   the host's turn handler `if (await cowork.onTurn(context)) return;` — co-work takes its own
  *   activities (start, card submits, answers to an open form, the handoff protocol) and leaves the
@@ -51,15 +51,15 @@ import { HandoffTrust } from './handoff/handoffTrust';
 import { HumanOwnership } from './handoff/humanOwnership';
 import { PanelOutbound } from './handoff/panelOutbound';
 import { SalesforcePanel } from './handoff/salesforcePanel';
-import { ConcurrentConversationState } from './concurrentConversationState';
-import { Conversations } from './conversations';
-import type { BotConfig } from './config';
-import { CoworkBot } from './coworkBot';
-import { CoworkRequests } from './coworkRequests';
-import { ProactiveEffects } from './proactiveEffects';
-import { boundProactiveTurns } from './sendBound';
-import { startTimedWork } from './timedWork';
-import type { HealthReport } from './server';
+import { ConcurrentConversationState } from './turn/concurrentConversationState';
+import { Conversations } from './turn/conversations';
+import type { BotConfig } from './config/config';
+import { CoworkBot } from './turn/coworkBot';
+import { CoworkRequests } from './proactive/coworkRequests';
+import { ProactiveEffects } from './proactive/proactiveEffects';
+import { boundProactiveTurns } from './edge/sendBound';
+import { startTimedWork } from './proactive/timedWork';
+import type { HealthReport } from './edge/healthz';
 import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } from './storage';
 
 /**
@@ -68,7 +68,7 @@ import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } 
  *
  * @example
  * ```ts
- * const config = loadConfig(process.env); // bot/config.ts: validated once, errors name the variable
+ * const config = loadConfig(process.env); // bot/config/config.ts: validated once, errors name the variable
  * const cowork = await createCowork({
  *   config,
  *   log,
@@ -79,7 +79,7 @@ import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } 
  * ```
  */
 export interface CoworkOptions {
-  /** The validated configuration (`loadConfig(process.env)` in bot/config.ts). */
+  /** The validated configuration (`loadConfig(process.env)` in bot/config/config.ts). */
   config: BotConfig;
   /** Where co-work logs (pino-style: `info(fields, message)`); secrets are never passed to it. */
   log: Log;
@@ -337,7 +337,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     }),
   );
   subscriptions.push(await salesforce.eventBus.subscribe(messageTopic, (event) => panel.handle(event)));
-  // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/timedWork.ts.
+  // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/proactive/timedWork.ts.
   const timedWork = startTimedWork({
     service,
     handoff,

@@ -1,5 +1,5 @@
 /**
- * The bot on its own: co-work (bot/cowork.ts) behind a restify server with its own CloudAdapter.
+ * The bot on its own: co-work (bot/compositionRoot.ts) behind a restify server with its own CloudAdapter.
  * `bot/index.ts` calls it for `npm start`; tests and benchmarks call it with port 0.
  */
 import type { Storage } from 'botbuilder';
@@ -9,11 +9,11 @@ import type { SalesforceOrg } from '../salesforce';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';
 import type { CoworkService } from '../cowork/coworkService';
 import type { ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
-import { createAdapter } from './adapter';
-import { routeConsoleToLog } from './channelAuth';
-import type { BotConfig } from './config';
-import { createCowork, type CoworkOptions } from './cowork';
-import { createServer } from './server';
+import { createAdapter } from './edge/adapter';
+import { routeConsoleToLog } from './edge/channelAuth';
+import type { BotConfig } from './config/config';
+import { createCowork, type CoworkOptions } from './compositionRoot';
+import { createServer } from './edge/server';
 import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
 
 export interface StartBotOptions {

@@ -10,7 +10,7 @@
  *   apologise to the conversation) and resolve, and the caller must know the turn failed.
  */
 import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
-import { boundTurn, proactiveBound } from './sendBound';
+import { boundTurn, proactiveBound } from '../edge/sendBound';
 
 export async function runProactiveTurn(
   adapter: CloudAdapter,

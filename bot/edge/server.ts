@@ -7,15 +7,12 @@ import path from 'node:path';
 import * as restify from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
-import type { Log } from '../util/log';
+import type { Log } from '../../util/log';
 import { checkActivityBody } from './activityGuard';
 import { processChannelRequest } from './channelAuth';
-import { mayReadHealthDetails, publicHealth } from './healthz';
+import { mayReadHealthDetails, publicHealth, type HealthReport } from './healthz';
 
-export interface HealthReport {
-  ok: boolean;
-  [dependency: string]: unknown;
-}
+export type { HealthReport } from './healthz';
 
 export interface ServerDeps {
   adapter: CloudAdapter;

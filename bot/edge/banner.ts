@@ -3,8 +3,8 @@
  * how to start a co-work session. Plain text, no secrets (the simulator's dev client secret is
  * local and printed by the standalone simulator only).
  */
-import type { RunningBot } from './app';
-import type { BotConfig } from './config';
+import type { RunningBot } from '../startBot';
+import type { BotConfig } from '../config/config';
 
 export function startupBanner(config: BotConfig, bot: RunningBot): string {
   const endpoint = `${bot.url}/api/messages`;

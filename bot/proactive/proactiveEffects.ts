@@ -8,17 +8,17 @@
  * continuation activity, and Web Chat would hold a reply to it back for seconds.
  */
 import type { CloudAdapter, TurnContext } from 'botbuilder';
-import { cardAttachment, escapeMarkdown, renderResultCard } from '../cards';
-import type { SessionEffects } from '../cowork/coworkService';
-import type { FormSpec } from '../cowork/formSpec';
-import { requireForm, thankYouText } from '../cowork/formSpec';
-import type { Log } from '../util/log';
-import type { KeyedSerialQueue } from '../util/serialQueue';
-import type { CoworkSession } from '../cowork/session';
-import type { Conversations } from './conversations';
-import type { HumanOwnership } from './handoff/humanOwnership';
+import { cardAttachment, escapeMarkdown, renderResultCard } from '../../cards';
+import type { SessionEffects } from '../../cowork/coworkService';
+import type { FormSpec } from '../../cowork/formSpec';
+import { requireForm, thankYouText } from '../../cowork/formSpec';
+import type { Log } from '../../util/log';
+import type { KeyedSerialQueue } from '../../util/serialQueue';
+import type { CoworkSession } from '../../cowork/session';
+import type { Conversations } from '../turn/conversations';
+import type { HumanOwnership } from '../handoff/humanOwnership';
 import { runProactiveTurn } from './proactiveTurn';
-import { agentTexts, textsFor } from '../dialogs/texts';
+import { agentTexts, textsFor } from '../../dialogs/texts';
 
 /** The locale the customer's conversation last spoke in (kept in its conversation reference). */
 function localeOf(session: CoworkSession): string | undefined {

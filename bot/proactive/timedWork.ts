@@ -7,13 +7,13 @@
  * own item (bounded by COWORK_SEND_TIMEOUT_SECONDS).
  */
 import type { CloudAdapter } from 'botbuilder';
-import type { CoworkService } from '../cowork/coworkService';
-import { TIMED_WORK_CONCURRENCY } from '../cowork/recovery';
-import type { Log } from '../util/log';
-import type { KeyedSerialQueue } from '../util/serialQueue';
-import { KeyedWorkPool } from '../util/workPool';
-import type { CoworkBot } from './coworkBot';
-import type { HandoffProtocol } from './handoff/handoffProtocol';
+import type { CoworkService } from '../../cowork/coworkService';
+import { TIMED_WORK_CONCURRENCY } from '../../cowork/recovery';
+import type { Log } from '../../util/log';
+import type { KeyedSerialQueue } from '../../util/serialQueue';
+import { KeyedWorkPool } from '../../util/workPool';
+import type { CoworkBot } from '../turn/coworkBot';
+import type { HandoffProtocol } from '../handoff/handoffProtocol';
 import { runProactiveTurn } from './proactiveTurn';
 
 export interface TimedWorkDeps {
