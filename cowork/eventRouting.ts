@@ -4,7 +4,7 @@
  */
 import { answersFromEvent, validateAnswers, type FormSpec } from './formSpec';
 import type { PlatformEvent } from './ports';
-import { KEY_PREFIX, normalizeId } from './salesforceId';
+import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
 import { isPending, type CoworkSession } from './session';
 import { eventCreatedAt, startedBeforeEvent } from './eventAge';
 import type { CoworkContext } from './coworkContext';

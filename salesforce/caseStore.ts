@@ -17,7 +17,7 @@ import {
 } from '../cowork/ports';
 import { silentLog, type Log } from '../util/log';
 import { fitToField } from '../util/salesforceText';
-import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
+import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../util/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';
 

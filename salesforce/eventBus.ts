@@ -4,7 +4,7 @@
  * point lookup in Storage — not by opening more streams).
  */
 import type { Log } from '../util/log';
-import { normalizeId } from '../cowork/salesforceId';
+import { normalizeId } from '../util/salesforceId';
 import { eventCreatedAt } from '../cowork/eventAge';
 import { MeasuredOrgClock } from './orgClock';
 import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';

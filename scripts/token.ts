@@ -9,7 +9,7 @@
  */
 import 'dotenv/config';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken } from '../bot/turn/startToken';
-import { KEY_PREFIX, normalizeId } from '../cowork/salesforceId';
+import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
 
 const USAGE = 'Usage: npm run token -- <Case Id> --user <channel user id> --conversation <conversation id> [--ttl <seconds>]';
 

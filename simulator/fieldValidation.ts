@@ -4,7 +4,7 @@
  * refusals here as in a real org: unknown field, read-only field, too long, bad restricted
  * picklist value, malformed or dangling reference, missing required field.
  */
-import { normalizeId } from '../cowork/salesforceId';
+import { normalizeId } from '../util/salesforceId';
 import type { FieldDefinition, ObjectDefinition } from './objectModel';
 import type { FieldValue, RecordValues } from './recordStore';
 import { SalesforceError } from './salesforceError';

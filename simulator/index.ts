@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { silentLog, type Log } from '../util/log';
-import { KEY_PREFIX } from '../cowork/salesforceId';
+import { KEY_PREFIX } from '../util/salesforceId';
 import { findPlaceholders, renderPolicies, configuredRunAs, INTEGRATION_PSL } from '../salesforce/runAsPolicy';
 import { UserAccess, validatePermissionSets, type SharingModel } from './access';
 import { Authority, SimClock, type OAuthAppPolicy } from './authority';

@@ -3,7 +3,7 @@
  * are not in SFDX source) plus every custom field and platform event read from the SFDX
  * metadata. Describe, SOQL, REST validation and the Avro schemas are all derived from it.
  */
-import { KEY_PREFIX } from '../cowork/salesforceId';
+import { KEY_PREFIX } from '../util/salesforceId';
 import type { OrgSchema } from './metadataRules';
 import type { CustomFieldSource, SfdxMetadata } from './sfdxMetadata';
 

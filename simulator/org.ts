@@ -3,7 +3,7 @@
  * Pub/Sub servers are thin adapters over it, and tests and benchmarks get it in-process
  * (`RunningSimulator.org`) to inspect and manipulate state without going through the wire.
  */
-import { hasKeyPrefix, normalizeId } from '../cowork/salesforceId';
+import { hasKeyPrefix, normalizeId } from '../util/salesforceId';
 import { CONTROLLED_BY_PARENT, type UserAccess } from './access';
 import type { Authority } from './authority';
 import type { EventBus, PublishedEventView } from './eventBus';

@@ -3,7 +3,7 @@
  * fields marked `indexed` (CaseNumber, ContactId, CaseId…), a value -> ids index, so the
  * lookups the bot makes (`WHERE CaseId = '…'`) stay point lookups with 100,000 Cases.
  */
-import { idSuffix } from '../cowork/salesforceId';
+import { idSuffix } from '../util/salesforceId';
 import type { ObjectDefinition, ObjectModel } from './objectModel';
 import { CLOSED_CASE_STATUSES } from './objectModel';
 

@@ -12,7 +12,7 @@
  * answered approximately: a query the simulator cannot run exactly must fail loudly.
  * Conditions on Id or on an indexed field are point lookups, not scans.
  */
-import { normalizeId } from '../cowork/salesforceId';
+import { normalizeId } from '../util/salesforceId';
 import type { ChildRelationship, FieldDefinition, ObjectDefinition, ObjectModel } from './objectModel';
 import type { FieldValue, RecordStore, StoredRecord } from './recordStore';
 import { SalesforceError } from './salesforceError';

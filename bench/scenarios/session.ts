@@ -2,7 +2,7 @@
  * What every scenario shares: the run's context, the Case-updated timestamps (an observer on the
  * simulated org, not a poll) and one customer's whole session through the bot.
  */
-import { normalizeId } from '../../cowork/salesforceId';
+import { normalizeId } from '../../util/salesforceId';
 import type { RunningSimulator } from '../../simulator';
 import type { BenchChannel } from '../channel';
 import type { Child } from '../child';

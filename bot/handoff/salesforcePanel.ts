@@ -23,7 +23,7 @@ import type { CoworkService } from '../../cowork/coworkService';
 import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '../../cowork/handoff';
 import type { CaseLinks, ConversationLink } from '../../cowork/links';
 import type { CaseComments, CoworkStatusState, PlatformEvent } from '../../cowork/ports';
-import { KEY_PREFIX, normalizeId } from '../../cowork/salesforceId';
+import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
 import { isPanelMessageKind } from '../../salesforce/panelMessages';
 import { panelTexts } from '../../dialogs/texts';
 import type { Log } from '../../util/log';

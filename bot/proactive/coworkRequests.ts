@@ -25,7 +25,7 @@ import { isHumanOwned, type HandoffRepository } from '../../cowork/handoff';
 import type { CaseLinks, ConversationLink } from '../../cowork/links';
 import type { Log } from '../../util/log';
 import type { PlatformEvent } from '../../cowork/ports';
-import { KEY_PREFIX, normalizeId } from '../../cowork/salesforceId';
+import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { CoworkBot } from '../turn/coworkBot';
 import { runProactiveTurn } from './proactiveTurn';

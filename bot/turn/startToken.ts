@@ -10,7 +10,7 @@
  * - `exp` (and `iat`): a lifetime of at most `COWORK_START_TOKEN_MAX_MINUTES` (default 15).
  */
 import jwt from 'jsonwebtoken';
-import { normalizeId, KEY_PREFIX } from '../../cowork/salesforceId';
+import { normalizeId, KEY_PREFIX } from '../../util/salesforceId';
 
 export const START_TOKEN_AUDIENCE = 'cowork-bot';
 const MAX_TOKEN_LENGTH = 4096;

@@ -8,7 +8,7 @@ import { CaseDocuments } from '../../cowork/caseDocument';
 import { CaseLinks } from '../../cowork/links';
 import { newSession, type CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
-import { normalizeId } from '../../cowork/salesforceId';
+import { normalizeId } from '../../util/salesforceId';
 
 const CASE = normalizeId('500D000000BbcdE') as string;
 

@@ -7,7 +7,7 @@ import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
 import { KeyedSerialQueue } from '../../util/serialQueue';
 import { newSession, type CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
-import { idSuffix, normalizeId } from '../../cowork/salesforceId';
+import { idSuffix, normalizeId } from '../../util/salesforceId';
 import { mintStartToken, verifyStartToken } from '../../bot/turn/startToken';
 
 function session(key: string, caseId: string): CoworkSession {

@@ -9,7 +9,7 @@ import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/inflight';
 import { silentLog, type Log } from '../../util/log';
 import type { CaseRecord, CaseStore, CoworkStatus, EventBus, PicklistValue, PlatformEvent, PublishResult, StatusPublisher } from '../../cowork/ports';
-import { normalizeId } from '../../cowork/salesforceId';
+import { normalizeId } from '../../util/salesforceId';
 import type { CoworkSession } from '../../cowork/session';
 import { SessionRepository } from '../../cowork/sessionRepository';
 

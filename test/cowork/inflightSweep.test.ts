@@ -10,7 +10,7 @@ import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/inflight';
 import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
-import { normalizeId } from '../../cowork/salesforceId';
+import { normalizeId } from '../../util/salesforceId';
 import { SessionRepository } from '../../cowork/sessionRepository';
 
 const CASE_ID = normalizeId('500Sm0000000001') as string;

@@ -4,7 +4,7 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
-import { normalizeId } from '../../cowork/salesforceId';
+import { normalizeId } from '../../util/salesforceId';
 import { InMemoryBus, InMemoryCases, RecordingEffects, event, instance, started } from './inMemoryCore';
 
 describe('routing, in memory (the fast twin of test/e2e/routingPromises.test.ts)', () => {

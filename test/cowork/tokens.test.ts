@@ -6,7 +6,7 @@
 import jwt from 'jsonwebtoken';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken, START_TOKEN_AUDIENCE, verifyStartToken } from '../../bot/turn/startToken';
 import { FormTokenSigner, type FormTokenBinding } from '../../cowork/formToken';
-import { normalizeId } from '../../cowork/salesforceId';
+import { normalizeId } from '../../util/salesforceId';
 
 const SECRET = 's'.repeat(40);
 const CASE = normalizeId('500D000000BbcdE') as string;

@@ -3,7 +3,7 @@
  * updates, and the Salesforce error shapes for what a real org refuses.
  */
 import type { Connection } from 'jsforce';
-import { idSuffix } from '../../cowork/salesforceId';
+import { idSuffix } from '../../util/salesforceId';
 import { startSimulator, type RunningSimulator } from '../../simulator';
 import { clientCredentialsConnection, trustSimulator } from './support';
 
