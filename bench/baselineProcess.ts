@@ -8,6 +8,7 @@
  * open subscriptions in steps (`subscribe`), for progress, stats, and finally kills it: a
  * client closed with a live call crashes 5.5.2 (see docs/PITFALLS), so it never closes one.
  */
+import { errorMessage } from '../util/errors';
 import { processStats, send, type ToChild } from './ipc';
 import { PubSubApiClientClass, type PubSubClient } from '../salesforce/pubSubClient';
 
@@ -79,7 +80,7 @@ process.on('message', (raw: ToChild) => {
           opened++;
         } catch (err) {
           failed++;
-          error ??= err instanceof Error ? err.message : String(err);
+          error ??= errorMessage(err);
         }
       }
       send({ type: 'subscribed', id: raw.id, opened, failed, ...(error ? { error } : {}) });

@@ -5,6 +5,7 @@
  * SF_PUBSUB_ENDPOINT, SF_TRUST_CERT_FILE...) against the simulator the bench process runs.
  * It answers `stats` and `stop` requests over IPC.
  */
+import { errorMessage } from '../util/errors';
 import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/startBot';
 import { loadConfig } from '../bot/config/config';
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  send({ type: 'fatal', error: error instanceof Error ? error.message : String(error) });
+  send({ type: 'fatal', error: errorMessage(error) });
   process.exitCode = 1;
   process.disconnect?.();
 });

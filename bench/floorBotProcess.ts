@@ -5,6 +5,7 @@
  * only loads the state, sends one reply and saves. No Salesforce, no dialogs, no co-work.
  * It answers `stats` and `stop` requests over IPC, like the bot under benchmark.
  */
+import { errorMessage } from '../util/errors';
 import type { AddressInfo } from 'node:net';
 import { ConversationState, MemoryStorage } from 'botbuilder';
 import { createAdapter } from '../bot/edge/adapter';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  send({ type: 'fatal', error: error instanceof Error ? error.message : String(error) });
+  send({ type: 'fatal', error: errorMessage(error) });
   process.exitCode = 1;
   process.disconnect?.();
 });

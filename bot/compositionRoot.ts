@@ -9,6 +9,7 @@
  *   activities (start, card submits, answers to an open form, the handoff protocol) and leaves the
  *   rest to the host. The host serves `cowork.imagesDir` at `${publicUrl}/images/`.
  */
+import { errorMessage } from '../util/errors';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -366,7 +367,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     const pubsubOk = streams.every((s) => s.connected);
     const storageHealth = await botStorage.check().then(
       () => ({ ok: true, ...botStorage.describe() }),
-      (err: unknown) => ({ ok: false, ...botStorage.describe(), error: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) => ({ ok: false, ...botStorage.describe(), error: errorMessage(err) }),
     );
     return {
       ok: sf.ok && pubsubOk && storageHealth.ok,

@@ -1,6 +1,7 @@
 /**
  * Composition root for `npm start`: configuration → logger → the bot. Wiring only.
  */
+import { errorMessage } from '../util/errors';
 import 'dotenv/config';
 import { ConfigError, ConfigErrors } from '../util/configError';
 import { startBot } from './startBot';
@@ -62,6 +63,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`cowork-bot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`cowork-bot failed to start: ${errorMessage(err)}\n`);
   process.exit(1);
 });

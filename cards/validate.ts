@@ -8,6 +8,7 @@
  * library does not check but our channels need (schema ≤ 1.5 for the Emulator, no
  * `Action.Execute`, known properties only, images with an absolute http(s) URL).
  */
+import { errorMessage } from '../util/errors';
 import { adaptiveCards, type AcCardObject, type AcValidationEvent } from './adaptiveCardsUmd';
 
 /** The newest schema every channel we target renders (the Emulator rejects 1.6). */
@@ -36,7 +37,7 @@ export function validateCard(card: unknown): string[] {
   try {
     parsed.parse(json, context);
   } catch (error) {
-    return [...problems, `the card cannot be parsed: ${error instanceof Error ? error.message : String(error)}`];
+    return [...problems, `the card cannot be parsed: ${errorMessage(error)}`];
   }
   for (let i = 0; i < context.eventCount; i++) problems.push(describe(context.getEventAt(i)));
   for (const event of parsed.validateProperties().validationEvents) problems.push(describe(event));

@@ -2,6 +2,7 @@
  * Event routing: which session(s) an event answers (its session key, else the Case's current form
  * started before the event), and the claim that hands an answered session to the effects pipeline.
  */
+import { CoworkError, errorMessage } from '../util/errors';
 import { answersFromEvent, validateAnswers, type FormSpec } from './formSpec';
 import type { PlatformEvent } from './ports';
 import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
@@ -158,8 +159,9 @@ export function currentForm(sessions: readonly CoworkSession[]): CoworkSession[]
 }
 
 /** A failure after the session was claimed: the in-flight sweep will finish it, the event need not come again. */
-class ClaimedError extends Error {
+class ClaimedError extends CoworkError {
+  readonly code = 'ERR_COWORK_EVENT_CLAIMED';
   constructor(override readonly cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
+    super(errorMessage(cause));
   }
 }

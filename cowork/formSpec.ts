@@ -6,6 +6,7 @@
  *
  * Pure types and functions: no botbuilder, no jsforce, no I/O.
  */
+import { CoworkError } from '../util/errors';
 import type { PicklistValue } from './ports';
 
 /** A platform-event custom field and its length (Text(255) → 255). Lengths count UTF-16 units, as Salesforce does. */
@@ -141,8 +142,9 @@ export interface AnswerProblem {
 export type AnswerValidation = { ok: true; answers: FormAnswers } | { ok: false; problems: AnswerProblem[] };
 
 /** A spec that cannot work; its message lists every problem. */
-export class FormSpecError extends Error {
+export class FormSpecError extends CoworkError {
   override readonly name = 'FormSpecError';
+  readonly code = 'ERR_COWORK_FORM_SPEC';
   constructor(
     readonly specId: string,
     readonly problems: readonly string[],

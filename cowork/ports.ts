@@ -5,6 +5,7 @@
  * `Storage` implementations (MemoryStorage, BlobsStorage, CosmosDbPartitionedStorage) satisfy
  * `KeyValueStorage` structurally. Nothing here imports botbuilder, jsforce or gRPC.
  */
+import { CoworkError } from '../util/errors';
 
 /** A Case as the core needs it. Ids are always the 18-character form. */
 export interface CaseRecord {
@@ -132,13 +133,15 @@ export interface EventBus {
 export type { KeyValueStorage, StoreItem } from '../util/storage';
 
 /** Input a user (or a payload) supplied that cannot be accepted. Safe to show its message to a user. */
-export class InvalidInputError extends Error {
+export class InvalidInputError extends CoworkError {
   override readonly name = 'InvalidInputError';
+  readonly code = 'ERR_COWORK_INVALID_INPUT';
 }
 
 /** A Case update that will not succeed by retrying (deleted Case, invalid field, validation rule). */
-export class PermanentCaseError extends Error {
+export class PermanentCaseError extends CoworkError {
   override readonly name = 'PermanentCaseError';
+  readonly code = 'ERR_COWORK_CASE_PERMANENT';
   constructor(
     message: string,
     readonly errorCode: string,

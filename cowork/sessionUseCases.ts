@@ -2,6 +2,7 @@
  * The co-work use cases: start a session (superseding the Case's older forms), accept a customer's
  * submit, publish an agent's answer, record the conversation's owner, abandon an undelivered form.
  */
+import { errorMessage } from '../util/errors';
 import { randomBytes } from 'node:crypto';
 import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from './formSpec';
 import { InvalidInputError, type PicklistValue } from './ports';
@@ -193,7 +194,7 @@ export class SessionUseCases {
       return { kind: 'published', session, eventUuid: result.eventUuid };
     } catch (err) {
       this.ctx.deps.log.error({ err, sessionKey: session.key }, "publishing the agent's answer failed");
-      return { kind: 'publish_failed', message: err instanceof Error ? err.message : String(err) };
+      return { kind: 'publish_failed', message: errorMessage(err) };
     }
   }
 

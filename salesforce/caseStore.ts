@@ -6,6 +6,7 @@
  * and field names must be API names that the org's own describe of Case lists. Invalid input
  * is refused before any request is made.
  */
+import { errorMessage } from '../util/errors';
 import {
   InvalidInputError,
   PermanentCaseError,
@@ -16,7 +17,7 @@ import {
   type PicklistValue,
 } from '../cowork/ports';
 import { silentLog, type Log } from '../util/log';
-import { fitToField } from '../util/salesforceText';
+import { fitToField, CASE_COMMENT_MAX_BYTES } from '../util/salesforceText';
 import { KEY_PREFIX, hasKeyPrefix, normalizeId } from '../util/salesforceId';
 import { isTransientRestError, salesforceErrorCode, type RestApi } from './restApi';
 import { isFieldApiName, soqlString } from './soql';
@@ -72,7 +73,7 @@ type CaseRow = Record<string, unknown> & { Id: string; CaseNumber: string };
 type ChildRows = { records?: Array<{ Id: string }> } | null | undefined;
 
 /** CaseComment.CommentBody: "The maximum size of the comment body is 4,000 bytes." (Object Reference) */
-export const CASE_COMMENT_MAX_BYTES = 4000;
+export { CASE_COMMENT_MAX_BYTES };
 
 export class SalesforceCaseStore implements CaseStore, CaseComments {
   private describe: { fields: Promise<Map<string, DescribedField>>; at: number } | undefined;
@@ -298,7 +299,7 @@ function asText(value: unknown): string | null {
 function asPermanentCaseError(error: unknown, caseId: string): PermanentCaseError | undefined {
   if (isTransientRestError(error)) return undefined;
   let code = salesforceErrorCode(error);
-  let message = error instanceof Error ? error.message : String(error);
+  let message = errorMessage(error);
   if (code === 'MULTIPLE_API_ERRORS') {
     // jsforce folds several errors into one; the first names the cause well enough.
     const first = (error as { data?: Array<{ errorCode?: string; message?: string }> }).data?.[0];

@@ -7,6 +7,7 @@
  * 401s (its SessionRefreshDelegate shares one promise). The gRPC side goes through the same
  * delegate via `renew`, so REST and Pub/Sub never log in twice for one expiry.
  */
+import { errorMessage } from '../util/errors';
 import { Connection } from 'jsforce';
 import jwt from 'jsonwebtoken';
 
@@ -132,7 +133,7 @@ export class SalesforceSession {
         this.acceptedAudience = aud;
         return info;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         // Like the CLI: another audience only when this one was the problem.
         if (!message.includes('audience')) throw error;
         refusals.push(`${aud}: ${message}`);

@@ -8,6 +8,7 @@
  * Deduplication by EventUuid lives here too: a redelivered event (after a reconnect, a replay
  * from a checkpoint, or a fallback to EARLIEST) that is pending or recently done is dropped.
  */
+import { asError } from '../util/errors';
 import type { Log } from '../util/log';
 import type { PlatformEvent } from '../cowork/ports';
 import { backoffDelay, delay, type BackoffPolicy } from '../util/backoff';
@@ -99,7 +100,7 @@ export class EventDispatcher {
             replayId: event.replayId,
             topic: event.topic,
             attempt: attempt + 1,
-            err: error instanceof Error ? error.message : String(error),
+            err: asError(error),
           },
           last ? 'event handler failed, event skipped' : 'event handler failed, retrying',
         );

@@ -7,6 +7,7 @@
  * REST takes plain JSON and answers "queued", with the EventUuid in an `OPERATION_ENQUEUED`
  * entry of `errors`. Either way the EventUuid is what subscribers see as the event id.
  */
+import { errorMessage } from '../util/errors';
 import { randomUUID } from 'node:crypto';
 
 import type { Log } from '../util/log';
@@ -94,7 +95,7 @@ export class EventPublisher {
       return { accepted: results.length - failures.length, failures };
     } catch (error) {
       this.log.warn(
-        { topic, err: describeFailure(pubSubFailure(error)), events: fieldsList.length },
+        { topic, err: new Error(describeFailure(pubSubFailure(error))), events: fieldsList.length },
         'Pub/Sub batch publish failed, publishing each over REST',
       );
     }
@@ -105,7 +106,7 @@ export class EventPublisher {
         await this.publishOverRest(eventName, fields);
         accepted++;
       } catch (error) {
-        failures.push(error instanceof Error ? error.message : String(error));
+        failures.push(errorMessage(error));
       }
     }
     return { accepted, failures };

@@ -10,23 +10,11 @@
  *   conversation so far (each turn with its speaker). Kind says the direction, Sender who spoke.
  */
 import { fitToField } from '../util/salesforceText';
+import type { PanelMessage } from '../cowork/panelMessage';
 
-export const PANEL_MESSAGE_KINDS = ['to_customer', 'from_customer', 'takeover', 'handback'] as const;
-export type PanelMessageKind = (typeof PANEL_MESSAGE_KINDS)[number];
+export { PANEL_MESSAGE_KINDS, isPanelMessageKind, type PanelMessage, type PanelMessageKind } from '../cowork/panelMessage';
 
 export const PANEL_MESSAGE_LIMITS = { Correlation_Id__c: 18, Session_Key__c: 64, Kind__c: 16, Text__c: 32_768, Sender__c: 80 } as const;
-
-export interface PanelMessage {
-  caseId: string;
-  sessionKey: string | null;
-  kind: PanelMessageKind;
-  text: string;
-  sender: string;
-}
-
-export function isPanelMessageKind(value: unknown): value is PanelMessageKind {
-  return typeof value === 'string' && (PANEL_MESSAGE_KINDS as readonly string[]).includes(value);
-}
 
 /** The event's fields; a value too long for its field is cut (Salesforce refuses the whole event otherwise). */
 export function panelMessageFields(message: PanelMessage): Record<string, string | null> {

@@ -9,6 +9,7 @@
  *
  * Writes are coalesced: while one is in flight only the newest position waits behind it.
  */
+import { asError } from '../util/errors';
 import type { Log } from '../util/log';
 import type { KeyValueStorage } from '../cowork/ports';
 import { replayIdText } from './pubSubSubscriber';
@@ -77,7 +78,7 @@ export class ReplayCheckpoint {
           this.lastSaved = replayId;
         } catch (error) {
           // Not fatal: the next event writes a newer position; a restart replays a little more (deduplicated).
-          this.log.warn({ topic: this.topic, err: error instanceof Error ? error.message : String(error) }, 'could not store the replay id');
+          this.log.warn({ topic: this.topic, err: asError(error) }, 'could not store the replay id');
         }
       }
     } finally {

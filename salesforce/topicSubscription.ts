@@ -19,6 +19,7 @@
  * and on a first start the LATEST position is recorded with the first keepalive, before any event.
  * Replay ids are kept as the bytes Salesforce sent, never compared: they need not grow.
  */
+import { errorMessage, asError } from '../util/errors';
 import { parse as parseAvroSchema } from 'avro-js';
 
 import type { Log } from '../util/log';
@@ -205,7 +206,7 @@ export class TopicSubscription implements EventSubscription {
       .catch((error: unknown) => {
         // A bug, not the stream's fault: say so and start over from the position (nothing after it is lost).
         if (stream !== this.stream) return;
-        this.status.lastError = error instanceof Error ? error.message : String(error);
+        this.status.lastError = errorMessage(error);
         this.log.error({ stream: stream.id, err: this.status.lastError }, 'handing events over failed, resubscribing');
         this.reconnect('hand-over failed');
       });
@@ -235,10 +236,7 @@ export class TopicSubscription implements EventSubscription {
       } catch (error) {
         // One undecodable event: the stream itself is fine. Nothing can be done with it but say so.
         this.status.lastError = `event ${raw.id} could not be decoded`;
-        this.log.error(
-          { stream: stream.id, eventUuid: raw.id, replayId, err: error instanceof Error ? error.message : String(error) },
-          'event could not be decoded, skipped',
-        );
+        this.log.error({ stream: stream.id, eventUuid: raw.id, replayId, err: asError(error) }, 'event could not be decoded, skipped');
         continue;
       }
       if (raw.id === '') {
@@ -298,7 +296,7 @@ export class TopicSubscription implements EventSubscription {
       this.log.info({ stream: stream.id }, 'Pub/Sub API refused the token, logging in again');
       this.rejectedToken = stream.accessToken;
     } else {
-      this.log.warn({ stream: stream.id, grpcCode: failure.grpcCode, errorCode: failure.errorCode, err: failure.message }, 'stream error');
+      this.log.warn({ stream: stream.id, grpcCode: failure.grpcCode, errorCode: failure.errorCode, err: new Error(failure.message) }, 'stream error');
     }
     this.reconnect('stream error');
   }
@@ -352,7 +350,7 @@ export class TopicSubscription implements EventSubscription {
           await this.openStream();
           break;
         } catch (error) {
-          this.status.lastError = error instanceof Error ? error.message : String(error);
+          this.status.lastError = errorMessage(error);
           this.log.warn({ err: this.status.lastError }, 'could not resubscribe');
         }
       }

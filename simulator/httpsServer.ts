@@ -3,6 +3,7 @@
  * table, bounded request bodies, Salesforce-shaped errors, injected faults and latency, and
  * a request count per route. Nothing here knows Salesforce resources.
  */
+import { errorMessage } from '../util/errors';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -193,6 +194,6 @@ export function jsonBody(request: HttpRequest): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Unexpected character in the JSON body: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SalesforceError(400, 'JSON_PARSER_ERROR', `Unexpected character in the JSON body: ${errorMessage(error)}`);
   }
 }

@@ -2,6 +2,8 @@
  * The embedded Salesforce org: `startSimulator()` brings up the REST API (OAuth, SOAP login,
  * data API, `/__simulator/` fault injection) and the Pub/Sub API (TLS gRPC) on loopback,
  * seeded with a few Cases, and returns everything a client needs to connect as to a real org.
+ *
+ * Simulates: a whole org from the outside (its login, REST and Pub/Sub endpoints), started as one.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';

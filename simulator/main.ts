@@ -6,6 +6,7 @@
  * (default 60) and SIMULATOR_DELIVERY_ALLOCATION (default 50000 a day) tune the event stream.
  * SIMULATOR_MESSAGING=off: an org without Messaging (see envOptions.ts).
  */
+import { errorMessage } from '../util/errors';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -85,6 +86,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -16,7 +16,7 @@
  */
 import path from 'node:path';
 import { childOf, childrenOf, textOf, type XmlElement } from './metadataXml';
-import type { ProblemList, SourceComponent } from './metadataValidator';
+import type { ProblemList, SourceComponent } from './deployProblems';
 
 /** Standard objects of the org and their fields (what no file of the deploy declares). */
 export interface OrgSchema {

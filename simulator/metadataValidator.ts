@@ -11,61 +11,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { metadataSchema, type MetadataSchema } from './metadataSchema';
 import { METADATA_NS, parseMetadataXml, type XmlElement } from './metadataXml';
+import { ProblemList, type DeployMessage, type SourceComponent } from './deployProblems';
 import { referenceRules, ruleFor, type OrgSchema, type RuleContext } from './metadataRules';
 
-export interface DeployMessage {
-  changed: false;
-  columnNumber: number;
-  componentType: string;
-  created: false;
-  createdDate: string;
-  deleted: false;
-  fileName: string;
-  fullName: string;
-  lineNumber: number;
-  problem: string;
-  problemType: 'Error';
-  success: false;
-}
-
-/** One metadata file of a package directory, parsed. */
-export interface SourceComponent {
-  /** As a deploy report names it: relative to the project folder. */
-  fileName: string;
-  absolutePath: string;
-  componentType: string;
-  /** `Case.Use_of_Funds__c`, `Cowork_Agent`, `Case.Send_Cowork_Form`. */
-  fullName: string;
-  root: XmlElement;
-}
-
+export { ProblemList, type DeployMessage, type SourceComponent } from './deployProblems';
 export type { OrgSchema } from './metadataRules';
-
-/** Collects the problems of one deploy; `at` attaches them to a component and an element. */
-export class ProblemList {
-  readonly messages: DeployMessage[] = [];
-
-  at(
-    component: Pick<SourceComponent, 'fileName' | 'fullName' | 'componentType'>,
-    element: Pick<XmlElement, 'line' | 'column'> | undefined,
-    problem: string,
-  ): void {
-    this.messages.push({
-      changed: false,
-      columnNumber: element?.column ?? 1,
-      componentType: component.componentType,
-      created: false,
-      createdDate: new Date(0).toISOString(),
-      deleted: false,
-      fileName: component.fileName,
-      fullName: component.fullName,
-      lineNumber: element?.line ?? 1,
-      problem,
-      problemType: 'Error',
-      success: false,
-    });
-  }
-}
 
 /**
  * Validates the package directories deployed together (`sourceDirs`, each a `…/main/default`),

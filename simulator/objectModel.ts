@@ -2,6 +2,8 @@
  * The simulated org's schema: the standard objects the bot touches (defined here, since they
  * are not in SFDX source) plus every custom field and platform event read from the SFDX
  * metadata. Describe, SOQL, REST validation and the Avro schemas are all derived from it.
+ *
+ * Simulates: the org's schema (sObject describe and field types).
  */
 import { KEY_PREFIX } from '../util/salesforceId';
 import type { OrgSchema } from './metadataRules';

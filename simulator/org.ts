@@ -2,6 +2,8 @@
  * The simulated org as one object: records, the event bus, tokens and faults. The REST and
  * Pub/Sub servers are thin adapters over it, and tests and benchmarks get it in-process
  * (`RunningSimulator.org`) to inspect and manipulate state without going through the wire.
+ *
+ * Simulates: the org's state (records, event bus with replay, users, permissions, limits, faults).
  */
 import { hasKeyPrefix, normalizeId } from '../util/salesforceId';
 import { CONTROLLED_BY_PARENT, type UserAccess } from './access';

@@ -3,7 +3,10 @@
  * client package itself, so the simulator and the client can never disagree on the wire
  * format. Every RPC checks the `accesstoken` / `instanceurl` / `tenantid` headers and fails
  * like Salesforce: a gRPC status, an `error-code` trailer and the rpc id.
+ *
+ * Simulates: the Pub/Sub API (Subscribe, Publish, GetTopic, GetSchema, flow control, errors).
  */
+import { errorMessage } from '../util/errors';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -263,7 +266,7 @@ export class PubSubServer {
     try {
       decoded = log.schema.type.fromBuffer(event.payload) as Record<string, unknown>;
     } catch (error) {
-      return `The payload is not valid Avro for schema ${log.schema.id}: ${error instanceof Error ? error.message : String(error)}.`;
+      return `The payload is not valid Avro for schema ${log.schema.id}: ${errorMessage(error)}.`;
     }
     for (const field of log.schema.fields) {
       const value = decoded[field.name];

@@ -2,6 +2,8 @@
  * The org's REST surface as jsforce and the Pub/Sub client use it: OAuth token endpoint,
  * userinfo and identity URL, the SOAP `login()`, and `/services/data/vXX.X/…` (query,
  * sobject rows, describe, platform event publish). Shapes follow the REST API guide.
+ *
+ * Simulates: the REST API and OAuth endpoints of an org.
  */
 import { XMLParser } from 'fast-xml-parser';
 import { OAuthError } from './authority';

@@ -11,6 +11,8 @@
  * Anything else is refused with MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE rather than
  * answered approximately: a query the simulator cannot run exactly must fail loudly.
  * Conditions on Id or on an indexed field are point lookups, not scans.
+ *
+ * Simulates: SOQL, the subset the bot and its tests query with.
  */
 import { normalizeId } from '../util/salesforceId';
 import type { ChildRelationship, FieldDefinition, ObjectDefinition, ObjectModel } from './objectModel';

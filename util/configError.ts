@@ -1,9 +1,12 @@
+import { CoworkError } from './errors';
+
 /**
  * A configuration value that cannot be used. Its message names the variable, says what is
  * wrong and gives an example, so a person can fix it without reading code.
  */
-export class ConfigError extends Error {
+export class ConfigError extends CoworkError {
   override readonly name: string = 'ConfigError';
+  readonly code = 'ERR_COWORK_CONFIG';
   constructor(
     readonly variable: string,
     readonly problem: string,

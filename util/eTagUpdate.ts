@@ -2,6 +2,7 @@
  * Read-modify-write of one storage item with optimistic concurrency: the one loop behind every
  * eTag-guarded change (sessions, handoff records, key lists, Case links, login counters).
  */
+import { CoworkError } from './errors';
 import type { KeyValueStorage, StoreItem } from './storage';
 
 /** True for the optimistic-concurrency refusals of botbuilder's storages (memory, blobs, Cosmos DB). */
@@ -39,8 +40,9 @@ export interface ETagUpdateOptions {
 }
 
 /** Thrown when every attempt met a concurrent change. */
-export class ETagGaveUpError extends Error {
+export class ETagGaveUpError extends CoworkError {
   override readonly name = 'ETagGaveUpError';
+  readonly code = 'ERR_COWORK_ETAG_GAVE_UP';
 }
 
 /**

@@ -5,6 +5,9 @@
  * pair, or a code point's UTF-8 bytes, stay whole or go whole.
  */
 
+/** CaseComment.CommentBody through the API: 4,000 bytes of UTF-8. */
+export const CASE_COMMENT_MAX_BYTES = 4000;
+
 /** A field's limit: UTF-16 code units (`units`, most fields) or UTF-8 bytes (`bytes`). */
 export type FieldLimit = { units: number } | { bytes: number };
 

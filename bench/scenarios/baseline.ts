@@ -1,4 +1,5 @@
 /** The one-stream-per-session baseline in its own process (baselineProcess.ts), ramped up until it fails. */
+import { errorMessage } from '../../util/errors';
 import type { RunningSimulator } from '../../simulator';
 import { Child } from '../child';
 import type { BenchOptions } from '../options';
@@ -107,7 +108,7 @@ export async function baseline(sim: RunningSimulator, options: BenchOptions): Pr
         step.survived = true;
         progress(`  ${events} events routed in ${step.eventSeconds} s (${step.deliveries} deliveries to filter)`);
       } catch (error) {
-        step.failure = error instanceof Error ? error.message : String(error);
+        step.failure = errorMessage(error);
         progress(`  baseline failed at ${size}: ${step.failure}`);
         break;
       }

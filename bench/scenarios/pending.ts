@@ -1,4 +1,5 @@
 /** Many sessions waiting at once (created through /cowork), then their events published in bursts. */
+import { errorMessage } from '../../util/errors';
 import type { LatencySummary } from '../stats';
 import { latencySummary } from '../stats';
 import { mb, pool, progress, round, sleep, until } from '../util';
@@ -75,7 +76,7 @@ export async function pendingScale(ctx: Context): Promise<PendingFigures> {
       if (snapshotSizes.includes(created)) snapshots.push(snapshot());
     } catch (error) {
       failed++;
-      firstError ??= error instanceof Error ? error.message : String(error);
+      firstError ??= errorMessage(error);
     }
   });
   clearInterval(ticker);

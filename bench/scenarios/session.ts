@@ -2,6 +2,7 @@
  * What every scenario shares: the run's context, the Case-updated timestamps (an observer on the
  * simulated org, not a poll) and one customer's whole session through the bot.
  */
+import { errorMessage } from '../../util/errors';
 import { normalizeId } from '../../util/salesforceId';
 import type { RunningSimulator } from '../../simulator';
 import type { BenchChannel } from '../channel';
@@ -97,7 +98,7 @@ export async function customerSession(ctx: Pick<Context, 'channel' | 'botUrl' | 
     if (updated === undefined) throw new Error(`Case ${kase.caseId} not updated within ${options.timeoutMs} ms`);
     return { ok: true, thanksMs: thanked.at - submittedAt, caseMs: updated - submittedAt };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   } finally {
     channel.forget(conversationId);
   }

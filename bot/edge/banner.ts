@@ -3,10 +3,18 @@
  * how to start a co-work session. Plain text, no secrets (the simulator's dev client secret is
  * local and printed by the standalone simulator only).
  */
-import type { RunningBot } from '../startBot';
 import type { BotConfig } from '../config/config';
 
-export function startupBanner(config: BotConfig, bot: RunningBot): string {
+/** What the banner tells of a running bot, whichever host runs it (`RunningBot` has it). */
+export interface BannerFacts {
+  url: string;
+  simulator: { instanceUrl: string; pubSubEndpoint: string; seed: { cases: readonly SeedCase[] } } | undefined;
+  salesforce: { describe(): { instanceUrl: string } };
+}
+
+type SeedCase = { id: string; caseNumber: string; subject: string; chatSession: { objectType: string } | null };
+
+export function startupBanner(config: BotConfig, bot: BannerFacts): string {
   const endpoint = `${bot.url}/api/messages`;
   const lines = [
     '',

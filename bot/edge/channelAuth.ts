@@ -15,6 +15,7 @@
  * - `routeConsoleToLog` sends what the SDK prints on the console to the logger at debug level,
  *   one line per call, so `LOG_LEVEL` applies and `LOG_FORMAT=json` stays JSON.
  */
+import { errorMessage } from '../../util/errors';
 import { format } from 'node:util';
 import type { Activity, CloudAdapter, InvokeResponse, TurnContext } from 'botbuilder';
 import {
@@ -120,7 +121,7 @@ export class GuardedBotFrameworkAuthentication extends BotFrameworkAuthenticatio
       return await check();
     } catch (err) {
       if (err instanceof ChannelAuthError) throw err;
-      const detail = err instanceof Error ? err.message : String(err);
+      const detail = errorMessage(err);
       throw new ChannelAuthError(keysUnavailable(err) ? 'unavailable' : 'unauthorized', detail);
     }
   }

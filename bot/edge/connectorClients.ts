@@ -19,6 +19,7 @@
  *
  * Authentication of incoming requests is untouched: `authenticateRequest` is the wrapped one's.
  */
+import { CoworkError } from '../../util/errors';
 import http from 'node:http';
 import https from 'node:https';
 import type { Activity, ResourceResponse } from 'botbuilder';
@@ -37,12 +38,13 @@ import { backoffDelay, delay } from '../../util/backoff';
 export const CONNECTOR_USER_AGENT = 'Microsoft-BotFramework/3.1 cowork-bot (botframework-connector 4.23.3)';
 
 /** What a channel's connector answered when it refused an activity. */
-export class ConnectorRequestError extends Error {
+export class ConnectorRequestError extends CoworkError {
+  readonly code = 'ERR_COWORK_CONNECTOR';
   constructor(
     message: string,
     readonly statusCode: number | undefined,
     /** The connector's error code (`ErrorResponse.error.code`), or the network error's code. */
-    readonly code: string | undefined,
+    readonly channelCode: string | undefined,
   ) {
     super(message);
     this.name = 'ConnectorRequestError';

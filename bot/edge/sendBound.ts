@@ -3,10 +3,12 @@
  * (a hung chat) fails that turn's send after the bound instead of holding the conversation's queue,
  * or the timed work, for the connector's own 100 s.
  */
+import { CoworkError } from '../../util/errors';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 
-export class SendTimeoutError extends Error {
+export class SendTimeoutError extends CoworkError {
   override readonly name = 'SendTimeoutError';
+  readonly code = 'ERR_COWORK_SEND_TIMEOUT';
 }
 
 /** `send` bounded by `timeoutMs`: rejects with `SendTimeoutError` when the channel takes longer. */

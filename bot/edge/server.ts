@@ -2,6 +2,7 @@
  * The HTTP edge: restify routes for the channel (`POST /api/messages`), operators
  * (`GET /healthz`) and the images the cards show (`GET /images/:name`).
  */
+import { errorMessage } from '../../util/errors';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as restify from 'restify';
@@ -59,7 +60,7 @@ export function createServer(deps: ServerDeps): restify.Server {
     try {
       report = await deps.health();
     } catch (err) {
-      report = { ok: false, error: err instanceof Error ? err.message : String(err) };
+      report = { ok: false, error: errorMessage(err) };
     }
     // Instance URL, auth type, error texts and usage figures for operators only (healthz.ts).
     res.send(report.ok ? 200 : 503, mayReadHealthDetails(req, deps.healthzToken) ? report : publicHealth(report));

@@ -8,7 +8,7 @@
  * core, whose effects reach the agent through `HumanOwnership`.
  */
 import type { HandoffRecord, HandoffRepository, PanelHold, TranscriptLine } from '../../cowork/handoff';
-import type { PanelMessage } from '../../salesforce';
+import type { PanelMessage } from '../../cowork/panelMessage';
 import type { PanelChannel } from './humanOwnership';
 
 /** Transcript lines a takeover keeps (oldest dropped first); the Case comment is cut to 4,000 bytes anyway. */

@@ -24,7 +24,7 @@ import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '.
 import type { CaseLinks, ConversationLink } from '../../cowork/links';
 import type { CaseComments, CoworkStatusState, PlatformEvent } from '../../cowork/ports';
 import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
-import { isPanelMessageKind } from '../../salesforce/panelMessages';
+import { isPanelMessageKind } from '../../cowork/panelMessage';
 import { panelTexts } from '../../dialogs/texts';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';

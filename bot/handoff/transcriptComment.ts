@@ -4,8 +4,7 @@
  * CommentBody's 4,000 bytes by keeping the heading and the latest lines that fit.
  */
 import type { HandoffRecord } from '../../cowork/handoff';
-import { CASE_COMMENT_MAX_BYTES } from '../../salesforce/caseStore';
-import { fitToField } from '../../util/salesforceText';
+import { CASE_COMMENT_MAX_BYTES, fitToField } from '../../util/salesforceText';
 
 export function transcriptComment(record: HandoffRecord, endedAt: string): string {
   const hold = record.panel;

@@ -119,7 +119,8 @@ describe('ConnectorSender', () => {
     expect(error).toBeInstanceOf(ConnectorRequestError);
     expect(error).toMatchObject({
       statusCode: 403,
-      code: 'BotNotInConversationRoster',
+      code: 'ERR_COWORK_CONNECTOR',
+      channelCode: 'BotNotInConversationRoster',
       message: expect.stringContaining('not part of the conversation roster'),
     });
     expect(connector.received).toHaveLength(1);
