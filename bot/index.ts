@@ -8,11 +8,16 @@ import { startBot } from './startBot';
 import { loadConfig } from './config/config';
 import { createLogger } from './logger';
 import { startupBanner } from './edge/banner';
+import { variablesHelp } from './config/variableDocs';
 import { describeUnknown, unknownVariables } from './config/unknownVariables';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(variablesHelp());
+    return;
+  }
   let config;
   try {
     config = loadConfig(process.env, { isTty: process.stdout.isTTY === true });

@@ -1,22 +1,21 @@
 /**
- * Prints `.env.example` from the configuration's own list of variables, so the two cannot
- * drift apart (a test compares them): `npx tsx scripts/envExample.ts > .env.example`.
+ * `npm run docs:config`: rewrites `.env.example` and the README's table of variables from the one
+ * declaration (bot/config/variableDocs.ts). Without `--write`, prints `.env.example`.
  */
-import { ALL_VARIABLES } from '../bot/config/config';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { envExample, withVariablesTable } from '../bot/config/variableDocs';
 
-export function envExample(): string {
-  const lines = [
-    '# cowork-bot configuration. Copy to .env and fill in what you need: every variable is optional.',
-    '# With no SF_* credentials the bot starts an embedded Salesforce simulator (local development).',
-    '# Secrets (marked below) belong in .env or your secret store, never in source control.',
-    '',
-  ];
-  for (const variable of ALL_VARIABLES) {
-    lines.push(`# ${variable.description}${variable.secret ? ' [secret]' : ''}`);
-    lines.push(`# ${variable.name}=${variable.example}`);
-    lines.push('');
+export { envExample } from '../bot/config/variableDocs';
+
+if (require.main === module) {
+  const root = path.join(__dirname, '..');
+  if (process.argv.includes('--write')) {
+    writeFileSync(path.join(root, '.env.example'), envExample());
+    const readme = path.join(root, 'README.md');
+    writeFileSync(readme, withVariablesTable(readFileSync(readme, 'utf8')));
+    process.stdout.write('wrote .env.example and the README table of variables\n');
+  } else {
+    process.stdout.write(envExample());
   }
-  return lines.join('\n');
 }
-
-if (require.main === module) process.stdout.write(envExample());

@@ -11,7 +11,7 @@ import { isLoopbackHost } from '../../util/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../../salesforce/config';
 import { BOT_VARIABLES, type VariableDoc } from './configVariables';
 
-export { BOT_VARIABLES, type VariableDoc } from './configVariables';
+export { BOT_VARIABLES, documented, type VariableDoc } from './configVariables';
 
 export type LogFormat = 'pretty' | 'json';
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -94,7 +94,7 @@ export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConf
 
 function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErrorCollector): BotConfig {
   const appId = text(env, 'MicrosoftAppId') ?? '';
-  const port = integer(env, 'PORT', 3978, 0, 65535, '3978');
+  const port = integer(env, 'PORT');
   // Without channel authentication anyone who reaches the port can post activities: stay on this
   // machine unless HOST says otherwise (README: containers).
   const host = text(env, 'HOST') ?? (appId ? '0.0.0.0' : '127.0.0.1');
@@ -202,23 +202,23 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
     devCommands,
     startSecret,
     formSecret,
-    startTokenMaxSeconds: integer(env, 'COWORK_START_TOKEN_MAX_MINUTES', 15, 1, 24 * 60, '15') * 60,
+    startTokenMaxSeconds: integer(env, 'COWORK_START_TOKEN_MAX_MINUTES') * 60,
     agentKey,
-    handoffTimeoutMs: integer(env, 'COWORK_HANDOFF_TIMEOUT_SECONDS', 120, 1, 24 * 3600, '120') * 1000,
-    sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES', 60, 1, 60 * 24 * 30, '120') * 60_000,
-    eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS', 30, 1, 3600, '30') * 1000,
-    eventClockSkewMs: integer(env, 'COWORK_EVENT_CLOCK_SKEW_SECONDS', 5, 0, 300, '5') * 1000,
-    requestMaxAgeMs: integer(env, 'COWORK_REQUEST_MAX_AGE_SECONDS', 120, 1, 72 * 3600, '120') * 1000,
+    handoffTimeoutMs: integer(env, 'COWORK_HANDOFF_TIMEOUT_SECONDS') * 1000,
+    sessionTtlMs: integer(env, 'COWORK_SESSION_TTL_MINUTES') * 60_000,
+    eventTimeoutMs: integer(env, 'COWORK_EVENT_TIMEOUT_SECONDS') * 1000,
+    eventClockSkewMs: integer(env, 'COWORK_EVENT_CLOCK_SKEW_SECONDS') * 1000,
+    requestMaxAgeMs: integer(env, 'COWORK_REQUEST_MAX_AGE_SECONDS') * 1000,
     formStartsPerMinute: {
-      conversation: integer(env, 'COWORK_FORM_STARTS_PER_MINUTE', 5, 1, 1000, '5'),
-      case: integer(env, 'COWORK_CASE_FORM_STARTS_PER_MINUTE', 10, 1, 1000, '10'),
+      conversation: integer(env, 'COWORK_FORM_STARTS_PER_MINUTE'),
+      case: integer(env, 'COWORK_CASE_FORM_STARTS_PER_MINUTE'),
     },
     deliveryAllocation: {
-      perDay: integer(env, 'COWORK_EVENT_DELIVERY_ALLOCATION', 50_000, 1, 1_000_000_000, '50000'),
-      warnShare: integer(env, 'COWORK_EVENT_DELIVERY_WARN_PERCENT', 80, 1, 100, '80') / 100,
+      perDay: integer(env, 'COWORK_EVENT_DELIVERY_ALLOCATION'),
+      warnShare: integer(env, 'COWORK_EVENT_DELIVERY_WARN_PERCENT') / 100,
     },
-    effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS', 30, 1, 3600, '30') * 1000,
-    sendTimeoutMs: integer(env, 'COWORK_SEND_TIMEOUT_SECONDS', 10, 1, 600, '10') * 1000,
+    effectsLeaseMs: integer(env, 'COWORK_EFFECTS_LEASE_SECONDS') * 1000,
+    sendTimeoutMs: integer(env, 'COWORK_SEND_TIMEOUT_SECONDS') * 1000,
     storage: problems.attempt(() => storageConfig(env), { kind: 'memory' }),
     handoffChannels,
     handoffSecret,
@@ -280,12 +280,20 @@ function text(env: Env, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number, example: string): number {
+const NUMBERS = new Map(
+  BOT_VARIABLES.flatMap((variable) => (variable.integer ? [[variable.name, { ...variable.integer, example: variable.example }] as const] : [])),
+);
+
+/** A whole number variable, with the default, bounds and example of its one declaration (configVariables.ts). */
+function integer(env: Env, name: string): number {
+  const spec = NUMBERS.get(name);
+  if (!spec) throw new Error(`${name} is read as a number but bot/config/configVariables.ts declares no default and bounds for it`);
   const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) return invalid(new ConfigError(name, `must be a whole number, got "${raw}"`, example), fallback);
+  if (raw === undefined) return spec.default;
+  if (!/^\d+$/.test(raw)) return invalid(new ConfigError(name, `must be a whole number, got "${raw}"`, spec.example), spec.default);
   const value = Number(raw);
-  if (value < min || value > max) return invalid(new ConfigError(name, `must be between ${min} and ${max}, got ${value}`, example), fallback);
+  if (value < spec.min || value > spec.max)
+    return invalid(new ConfigError(name, `must be between ${spec.min} and ${spec.max}, got ${value}`, spec.example), spec.default);
   return value;
 }
 

@@ -7,10 +7,24 @@ export interface VariableDoc {
   description: string;
   example: string;
   secret: boolean;
+  /** A whole number: its default and bounds, written here only (parsing, `.env.example`, the README and `--help` read them). */
+  integer?: { default: number; min: number; max: number };
+}
+
+/** The description as the docs print it: a number's default and bounds added, a secret marked. */
+export function documented(variable: VariableDoc): string {
+  const number = variable.integer ? ` Default ${variable.integer.default} (${variable.integer.min} to ${variable.integer.max}).` : '';
+  return `${variable.description}${number}${variable.secret ? ' [secret]' : ''}`;
 }
 
 export const BOT_VARIABLES: readonly VariableDoc[] = [
-  { name: 'PORT', description: 'HTTP port of the bot (POST /api/messages, GET /healthz). Default 3978.', example: '3978', secret: false },
+  {
+    name: 'PORT',
+    description: 'HTTP port of the bot (POST /api/messages, GET /healthz).',
+    example: '3978',
+    integer: { default: 3978, min: 0, max: 65535 },
+    secret: false,
+  },
   {
     name: 'HOST',
     description:
@@ -64,16 +78,17 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   },
   {
     name: 'COWORK_EFFECTS_LEASE_SECONDS',
-    description:
-      'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash. Default 30.',
+    description: 'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash.',
     example: '30',
+    integer: { default: 30, min: 1, max: 3600 },
     secret: false,
   },
   {
     name: 'COWORK_SEND_TIMEOUT_SECONDS',
     description:
-      'Every send to a channel (reply, proactive message, card update) not accepted after this long is abandoned; a thank-you is retried (at most 3 attempts, then the Case is written without it); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this. Default 10.',
+      'Every send to a channel (reply, proactive message, card update) not accepted after this long is abandoned; a thank-you is retried (at most 3 attempts, then the Case is written without it); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this.',
     example: '10',
+    integer: { default: 10, min: 1, max: 600 },
     secret: false,
   },
   {
@@ -135,8 +150,9 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   },
   {
     name: 'COWORK_START_TOKEN_MAX_MINUTES',
-    description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused. Default 15.',
+    description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused.',
     example: '15',
+    integer: { default: 15, min: 1, max: 1440 },
     secret: false,
   },
   {
@@ -162,53 +178,60 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'COWORK_HANDOFF_TIMEOUT_SECONDS',
     description:
-      'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands. Default 120.',
+      'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands.',
     example: '120',
+    integer: { default: 120, min: 1, max: 86400 },
     secret: false,
   },
   {
     name: 'COWORK_SESSION_TTL_MINUTES',
-    description: 'A session waiting longer than this for its answer expires (the customer is told). Default 60.',
+    description: 'A session waiting longer than this for its answer expires (the customer is told).',
     example: '120',
+    integer: { default: 60, min: 1, max: 43200 },
     secret: false,
   },
   {
     name: 'COWORK_EVENT_CLOCK_SKEW_SECONDS',
     description:
-      "An answer event without session key completes only sessions started before its CreatedDate. Once the bot has measured the org's clock (its own events' round trip, /healthz clock) only that measurement's margin is allowed; until then this much clock difference between the org and the bot. Default 5.",
+      "An answer event without session key completes only sessions started before its CreatedDate. Once the bot has measured the org's clock (its own events' round trip, /healthz clock) only that measurement's margin is allowed; until then this much clock difference between the org and the bot.",
     example: '5',
+    integer: { default: 5, min: 0, max: 300 },
     secret: false,
   },
   {
     name: 'COWORK_REQUEST_MAX_AGE_SECONDS',
     description:
-      "An agent's request from the Case (Cowork_Request__e) created longer ago than this (by the org's clock, measured) sends no form: it is answered expired, e.g. one replayed after an outage. Default 120.",
+      "An agent's request from the Case (Cowork_Request__e) created longer ago than this (by the org's clock, measured) sends no form: it is answered expired, e.g. one replayed after an outage.",
     example: '120',
+    integer: { default: 120, min: 1, max: 259200 },
     secret: false,
   },
   {
     name: 'COWORK_FORM_STARTS_PER_MINUTE',
-    description: 'At most this many forms started per conversation in a minute; more are answered politely and start nothing. Default 5.',
+    description: 'At most this many forms started per conversation in a minute; more are answered politely and start nothing.',
     example: '5',
+    integer: { default: 5, min: 1, max: 1000 },
     secret: false,
   },
   {
     name: 'COWORK_CASE_FORM_STARTS_PER_MINUTE',
-    description: 'At most this many forms started per Case in a minute, all conversations and agent requests together. Default 10.',
+    description: 'At most this many forms started per Case in a minute, all conversations and agent requests together.',
     example: '10',
+    integer: { default: 10, min: 1, max: 1000 },
     secret: false,
   },
   {
     name: 'COWORK_EVENT_DELIVERY_ALLOCATION',
-    description:
-      "The org's 24-hour platform event delivery allocation (Setup > Company Information; every event delivered to every subscriber counts). Default 50000.",
+    description: "The org's 24-hour platform event delivery allocation (Setup > Company Information; every event delivered to every subscriber counts).",
     example: '50000',
+    integer: { default: 50000, min: 1, max: 1000000000 },
     secret: false,
   },
   {
     name: 'COWORK_EVENT_DELIVERY_WARN_PERCENT',
-    description: 'Log a warning once this instance has received this share of the delivery allocation in 24 hours. Default 80.',
+    description: 'Log a warning once this instance has received this share of the delivery allocation in 24 hours.',
     example: '80',
+    integer: { default: 80, min: 1, max: 100 },
     secret: false,
   },
   {
@@ -220,8 +243,9 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   },
   {
     name: 'COWORK_EVENT_TIMEOUT_SECONDS',
-    description: 'Republish a submitted answer whose event has not come back after this long (then over REST). Default 30.',
+    description: 'Republish a submitted answer whose event has not come back after this long (then over REST).',
     example: '30',
+    integer: { default: 30, min: 1, max: 3600 },
     secret: false,
   },
 ];

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ALL_VARIABLES, loadConfig } from '../../bot/config/config';
+import { ALL_VARIABLES, BOT_VARIABLES, documented, loadConfig } from '../../bot/config/config';
 import { ConfigError } from '../../util/configError';
 import { envExample } from '../../scripts/envExample';
+import { variablesHelp, variablesTable, withVariablesTable } from '../../bot/config/variableDocs';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -85,10 +86,38 @@ describe('configuration', () => {
     });
   });
 
-  it('.env.example documents every variable, generated from the same list', () => {
+  it('.env.example and the README table are generated from the one declaration (npm run docs:config)', () => {
     expect(readFileSync(path.join(root, '.env.example'), 'utf8')).toBe(envExample());
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-    for (const variable of ALL_VARIABLES) expect(readme).toContain(`\`${variable.name}\``);
+    expect(withVariablesTable(readme)).toBe(readme);
+    for (const variable of ALL_VARIABLES) expect(variablesTable()).toContain(`| \`${variable.name}\` |`);
+  });
+
+  it("a number's default and bounds are written once, in its declaration, and the documents print them", () => {
+    const numbers = BOT_VARIABLES.filter((variable) => variable.integer);
+    expect(numbers.map((variable) => variable.name)).toEqual(expect.arrayContaining(['PORT', 'COWORK_SESSION_TTL_MINUTES', 'COWORK_SEND_TIMEOUT_SECONDS']));
+    for (const variable of numbers) {
+      expect(variable.description).not.toMatch(/Default \d/);
+      expect(documented(variable)).toContain(`Default ${variable.integer?.default} (`);
+    }
+    const ttl = BOT_VARIABLES.find((variable) => variable.name === 'COWORK_SESSION_TTL_MINUTES');
+    expect(loadConfig({}).sessionTtlMs).toBe((ttl?.integer?.default ?? 0) * 60_000);
+    expect(() => loadConfig({ COWORK_SESSION_TTL_MINUTES: String((ttl?.integer?.max ?? 0) + 1) })).toThrow(
+      `COWORK_SESSION_TTL_MINUTES: must be between ${ttl?.integer?.min} and ${ttl?.integer?.max}`,
+    );
+  });
+
+  it('--help prints every variable with its meaning, default and example, and starts nothing', () => {
+    const result = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bot/index.ts', '--help'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', DOTENV_CONFIG_PATH: '/nonexistent', PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(variablesHelp());
+    expect(result.stdout).toContain('COWORK_SESSION_TTL_MINUTES=120');
+    expect(result.stdout).toContain('Default 60 (1 to 43200)');
   });
 
   it('stops the process with an actionable message and never prints the secret', () => {
