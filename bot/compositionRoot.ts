@@ -87,23 +87,23 @@ export interface CoworkOptions {
   /** The adapter turns arrive on (the host bot's, when mounted): proactive turns go through it too. */
   adapter: CloudAdapter;
   /** botbuilder storage shared by conversation state and co-work sessions. Default: from `config.storage`. */
-  storage?: Storage;
+  storage?: Storage | undefined;
   /** With `config.simulator`: how the embedded Salesforce simulator starts (tests seed or fault it). */
-  simulatorOptions?: SimulatorOptions;
+  simulatorOptions?: SimulatorOptions | undefined;
   /** The form sessions send. Default: the Use of Funds form, on the configured `SF_EVENT_TOPIC`. */
-  form?: FormSpec;
+  form?: FormSpec | undefined;
   /** How often the timed work (expiry, in-flight recovery) runs. */
-  deadlineIntervalMs?: number;
+  deadlineIntervalMs?: number | undefined;
   /**
    * Mounted in another bot: co-work takes only its own activities (`cowork.start`, card submits,
    * `/cowork`, the handoff protocol, answers to its open form) and `onTurn` resolves false for the rest.
    * Default false: co-work is the whole bot (greeting, help, every message).
    */
-  mounted?: boolean;
+  mounted?: boolean | undefined;
   /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
-  agentLoginLimits?: AgentRelayDeps['loginLimits'];
+  agentLoginLimits?: AgentRelayDeps['loginLimits'] | undefined;
   /** Understands typed answers (e.g. an LLM); the built-in recogniser by default. Every answer it finds is confirmed with the customer first. */
-  recognizer?: AnswerRecognizer;
+  recognizer?: AnswerRecognizer | undefined;
 }
 
 /** A running co-work: its turn handler, health, and `stop`. Built by `createCowork`. */

@@ -10,7 +10,7 @@ const REDACTED_KEYS = ['password', 'clientSecret', 'accessToken', 'access_token'
 export function createLogger(options: { level: LogLevel; format: LogFormat }, destination?: pino.DestinationStream): Logger {
   const base: pino.LoggerOptions = {
     level: options.level,
-    base: undefined,
+    base: null,
     redact: { paths: [...REDACTED_KEYS, ...REDACTED_KEYS.map((k) => `*.${k}`)], censor: '[redacted]' },
   };
   if (destination) return pino(base, destination);

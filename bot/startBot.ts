@@ -20,17 +20,17 @@ export interface StartBotOptions {
   config: BotConfig;
   log: Log;
   /** botbuilder storage shared by conversation state and co-work sessions. Default: from `config.storage`. */
-  storage?: Storage;
-  simulatorOptions?: SimulatorOptions;
-  form?: FormSpec;
+  storage?: Storage | undefined;
+  simulatorOptions?: SimulatorOptions | undefined;
+  form?: FormSpec | undefined;
   /** How often the timed work (expiry, in-flight recovery) runs. */
-  deadlineIntervalMs?: number;
+  deadlineIntervalMs?: number | undefined;
   /** Limits on wrong `/agent login` keys (see `createCowork`). */
-  agentLoginLimits?: CoworkOptions['agentLoginLimits'];
+  agentLoginLimits?: CoworkOptions['agentLoginLimits'] | undefined;
   /** botbuilder authentication settings beyond the environment's (see `createAdapter`). */
-  channelAuthentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions>;
+  channelAuthentication?: Partial<ConfigurationBotFrameworkAuthenticationOptions> | undefined;
   /** Understands typed answers; the built-in recogniser by default. */
-  recognizer?: AnswerRecognizer;
+  recognizer?: AnswerRecognizer | undefined;
 }
 
 export interface RunningBot {

@@ -47,7 +47,7 @@ export interface CaseDocument {
 
 /** What one attempt of `update` makes of the document as read: the new document (or none: leave it) and a result. */
 export interface CaseChange<R> {
-  next?: CaseDocument;
+  next?: CaseDocument | undefined;
   result: R;
   /**
    * Whether a document read back after a first write still holds this change: false only when

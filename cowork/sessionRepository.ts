@@ -98,7 +98,7 @@ export class SessionRepository {
   async update(
     sessionKey: string,
     change: (current: CoworkSession) => CoworkSession | undefined,
-    { from }: { from?: CoworkSession } = {},
+    { from }: { from?: CoworkSession | undefined } = {},
   ): Promise<{ session: CoworkSession | undefined; changed: boolean }> {
     const key = this.sessionStorageKey(sessionKey);
     const eTag = from?.key === sessionKey ? this.eTags.get(from) : undefined;

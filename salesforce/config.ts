@@ -52,7 +52,7 @@ export interface SalesforceConfig {
    * An extra CA certificate (PEM) to trust next to the public roots: the simulator's
    * self-signed certificate, for REST and the Pub/Sub API alike (logged as a warning).
    */
-  trustedCaPem?: string;
+  trustedCaPem?: string | undefined;
   /** `SF_REQUEST_TOPIC`, when renamed: the agents' requests (default `DEFAULT_REQUEST_TOPIC`). */
   requestTopic?: string;
   /** `SF_STATUS_TOPIC`, when renamed: the co-work statuses for the agent's panel (default `DEFAULT_STATUS_TOPIC`). */

@@ -78,8 +78,8 @@ export function controlApiRoutes(org: SimulatedOrg): Route[] {
       const body = objectBody(request);
       checked(() =>
         org.setLatency({
-          restMs: body.restMs === undefined ? undefined : Number(body.restMs),
-          pubSubMs: body.pubSubMs === undefined ? undefined : Number(body.pubSubMs),
+          ...(body.restMs === undefined ? {} : { restMs: Number(body.restMs) }),
+          ...(body.pubSubMs === undefined ? {} : { pubSubMs: Number(body.pubSubMs) }),
         }),
       );
       return { status: 204 };

@@ -9,12 +9,12 @@ export interface RestFaultSpec {
   /** Path pattern; `*` matches any run of characters, e.g. `/services/data/*\/sobjects/Case/*`. */
   path: string;
   /** How many matching calls fail (default 1). */
-  count?: number;
+  count?: number | undefined;
   /** HTTP status (default 503). */
-  status?: number;
+  status?: number | undefined;
   /** Salesforce errorCode of the answer (default `SERVER_UNAVAILABLE`). */
-  errorCode?: string;
-  message?: string;
+  errorCode?: string | undefined;
+  message?: string | undefined;
 }
 
 export interface RestFault {

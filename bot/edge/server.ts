@@ -23,7 +23,7 @@ export interface ServerDeps {
   imagesDir: string;
   log: Log;
   /** `HEALTHZ_TOKEN`: a bearer token that may read /healthz's details (loopback may too). */
-  healthzToken?: string;
+  healthzToken?: string | undefined;
   /** False while shutting down: new turns are refused with 503 so a load balancer retries elsewhere. */
   accepting: () => boolean;
 }

@@ -55,7 +55,7 @@ export interface AgentRelayDeps {
   log: Log;
   now?: () => number;
   /** Limits on wrong keys (defaults: 5 in a row lock a conversation for 60 s, doubling; slower above 20 a minute overall). */
-  loginLimits?: Omit<LoginLimiterOptions, 'storage' | 'log' | 'now'>;
+  loginLimits?: Omit<LoginLimiterOptions, 'storage' | 'log' | 'now'> | undefined;
 }
 
 export const AGENT_HELP_TEXT = agentTexts.help;

@@ -30,7 +30,7 @@ export interface HandoffTrustOptions {
   /** `COWORK_HANDOFF_CHANNELS`: channel ids whose `handoff.status` events are trusted. */
   channels?: readonly string[];
   /** `COWORK_HANDOFF_SECRET`: HMAC key of signed `handoff.status` values. */
-  secret?: string;
+  secret?: string | undefined;
   /** How far in the future a signed timestamp may be (the signer's clock may run ahead). Default 5 s. */
   futureSkewMs?: number;
   now?: () => number;

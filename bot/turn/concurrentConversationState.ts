@@ -65,7 +65,8 @@ export class ConcurrentConversationState extends ConversationState {
       // A first write is unconditional (there is no eTag yet): another instance may have created the
       // same item at the same moment. Either way, check that our sessions survived.
       if (!conflict && containsSessions(stored, state)) {
-        state.eTag = stored.eTag;
+        if (stored.eTag === undefined) delete state.eTag;
+        else state.eTag = stored.eTag;
         break;
       }
       if (attempt >= MAX_MERGES) throw new Error(`conversation state ${key}: gave up after ${MAX_MERGES} conflicting concurrent writes`);

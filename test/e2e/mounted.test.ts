@@ -4,7 +4,7 @@
  * adapter.
  */
 import * as restify from 'restify';
-import { ActivityHandler, type TurnContext } from 'botbuilder';
+import { ActivityHandler, type CloudAdapter, type TurnContext } from 'botbuilder';
 import { createAdapter } from '../../bot/edge/adapter';
 import { loadConfig } from '../../bot/config/config';
 import { createCowork, type Cowork } from '../../bot/compositionRoot';
@@ -43,7 +43,9 @@ describe('co-work mounted in a host bot', () => {
     server = restify.createServer();
     server.use(restify.plugins.bodyParser());
     server.post('/api/messages', async (req, res) => {
-      await adapter.process(req, res, async (context: TurnContext) => {
+      // restify types `method` as optional, botbuilder's Request as required: the same object, a type
+      // mismatch only under this project's exactOptionalPropertyTypes (a host's tsconfig may not have it).
+      await adapter.process(req as Parameters<CloudAdapter['process']>[0], res, async (context: TurnContext) => {
         if (await cowork.onTurn(context)) return;
         await host.run(context);
       });

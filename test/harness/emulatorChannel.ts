@@ -38,17 +38,17 @@ export interface RecordedActivity {
 
 export interface ChannelOptions {
   /** Delay before answering the bot's connector calls (a slow channel), fixed or per activity. */
-  latencyMs?: number | ((activity: ChannelActivity) => number);
+  latencyMs?: number | ((activity: ChannelActivity) => number) | undefined;
   /** Refuse `PUT` (update activity), as a channel without updates does. */
-  refuseUpdates?: boolean;
+  refuseUpdates?: boolean | undefined;
   /**
    * Which bot-sent `event` activities the channel refuses with HTTP 400, as Teams and Agents
    * Playground do (`handoff.initiate` included). By default those of conversations whose channel
    * id is `msteams`; `true` refuses them everywhere, `false` nowhere (a Direct Line connector reads them).
    */
-  refuseEvents?: boolean | 'msteams';
+  refuseEvents?: boolean | 'msteams' | undefined;
   /** Answer sends with an empty activity id, as Agents Playground does (the activity is still recorded with its own). */
-  emptyIds?: boolean;
+  emptyIds?: boolean | undefined;
 }
 
 /** A bot's send the channel refused, with the status it answered. */

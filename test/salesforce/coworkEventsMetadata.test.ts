@@ -148,7 +148,7 @@ describe('agent-side Flows, Quick Action and Lightning Web Component metadata', 
       expect(flow[other]).toBeUndefined();
     const create = creates[0]!;
     expect(create.object).toBe(object);
-    expect((flow.start as Record<string, Record<string, unknown>>).connector.targetReference).toBe(create.name);
+    expect((flow.start as Record<string, Record<string, unknown> | undefined>).connector?.targetReference).toBe(create.name);
 
     const variables = asArray(flow.variables as Record<string, string> | Array<Record<string, string>>);
     const inputs = new Set(variables.filter((v) => v.isInput === 'true').map((v) => v.name));

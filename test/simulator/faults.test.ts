@@ -242,7 +242,14 @@ describe('bad input never crashes the simulator', () => {
 
     // A well-formed request whose payload is not Avro of the topic's schema.
     const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {})) as unknown as {
-      eventbus: { v1: { PubSub: new (address: string, creds: grpc.ChannelCredentials) => grpc.Client & Record<string, (...args: unknown[]) => void> } };
+      eventbus: {
+        v1: {
+          PubSub: new (
+            address: string,
+            creds: grpc.ChannelCredentials,
+          ) => grpc.Client & { GetTopic: (...args: unknown[]) => void; Publish: (...args: unknown[]) => void };
+        };
+      };
     };
     const typed = new root.eventbus.v1.PubSub(sim.pubSubEndpoint, credentials);
     const topic = await new Promise<{ schemaId: string }>((resolve, reject) =>

@@ -111,8 +111,9 @@ describe('sobject rows', () => {
   });
 
   it('closing a Case through Status makes IsClosed true', async () => {
-    const kase = sim.org.createCases(1)[0];
-    await conn.sobject('Case').update({ Id: kase?.caseId, Status: 'Closed' });
+    const [kase] = sim.org.createCases(1);
+    if (!kase) throw new Error('the simulator created no Case');
+    await conn.sobject('Case').update({ Id: kase.caseId, Status: 'Closed' });
     const row = await conn.query<{ IsClosed: boolean }>(`SELECT IsClosed FROM Case WHERE Id = '${kase?.caseId}'`);
     expect(row.records[0]?.IsClosed).toBe(true);
   });
