@@ -25,7 +25,7 @@ import { CaseLinks } from '../cowork/links';
 import type { FormSpec } from '../cowork/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
 import type { Log } from '../util/log';
-import type { EventSubscription } from '../cowork/ports';
+import type { EventBus, EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/sessionRepository';
 import {
@@ -324,20 +324,22 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork-panel' }),
   });
 
+  // Through the port: its options say how a topic's events are ordered (no reaching for the Salesforce class).
+  const bus: EventBus = salesforce.eventBus;
   const subscriptions: EventSubscription[] = [];
   for (const topic of service.topics) {
     // One Case's events are handled in order: keyed by the correlation field of the topic's forms.
     const correlationKey = byPayloadField(...service.correlationFields(topic));
-    subscriptions.push(await salesforce.eventBus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
+    subscriptions.push(await bus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
   }
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   // One Case's requests are handled one after the other, whatever the spelling of its id.
   subscriptions.push(
-    await salesforce.eventBus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event), {
+    await bus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event), {
       correlationKey: byCorrelationId,
     }),
   );
-  subscriptions.push(await salesforce.eventBus.subscribe(messageTopic, (event) => panel.handle(event)));
+  subscriptions.push(await bus.subscribe(messageTopic, (event) => panel.handle(event)));
   // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/proactive/timedWork.ts.
   const timedWork = startTimedWork({
     service,

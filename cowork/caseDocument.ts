@@ -14,36 +14,16 @@
  * document's eTag; a first write cannot be (storage has no create-if-absent), so it is read back and
  * done again if another instance's first write replaced it.
  *
- * The earlier layout kept links in `cowork/links/{caseId}` and answer ages in
- * `cowork/caseAnswer/{caseId}/{formId}`, with `{ keys }` alone here. A document without `v: 2` is of
- * that layout (or was last written by an instance still running it): what those keys hold is folded
- * into it when it is read, and written with it at its next change. A Case with no document here had
- * no session before; a link made by `cowork.link` alone is looked for by the agents' paths
- * (links.ts: `legacyWhenMissing`), not by each session's start.
+ * A document without `v: 2` is of the earlier layout (or was last written by an instance still running
+ * it): caseDocumentMigration.ts folds what that layout kept elsewhere into it when it is read.
  */
 import { jitteredBackoff, updateWithETag, WRITE_LOST } from '../util/eTagUpdate';
 import type { KeyValueStorage, StoreItem } from './ports';
+import { withEarlierLayout } from './caseDocumentMigration';
+import type { CaseDocument, ConversationLink, RecordedAnswer } from './caseDocumentShape';
 
-export interface ConversationLink {
-  conversationId: string;
-  /** The botbuilder conversation reference, as JSON (the core never looks inside). */
-  conversationReference: Readonly<Record<string, unknown>>;
-  userId: string;
-  linkedAt: string;
-}
-
-/** When the answer now on the Case for one form was given (the event's CreatedDate, ms), and by which session. */
-export interface RecordedAnswer {
-  createdAt: number;
-  sessionKey: string;
-}
-
-export interface CaseDocument {
-  keys: string[];
-  links: ConversationLink[];
-  requests: string[];
-  answers: Record<string, RecordedAnswer>;
-}
+export type { CaseDocument, ConversationLink, RecordedAnswer } from './caseDocumentShape';
+export { MAX_LINKS, MAX_REQUESTS } from './caseDocumentShape';
 
 /** What one attempt of `update` makes of the document as read: the new document (or none: leave it) and a result. */
 export interface CaseChange<R> {
@@ -59,11 +39,6 @@ export interface CaseChange<R> {
 
 /** The layout of the document this code writes (see the top of this file). */
 const LAYOUT = 2;
-
-/** Conversations kept per Case: the newest is the one a request goes to. */
-export const MAX_LINKS = 5;
-/** Requests remembered per Case, so a redelivered or twice-seen request is taken once. */
-export const MAX_REQUESTS = 50;
 
 /** Many instances may list sessions of one busy Case at once: retry often, with jitter. */
 const MAX_CONFLICT_RETRIES = 50;
@@ -124,29 +99,11 @@ export class CaseDocuments {
     });
   }
 
-  /** The stored item as a document; one of the earlier layout gets what its separate keys held. */
+  /** The stored item as a document; one of the earlier layout gets what its separate keys held (caseDocumentMigration.ts). */
   private async fromStorage(caseId: string, item: StoreItem | undefined, legacyWhenMissing: boolean): Promise<CaseDocument | undefined> {
     const doc = toDocument(item) ?? (legacyWhenMissing ? emptyDocument() : undefined);
     if (!doc || item?.v === LAYOUT) return doc;
-    const linksKey = `${this.prefix}/links/${caseId}`;
-    const answerKeys = this.legacyFormIds.map((formId) => [formId, `${this.prefix}/caseAnswer/${caseId}/${formId}`] as const);
-    const legacy = await this.storage.read([linksKey, ...answerKeys.map(([, key]) => key)]);
-    const linksDoc = legacy[linksKey];
-    const oldLinks = Array.isArray(linksDoc?.links) ? (linksDoc.links as ConversationLink[]) : [];
-    const oldRequests = Array.isArray(linksDoc?.requests) ? (linksDoc.requests as string[]) : [];
-    const answers = { ...doc.answers };
-    for (const [formId, key] of answerKeys) {
-      const old = legacy[key];
-      if (typeof old?.createdAt !== 'number' || typeof old.sessionKey !== 'string') continue;
-      if ((answers[formId]?.createdAt ?? -Infinity) < old.createdAt) answers[formId] = { createdAt: old.createdAt, sessionKey: old.sessionKey };
-    }
-    return {
-      keys: doc.keys,
-      // Newest first: this document's own links (written by this layout before an older instance's write dropped them) lead.
-      links: [...doc.links, ...oldLinks.filter((l) => !doc.links.some((d) => d.conversationId === l.conversationId))].slice(0, MAX_LINKS),
-      requests: [...doc.requests, ...oldRequests.filter((r) => !doc.requests.includes(r))].slice(0, MAX_REQUESTS),
-      answers,
-    };
+    return withEarlierLayout(doc, { storage: this.storage, prefix: this.prefix, caseId, formIds: this.legacyFormIds });
   }
 }
 

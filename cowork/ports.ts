@@ -119,6 +119,17 @@ export interface OrgClock {
   toLocal(orgTime: number): { at: number; marginMs: number } | undefined;
 }
 
+/** The key whose events are handled one after the other (a Case's), in replay order; `undefined`: the topic's order. */
+export type CorrelationKeyOf = (event: PlatformEvent) => string | undefined;
+
+export interface SubscribeOptions {
+  /**
+   * Events with the same key are handled one after the other, in replay order; different keys run
+   * concurrently. Default (the Salesforce adapter): the `Correlation_Id__c` field (the Case), else topic order.
+   */
+  correlationKey?: CorrelationKeyOf | undefined;
+}
+
 export interface EventBus {
   /** Publishes one event; `fields` holds custom field values only (the adapter adds CreatedDate/CreatedById). */
   publish(topic: string, fields: Readonly<Record<string, string | null>>, options?: PublishOptions): Promise<PublishResult>;
@@ -126,7 +137,7 @@ export interface EventBus {
    * One stream per topic for the whole process. The handler's promise resolving means the
    * event's effects are stored: only then does the adapter checkpoint its replay id.
    */
-  subscribe(topic: string, handler: EventHandler): Promise<EventSubscription>;
+  subscribe(topic: string, handler: EventHandler, options?: SubscribeOptions): Promise<EventSubscription>;
 }
 
 /** Key-value storage (`StoreItem`, `KeyValueStorage`): shared with the utilities, defined in util/storage.ts. */

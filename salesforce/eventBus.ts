@@ -7,23 +7,25 @@ import type { Log } from '../util/log';
 import { normalizeId } from '../util/salesforceId';
 import { eventCreatedAt } from '../cowork/eventAge';
 import { MeasuredOrgClock } from './orgClock';
-import type { EventBus, EventHandler, EventSubscription, KeyValueStorage, PlatformEvent, PublishOptions, PublishResult } from '../cowork/ports';
+import type {
+  CorrelationKeyOf,
+  EventBus,
+  EventHandler,
+  EventSubscription,
+  KeyValueStorage,
+  PlatformEvent,
+  PublishOptions,
+  PublishResult,
+  SubscribeOptions,
+} from '../cowork/ports';
 import type { SalesforceSession } from './connection';
-import type { CorrelationKeyOf } from './eventDispatcher';
 import { DeliveryMeter } from './deliveryMeter';
 import { EventPublisher } from './eventPublisher';
 import type { PubSubTarget } from './pubSubClient';
 import type { RestApi } from './restApi';
 import { DEFAULT_SUBSCRIPTION_TUNING, TopicSubscription, type SubscriptionTuning } from './topicSubscription';
 
-export interface SubscribeOptions {
-  /**
-   * Events with the same key are handled one after the other, in replay order; different keys
-   * run concurrently. Default: the `Correlation_Id__c` field (the Case), else topic order; a form's
-   * topic is keyed by the form's own `correlationField` (`byPayloadField`).
-   */
-  correlationKey?: CorrelationKeyOf;
-}
+export type { SubscribeOptions } from '../cowork/ports';
 
 /**
  * Keys events by the first of `fields` that holds a non-empty string (e.g. a form's correlation

@@ -10,10 +10,10 @@
  */
 import { asError } from '../util/errors';
 import type { Log } from '../util/log';
-import type { PlatformEvent } from '../cowork/ports';
+import type { CorrelationKeyOf, PlatformEvent } from '../cowork/ports';
 import { backoffDelay, delay, type BackoffPolicy } from '../util/backoff';
 
-export type CorrelationKeyOf = (event: PlatformEvent) => string | undefined;
+export type { CorrelationKeyOf } from '../cowork/ports';
 
 export interface DispatcherOptions {
   handler: (event: PlatformEvent) => Promise<void>;
