@@ -73,13 +73,20 @@ export interface CoworkServiceDeps {
 
 export const DEFAULT_START_LIMITS = { perConversation: 5, perCase: 10 } as const;
 
+/** What the shared steps use: the forms, the bus, the sessions, the effects, the clock and the status report. */
+export type CoworkContextDeps = Pick<
+  CoworkServiceDeps,
+  'forms' | 'formTokens' | 'now' | 'eventBus' | 'repository' | 'effects' | 'log' | 'orgClock' | 'eventClockSkewMs' | 'status'
+>;
+
+/** The steps more than one part of the flow takes; each part gets its own ports besides (no shared bag). */
 export class CoworkContext {
   readonly forms: ReadonlyMap<string, FormSpec>;
   readonly formsByTopic = new Map<string, FormSpec[]>();
   readonly now: () => number;
   readonly formTokens: FormTokenSigner;
 
-  constructor(readonly deps: CoworkServiceDeps) {
+  constructor(private readonly deps: CoworkContextDeps) {
     this.forms = new Map(deps.forms.map((f) => [f.id, f]));
     this.formTokens = deps.formTokens ?? new FormTokenSigner(randomBytes(32));
     for (const form of deps.forms) this.formsByTopic.set(form.topic, [...(this.formsByTopic.get(form.topic) ?? []), form]);

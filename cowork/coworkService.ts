@@ -29,12 +29,12 @@ export class CoworkService {
   private readonly pipeline: EffectsPipeline;
   private readonly recovery: RecoverySweep;
 
-  constructor(deps: CoworkServiceDeps) {
+  constructor(private readonly deps: CoworkServiceDeps) {
     this.ctx = new CoworkContext(deps);
-    this.pipeline = new EffectsPipeline(this.ctx);
-    this.useCases = new SessionUseCases(this.ctx);
-    this.router = new EventRouter(this.ctx, this.pipeline);
-    this.recovery = new RecoverySweep(this.ctx, this.pipeline);
+    this.pipeline = new EffectsPipeline(this.ctx, deps);
+    this.useCases = new SessionUseCases(this.ctx, deps);
+    this.router = new EventRouter(this.ctx, deps, this.pipeline);
+    this.recovery = new RecoverySweep(this.ctx, deps, this.pipeline);
   }
 
   /** Topics the process must subscribe to (one stream each). */
@@ -52,12 +52,12 @@ export class CoworkService {
   }
 
   async get(sessionKey: string): Promise<CoworkSession | undefined> {
-    return this.ctx.deps.repository.get(sessionKey);
+    return this.deps.repository.get(sessionKey);
   }
 
   /** Sessions of a Case still waiting for their answer. */
   async pendingForCase(caseId: string): Promise<CoworkSession[]> {
-    return this.ctx.deps.repository.pendingForCase(caseId);
+    return this.deps.repository.pendingForCase(caseId);
   }
 
   /** See `SessionUseCases.lostForm`. */

@@ -6,7 +6,7 @@
 import { answerLabels, caseFieldsFor } from './formSpec';
 import { PermanentCaseError } from './ports';
 import type { Answers, CoworkSession } from './session';
-import type { CoworkContext } from './coworkContext';
+import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 
 /** Attempts at the thank-you before the Case is written without it (each attempt is bounded by the send timeout). */
 export const MAX_THANK_YOU_ATTEMPTS = 3;
@@ -15,13 +15,19 @@ export const THANK_YOU_WINDOW_MS = 60_000;
 /** Pause after a failed attempt, times the attempt's number. */
 const THANK_YOU_RETRY_PAUSE_MS = 1000;
 
+/** The ports and settings EffectsPipeline uses, and nothing else. */
+export type EffectsPipelineDeps = Pick<CoworkServiceDeps, 'caseStore' | 'effects' | 'effectsLeaseMs' | 'inflight' | 'instanceId' | 'log' | 'repository'>;
+
 export class EffectsPipeline {
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
   private readonly completing = new Set<string>();
   /** Everything this pipeline started and has not finished, the un-awaited card update included. */
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly ctx: CoworkContext) {}
+  constructor(
+    private readonly steps: CoworkContext,
+    private readonly deps: EffectsPipelineDeps,
+  ) {}
 
   /** True while this process performs the session's effects. */
   isCompleting(sessionKey: string): boolean {
@@ -61,21 +67,21 @@ export class EffectsPipeline {
   }
 
   private async runEffects(session: CoworkSession, readCaseFirst: boolean): Promise<void> {
-    const form = this.ctx.requireForm(session.formId);
+    const form = this.steps.requireForm(session.formId);
     const answers: Answers = session.answers ?? {};
     let current = session;
     const givenAt = session.answerGivenAt ?? Date.parse(session.submittedAt ?? session.updatedAt);
-    if (!(await this.ctx.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key))) {
+    if (!(await this.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key))) {
       // A later answer is already on the Case: this older one (a late or replayed event) is not written.
-      this.ctx.deps.log.info(
+      this.deps.log.info(
         { sessionKey: session.key, caseId: session.caseId, givenAt: new Date(givenAt).toISOString() },
         'answer not written: a later answer is already on the Case',
       );
-      const done = await this.ctx.deps.repository.update(session.key, (s) =>
+      const done = await this.deps.repository.update(session.key, (s) =>
         s.state === 'answered' ? { ...s, state: 'done', failure: 'a later answer is already on the Case', effectsLeaseUntil: null } : undefined,
       );
-      if (done.changed && done.session && !done.session.thankedAt) await this.ctx.deps.effects.superseded?.(done.session);
-      await this.ctx.deps.inflight.remove(session.key);
+      if (done.changed && done.session && !done.session.thankedAt) await this.deps.effects.superseded?.(done.session);
+      await this.deps.inflight.remove(session.key);
       return;
     }
     if (!current.thankedAt && !current.thankYouUndelivered) {
@@ -84,44 +90,44 @@ export class EffectsPipeline {
       current = thanked;
     }
     try {
-      await this.ctx.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
+      await this.deps.caseStore.updateCase(current.caseId, caseFieldsFor(form, answers), { readFirst: readCaseFirst });
     } catch (err) {
       if (!(err instanceof PermanentCaseError)) throw err;
-      this.ctx.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
-      const failed = await this.ctx.deps.repository.update(current.key, (s) =>
+      this.deps.log.error({ sessionKey: current.key, caseId: current.caseId, errorCode: err.errorCode, error: err.message }, 'Case update refused');
+      const failed = await this.deps.repository.update(current.key, (s) =>
         s.state === 'answered' ? { ...s, state: 'failed', failure: `${err.errorCode}: ${err.message}` } : undefined,
       );
       if (failed.changed && failed.session) {
-        this.ctx.report(
+        this.steps.report(
           failed.session,
           'failed',
-          this.ctx.labelsOf(failed.session, answers),
+          this.steps.labelsOf(failed.session, answers),
           `The Case could not be updated: ${err.errorCode}: ${err.message}`,
         );
-        await this.ctx.deps.effects.failed(failed.session);
+        await this.deps.effects.failed(failed.session);
       }
-      await this.ctx.deps.inflight.remove(current.key);
+      await this.deps.inflight.remove(current.key);
       return;
     }
-    const done = await this.ctx.deps.repository.update(current.key, (s) =>
-      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.ctx.now()).toISOString(), effectsLeaseUntil: null } : undefined,
+    const done = await this.deps.repository.update(current.key, (s) =>
+      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.steps.now()).toISOString(), effectsLeaseUntil: null } : undefined,
     );
     if (done.changed && done.session)
-      this.ctx.report(
+      this.steps.report(
         done.session,
         'saved',
-        this.ctx.labelsOf(done.session, answers),
+        this.steps.labelsOf(done.session, answers),
         done.session.thankYouUndelivered
           ? 'The answer is saved on the Case. The customer could not be reached: they were not thanked in the chat.'
           : 'The answer is saved on the Case.',
       );
-    await this.ctx.deps.inflight.remove(current.key);
-    this.ctx.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
+    await this.deps.inflight.remove(current.key);
+    this.deps.log.info({ sessionKey: current.key, caseId: current.caseId }, 'co-work session done');
     // A chat that could not take the thank-you is not asked to update its card either.
-    if (done.changed && done.session && !done.session.thankYouUndelivered && this.ctx.deps.effects.saved) {
+    if (done.changed && done.session && !done.session.thankYouUndelivered && this.deps.effects.saved) {
       // Not awaited: it only updates the form card, and the next event need not wait for it.
-      void this.track(this.ctx.deps.effects.saved(done.session)).catch((err: unknown) =>
-        this.ctx.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'),
+      void this.track(this.deps.effects.saved(done.session)).catch((err: unknown) =>
+        this.deps.log.warn({ err, sessionKey: current.key }, 'telling the conversation the Case was saved failed'),
       );
     }
   }
@@ -133,7 +139,7 @@ export class EffectsPipeline {
    * Resolves the session to go on with, or `undefined` when another instance took it over.
    */
   private async thank(session: CoworkSession, answers: Answers): Promise<CoworkSession | undefined> {
-    const form = this.ctx.requireForm(session.formId);
+    const form = this.steps.requireForm(session.formId);
     let current = session;
     for (;;) {
       // Waiting for the conversation (a slow customer turn) may eat into the lease: it is renewed
@@ -145,26 +151,26 @@ export class EffectsPipeline {
       };
       let failure: unknown;
       try {
-        if (!(await this.ctx.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return undefined;
+        if (!(await this.deps.effects.answered(current, answerLabels(form, current.choices, answers), stillOurs))) return undefined;
       } catch (err) {
         failure = err;
       }
       if (failure === undefined) {
         // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
         const acceptedAt = performance.now();
-        const marked = await this.ctx.deps.repository.update(current.key, (s) =>
-          s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() },
+        const marked = await this.deps.repository.update(current.key, (s) =>
+          s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.steps.now()).toISOString() },
         );
-        this.ctx.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
+        this.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
         return marked.session ?? current;
       }
-      const now = this.ctx.now();
+      const now = this.steps.now();
       const attempts = (current.thankYouAttempts ?? 0) + 1;
       const firstFailedAt = current.thankYouFirstFailedAt ?? new Date(now).toISOString();
       const reason = failure instanceof Error ? failure.message.slice(0, 500) : String(failure).slice(0, 500);
       const giveUp = attempts >= MAX_THANK_YOU_ATTEMPTS || now >= Date.parse(firstFailedAt) + THANK_YOU_WINDOW_MS;
-      this.ctx.deps.log.warn({ err: failure, sessionKey: current.key, caseId: current.caseId, attempt: attempts }, 'the thank-you could not be delivered');
-      const recorded = await this.ctx.deps.repository.update(current.key, (s) =>
+      this.deps.log.warn({ err: failure, sessionKey: current.key, caseId: current.caseId, attempt: attempts }, 'the thank-you could not be delivered');
+      const recorded = await this.deps.repository.update(current.key, (s) =>
         s.state === 'answered' && !s.thankedAt
           ? { ...s, thankYouAttempts: attempts, thankYouFirstFailedAt: firstFailedAt, thankYouUndelivered: giveUp ? reason : null }
           : undefined,
@@ -172,28 +178,28 @@ export class EffectsPipeline {
       if (!recorded.changed || !recorded.session) return recorded.session?.state === 'answered' ? recorded.session : undefined;
       current = recorded.session;
       if (giveUp) {
-        this.ctx.deps.log.warn({ sessionKey: current.key, caseId: current.caseId, attempts, reason }, 'thank-you given up: the Case is written without it');
+        this.deps.log.warn({ sessionKey: current.key, caseId: current.caseId, attempts, reason }, 'thank-you given up: the Case is written without it');
         return current;
       }
       // A short pause before the next attempt (a chat that blinked); never past the window.
-      const pauseMs = Math.min(THANK_YOU_RETRY_PAUSE_MS * attempts, Math.max(0, Date.parse(firstFailedAt) + THANK_YOU_WINDOW_MS - this.ctx.now()));
+      const pauseMs = Math.min(THANK_YOU_RETRY_PAUSE_MS * attempts, Math.max(0, Date.parse(firstFailedAt) + THANK_YOU_WINDOW_MS - this.steps.now()));
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 
   /** Extends this instance's lease when less than half of it is left; `undefined` when it is no longer ours. */
   private async renewLease(session: CoworkSession): Promise<CoworkSession | undefined> {
-    const now = this.ctx.now();
+    const now = this.steps.now();
     const until = session.effectsLeaseUntil ? Date.parse(session.effectsLeaseUntil) : 0;
-    if (session.effectsOwner === this.ctx.deps.instanceId && until - now > this.ctx.deps.effectsLeaseMs / 2) return session;
-    const leaseUntil = new Date(now + this.ctx.deps.effectsLeaseMs).toISOString();
-    const renewed = await this.ctx.deps.repository.update(session.key, (s) =>
+    if (session.effectsOwner === this.deps.instanceId && until - now > this.deps.effectsLeaseMs / 2) return session;
+    const leaseUntil = new Date(now + this.deps.effectsLeaseMs).toISOString();
+    const renewed = await this.deps.repository.update(session.key, (s) =>
       s.state === 'answered' && s.effectsOwner === session.effectsOwner && s.effectsLeaseUntil === session.effectsLeaseUntil
-        ? { ...s, effectsOwner: this.ctx.deps.instanceId, effectsLeaseUntil: leaseUntil }
+        ? { ...s, effectsOwner: this.deps.instanceId, effectsLeaseUntil: leaseUntil }
         : undefined,
     );
     if (renewed.changed) return renewed.session;
-    this.ctx.deps.log.warn(
+    this.deps.log.warn(
       { sessionKey: session.key, owner: renewed.session?.effectsOwner, state: renewed.session?.state },
       'another instance took over this session; standing down',
     );

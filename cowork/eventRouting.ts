@@ -8,15 +8,19 @@ import type { PlatformEvent } from './ports';
 import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
 import { isPending, type CoworkSession } from './session';
 import { eventCreatedAt, startedBeforeEvent } from './eventAge';
-import type { CoworkContext } from './coworkContext';
+import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';
 
 /** Session keys are 16 random bytes in hex (see `start`); anything else on an event names no session. */
 const SESSION_KEY = /^[0-9a-f]{32}$/;
 
+/** The ports and settings EventRouter uses, and nothing else. */
+export type EventRouterDeps = Pick<CoworkServiceDeps, 'effectsLeaseMs' | 'inflight' | 'instanceId' | 'log' | 'repository'>;
+
 export class EventRouter {
   constructor(
-    private readonly ctx: CoworkContext,
+    private readonly steps: CoworkContext,
+    private readonly deps: EventRouterDeps,
     private readonly pipeline: EffectsPipeline,
   ) {}
 
@@ -25,25 +29,25 @@ export class EventRouter {
    * the session key when the event has one, else every pending session of its Case.
    */
   async handleEvent(event: PlatformEvent): Promise<void> {
-    for (const form of this.ctx.formsByTopic.get(event.topic) ?? []) {
+    for (const form of this.steps.formsByTopic.get(event.topic) ?? []) {
       const caseId = typeof event.payload[form.correlationField] === 'string' ? normalizeId(event.payload[form.correlationField] as string) : undefined;
       if (!caseId || !caseId.startsWith(KEY_PREFIX.Case)) {
-        this.ctx.deps.log.warn({ eventId: event.id, topic: event.topic }, 'event ignored: no valid Case Id in its correlation field');
+        this.deps.log.warn({ eventId: event.id, topic: event.topic }, 'event ignored: no valid Case Id in its correlation field');
         continue;
       }
       const sessionKey = event.payload[form.sessionKeyField];
       const hasSessionKey = typeof sessionKey === 'string' && sessionKey !== '';
       if (hasSessionKey && !SESSION_KEY.test(sessionKey)) {
-        this.ctx.deps.log.warn({ eventId: event.id, caseId }, 'event ignored: its session key is not one this bot issues');
+        this.deps.log.warn({ eventId: event.id, caseId }, 'event ignored: its session key is not one this bot issues');
         continue;
       }
-      const targets = hasSessionKey ? await this.ctx.deps.repository.getMany([sessionKey]) : await this.ctx.deps.repository.pendingForCase(caseId);
+      const targets = hasSessionKey ? await this.deps.repository.getMany([sessionKey]) : await this.deps.repository.pendingForCase(caseId);
       const ofForm = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
       // Without a session key (an agent's flow), the event answers the Case's current form only, and
       // only when that form was started before the event was published (never a stale answer).
       const mine = hasSessionKey ? ofForm : this.startedBefore(event, currentForm(ofForm));
       if (mine.length === 0) {
-        this.ctx.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
+        this.deps.log.info({ eventId: event.id, caseId }, 'event ignored: no waiting session for it');
         continue;
       }
       // Every session gets its chance even if another fails. A failure after the claim is finished
@@ -55,13 +59,13 @@ export class EventRouter {
           await this.answer(session, form, event, { onlySessionAnswered: hasSessionKey });
         } catch (err) {
           if (err instanceof ClaimedError) {
-            this.ctx.deps.log.error(
+            this.deps.log.error(
               { err: err.cause, eventId: event.id, sessionKey: session.key },
               'finishing an answered session failed; the in-flight sweep will finish it',
             );
           } else {
             unclaimed ??= err;
-            this.ctx.deps.log.error({ err, eventId: event.id, sessionKey: session.key }, 'answering a session failed before it was claimed');
+            this.deps.log.error({ err, eventId: event.id, sessionKey: session.key }, 'answering a session failed before it was claimed');
           }
         }
       }
@@ -72,11 +76,11 @@ export class EventRouter {
   /** An event without session key answers only the sessions started before it was created (see eventAge.ts). */
   private startedBefore(event: PlatformEvent, sessions: CoworkSession[]): CoworkSession[] {
     const createdAt = eventCreatedAt(event);
-    const created = this.ctx.eventTime(event);
+    const created = this.steps.eventTime(event);
     const fresh = sessions.filter((s) => startedBeforeEvent(s, created));
     if (fresh.length < sessions.length) {
       const createdDate = createdAt === undefined ? 'unknown' : new Date(createdAt).toISOString();
-      this.ctx.deps.log.info(
+      this.deps.log.info(
         {
           eventId: event.id,
           createdDate,
@@ -93,24 +97,24 @@ export class EventRouter {
   private async answer(session: CoworkSession, form: FormSpec, event: PlatformEvent, { onlySessionAnswered }: { onlySessionAnswered: boolean }): Promise<void> {
     const validation = validateAnswers(form, session.choices, answersFromEvent(form, event.payload));
     if (!validation.ok) {
-      this.ctx.deps.log.warn({ eventId: event.id, sessionKey: session.key, problems: validation.problems }, 'event ignored: its answer does not fit the form');
+      this.deps.log.warn({ eventId: event.id, sessionKey: session.key, problems: validation.problems }, 'event ignored: its answer does not fit the form');
       return;
     }
     if (!isPending(session.state)) {
-      this.ctx.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: session.state }, 'event already handled for this session');
+      this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: session.state }, 'event already handled for this session');
       return;
     }
-    if (session.state === 'form_sent' && this.ctx.pastExpiry(session)) {
+    if (session.state === 'form_sent' && this.steps.pastExpiry(session)) {
       // Too late: the form expired (its reminder was lost). An answer now would thank a conversation long gone.
-      this.ctx.deps.log.info({ eventId: event.id, sessionKey: session.key }, 'event ignored: the session had expired');
-      await this.ctx.expire(session.key);
+      this.deps.log.info({ eventId: event.id, sessionKey: session.key }, 'event ignored: the session had expired');
+      await this.steps.expire(session.key);
       return;
     }
     // A submitted session was listed in flight by its submit and stays listed while pending: no second read.
-    if (session.state !== 'submitted') await this.ctx.deps.inflight.add(session.key);
-    const leaseUntil = new Date(this.ctx.now() + this.ctx.deps.effectsLeaseMs).toISOString();
+    if (session.state !== 'submitted') await this.deps.inflight.add(session.key);
+    const leaseUntil = new Date(this.steps.now() + this.deps.effectsLeaseMs).toISOString();
     // Starts from the session as routing read it: its eTag guards the claim, a conflict reads it again.
-    const claimed = await this.ctx.deps.repository.update(
+    const claimed = await this.deps.repository.update(
       session.key,
       (current) =>
         isPending(current.state)
@@ -119,22 +123,22 @@ export class EventRouter {
               state: 'answered',
               answers: validation.answers,
               answeredByEventId: event.id,
-              answerGivenAt: eventCreatedAt(event) ?? this.ctx.now(),
-              effectsOwner: this.ctx.deps.instanceId,
+              answerGivenAt: eventCreatedAt(event) ?? this.steps.now(),
+              effectsOwner: this.deps.instanceId,
               effectsLeaseUntil: leaseUntil,
             }
           : undefined,
       { from: session },
     );
     if (!claimed.changed || !claimed.session) {
-      this.ctx.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: claimed.session?.state }, 'event already handled for this session');
+      this.deps.log.debug({ eventId: event.id, sessionKey: session.key, state: claimed.session?.state }, 'event already handled for this session');
       return;
     }
-    this.ctx.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
-    this.ctx.report(
+    this.deps.log.info({ eventId: event.id, sessionKey: session.key, caseId: session.caseId }, 'event answered the session');
+    this.steps.report(
       claimed.session,
       'answered',
-      this.ctx.labelsOf(claimed.session, validation.answers),
+      this.steps.labelsOf(claimed.session, validation.answers),
       event.payload[form.sessionKeyField] ? 'The answer came back from Salesforce.' : 'Answered for the Case (an agent or a flow).',
     );
     try {

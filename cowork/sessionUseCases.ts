@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from './formSpec';
 import { InvalidInputError, type PicklistValue } from './ports';
 import { isPending, newSession, type CoworkSession, type Owner } from './session';
-import { DEFAULT_START_LIMITS, type CoworkContext } from './coworkContext';
+import { DEFAULT_START_LIMITS, type CoworkContext, type CoworkServiceDeps } from './coworkContext';
 import { SlidingWindowLimiter } from '../util/rateWindow';
 
 export interface StartRequest {
@@ -45,19 +45,28 @@ export type AgentAnswerOutcome =
 /** The window of the form start limits (COWORK_FORM_STARTS_PER_MINUTE, COWORK_CASE_FORM_STARTS_PER_MINUTE). */
 const START_WINDOW_MS = 60_000;
 
+/** The ports and settings SessionUseCases uses, and nothing else. */
+export type SessionUseCasesDeps = Pick<
+  CoworkServiceDeps,
+  'caseStore' | 'deadlines' | 'effects' | 'eventBus' | 'inflight' | 'log' | 'repository' | 'sessionTtlMs' | 'startLimits'
+>;
+
 export class SessionUseCases {
   /** Form starts per conversation and per Case (in this process): one caller cannot start forms without end. */
   private readonly startsPerConversation: SlidingWindowLimiter;
   private readonly startsPerCase: SlidingWindowLimiter;
 
-  constructor(private readonly ctx: CoworkContext) {
-    const limits = ctx.deps.startLimits ?? DEFAULT_START_LIMITS;
-    this.startsPerConversation = new SlidingWindowLimiter(limits.perConversation, START_WINDOW_MS, () => ctx.now());
-    this.startsPerCase = new SlidingWindowLimiter(limits.perCase, START_WINDOW_MS, () => ctx.now());
+  constructor(
+    private readonly steps: CoworkContext,
+    private readonly deps: SessionUseCasesDeps,
+  ) {
+    const limits = deps.startLimits ?? DEFAULT_START_LIMITS;
+    this.startsPerConversation = new SlidingWindowLimiter(limits.perConversation, START_WINDOW_MS, () => steps.now());
+    this.startsPerCase = new SlidingWindowLimiter(limits.perCase, START_WINDOW_MS, () => steps.now());
   }
 
   private rateLimited(scope: 'conversation' | 'case', key: string, retryAfterMs: number): StartOutcome {
-    this.ctx.deps.log.warn({ scope, key, retryAfterMs }, 'form start refused: too many in the last minute');
+    this.deps.log.warn({ scope, key, retryAfterMs }, 'form start refused: too many in the last minute');
     return { kind: 'rate_limited', scope, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
   }
 
@@ -67,10 +76,10 @@ export class SessionUseCases {
    * known form; undefined otherwise (the session exists, or the token is not ours).
    */
   async lostForm(formToken: unknown, conversationId: string): Promise<{ caseId: string; formId: string } | undefined> {
-    const binding = this.ctx.formTokens.verify(formToken, conversationId);
-    if (!binding || !this.ctx.forms.has(binding.formId)) return undefined;
-    if (this.ctx.now() - binding.issuedAt > this.ctx.deps.sessionTtlMs) return undefined;
-    if (await this.ctx.deps.repository.get(binding.sessionKey)) return undefined;
+    const binding = this.steps.formTokens.verify(formToken, conversationId);
+    if (!binding || !this.steps.forms.has(binding.formId)) return undefined;
+    if (this.steps.now() - binding.issuedAt > this.deps.sessionTtlMs) return undefined;
+    if (await this.deps.repository.get(binding.sessionKey)) return undefined;
     return { caseId: binding.caseId, formId: binding.formId };
   }
 
@@ -82,7 +91,7 @@ export class SessionUseCases {
     if (!byConversation.ok) return this.rateLimited('conversation', request.conversationId, byConversation.retryAfterMs);
     let caseRecord;
     try {
-      caseRecord = await this.ctx.deps.caseStore.findCase(
+      caseRecord = await this.deps.caseStore.findCase(
         request.caseRef,
         form.inputs.map((i) => i.caseField),
       );
@@ -96,9 +105,9 @@ export class SessionUseCases {
     if (!byCase.ok) return this.rateLimited('case', caseRecord.id, byCase.retryAfterMs);
 
     // The store may have read the chat session with the Case (one request): ask only when it did not.
-    const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.ctx.deps.caseStore.findChatSession(caseRecord.id);
+    const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.deps.caseStore.findChatSession(caseRecord.id);
     const [chatSession, choices] = await Promise.all([chatLookup, this.loadChoices(form)]);
-    const now = this.ctx.now();
+    const now = this.steps.now();
     const key = randomToken(16);
     const session = newSession(
       {
@@ -107,21 +116,27 @@ export class SessionUseCases {
         caseNumber: caseRecord.caseNumber,
         chatSession: chatSession ?? null,
         formId: form.id,
-        formToken: this.ctx.formTokens.mint({ sessionKey: key, caseId: caseRecord.id, formId: form.id, conversationId: request.conversationId, issuedAt: now }),
+        formToken: this.steps.formTokens.mint({
+          sessionKey: key,
+          caseId: caseRecord.id,
+          formId: form.id,
+          conversationId: request.conversationId,
+          issuedAt: now,
+        }),
         conversationId: request.conversationId,
         conversationReference: request.conversationReference,
         userId: request.userId,
         choices,
       },
       now,
-      this.ctx.deps.sessionTtlMs,
+      this.deps.sessionTtlMs,
     );
     // Listed under its Case and linked to the Case as its newest conversation (for an agent's request) in one write.
-    const othersOfCase = await this.ctx.deps.repository.create(session);
-    await this.ctx.deps.deadlines.schedule(now + this.ctx.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
-    this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
+    const othersOfCase = await this.deps.repository.create(session);
+    await this.deps.deadlines.schedule(now + this.deps.sessionTtlMs, { sessionKey: session.key, kind: 'expire' });
+    this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, chat: chatSession?.objectType ?? 'none' }, 'co-work session started');
     const replacedHere = await this.supersedeOlderForms(session, othersOfCase);
-    this.ctx.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
+    this.steps.report(session, 'form_sent', null, request.statusDetail ?? "The form was sent to the customer's chat.");
     return { kind: 'started', session, choices, replacedHere };
   }
 
@@ -138,7 +153,7 @@ export class SessionUseCases {
     conversationId: string;
     raw: Readonly<Record<string, unknown>>;
   }): Promise<SubmitOutcome> {
-    const session = request.session?.key === request.sessionKey ? request.session : await this.ctx.deps.repository.get(request.sessionKey);
+    const session = request.session?.key === request.sessionKey ? request.session : await this.deps.repository.get(request.sessionKey);
     if (!session || session.conversationId !== request.conversationId || !tokenMatches(session.formToken, request.formToken)) {
       return { kind: 'stale_form' };
     }
@@ -146,20 +161,20 @@ export class SessionUseCases {
       if (session.state === 'expired') return session.supersededBy ? { kind: 'stale_form', superseded: true } : { kind: 'stale_form' };
       return { kind: 'already_received', session };
     }
-    if (this.ctx.pastExpiry(session)) {
+    if (this.steps.pastExpiry(session)) {
       // Its reminder was lost (e.g. a restart): expire it now and refuse the late answer. No
       // separate notice: this turn's reply says it, and a proactive turn here would wait on itself.
-      await this.ctx.expire(session.key, { notify: false });
+      await this.steps.expire(session.key, { notify: false });
       return { kind: 'stale_form' };
     }
-    const form = this.ctx.requireForm(session.formId);
+    const form = this.steps.requireForm(session.formId);
     const validation = validateAnswers(form, session.choices, request.raw);
     if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
 
     // Listed as in flight first: if this process dies after storing the answer, another finds it.
-    await this.ctx.deps.inflight.add(session.key);
-    const now = new Date(this.ctx.now()).toISOString();
-    const stored = await this.ctx.deps.repository.update(
+    await this.deps.inflight.add(session.key);
+    const now = new Date(this.steps.now()).toISOString();
+    const stored = await this.deps.repository.update(
       session.key,
       (current) =>
         current.state === 'form_sent'
@@ -170,8 +185,8 @@ export class SessionUseCases {
     if (!stored.changed || !stored.session) {
       return stored.session && stored.session.state !== 'expired' ? { kind: 'already_received', session: stored.session } : { kind: 'stale_form' };
     }
-    this.ctx.report(stored.session, 'submitted', this.ctx.labelsOf(stored.session, validation.answers), 'The customer submitted the form.');
-    const published = await this.ctx.publish(stored.session);
+    this.steps.report(stored.session, 'submitted', this.steps.labelsOf(stored.session, validation.answers), 'The customer submitted the form.');
+    const published = await this.steps.publish(stored.session);
     return { kind: 'accepted', session: stored.session, published };
   }
 
@@ -182,18 +197,18 @@ export class SessionUseCases {
    * when the event comes back, not here.
    */
   async publishAgentAnswer(request: { sessionKey: string; raw: Readonly<Record<string, unknown>> }): Promise<AgentAnswerOutcome> {
-    const session = await this.ctx.deps.repository.get(request.sessionKey);
+    const session = await this.deps.repository.get(request.sessionKey);
     if (!session) return { kind: 'no_session' };
     if (!isPending(session.state)) return { kind: 'not_pending', session };
-    const form = this.ctx.requireForm(session.formId);
+    const form = this.steps.requireForm(session.formId);
     const validation = validateAnswers(form, session.choices, request.raw);
     if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
     try {
-      const result = await this.ctx.deps.eventBus.publish(form.topic, { ...eventFieldsFor(form, validation.answers), [form.correlationField]: session.caseId });
-      this.ctx.deps.log.info({ sessionKey: session.key, caseId: session.caseId, eventUuid: result.eventUuid }, "agent's answer published for the Case");
+      const result = await this.deps.eventBus.publish(form.topic, { ...eventFieldsFor(form, validation.answers), [form.correlationField]: session.caseId });
+      this.deps.log.info({ sessionKey: session.key, caseId: session.caseId, eventUuid: result.eventUuid }, "agent's answer published for the Case");
       return { kind: 'published', session, eventUuid: result.eventUuid };
     } catch (err) {
-      this.ctx.deps.log.error({ err, sessionKey: session.key }, "publishing the agent's answer failed");
+      this.deps.log.error({ err, sessionKey: session.key }, "publishing the agent's answer failed");
       return { kind: 'publish_failed', message: errorMessage(err) };
     }
   }
@@ -203,19 +218,19 @@ export class SessionUseCases {
    * at once instead of blocking the Case until it expires, and the agent is told why.
    */
   async abandon(sessionKey: string, reason: string): Promise<void> {
-    const result = await this.ctx.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'failed', failure: reason } : undefined));
+    const result = await this.deps.repository.update(sessionKey, (s) => (s.state === 'form_sent' ? { ...s, state: 'failed', failure: reason } : undefined));
     if (!result.changed || !result.session) return;
-    this.ctx.deps.log.warn({ sessionKey, caseId: result.session.caseId, reason }, 'co-work session abandoned: the form did not reach the customer');
-    this.ctx.report(result.session, 'failed', null, reason);
+    this.deps.log.warn({ sessionKey, caseId: result.session.caseId, reason }, 'co-work session abandoned: the form did not reach the customer');
+    this.steps.report(result.session, 'failed', null, reason);
   }
 
   /** Records who owns the session's conversation (the bot, or a human after a handoff). */
   async setOwner(sessionKey: string, owner: Owner, options: { reportRequest?: boolean } = {}): Promise<void> {
-    const result = await this.ctx.deps.repository.update(sessionKey, (s) =>
+    const result = await this.deps.repository.update(sessionKey, (s) =>
       s.owner.kind === owner.kind && (s.owner.kind === 'bot' || (owner.kind === 'human' && s.owner.agentId === owner.agentId)) ? undefined : { ...s, owner },
     );
     if (result.changed && result.session && owner.kind === 'human' && isPending(result.session.state) && options.reportRequest !== false) {
-      this.ctx.report(result.session, 'person_requested', null, 'The customer asked for a person. You can answer the form for them from the panel.');
+      this.steps.report(result.session, 'person_requested', null, 'The customer asked for a person. You can answer the form for them from the panel.');
     }
   }
 
@@ -228,24 +243,24 @@ export class SessionUseCases {
    * `othersOfCase`: the Case's other listed sessions, as the new session's listing found them.
    */
   private async supersedeOlderForms(current: CoworkSession, othersOfCase: readonly string[]): Promise<number> {
-    const older = (await this.ctx.deps.repository.getMany(othersOfCase)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
+    const older = (await this.deps.repository.getMany(othersOfCase)).filter((s) => s.formId === current.formId && s.state === 'form_sent');
     let here = 0;
     for (const session of older) {
-      const result = await this.ctx.deps.repository.update(
+      const result = await this.deps.repository.update(
         session.key,
         (s) => (s.state === 'form_sent' ? { ...s, state: 'expired', supersededBy: current.key } : undefined),
         { from: session },
       );
       if (!result.changed || !result.session) continue;
-      this.ctx.deps.log.info({ sessionKey: session.key, supersededBy: current.key, caseId: current.caseId }, 'co-work session superseded by a newer form');
-      this.ctx.report(result.session, 'superseded', null, 'A newer form for this Case replaced this one; nothing was changed.');
+      this.deps.log.info({ sessionKey: session.key, supersededBy: current.key, caseId: current.caseId }, 'co-work session superseded by a newer form');
+      this.steps.report(result.session, 'superseded', null, 'A newer form for this Case replaced this one; nothing was changed.');
       if (result.session.conversationId === current.conversationId) {
         here++;
         continue;
       }
       const replaced = result.session;
-      void Promise.resolve(this.ctx.deps.effects.superseded?.(replaced)).catch((err: unknown) =>
-        this.ctx.deps.log.error({ err, sessionKey: replaced.key }, 'telling a customer their form was replaced failed'),
+      void Promise.resolve(this.deps.effects.superseded?.(replaced)).catch((err: unknown) =>
+        this.deps.log.error({ err, sessionKey: replaced.key }, 'telling a customer their form was replaced failed'),
       );
     }
     return here;
@@ -253,7 +268,7 @@ export class SessionUseCases {
 
   private async loadChoices(form: FormSpec): Promise<ResolvedChoices> {
     const fields = picklistFieldsOf(form);
-    const values = await Promise.all(fields.map((f) => this.ctx.deps.caseStore.picklistValues(f)));
+    const values = await Promise.all(fields.map((f) => this.deps.caseStore.picklistValues(f)));
     const picklists: Record<string, readonly PicklistValue[]> = {};
     fields.forEach((f, i) => (picklists[f] = values[i] ?? []));
     return resolveChoices(form, picklists);
