@@ -33,7 +33,13 @@ export function errorMessage(thrown: unknown): string {
   return thrown instanceof Error ? thrown.message : String(thrown);
 }
 
-/** Whatever was thrown, as an Error (for a log's `err` key and for `cause`). */
+/** Whatever was thrown, as an Error (for a log's `err` key and for `cause`); an object thrown is shown as JSON. */
 export function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown !== 'object' || thrown === null) return new Error(String(thrown));
+  try {
+    return new Error(JSON.stringify(thrown));
+  } catch {
+    return new Error(String(thrown));
+  }
 }
