@@ -17,10 +17,11 @@
  * received is still pending: with events still running the keepalive proves nothing about them.
  * So a reconnect or a restart redelivers whatever had not finished (deduplicated by EventUuid),
  * and on a first start the LATEST position is recorded with the first keepalive, before any event.
- * Replay ids are kept as the bytes Salesforce sent, never compared: they need not grow.
+ *
+ * This file is the stream's life; the flow control and the position are `subscriptionFlow.ts`, the
+ * decoding of events (schemas, Avro) is `eventDecoding.ts`.
  */
 import { errorMessage, asError } from '../util/errors';
-import { parse as parseAvroSchema } from 'avro-js';
 
 import type { Log } from '../util/log';
 import type { EventSubscription, EventSubscriptionState, KeyValueStorage, PlatformEvent } from '../cowork/ports';
@@ -29,14 +30,11 @@ import type { SalesforceSession } from './connection';
 import { DeliveryMeter, type DeliveryAllocation } from './deliveryMeter';
 import { EventDispatcher, type CorrelationKeyOf } from './eventDispatcher';
 import type { PubSubTarget } from './pubSubClient';
-import { PubSubSubscriber, replayIdText, type FetchResponse, type ReplayFrom, type SubscribeCall } from './pubSubSubscriber';
+import { decodeEvent, SchemaCache, type AvroReader } from './eventDecoding';
+import { PubSubSubscriber, replayIdText, type FetchResponse, type SubscribeCall } from './pubSubSubscriber';
 import { describeFailure, isAuthFailure, isReplayIdRejected, pubSubFailure } from './pubSubErrors';
 import { ReplayCheckpoint } from './replayCheckpoint';
-import { unwrapAvroUnions } from '../util/avroUnions';
-
-/** The Pub/Sub API never has more than 100 events owed on a stream. */
-const MAX_OWED = 100;
-const SCHEMA_TIMEOUT_MS = 10_000;
+import { firstRequest, limitConcurrency, MAX_OWED, moreToRequest, ReplayPosition } from './subscriptionFlow';
 
 export interface SubscriptionTuning {
   /** Resubscribe when neither an event nor a keepalive came for this long (server keepalives come at least every 270 s). */
@@ -87,17 +85,13 @@ interface Stream {
   chain: Promise<void>;
 }
 
-type AvroReader = { fromBuffer(buffer: Buffer): unknown };
-
 export class TopicSubscription implements EventSubscription {
   private stream: Stream | undefined;
   private streamCount = 0;
   private subscriber: PubSubSubscriber | undefined;
-  private readonly schemas = new Map<string, Promise<AvroReader>>();
-  /** The position: see the file comment. Undefined until one is known (LATEST). */
-  private position: Buffer | undefined;
-  /** Salesforce rejected our position: replay from EARLIEST until a new position is known. */
-  private replayFromEarliest = false;
+  private readonly schemas: SchemaCache;
+  /** The position: see the file comment. */
+  private readonly position: ReplayPosition;
   /** Set when the server refused this token: the next stream logs in again first. */
   private rejectedToken: string | undefined;
   private failuresInARow = 0;
@@ -106,7 +100,6 @@ export class TopicSubscription implements EventSubscription {
   private readonly shutdown = new AbortController();
   private watchdog: NodeJS.Timeout | undefined;
   private readonly dispatcher: EventDispatcher;
-  private readonly checkpoint: ReplayCheckpoint;
   private readonly meter: DeliveryMeter;
   private readonly log: Log;
   private readonly status: EventSubscriptionState;
@@ -119,12 +112,13 @@ export class TopicSubscription implements EventSubscription {
   ) {
     this.log = deps.log.child({ topic });
     this.status = { topic, connected: false, lastEventAt: null, lastKeepaliveAt: null, reconnects: 0, lastError: null };
-    this.checkpoint = new ReplayCheckpoint(deps.storage, topic, this.log);
+    this.position = new ReplayPosition(new ReplayCheckpoint(deps.storage, topic, this.log));
+    this.schemas = new SchemaCache(deps.session, this.log);
     this.meter = deps.deliveries ?? new DeliveryMeter(deps.tuning.deliveryAllocation, this.log);
     this.dispatcher = new EventDispatcher({
       handler: limitConcurrency(handler, deps.tuning.maxInFlight),
       correlationKeyOf,
-      onCheckpoint: (replayId) => this.moveTo(replayId),
+      onCheckpoint: (replayId) => this.position.moveTo(replayId),
       onSettled: () => this.requestMore(),
       log: this.log,
       handlerAttempts: deps.tuning.handlerAttempts,
@@ -134,8 +128,8 @@ export class TopicSubscription implements EventSubscription {
 
   /** Loads the stored position and opens the stream. Rejects if the first stream cannot even be set up. */
   async start(): Promise<void> {
-    this.position = await this.checkpoint.load();
-    this.log.info({ resumeAfter: this.position ? replayIdText(this.position) : 'LATEST' }, 'subscribing');
+    await this.position.load();
+    this.log.info({ resumeAfter: this.position.text() ?? 'LATEST' }, 'subscribing');
     await this.openStream();
   }
 
@@ -155,7 +149,7 @@ export class TopicSubscription implements EventSubscription {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.dispatcher.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.tuning.closeTimeoutMs)))]);
     clearTimeout(timer);
-    await this.checkpoint.flush();
+    await this.position.flush();
     this.subscriber?.close();
   }
 
@@ -168,12 +162,8 @@ export class TopicSubscription implements EventSubscription {
       endpoint: this.deps.target.endpoint,
       ...(this.deps.target.trustedCaPem !== undefined ? { trustedCaPem: this.deps.target.trustedCaPem } : {}),
     });
-    const from: ReplayFrom = this.position
-      ? { preset: 'CUSTOM', replayId: this.position }
-      : this.replayFromEarliest
-        ? { preset: 'EARLIEST' }
-        : { preset: 'LATEST' };
-    const first = Math.max(1, MAX_OWED - this.dispatcher.pending);
+    const from = this.position.replayFrom();
+    const first = firstRequest(this.dispatcher.pending);
     const id = ++this.streamCount;
     // The listener needs the stream object, which needs the call: `stream` is assigned before any callback can run.
     const opened: { stream?: Stream } = {};
@@ -185,7 +175,7 @@ export class TopicSubscription implements EventSubscription {
     const stream: Stream = { id, call, accessToken: grant.accessToken, owed: first, queued: 0, chain: Promise.resolve() };
     opened.stream = stream;
     this.stream = stream;
-    this.log.debug({ stream: id, from: from.preset, resumeAfter: this.position ? replayIdText(this.position) : undefined }, 'stream opened');
+    this.log.debug({ stream: id, from: from.preset, resumeAfter: this.position.text() }, 'stream opened');
     this.armWatchdog();
   }
 
@@ -217,7 +207,7 @@ export class TopicSubscription implements EventSubscription {
     for (const raw of response.events) {
       let reader: AvroReader;
       try {
-        reader = await this.schemaFor(raw.schemaId);
+        reader = await this.schemas.readerFor(raw.schemaId, this.subscriber);
       } catch (error) {
         // Not the event's fault: resubscribe from the position, nothing after it is lost.
         if (stream === this.stream) {
@@ -229,48 +219,27 @@ export class TopicSubscription implements EventSubscription {
       }
       if (stream !== this.stream) return;
       stream.queued--;
-      const replayId = replayIdText(raw.replayId);
-      let payload: Record<string, unknown>;
-      try {
-        payload = unwrapAvroUnions(reader.fromBuffer(raw.payload));
-      } catch (error) {
+      const decoded = decodeEvent(this.topic, raw, reader);
+      if (decoded.kind === 'undecodable') {
         // One undecodable event: the stream itself is fine. Nothing can be done with it but say so.
         this.status.lastError = `event ${raw.id} could not be decoded`;
-        this.log.error({ stream: stream.id, eventUuid: raw.id, replayId, err: asError(error) }, 'event could not be decoded, skipped');
+        this.log.error(
+          { stream: stream.id, eventUuid: raw.id, replayId: replayIdText(raw.replayId), err: asError(decoded.error) },
+          'event could not be decoded, skipped',
+        );
         continue;
       }
-      if (raw.id === '') {
-        this.log.error({ stream: stream.id, replayId }, 'event without EventUuid, ignored');
+      if (decoded.kind === 'noEventUuid') {
+        this.log.error({ stream: stream.id, replayId: replayIdText(raw.replayId) }, 'event without EventUuid, ignored');
         continue;
       }
-      const createdDate = typeof payload.CreatedDate === 'number' ? payload.CreatedDate : undefined;
-      const event: PlatformEvent = { id: raw.id, replayId, topic: this.topic, payload, ...(createdDate !== undefined ? { createdDate } : {}) };
-      const accepted = this.dispatcher.push(event, raw.replayId);
-      if (!accepted) this.log.debug({ eventUuid: raw.id, replayId }, 'duplicate event dropped');
+      const accepted = this.dispatcher.push(decoded.event, raw.replayId);
+      if (!accepted) this.log.debug({ eventUuid: raw.id, replayId: decoded.event.replayId }, 'duplicate event dropped');
     }
     if (stream !== this.stream) return;
     // A keepalive: everything the subscription delivered before it has been handed over (this runs in order).
-    if (response.events.length === 0 && response.latestReplayId && this.dispatcher.pending === 0) this.moveTo(response.latestReplayId);
+    if (response.events.length === 0 && response.latestReplayId && this.dispatcher.pending === 0) this.position.moveTo(response.latestReplayId);
     this.requestMore();
-  }
-
-  private schemaFor(schemaId: string): Promise<AvroReader> {
-    let reader = this.schemas.get(schemaId);
-    if (!reader) {
-      const subscriber = this.subscriber;
-      if (!subscriber) return Promise.reject(new Error('not subscribed'));
-      this.log.info({ schemaId }, 'fetching event schema');
-      reader = subscriber.getSchema(this.deps.session.grant(), schemaId, SCHEMA_TIMEOUT_MS).then((json) => parseAvroSchema(json) as AvroReader);
-      this.schemas.set(schemaId, reader);
-      reader.catch(() => this.schemas.delete(schemaId));
-    }
-    return reader;
-  }
-
-  private moveTo(replayId: Buffer): void {
-    this.position = replayId;
-    this.replayFromEarliest = false;
-    this.checkpoint.save(replayId);
   }
 
   private onEnd(stream: Stream): void {
@@ -287,11 +256,10 @@ export class TopicSubscription implements EventSubscription {
       // Never ask for the same id again: replay what the org still has and let deduplication (and
       // the sessions' own state) drop what was done. The position may move back: replay ids need not grow.
       this.log.warn(
-        { resumeAfter: this.position ? replayIdText(this.position) : undefined, errorCode: failure.errorCode },
+        { resumeAfter: this.position.text(), errorCode: failure.errorCode },
         'replay id rejected (corrupted or past retention), replaying from EARLIEST',
       );
-      this.position = undefined;
-      this.replayFromEarliest = true;
+      this.position.rejected();
     } else if (isAuthFailure(failure)) {
       this.log.info({ stream: stream.id }, 'Pub/Sub API refused the token, logging in again');
       this.rejectedToken = stream.accessToken;
@@ -312,9 +280,8 @@ export class TopicSubscription implements EventSubscription {
   private requestMore(): void {
     const stream = this.stream;
     if (!stream || this.closed) return;
-    const room = MAX_OWED - stream.owed - stream.queued - this.dispatcher.pending;
-    if (room <= 0) return;
-    if (stream.owed > 0 && room < MAX_OWED / 2) return;
+    const room = moreToRequest(stream.owed, stream.queued, this.dispatcher.pending);
+    if (room === 0) return;
     stream.call.request(room);
     stream.owed += room;
   }
@@ -357,20 +324,4 @@ export class TopicSubscription implements EventSubscription {
       this.reconnecting = false;
     })();
   }
-}
-
-/** At most `limit` handler calls run at once; the rest wait in arrival order. */
-function limitConcurrency(handler: (event: PlatformEvent) => Promise<void>, limit: number): (event: PlatformEvent) => Promise<void> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (event) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      await handler(event);
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }
