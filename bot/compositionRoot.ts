@@ -57,6 +57,8 @@ import { Conversations } from './turn/conversations';
 import type { BotConfig } from './config/config';
 import { CoworkBot } from './turn/coworkBot';
 import { CoworkRequests } from './proactive/coworkRequests';
+import { AgentRequests } from '../cowork/agentRequests';
+import { decodeCoworkRequest } from '../salesforce/coworkRequestEvent';
 import { ProactiveEffects } from './proactive/proactiveEffects';
 import { boundProactiveTurns } from './edge/sendBound';
 import { startTimedWork } from './proactive/timedWork';
@@ -293,11 +295,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     links,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
   });
-  const requests = new CoworkRequests({
-    adapter,
-    appId: config.microsoftApp.id,
-    queue,
-    bot,
+  const agentRequests = new AgentRequests({
     service,
     links,
     handoffs,
@@ -305,6 +303,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     maxAgeMs: config.requestMaxAgeMs,
     log: log.child({ component: 'cowork-requests' }),
   });
+  const requests = new CoworkRequests({ adapter, appId: config.microsoftApp.id, queue, bot, requests: agentRequests });
 
   // 6. an agent taking the chat over from the Case (the coworkPanel's Cowork_Message__e).
   const panel = new SalesforcePanel({
@@ -335,7 +334,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
   // One Case's requests are handled one after the other, whatever the spelling of its id.
   subscriptions.push(
-    await bus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(event), {
+    await bus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(decodeCoworkRequest(event)), {
       correlationKey: byCorrelationId,
     }),
   );

@@ -138,7 +138,7 @@ export class AgentRelayCustomer {
       );
     } catch (error) {
       // The customer's chat is gone: the handoff ends all the same, and the agent hears what happened.
-      this.deps.log.warn({ conversationId: record.conversationId, error: String(error) }, 'handed back, but the customer could not be told');
+      this.deps.log.warn({ conversationId: record.conversationId, err: error }, 'handed back, but the customer could not be told');
       await this.endUntold(record);
       await context.sendActivity(agentTexts.handedBackUnreachable(await this.describe(record)));
       return;
@@ -170,7 +170,7 @@ export class AgentRelayCustomer {
         await ctx.sendActivity(activity);
       });
     } catch (error) {
-      this.deps.log.warn({ conversationId: record.conversationId, error: String(error) }, 'agent message not delivered: the customer cannot be reached');
+      this.deps.log.warn({ conversationId: record.conversationId, err: error }, 'agent message not delivered: the customer cannot be reached');
       await context.sendActivity(agentTexts.notDelivered);
     }
   }
