@@ -59,6 +59,7 @@ import { CoworkBot } from './turn/coworkBot';
 import { CoworkRequests } from './proactive/coworkRequests';
 import { AgentRequests } from '../cowork/agentRequests';
 import { decodeCoworkRequest } from '../salesforce/coworkRequestEvent';
+import { decodePanelMessage } from '../salesforce/panelMessages';
 import { ProactiveEffects } from './proactive/proactiveEffects';
 import { boundProactiveTurns } from './edge/sendBound';
 import { startTimedWork } from './proactive/timedWork';
@@ -338,7 +339,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
       correlationKey: byCorrelationId,
     }),
   );
-  subscriptions.push(await bus.subscribe(messageTopic, (event) => panel.handle(event)));
+  subscriptions.push(await bus.subscribe(messageTopic, (event) => panel.handle(decodePanelMessage(event))));
   // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/proactive/timedWork.ts.
   const timedWork = startTimedWork({
     service,

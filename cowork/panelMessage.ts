@@ -20,3 +20,18 @@ export interface PanelMessage {
 export function isPanelMessageKind(value: unknown): value is PanelMessageKind {
   return typeof value === 'string' && (PANEL_MESSAGE_KINDS as readonly string[]).includes(value);
 }
+
+/** A message from the agent in the panel, as the adapter read it from its event. */
+export interface PanelEventMessage {
+  eventId: string;
+  /** The Case (18 characters). */
+  caseId: string;
+  kind: Exclude<PanelMessageKind, 'from_customer'>;
+  /** The agent's username, trimmed (never empty). */
+  sender: string;
+  text: string;
+}
+
+/** What the adapter makes of a message event: a message from the panel, the bot's own (ignored), or one that names no Case or agent. */
+export type DecodedPanelMessage =
+  { kind: 'message'; message: PanelEventMessage } | { kind: 'ignored' } | { kind: 'invalid'; eventId: string; messageKind: string; problem: string };

@@ -10,7 +10,9 @@
  *   conversation so far (each turn with its speaker). Kind says the direction, Sender who spoke.
  */
 import { fitToField } from '../util/salesforceText';
-import type { PanelMessage } from '../cowork/panelMessage';
+import { isPanelMessageKind, type DecodedPanelMessage, type PanelMessage } from '../cowork/panelMessage';
+import type { PlatformEvent } from '../cowork/ports';
+import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
 
 export { PANEL_MESSAGE_KINDS, isPanelMessageKind, type PanelMessage, type PanelMessageKind } from '../cowork/panelMessage';
 
@@ -26,4 +28,18 @@ export function panelMessageFields(message: PanelMessage): Record<string, string
     Text__c: cut(message.text, PANEL_MESSAGE_LIMITS.Text__c),
     Sender__c: cut(message.sender, PANEL_MESSAGE_LIMITS.Sender__c),
   };
+}
+
+/** A `Cowork_Message__e` from the panel read into the core's message; the bot's own (`from_customer`) and unknown kinds are ignored. */
+export function decodePanelMessage(event: PlatformEvent): DecodedPanelMessage {
+  const kind = event.payload.Kind__c;
+  if (!isPanelMessageKind(kind) || kind === 'from_customer') return { kind: 'ignored' };
+  const raw = event.payload.Correlation_Id__c;
+  const caseId = typeof raw === 'string' ? normalizeId(raw) : undefined;
+  const sender = typeof event.payload.Sender__c === 'string' ? event.payload.Sender__c.trim() : '';
+  if (!caseId || !caseId.startsWith(KEY_PREFIX.Case) || sender === '') {
+    return { kind: 'invalid', eventId: event.id, messageKind: kind, problem: 'no valid Case Id in Correlation_Id__c, or no Sender__c' };
+  }
+  const text = typeof event.payload.Text__c === 'string' ? event.payload.Text__c : '';
+  return { kind: 'message', message: { eventId: event.id, caseId, kind, sender, text } };
 }

@@ -22,9 +22,8 @@ import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '../../cowork/handoff';
 import type { CaseLinks, ConversationLink } from '../../cowork/links';
-import type { CaseComments, CoworkStatusState, PlatformEvent } from '../../cowork/ports';
-import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
-import { isPanelMessageKind } from '../../cowork/panelMessage';
+import type { CaseComments, CoworkStatusState } from '../../cowork/ports';
+import type { DecodedPanelMessage, PanelEventMessage } from '../../cowork/panelMessage';
 import { panelTexts } from '../../dialogs/texts';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
@@ -73,23 +72,20 @@ export class SalesforcePanel {
   }
 
   /** The handler of the message topic's one subscription. */
-  async handle(event: PlatformEvent): Promise<void> {
-    const { log } = this.deps;
-    const kind = event.payload.Kind__c;
+  async handle(decoded: DecodedPanelMessage): Promise<void> {
     // from_customer is the bot's own (and a panel publishing it is ignored): nothing to do.
-    if (!isPanelMessageKind(kind) || kind === 'from_customer') return;
-    const raw = event.payload.Correlation_Id__c;
-    const caseId = typeof raw === 'string' ? normalizeId(raw) : undefined;
-    const agent = typeof event.payload.Sender__c === 'string' ? event.payload.Sender__c.trim() : '';
-    if (!caseId || !caseId.startsWith(KEY_PREFIX.Case) || agent === '') {
-      log.warn({ eventId: event.id, kind }, 'panel message ignored: no valid Case Id in Correlation_Id__c, or no Sender__c');
+    if (decoded.kind === 'ignored') return;
+    if (decoded.kind === 'invalid') {
+      this.deps.log.warn({ eventId: decoded.eventId, kind: decoded.messageKind }, `panel message ignored: ${decoded.problem}`);
       return;
     }
+    const { message } = decoded;
+    const { caseId, kind, sender: agent } = message;
     if (kind === 'to_customer') {
-      await this.toCustomer(event, caseId, agent);
+      await this.toCustomer(message);
       return;
     }
-    const { claimed, links } = await this.deps.links.claimRequest(caseId, event.id);
+    const { claimed, links } = await this.deps.links.claimRequest(caseId, message.eventId);
     const link = links[0];
     if (!link) {
       this.status(caseId, null, 'takeover_refused', panelTexts.noChat);
@@ -135,11 +131,11 @@ export class SalesforcePanel {
   }
 
   /** An agent's message: into the record's outbox (once, in stream order), then delivered. */
-  private async toCustomer(event: PlatformEvent, caseId: string, agent: string): Promise<void> {
+  private async toCustomer(message: PanelEventMessage): Promise<void> {
+    const { caseId, sender: agent, text } = message;
     const link = (await this.deps.links.get(caseId))[0];
     if (!link) return;
-    const text = typeof event.payload.Text__c === 'string' ? event.payload.Text__c : '';
-    const entry: OutboxEntry = { eventId: event.id, text, sender: agent };
+    const entry: OutboxEntry = { eventId: message.eventId, text, sender: agent };
     // Listed before it is added, so an instance stopping in between leaves it where the timed work looks.
     if (text.trim() !== '') await this.deps.handoffs.markOutbox(link.conversationId);
     let seen = false;
@@ -147,17 +143,17 @@ export class SalesforcePanel {
       seen = false;
       const hold = current?.panel;
       if (!current || !hold || current.state !== 'accepted' || !this.heldBy(current, caseId, agent) || text.trim() === '') return undefined;
-      if (hold.delivered.includes(event.id) || hold.outbox.some((e) => e.eventId === event.id)) {
+      if (hold.delivered.includes(message.eventId) || hold.outbox.some((e) => e.eventId === message.eventId)) {
         seen = true;
         return undefined;
       }
       return { ...current, panel: { ...hold, outbox: [...hold.outbox, entry] } };
     });
-    if (seen) this.deps.log.debug({ eventId: event.id, caseId }, "agent message already taken (a redelivery, or another instance's): not sent again");
+    if (seen) this.deps.log.debug({ eventId: message.eventId, caseId }, "agent message already taken (a redelivery, or another instance's): not sent again");
     const record = result.record;
     if (!record || record.state !== 'accepted' || !this.heldBy(record, caseId, agent)) {
       // Refused once, by one instance: the claim is the refusal's.
-      if (text.trim() !== '' && (await this.deps.links.claimRequest(caseId, event.id)).claimed)
+      if (text.trim() !== '' && (await this.deps.links.claimRequest(caseId, message.eventId)).claimed)
         this.status(
           caseId,
           record?.sessionKey ?? null,
