@@ -17,7 +17,12 @@ export interface FormTokenBinding {
   issuedAt: number;
 }
 
-const MAX_TOKEN_LENGTH = 1024;
+/**
+ * The longest token accepted: 1 KiB, less one character, because a token is `v1.` and unpadded base64url, so no
+ * token is exactly 1,024 characters long (its base64url would be 1,021, which no byte count gives); 1,023 is the
+ * longest a token can be within 1 KiB. Checked before anything is decoded.
+ */
+const MAX_TOKEN_LENGTH = 1023;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -42,17 +47,19 @@ export class FormTokenSigner {
   verify(token: unknown, conversationId: string): FormTokenBinding | undefined {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !token.startsWith('v1.')) return undefined;
     const raw = Buffer.from(token.slice(3), 'base64url');
-    if (raw.length <= IV_BYTES + TAG_BYTES) return undefined;
+    // No length check of its own: an input too short for an IV and a tag fails the cipher (no IV, a tag of a length
+    // GCM refuses, or a tag checked against nothing: an empty plaintext, which is no binding either).
+    let parsed: { s?: unknown; c?: unknown; f?: unknown; t?: unknown };
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(conversationId, 'utf8'));
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
       const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-      const parsed = JSON.parse(plain) as { s?: unknown; c?: unknown; f?: unknown; t?: unknown };
-      if (typeof parsed.s !== 'string' || typeof parsed.c !== 'string' || typeof parsed.f !== 'string' || typeof parsed.t !== 'number') return undefined;
-      return { sessionKey: parsed.s, caseId: parsed.c, formId: parsed.f, conversationId, issuedAt: parsed.t };
+      parsed = JSON.parse(plain) as typeof parsed;
     } catch {
       return undefined; // not sealed with this key, for this conversation, or altered
     }
+    if (typeof parsed.s !== 'string' || typeof parsed.c !== 'string' || typeof parsed.f !== 'string' || typeof parsed.t !== 'number') return undefined;
+    return { sessionKey: parsed.s, caseId: parsed.c, formId: parsed.f, conversationId, issuedAt: parsed.t };
   }
 }

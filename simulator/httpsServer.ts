@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Log } from '../util/log';
 import type { FaultPlan } from './faultPlan';
-import { SalesforceError } from './salesforceError';
+import { notFound, SalesforceError } from './salesforceError';
 
 /** Larger bodies are refused before being read in full (Salesforce's REST limit is far larger; the bot never needs it). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -81,7 +81,7 @@ export class HttpsApiServer {
       const match = this.match(method, path);
       if (!match) {
         await drain(req);
-        result = errorResult(new SalesforceError(404, 'NOT_FOUND', 'The requested resource does not exist'));
+        result = errorResult(notFound());
       } else {
         const [route, params] = match;
         if (!route.control) {

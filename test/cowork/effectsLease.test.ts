@@ -7,6 +7,7 @@
 import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
 import { PermanentCaseError } from '../../cowork/ports';
+import { SessionRepository } from '../../cowork/sessionRepository';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, deps, event, instance, started, waitFor } from './inMemoryCore';
 
 function setup(effectsFor: (clock: { now: number }) => SessionEffects = () => new RecordingEffects()) {
@@ -225,5 +226,98 @@ describe("a failed send overtaken by another instance's thank-you", () => {
     expect(stored?.thankYouAttempts ?? 0).toBe(0);
     expect(stored?.thankYouUndelivered ?? null).toBeNull();
     expect(new Set(cases.updates.map((u) => u.Use_of_Funds__c))).toEqual(new Set(['Education']));
+  });
+});
+
+describe("an older answer's late event handled by two instances", () => {
+  /** A repository whose next `claimCaseAnswer` waits for `release` (an instance paused on a slow storage call). */
+  class HeldClaims extends SessionRepository {
+    reached = false;
+    release: () => void = () => undefined;
+    private gate: Promise<void> | undefined = new Promise<void>((resolve) => (this.release = resolve));
+    override async claimCaseAnswer(caseId: string, formId: string, createdAt: number, sessionKey: string): Promise<boolean> {
+      const gate = this.gate;
+      this.gate = undefined;
+      this.reached = true;
+      if (gate) await gate;
+      return super.claimCaseAnswer(caseId, formId, createdAt, sessionKey);
+    }
+  }
+
+  it('the customer of the older answer is told once that a later answer is on the Case, though both instances find it so', async () => {
+    const [storage, cases, bus, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }];
+    const held = new HeldClaims(storage);
+    const [slowEffects, takerEffects] = [new RecordingEffects(), new RecordingEffects()];
+    const a = instance(storage, 'a', slowEffects, cases, bus, clock, { repository: held });
+    const b = instance(storage, 'b', takerEffects, cases, bus, clock);
+    const older = await started(b, 'conv-a');
+    await b.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
+    clock.now += 1000;
+    const newer = await started(b, 'conv-b');
+    const olderEventCreated = clock.now;
+    clock.now += 1000;
+    await b.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+    await b.effectsIdle();
+    // The older answer's event arrives late; a claims its session, then pauses before the Case's answer is compared.
+    const handling = a.handleEvent({ ...event('older', older, 'Education'), createdDate: olderEventCreated });
+    await waitFor(async () => held.reached);
+    clock.now += 1500; // a's lease runs out: b's sweep takes the session over and finishes it
+    await b.recoverInFlight();
+    await b.effectsIdle();
+    expect(takerEffects.supersededKeys).toEqual([older.key]);
+    held.release();
+    await handling;
+    await a.effectsIdle();
+    expect(slowEffects.supersededKeys).toEqual([]);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Renovation Work' }]);
+    expect(await b.get(older.key)).toMatchObject({ state: 'done', failure: 'a later answer is already on the Case' });
+  });
+});
+
+describe('a failed send overtaken by another instance that gave the thank-you up and wrote the Case', () => {
+  it('the late failure changes nothing: the customer is not tried again, the Case is not written again, the give-up stays recorded', async () => {
+    const [storage, cases, bus, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }];
+    let releaseSend: () => void = () => undefined;
+    const send = new Promise<void>((resolve) => (releaseSend = resolve));
+    let slowSends = 0;
+    const a = new CoworkService({
+      ...deps(storage, cases, bus, clock, 'a'),
+      effects: {
+        answered: async () => {
+          slowSends++;
+          await send;
+          throw new Error('the slow send failed');
+        },
+        expired: async () => undefined,
+        failed: async () => undefined,
+      },
+    });
+    let takerSends = 0;
+    const b = new CoworkService({
+      ...deps(storage, cases, bus, clock, 'b'),
+      effects: {
+        answered: async () => {
+          takerSends++;
+          if (takerSends === 2) clock.now += 60_000; // the chat stayed away for the whole window
+          throw new Error('channel refused the message');
+        },
+        expired: async () => undefined,
+        failed: async () => undefined,
+      },
+    });
+    const session = await started(a);
+    const handling = a.handleEvent(event('e1', session, 'Education'));
+    await waitFor(async () => slowSends === 1);
+    clock.now += 1500;
+    await b.recoverInFlight(); // b takes over, fails twice, gives the thank-you up and writes the Case
+    await b.effectsIdle();
+    expect(await b.get(session.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouUndelivered: 'channel refused the message' });
+    releaseSend(); // a's late send fails now
+    await handling;
+    await a.effectsIdle();
+    expect(slowSends).toBe(1);
+    expect(takerSends).toBe(2);
+    expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
+    expect(await b.get(session.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouAttempts: 2, thankYouUndelivered: 'channel refused the message' });
   });
 });

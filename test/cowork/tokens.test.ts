@@ -3,6 +3,7 @@
  * in test/e2e/startTokens.test.ts cannot reach in Stryker's fast run): start tokens (HS256,
  * audience, lifetime, claims) and form tokens (AES-256-GCM sealed, bound to the conversation).
  */
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken, START_TOKEN_AUDIENCE, verifyStartToken } from '../../bot/turn/startToken';
 import { FormTokenSigner, type FormTokenBinding } from '../../cowork/formToken';
@@ -117,13 +118,47 @@ describe('form tokens', () => {
     expect(signer.verify(`v1.${'A'.repeat(1022)}`, 'conv-1')).toBeUndefined();
   });
 
-  it('refuse a token longer than 1024 characters, even when sealed right', () => {
-    const long = signer.mint({ ...binding, formId: 'f'.repeat(700) });
-    expect(long.length).toBeGreaterThan(1024);
-    expect(signer.verify(long, 'conv-1')).toBeUndefined();
-    const fits = signer.mint({ ...binding, formId: 'f'.repeat(600) });
-    expect(fits.length).toBeLessThanOrEqual(1024);
-    expect(signer.verify(fits, 'conv-1')?.formId).toBe('f'.repeat(600));
+  it('accept a token of 1,023 characters, the longest within 1 KiB, and refuse a longer one even when sealed right', () => {
+    const withFormId = (length: number) => signer.mint({ ...binding, formId: 'f'.repeat(length) });
+    let longest = 0;
+    while (withFormId(longest + 1).length <= 1023) longest++;
+    const atLimit = withFormId(longest);
+    expect(atLimit).toHaveLength(1023); // tokens of 1,024 characters do not exist (see cowork/formToken.ts)
+    expect(signer.verify(atLimit, 'conv-1')?.formId).toBe('f'.repeat(longest));
+    const over = withFormId(longest + 1);
+    expect(over).toHaveLength(1025);
+    expect(signer.verify(over, 'conv-1')).toBeUndefined();
+    expect(signer.verify(withFormId(700), 'conv-1')).toBeUndefined();
+  });
+
+  it('refuse every input too short to hold an IV and a tag', () => {
+    for (let bytes = 0; bytes <= 28; bytes++) {
+      expect(signer.verify(`v1.${Buffer.alloc(bytes, bytes).toString('base64url')}`, 'conv-1')).toBeUndefined();
+      // …and the same length cut from a real token (its IV, the start of its ciphertext).
+      expect(signer.verify(`v1.${Buffer.from(signer.mint(binding).slice(3), 'base64url').subarray(0, bytes).toString('base64url')}`, 'conv-1')).toBeUndefined();
+    }
+  });
+
+  it('refuse a token whose sealed content is no binding', () => {
+    // Sealed with the same key derivation, for the same conversation: only the content is wrong.
+    const key = createHmac('sha256', Buffer.from('form-secret-0123456789', 'utf8')).update('cowork-bot form token v1', 'utf8').digest();
+    const seal = (plain: string) => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(Buffer.from('conv-1', 'utf8'));
+      const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return `v1.${Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url')}`;
+    };
+    expect(signer.verify(seal(JSON.stringify({ s: 'k', c: CASE, f: 'use-of-funds', t: NOW })), 'conv-1')).toMatchObject({ sessionKey: 'k' });
+    for (const plain of [
+      '',
+      'not json',
+      JSON.stringify({ s: 1, c: CASE, f: 'f', t: NOW }),
+      JSON.stringify({ s: 'k', c: null, f: 'f', t: NOW }),
+      JSON.stringify({ s: 'k', c: CASE, f: [], t: NOW }),
+      JSON.stringify({ s: 'k', c: CASE, f: 'f', t: 'now' }),
+    ])
+      expect(signer.verify(seal(plain), 'conv-1')).toBeUndefined();
   });
 
   it('verify a token recorded from an earlier run (the key derivation is stable across versions)', () => {

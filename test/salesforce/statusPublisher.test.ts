@@ -3,7 +3,7 @@
  * fields' lengths, and a failure logged without stopping the ones after it.
  */
 import type { CoworkStatus } from '../../cowork/ports';
-import { SalesforceStatusPublisher, statusFields, type BatchPublisher } from '../../salesforce/statusPublisher';
+import { QueuedEventPublisher, SalesforceStatusPublisher, statusFields, type BatchPublisher } from '../../salesforce/statusPublisher';
 import { RecordingLog } from '../harness/recordingLog';
 
 const CASE_ID = '500Sm0000000001IAA';
@@ -19,13 +19,17 @@ class HeldBus implements BatchPublisher {
   readonly calls: Array<Array<Readonly<Record<string, string | null>>>> = [];
   private releases: Array<() => void> = [];
   failNext = false;
+  /** What the org refuses of the next call, one reason per refused event. */
+  refuseNext: string[] = [];
 
   publishBatch(_topic: string, fieldsList: ReadonlyArray<Readonly<Record<string, string | null>>>): Promise<{ accepted: number; failures: string[] }> {
     this.calls.push([...fieldsList]);
     const fail = this.failNext;
+    const failures = this.refuseNext;
     this.failNext = false;
+    this.refuseNext = [];
     return new Promise((resolve, reject) =>
-      this.releases.push(() => (fail ? reject(new Error('UNAVAILABLE')) : resolve({ accepted: fieldsList.length, failures: [] }))),
+      this.releases.push(() => (fail ? reject(new Error('UNAVAILABLE')) : resolve({ accepted: fieldsList.length - failures.length, failures }))),
     );
   }
 
@@ -176,5 +180,110 @@ describe('SalesforceStatusPublisher', () => {
   it('maps a status onto the event fields, cut to their lengths, empty values as null', () => {
     const fields = statusFields({ caseId: CASE_ID, sessionKey: null, state: 'failed', answer: '', detail: 'x'.repeat(300) });
     expect(fields).toEqual({ Correlation_Id__c: CASE_ID, Session_Key__c: null, State__c: 'failed', Answer__c: null, Detail__c: 'x'.repeat(255) });
+  });
+
+  it('tells the operator which statuses a failed call carried (Case and state, never the answer)', async () => {
+    const bus = new HeldBus();
+    const log = new RecordingLog();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log, 0);
+    bus.failNext = true;
+    publisher.publish(status('answered', '🎓 Education'));
+    publisher.publish(status('saved', '🎓 Education')); // waits for the next call
+    bus.release();
+    await until(() => bus.calls.length === 2);
+    bus.release();
+    await publisher.flush();
+    expect(log.entries.filter((e) => e.level === 'warn')).toEqual([
+      {
+        level: 'warn',
+        msg: 'publishing co-work statuses failed; the customer flow goes on',
+        fields: { err: new Error('UNAVAILABLE'), topic: '/event/Cowork_Status__e', events: [`${CASE_ID}:answered`] },
+      },
+    ]);
+  });
+
+  it('logs the events the org refused in an accepted call, and nothing when it refused none', async () => {
+    const bus = new HeldBus();
+    const log = new RecordingLog();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log, 0);
+    publisher.publish(status('answered', '🎓 Education'));
+    bus.release();
+    await publisher.flush();
+    expect(log.entries).toEqual([]);
+    bus.refuseNext = ['INVALID_FIELD: No such column Detail__c'];
+    publisher.publish(status('saved', '🎓 Education')); // its call is refused by the org
+    publisher.publish(status('expired')); // the next call, accepted
+    bus.release();
+    await until(() => bus.calls.length === 3);
+    bus.release();
+    await publisher.flush();
+    expect(publisher.published).toBe(2);
+    expect(log.entries).toEqual([
+      {
+        level: 'warn',
+        msg: 'some co-work statuses were refused by the org',
+        fields: { topic: '/event/Cowork_Status__e', failures: ['INVALID_FIELD: No such column Detail__c'] },
+      },
+    ]);
+  });
+
+  it('keeps at most 1,000 statuses while the org does not answer: the oldest are dropped, and the operator told each time', async () => {
+    const bus = new HeldBus();
+    const log = new RecordingLog();
+    const publisher = new SalesforceStatusPublisher(bus, '/event/Cowork_Status__e', log, 0);
+    publisher.publish(status('form_sent', 'in flight')); // its call hangs: the org does not answer
+    for (let i = 0; i < 1000; i++) publisher.publish(status('answered', `#${i}`));
+    expect(log.entries).toEqual([]); // 1,000 waiting: none dropped yet
+    for (let i = 1000; i < 1003; i++) publisher.publish(status('answered', `#${i}`));
+    expect(log.entries).toEqual(
+      Array.from({ length: 3 }, () => ({
+        level: 'warn',
+        msg: 'co-work statuses dropped: the org has not accepted them for a while',
+        fields: { dropped: 1, topic: '/event/Cowork_Status__e' },
+      })),
+    );
+    for (let call = 1; call <= 11; call++) {
+      bus.release();
+      if (call < 11) await until(() => bus.calls.length === call + 1);
+    }
+    await publisher.flush();
+    expect(bus.calls.map((c) => c.length)).toEqual([1, 100, 100, 100, 100, 100, 100, 100, 100, 100, 100]);
+    expect(bus.calls.slice(1).flatMap((c) => c.map((f) => f.Answer__c))).toEqual(Array.from({ length: 1000 }, (_, i) => `#${i + 3}`));
+    expect(publisher.published).toBe(1001);
+  });
+
+  it('a publisher whose run stopped on an unexpected error says so, and the next status starts it again', async () => {
+    const bus = new HeldBus();
+    const log = new RecordingLog();
+    const publisher = new QueuedEventPublisher<string>(
+      bus,
+      '/event/Agent_Message__e',
+      log,
+      {
+        what: 'messages',
+        toFields: (text) => ({ Text__c: text }),
+        describe: (text) => {
+          if (text === 'undescribable') throw new Error('cannot describe');
+          return text;
+        },
+      },
+      0,
+    );
+    bus.failNext = true;
+    publisher.publish('undescribable');
+    bus.release();
+    await publisher.flush();
+    expect(log.entries).toEqual([
+      {
+        level: 'warn',
+        msg: 'the publisher of messages stopped; the next one restarts it',
+        fields: { err: new Error('cannot describe'), topic: '/event/Agent_Message__e' },
+      },
+    ]);
+    publisher.publish('next');
+    bus.release();
+    await publisher.flush();
+    expect(bus.calls.map((c) => c.map((f) => f.Text__c))).toEqual([['undescribable'], ['next']]);
+    expect(publisher.published).toBe(1);
   });
 });

@@ -64,7 +64,7 @@ describe("the simulator against Salesforce's own word", () => {
   const publish = (reason: string) => sim.org.publishEvent(EVENT, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: reason });
 
   /** A REST call with the simulator's CA trusted for this request only; the raw status and body. */
-  function rest(method: string, route: string, body?: unknown): Promise<{ status: number; text: string }> {
+  function rest(method: string, route: string, body?: unknown, token = sim.org.authority.issueToken()): Promise<{ status: number; text: string }> {
     const url = new URL(`/services/data/v${API_VERSION}${route}`, sim.instanceUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -73,7 +73,7 @@ describe("the simulator against Salesforce's own word", () => {
         {
           method,
           ca: sim.caCert,
-          headers: { authorization: `Bearer ${sim.org.authority.issueToken()}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+          headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
         },
         (res) => {
           let text = '';
@@ -167,6 +167,77 @@ describe("the simulator against Salesforce's own word", () => {
       const answer = await rest('PATCH', `/sobjects/Case/${kase.id}`, { Use_of_Funds__c: 'Other' });
       expect(answer).toEqual({ status: 204, text: '' });
       expect(sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c).toBe('Other');
+    });
+  });
+
+  // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm ("Status Codes and
+  // Error Responses"): "the response body usually contains: The HTTP response code; The message accompanying the
+  // HTTP response code; The field or object where the error occurred (if the response returns information about an
+  // error)"; "401: The session ID or OAuth token used has expired or is invalid. The response body contains the
+  // message and errorCode."; "404: The requested resource couldn't be found." Its "Incorrect ID example":
+  //   { "fields" : [ "Id" ], "message" : "Account ID: id value of incorrect type: …", "errorCode" : "MALFORMED_ID" }
+  // (an array of these on the wire: the body jsforce reads as errorCode and message).
+  describe('REST API: the error responses of the documentation', () => {
+    /** The body of a REST error: a JSON array of { message, errorCode[, fields] }, nothing else. */
+    function errorsOf(text: string): Array<{ message: string; errorCode: string; fields?: string[] }> {
+      const body = JSON.parse(text) as unknown;
+      expect(Array.isArray(body)).toBe(true);
+      const errors = body as Array<Record<string, unknown>>;
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) {
+        expect(Object.keys(error).filter((k) => !['message', 'errorCode', 'fields'].includes(k))).toEqual([]);
+        expect(typeof error.message).toBe('string');
+        expect(error.errorCode).toEqual(expect.stringMatching(/^[A-Z_]+$/));
+        if ('fields' in error) expect(Array.isArray(error.fields) && error.fields.every((f) => typeof f === 'string')).toBe(true);
+      }
+      return errors as Array<{ message: string; errorCode: string; fields?: string[] }>;
+    }
+
+    it('an id of the wrong object is the "Incorrect ID example": 400, MALFORMED_ID, "<Object> ID: id value of incorrect type: <id>", fields [Id]', async () => {
+      const accountId = '001900K0001pPuOAAU'; // an Account id (prefix 001) where a Case id is expected
+      const answer = await rest('PATCH', `/sobjects/Case/${accountId}`, { Use_of_Funds__c: 'Other' });
+      expect(answer.status).toBe(400);
+      expect(errorsOf(answer.text)).toEqual([{ fields: ['Id'], message: `Case ID: id value of incorrect type: ${accountId}`, errorCode: 'MALFORMED_ID' }]);
+    });
+
+    it('an expired or invalid session is 401 with the message and errorCode (INVALID_SESSION_ID), and no field', async () => {
+      const answer = await rest('PATCH', `/sobjects/Case/${sim.seed.cases[1]!.id}`, { Use_of_Funds__c: 'Other' }, 'not-a-session');
+      expect(answer.status).toBe(401);
+      expect(errorsOf(answer.text)).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
+    });
+
+    // The examples give `fields` only where a field is concerned; the message of a missing record is the
+    // simulator's (what a real org answers for a well-formed id of no record), not pinned here.
+    it('a resource that does not exist is 404, NOT_FOUND, and no field', async () => {
+      const answer = await rest('GET', `/sobjects/Case/${sim.seed.cases[1]!.id.slice(0, 12)}ZZZ`);
+      expect(answer.status).toBe(404);
+      expect(errorsOf(answer.text)).toEqual([{ message: expect.any(String), errorCode: 'NOT_FOUND' }]);
+      const route = await rest('GET', '/no-such-resource');
+      expect(route.status).toBe(404);
+      expect(errorsOf(route.text)).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+    });
+
+    it('a bad picklist value names the field where the error occurred, and the record is unchanged', async () => {
+      const kase = sim.seed.cases[1]!;
+      const before = sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c;
+      const answer = await rest('PATCH', `/sobjects/Case/${kase.id}`, { Use_of_Funds__c: 'Not a value' });
+      expect(answer.status).toBe(400);
+      expect(errorsOf(answer.text)).toEqual([
+        {
+          message: expect.stringContaining('bad value for restricted picklist field: Not a value'),
+          errorCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST',
+          fields: ['Use_of_Funds__c'],
+        },
+      ]);
+      expect(sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c).toBe(before);
+    });
+
+    it('a field the object does not have is 400, INVALID_FIELD, in the same shape', async () => {
+      const answer = await rest('PATCH', `/sobjects/Case/${sim.seed.cases[1]!.id}`, { No_Such_Field__c: 'x' });
+      expect(answer.status).toBe(400);
+      const [error, ...more] = errorsOf(answer.text);
+      expect(more).toEqual([]);
+      expect(error).toMatchObject({ errorCode: 'INVALID_FIELD', message: "No such column 'No_Such_Field__c' on sobject of type Case" });
     });
   });
 });
