@@ -13,7 +13,10 @@ import { MIN_CANDIDATE_CONFIDENCE, type AnswerRecognition } from './typedAnswer'
 
 /** Every option the text names (partial name matches), in list order. */
 export function mentionedOptions(utterance: string, options: readonly ChoiceOption[], choices: Choice[], findOptions: FindChoicesOptions): ChoiceOption[] {
-  const found = options.filter((_, index) => findChoices(utterance, [choices[index]!], findOptions).length > 0);
+  const found = options.filter((_, index) => {
+    const choice = choices[index];
+    return choice !== undefined && findChoices(utterance, [choice], findOptions).length > 0;
+  });
   if (found.length > 0) return found;
   return options.filter((option) => {
     const words = meaningfulTokens(utterance, findOptions.locale)
@@ -32,6 +35,7 @@ export function toChoice(option: ChoiceOption): Choice {
 }
 
 interface NameHit {
+  option: ChoiceOption;
   index: number;
   score: number;
   /** Words of the utterance found in the option's names, in any order. */
@@ -49,27 +53,28 @@ export function byName(
   const utteranceWords = new Set(meaningfulTokens(utterance, findOptions.locale).map((token) => token.normalized));
   const hits: NameHit[] = [];
   choices.forEach((choice, index) => {
-    const found = findChoices(utterance, [choice], findOptions);
-    if (found.length === 0) return;
+    const option = options[index];
+    const found = option ? findChoices(utterance, [choice], findOptions) : [];
+    if (!option || found.length === 0) return;
     const score = Math.max(...found.map((result) => result.resolution.score));
     const optionWords = wordsOf(choice, findOptions.locale);
-    hits.push({ index, score, words: new Set([...utteranceWords].filter((word) => optionWords.has(word))) });
+    hits.push({ option, index, score, words: new Set([...utteranceWords].filter((word) => optionWords.has(word))) });
   });
-  if (hits.length === 0) return undefined;
   hits.sort((a, b) => b.words.size - a.words.size || b.score - a.score);
-  const [top] = hits as [NameHit, ...NameHit[]];
+  const [top] = hits;
+  if (!top) return undefined;
   // An option is a rival unless the best one explains all its words and more (or as well, but
   // better matched): "car purchase" names Car, "purchase" alone names Car or Home, and
   // "renovation and car" names two options.
   const rivals = hits.filter((hit) => hit !== top && !(isSubset(hit.words, top.words) && (hit.words.size < top.words.size || hit.score < top.score)));
   if (rivals.length === 0) {
     // Certain when the message is the option's name; less so when it only contains part of it.
-    const option = options[top.index]!;
+    const option = top.option;
     const exact = [option.label, option.value, option.value.replace(/_/g, ' ')].some((name) => normalise(name) === plain);
     const coverage = utteranceWords.size === 0 ? 0 : top.words.size / utteranceWords.size;
     return { kind: 'match', value: option.value, confidence: exact ? 1 : Math.max(MIN_CANDIDATE_CONFIDENCE, Math.min(0.9, 0.5 + coverage * 0.4)) };
   }
-  return { kind: 'ambiguous', candidates: [top, ...rivals].sort((a, b) => a.index - b.index).map((hit) => options[hit.index]!) };
+  return { kind: 'ambiguous', candidates: [top, ...rivals].sort((a, b) => a.index - b.index).map((hit) => hit.option) };
 }
 
 function wordsOf(choice: Choice, locale: string | undefined): Set<string> {
@@ -94,7 +99,8 @@ export function byNameWithTypos(utterance: string, options: readonly ChoiceOptio
   const best = Math.max(...scores);
   if (best === 0) return undefined;
   const winners = options.filter((_, i) => scores[i] === best);
-  return winners.length === 1 ? { kind: 'match', value: winners[0]!.value, confidence: 0.6 } : { kind: 'ambiguous', candidates: winners };
+  const [winner] = winners;
+  return winners.length === 1 && winner ? { kind: 'match', value: winner.value, confidence: 0.6 } : { kind: 'ambiguous', candidates: winners };
 }
 
 /** One typo for words of 4 to 7 letters, two from 8 on; short words must be exact (they were tried already). */
@@ -108,6 +114,8 @@ function closeEnough(word: string, candidate: string): boolean {
 /** Optimal string alignment distance (a swap of two neighbours counts as one), giving up above `limit`. */
 function editDistance(a: string, b: string, limit: number): number {
   const rows: number[][] = [];
+  // Every cell read is one written before it (rows above, cells to the left): `?? limit + 1` never applies.
+  const cell = (i: number, j: number): number => rows[i]?.[j] ?? limit + 1;
   for (let i = 0; i <= a.length; i++) {
     const row: number[] = [i];
     let rowMin = i;
@@ -117,13 +125,13 @@ function editDistance(a: string, b: string, limit: number): number {
         continue;
       }
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(rows[i - 1]![j]! + 1, row[j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      let d = Math.min(cell(i - 1, j) + 1, (row[j - 1] ?? limit + 1) + 1, cell(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, cell(i - 2, j - 2) + 1);
       row.push(d);
       rowMin = Math.min(rowMin, d);
     }
     if (i > 0 && rowMin > limit) return limit + 1;
     rows.push(row);
   }
-  return rows[a.length]![b.length]!;
+  return cell(a.length, b.length);
 }

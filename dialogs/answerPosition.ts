@@ -84,8 +84,10 @@ export function byPosition(plain: string, options: readonly ChoiceOption[]): Ans
   if (positions.some((p) => p === undefined)) return undefined;
   const indexes = [...new Set(positions as number[])];
   if (indexes.some((i) => i < 1 || i > options.length)) return noAnswer('unrelated');
-  if (indexes.length === 1) return { kind: 'match', value: options[indexes[0]! - 1]!.value, confidence: 1 };
-  return { kind: 'ambiguous', candidates: indexes.sort((a, b) => a - b).map((i) => options[i - 1]!) };
+  const picked = indexes.sort((a, b) => a - b).flatMap((i) => options[i - 1] ?? []);
+  const [only] = picked;
+  if (picked.length === 1 && only) return { kind: 'match', value: only.value, confidence: 1 };
+  return { kind: 'ambiguous', candidates: picked };
 }
 
 function positionOf(part: string, count: number): number | undefined {
@@ -94,15 +96,15 @@ function positionOf(part: string, count: number): number | undefined {
     .split(' ')
     .filter((w) => !['the', 'le', 'la', "l'", 'a', 'an'].includes(w));
   // Trailing nouns: "the second one", "option 2", "choice three", "la deuxième option".
-  while (words.length > 1 && ['one', 'option', 'choice', 'answer', 'item', 'choix', 'réponse'].includes(words[words.length - 1]!)) words.pop();
+  while (words.length > 1 && ['one', 'option', 'choice', 'answer', 'item', 'choix', 'réponse'].includes(words.at(-1) ?? '')) words.pop();
   // Leading nouns: "number 3", "option 2", "no 2", "numéro 2", "choice #3".
   let counted = false;
-  while (words.length > 1 && ['number', 'no', 'nr', 'num', 'option', 'choice', 'numéro', 'numero', 'choix', '#'].includes(words[0]!)) {
+  while (words.length > 1 && ['number', 'no', 'nr', 'num', 'option', 'choice', 'numéro', 'numero', 'choix', '#'].includes(words[0] ?? '')) {
     words.shift();
     counted = true;
   }
   if (words.length !== 1) return undefined;
-  const word = words[0]!.replace(/^#/, '');
+  const word = (words[0] ?? '').replace(/^#/, '');
   if (/^\d{1,3}$/.test(word)) return Number(word);
   const suffixed = /^(\d{1,2})(st|nd|rd|th|e|er|ère|re|ème|eme)$/.exec(word);
   if (suffixed) return Number(suffixed[1]);

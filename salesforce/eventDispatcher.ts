@@ -116,7 +116,10 @@ export class EventDispatcher {
     this.doneIds.set(event.id, true);
     if (this.doneIds.size > this.dedupCapacity) this.doneIds.delete(this.doneIds.keys().next().value as string);
     let advanced: Buffer | undefined;
-    while (this.window.length > 0 && this.window[0]!.done) advanced = this.window.shift()!.replayId;
+    for (let first = this.window[0]; first?.done; first = this.window[0]) {
+      this.window.shift();
+      advanced = first.replayId;
+    }
     if (advanced !== undefined) this.options.onCheckpoint(advanced);
     if (this.pendingIds.size === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     this.options.onSettled();

@@ -32,23 +32,23 @@ const layers: Array<[Shape, Rgba]> = [
 ];
 
 function pixel(px: number, py: number): Rgba {
-  const sum = [0, 0, 0, 0];
+  const sum: [number, number, number, number] = [0, 0, 0, 0];
   for (let sy = 0; sy < SAMPLES; sy++) {
     for (let sx = 0; sx < SAMPLES; sx++) {
       const [x, y] = [(px + (sx + 0.5) / SAMPLES) / SIZE, (py + (sy + 0.5) / SAMPLES) / SIZE];
       let colour: Rgba = [0, 0, 0, 0];
       for (const [shape, fill] of layers) if (shape(x, y)) colour = fill;
       // Premultiplied accumulation so transparent samples do not darken the edges.
-      sum[0]! += (colour[0] * colour[3]) / 255;
-      sum[1]! += (colour[1] * colour[3]) / 255;
-      sum[2]! += (colour[2] * colour[3]) / 255;
-      sum[3]! += colour[3];
+      sum[0] += (colour[0] * colour[3]) / 255;
+      sum[1] += (colour[1] * colour[3]) / 255;
+      sum[2] += (colour[2] * colour[3]) / 255;
+      sum[3] += colour[3];
     }
   }
   const n = SAMPLES * SAMPLES;
-  const alpha = sum[3]! / n;
+  const alpha = sum[3] / n;
   const un = (c: number): number => (alpha === 0 ? 0 : Math.round(((c / n) * 255) / alpha));
-  return [un(sum[0]!), un(sum[1]!), un(sum[2]!), Math.round(alpha)];
+  return [un(sum[0]), un(sum[1]), un(sum[2]), Math.round(alpha)];
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -59,7 +59,7 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
 
 function crc32(bytes: Buffer): number {
   let c = 0xffffffff;
-  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
+  for (const byte of bytes) c = (CRC_TABLE[(c ^ byte) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
