@@ -16,18 +16,18 @@ import path from 'node:path';
 import type { CloudAdapter, Storage, TurnContext } from 'botbuilder';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
-import { FormTokenSigner } from '../cowork/formToken';
-import { InMemoryDeadlineQueue } from '../cowork/deadlines';
-import { InFlightIndex } from '../cowork/inflight';
-import { HandoffRepository } from '../cowork/handoff';
-import { CaseDocuments } from '../cowork/caseDocument';
-import { CaseLinks } from '../cowork/links';
-import type { FormSpec } from '../cowork/formSpec';
-import { USE_OF_FUNDS_FORM } from '../cowork/forms/useOfFunds';
+import { FormTokenSigner } from '../cowork/domain/formToken';
+import { InMemoryDeadlineQueue } from '../cowork/stores/deadlines';
+import { InFlightIndex } from '../cowork/stores/inflight';
+import { HandoffRepository } from '../cowork/stores/handoff';
+import { CaseDocuments } from '../cowork/stores/caseDocument';
+import { CaseLinks } from '../cowork/stores/links';
+import type { FormSpec } from '../cowork/domain/formSpec';
+import { USE_OF_FUNDS_FORM } from '../cowork/domain/forms/useOfFunds';
 import type { Log } from '../util/log';
 import type { EventBus, EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
-import { SessionRepository } from '../cowork/sessionRepository';
+import { SessionRepository } from '../cowork/stores/sessionRepository';
 import {
   byCorrelationId,
   byPayloadField,

@@ -3,7 +3,7 @@
  * `bot/index.ts` calls it for `npm start`; tests and benchmarks call it with port 0.
  */
 import type { Storage } from 'botbuilder';
-import type { FormSpec } from '../cowork/formSpec';
+import type { FormSpec } from '../cowork/domain/formSpec';
 import type { Log } from '../util/log';
 import type { SalesforceOrg } from '../salesforce';
 import type { RunningSimulator, SimulatorOptions } from '../simulator';

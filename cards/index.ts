@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'adaptivecards-templating';
-import type { ChoiceOption, FormSpec, ResolvedChoices } from '../cowork/formSpec';
+import type { ChoiceOption, FormSpec, ResolvedChoices } from '../cowork/domain/formSpec';
 import { escapeMarkdown } from './markdown';
 import formCardTemplate from './formCard.json';
 import resultCardTemplate from './resultCard.json';

@@ -19,9 +19,9 @@
  * that sends the form (bot/proactive/coworkRequests.ts).
  */
 import type { CoworkService, StartOutcome } from './coworkService';
-import type { FormSpec } from './formSpec';
-import { isHumanOwned, type HandoffRepository } from './handoff';
-import type { CaseLinks, ConversationLink } from './links';
+import type { FormSpec } from './domain/formSpec';
+import { isHumanOwned, type HandoffRepository } from './stores/handoff';
+import type { CaseLinks, ConversationLink } from './stores/links';
 import type { PlatformEvent } from './ports';
 import type { Log } from '../util/log';
 

@@ -8,19 +8,19 @@
  * (thank-you, expiry notice) go through `SessionEffects`, implemented by the conversation layer
  * with proactive turns.
  */
-import type { FormSpec } from './formSpec';
+import type { FormSpec } from './domain/formSpec';
 import type { CoworkStatus, PlatformEvent } from './ports';
-import type { CoworkSession, Owner } from './session';
-import type { LocalEventTime } from './eventAge';
-import { CoworkContext, type CoworkServiceDeps } from './coworkContext';
-import { EffectsPipeline } from './effectsPipeline';
-import { EventRouter } from './eventRouting';
-import { RecoverySweep, type TimedRun } from './recovery';
-import { SessionUseCases, type AgentAnswerOutcome, type StartOutcome, type StartRequest, type SubmitOutcome } from './sessionUseCases';
+import type { CoworkSession, Owner } from './domain/session';
+import type { LocalEventTime } from './domain/eventAge';
+import { CoworkContext, type CoworkServiceDeps } from './flow/coworkContext';
+import { EffectsPipeline } from './flow/effectsPipeline';
+import { EventRouter } from './flow/eventRouting';
+import { RecoverySweep, type TimedRun } from './flow/recovery';
+import { SessionUseCases, type AgentAnswerOutcome, type StartOutcome, type StartRequest, type SubmitOutcome } from './flow/sessionUseCases';
 
-export type { CoworkServiceDeps, SessionEffects } from './coworkContext';
-export type { AgentAnswerOutcome, StartOutcome, StartRequest, SubmitOutcome } from './sessionUseCases';
-export { currentForm } from './eventRouting';
+export type { CoworkServiceDeps, SessionEffects } from './flow/coworkContext';
+export type { AgentAnswerOutcome, StartOutcome, StartRequest, SubmitOutcome } from './flow/sessionUseCases';
+export { currentForm } from './flow/eventRouting';
 
 export class CoworkService {
   private readonly ctx: CoworkContext;

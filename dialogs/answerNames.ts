@@ -7,7 +7,7 @@
  * about (the subject of a question, what a negation refuses), for the dialog to name in its reply.
  */
 import { findChoices, type Choice, type FindChoicesOptions } from 'botbuilder-dialogs';
-import type { ChoiceOption } from '../cowork/formSpec';
+import type { ChoiceOption } from '../cowork/domain/formSpec';
 import { meaningfulTokens, normalise, withoutEmoji } from './answerText';
 import { MIN_CANDIDATE_CONFIDENCE, type AnswerRecognition } from './typedAnswer';
 

@@ -3,7 +3,7 @@
  * "number 3", "the last one", "la deuxième". A position counts only when the whole message is one
  * (polite words around it aside): a number word inside another phrase ("no one told me") is not.
  */
-import type { ChoiceOption } from '../cowork/formSpec';
+import type { ChoiceOption } from '../cowork/domain/formSpec';
 import { noAnswer, type AnswerRecognition } from './typedAnswer';
 
 const ORDINALS: Readonly<Record<string, number>> = {

@@ -17,7 +17,7 @@
  * `typedAnswer.ts` (exported from here too).
  */
 import type { FindChoicesOptions } from 'botbuilder-dialogs';
-import type { ChoiceOption } from '../cowork/formSpec';
+import type { ChoiceOption } from '../cowork/domain/formSpec';
 import { byName, byNameWithTypos, mentionedOptions, toChoice } from './answerNames';
 import { byPosition } from './answerPosition';
 import { isNegated, isQuestion, isRefusal, meaningfulTokens, mentionsNumber, NEGATIONS, normalise } from './answerText';

@@ -19,9 +19,9 @@ import {
   type ChoiceFormInput,
   type ChoiceOption,
   type FormSpec,
-} from '../cowork/formSpec';
-import type { CoworkSession } from '../cowork/session';
-import { isPending } from '../cowork/session';
+} from '../cowork/domain/formSpec';
+import type { CoworkSession } from '../cowork/domain/session';
+import { isPending } from '../cowork/domain/session';
 import { builtInRecognizer, MIN_CANDIDATE_CONFIDENCE, type AnswerRecognizer, type TypedAnswer } from './answerRecognizer';
 import { submitOutcomeReply } from './replies';
 import { confirmationReply } from './confirmationReply';

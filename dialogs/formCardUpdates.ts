@@ -9,9 +9,9 @@
  */
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { cardAttachment, renderFormSummaryCard } from '../cards';
-import { answerLabels, messagesFor, type FormSpec } from '../cowork/formSpec';
+import { answerLabels, messagesFor, type FormSpec } from '../cowork/domain/formSpec';
 import type { Log } from '../util/log';
-import type { CoworkSession } from '../cowork/session';
+import type { CoworkSession } from '../cowork/domain/session';
 import { textsFor } from './texts';
 
 export interface FormCardRef {

@@ -3,7 +3,7 @@
  * route (card submit, typed answer) answers the same thing to the same outcome.
  */
 import type { StartOutcome, SubmitOutcome } from '../cowork/coworkService';
-import { messagesFor, type FormSpec } from '../cowork/formSpec';
+import { messagesFor, type FormSpec } from '../cowork/domain/formSpec';
 import { textsFor, type Texts } from './texts';
 
 export function submitOutcomeReply(form: FormSpec, outcome: SubmitOutcome, texts: Texts = textsFor(undefined)): string {

@@ -6,7 +6,7 @@
  * A host bot plugs in its own recogniser through `CoworkOptions.recognizer`; whichever answers, the
  * dialog confirms its candidate with the customer before anything is published.
  */
-import type { ChoiceFormInput, ChoiceOption, FormSpec } from '../cowork/formSpec';
+import type { ChoiceFormInput, ChoiceOption, FormSpec } from '../cowork/domain/formSpec';
 
 /** Longer messages are not answers; they are refused before any recogniser runs on them. */
 export const MAX_TYPED_ANSWER_LENGTH = 500;

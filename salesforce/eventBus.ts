@@ -5,7 +5,7 @@
  */
 import type { Log } from '../util/log';
 import { normalizeId } from '../util/salesforceId';
-import { eventCreatedAt } from '../cowork/eventAge';
+import { eventCreatedAt } from '../cowork/domain/eventAge';
 import { MeasuredOrgClock } from './orgClock';
 import type {
   CorrelationKeyOf,

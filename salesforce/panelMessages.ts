@@ -10,11 +10,11 @@
  *   conversation so far (each turn with its speaker). Kind says the direction, Sender who spoke.
  */
 import { fitToField } from '../util/salesforceText';
-import { isPanelMessageKind, type DecodedPanelMessage, type PanelMessage } from '../cowork/panelMessage';
+import { isPanelMessageKind, type DecodedPanelMessage, type PanelMessage } from '../cowork/domain/panelMessage';
 import type { PlatformEvent } from '../cowork/ports';
 import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
 
-export { PANEL_MESSAGE_KINDS, isPanelMessageKind, type PanelMessage, type PanelMessageKind } from '../cowork/panelMessage';
+export { PANEL_MESSAGE_KINDS, isPanelMessageKind, type PanelMessage, type PanelMessageKind } from '../cowork/domain/panelMessage';
 
 export const PANEL_MESSAGE_LIMITS = { Correlation_Id__c: 18, Session_Key__c: 64, Kind__c: 16, Text__c: 32_768, Sender__c: 80 } as const;
 

@@ -30,7 +30,7 @@ export interface BotConfig {
   simulatorMessaging: boolean;
   devCommands: boolean;
   startSecret: string | undefined;
-  /** `COWORK_FORM_SECRET`: signs form tokens (see cowork/formToken.ts). */
+  /** `COWORK_FORM_SECRET`: signs form tokens (see cowork/domain/formToken.ts). */
   formSecret: string | undefined;
   /** Longest lifetime of a cowork.start token (`COWORK_START_TOKEN_MAX_MINUTES`), in seconds. */
   startTokenMaxSeconds: number;

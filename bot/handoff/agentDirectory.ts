@@ -6,7 +6,7 @@
  * the protocol's statuses) both depend on it instead of on each other.
  */
 import type { Activity, CloudAdapter } from 'botbuilder';
-import type { HandoffRecord } from '../../cowork/handoff';
+import type { HandoffRecord } from '../../cowork/stores/handoff';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
 import { runProactiveTurn } from '../proactive/proactiveTurn';
 import type { AgentChannel } from './humanOwnership';

@@ -9,8 +9,8 @@
  */
 import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
-import { answerLabels, typedAnswerInputOf } from '../../cowork/formSpec';
-import type { HandoffRecord, HandoffRepository } from '../../cowork/handoff';
+import { answerLabels, typedAnswerInputOf } from '../../cowork/domain/formSpec';
+import type { HandoffRecord, HandoffRepository } from '../../cowork/stores/handoff';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';

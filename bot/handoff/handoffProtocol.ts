@@ -15,11 +15,18 @@
  */
 import { type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
-import { answerLabels, thankYouText } from '../../cowork/formSpec';
+import { answerLabels, thankYouText } from '../../cowork/domain/formSpec';
 import { escapeMarkdown as escapeCardMarkdown } from '../../cards';
-import { isHumanOwned, newHandoffRecord, type HandoffRecord, type HandoffRepository, type HandoffStatusState, type PanelHold } from '../../cowork/handoff';
+import {
+  isHumanOwned,
+  newHandoffRecord,
+  type HandoffRecord,
+  type HandoffRepository,
+  type HandoffStatusState,
+  type PanelHold,
+} from '../../cowork/stores/handoff';
 import type { Log } from '../../util/log';
-import type { CoworkSession } from '../../cowork/session';
+import type { CoworkSession } from '../../cowork/domain/session';
 import type { HandoffSignature, HandoffTrust } from './handoffTrust';
 import type { HumanOwnership } from './humanOwnership';
 import type { CoworkHandoffContext, HandoffTarget, HandoffTargetChooser } from './handoffTargets';

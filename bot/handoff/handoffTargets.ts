@@ -8,7 +8,7 @@
  * - the **agent relay** (`COWORK_AGENT_KEY`): told directly — the request joins the waiting list its
  *   agents read (`/agent list`); the customer's channel gets only the message;
  * - the **Salesforce panel** (the coworkPanel on the Case), when the chat is the newest one linked
- *   to its Case (cowork/links.ts: where the panel's takeover goes) and the Salesforce side is on
+ *   to its Case (cowork/stores/links.ts: where the panel's takeover goes) and the Salesforce side is on
  *   (`COWORK_STATUS_EVENTS` not off): told directly — a `person_requested` status saying the chat
  *   can be taken over from the Case; the customer's channel gets only the message;
  * - **none**: nobody can take the chat here, and no person is offered.
@@ -27,11 +27,11 @@
  * and the customer is never left talking to nobody.
  */
 import { EventFactory, type TurnContext } from 'botbuilder';
-import type { HandoffRecord } from '../../cowork/handoff';
-import type { CaseLinks } from '../../cowork/links';
+import type { HandoffRecord } from '../../cowork/stores/handoff';
+import type { CaseLinks } from '../../cowork/stores/links';
 import type { CoworkStatus } from '../../cowork/ports';
 import { panelTexts } from '../../dialogs/texts';
-import type { CoworkSession } from '../../cowork/session';
+import type { CoworkSession } from '../../cowork/domain/session';
 import type { Log } from '../../util/log';
 
 /** The context sent with a request: what an agent needs to pick up the co-work session. */

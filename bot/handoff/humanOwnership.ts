@@ -5,7 +5,7 @@
  * core, whose effects use it; the handoff protocol uses it too.
  */
 import type { Activity } from 'botbuilder';
-import { isHumanOwned, type HandoffRecord, type HandoffRepository } from '../../cowork/handoff';
+import { isHumanOwned, type HandoffRecord, type HandoffRepository } from '../../cowork/stores/handoff';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {

@@ -7,8 +7,8 @@
  * It needs only the handoff records and the publisher, so the composition root builds it before the
  * core, whose effects reach the agent through `HumanOwnership`.
  */
-import type { HandoffRecord, HandoffRepository, PanelHold, TranscriptLine } from '../../cowork/handoff';
-import type { PanelMessage } from '../../cowork/panelMessage';
+import type { HandoffRecord, HandoffRepository, PanelHold, TranscriptLine } from '../../cowork/stores/handoff';
+import type { PanelMessage } from '../../cowork/domain/panelMessage';
 import type { PanelChannel } from './humanOwnership';
 
 /** Transcript lines a takeover keeps (oldest dropped first); the Case comment is cut to 4,000 bytes anyway. */

@@ -20,10 +20,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
-import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '../../cowork/handoff';
-import type { CaseLinks, ConversationLink } from '../../cowork/links';
+import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '../../cowork/stores/handoff';
+import type { CaseLinks, ConversationLink } from '../../cowork/stores/links';
 import type { CaseComments, CoworkStatusState } from '../../cowork/ports';
-import type { DecodedPanelMessage, PanelEventMessage } from '../../cowork/panelMessage';
+import type { DecodedPanelMessage, PanelEventMessage } from '../../cowork/domain/panelMessage';
 import { panelTexts } from '../../dialogs/texts';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';

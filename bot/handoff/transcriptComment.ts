@@ -3,7 +3,7 @@
  * a heading line (who, from when to when), then one line per message, oldest first. Cut to
  * CommentBody's 4,000 bytes by keeping the heading and the latest lines that fit.
  */
-import type { HandoffRecord } from '../../cowork/handoff';
+import type { HandoffRecord } from '../../cowork/stores/handoff';
 import { CASE_COMMENT_MAX_BYTES, fitToField } from '../../util/salesforceText';
 
 export function transcriptComment(record: HandoffRecord, endedAt: string): string {

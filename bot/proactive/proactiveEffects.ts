@@ -10,11 +10,11 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import { cardAttachment, escapeMarkdown, renderResultCard } from '../../cards';
 import type { SessionEffects } from '../../cowork/coworkService';
-import type { FormSpec } from '../../cowork/formSpec';
-import { requireForm, thankYouText } from '../../cowork/formSpec';
+import type { FormSpec } from '../../cowork/domain/formSpec';
+import { requireForm, thankYouText } from '../../cowork/domain/formSpec';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
-import type { CoworkSession } from '../../cowork/session';
+import type { CoworkSession } from '../../cowork/domain/session';
 import type { Conversations } from '../turn/conversations';
 import type { HumanOwnership } from '../handoff/humanOwnership';
 import { runProactiveTurn } from './proactiveTurn';
@@ -53,7 +53,7 @@ export class ProactiveEffects implements SessionEffects {
       if (!(await stillOurs())) return;
       // The thank-you and its result card travel as one activity (one connector call), bounded by
       // COWORK_SEND_TIMEOUT_SECONDS (sendBound.ts): another instance takes over only after the lease
-      // plus that bound (cowork/recovery.ts).
+      // plus that bound (cowork/flow/recovery.ts).
       await context.sendActivity({
         type: 'message',
         // Labels come from the org: escaped, since the message is rendered as markdown.

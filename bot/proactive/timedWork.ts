@@ -8,7 +8,7 @@
  */
 import type { CloudAdapter } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
-import { TIMED_WORK_CONCURRENCY } from '../../cowork/recovery';
+import { TIMED_WORK_CONCURRENCY } from '../../cowork/flow/recovery';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { KeyedWorkPool } from '../../util/workPool';

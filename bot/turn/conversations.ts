@@ -9,8 +9,8 @@
  */
 import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { DialogSet, type DialogState } from 'botbuilder-dialogs';
-import type { FormSpec } from '../../cowork/formSpec';
-import type { CoworkSession } from '../../cowork/session';
+import type { FormSpec } from '../../cowork/domain/formSpec';
+import type { CoworkSession } from '../../cowork/domain/session';
 import type { Log } from '../../util/log';
 import { COWORK_FORM_DIALOG } from '../../dialogs/coworkFormDialog';
 import { FormCardUpdates, type FormCardRef } from '../../dialogs/formCardUpdates';

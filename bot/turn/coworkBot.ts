@@ -6,13 +6,13 @@
 import { ActivityTypes, type TurnContext, TurnContext as TC } from 'botbuilder';
 import { DialogTurnStatus } from 'botbuilder-dialogs';
 import type { CoworkService, StartOutcome } from '../../cowork/coworkService';
-import type { CaseLinks } from '../../cowork/links';
-import { isHandoffStatusState, type HandoffRecord } from '../../cowork/handoff';
+import type { CaseLinks } from '../../cowork/stores/links';
+import { isHandoffStatusState, type HandoffRecord } from '../../cowork/stores/handoff';
 import { asksForPerson, withoutDeclinedPerson } from '../../dialogs/personRequest';
-import type { CoworkSession } from '../../cowork/session';
-import type { FormSpec } from '../../cowork/formSpec';
+import type { CoworkSession } from '../../cowork/domain/session';
+import type { FormSpec } from '../../cowork/domain/formSpec';
 import type { Log } from '../../util/log';
-import { messagesFor, typedAnswerInputOf } from '../../cowork/formSpec';
+import { messagesFor, typedAnswerInputOf } from '../../cowork/domain/formSpec';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../../dialogs/coworkFormDialog';
 import { agentTexts, textsFor } from '../../dialogs/texts';

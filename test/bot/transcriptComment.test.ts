@@ -1,6 +1,6 @@
 /** The transcript of a takeover as one Case comment: whole, or its heading and latest lines within CommentBody's 4,000 bytes. */
 import { transcriptComment } from '../../bot/handoff/transcriptComment';
-import type { HandoffRecord, TranscriptLine } from '../../cowork/handoff';
+import type { HandoffRecord, TranscriptLine } from '../../cowork/stores/handoff';
 import { CASE_COMMENT_MAX_BYTES } from '../../salesforce/caseStore';
 
 function record(transcript: TranscriptLine[]): HandoffRecord {

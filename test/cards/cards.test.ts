@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cardAttachment, cardImagePath, renderFormCard, renderResultCard, validateCard, type AdaptiveCardJson } from '../../cards';
-import { answerLabels, resolveChoices, type FormSpec, type ResolvedChoices } from '../../cowork/formSpec';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { answerLabels, resolveChoices, type FormSpec, type ResolvedChoices } from '../../cowork/domain/formSpec';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { FORM_WITH_DETAILS, FUNDS_AND_AMOUNT_FORM, PICKLISTS } from '../forms/fixtures';
 
 const IMAGE_URL = 'http://127.0.0.1:3978/images/questionnaire-completed.png';

@@ -4,10 +4,10 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { CountingStorage, countsBetween } from '../../bench/countingStorage';
-import { CaseDocuments } from '../../cowork/caseDocument';
-import { CaseLinks } from '../../cowork/links';
-import { newSession, type CoworkSession } from '../../cowork/session';
-import { SessionRepository } from '../../cowork/sessionRepository';
+import { CaseDocuments } from '../../cowork/stores/caseDocument';
+import { CaseLinks } from '../../cowork/stores/links';
+import { newSession, type CoworkSession } from '../../cowork/domain/session';
+import { SessionRepository } from '../../cowork/stores/sessionRepository';
 import { normalizeId } from '../../util/salesforceId';
 
 const CASE = normalizeId('500D000000BbcdE') as string;

@@ -3,10 +3,10 @@
  * bot uses by default). End-to-end behaviour is tested in test/e2e.
  */
 import { MemoryStorage } from 'botbuilder';
-import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
+import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
 import { KeyedSerialQueue } from '../../util/serialQueue';
-import { newSession, type CoworkSession } from '../../cowork/session';
-import { SessionRepository } from '../../cowork/sessionRepository';
+import { newSession, type CoworkSession } from '../../cowork/domain/session';
+import { SessionRepository } from '../../cowork/stores/sessionRepository';
 import { idSuffix, normalizeId } from '../../util/salesforceId';
 import { mintStartToken, verifyStartToken } from '../../bot/turn/startToken';
 

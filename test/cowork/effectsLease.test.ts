@@ -1,5 +1,5 @@
 /**
- * The effects pipeline across failures and instances, in memory (cowork/effectsPipeline.ts): a
+ * The effects pipeline across failures and instances, in memory (cowork/flow/effectsPipeline.ts): a
  * session finished by a sweep is never thanked twice and its Case is read first; the lease is
  * renewed during a slow send, so no other instance thanks the customer a second time; an instance
  * whose session was taken over stands down; the thank-you is given up after its window.
@@ -7,7 +7,7 @@
 import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
 import { PermanentCaseError } from '../../cowork/ports';
-import { SessionRepository } from '../../cowork/sessionRepository';
+import { SessionRepository } from '../../cowork/stores/sessionRepository';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, deps, event, instance, started, waitFor } from './inMemoryCore';
 
 function setup(effectsFor: (clock: { now: number }) => SessionEffects = () => new RecordingEffects()) {

@@ -1,11 +1,11 @@
 /**
- * The effects pipeline in memory (cowork/effectsPipeline.ts, what Stryker runs against it): the Case
+ * The effects pipeline in memory (cowork/flow/effectsPipeline.ts, what Stryker runs against it): the Case
  * is written exactly once and never depends on the thank-you; a refused Case write, a later answer
  * already on the Case and the card update after the save, as the customer, the panel and the sweep see them.
  */
 import { MemoryStorage } from 'botbuilder';
 import { PermanentCaseError } from '../../cowork/ports';
-import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/effectsPipeline';
+import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/flow/effectsPipeline';
 import { CoworkService } from '../../cowork/coworkService';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, deps, event, instance, started, waitFor } from './inMemoryCore';
 

@@ -4,14 +4,14 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type CoworkServiceDeps, type SessionEffects } from '../../cowork/coworkService';
-import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
-import { InFlightIndex } from '../../cowork/inflight';
+import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
+import { InFlightIndex } from '../../cowork/stores/inflight';
 import { silentLog, type Log } from '../../util/log';
 import type { CaseRecord, CaseStore, CoworkStatus, EventBus, PicklistValue, PlatformEvent, PublishResult, StatusPublisher } from '../../cowork/ports';
 import { normalizeId } from '../../util/salesforceId';
-import type { CoworkSession } from '../../cowork/session';
-import { SessionRepository } from '../../cowork/sessionRepository';
+import type { CoworkSession } from '../../cowork/domain/session';
+import { SessionRepository } from '../../cowork/stores/sessionRepository';
 
 export const CASE_ID = normalizeId('500Sm0000000001') as string;
 const PICKLIST: PicklistValue[] = ['Renovation Work', 'Education'].map((value) => ({ value, label: value, active: true, defaultValue: false }));

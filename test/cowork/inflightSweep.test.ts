@@ -5,13 +5,13 @@
  */
 import { MemoryStorage, type StoreItems } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
-import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
-import { InFlightIndex } from '../../cowork/inflight';
+import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
+import { InFlightIndex } from '../../cowork/stores/inflight';
 import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
 import { normalizeId } from '../../util/salesforceId';
-import { SessionRepository } from '../../cowork/sessionRepository';
+import { SessionRepository } from '../../cowork/stores/sessionRepository';
 
 const CASE_ID = normalizeId('500Sm0000000001') as string;
 const PICKLIST: PicklistValue[] = [{ value: 'Education', label: 'Education', active: true, defaultValue: false }];

@@ -3,8 +3,8 @@
  * event's effects, and when that one dies mid-way, the other finishes after the lease.
  */
 import { MemoryStorage } from 'botbuilder';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
-import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/effectsPipeline';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
+import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/flow/effectsPipeline';
 import { CoworkService } from '../../cowork/coworkService';
 import type { PlatformEvent } from '../../cowork/ports';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, deps, event, instance, started, waitFor } from './inMemoryCore';

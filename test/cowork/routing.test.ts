@@ -1,9 +1,9 @@
 /**
  * Routing in memory (the fast twin of test/e2e/routingPromises.test.ts, and what Stryker runs against
- * cowork/eventRouting.ts): which session an event answers, and which it leaves alone.
+ * cowork/flow/eventRouting.ts): which session an event answers, and which it leaves alone.
  */
 import { MemoryStorage } from 'botbuilder';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { normalizeId } from '../../util/salesforceId';
 import { InMemoryBus, InMemoryCases, RecordingEffects, event, instance, started } from './inMemoryCore';
 

@@ -1,15 +1,15 @@
 /**
- * Routing in memory, the edges (what Stryker found no test for in cowork/eventRouting.ts): events the
+ * Routing in memory, the edges (what Stryker found no test for in cowork/flow/eventRouting.ts): events the
  * bot must refuse and what the operator is told then (the log is their only signal), what the agent's
  * panel is told, an expired form, failures before and after the claim, a late event of an older answer,
  * and the Case's current form among several pending sessions.
  */
 import { MemoryStorage } from 'botbuilder';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { currentForm } from '../../cowork/coworkService';
-import { newSession, type CoworkSession, type SessionState } from '../../cowork/session';
+import { newSession, type CoworkSession, type SessionState } from '../../cowork/domain/session';
 import type { PlatformEvent } from '../../cowork/ports';
-import type { FormSpec } from '../../cowork/formSpec';
+import type { FormSpec } from '../../cowork/domain/formSpec';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, event, instance, started } from './inMemoryCore';
 
 /** A storage whose writes fail while `down` (a storage outage). */

@@ -1,12 +1,12 @@
 /**
- * The session use cases in memory (cowork/sessionUseCases.ts), the paths Stryker found no fast test for:
+ * The session use cases in memory (cowork/flow/sessionUseCases.ts), the paths Stryker found no fast test for:
  * the start limits and what the customer is told, a form from before a restart, a closed Case, an agent's
  * answer, an abandoned form, the conversation's owner, older forms replaced in other conversations.
  */
 import { MemoryStorage } from 'botbuilder';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import type { CaseRecord, ChatSessionRecord } from '../../cowork/ports';
-import { InMemoryDeadlineQueue } from '../../cowork/deadlines';
+import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, instance, started } from './inMemoryCore';
 
 function core(options: { startLimits?: { perConversation: number; perCase: number } } = {}) {

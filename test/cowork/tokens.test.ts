@@ -6,7 +6,7 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { DEFAULT_START_TOKEN_MAX_MINUTES, mintStartToken, START_TOKEN_AUDIENCE, verifyStartToken } from '../../bot/turn/startToken';
-import { FormTokenSigner, type FormTokenBinding } from '../../cowork/formToken';
+import { FormTokenSigner, type FormTokenBinding } from '../../cowork/domain/formToken';
 import { normalizeId } from '../../util/salesforceId';
 
 const SECRET = 's'.repeat(40);
@@ -123,7 +123,7 @@ describe('form tokens', () => {
     let longest = 0;
     while (withFormId(longest + 1).length <= 1023) longest++;
     const atLimit = withFormId(longest);
-    expect(atLimit).toHaveLength(1023); // tokens of 1,024 characters do not exist (see cowork/formToken.ts)
+    expect(atLimit).toHaveLength(1023); // tokens of 1,024 characters do not exist (see cowork/domain/formToken.ts)
     expect(signer.verify(atLimit, 'conv-1')?.formId).toBe('f'.repeat(longest));
     const over = withFormId(longest + 1);
     expect(over).toHaveLength(1025);

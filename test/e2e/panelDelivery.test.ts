@@ -9,7 +9,7 @@
 import { MemoryStorage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/startBot';
 import { loadConfig } from '../../bot/config/config';
-import { HandoffRepository } from '../../cowork/handoff';
+import { HandoffRepository } from '../../cowork/stores/handoff';
 import { textsFor } from '../../dialogs/texts';
 import { simulatorEnv } from '../../salesforce';
 import { startSimulator, type RunningSimulator } from '../../simulator';

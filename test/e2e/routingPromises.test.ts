@@ -7,7 +7,7 @@
 import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { oneCase, startForm, thanks, thanksPrefix, waitUntil } from '../harness/coworkSteps';
-import type { CoworkSession } from '../../cowork/session';
+import type { CoworkSession } from '../../cowork/domain/session';
 
 const EVENT = 'Use_of_Funds__e';
 const PATCH = 'PATCH /services/data/vXX.X/sobjects/{object}/{id}';

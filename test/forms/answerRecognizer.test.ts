@@ -1,6 +1,6 @@
 import { MAX_TYPED_ANSWER_LENGTH, recognizeAnswer } from '../../dialogs/answerRecognizer';
-import { resolveChoices } from '../../cowork/formSpec';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { resolveChoices } from '../../cowork/domain/formSpec';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { PICKLISTS } from './fixtures';
 
 // Renovation_Work, Car_Purchase, Home_Purchase, Debt_Consolidation, Work_Equipment (Travel is inactive).

@@ -3,9 +3,9 @@
  * them (emoji labels, API names that differ from labels, an inactive value), and a second form
  * with two answers on two event fields and two Case fields, which proves forms are data.
  */
-import type { FormSpec } from '../../cowork/formSpec';
+import type { FormSpec } from '../../cowork/domain/formSpec';
 import type { PicklistValue } from '../../cowork/ports';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 
 export const USE_OF_FUNDS_PICKLIST: PicklistValue[] = [
   { value: 'Renovation_Work', label: '🛠 Renovation Work', active: true, defaultValue: false },

@@ -14,9 +14,9 @@ import {
   validateAnswers,
   type FormSpec,
   type TextFormInput,
-} from '../../cowork/formSpec';
-import { formSpecProblems, validateFormSpec } from '../../cowork/formSpecCheck';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+} from '../../cowork/domain/formSpec';
+import { formSpecProblems, validateFormSpec } from '../../cowork/domain/formSpecCheck';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { FORM_WITH_DETAILS, FUNDS_AND_AMOUNT_FORM, PICKLISTS, USE_OF_FUNDS_PICKLIST } from './fixtures';
 
 const useOfFundsChoices = resolveChoices(USE_OF_FUNDS_FORM, PICKLISTS);

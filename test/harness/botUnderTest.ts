@@ -5,7 +5,7 @@
 import type { Storage } from 'botbuilder';
 import { startBot, type RunningBot, type StartBotOptions } from '../../bot/startBot';
 import { loadConfig, type BotConfig } from '../../bot/config/config';
-import type { FormSpec } from '../../cowork/formSpec';
+import type { FormSpec } from '../../cowork/domain/formSpec';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { silentLog, type Log } from '../../util/log';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator';

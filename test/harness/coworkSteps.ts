@@ -2,8 +2,8 @@
  * Steps the end-to-end tests share: start a form the way a developer does (`/cowork`), read the
  * form card the way a client renders it, wait for a condition with a bound.
  */
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
-import { thankYouText } from '../../cowork/formSpec';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
+import { thankYouText } from '../../cowork/domain/formSpec';
 import type { EmulatorConversation } from './emulatorChannel';
 
 /** The Use of Funds thank-you (English) for the choice `label`, as the form spec words it. */

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { USE_OF_FUNDS_FORM } from '../../cowork/forms/useOfFunds';
+import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 
 /** An activity as the bot sent it to the channel (JSON, so loosely typed on purpose). */
 export interface ChannelActivity {

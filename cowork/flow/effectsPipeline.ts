@@ -3,9 +3,9 @@
  * Case, record each step. An instance holds a lease on the session while it performs them; the
  * recovery sweep takes over a session whose lease ran out.
  */
-import { answerLabels, caseFieldsFor } from './formSpec';
-import { PermanentCaseError } from './ports';
-import type { Answers, CoworkSession } from './session';
+import { answerLabels, caseFieldsFor } from '../domain/formSpec';
+import { PermanentCaseError } from '../ports';
+import type { Answers, CoworkSession } from '../domain/session';
 import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 
 /** Attempts at the thank-you before the Case is written without it (each attempt is bounded by the send timeout). */

@@ -2,12 +2,12 @@
  * Event routing: which session(s) an event answers (its session key, else the Case's current form
  * started before the event), and the claim that hands an answered session to the effects pipeline.
  */
-import { CoworkError, errorMessage } from '../util/errors';
-import { answersFromEvent, validateAnswers, type FormSpec } from './formSpec';
-import type { PlatformEvent } from './ports';
-import { KEY_PREFIX, normalizeId } from '../util/salesforceId';
-import { isPending, type CoworkSession } from './session';
-import { eventCreatedAt, startedBeforeEvent } from './eventAge';
+import { CoworkError, errorMessage } from '../../util/errors';
+import { answersFromEvent, validateAnswers, type FormSpec } from '../domain/formSpec';
+import type { PlatformEvent } from '../ports';
+import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
+import { isPending, type CoworkSession } from '../domain/session';
+import { eventCreatedAt, startedBeforeEvent } from '../domain/eventAge';
 import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';
 

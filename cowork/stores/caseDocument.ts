@@ -17,13 +17,13 @@
  * A document without `v: 2` is of the earlier layout (or was last written by an instance still running
  * it): caseDocumentMigration.ts folds what that layout kept elsewhere into it when it is read.
  */
-import { jitteredBackoff, updateWithETag, WRITE_LOST } from '../util/eTagUpdate';
-import type { KeyValueStorage, StoreItem } from './ports';
+import { jitteredBackoff, updateWithETag, WRITE_LOST } from '../../util/eTagUpdate';
+import type { KeyValueStorage, StoreItem } from '../ports';
 import { withEarlierLayout } from './caseDocumentMigration';
-import type { CaseDocument, ConversationLink, RecordedAnswer } from './caseDocumentShape';
+import type { CaseDocument, ConversationLink, RecordedAnswer } from '../domain/caseDocumentShape';
 
-export type { CaseDocument, ConversationLink, RecordedAnswer } from './caseDocumentShape';
-export { MAX_LINKS, MAX_REQUESTS } from './caseDocumentShape';
+export type { CaseDocument, ConversationLink, RecordedAnswer } from '../domain/caseDocumentShape';
+export { MAX_LINKS, MAX_REQUESTS } from '../domain/caseDocumentShape';
 
 /** What one attempt of `update` makes of the document as read: the new document (or none: leave it) and a result. */
 export interface CaseChange<R> {

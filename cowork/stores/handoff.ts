@@ -14,9 +14,9 @@
  * While a record is `requested` or `accepted` a human owns the conversation. Every change is a
  * read-modify-write guarded by the item's eTag.
  */
-import type { KeyValueStorage, StoreItem } from './ports';
-import { updateWithETag } from '../util/eTagUpdate';
-import { addKey, readKeyList, removeKey } from '../util/keyList';
+import type { KeyValueStorage, StoreItem } from '../ports';
+import { updateWithETag } from '../../util/eTagUpdate';
+import { addKey, readKeyList, removeKey } from '../../util/keyList';
 
 export type HandoffState = 'requested' | 'accepted' | 'completed' | 'failed';
 

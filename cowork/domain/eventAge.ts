@@ -7,7 +7,7 @@
  * events' round trip, salesforce/orgClock.ts), the CreatedDate is read in the bot's clock with the
  * measurement's margin; before that, `skewMs` (COWORK_EVENT_CLOCK_SKEW_SECONDS) allows for it.
  */
-import type { OrgClock, PlatformEvent } from './ports';
+import type { OrgClock, PlatformEvent } from '../ports';
 
 export const DEFAULT_EVENT_CLOCK_SKEW_MS = 5_000;
 

@@ -3,10 +3,10 @@
  * (publishes an answer again, completes it from the stored submit, takes over an expired effects
  * lease) and expires forms that waited too long.
  */
-import type { CoworkSession } from './session';
+import type { CoworkSession } from '../domain/session';
 import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';
-import { KeyedWorkPool } from '../util/workPool';
+import { KeyedWorkPool } from '../../util/workPool';
 
 const MAX_PUBLISH_ATTEMPTS = 3;
 /** Sessions (and deadlines) worked on at once by one instance's timed work. */

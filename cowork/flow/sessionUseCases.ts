@@ -2,13 +2,13 @@
  * The co-work use cases: start a session (superseding the Case's older forms), accept a customer's
  * submit, publish an agent's answer, record the conversation's owner, abandon an undelivered form.
  */
-import { errorMessage } from '../util/errors';
+import { errorMessage } from '../../util/errors';
 import { randomBytes } from 'node:crypto';
-import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from './formSpec';
-import { InvalidInputError, type PicklistValue } from './ports';
-import { isPending, newSession, type CoworkSession, type Owner } from './session';
+import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from '../domain/formSpec';
+import { InvalidInputError, type PicklistValue } from '../ports';
+import { isPending, newSession, type CoworkSession, type Owner } from '../domain/session';
 import { DEFAULT_START_LIMITS, type CoworkContext, type CoworkServiceDeps } from './coworkContext';
-import { SlidingWindowLimiter } from '../util/rateWindow';
+import { SlidingWindowLimiter } from '../../util/rateWindow';
 
 export interface StartRequest {
   caseRef: string;

@@ -3,15 +3,15 @@
  * (report a status, expire a form, publish a stored answer).
  */
 import { randomBytes } from 'node:crypto';
-import { FormTokenSigner } from './formToken';
-import { answerLabels, eventFieldsFor, requireForm, type FormSpec } from './formSpec';
-import type { Log } from '../util/log';
-import type { CaseStore, CoworkStatus, EventBus, OrgClock, PlatformEvent, PublishOptions, StatusPublisher } from './ports';
-import { DEFAULT_EVENT_CLOCK_SKEW_MS, eventCreatedLocally, type LocalEventTime } from './eventAge';
-import type { Answers, CoworkSession } from './session';
-import type { SessionRepository } from './sessionRepository';
-import type { DeadlineQueue } from './deadlines';
-import type { InFlightIndex } from './inflight';
+import { FormTokenSigner } from '../domain/formToken';
+import { answerLabels, eventFieldsFor, requireForm, type FormSpec } from '../domain/formSpec';
+import type { Log } from '../../util/log';
+import type { CaseStore, CoworkStatus, EventBus, OrgClock, PlatformEvent, PublishOptions, StatusPublisher } from '../ports';
+import { DEFAULT_EVENT_CLOCK_SKEW_MS, eventCreatedLocally, type LocalEventTime } from '../domain/eventAge';
+import type { Answers, CoworkSession } from '../domain/session';
+import type { SessionRepository } from '../stores/sessionRepository';
+import type { DeadlineQueue } from '../stores/deadlines';
+import type { InFlightIndex } from '../stores/inflight';
 
 /** What the conversation layer does when a session reaches a milestone. */
 export interface SessionEffects {

@@ -10,11 +10,11 @@
  * no scan and no in-memory index, so any instance can route any event. Every change is a
  * read-modify-write guarded by the item's eTag, retried on conflict.
  */
-import type { KeyValueStorage, StoreItem } from './ports';
-import { updateWithETag } from '../util/eTagUpdate';
+import type { KeyValueStorage, StoreItem } from '../ports';
+import { updateWithETag } from '../../util/eTagUpdate';
 import { CaseDocuments } from './caseDocument';
 import { hasLink, withLinkFirst } from './links';
-import { isPending, type CoworkSession } from './session';
+import { isPending, type CoworkSession } from '../domain/session';
 
 const MAX_CONFLICT_RETRIES = 20;
 

@@ -8,8 +8,8 @@
  * Keys: cowork/inflight/{shard}  →  { keys: [...] }  (see keyList.ts)
  */
 import { createHash } from 'node:crypto';
-import { addKey, readKeyLists, removeKey } from '../util/keyList';
-import type { KeyValueStorage } from './ports';
+import { addKey, readKeyLists, removeKey } from '../../util/keyList';
+import type { KeyValueStorage } from '../ports';
 
 export class InFlightIndex {
   constructor(

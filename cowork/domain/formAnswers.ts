@@ -4,7 +4,7 @@
  * and the answers mapped to the event's fields, read back from an event, and mapped to the Case's
  * fields. Pure functions: no botbuilder, no jsforce, no I/O.
  */
-import type { PicklistValue } from './ports';
+import type { PicklistValue } from '../ports';
 import {
   ABSOLUTE_ANSWER_CAP,
   FormSpecError,

@@ -7,8 +7,8 @@
  * `cowork.link` alone is looked for by the agents' paths (links.ts: `legacyWhenMissing`), not by each
  * session's start.
  */
-import { MAX_LINKS, MAX_REQUESTS, type CaseDocument, type ConversationLink } from './caseDocumentShape';
-import type { KeyValueStorage } from './ports';
+import { MAX_LINKS, MAX_REQUESTS, type CaseDocument, type ConversationLink } from '../domain/caseDocumentShape';
+import type { KeyValueStorage } from '../ports';
 
 export interface EarlierLayout {
   storage: KeyValueStorage;

@@ -5,7 +5,7 @@
  * answers are mapped in `formAnswers.ts`, the sentences made in `formTexts.ts`; `formSpec.ts`
  * exports all of it.
  */
-import { CoworkError } from '../util/errors';
+import { CoworkError } from '../../util/errors';
 
 /** A platform-event custom field and its length (Text(255) → 255). Lengths count UTF-16 units, as Salesforce does. */
 export interface EventFieldRef {
