@@ -31,7 +31,7 @@ describe('npm run dev', () => {
       copy = mkdtempSync(path.join(os.tmpdir(), 'cowork-dev-'));
       cpSync(ROOT, copy, { recursive: true, filter: (source) => source === ROOT || !LEFT_OUT.has(path.relative(ROOT, source).split(path.sep)[0] ?? '') });
       symlinkSync(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
-      const banner = path.join(copy, 'bot', 'banner.ts');
+      const banner = path.join(copy, 'bot', 'edge', 'banner.ts');
       const original = readFileSync(banner, 'utf8');
       expect(original).toContain(`'${BANNER}'`);
 

@@ -35,12 +35,13 @@ const SAMPLE_INTERVAL_MS = 100;
 /**
  * Chromium's own background services, which it calls whatever its flags say (seen with Debian's
  * Chromium, headless, with --disable-background-networking and --disable-component-update: the
- * component updater, its clock check and download redirector, and account sign-in). They reach
+ * component updater, its clock check and download redirector, account sign-in, and, seen with Debian's
+ * Chromium 150, its GCM check-in at android.clients.google.com). They reach
  * only the refusing proxy, so nothing is sent; `attemptsBeyondChromiumServices` leaves them out
  * and keeps anything else the browser tried (a page request a route did not abort).
  */
 export const CHROMIUM_OWN_SERVICES =
-  /^proxy (?:CONNECT |[A-Z]+ http:\/\/)(?:update\.googleapis\.com|accounts\.google\.com|clients2\.google\.com|redirector\.gvt1\.com)[:/]/;
+  /^proxy (?:CONNECT |[A-Z]+ http:\/\/)(?:update\.googleapis\.com|accounts\.google\.com|clients2\.google\.com|redirector\.gvt1\.com|android\.clients\.google\.com)[:/]/;
 
 export interface OffMachineTraffic {
   /** Arguments that make Chromium send every non-loopback request to the recording proxy. */
