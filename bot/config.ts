@@ -228,7 +228,7 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
   });
 }
 
-function storageConfig(env: Env): StorageConfig {
+export function storageConfig(env: Env): StorageConfig {
   const kind = oneOf(env, 'STORAGE', ['memory', 'blob', 'table'] as const, 'memory');
   const connectionString = text(env, 'AZURE_STORAGE_CONNECTION_STRING');
   const tablesConnectionString = text(env, 'AZURE_TABLES_CONNECTION_STRING');

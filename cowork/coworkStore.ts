@@ -90,15 +90,15 @@ export class StoreLimitError extends Error {
 export const MAX_TRANSACTION_OPERATIONS = 100;
 /** Azure Table storage: an entity is at most 1 MiB (keys, property names and values, as the service counts). */
 export const MAX_ENTITY_BYTES = 1024 * 1024;
-/** Azure Table storage: a string property is at most 64 KiB, i.e. 32,768 UTF-16 code units. */
-export const MAX_STRING_PROPERTY_CHARS = 32 * 1024;
+/** Azure Table storage: a string property is at most 64 KiB, i.e. 32,768 UTF-16 code units; we cut at 30 Ki, clear of the boundary. */
+export const MAX_STRING_PROPERTY_CHARS = 30 * 1024;
 /** Azure Table storage: partition and row keys are at most 1 KiB (512 UTF-16 code units), after our escaping. */
 export const MAX_KEY_CHARS = 512;
-/** Properties the data is split into (JSON text, `MAX_STRING_PROPERTY_CHARS` each): 1 MiB / 64 KiB less room for the keys. */
-export const MAX_DATA_PROPERTIES = 15;
+/** Properties the data is split into (JSON text, `MAX_STRING_PROPERTY_CHARS` each): within 1 MiB with room for the keys. */
+export const MAX_DATA_PROPERTIES = 16;
 
 /**
- * The data as stored: its JSON text cut into string properties of at most 64 KiB (`d0`, `d1`, …),
+ * The data as stored: its JSON text cut into string properties of under 64 KiB (`d0`, `d1`, …),
  * refused with `StoreLimitError` when the entity would pass 1 MiB or a key its limit. Both
  * implementations store exactly this, so the memory store refuses what Azure would.
  */
@@ -110,7 +110,9 @@ export function encodeEntity(partition: string, row: string, data: EntityData): 
     if (escapeKey(key).length > MAX_KEY_CHARS)
       throw new StoreLimitError(`${what} key of ${key.length} characters is longer than the store keeps (${MAX_KEY_CHARS} after escaping)`);
   }
-  const json = JSON.stringify(data);
+  // ASCII only (every other character as a JSON \u escape): a UTF-8 character is then never cut between
+  // two chunks of a request (Azurite turned such a cut into U+FFFD), and the size counts exactly.
+  const json = JSON.stringify(data).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const parts: string[] = [];
   for (let i = 0; i < json.length; i += MAX_STRING_PROPERTY_CHARS) parts.push(json.slice(i, i + MAX_STRING_PROPERTY_CHARS));
   if (parts.length === 0) parts.push('');

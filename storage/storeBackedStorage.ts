@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
 import { escapeKey, StoreConflictError, type CoworkStore, type EntityData } from '../cowork/coworkStore';
 
+/** In an item stored under a hashed partition: the key it was written with (for the migration tool). */
+export const ORIGINAL_KEY = 'cowork:key';
 /** The row every key-value item is stored in. */
 export const KEY_VALUE_ROW = 'kv';
 /** Where hashed keys live; a key that itself starts with it is hashed too, so none can collide with one. */
@@ -32,7 +34,9 @@ export class StoreBackedStorage implements Storage {
     const found = await Promise.all(keys.map(async (key) => [key, await this.store.get(partitionOfKey(key), KEY_VALUE_ROW)] as const));
     const items: StoreItems = {};
     for (const [key, entity] of found) {
-      if (entity) items[key] = { ...entity.data, eTag: entity.eTag };
+      if (!entity) continue;
+      const { [ORIGINAL_KEY]: _original, ...data } = entity.data;
+      items[key] = { ...data, eTag: entity.eTag };
     }
     return items;
   }
@@ -41,8 +45,8 @@ export class StoreBackedStorage implements Storage {
     await Promise.all(
       Object.entries(changes).map(async ([key, item]) => {
         const { eTag, ...rest } = (item ?? {}) as { eTag?: unknown } & Record<string, unknown>;
-        const data = JSON.parse(JSON.stringify(rest)) as EntityData;
         const partition = partitionOfKey(key);
+        const data = JSON.parse(JSON.stringify(partition === key ? rest : { ...rest, [ORIGINAL_KEY]: key })) as EntityData;
         if (typeof eTag !== 'string' || eTag === '*' || eTag === '') {
           await this.store.upsert(partition, KEY_VALUE_ROW, data);
           return;
@@ -58,6 +62,19 @@ export class StoreBackedStorage implements Storage {
         }
       }),
     );
+  }
+
+  /** Every key stored (a scan of the whole table: for the migration tool, never on a session's path). */
+  async keys(list: () => Promise<string[]>): Promise<string[]> {
+    const keys: string[] = [];
+    for (const partition of await list()) {
+      if (!partition.startsWith(HASHED_PREFIX)) keys.push(partition);
+      else {
+        const original = (await this.store.get(partition, KEY_VALUE_ROW))?.data[ORIGINAL_KEY];
+        if (typeof original === 'string') keys.push(original);
+      }
+    }
+    return keys;
   }
 
   async delete(keys: string[]): Promise<void> {

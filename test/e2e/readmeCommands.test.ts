@@ -72,6 +72,7 @@ describe("the README's commands", () => {
       'npm run azurite',
       'STORAGE=blob AZURE_STORAGE_CONNECTION_STRING=UseDevelopmentStorage=true npm start',
       'STORAGE=table AZURE_TABLES_CONNECTION_STRING=UseDevelopmentStorage=true npm start',
+      'npm run storage:migrate -- --from blob --to table',
     ]);
     // `npm ci` and `npm test` are CI's own steps (.ci/run), and this suite runs in `npm test`.
     const ci = readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
