@@ -12,6 +12,7 @@ import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { CoworkStore } from '../cowork/coworkStore';
+import { returnsETags, type ETagReturningStorage } from '../util/storage';
 import { StoreBackedStorage } from '../storage/storeBackedStorage';
 import { TableCoworkStore } from '../storage/tableStore';
 import type { StorageConfig } from './config';
@@ -156,7 +157,12 @@ export function storageKey(key: string): string {
 
 /** Wraps a storage so that every key goes through `storageKey`; callers keep using their own keys. */
 export class SafeKeyStorage implements Storage {
-  constructor(private readonly inner: Storage) {}
+  /** Present when the inner storage tells eTags (STORAGE=table), with the key mapped like the others. */
+  readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
+
+  constructor(private readonly inner: Storage) {
+    if (returnsETags(inner)) this.writeReturningETag = (key, item, options) => inner.writeReturningETag(storageKey(key), item, options);
+  }
 
   async read(keys: string[]): Promise<StoreItems> {
     const mapped = keys.map(storageKey);

@@ -72,7 +72,7 @@ export class StoreConflictError extends Error {
   ) {
     super(
       kind === 'exists'
-        ? `entity ${partition}/${row} already exists`
+        ? `eTag conflict: entity ${partition}/${row} already exists (created by another writer)`
         : kind === 'stale'
           ? `eTag conflict: entity ${partition}/${row} changed since it was read (precondition failed)`
           : `entity ${partition}/${row} does not exist`,

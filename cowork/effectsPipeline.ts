@@ -103,8 +103,10 @@ export class EffectsPipeline {
       await this.ctx.deps.inflight.remove(current.key);
       return;
     }
-    const done = await this.ctx.deps.repository.update(current.key, (s) =>
-      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.ctx.now()).toISOString(), effectsLeaseUntil: null } : undefined,
+    const done = await this.ctx.deps.repository.update(
+      current.key,
+      (s) => (s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.ctx.now()).toISOString(), effectsLeaseUntil: null } : undefined),
+      { from: current },
     );
     if (done.changed && done.session)
       this.ctx.report(
@@ -152,8 +154,11 @@ export class EffectsPipeline {
       if (failure === undefined) {
         // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
         const acceptedAt = performance.now();
-        const marked = await this.ctx.deps.repository.update(current.key, (s) =>
-          s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() },
+        // From the session as this instance last wrote or read it: no read first when the storage told its eTag.
+        const marked = await this.ctx.deps.repository.update(
+          current.key,
+          (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.ctx.now()).toISOString() }),
+          { from: current },
         );
         this.ctx.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
         return marked.session ?? current;

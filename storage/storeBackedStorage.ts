@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
+import type { ETagReturningStorage, StoreItem } from '../util/storage';
 import { escapeKey, StoreConflictError, type CoworkStore, type EntityData } from '../cowork/coworkStore';
 
 /** In an item stored under a hashed partition: the key it was written with (for the migration tool). */
@@ -27,7 +28,7 @@ export function partitionOfKey(key: string): string {
   return `${HASHED_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
-export class StoreBackedStorage implements Storage {
+export class StoreBackedStorage implements Storage, ETagReturningStorage {
   constructor(readonly store: CoworkStore) {}
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -42,26 +43,24 @@ export class StoreBackedStorage implements Storage {
   }
 
   async write(changes: StoreItems): Promise<void> {
-    await Promise.all(
-      Object.entries(changes).map(async ([key, item]) => {
-        const { eTag, ...rest } = (item ?? {}) as { eTag?: unknown } & Record<string, unknown>;
-        const partition = partitionOfKey(key);
-        const data = JSON.parse(JSON.stringify(partition === key ? rest : { ...rest, [ORIGINAL_KEY]: key })) as EntityData;
-        if (typeof eTag !== 'string' || eTag === '*' || eTag === '') {
-          await this.store.upsert(partition, KEY_VALUE_ROW, data);
-          return;
-        }
-        try {
-          await this.store.replace(partition, KEY_VALUE_ROW, data, eTag);
-        } catch (error) {
-          if (!(error instanceof StoreConflictError) || error.kind !== 'missing') throw error;
-          // As MemoryStorage: an eTag for an item that is not there writes it (but only if still absent).
-          await this.store.create(partition, KEY_VALUE_ROW, data).catch((createError: unknown) => {
-            throw createError instanceof StoreConflictError ? new StoreConflictError('stale', partition, KEY_VALUE_ROW) : createError;
-          });
-        }
-      }),
-    );
+    await Promise.all(Object.entries(changes).map(([key, item]) => this.writeReturningETag(key, (item ?? {}) as StoreItem)));
+  }
+
+  async writeReturningETag(key: string, item: StoreItem, { ifAbsent = false }: { ifAbsent?: boolean } = {}): Promise<string> {
+    const { eTag, ...rest } = item;
+    const partition = partitionOfKey(key);
+    const data = JSON.parse(JSON.stringify(partition === key ? rest : { ...rest, [ORIGINAL_KEY]: key })) as EntityData;
+    if (ifAbsent) return this.store.create(partition, KEY_VALUE_ROW, data);
+    if (typeof eTag !== 'string' || eTag === '*' || eTag === '') return this.store.upsert(partition, KEY_VALUE_ROW, data);
+    try {
+      return await this.store.replace(partition, KEY_VALUE_ROW, data, eTag);
+    } catch (error) {
+      if (!(error instanceof StoreConflictError) || error.kind !== 'missing') throw error;
+      // As MemoryStorage: an eTag for an item that is not there writes it (but only if still absent).
+      return this.store.create(partition, KEY_VALUE_ROW, data).catch((createError: unknown) => {
+        throw createError instanceof StoreConflictError ? new StoreConflictError('stale', partition, KEY_VALUE_ROW) : createError;
+      });
+    }
   }
 
   /** Every key stored (a scan of the whole table: for the migration tool, never on a session's path). */
