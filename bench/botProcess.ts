@@ -9,7 +9,7 @@ import { errorMessage } from '../util/errors';
 import { MemoryStorage } from 'botbuilder';
 import { startBot } from '../bot/startBot';
 import { loadConfig } from '../bot/config/config';
-import { createStorage } from '../bot/storage';
+import { createStorage, ensureStorageAnswers } from '../bot/storage';
 import type { Log } from '../util/log';
 import { CountingStorage } from './countingStorage';
 import { processStats, send, type ToChild } from './ipc';
@@ -31,7 +31,14 @@ async function main(): Promise<void> {
   const memory: Record<string, unknown> = {};
   // Every storage operation counted on its way to the storage: with MemoryStorage (the default) the
   // figures are what Blob Storage would be asked; STORAGE=blob (the instances phase, over Azurite) asks it.
-  const inner = config.storage.kind === 'blob' ? createStorage(config.storage).storage : new MemoryStorage(memory as Record<string, string>);
+  // STORAGE=table: the Table store (co-work's own store port under botbuilder's Storage), each operation one request.
+  let inner;
+  if (config.storage.kind === 'memory') inner = new MemoryStorage(memory as Record<string, string>);
+  else {
+    const store = createStorage(config.storage);
+    await ensureStorageAnswers(store);
+    inner = store.storage;
+  }
   const storage = new CountingStorage(inner);
   const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage });
   process.on('message', (raw: ToChild) => {

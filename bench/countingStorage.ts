@@ -3,6 +3,7 @@
  * before handing it to the real storage. Counts are per key: with Azure Blob Storage (and
  * Cosmos DB) each key read, written or deleted is one request, whatever the batch.
  */
+import { returnsETags, type ETagReturningStorage } from '../util/storage';
 import type { Storage, StoreItems } from 'botbuilder';
 
 export interface StorageOpCounts {
@@ -38,7 +39,16 @@ export function keyKind(key: string): string {
 export class CountingStorage implements Storage {
   readonly counts: StorageOpCounts = emptyCounts();
 
-  constructor(private readonly inner: Storage) {}
+  /** Present when the inner storage tells eTags (STORAGE=table): counted as a write. */
+  readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
+
+  constructor(private readonly inner: Storage) {
+    if (returnsETags(inner))
+      this.writeReturningETag = (key, item, options) => {
+        this.count('write', [key]);
+        return inner.writeReturningETag(key, item, options);
+      };
+  }
 
   read(keys: string[]): Promise<StoreItems> {
     this.count('read', keys);

@@ -18,8 +18,9 @@ import { startSimulator } from '../simulator';
 import { simulatorEnv } from '../salesforce';
 import { BenchChannel } from './channel';
 import { Child } from './child';
-import { parseOptions, USAGE } from './options';
-import { economyReport, floorRatios, ratiosOf, renderTable } from './report';
+import { parseOptions, USAGE, type BenchStorage } from './options';
+import { startAzurite, type Azurite } from '../test/harness/processes';
+import { economyReport, floorRatios, ratiosOf, renderTable, storeFigures, type StoreFigures } from './report';
 import { renderVerdicts, verdicts } from './verdicts';
 import { baseline } from './scenarios/baseline';
 import { floor } from './scenarios/floor';
@@ -48,37 +49,64 @@ async function main(): Promise<void> {
   });
   const channel = await BenchChannel.start();
   const cases = new CaseUpdates(sim);
-  const env = { ...simulatorEnv(sim), SF_EVENT_TOPIC: TOPIC };
+  const baseEnv = { ...simulatorEnv(sim), SF_EVENT_TOPIC: TOPIC };
+  const env = baseEnv;
   let bot: Child | undefined;
+  const azurites: Azurite[] = [];
   try {
+    /** The bot on one store, with the round trips (warm-up, at once, steady) and their economy. */
+    const runOn = async (storage: BenchStorage, profArgs: string[]) => {
+      let storageEnv: Record<string, string> = {};
+      if (storage !== 'memory') {
+        // Azurite's blob or table service, loopback, in memory, telemetry off (the tests' harness).
+        const azurite = await startAzurite(storage);
+        azurites.push(azurite);
+        storageEnv =
+          storage === 'blob'
+            ? { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: 'bench' }
+            : { STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: azurite.connectionString, AZURE_TABLES_TABLE: 'bench' };
+      }
+      const started = await Child.start('bot', 'botProcess.ts', { ...baseEnv, ...storageEnv }, options.maxOldSpaceMb, profArgs);
+      bot = started.child;
+      if (!started.url) throw new Error('the bot did not report its URL');
+      const botUrl = started.url;
+      if (!(await until(() => sim.org.openStreamCount() >= 1, 30_000))) throw new Error('the bot did not open its Pub/Sub stream within 30 s');
+      progress(`bot pid ${bot.pid} at ${botUrl} on ${storage} storage; simulator at ${sim.loginUrl}, Pub/Sub ${sim.pubSubEndpoint}`);
+      const ctx: Context = { sim, channel, bot, botUrl, cases, options };
+      // A short warm-up so JIT and connection set-up do not count against the first customers.
+      await Promise.all(sim.org.createCases(options.warmup, { subjectPrefix: 'Bench warm-up' }).map((c) => customerSession(ctx, c)));
+      const economyBefore = { bot: await settledStats(bot), org: orgCounters(sim) };
+      // At once first: the steady phase runs, unless --rate says otherwise, at half the throughput measured here.
+      const burst = await burstRoundTrip(ctx);
+      progress(`  ${burst.completed}/${burst.sessions} done in ${(burst.wallMs / 1000).toFixed(1)} s: ${burst.sessionsPerSecond} sessions/s`);
+      const steady = await steadyRoundTrip(ctx, options.steady.rate ?? Math.max(1, Math.round(burst.sessionsPerSecond / 2)));
+      progress(
+        `  ${steady.completed}/${steady.sessions} done; submit→thank-you p50 ${steady.submitToThankYou.p50Ms} ms, p99 ${steady.submitToThankYou.p99Ms} ms`,
+      );
+      const economy = economyOf(
+        burst.sessions + steady.sessions,
+        { before: economyBefore.org, after: orgCounters(sim) },
+        { before: economyBefore.bot, after: await settledStats(bot) },
+      );
+      return { ctx, bot, burst, steady, economy };
+    };
+    const [mainStorage = 'memory', ...otherStorages] = options.storages;
     const profArgs = options.botCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.botCpuProf)}`] : [];
-    const started = await Child.start('bot', 'botProcess.ts', env, options.maxOldSpaceMb, profArgs);
-    bot = started.child;
-    if (!started.url) throw new Error('the bot did not report its URL');
-    const botUrl = started.url;
-    if (!(await until(() => sim.org.openStreamCount() >= 1, 30_000))) throw new Error('the bot did not open its Pub/Sub stream within 30 s');
-    progress(`bot pid ${bot.pid} at ${botUrl}; simulator at ${sim.loginUrl}, Pub/Sub ${sim.pubSubEndpoint}`);
-    const ctx: Context = { sim, channel, bot, botUrl, cases, options };
-
-    // A short warm-up so JIT and connection set-up do not count against the first customers.
-    await Promise.all(sim.org.createCases(options.warmup, { subjectPrefix: 'Bench warm-up' }).map((c) => customerSession(ctx, c)));
-    const economyBefore = { bot: await settledStats(bot), org: orgCounters(sim) };
-    // At once first: the steady phase runs, unless --rate says otherwise, at half the throughput measured here.
-    const burst = await burstRoundTrip(ctx);
-    progress(`  ${burst.completed}/${burst.sessions} done in ${(burst.wallMs / 1000).toFixed(1)} s: ${burst.sessionsPerSecond} sessions/s`);
-    const steady = await steadyRoundTrip(ctx, options.steady.rate ?? Math.max(1, Math.round(burst.sessionsPerSecond / 2)));
-    progress(
-      `  ${steady.completed}/${steady.sessions} done; submit→thank-you p50 ${steady.submitToThankYou.p50Ms} ms, p99 ${steady.submitToThankYou.p99Ms} ms`,
-    );
-    const roundTripEconomy = economyOf(
-      burst.sessions + steady.sessions,
-      { before: economyBefore.org, after: orgCounters(sim) },
-      { before: economyBefore.bot, after: await settledStats(bot) },
-    );
+    const first = await runOn(mainStorage, profArgs);
+    const { ctx, burst, steady } = first;
+    const roundTripEconomy = first.economy;
     const pending = options.pending.sessions > 0 ? await pendingScale(ctx) : undefined;
-    const botFinal = await bot.stats();
-    await bot.stop();
+    const botFinal = await first.bot.stats();
+    await first.bot.stop();
     bot = undefined;
+    // The other stores: the same round trips, each on a bot of its own, in the same run.
+    const stores: StoreFigures[] = [storeFigures(mainStorage, first)];
+    for (const storage of otherStorages) {
+      const other = await runOn(storage, []);
+      await other.bot.stop();
+      bot = undefined;
+      stores.push(storeFigures(storage, other));
+    }
     const base = options.baseline.sizes.length > 0 ? await baseline(sim, options) : undefined;
     const floorFigures = options.floorTurns > 0 ? await floor(channel, options) : undefined;
     const instances = options.azuriteSessions > 0 ? await instancesOverAzurite(sim, channel, cases, env, options) : undefined;
@@ -118,6 +146,8 @@ async function main(): Promise<void> {
       baseline: base,
       floor: floorFigures,
       instances,
+      storage: mainStorage,
+      stores,
       economy: economyReport(roundTripEconomy, pending, base),
       ratios: { ...floorRatios(steady, burst, floorFigures), ...ratiosOf(pending, base) },
     };
@@ -133,7 +163,8 @@ async function main(): Promise<void> {
       process.exitCode = 2;
     }
   } finally {
-    await bot?.stop().catch(() => undefined);
+    await (bot as Child | undefined)?.stop().catch(() => undefined);
+    await Promise.all(azurites.map((azurite) => azurite.stop()));
     cases.stop();
     await channel.stop();
     await sim.stop();

@@ -19,9 +19,16 @@ export interface BenchOptions {
   floorTurns: number;
   /** Customers at once in the one-vs-two-instances phase over Azurite; 0 skips it. */
   azuriteSessions: number;
+  /**
+   * `--storage`: the bot's storage for the round-trip phases, one run per store in the order given; the
+   * first also runs the pending, baseline and floor phases. Blob and table run on Azurite the bench starts.
+   */
+  storages: BenchStorage[];
   /** Directory for the bot process's V8 CPU profile (`--cpu-prof`), written when it stops. */
   botCpuProf: string | undefined;
 }
+
+export type BenchStorage = 'memory' | 'blob' | 'table';
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -46,6 +53,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                           measure the CPU floor of a turn (default 3000; medium 2000; quick 1000; 0 skips)
   --instances-azurite N   one bot instance, then two, over Azurite (Blob Storage on loopback), N
                           customers at once each (default 0: skipped)
+  --storage S[,S..]       the bot's storage: memory (default), blob or table (Azurite's blob or table
+                          service, started by the bench on 127.0.0.1 with telemetry off); several,
+                          comma-separated, run the round trips once per store in the same run (the
+                          first store also runs the other phases), e.g. --storage table,memory,blob
   --bot-cpu-prof DIR      write V8 CPU profiles of the bot to DIR and of the floor bot to DIR/floor
                           (open in Chrome DevTools)
   --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
@@ -86,6 +97,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'bot-cpu-prof',
     'floor-turns',
     'instances-azurite',
+    'storage',
   ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
 
@@ -117,6 +129,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
   const out = flags.get('out');
   const prof = flags.get('bot-cpu-prof');
+  const storageRaw = flags.get('storage') ?? 'memory';
+  const storages = String(storageRaw)
+    .split(',')
+    .map((s) => s.trim());
+  if (storageRaw === true || storages.some((s) => !['memory', 'blob', 'table'].includes(s)) || new Set(storages).size !== storages.length)
+    throw new Error(`--storage must be memory, blob or table (or several of them, comma-separated, each once), got "${String(storageRaw)}"`);
   return {
     help: flags.get('help') === true,
     quick,
@@ -138,5 +156,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     floorTurns: int('floor-turns', size(1000, 2000, 3000), 0, 1_000_000),
     botCpuProf: typeof prof === 'string' ? prof : undefined,
     azuriteSessions: int('instances-azurite', 0, 0, 100_000),
+    storages: storages as BenchStorage[],
   };
 }

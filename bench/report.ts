@@ -54,6 +54,31 @@ export function economyReport(roundTrip: Economy, pending: PendingFigures | unde
   };
 }
 
+/** One store's round trips (`--storage`), side by side in the same run. */
+export interface StoreFigures {
+  storage: string;
+  sessionsPerSecond: number;
+  steadyP99SubmitToThankYouMs: number;
+  botCpuPerSessionMsAtOnce: number;
+  botCpuPerSessionMsSteady: number;
+  storageOpsPerSession: number;
+  storageOpsByKind: Economy['storageOpsByKind'];
+  failed: number;
+}
+
+export function storeFigures(storage: string, run: { burst: RoundTripFigures; steady: RoundTripFigures; economy: Economy }): StoreFigures {
+  return {
+    storage,
+    sessionsPerSecond: run.burst.sessionsPerSecond,
+    steadyP99SubmitToThankYouMs: run.steady.submitToThankYou.p99Ms,
+    botCpuPerSessionMsAtOnce: run.burst.botCpuPerSessionMs,
+    botCpuPerSessionMsSteady: run.steady.botCpuPerSessionMs,
+    storageOpsPerSession: run.economy.storageOpsPerSession,
+    storageOpsByKind: run.economy.storageOpsByKind,
+    failed: run.burst.failed + run.steady.failed,
+  };
+}
+
 export type Report = {
   node: string;
   cpu: string;
@@ -70,6 +95,8 @@ export type Report = {
   baseline: BaselineFigures | undefined;
   floor: FloorFigures | undefined;
   instances: InstancesFigures | undefined;
+  storage?: string;
+  stores?: StoreFigures[];
   economy: EconomyReport;
   ratios: Record<string, unknown>;
 };
@@ -156,6 +183,12 @@ export function renderTable(report: Report): string {
     ]);
   }
   if (report.instances) rows.push(['instances: two over one, sessions/s', String(report.instances.twoToOne), '']);
+  for (const store of report.stores ?? [])
+    rows.push([
+      `storage ${store.storage}: sessions/s at once, p99 submit → thank-you, bot CPU per session, storage ops per session`,
+      `${store.sessionsPerSecond}/s, ${store.steadyP99SubmitToThankYouMs} ms, ${store.botCpuPerSessionMsAtOnce} ms, ${store.storageOpsPerSession}`,
+      store.failed > 0 ? `${store.failed} failed` : '',
+    ]);
   const targets: Record<string, string> = {
     sessionCpuToFloor: 'target <= 1.5',
     baselineHeapPerSessionToOurs: 'target >= 10',

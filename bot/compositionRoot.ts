@@ -164,7 +164,11 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const storage: Storage = new SafeKeyStorage(botStorage.storage);
   log.info(
     botStorage.describe(),
-    botStorage.kind === 'memory' ? 'storage: in memory (local use: lost on restart, one instance only)' : 'storage: Azure Blob Storage',
+    botStorage.kind === 'memory'
+      ? 'storage: in memory (local use: lost on restart, one instance only)'
+      : botStorage.kind === 'table'
+        ? 'storage: Azure Table storage'
+        : 'storage: Azure Blob Storage',
   );
 
   const simulator = config.simulator

@@ -11,6 +11,10 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
+import type { CoworkStore } from '../cowork/coworkStore';
+import { returnsETags, type ETagReturningStorage } from '../util/storage';
+import { StoreBackedStorage } from '../storage/storeBackedStorage';
+import { TableCoworkStore } from '../storage/tableStore';
 import type { StorageConfig } from './config/config';
 
 export interface BotStorage {
@@ -21,6 +25,10 @@ export interface BotStorage {
   /** Where the store listens, when known from its settings (for a fast first check). */
   endpoint?(): { host: string; port: number } | undefined;
   describe(): Record<string, string>;
+  /** The co-work store under `storage`, when the kind has one (table). */
+  coworkStore?: CoworkStore;
+  /** Prepares the store before the first use (creates the table); included in `ensureStorageAnswers`. */
+  prepare?(): Promise<void>;
 }
 
 const PROBE_KEY = 'cowork/health/probe';
@@ -30,6 +38,18 @@ export function createStorage(config: StorageConfig): BotStorage {
     const storage = new MemoryStorage();
     return { storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'memory' }) };
   }
+  if (config.kind === 'table') {
+    const store = TableCoworkStore.connect(config.connectionString, config.table);
+    return {
+      storage: new StoreBackedStorage(store),
+      kind: 'table',
+      coworkStore: store,
+      prepare: () => store.ensureTable(),
+      check: () => store.check(),
+      describe: () => ({ kind: 'table', table: config.table, account: accountOf(config.connectionString, 'tableendpoint') }),
+      endpoint: () => endpointOf(config.connectionString, 'TableEndpoint', 10002),
+    };
+  }
   const storage = new BlobsStorage(config.connectionString, config.container);
   return {
     storage,
@@ -38,7 +58,7 @@ export function createStorage(config: StorageConfig): BotStorage {
       await storage.read([PROBE_KEY]);
     },
     describe: () => ({ kind: 'blob', container: config.container, account: accountOf(config.connectionString) }),
-    endpoint: () => blobEndpointOf(config.connectionString),
+    endpoint: () => endpointOf(config.connectionString, 'BlobEndpoint', 10000),
   };
 }
 
@@ -51,7 +71,7 @@ export const START_TIMEOUT_FOR_STORAGE_MS = 4_000;
  * Azurite locally.
  */
 export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number = START_TIMEOUT_FOR_STORAGE_MS): Promise<void> {
-  if (store.kind !== 'blob') return;
+  if (store.kind === 'memory') return;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
@@ -60,11 +80,13 @@ export async function ensureStorageAnswers(store: BotStorage, timeoutMs: number 
     // Nothing listening (Azurite not started) is known at once; the storage client would retry for ~18 s.
     const endpoint = store.endpoint?.();
     if (endpoint !== undefined) await Promise.race([tcpReachable(endpoint.host, endpoint.port), timedOut]);
+    if (store.prepare) await Promise.race([store.prepare(), timedOut]);
     await Promise.race([store.check(), timedOut]);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const variable = store.kind === 'table' ? 'AZURE_TABLES_CONNECTION_STRING' : 'AZURE_STORAGE_CONNECTION_STRING';
     throw new Error(
-      `storage does not answer: STORAGE=blob and AZURE_STORAGE_CONNECTION_STRING (${store.describe().account}) (${reason}). ` +
+      `storage does not answer: STORAGE=${store.kind} and ${variable} (${store.describe().account}) (${reason}). ` +
         'Locally, start Azurite in another terminal with npm run azurite (README: Durable sessions); elsewhere check the connection string, or use STORAGE=memory.',
     );
   } finally {
@@ -86,10 +108,10 @@ function tcpReachable(host: string, port: number): Promise<void> {
   });
 }
 
-/** The blob endpoint's host and port, when the connection string names one (Azurite, a custom endpoint). */
-function blobEndpointOf(connectionString: string): { host: string; port: number } | undefined {
-  if (/UseDevelopmentStorage=true/i.test(connectionString)) return { host: '127.0.0.1', port: 10000 };
-  const raw = /BlobEndpoint=([^;]+)/i.exec(connectionString)?.[1];
+/** The blob (or table) endpoint's host and port, when the connection string names one (Azurite, a custom endpoint). */
+function endpointOf(connectionString: string, name: 'BlobEndpoint' | 'TableEndpoint', developmentPort: number): { host: string; port: number } | undefined {
+  if (/UseDevelopmentStorage=true/i.test(connectionString)) return { host: '127.0.0.1', port: developmentPort };
+  const raw = new RegExp(`${name}=([^;]+)`, 'i').exec(connectionString)?.[1];
   if (raw === undefined) return undefined;
   try {
     const url = new URL(raw);
@@ -100,7 +122,7 @@ function blobEndpointOf(connectionString: string): { host: string; port: number 
 }
 
 /** The account (or endpoint) named by a connection string: never its key. */
-function accountOf(connectionString: string): string {
+function accountOf(connectionString: string, endpoint = 'blobendpoint'): string {
   const parts = new Map(
     connectionString
       .split(';')
@@ -108,7 +130,7 @@ function accountOf(connectionString: string): string {
       .filter((kv) => kv.length >= 2)
       .map(([k, ...v]) => [(k ?? '').toLowerCase(), v.join('=')]),
   );
-  return parts.get('accountname') ?? parts.get('blobendpoint') ?? 'unknown';
+  return parts.get('accountname') ?? parts.get(endpoint) ?? 'unknown';
 }
 
 /** Where hashed keys live; a key that itself starts with it is hashed too, so none can collide with one. */
@@ -135,7 +157,12 @@ export function storageKey(key: string): string {
 
 /** Wraps a storage so that every key goes through `storageKey`; callers keep using their own keys. */
 export class SafeKeyStorage implements Storage {
-  constructor(private readonly inner: Storage) {}
+  /** Present when the inner storage tells eTags (STORAGE=table), with the key mapped like the others. */
+  readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
+
+  constructor(private readonly inner: Storage) {
+    if (returnsETags(inner)) this.writeReturningETag = (key, item, options) => inner.writeReturningETag(storageKey(key), item, options);
+  }
 
   async read(keys: string[]): Promise<StoreItems> {
     const mapped = keys.map(storageKey);

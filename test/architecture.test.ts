@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ERROR_CATALOGUE } from '../util/errors';
 
 const ROOT = path.resolve(__dirname, '..');
-const PRODUCT = ['bot', 'dialogs', 'cards', 'cowork', 'salesforce', 'simulator', 'util'];
+const PRODUCT = ['bot', 'dialogs', 'cards', 'cowork', 'salesforce', 'storage', 'simulator', 'util'];
 const MAX_LINES = 350;
 
 /**
@@ -29,6 +29,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   cards: ['cards', 'cowork', 'util'],
   dialogs: ['dialogs', 'cards', 'cowork', 'util'],
   salesforce: ['salesforce', 'cowork', 'util'],
+  // The store on Azure Table storage (and in memory) implements the core's store port.
+  storage: ['storage', 'cowork/coworkStore.ts', 'util'],
   // The simulator knows nothing of the bot; it reads the shipped SFDX project's run-as rules like a deploy does.
   simulator: ['simulator', 'util', 'salesforce/runAsPolicy.ts'],
   // The channel edge, the turn, proactive work and handoff: no Salesforce wire format, no simulator.

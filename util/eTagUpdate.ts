@@ -3,7 +3,7 @@
  * eTag-guarded change (sessions, handoff records, key lists, Case links, login counters).
  */
 import { CoworkError } from './errors';
-import type { KeyValueStorage, StoreItem } from './storage';
+import { returnsETags, type KeyValueStorage, type StoreItem } from './storage';
 
 /** True for the optimistic-concurrency refusals of botbuilder's storages (memory, blobs, Cosmos DB). */
 export function isETagConflict(err: unknown): boolean {
@@ -20,9 +20,18 @@ export type ETagStep<R> =
   | { result: R }
   | {
       write: Record<string, unknown>;
-      /** After the write succeeded: its result, or `WRITE_LOST` to go again. */
-      written: () => R | typeof WRITE_LOST | Promise<R | typeof WRITE_LOST>;
+      /**
+       * After the write succeeded: its result, or `WRITE_LOST` to go again. `eTag`: the item's new eTag,
+       * when the storage tells it; `exclusive`: a first write was create-only, so no other first write
+       * can have replaced it (nothing to read back).
+       */
+      written: (write: WriteOutcome) => R | typeof WRITE_LOST | Promise<R | typeof WRITE_LOST>;
     };
+
+export interface WriteOutcome {
+  eTag?: string;
+  exclusive: boolean;
+}
 
 export interface ETagUpdateOptions {
   /** How many read-modify-write attempts before giving up. */
@@ -60,15 +69,21 @@ export async function updateWithETag<R>(
     const item = attempt === 0 && options.first ? options.first : (await storage.read([key]))[key];
     const next = await step(item);
     if ('result' in next) return next.result;
-    let stored = false;
+    let stored: WriteOutcome | undefined;
     try {
-      await storage.write({ [key]: { ...next.write, eTag: item?.eTag ?? '*' } });
-      stored = true;
+      if (returnsETags(storage)) {
+        // Create-only when there was nothing: of two first writers one is refused (and reads again).
+        const eTag = await storage.writeReturningETag(key, { ...next.write, eTag: item?.eTag ?? '*' }, { ifAbsent: item === undefined });
+        stored = { eTag, exclusive: true };
+      } else {
+        await storage.write({ [key]: { ...next.write, eTag: item?.eTag ?? '*' } });
+        stored = { exclusive: false };
+      }
     } catch (err) {
       if (!isETagConflict(err)) throw err;
     }
     if (stored) {
-      const result = await next.written();
+      const result = await next.written(stored);
       if (result !== WRITE_LOST) return result;
     }
     await options.backoff?.(attempt);

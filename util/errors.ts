@@ -17,6 +17,10 @@ export const ERROR_CATALOGUE = {
   ERR_COWORK_ETAG_GAVE_UP:
     'A stored document kept changing under a read-modify-write (another instance): the operation gave up after its attempts and will be retried by the timed work.',
   ERR_COWORK_EVENT_CLAIMED: 'An event was claimed by this instance and then failed: it is retried from the stored session, never answered twice.',
+  ERR_COWORK_STORE_CONFLICT:
+    'A write to the co-work store was refused: the row exists already (create), or changed since it was read (eTag). The caller reads again and decides; never a lost write.',
+  ERR_COWORK_STORE_LIMIT:
+    "A row or a transaction is over Azure Table storage's limits (1 MiB an entity, 64 KiB a property, 100 operations a batch): refused before it is sent.",
   ERR_COWORK_SEND_TIMEOUT: 'The channel did not accept a message within COWORK_SEND_TIMEOUT_SECONDS.',
   ERR_COWORK_CONNECTOR: 'The channel connector refused a send or could not be reached (its HTTP status and code are on the error).',
 } as const;

@@ -47,7 +47,7 @@ export async function updateKeyList(storage: KeyValueStorage, key: string, chang
       write: { keys: next },
       // A list's first write is unconditional (storage has no create-if-absent): two first
       // writers would both succeed and the last would win. Read back; go again if ours was lost.
-      written: async () => (item || change(await readKeyList(storage, key)) === undefined ? undefined : WRITE_LOST),
+      written: async ({ exclusive }) => (item || exclusive || change(await readKeyList(storage, key)) === undefined ? undefined : WRITE_LOST),
     };
   });
 }

@@ -10,6 +10,10 @@ import { ConfigError, ConfigErrorCollector, type Env } from '../../util/configEr
 import { isLoopbackHost } from '../../util/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../../salesforce/config';
 import { BOT_VARIABLES, type VariableDoc } from './configVariables';
+import { bool, channelList, collecting, integer, onOff, oneOf, text, url } from './envValues';
+import { storageConfig, type StorageConfig } from './storageConfig';
+
+export { storageConfig, type StorageConfig } from './storageConfig';
 
 export { BOT_VARIABLES, documented, type VariableDoc } from './configVariables';
 
@@ -61,19 +65,7 @@ export interface BotConfig {
   statusEvents: boolean;
 }
 
-export type StorageConfig = { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string };
-
 export const ALL_VARIABLES: readonly VariableDoc[] = [...BOT_VARIABLES, ...SALESFORCE_VARIABLES];
-
-/** The pass of `loadConfig` in progress: the value helpers below record their errors in it and go on. */
-let active: ConfigErrorCollector | undefined;
-
-/** Records `error` in the pass in progress and goes on with `fallback` (throws it outside a pass). */
-function invalid<T>(error: ConfigError, fallback: T): T {
-  if (active === undefined) throw error;
-  active.report(error);
-  return fallback;
-}
 
 /**
  * Parses and validates the whole configuration. Throws a `ConfigError` for one bad value, and
@@ -81,15 +73,9 @@ function invalid<T>(error: ConfigError, fallback: T): T {
  */
 export function loadConfig(env: Env, options: { isTty?: boolean } = {}): BotConfig {
   const problems = new ConfigErrorCollector();
-  const outer = active;
-  active = problems;
-  try {
-    const config = readConfig(env, options, problems);
-    problems.throwIfAny();
-    return config;
-  } finally {
-    active = outer;
-  }
+  const config = collecting(problems, () => readConfig(env, options, problems));
+  problems.throwIfAny();
+  return config;
 }
 
 function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErrorCollector): BotConfig {
@@ -225,115 +211,4 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
     healthzToken,
     statusEvents: onOff(env, 'COWORK_STATUS_EVENTS', true),
   });
-}
-
-function storageConfig(env: Env): StorageConfig {
-  const kind = oneOf(env, 'STORAGE', ['memory', 'blob'] as const, 'memory');
-  const connectionString = text(env, 'AZURE_STORAGE_CONNECTION_STRING');
-  if (kind === 'memory') {
-    if (connectionString)
-      throw new ConfigError('STORAGE', 'is memory (the default) but AZURE_STORAGE_CONNECTION_STRING is set; set STORAGE=blob to use it', 'blob');
-    return { kind };
-  }
-  if (!connectionString) {
-    throw new ConfigError(
-      'AZURE_STORAGE_CONNECTION_STRING',
-      'is required when STORAGE=blob',
-      'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net',
-    );
-  }
-  if (!/(AccountName=|BlobEndpoint=|UseDevelopmentStorage=true)/i.test(connectionString)) {
-    throw new ConfigError(
-      'AZURE_STORAGE_CONNECTION_STRING',
-      'does not look like an Azure Storage connection string (no AccountName or BlobEndpoint)',
-      'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net',
-    );
-  }
-  const container = text(env, 'AZURE_STORAGE_CONTAINER') ?? 'cowork-bot';
-  // Azure container names: 3-63 chars, lowercase letters, digits and single dashes, starting with a letter or digit.
-  if (!/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(container)) {
-    throw new ConfigError(
-      'AZURE_STORAGE_CONTAINER',
-      `"${container}" is not a valid container name (3-63 lowercase letters, digits, single dashes)`,
-      'cowork-bot',
-    );
-  }
-  return { kind, connectionString, container };
-}
-
-function channelList(env: Env, name: string): string[] {
-  const raw = text(env, name);
-  if (raw === undefined) return [];
-  const ids = raw
-    .split(',')
-    .map((id) => id.trim().toLowerCase())
-    .filter((id) => id !== '');
-  const bad = ids.find((id) => !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(id));
-  if (bad !== undefined) return invalid(new ConfigError(name, `"${bad}" is not a channel id (letters, digits, dot, dash, underscore)`, 'omnichannel'), []);
-  return [...new Set(ids)];
-}
-
-function text(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined) return undefined;
-  const trimmed = raw.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-const NUMBERS = new Map(
-  BOT_VARIABLES.flatMap((variable) => (variable.integer ? [[variable.name, { ...variable.integer, example: variable.example }] as const] : [])),
-);
-
-/** A whole number variable, with the default, bounds and example of its one declaration (configVariables.ts). */
-function integer(env: Env, name: string): number {
-  const spec = NUMBERS.get(name);
-  if (!spec) throw new Error(`${name} is read as a number but bot/config/configVariables.ts declares no default and bounds for it`);
-  const raw = text(env, name);
-  if (raw === undefined) return spec.default;
-  if (!/^\d+$/.test(raw)) return invalid(new ConfigError(name, `must be a whole number, got "${raw}"`, spec.example), spec.default);
-  const value = Number(raw);
-  if (value < spec.min || value > spec.max)
-    return invalid(new ConfigError(name, `must be between ${spec.min} and ${spec.max}, got ${value}`, spec.example), spec.default);
-  return value;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  const lower = raw.toLowerCase();
-  if (lower === 'true' || lower === '1' || lower === 'yes') return true;
-  if (lower === 'false' || lower === '0' || lower === 'no') return false;
-  return invalid(new ConfigError(name, `must be true or false, got "${raw}"`, 'true'), fallback);
-}
-
-/** on/off (also true/false, 1/0, yes/no). */
-function onOff(env: Env, name: string, fallback: boolean): boolean {
-  const raw = text(env, name)?.toLowerCase();
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  if (raw === undefined || ['true', '1', 'yes', 'false', '0', 'no'].includes(raw)) return bool(env, name, fallback);
-  return invalid(new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off'), fallback);
-}
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  const found = allowed.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
-  if (!found) return invalid(new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`, allowed[0] ?? fallback), fallback);
-  return found;
-}
-
-function url(env: Env, name: string, example: string): string | undefined {
-  const raw = text(env, name);
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    return invalid(new ConfigError(name, `is not a URL: "${raw}"`, example), undefined);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return invalid(new ConfigError(name, `must be an http or https URL, got "${raw}"`, example), undefined);
-  }
-  return raw;
 }

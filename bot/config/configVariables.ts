@@ -94,7 +94,7 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
   {
     name: 'STORAGE',
     description:
-      'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only) or blob (Azure Blob Storage, durable, several instances).',
+      'Where sessions, conversation state and the replay position live: memory (default, lost on restart, one instance only), blob (Azure Blob Storage, durable, several instances) or table (Azure Table storage or Azure Cosmos DB for Table: durable, several instances, create-if-absent and transactions).',
     example: 'blob',
     secret: false,
   },
@@ -108,6 +108,19 @@ export const BOT_VARIABLES: readonly VariableDoc[] = [
     name: 'AZURE_STORAGE_CONTAINER',
     description: "Blob container for the bot's storage (STORAGE=blob; created if missing). Default cowork-bot.",
     example: 'cowork-bot',
+    secret: false,
+  },
+  {
+    name: 'AZURE_TABLES_CONNECTION_STRING',
+    description:
+      "Azure Table storage (or Cosmos DB for Table) connection string (STORAGE=table). Azurite: the emulator's devstoreaccount1 string with TableEndpoint=http://127.0.0.1:10002/devstoreaccount1.",
+    example: 'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net',
+    secret: true,
+  },
+  {
+    name: 'AZURE_TABLES_TABLE',
+    description: "Table for the bot's storage (STORAGE=table; created if missing). Default coworkbot.",
+    example: 'coworkbot',
     secret: false,
   },
   {

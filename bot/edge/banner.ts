@@ -27,7 +27,9 @@ export function startupBanner(config: BotConfig, bot: BannerFacts): string {
     `  Health: ${bot.url}/healthz`,
     config.storage.kind === 'memory'
       ? '  Storage: in memory — sessions and answers not yet written to the Case are LOST when the bot stops; one instance only (STORAGE=blob for durable sessions)'
-      : `  Storage: Azure Blob Storage, container ${config.storage.container}`,
+      : config.storage.kind === 'table'
+        ? `  Storage: Azure Table storage, table ${config.storage.table}`
+        : `  Storage: Azure Blob Storage, container ${config.storage.container}`,
   ];
   if (bot.simulator) {
     lines.push(`  Salesforce: embedded simulator at ${bot.simulator.instanceUrl} (Pub/Sub ${bot.simulator.pubSubEndpoint})`);

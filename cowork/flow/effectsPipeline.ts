@@ -109,8 +109,10 @@ export class EffectsPipeline {
       await this.deps.inflight.remove(current.key);
       return;
     }
-    const done = await this.deps.repository.update(current.key, (s) =>
-      s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.steps.now()).toISOString(), effectsLeaseUntil: null } : undefined,
+    const done = await this.deps.repository.update(
+      current.key,
+      (s) => (s.state === 'answered' ? { ...s, state: 'done', caseUpdatedAt: new Date(this.steps.now()).toISOString(), effectsLeaseUntil: null } : undefined),
+      { from: current },
     );
     if (done.changed && done.session)
       this.steps.report(
@@ -158,8 +160,11 @@ export class EffectsPipeline {
       if (failure === undefined) {
         // From the channel accepting the thank-you until this write, a crash makes the taker-over thank again.
         const acceptedAt = performance.now();
-        const marked = await this.deps.repository.update(current.key, (s) =>
-          s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.steps.now()).toISOString() },
+        // From the session as this instance last wrote or read it: no read first when the storage told its eTag.
+        const marked = await this.deps.repository.update(
+          current.key,
+          (s) => (s.thankedAt ? undefined : { ...s, thankedAt: new Date(this.steps.now()).toISOString() }),
+          { from: current },
         );
         this.deps.log.debug({ sessionKey: current.key, duplicateWindowMs: Math.round((performance.now() - acceptedAt) * 10) / 10 }, 'thank-you recorded');
         return marked.session ?? current;

@@ -89,8 +89,8 @@ export class CaseDocuments {
       const written = toDocument({ ...toWrite }) ?? emptyDocument();
       return {
         write: { ...written, v: LAYOUT },
-        written: async () => {
-          if (existed) return result;
+        written: async ({ exclusive }) => {
+          if (existed || exclusive) return result;
           const back = await this.read(caseId);
           const kept = applied ? applied(back) : JSON.stringify(back) === JSON.stringify(written);
           return kept ? result : WRITE_LOST;

@@ -114,7 +114,9 @@ export class SessionRepository {
         const updated: CoworkSession = { ...next, updatedAt: new Date().toISOString() };
         return {
           write: { ...updated },
-          written: async () => {
+          written: async ({ eTag: written }) => {
+            // The next change of this session object starts from the write's eTag, without a read.
+            if (written !== undefined) this.eTags.set(updated, written);
             if (!isPending(updated.state) && isPending(current.state) && updated.state !== 'answered') await this.unlist(updated.caseId, updated.key);
             return { session: updated, changed: true };
           },

@@ -133,3 +133,27 @@ describe('configuration', () => {
     expect(result.stderr + result.stdout).not.toContain(secret);
   });
 });
+
+describe('STORAGE=table', () => {
+  const cs = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
+  it('takes the connection string and the table (default coworkbot)', () => {
+    expect(loadConfig({ STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: cs }).storage).toEqual({ kind: 'table', connectionString: cs, table: 'coworkbot' });
+    expect(loadConfig({ STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: cs, AZURE_TABLES_TABLE: 'Sessions2' }).storage).toMatchObject({ table: 'Sessions2' });
+  });
+  it.each([
+    [{ STORAGE: 'table' }, 'AZURE_TABLES_CONNECTION_STRING', /required when STORAGE=table/],
+    [{ STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: 'nothing=here' }, 'AZURE_TABLES_CONNECTION_STRING', /does not look like/],
+    [{ STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: cs, AZURE_TABLES_TABLE: 'co-work' }, 'AZURE_TABLES_TABLE', /not a valid table name/],
+    [{ AZURE_TABLES_CONNECTION_STRING: cs }, 'STORAGE', /set STORAGE=table/],
+  ] as const)('names the variable, the problem and an example: %j', (env, variable, problem) => {
+    let message = '';
+    try {
+      loadConfig({ ...env });
+    } catch (error) {
+      message = error instanceof Error ? error.message : String(error);
+    }
+    expect(message).toContain(variable);
+    expect(message).toMatch(problem);
+    expect(message).toMatch(/e\.g\.|example/i);
+  });
+});

@@ -18,12 +18,13 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('no telemetry', () => {
-  it('starts Azurite with --disableTelemetry (checked on the running process)', async () => {
-    const azurite = await startAzurite();
+  it.each(['blob', 'table'] as const)("starts Azurite's %s service with --disableTelemetry (checked on the running process)", async (service) => {
+    const azurite = await startAzurite(service);
     try {
       expect(azurite.pid).toBeDefined();
       const argv = readFileSync(`/proc/${azurite.pid}/cmdline`, 'utf8').split('\0');
-      expect(argv.some((a) => a.endsWith('dist/src/blob/main.js'))).toBe(true);
+      expect(argv.some((a) => a.endsWith(`dist/src/${service}/main.js`))).toBe(true);
+      expect(argv).toContain('127.0.0.1');
       expect(argv).toContain('--disableTelemetry');
     } finally {
       await azurite.stop();
@@ -38,7 +39,10 @@ describe('no telemetry', () => {
       if (file === harness || file === self) continue;
       const text = readFileSync(file, 'utf8');
       // Another way to start Azurite would bypass the harness's --disableTelemetry.
-      expect({ file, startsAzurite: /azurite-blob|azurite\/dist|dist\/src\/blob\/main/.test(text) }).toEqual({ file, startsAzurite: false });
+      expect({ file, startsAzurite: /azurite-(?:blob|table)|azurite\/dist|dist\/src\/(?:blob|table)\/main/.test(text) }).toEqual({
+        file,
+        startsAzurite: false,
+      });
       // A file that names the Playground starts it only with telemetry off: every line of it that
       // spawns or runs a process passes the flag.
       const code = text.split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l));

@@ -71,6 +71,8 @@ describe("the README's commands", () => {
     expect(commands(section('Durable sessions and several instances'))).toEqual([
       'npm run azurite',
       'STORAGE=blob AZURE_STORAGE_CONNECTION_STRING=UseDevelopmentStorage=true npm start',
+      'STORAGE=table AZURE_TABLES_CONNECTION_STRING=UseDevelopmentStorage=true npm start',
+      'npm run storage:migrate -- --from blob --to table',
     ]);
     // `npm ci` and `npm test` are CI's own steps (.ci/run), and this suite runs in `npm test`.
     const ci = readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
@@ -139,13 +141,19 @@ describe("the README's commands", () => {
     }
   }, 300_000);
 
-  it('npm run azurite, then the bot on it with STORAGE=blob', async () => {
-    const blobPort = await freePort();
+  it('npm run azurite, then the bot on it with STORAGE=blob and with STORAGE=table', async () => {
+    const [blobPort, queuePort, tablePort] = [await freePort(), await freePort(), await freePort()];
     const location = mkdtempSync(path.join(os.tmpdir(), 'cowork-azurite-'));
     try {
-      // As written, with its port and folder moved off the developer's 10000 and .azurite/.
-      const azurite = started(['run', 'azurite'], { AZURITE_BLOB_PORT: String(blobPort), AZURITE_LOCATION: location });
-      await azurite.waitFor(`successfully listens on http://127.0.0.1:${blobPort}`, 60_000);
+      // As written, with its ports and folder moved off the developer's 10000-10002 and .azurite/.
+      const azurite = started(['run', 'azurite'], {
+        AZURITE_BLOB_PORT: String(blobPort),
+        AZURITE_QUEUE_PORT: String(queuePort),
+        AZURITE_TABLE_PORT: String(tablePort),
+        AZURITE_LOCATION: location,
+      });
+      await azurite.waitFor(`Table service is successfully listening at http://127.0.0.1:${tablePort}`, 60_000);
+      await azurite.waitFor(`Blob service is successfully listening at http://127.0.0.1:${blobPort}`, 60_000);
       expect(azurite.output()).toContain('--disableTelemetry');
       // UseDevelopmentStorage=true is 127.0.0.1:10000: the same account on the moved port.
       const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -157,6 +165,13 @@ describe("the README's commands", () => {
       });
       const banner = await bot.waitFor(BANNER, START_MS);
       expect(banner).toContain('Storage: Azure Blob Storage, container cowork-bot');
+      const onTable = started(['start'], {
+        PORT: String(await freePort()),
+        LOG_FORMAT: 'json',
+        STORAGE: 'table',
+        AZURE_TABLES_CONNECTION_STRING: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};TableEndpoint=http://127.0.0.1:${tablePort}/devstoreaccount1;`,
+      });
+      expect(await onTable.waitFor(BANNER, START_MS)).toContain('Storage: Azure Table storage, table coworkbot');
     } finally {
       await Promise.all(running.splice(0).map((p) => p.stop()));
       // Azurite may still flush its last file as its process group ends: a bounded retry (ENOTEMPTY seen in CI).

@@ -55,6 +55,21 @@ export function azuriteArgs(port: number): string[] {
   return ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck', '--silent', '--loose', '--disableTelemetry'];
 }
 
+/** Azurite's table service: the same, on its own port (`azurite-table`). */
+export function azuriteTableArgs(port: number): string[] {
+  return [
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(port),
+    '--inMemoryPersistence',
+    '--skipApiVersionCheck',
+    '--silent',
+    '--loose',
+    '--disableTelemetry',
+  ];
+}
+
 export interface Azurite {
   connectionString: string;
   /** The operating system's process id, to check what the process was given. */
@@ -62,11 +77,11 @@ export interface Azurite {
   stop(): Promise<void>;
 }
 
-/** Azurite's blob service on 127.0.0.1 with in-memory persistence (nothing on disk) and no telemetry (nothing leaves the machine). */
-export async function startAzurite(): Promise<Azurite> {
+/** Azurite's blob (or table) service on 127.0.0.1 with in-memory persistence (nothing on disk) and no telemetry (nothing leaves the machine). */
+export async function startAzurite(service: 'blob' | 'table' = 'blob'): Promise<Azurite> {
   const port = await freePort();
-  const main = path.join(path.dirname(require.resolve('azurite/package.json')), 'dist/src/blob/main.js');
-  const child = spawn(process.execPath, [main, ...azuriteArgs(port)], {
+  const main = path.join(path.dirname(require.resolve('azurite/package.json')), `dist/src/${service}/main.js`);
+  const child = spawn(process.execPath, [main, ...(service === 'blob' ? azuriteArgs(port) : azuriteTableArgs(port))], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -88,7 +103,7 @@ export async function startAzurite(): Promise<Azurite> {
   );
   const key = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
   return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${key};${service === 'blob' ? 'BlobEndpoint' : 'TableEndpoint'}=http://127.0.0.1:${port}/devstoreaccount1;`,
     pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
