@@ -6,10 +6,11 @@
 import { MemoryStorage } from 'botbuilder';
 import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import type { CaseRecord, ChatSessionRecord } from '../../cowork/ports';
+import type { CoworkServiceDeps } from '../../cowork/coworkService';
 import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, instance, started } from './inMemoryCore';
 
-function core(options: { startLimits?: { perConversation: number; perCase: number } } = {}) {
+function core(options: { startLimits?: { perConversation: number; perCase: number }; forms?: CoworkServiceDeps['forms'] } = {}) {
   const [storage, cases, bus, effects, clock, log, status, deadlines] = [
     new MemoryStorage(),
     new InMemoryCases(),
@@ -121,6 +122,38 @@ describe('starting a form', () => {
     await submit(a, answered.key, answered.formToken, 'conv-a');
     await started(a, 'conv-b');
     expect((await a.get(answered.key))?.state).toBe('submitted');
+  });
+
+  it("leaves a waiting form of another spec alone: only the same form's older copy is replaced", async () => {
+    const other = { ...USE_OF_FUNDS_FORM, id: 'use-of-funds-follow-up' };
+    const { a, effects } = core({ forms: [USE_OF_FUNDS_FORM, other] });
+    const followUp = await a.start({ caseRef: CASE_ID, form: other, conversationId: 'conv-a', conversationReference: {}, userId: 'u' });
+    if (followUp.kind !== 'started') throw new Error(followUp.kind);
+    const older = await started(a, 'conv-b');
+    await started(a, 'conv-c');
+    expect((await a.get(followUp.session.key))?.state).toBe('form_sent');
+    expect((await a.get(older.key))?.state).toBe('expired');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(effects.supersededKeys).toEqual([older.key]);
+  });
+
+  it("tells the operator which form replaced which, and logs a failure to tell the replaced form's customer (the start goes on)", async () => {
+    const { a, effects, log } = core();
+    Object.assign(effects, {
+      superseded: async () => {
+        throw new Error('the chat is gone');
+      },
+    });
+    const older = await started(a, 'conv-old');
+    const newer = await started(a, 'conv-new');
+    expect(log.find('info', 'co-work session superseded by a newer form')).toEqual([{ sessionKey: older.key, supersededBy: newer.key, caseId: CASE_ID }]);
+    for (let i = 0; i < 10 && log.find('error', 'telling a customer their form was replaced failed').length === 0; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(log.find('error', 'telling a customer their form was replaced failed')).toEqual([
+      { err: expect.objectContaining({ message: 'the chat is gone' }), sessionKey: older.key },
+    ]);
+    expect((await a.get(newer.key))?.state).toBe('form_sent');
   });
 });
 
