@@ -14,8 +14,7 @@
  * relaying to the customer); the customer's side never waits for an agent's queue (`AgentDirectory.tell` sends
  * without it), so the two can never wait for each other.
  */
-import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
-import { TurnContext as TC } from 'botbuilder';
+import { type CoworkTurn, type ProactiveTurns, type OutgoingActivity, type TurnActivity, conversationReferenceOf } from '../../dialogs/coworkTurn';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels, typedAnswerInputOf } from '../../cowork/formSpec';
 import type { HandoffRecord, HandoffRepository } from '../../cowork/handoff';
@@ -24,7 +23,6 @@ import type { KeyValueStorage } from '../../cowork/ports';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
 import type { Conversations } from '../turn/conversations';
-import { runProactiveTurn } from '../proactive/proactiveTurn';
 import { agentTexts } from '../../dialogs/texts';
 import type { AgentDirectory, AgentRecord } from './agentDirectory';
 import type { HandoffProtocol, SignedHandoffStatus } from './handoffProtocol';
@@ -36,8 +34,8 @@ import { keyMatches, LoginLimiter, type LoginLimiterOptions } from './loginLimit
 export const AGENT_LIST_PAGE_SIZE = 10;
 
 export interface AgentRelayDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   storage: KeyValueStorage;
   handoffs: HandoffRepository;
@@ -63,7 +61,7 @@ export const AGENT_HELP_TEXT = agentTexts.help;
 export const CARD_CLICK_TEXT = agentTexts.cardClick;
 
 /** True for what a card's button sends (a value, or `channelData.postBack`), as opposed to typed text. */
-function isCardClick(activity: Activity): boolean {
+function isCardClick(activity: TurnActivity): boolean {
   const channelData = activity.channelData as { postBack?: unknown } | undefined;
   return activity.value !== undefined || channelData?.postBack === true;
 }
@@ -77,8 +75,16 @@ export class AgentRelay {
     this.limiter = new LoginLimiter({ storage: deps.storage, log: deps.log, now: this.now, ...deps.loginLimits });
   }
 
+  /** Whether `onTurn` would take this turn (a `/agent` command, or a message of a logged-in agent's conversation), deciding only. */
+  async takes(context: CoworkTurn): Promise<boolean> {
+    if (context.activity.type !== 'message') return false;
+    if (/^\/agent\b/i.test((context.activity.text ?? '').trim())) return true;
+    if (!this.deps.agentKey) return false;
+    return (await this.agent(context.activity.conversation.id)) !== undefined;
+  }
+
   /** Takes the turn when it is an agent's (a `/agent` command, or any message of a logged-in agent conversation). */
-  async onTurn(context: TurnContext): Promise<boolean> {
+  async onTurn(context: CoworkTurn): Promise<boolean> {
     if (context.activity.type !== 'message') return false;
     const text = (context.activity.text ?? '').trim();
     const command = /^\/agent\b/i.test(text);
@@ -105,7 +111,7 @@ export class AgentRelay {
     return true;
   }
 
-  private async command(context: TurnContext, rest: string, agent: AgentRecord | undefined): Promise<void> {
+  private async command(context: CoworkTurn, rest: string, agent: AgentRecord | undefined): Promise<void> {
     const [verb = '', ...args] = rest.split(/\s+/);
     const argument = args.join(' ').trim();
     if (!this.deps.agentKey) {
@@ -143,7 +149,7 @@ export class AgentRelay {
     }
   }
 
-  private async login(context: TurnContext, key: string): Promise<void> {
+  private async login(context: CoworkTurn, key: string): Promise<void> {
     const conversationId = context.activity.conversation.id;
     // Wrong keys lock out the guessing conversation and slow everyone down; they never refuse a
     // conversation that has not guessed (loginLimiter.ts), and the counts live in storage.
@@ -163,7 +169,7 @@ export class AgentRelay {
     const record: AgentRecord = {
       conversationId,
       agentId: context.activity.from?.id ?? conversationId,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      conversationReference: conversationReferenceOf(context.activity),
       loggedInAt: new Date(now).toISOString(),
       customerConversationId: (await this.agent(conversationId))?.customerConversationId ?? null,
     };
@@ -173,7 +179,7 @@ export class AgentRelay {
   }
 
   /** One page of the customers waiting (`/agent list [page]`): channels cap a message's size. */
-  private async list(context: TurnContext, agent: AgentRecord, pageText: string): Promise<void> {
+  private async list(context: CoworkTurn, agent: AgentRecord, pageText: string): Promise<void> {
     const waiting = await this.deps.handoffs.waiting();
     const pages = Math.max(1, Math.ceil(waiting.length / AGENT_LIST_PAGE_SIZE));
     const page = pageText === '' ? 1 : /^\d{1,6}$/.test(pageText) ? Number(pageText) : 0;
@@ -192,7 +198,7 @@ export class AgentRelay {
     await context.sendActivity(parts.join('\n\n'));
   }
 
-  private async take(context: TurnContext, agent: AgentRecord, which: string): Promise<void> {
+  private async take(context: CoworkTurn, agent: AgentRecord, which: string): Promise<void> {
     if (agent.customerConversationId) {
       await context.sendActivity('You are already talking to a customer: hand it back first (`/agent done`).');
       return;
@@ -228,7 +234,7 @@ export class AgentRelay {
     await context.sendActivity(agentTexts.nowTalkingTo(await this.describe(taken), notes));
   }
 
-  private async answer(context: TurnContext, agent: AgentRecord, typed: string): Promise<void> {
+  private async answer(context: CoworkTurn, agent: AgentRecord, typed: string): Promise<void> {
     const record = await this.held(agent);
     if (!record) {
       await context.sendActivity('Take a customer first (`/agent list`, `/agent take <number>`).');
@@ -269,7 +275,7 @@ export class AgentRelay {
     }
   }
 
-  private async handBack(context: TurnContext, agent: AgentRecord): Promise<void> {
+  private async handBack(context: CoworkTurn, agent: AgentRecord): Promise<void> {
     const record = await this.held(agent);
     await this.saveAgent({ ...agent, customerConversationId: null });
     if (!record) {
@@ -299,14 +305,14 @@ export class AgentRelay {
     if (result.changed && record.sessionKey) await this.deps.service.setOwner(record.sessionKey, { kind: 'bot' });
   }
 
-  private async relayToCustomer(context: TurnContext, agent: AgentRecord): Promise<void> {
+  private async relayToCustomer(context: CoworkTurn, agent: AgentRecord): Promise<void> {
     const record = await this.held(agent);
     if (!record) {
       await context.sendActivity(agentTexts.notTalkingHelp);
       return;
     }
     const { text, attachments } = context.activity;
-    const activity: Partial<Activity> = { type: 'message', ...(text ? { text } : {}), ...(attachments && attachments.length > 0 ? { attachments } : {}) };
+    const activity: OutgoingActivity = { type: 'message', ...(text ? { text } : {}), ...(attachments && attachments.length > 0 ? { attachments } : {}) };
     if (!activity.text && !activity.attachments) return;
     try {
       await this.inCustomerConversation(record, async (ctx) => {
@@ -340,14 +346,14 @@ export class AgentRelay {
    * In a turn of the customer's conversation: applies a status the relay signed (exactly what a
    * connector's `handoff.status` does) and saves the conversation's state.
    */
-  private async applyStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
+  private async applyStatus(context: CoworkTurn, status: SignedHandoffStatus): Promise<void> {
     await this.deps.handoff.applySignedStatus(context, status, await this.deps.conversations.latestSession(context));
     await this.deps.conversations.save(context);
   }
 
   /** A proactive turn of the customer's conversation, queued with its other turns. */
-  private inCustomerConversation(record: HandoffRecord, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    return this.deps.queue.run(record.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, record.conversationReference, logic));
+  private inCustomerConversation(record: HandoffRecord, logic: (context: CoworkTurn) => Promise<void>): Promise<void> {
+    return this.deps.queue.run(record.conversationId, () => this.deps.proactive.run(record.conversationReference, logic));
   }
 
   private agent(conversationId: string): Promise<AgentRecord | undefined> {

@@ -18,7 +18,7 @@
  * exactly one of them send. A request for a Case with no link is answered `no_chat` by each
  * instance that sees it (there is nothing to claim: the panel shows the same state twice).
  */
-import type { CloudAdapter } from 'botbuilder';
+import { type ProactiveTurns } from '../../dialogs/coworkTurn';
 import type { CoworkService } from '../../cowork/coworkService';
 import type { FormSpec } from '../../cowork/formSpec';
 import { isHumanOwned, type HandoffRepository } from '../../cowork/handoff';
@@ -28,11 +28,10 @@ import type { PlatformEvent } from '../../cowork/ports';
 import { KEY_PREFIX, normalizeId } from '../../cowork/salesforceId';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { CoworkBot } from '../turn/coworkBot';
-import { runProactiveTurn } from './proactiveTurn';
 
 export interface CoworkRequestsDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   bot: CoworkBot;
   service: CoworkService;
@@ -117,7 +116,7 @@ export class CoworkRequests {
     let started: string | undefined;
     try {
       await this.deps.queue.run(link.conversationId, () =>
-        runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
+        this.deps.proactive.run(link.conversationReference, async (context) => {
           // Checked in the conversation's queue: of requests arriving together, the first one's
           // session is stored before the next one looks (no second form for one burst).
           if (await this.alreadyPending(caseId, status)) return;
