@@ -1,9 +1,13 @@
 /**
- * Starts the real bot in-process on 127.0.0.1:0 (CloudAdapter over HTTP, the embedded
- * simulator, the real Salesforce clients) with an Emulator-like channel next to it.
+ * Starts the real bot in-process on 127.0.0.1:0 (over HTTP, the embedded simulator, the real
+ * Salesforce clients) with an Emulator-like channel next to it, on one of its two hosts:
+ * botbuilder's CloudAdapter (`npm start`), or the Microsoft 365 Agents SDK (`npm run start:agents`).
+ * The host is `COWORK_TEST_HOST` (`botbuilder`, the default, or `agents`): the same tests run on
+ * both (`npm run test:e2e:agents`).
  */
 import type { Storage } from 'botbuilder';
 import { startBot, type RunningBot, type StartBotOptions } from '../../bot/startBot';
+import { startAgentsBot, type StartAgentsBotOptions } from '../../bot/agents/startAgentsBot';
 import { loadConfig, type BotConfig } from '../../bot/config/config';
 import type { FormSpec } from '../../cowork/formSpec';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
@@ -27,7 +31,12 @@ export interface BotUnderTestOptions {
   form?: FormSpec;
   log?: Log;
   deadlineIntervalMs?: number;
+  /** botbuilder's authentication settings beyond the environment's (the botbuilder host). */
   channelAuthentication?: StartBotOptions['channelAuthentication'];
+  /** The Agents SDK's authentication settings beyond the configuration's (the Agents host). */
+  agentsAuthentication?: StartAgentsBotOptions['agentsAuthentication'];
+  /** Which host runs the bot; default `COWORK_TEST_HOST`, else botbuilder. */
+  host?: TestHost;
   agentLoginLimits?: StartBotOptions['agentLoginLimits'];
   /** Delay the channel adds before answering each of the bot's sends (a slow channel). */
   channelLatencyMs?: ChannelOptions['latencyMs'];
@@ -41,19 +50,31 @@ export interface BotUnderTestOptions {
 
 let userCounter = 0;
 
+export type TestHost = 'botbuilder' | 'agents';
+
+/** The host the tests run on: `COWORK_TEST_HOST` (botbuilder by default). */
+export function testHost(): TestHost {
+  const host = process.env.COWORK_TEST_HOST ?? 'botbuilder';
+  if (host !== 'botbuilder' && host !== 'agents') throw new Error(`COWORK_TEST_HOST: "${host}" is no host (example: COWORK_TEST_HOST=agents)`);
+  return host;
+}
+
 export async function startBotUnderTest(options: BotUnderTestOptions = {}): Promise<BotUnderTest> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...options.env });
-  const bot = await startBot({
+  const common = {
     config: { ...config, publicUrl: 'http://127.0.0.1', ...options.configOverrides },
     log: options.log ?? silentLog,
     storage: options.storage,
     simulatorOptions: { keepaliveIntervalMs: 1000, ...options.simulatorOptions },
     form: options.form,
     deadlineIntervalMs: options.deadlineIntervalMs ?? 100,
-    channelAuthentication: options.channelAuthentication,
     agentLoginLimits: options.agentLoginLimits,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
-  });
+  };
+  const bot =
+    (options.host ?? testHost()) === 'agents'
+      ? await startAgentsBot({ ...common, agentsAuthentication: options.agentsAuthentication })
+      : await startBot({ ...common, channelAuthentication: options.channelAuthentication });
   const channel = await EmulatorChannel.start({
     latencyMs: options.channelLatencyMs,
     refuseUpdates: options.channelRefusesUpdates === true,
