@@ -10,7 +10,26 @@ import type { CoworkTurn, OutgoingActivity, SentActivity, TurnActivity } from '.
 const WRAPPED = Symbol('cowork.agentsTurn');
 
 function toActivity(activity: string | OutgoingActivity): Activity {
-  return typeof activity === 'string' ? Activity.fromObject({ type: 'message', text: activity }) : Activity.fromObject(activity);
+  return typeof activity === 'string' ? Activity.fromObject({ type: 'message', text: activity }) : Activity.fromObject(translated(activity));
+}
+
+type Fields = Record<string, unknown>;
+
+/** Without its empty strings: the Bot Framework schema requires an account's name (often ''), this SDK refuses ''. */
+function withoutEmpty(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value as Fields).filter(([, v]) => v !== ''));
+}
+
+/** An activity of Bot Framework's shape in this SDK's: accounts and conversations without empty names, `relatesTo.bot` as `agent`. */
+function translated(activity: OutgoingActivity): Fields {
+  const out: Fields = { ...activity };
+  for (const key of ['from', 'conversation'] as const) if (out[key] !== undefined) out[key] = withoutEmpty(out[key]);
+  if (activity.relatesTo) {
+    const { bot, user, conversation, ...reference } = activity.relatesTo;
+    out.relatesTo = { ...reference, agent: withoutEmpty(bot), ...(user ? { user: withoutEmpty(user) } : {}), conversation: withoutEmpty(conversation) };
+  }
+  return out;
 }
 
 /** The turn co-work sees for an Agents SDK `TurnContext` (one per turn: asking twice gives the same one). */

@@ -9,7 +9,7 @@
 import http from 'node:http';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { AgentApplication, CloudAdapter, MemoryStorage, type AuthConfiguration, type TurnState } from '@microsoft/agents-hosting';
+import { AgentApplication, CloudAdapter, MemoryStorage, type AuthConfiguration, type Connections, type TurnState } from '@microsoft/agents-hosting';
 import { createAgentRequestHandler } from '@microsoft/agents-hosting-express';
 import type { Log } from '../../util/log';
 import type { RunningBot, StartBotOptions } from '../startBot';
@@ -21,8 +21,16 @@ import { agentsAuthConfig } from './agentsAuth';
 import { mountCowork } from './mountCowork';
 
 export interface StartAgentsBotOptions extends Omit<StartBotOptions, 'channelAuthentication'> {
-  /** Agents SDK authentication settings beyond the configuration's (e.g. a test's key server on loopback). */
+  /**
+   * Agents SDK settings of the JWT middleware (incoming tokens) beyond the configuration's, e.g. a
+   * test's key server on loopback. The adapter's own settings (outgoing tokens) stay the configuration's.
+   */
   agentsAuthentication?: Partial<AuthConfiguration>;
+  /**
+   * Where the adapter gets its outgoing tokens (default: MSAL, for the configured app). The SDK asks
+   * for one before every authenticated turn, even one that sends nothing; a test gives its own.
+   */
+  agentsConnections?: Connections;
 }
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -33,7 +41,8 @@ const KEYS_UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|
 export async function startAgentsBot(options: StartAgentsBotOptions): Promise<RunningBot> {
   const { config, log } = options;
   const authConfig = agentsAuthConfig(config.microsoftApp, options.agentsAuthentication);
-  const adapter = new CloudAdapter(authConfig);
+  const adapter = new CloudAdapter(agentsAuthConfig(config.microsoftApp));
+  if (options.agentsConnections) adapter.connectionManager = options.agentsConnections;
   adapter.onTurnError = async (context, error) => {
     const activity = context.activity;
     log.error({ err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id }, 'turn failed');

@@ -14,6 +14,9 @@ import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { silentLog, type Log } from '../../util/log';
 import type { RunningSimulator, SimulatorOptions } from '../../simulator';
 import { EmulatorChannel, type ChannelOptions, type EmulatorConversation } from './emulatorChannel';
+import { testHost, type TestHost } from './testHost';
+
+export { testHost, type TestHost } from './testHost';
 
 export interface BotUnderTest {
   bot: RunningBot;
@@ -35,6 +38,8 @@ export interface BotUnderTestOptions {
   channelAuthentication?: StartBotOptions['channelAuthentication'];
   /** The Agents SDK's authentication settings beyond the configuration's (the Agents host). */
   agentsAuthentication?: StartAgentsBotOptions['agentsAuthentication'];
+  /** The Agents host's outgoing tokens (instead of MSAL's). */
+  agentsConnections?: StartAgentsBotOptions['agentsConnections'];
   /** Which host runs the bot; default `COWORK_TEST_HOST`, else botbuilder. */
   host?: TestHost;
   agentLoginLimits?: StartBotOptions['agentLoginLimits'];
@@ -50,15 +55,6 @@ export interface BotUnderTestOptions {
 
 let userCounter = 0;
 
-export type TestHost = 'botbuilder' | 'agents';
-
-/** The host the tests run on: `COWORK_TEST_HOST` (botbuilder by default). */
-export function testHost(): TestHost {
-  const host = process.env.COWORK_TEST_HOST ?? 'botbuilder';
-  if (host !== 'botbuilder' && host !== 'agents') throw new Error(`COWORK_TEST_HOST: "${host}" is no host (example: COWORK_TEST_HOST=agents)`);
-  return host;
-}
-
 export async function startBotUnderTest(options: BotUnderTestOptions = {}): Promise<BotUnderTest> {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...options.env });
   const common = {
@@ -73,7 +69,7 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
   };
   const bot =
     (options.host ?? testHost()) === 'agents'
-      ? await startAgentsBot({ ...common, agentsAuthentication: options.agentsAuthentication })
+      ? await startAgentsBot({ ...common, agentsAuthentication: options.agentsAuthentication, agentsConnections: options.agentsConnections })
       : await startBot({ ...common, channelAuthentication: options.channelAuthentication });
   const channel = await EmulatorChannel.start({
     latencyMs: options.channelLatencyMs,
