@@ -92,6 +92,8 @@ export interface CoworkOptions {
   proactive?: ProactiveTurns;
   /** The host's storage (botbuilder's or the Agents SDK's `Storage`) shared by conversation state and co-work sessions. Default: from `config.storage`. */
   storage?: KeyValueStorage;
+  /** What `/healthz` calls `storage` (e.g. `memory` for a host's MemoryStorage); default "provided by the caller". */
+  storageKind?: string;
   /** With `config.simulator`: how the embedded Salesforce simulator starts (tests seed or fault it). */
   simulatorOptions?: SimulatorOptions;
   /** The form sessions send. Default: the Use of Funds form, on the configured `SF_EVENT_TOPIC`. */
@@ -162,7 +164,7 @@ export interface Cowork {
 export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const { config, log } = options;
   const botStorage: BotStorage = options.storage
-    ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
+    ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: options.storageKind ?? 'provided by the caller' }) }
     : createStorage(config.storage);
   // Storage that does not answer stops the start at once, saying which settings and how to fix it,
   // instead of the storage client's retries (about 18 s) ending in a bare ECONNREFUSED.

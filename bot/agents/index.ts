@@ -1,8 +1,9 @@
 /**
- * `npm run start:agents`: the bot on the Microsoft 365 Agents SDK (AgentApplication, its CloudAdapter
- * and JWT middleware), same port (3978), endpoint (/api/messages), simulator and banner as `npm start`.
+ * Co-work on the Microsoft 365 Agents SDK, for a host agent: mount it in your `AgentApplication`
+ * (`mountCowork`), serve the app (`serveAgents`, or the SDK's `createAgentRequestHandler` on your
+ * own server). `npm run start:agents` runs bot/agents/start.ts.
  */
-import { runBot } from '../main';
-import { startAgentsBot } from './startAgentsBot';
-
-runBot(startAgentsBot);
+export { mountCowork, type MountCoworkOptions } from './mountCowork';
+export { serveAgents, type AgentsHttp, type ServeAgentsOptions } from './agentsServer';
+export { agentsAuthConfig, createAgentsAdapter } from './agentsAuth';
+export { agentsTurn } from './agentsTurn';

@@ -6,18 +6,10 @@
  * SDK's `startServer` listens on every interface). Same routes as the botbuilder host: `POST` /
  * `HEAD /api/messages`, `GET /healthz`, `GET /images/{file}`; same guard, limits and answers.
  */
-import http from 'node:http';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
-import { AgentApplication, CloudAdapter, MemoryStorage, type AuthConfiguration, type Connections, type TurnState } from '@microsoft/agents-hosting';
-import { createAgentRequestHandler } from '@microsoft/agents-hosting-express';
-import type { Log } from '../../util/log';
+import { AgentApplication, MemoryStorage, type AuthConfiguration, type Connections, type TurnState } from '@microsoft/agents-hosting';
 import type { RunningBot, StartBotOptions } from '../startBot';
-import { checkActivityBody } from '../edge/activityGuard';
-import { APOLOGY } from '../edge/adapter';
-import { AUTH_UNAVAILABLE_BODY, UNAUTHORIZED_BODY } from '../edge/channelAuth';
-import { mayReadHealthDetails, publicHealth, type HealthReport } from '../edge/healthz';
-import { agentsAuthConfig } from './agentsAuth';
+import { serveAgents, type AgentsHttp } from './agentsServer';
+import { agentsAuthConfig, createAgentsAdapter } from './agentsAuth';
 import { mountCowork } from './mountCowork';
 
 export interface StartAgentsBotOptions extends Omit<StartBotOptions, 'channelAuthentication'> {
@@ -33,194 +25,44 @@ export interface StartAgentsBotOptions extends Omit<StartBotOptions, 'channelAut
   agentsConnections?: Connections;
 }
 
-const MAX_BODY_BYTES = 256 * 1024;
-const IMAGE_NAME = /^[a-z0-9][a-z0-9-]{0,63}\.png$/;
-/** What jwks-rsa says when the signing keys could not be fetched (as opposed to a token they reject). */
-const KEYS_UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|Failed to fetch|Unable to fetch|status code 5\d\d/i;
-
 export async function startAgentsBot(options: StartAgentsBotOptions): Promise<RunningBot> {
   const { config, log } = options;
   const authConfig = agentsAuthConfig(config.microsoftApp, options.agentsAuthentication);
-  const adapter = new CloudAdapter(agentsAuthConfig(config.microsoftApp));
+  const adapter = createAgentsAdapter(config.microsoftApp, log);
   if (options.agentsConnections) adapter.connectionManager = options.agentsConnections;
-  adapter.onTurnError = async (context, error) => {
-    const activity = context.activity;
-    log.error({ err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id }, 'turn failed');
-    try {
-      await context.sendActivity(APOLOGY);
-    } catch (sendError) {
-      log.warn({ err: sendError, conversationId: activity.conversation?.id }, 'could not tell the user about the failed turn');
-    }
-  };
   // Co-work keeps its own conversation state (eTag-guarded); the app's TurnState has nothing to keep.
   const app = new AgentApplication<TurnState>({ adapter });
   const cowork = await mountCowork(app, {
     ...options,
     // The SDK's MemoryStorage in memory; Blob through botbuilder-azure-blobs' BlobsStorage (built from
     // STORAGE=blob by createCowork: there is no Agents SDK Blob storage package for JavaScript).
-    ...(options.storage ? { storage: options.storage } : config.storage.kind === 'memory' ? { storage: new MemoryStorage() } : {}),
+    ...(options.storage ? { storage: options.storage } : config.storage.kind === 'memory' ? { storage: new MemoryStorage(), storageKind: 'memory' } : {}),
     mounted: false,
   });
-  const handler = createAgentRequestHandler(app, authConfig);
-
-  let accepting = true;
-  const server = http.createServer((req, res) => {
-    void serve(req, res).catch((err: unknown) => {
-      log.error({ err }, 'request failed');
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
-      else res.end();
-    });
-  });
-
-  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/api/messages' && req.method === 'HEAD') {
-      // Microsoft 365 Agents Playground probes the endpoint with HEAD before it connects.
-      res.writeHead(accepting ? 200 : 503).end();
-      return;
-    }
-    if (url.pathname === '/api/messages' && req.method === 'POST') {
-      if (!accepting) return json(res, 503, { error: 'shutting down' });
-      const body = await readJson(req);
-      if (body === TOO_LARGE) return json(res, 413, { error: 'the body is too large' });
-      if (body === MALFORMED) return json(res, 400, { error: 'the body is not JSON' });
-      const guard = checkActivityBody(body);
-      if (!guard.ok) {
-        log.warn({ reason: guard.reason }, 'rejected malformed activity');
-        return json(res, 400, { error: guard.reason });
-      }
-      await handler({ body: body as Record<string, unknown>, headers: req.headers, method: 'POST' }, webResponse(res, log));
-      if (!res.writableEnded) res.end();
-      return;
-    }
-    if (url.pathname === '/healthz' && req.method === 'GET') {
-      let report: HealthReport;
-      try {
-        report = await cowork.health();
-      } catch (err) {
-        report = { ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
-      return json(res, report.ok ? 200 : 503, mayReadHealthDetails(req, config.healthzToken) ? report : publicHealth(report));
-    }
-    const image = /^\/images\/([^/]+)$/.exec(url.pathname);
-    if (image && req.method === 'GET') {
-      const name = decodeURIComponent(image[1] ?? '');
-      if (!IMAGE_NAME.test(name)) return json(res, 404, { error: 'no such image' });
-      try {
-        const bytes = await fs.readFile(path.join(cowork.imagesDir, name));
-        res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': bytes.length, 'Cache-Control': 'public, max-age=86400' });
-        res.end(bytes);
-      } catch {
-        json(res, 404, { error: 'no such image' });
-      }
-      return;
-    }
-    json(res, 404, { error: 'not found' });
-  }
-
+  let http: AgentsHttp;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
+    http = await serveAgents(app, cowork, { config, log, authConfig });
   } catch (err) {
     await cowork.stop();
     throw err;
   }
-  const address = server.address() as { port: number };
-  const urlHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
-      accepting = false;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      await cowork.stop();
-      server.closeIdleConnections();
-      await closed;
+      // Stop accepting turns; those in flight finish, then the server closes.
+      await http.close(() => cowork.stop());
       log.info({}, 'stopped');
     })();
     return stopped;
   };
   return {
-    url: `http://${urlHost}:${address.port}`,
-    port: address.port,
+    url: http.url,
+    port: http.port,
     simulator: cowork.simulator,
     salesforce: cowork.salesforce,
     service: cowork.service,
     storage: cowork.storage,
     stop,
   };
-}
-
-const TOO_LARGE = Symbol('too large');
-const MALFORMED = Symbol('malformed');
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return TOO_LARGE;
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    return MALFORMED;
-  }
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/**
- * The SDK's `WebResponse` on a Node response. What its JWT middleware answers a rejected token
- * (`{"jwt-auth-error": <library text>}`) becomes the botbuilder host's fixed 401 body, or 503 when
- * the signing keys could not be fetched; the library's words go to the log only.
- */
-function webResponse(res: http.ServerResponse, log: Log) {
-  let status = 200;
-  const response = {
-    status(code: number) {
-      status = code;
-      return response;
-    },
-    setHeader(name: string, value: string) {
-      res.setHeader(name, value);
-      return response;
-    },
-    send(body?: unknown) {
-      if (status === 401) {
-        const said = typeof body === 'object' && body !== null ? String((body as Record<string, unknown>)['jwt-auth-error'] ?? '') : '';
-        const unreachable = KEYS_UNREACHABLE.test(said);
-        log.warn(
-          { status: unreachable ? 503 : 401, reason: said.slice(0, 200) },
-          unreachable ? 'channel request refused: signing keys unreachable' : 'channel request refused: token rejected',
-        );
-        json(res, unreachable ? 503 : 401, unreachable ? AUTH_UNAVAILABLE_BODY : UNAUTHORIZED_BODY);
-        return response;
-      }
-      if (body === undefined) res.writeHead(status).end();
-      else if (typeof body === 'string' || Buffer.isBuffer(body)) res.writeHead(status).end(body);
-      else json(res, status, body);
-      return response;
-    },
-    end() {
-      if (!res.headersSent) res.writeHead(status);
-      res.end();
-      return response;
-    },
-    get headersSent() {
-      return res.headersSent;
-    },
-    get writableEnded() {
-      return res.writableEnded;
-    },
-  };
-  return response;
 }

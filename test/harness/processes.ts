@@ -105,10 +105,10 @@ export interface BotProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-/** Starts `bot/index.ts` (`bot/agents/index.ts` on the Agents host: COWORK_TEST_HOST) in its own process and resolves once /healthz answers 200. */
+/** Starts `bot/index.ts` (`bot/agents/start.ts` on the Agents host: COWORK_TEST_HOST) in its own process and resolves once /healthz answers 200. */
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...TSX_LOADER, testHost() === 'agents' ? 'bot/agents/index.ts' : 'bot/index.ts'], {
+  const child = spawn(process.execPath, [...TSX_LOADER, testHost() === 'agents' ? 'bot/agents/start.ts' : 'bot/index.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
