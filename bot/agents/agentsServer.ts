@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { AgentApplication, AuthConfiguration, TurnState } from '@microsoft/agents-hosting';
 import { createAgentRequestHandler } from '@microsoft/agents-hosting-express';
 import jwt from 'jsonwebtoken';
+import { Activity } from '@microsoft/agents-activity';
 import type { Log } from '../../util/log';
 import type { Cowork } from '../compositionRoot';
 import type { BotConfig } from '../config/config';
@@ -69,6 +70,12 @@ export async function serveAgents(app: AgentApplication<TurnState>, cowork: Cowo
         log.warn({ reason: guard.reason }, 'rejected malformed activity');
         return json(res, 400, { error: guard.reason });
       }
+      if (!parsesAsActivity(body)) {
+        // The SDK's schema refuses what botbuilder takes as it is (e.g. `membersAdded: "someone"`);
+        // its adapter would answer 500, which a channel retries: it is the request that is wrong.
+        log.debug({ type: (body as { type?: unknown }).type }, 'rejected activity: the Agents SDK schema refuses it');
+        return json(res, 400, { error: 'the body is not a valid activity' });
+      }
       if (!plausibleToken(req.headers.authorization)) {
         // The SDK would fetch signing keys before it looks at the algorithm; a token it can never
         // accept (not RS256, no key id) is refused here without that round trip.
@@ -123,6 +130,16 @@ export async function serveAgents(app: AgentApplication<TurnState>, cowork: Cowo
       await closed;
     },
   };
+}
+
+/** Whether the SDK's adapter can parse the body (`Activity.fromObject`, its schema, as its `process` does). */
+function parsesAsActivity(body: unknown): boolean {
+  try {
+    Activity.fromObject(body as Record<string, unknown>);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** False for a bearer token the SDK's JWT middleware can never accept (it verifies RS256 only, by key id); true with no token (its own rules). */

@@ -192,11 +192,20 @@ export class CoworkBot {
   async takesBeforeRoutes(turn: CoworkTurn): Promise<boolean> {
     if (this.options.agentTurn && this.options.isAgentConversation && (await this.options.isAgentConversation(turn))) return true;
     if (!isMessage(turn) || !this.options.handoff) return false;
-    return (await this.options.handoff.owner(turn.activity.conversation.id)) !== undefined;
+    return (await this.ownerOf(turn)) !== undefined;
+  }
+
+  /** Who owns the conversation (a person, or nobody), read once per turn: the Agents host's first selector asks too. */
+  private ownerOf(turn: CoworkTurn): Promise<HandoffRecord | undefined> {
+    const known = turn.turnState.get(OWNER) as Promise<HandoffRecord | undefined> | undefined;
+    if (known) return known;
+    const owner = this.options.handoff ? this.options.handoff.owner(turn.activity.conversation.id) : Promise.resolve(undefined);
+    turn.turnState.set(OWNER, owner);
+    return owner;
   }
 
   private async humanOwnerStep(turn: CoworkTurn): Promise<'next' | 'done'> {
-    let owner = isMessage(turn) ? await this.options.handoff?.owner(turn.activity.conversation.id) : undefined;
+    let owner = isMessage(turn) ? await this.ownerOf(turn) : undefined;
     if (owner && this.options.handoff?.overdue(owner)) {
       // No person accepted in time: the bot takes the conversation back, then handles this message.
       await this.options.handoff.giveUpOverdue(turn, await this.conversations.latestSession(turn));
@@ -449,6 +458,9 @@ export class CoworkBot {
     return true;
   }
 }
+
+/** This turn's owner lookup (`ownerOf`). */
+const OWNER = Symbol('cowork.owner');
 
 /** Whether this turn was co-work's (set by the route step). */
 const HANDLED = Symbol('cowork.handled');
