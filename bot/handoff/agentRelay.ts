@@ -60,6 +60,9 @@ export const AGENT_HELP_TEXT = agentTexts.help;
 
 export const CARD_CLICK_TEXT = agentTexts.cardClick;
 
+/** This turn's agent record lookup (`agentOfTurn`). */
+const AGENT_OF_TURN = Symbol('cowork.agentOfTurn');
+
 /** True for what a card's button sends (a value, or `channelData.postBack`), as opposed to typed text. */
 function isCardClick(activity: TurnActivity): boolean {
   const channelData = activity.channelData as { postBack?: unknown } | undefined;
@@ -80,7 +83,7 @@ export class AgentRelay {
     if (context.activity.type !== 'message') return false;
     if (/^\/agent\b/i.test((context.activity.text ?? '').trim())) return true;
     if (!this.deps.agentKey) return false;
-    return (await this.agent(context.activity.conversation.id)) !== undefined;
+    return (await this.agentOfTurn(context)) !== undefined;
   }
 
   /** Takes the turn when it is an agent's (a `/agent` command, or any message of a logged-in agent conversation). */
@@ -90,7 +93,7 @@ export class AgentRelay {
     const command = /^\/agent\b/i.test(text);
     // Relay off (no COWORK_AGENT_KEY): no agent can be logged in, so a customer's turn costs no storage read.
     if (!command && !this.deps.agentKey) return false;
-    const agent = await this.agent(context.activity.conversation.id);
+    const agent = await this.agentOfTurn(context);
     if (!command && !agent) return false;
     // A card click (Action.Submit, postBack) is not the agent typing: whatever card it came from, it
     // never runs an agent command, and the relay offers no buttons of its own.
@@ -354,6 +357,15 @@ export class AgentRelay {
   /** A proactive turn of the customer's conversation, queued with its other turns. */
   private inCustomerConversation(record: HandoffRecord, logic: (context: CoworkTurn) => Promise<void>): Promise<void> {
     return this.deps.queue.run(record.conversationId, () => this.deps.proactive.run(record.conversationReference, logic));
+  }
+
+  /** The turn's agent record, read once per turn (the Agents host's first selector asks `takes` before `onTurn`). */
+  private agentOfTurn(context: CoworkTurn): Promise<AgentRecord | undefined> {
+    const known = context.turnState.get(AGENT_OF_TURN) as Promise<AgentRecord | undefined> | undefined;
+    if (known) return known;
+    const agent = this.agent(context.activity.conversation.id);
+    context.turnState.set(AGENT_OF_TURN, agent);
+    return agent;
   }
 
   private agent(conversationId: string): Promise<AgentRecord | undefined> {

@@ -7,22 +7,24 @@
  */
 import type { CoworkService, StartOutcome } from '../../cowork/coworkService';
 import type { CaseLinks } from '../../cowork/links';
-import { isHandoffStatusState, type HandoffRecord } from '../../cowork/handoff';
+import type { HandoffRecord } from '../../cowork/handoff';
 import { asksForPerson, withoutDeclinedPerson } from '../../dialogs/personRequest';
-import type { CoworkSession } from '../../cowork/session';
 import type { FormSpec } from '../../cowork/formSpec';
 import type { Log } from '../../util/log';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { FormConversation, isCardSubmit } from '../../dialogs/formConversation';
 import { conversationReferenceOf, isEvent, isMessage, type CoworkTurn } from '../../dialogs/coworkTurn';
-import { agentTexts, textsFor } from '../../dialogs/texts';
-import { startFailureReply, submitOutcomeReply } from '../../dialogs/replies';
+import { textsFor } from '../../dialogs/texts';
+import { startFailureReply } from '../../dialogs/replies';
 import { MAX_TEXT_LENGTH } from '../edge/activityGuard';
 import type { Conversations } from './conversations';
-import { HANDOFF_REQUESTED_TEXT, type HandoffProtocol } from '../handoff/handoffProtocol';
+import type { HandoffProtocol } from '../handoff/handoffProtocol';
 import { CardActions } from './cardActions';
 import { withoutRecipientMention } from './mentions';
-import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
+import { DEFAULT_START_TOKEN_MAX_MINUTES } from './startToken';
+import { TokenEvents } from './tokenEvents';
+import { HandoffTurns } from './handoffTurns';
+import { ROUTE_RANKS, type CoworkRoute } from './routes';
 
 export interface CoworkBotOptions {
   service: CoworkService;
@@ -55,18 +57,7 @@ export interface CoworkBotOptions {
   recognizer?: AnswerRecognizer;
 }
 
-/** A route: which turns it takes (`selector`, which may only decline), in which order (`rank`), and what it does. */
-export interface CoworkRoute {
-  name: string;
-  /** Lower goes first (the Agents SDK's route ranks); routes of one rank keep their order. */
-  rank: number;
-  selector: (turn: CoworkTurn) => boolean | Promise<boolean>;
-  /** Resolves false when, after all, the route left the activity to the host bot. */
-  handler: (turn: CoworkTurn) => Promise<boolean | void>;
-}
-
-/** The ranks of co-work's routes, relative to each other: a host places them all with one base rank. */
-export const ROUTE_RANKS = { protocol: 0, commands: 1, cardAction: 2, text: 3, form: 4 } as const;
+export { ROUTE_RANKS, type CoworkRoute } from './routes';
 
 /** The English help (the catalog has every locale's: see dialogs/texts.ts). */
 export const HELP_TEXT = textsFor('en').help;
@@ -85,6 +76,8 @@ export class CoworkBot {
   readonly form: FormConversation;
   private readonly conversations: Conversations;
   private readonly cardActions: CardActions;
+  private readonly tokens: TokenEvents;
+  private readonly handoffTurns: HandoffTurns;
   private readonly steps: readonly TurnStep[];
 
   constructor(private readonly options: CoworkBotOptions) {
@@ -105,14 +98,28 @@ export class CoworkBot {
       defaultForm: options.form,
       log: options.log,
       startSession: (turn, caseRef) => this.startSession(turn, caseRef),
-      askForPerson: (turn, session) => this.askForPerson(turn, 'card', session),
+      askForPerson: (turn, session) => this.handoffTurns.askForPerson(turn, 'card', session),
+    });
+    this.handoffTurns = new HandoffTurns({
+      service: options.service,
+      conversations: this.conversations,
+      defaultForm: options.form,
+      log: options.log,
+      ...(options.handoff ? { handoff: options.handoff } : {}),
+    });
+    this.tokens = new TokenEvents({
+      secret: options.startSecret,
+      maxLifetimeSeconds: options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+      ...(options.links ? { links: options.links } : {}),
+      log: options.log,
+      startSession: (turn, caseRef) => this.startSession(turn, caseRef),
     });
     const r = ROUTE_RANKS;
     const routes: Array<CoworkRoute & { standaloneOnly?: true }> = [
       { name: 'welcome', rank: r.protocol, selector: (c) => c.activity.type === 'conversationUpdate', handler: (c) => this.welcome(c), standaloneOnly: true },
-      { name: 'handoff.status', rank: r.protocol, selector: (c) => isEvent(c, 'handoff.status'), handler: (c) => this.handoffStatusEvent(c) },
-      { name: 'cowork.start', rank: r.protocol, selector: (c) => isEvent(c, 'cowork.start'), handler: (c) => this.startFromToken(c) },
-      { name: 'cowork.link', rank: r.protocol, selector: (c) => isEvent(c, 'cowork.link'), handler: (c) => this.linkFromToken(c) },
+      { name: 'handoff.status', rank: r.protocol, selector: (c) => isEvent(c, 'handoff.status'), handler: (c) => this.handoffTurns.statusEvent(c) },
+      { name: 'cowork.start', rank: r.protocol, selector: (c) => isEvent(c, 'cowork.start'), handler: (c) => this.tokens.start(c) },
+      { name: 'cowork.link', rank: r.protocol, selector: (c) => isEvent(c, 'cowork.link'), handler: (c) => this.tokens.link(c) },
       {
         name: 'too-long',
         rank: r.protocol,
@@ -139,7 +146,7 @@ export class CoworkBot {
         name: 'ask-person',
         rank: r.text,
         selector: (c) => isMessage(c) && asksForPerson(text(c)),
-        handler: (c) => this.askForPerson(c, 'typed'),
+        handler: (c) => this.handoffTurns.askForPerson(c, 'typed'),
         standaloneOnly: true,
       },
       // On its own every other message is co-work's (an answer, or help); mounted, only while a form is open.
@@ -214,7 +221,7 @@ export class CoworkBot {
     // While a request waits for a person, a card submit still gets its acknowledgement (and later its thank-you).
     if (owner?.state === 'requested' && isCardSubmit(turn.activity.value)) owner = undefined;
     if (!owner) return 'next';
-    await this.whileHumanOwned(turn, owner);
+    await this.handoffTurns.whileHumanOwned(turn, owner);
     return 'done';
   }
 
@@ -282,58 +289,6 @@ export class CoworkBot {
     await this.startSession(context, ref);
   }
 
-  private async startFromToken(context: CoworkTurn): Promise<void> {
-    const texts = textsFor(context.activity.locale);
-    const secret = this.options.startSecret;
-    if (!secret) {
-      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'cowork.start refused: COWORK_START_SECRET is not configured');
-      await context.sendActivity(texts.startNotSetUp);
-      return;
-    }
-    const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, {
-      userId: context.activity.from?.id ?? '',
-      conversationId: context.activity.conversation.id,
-      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
-    });
-    if (!check.ok) {
-      this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
-      await context.sendActivity(texts.startRefused(check.reason));
-      return;
-    }
-    await this.startSession(context, check.claims.caseId);
-  }
-
-  /**
-   * The host's signed `cowork.link` (same token as `cowork.start`): links this conversation to the
-   * Case so an agent can send the form from the Case later. Starts no form and says nothing to
-   * the customer, who did not ask for anything; a refused token is logged.
-   */
-  private async linkFromToken(context: CoworkTurn): Promise<void> {
-    const secret = this.options.startSecret;
-    const conversationId = context.activity.conversation.id;
-    if (!secret || !this.options.links) {
-      this.options.log.warn({ conversationId }, 'cowork.link refused: COWORK_START_SECRET is not configured');
-      return;
-    }
-    const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, {
-      userId: context.activity.from?.id ?? '',
-      conversationId,
-      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
-    });
-    if (!check.ok) {
-      this.options.log.warn({ conversationId, reason: check.reason }, 'cowork.link refused');
-      return;
-    }
-    await this.options.links.link(check.claims.caseId, {
-      conversationId,
-      conversationReference: conversationReferenceOf(context.activity),
-      userId: context.activity.from?.id ?? '',
-    });
-    this.options.log.info({ conversationId, caseId: check.claims.caseId }, 'conversation linked to the Case');
-  }
-
   /**
    * In a proactive turn of a linked conversation: an agent asked from the Case for the form. The
    * session starts exactly as if the customer's chat had started it (scripted message, form);
@@ -381,70 +336,6 @@ export class CoworkBot {
     await this.conversations.addSession(context, outcome.session.key);
     if (outcome.replacedHere > 0) await context.sendActivity(textsFor(context.activity.locale).replacesEarlier(outcome.session.caseNumber));
     await this.form.begin(context, { sessionKey: outcome.session.key, session: outcome.session });
-  }
-
-  private async askForPerson(context: CoworkTurn, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
-    const handoff = this.options.handoff;
-    const latest = session ?? (await this.conversations.latestSession(context));
-    const outcome = handoff ? await handoff.initiate(context, latest, trigger) : 'no_target';
-    if (outcome === 'requested') return;
-    if (outcome === 'already') {
-      // Another turn or instance asked first: a person is on the way all the same.
-      await context.sendActivity(HANDOFF_REQUESTED_TEXT);
-      return;
-    }
-    // Nothing could take it, or its channel refused: say so plainly, and the form (if any) carries on.
-    const texts = textsFor(context.activity.locale);
-    const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
-    const why = outcome === 'refused' ? texts.nobodyCanJoin : texts.noPersonHere;
-    await context.sendActivity(open ? `${why}\n\n${open}` : why);
-  }
-
-  /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */
-  private async handoffStatusEvent(context: CoworkTurn): Promise<void> {
-    const value = context.activity.value as { state?: unknown; message?: unknown } | undefined;
-    if (!isHandoffStatusState(value?.state)) {
-      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'handoff.status ignored: unknown state');
-      return;
-    }
-    const handoff = this.options.handoff;
-    if (handoff)
-      await handoff.applyStatusEvent(
-        context,
-        { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) },
-        value,
-        await this.conversations.latestSession(context),
-      );
-  }
-
-  /**
-   * A customer's message while a human owns the chat: the bot answers nothing. A card submit
-   * still goes to the co-work core (the event updates the Case, the agent is told); anything
-   * else is relayed to the agent.
-   */
-  private async whileHumanOwned(context: CoworkTurn, owner: HandoffRecord): Promise<void> {
-    const handoff = this.options.handoff;
-    if (!handoff) return;
-    const value = context.activity.value;
-    const label = agentTexts.customer(owner.caseNumber);
-    if (isCardSubmit(value)) {
-      const session = await this.conversations.sessionForSubmit(context, value);
-      if (!session || value.cowork !== 'submit') {
-        await handoff.toAgent(owner, { type: 'message', text: agentTexts.inactiveButton(label) });
-        return;
-      }
-      const form = this.options.service.form(session.formId) ?? this.options.form;
-      const outcome = await this.options.service.submit({
-        sessionKey: session.key,
-        formToken: value.formToken,
-        conversationId: context.activity.conversation.id,
-        raw: value,
-      });
-      await handoff.toAgent(owner, { type: 'message', text: agentTexts.customerSubmitted(label, submitOutcomeReply(form, outcome)) });
-      return;
-    }
-    // As data, never as UI: text escaped, attachments and cards only described.
-    await handoff.relayCustomerMessage(owner, context.activity);
   }
 
   /** An answer to the open form; otherwise help (on its own) or nothing (mounted: the host's turn). */
