@@ -31,7 +31,11 @@ module.exports = {
       transform: {
         // tsconfig sets isolatedModules: ts-jest transpiles file by file; `npm run typecheck` checks types once.
         '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+        // jose 6 (jwks-rsa 4, the Agents SDK's JWT middleware) is ESM only: Node requires it, jest's
+        // module system cannot, so its files are turned into CommonJS for the tests.
+        '/node_modules/jose/.+\\.js$': ['babel-jest', { babelrc: false, configFile: false, plugins: ['@babel/plugin-transform-modules-commonjs'] }],
       },
+      transformIgnorePatterns: ['/node_modules/(?!jose/)'],
     },
     {
       ...lwcConfig(),

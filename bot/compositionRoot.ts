@@ -13,7 +13,9 @@ import { errorMessage } from '../util/errors';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { CloudAdapter, Storage, TurnContext } from 'botbuilder';
+import type { CloudAdapter } from 'botbuilder';
+import type { CoworkTurn, ProactiveTurns } from '../dialogs/coworkTurn';
+import type { KeyValueStorage } from '../util/storage';
 import { cardImagePath } from '../cards';
 import { CoworkService } from '../cowork/coworkService';
 import { FormTokenSigner } from '../cowork/domain/formToken';
@@ -55,13 +57,14 @@ import { SalesforcePanel } from './handoff/salesforcePanel';
 import { ConcurrentConversationState } from './turn/concurrentConversationState';
 import { Conversations } from './turn/conversations';
 import type { BotConfig } from './config/config';
-import { CoworkBot } from './turn/coworkBot';
+import { CoworkBot, type CoworkRoute } from './turn/coworkBot';
 import { CoworkRequests } from './proactive/coworkRequests';
 import { AgentRequests } from '../cowork/agentRequests';
 import { decodeCoworkRequest } from '../salesforce/coworkRequestEvent';
 import { decodePanelMessage } from '../salesforce/panelMessages';
 import { ProactiveEffects } from './proactive/proactiveEffects';
 import { boundProactiveTurns } from './edge/sendBound';
+import { botbuilderProactiveTurns } from './edge/proactiveTurns';
 import { startTimedWork } from './proactive/timedWork';
 import type { HealthReport } from './edge/healthz';
 import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } from './storage';
@@ -87,10 +90,14 @@ export interface CoworkOptions {
   config: BotConfig;
   /** Where co-work logs (pino-style: `info(fields, message)`); secrets are never passed to it. */
   log: Log;
-  /** The adapter turns arrive on (the host bot's, when mounted): proactive turns go through it too. */
-  adapter: CloudAdapter;
-  /** botbuilder storage shared by conversation state and co-work sessions. Default: from `config.storage`. */
-  storage?: Storage | undefined;
+  /** botbuilder: the adapter turns arrive on (the host bot's, when mounted): proactive turns go through it too. */
+  adapter?: CloudAdapter | undefined;
+  /** Another host (the Agents SDK's `mountCowork`): its proactive turns, instead of `adapter`. */
+  proactive?: ProactiveTurns | undefined;
+  /** The host's storage (botbuilder's or the Agents SDK's `Storage`) shared by conversation state and co-work sessions. Default: from `config.storage`. */
+  storage?: KeyValueStorage | undefined;
+  /** What `/healthz` calls `storage` (e.g. `memory` for a host's MemoryStorage); default "provided by the caller". */
+  storageKind?: string | undefined;
   /** With `config.simulator`: how the embedded Salesforce simulator starts (tests seed or fault it). */
   simulatorOptions?: SimulatorOptions | undefined;
   /** The form sessions send. Default: the Use of Funds form, on the configured `SF_EVENT_TOPIC`. */
@@ -126,7 +133,13 @@ export interface Cowork {
    * );
    * ```
    */
-  onTurn(context: TurnContext): Promise<boolean>;
+  onTurn(context: CoworkTurn): Promise<boolean>;
+  /** co-work's routes as data (name, selector, rank, handler), in order: a host with a route table registers them (bot/agents). */
+  routes: readonly CoworkRoute[];
+  /** Runs a turn the host routed to `route` (one at a time per conversation, the state saved). */
+  runRoute(context: CoworkTurn, route: CoworkRoute | undefined): Promise<boolean>;
+  /** Whether co-work takes this turn before any of its routes (an agent's conversation, a chat a person owns). */
+  takesBeforeRoutes(context: CoworkTurn): Promise<boolean>;
   /** What `/healthz` reports: Salesforce, the event streams, storage. */
   health(): Promise<HealthReport>;
   /** Folder of the images the cards show, to serve at `${config.publicUrl}/images/{file}`. */
@@ -134,7 +147,7 @@ export interface Cowork {
   service: CoworkService;
   salesforce: SalesforceOrg;
   simulator: RunningSimulator | undefined;
-  storage: Storage;
+  storage: KeyValueStorage;
   /** Finishes the turns in flight, then closes the subscription, Salesforce and the simulator. */
   stop(): Promise<void>;
 }
@@ -155,13 +168,13 @@ export interface Cowork {
 export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const { config, log } = options;
   const botStorage: BotStorage = options.storage
-    ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: 'provided by the caller' }) }
+    ? { storage: options.storage, kind: 'memory', check: async () => undefined, describe: () => ({ kind: options.storageKind ?? 'provided by the caller' }) }
     : createStorage(config.storage);
   // Storage that does not answer stops the start at once, saying which settings and how to fix it,
   // instead of the storage client's retries (about 18 s) ending in a bare ECONNREFUSED.
   if (!options.storage) await ensureStorageAnswers(botStorage);
   // Every key the bot writes (conversation state, sessions, handoff, agent records) is safe for any store.
-  const storage: Storage = new SafeKeyStorage(botStorage.storage);
+  const storage: KeyValueStorage = new SafeKeyStorage(botStorage.storage);
   log.info(
     botStorage.describe(),
     botStorage.kind === 'memory'
@@ -185,9 +198,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
 
   // The org's event topic is configuration (SF_EVENT_TOPIC); the form follows it.
   const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
-  const { adapter } = options;
-  // Every proactive send co-work makes is bounded, on its own adapter or a host's (sendBound.ts).
-  boundProactiveTurns(adapter, config.sendTimeoutMs);
+  const proactive = options.proactive ?? botbuilderProactive(requireValue(options.adapter, 'the adapter (or `proactive`)'), config);
   const queue = new KeyedSerialQueue();
   // Namespaced, so a host bot's own conversation state never collides with co-work's.
   const conversationState = new ConcurrentConversationState(storage, 'cowork');
@@ -210,7 +221,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   // 2. who owns a conversation when a person does, and the way to that person (handoff records,
   //    the agent relay's logged-in agents): the effects need it, and it needs nothing of the core;
   const handoffs = new HandoffRepository(storage);
-  const agents = new AgentDirectory({ adapter, appId: config.microsoftApp.id, storage });
+  const agents = new AgentDirectory({ proactive, storage });
   // An agent holding the chat from the Case sees it in the coworkPanel: from_customer messages, batched like the statuses.
   const messageTopic = salesforceConfig.messageTopic ?? DEFAULT_MESSAGE_TOPIC;
   const panelPublisher = new QueuedEventPublisher<PanelMessage>(salesforce.eventBus, messageTopic, log.child({ component: 'cowork-panel' }), {
@@ -234,8 +245,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     formTokens: formTokenSigner(config),
     forms,
     effects: new ProactiveEffects({
-      adapter,
-      appId: config.microsoftApp.id,
+      proactive,
       queue,
       conversations,
       forms: formOf,
@@ -271,8 +281,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     timeoutMs: config.handoffTimeoutMs,
   });
   const relay = new AgentRelay({
-    adapter,
-    appId: config.microsoftApp.id,
+    proactive,
     queue,
     storage,
     handoffs,
@@ -296,6 +305,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log,
     handoff,
     agentTurn: (context) => relay.onTurn(context),
+    isAgentConversation: (context) => relay.takes(context),
     mounted: options.mounted === true,
     links,
     ...(options.recognizer ? { recognizer: options.recognizer } : {}),
@@ -308,12 +318,11 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     maxAgeMs: config.requestMaxAgeMs,
     log: log.child({ component: 'cowork-requests' }),
   });
-  const requests = new CoworkRequests({ adapter, appId: config.microsoftApp.id, queue, bot, requests: agentRequests });
+  const requests = new CoworkRequests({ proactive, queue, bot, requests: agentRequests });
 
   // 6. an agent taking the chat over from the Case (the coworkPanel's Cowork_Message__e).
   const panel = new SalesforcePanel({
-    adapter,
-    appId: config.microsoftApp.id,
+    proactive,
     queue,
     handoffs,
     links,
@@ -349,19 +358,18 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     service,
     handoff,
     bot,
-    adapter,
-    appId: config.microsoftApp.id,
+    proactive,
     queue,
     log,
     panel,
     intervalMs: options.deadlineIntervalMs ?? 1000,
   });
 
-  const onTurn = (context: TurnContext): Promise<boolean> => {
+  const runRoute = (context: CoworkTurn, route: CoworkRoute | undefined): Promise<boolean> => {
     const conversationId = context.activity.conversation.id;
     return queue.run(conversationId, async () => {
       const started = performance.now();
-      const handled = await bot.run(context);
+      const handled = await bot.runRoute(context, route);
       log.debug({ conversationId, activityType: context.activity.type, handled, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'turn');
       return handled;
     });
@@ -401,7 +409,10 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   };
 
   return {
-    onTurn,
+    onTurn: (context) => runRoute(context, undefined),
+    routes: bot.routes,
+    runRoute,
+    takesBeforeRoutes: (context) => bot.takesBeforeRoutes(context),
     health,
     imagesDir: path.dirname(cardImagePath(form.resultCard.imageFile)),
     service,
@@ -419,6 +430,12 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
 function formTokenSigner(config: BotConfig): FormTokenSigner {
   const base = config.formSecret ?? config.startSecret ?? (config.microsoftApp.password || undefined);
   return new FormTokenSigner(base ? Buffer.from(base, 'utf8') : randomBytes(32));
+}
+
+/** botbuilder's proactive turns on `adapter`, every send bounded (on its own adapter or a host's: sendBound.ts). */
+function botbuilderProactive(adapter: CloudAdapter, config: BotConfig): ProactiveTurns {
+  boundProactiveTurns(adapter, config.sendTimeoutMs);
+  return botbuilderProactiveTurns(adapter, config.microsoftApp.id);
 }
 
 function requireValue<T>(value: T | undefined, what: string): T {

@@ -7,7 +7,7 @@
  * Which activity is the form card is kept in the conversation's state (a few recent sessions), so a
  * proactive turn can update it later without the core knowing anything of activities.
  */
-import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { CoworkTurn } from './coworkTurn';
 import { cardAttachment, renderFormSummaryCard } from '../cards';
 import { answerLabels, messagesFor, type FormSpec } from '../cowork/domain/formSpec';
 import type { Log } from '../util/log';
@@ -26,11 +26,14 @@ const REMEMBERED = 10;
 
 export class FormCardUpdates {
   constructor(
-    private readonly cards: StatePropertyAccessor<FormCardRef[]>,
+    private readonly cards: {
+      get(turn: CoworkTurn, defaultValue?: FormCardRef[]): Promise<FormCardRef[] | undefined>;
+      set(turn: CoworkTurn, value: FormCardRef[]): Promise<void>;
+    },
     private readonly log: Log,
   ) {}
 
-  async remember(context: TurnContext, ref: FormCardRef): Promise<void> {
+  async remember(context: CoworkTurn, ref: FormCardRef): Promise<void> {
     const known = (await this.cards.get(context, [])) ?? [];
     await this.cards.set(context, [...known.filter((r) => r.sessionKey !== ref.sessionKey), ref].slice(-REMEMBERED));
   }
@@ -39,7 +42,7 @@ export class FormCardUpdates {
    * The answer was sent: the card shows it, read-only. Some channels (Agents Playground) answer a
    * send with an empty id; a card's submit names its card in `replyToId`, so that id is learnt here.
    */
-  async showSent(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+  async showSent(context: CoworkTurn, session: CoworkSession, form: FormSpec): Promise<void> {
     const clicked = context.activity.replyToId;
     const value = context.activity.value as { formToken?: unknown } | undefined;
     if (clicked && typeof value === 'object' && value !== null && value.formToken === session.formToken) {
@@ -57,7 +60,7 @@ export class FormCardUpdates {
    * confirmed on the confirmation card, no turn ever named the form card before: this click is the
    * first that does (`replyToId`), so the card is retired now.
    */
-  async retireClicked(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+  async retireClicked(context: CoworkTurn, session: CoworkSession, form: FormSpec): Promise<void> {
     const clicked = context.activity.replyToId;
     const value = context.activity.value as { formToken?: unknown } | undefined;
     if (!clicked || typeof value !== 'object' || value === null || value.formToken !== session.formToken) return;
@@ -69,12 +72,12 @@ export class FormCardUpdates {
   }
 
   /** The answer is on the Case. */
-  async showSaved(context: TurnContext, session: CoworkSession, form: FormSpec): Promise<void> {
+  async showSaved(context: CoworkTurn, session: CoworkSession, form: FormSpec): Promise<void> {
     await this.update(context, session, form, session.answers ?? session.submitted, textsFor(localeOf(context, session)).formSaved(session.caseNumber));
   }
 
   private async update(
-    context: TurnContext,
+    context: CoworkTurn,
     session: CoworkSession,
     form: FormSpec,
     answers: Readonly<Record<string, string>> | null,
@@ -85,7 +88,7 @@ export class FormCardUpdates {
   }
 
   private async updateCard(
-    context: TurnContext,
+    context: CoworkTurn,
     ref: FormCardRef,
     session: CoworkSession,
     form: FormSpec,
@@ -106,7 +109,7 @@ export class FormCardUpdates {
   }
 }
 
-function localeOf(context: TurnContext, session: CoworkSession): string | undefined {
+function localeOf(context: CoworkTurn, session: CoworkSession): string | undefined {
   if (context.activity.locale) return context.activity.locale;
   const locale = session.conversationReference.locale;
   return typeof locale === 'string' ? locale : undefined;

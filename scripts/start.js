@@ -6,6 +6,7 @@
  *
  *   node scripts/start.js           build if stale (saying so), then run dist/bot/index.js in this process
  *   node scripts/start.js --build   build if stale, then exit (`npm run build`, `prepare`)
+ *   node scripts/start.js --agents  the same on the Microsoft 365 Agents SDK (dist/bot/agents/start.js, `npm run start:agents`)
  *
  * Plain JavaScript on purpose: it must run before anything is compiled, without tsx.
  */
@@ -55,7 +56,11 @@ function newestSource() {
 
 function built() {
   try {
-    return fs.statSync(STAMP).mtimeMs >= newestSource() && fs.existsSync(path.join(DIST, 'bot', 'index.js'));
+    return (
+      fs.statSync(STAMP).mtimeMs >= newestSource() &&
+      fs.existsSync(path.join(DIST, 'bot', 'index.js')) &&
+      fs.existsSync(path.join(DIST, 'bot', 'agents', 'start.js'))
+    );
   } catch {
     return false;
   }
@@ -94,4 +99,4 @@ if (buildOnly) {
   process.exit(ok || process.env.npm_lifecycle_event === 'prepare' ? 0 : 1);
 }
 if (!ok) process.exit(1);
-require(path.join(DIST, 'bot', 'index.js'));
+require(process.argv.includes('--agents') ? path.join(DIST, 'bot', 'agents', 'start.js') : path.join(DIST, 'bot', 'index.js'));

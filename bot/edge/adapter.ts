@@ -5,6 +5,7 @@
  */
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
 import type { Log } from '../../util/log';
+import type { CoworkTurn } from '../../dialogs/coworkTurn';
 import type { BotConfig } from '../config/config';
 import { GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';
@@ -49,3 +50,9 @@ export function createAdapter(
   };
   return adapter;
 }
+
+/**
+ * botbuilder's `TurnContext` is the host-neutral turn as it is (dialogs/coworkTurn.ts): this line
+ * stops compiling if either changes so that it is not.
+ */
+export const botbuilderTurn = (context: TurnContext): CoworkTurn => context;

@@ -6,7 +6,7 @@
  * would otherwise make every outside caller look local).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type * as restify from 'restify';
+import type { IncomingMessage } from 'node:http';
 
 /** What `/healthz` reports: `ok`, and one entry per dependency (Salesforce, the streams, storage), each with its own `ok`. */
 export interface HealthReport {
@@ -22,7 +22,7 @@ function sameSecret(expected: string, given: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function mayReadHealthDetails(req: restify.Request, token: string | undefined): boolean {
+export function mayReadHealthDetails(req: Pick<IncomingMessage, 'headers' | 'socket'>, token: string | undefined): boolean {
   const authorization = String(req.headers.authorization ?? '');
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization.trim())?.[1];
   if (token && bearer && sameSecret(token, bearer)) return true;

@@ -42,7 +42,7 @@ export function boundSends(adapter: CloudAdapter, timeoutMs: number): void {
 }
 
 /**
- * The bound of co-work's proactive turns on an adapter (`runProactiveTurn`): set by `createCowork`,
+ * The bound of co-work's proactive turns on an adapter (`botbuilderProactiveTurns` in proactiveTurns.ts): set by `createCowork`,
  * also on a host's adapter, whose own turns it leaves alone.
  */
 const proactiveBounds = new WeakMap<CloudAdapter, number>();

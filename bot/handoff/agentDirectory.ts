@@ -5,10 +5,9 @@
  * Split from the relay so the handoff protocol (which tells agents) and the relay (which applies
  * the protocol's statuses) both depend on it instead of on each other.
  */
-import type { Activity, CloudAdapter } from 'botbuilder';
+import { type ProactiveTurns, type OutgoingActivity } from '../../dialogs/coworkTurn';
 import type { HandoffRecord } from '../../cowork/stores/handoff';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
-import { runProactiveTurn } from '../proactive/proactiveTurn';
 import type { AgentChannel } from './humanOwnership';
 
 /** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */
@@ -22,8 +21,8 @@ export interface AgentRecord {
 }
 
 export interface AgentDirectoryDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   storage: KeyValueStorage;
 }
 
@@ -31,12 +30,12 @@ export class AgentDirectory implements AgentChannel {
   constructor(private readonly deps: AgentDirectoryDeps) {}
 
   /** Delivers `activity` to the agent who took `record` (see `AgentChannel`). */
-  async tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean> {
+  async tell(record: HandoffRecord, activity: OutgoingActivity): Promise<boolean> {
     if (!record.agentConversationId) return false;
     const agent = await this.get(record.agentConversationId);
     if (!agent || agent.customerConversationId !== record.conversationId) return false;
     // Without the agent's conversation queue: sending changes no state, and the customer's side never waits for an agent's.
-    await runProactiveTurn(this.deps.adapter, this.deps.appId, agent.conversationReference, async (context) => {
+    await this.deps.proactive.run(agent.conversationReference, async (context) => {
       await context.sendActivities([activity]);
     });
     return true;

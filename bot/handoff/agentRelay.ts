@@ -17,8 +17,7 @@
  * This file is the agent's side (which turns are an agent's, the commands, login and logout, the
  * waiting list); what is done in the customer's conversation is `agentRelayCustomer.ts`.
  */
-import type { Activity, TurnContext } from 'botbuilder';
-import { TurnContext as TC } from 'botbuilder';
+import { type CoworkTurn, type TurnActivity, conversationReferenceOf } from '../../dialogs/coworkTurn';
 import type { KeyValueStorage } from '../../cowork/ports';
 import { agentTexts } from '../../dialogs/texts';
 import type { AgentRecord } from './agentDirectory';
@@ -45,7 +44,10 @@ export const AGENT_HELP_TEXT = agentTexts.help;
 export const CARD_CLICK_TEXT = agentTexts.cardClick;
 
 /** True for what a card's button sends (a value, or `channelData.postBack`), as opposed to typed text. */
-function isCardClick(activity: Activity): boolean {
+/** This turn's agent record lookup (`agentOfTurn`). */
+const AGENT_OF_TURN = Symbol('cowork.agentOfTurn');
+
+function isCardClick(activity: TurnActivity): boolean {
   const channelData = activity.channelData as { postBack?: unknown } | undefined;
   return activity.value !== undefined || channelData?.postBack === true;
 }
@@ -62,13 +64,21 @@ export class AgentRelay {
   }
 
   /** Takes the turn when it is an agent's (a `/agent` command, or any message of a logged-in agent conversation). */
-  async onTurn(context: TurnContext): Promise<boolean> {
+  /** Whether `onTurn` would take this turn (a `/agent` command, or a message of a logged-in agent's conversation), deciding only. */
+  async takes(context: CoworkTurn): Promise<boolean> {
+    if (context.activity.type !== 'message') return false;
+    if (/^\/agent\b/i.test((context.activity.text ?? '').trim())) return true;
+    if (!this.deps.agentKey) return false;
+    return (await this.agentOfTurn(context)) !== undefined;
+  }
+
+  async onTurn(context: CoworkTurn): Promise<boolean> {
     if (context.activity.type !== 'message') return false;
     const text = (context.activity.text ?? '').trim();
     const command = /^\/agent\b/i.test(text);
     // Relay off (no COWORK_AGENT_KEY): no agent can be logged in, so a customer's turn costs no storage read.
     if (!command && !this.deps.agentKey) return false;
-    const agent = await this.agent(context.activity.conversation.id);
+    const agent = await this.agentOfTurn(context);
     if (!command && !agent) return false;
     // A card click (Action.Submit, postBack) is not the agent typing: whatever card it came from, it
     // never runs an agent command, and the relay offers no buttons of its own.
@@ -89,7 +99,7 @@ export class AgentRelay {
     return true;
   }
 
-  private async command(context: TurnContext, rest: string, agent: AgentRecord | undefined): Promise<void> {
+  private async command(context: CoworkTurn, rest: string, agent: AgentRecord | undefined): Promise<void> {
     const [verb = '', ...args] = rest.split(/\s+/);
     const argument = args.join(' ').trim();
     if (!this.deps.agentKey) {
@@ -127,7 +137,7 @@ export class AgentRelay {
     }
   }
 
-  private async login(context: TurnContext, key: string): Promise<void> {
+  private async login(context: CoworkTurn, key: string): Promise<void> {
     const conversationId = context.activity.conversation.id;
     // Wrong keys lock out the guessing conversation and slow everyone down; they never refuse a
     // conversation that has not guessed (loginLimiter.ts), and the counts live in storage.
@@ -147,7 +157,7 @@ export class AgentRelay {
     const record: AgentRecord = {
       conversationId,
       agentId: context.activity.from?.id ?? conversationId,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      conversationReference: conversationReferenceOf(context.activity),
       loggedInAt: new Date(now).toISOString(),
       customerConversationId: (await this.agent(conversationId))?.customerConversationId ?? null,
     };
@@ -157,7 +167,7 @@ export class AgentRelay {
   }
 
   /** One page of the customers waiting (`/agent list [page]`): channels cap a message's size. */
-  private async list(context: TurnContext, agent: AgentRecord, pageText: string): Promise<void> {
+  private async list(context: CoworkTurn, agent: AgentRecord, pageText: string): Promise<void> {
     const waiting = await this.deps.handoffs.waiting();
     const pages = Math.max(1, Math.ceil(waiting.length / AGENT_LIST_PAGE_SIZE));
     const page = pageText === '' ? 1 : /^\d{1,6}$/.test(pageText) ? Number(pageText) : 0;
@@ -184,5 +194,14 @@ export class AgentRelay {
 
   private saveAgent(record: AgentRecord): Promise<void> {
     return this.deps.agents.save(record);
+  }
+
+  /** The turn's agent record, read once per turn (the Agents host's first selector asks `takes` before `onTurn`). */
+  private agentOfTurn(context: CoworkTurn): Promise<AgentRecord | undefined> {
+    const known = context.turnState.get(AGENT_OF_TURN) as Promise<AgentRecord | undefined> | undefined;
+    if (known) return known;
+    const agent = this.agent(context.activity.conversation.id);
+    context.turnState.set(AGENT_OF_TURN, agent);
+    return agent;
   }
 }

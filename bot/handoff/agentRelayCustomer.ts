@@ -7,7 +7,7 @@
  *
  * `agentRelay.ts` reads the agent's turns and commands and calls these.
  */
-import type { Activity, CloudAdapter, TurnContext } from 'botbuilder';
+import type { CoworkTurn, OutgoingActivity, ProactiveTurns } from '../../dialogs/coworkTurn';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels, typedAnswerInputOf } from '../../cowork/domain/formSpec';
 import type { HandoffRecord, HandoffRepository } from '../../cowork/stores/handoff';
@@ -15,7 +15,6 @@ import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { recognizeAnswer } from '../../dialogs/answerRecognizer';
 import type { Conversations } from '../turn/conversations';
-import { runProactiveTurn } from '../proactive/proactiveTurn';
 import { agentTexts } from '../../dialogs/texts';
 import type { AgentDirectory, AgentRecord } from './agentDirectory';
 import type { HandoffProtocol, SignedHandoffStatus } from './handoffProtocol';
@@ -23,8 +22,8 @@ import type { HandoffTrust } from './handoffTrust';
 import { customerFact } from './customerText';
 
 export interface AgentRelayCustomerDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   handoffs: HandoffRepository;
   service: CoworkService;
@@ -46,7 +45,7 @@ export class AgentRelayCustomer {
   ) {}
 
   /** `/agent take <number|conversation>`: the agent takes a waiting customer, if no other agent took them first. */
-  async take(context: TurnContext, agent: AgentRecord, which: string): Promise<void> {
+  async take(context: CoworkTurn, agent: AgentRecord, which: string): Promise<void> {
     if (agent.customerConversationId) {
       await context.sendActivity('You are already talking to a customer: hand it back first (`/agent done`).');
       return;
@@ -83,7 +82,7 @@ export class AgentRelayCustomer {
   }
 
   /** `/agent answer <choice>`: the agent answers the held customer's typed form for them. */
-  async answer(context: TurnContext, agent: AgentRecord, typed: string): Promise<void> {
+  async answer(context: CoworkTurn, agent: AgentRecord, typed: string): Promise<void> {
     const record = await this.held(agent);
     if (!record) {
       await context.sendActivity('Take a customer first (`/agent list`, `/agent take <number>`).');
@@ -125,7 +124,7 @@ export class AgentRelayCustomer {
   }
 
   /** `/agent done`: the conversation goes back to the bot (ended all the same when the customer cannot be told). */
-  async handBack(context: TurnContext, agent: AgentRecord): Promise<void> {
+  async handBack(context: CoworkTurn, agent: AgentRecord): Promise<void> {
     const record = await this.held(agent);
     await this.deps.agents.save({ ...agent, customerConversationId: null });
     if (!record) {
@@ -156,14 +155,14 @@ export class AgentRelayCustomer {
   }
 
   /** What the agent types (text, attachments) goes to the customer they hold. */
-  async relayToCustomer(context: TurnContext, agent: AgentRecord): Promise<void> {
+  async relayToCustomer(context: CoworkTurn, agent: AgentRecord): Promise<void> {
     const record = await this.held(agent);
     if (!record) {
       await context.sendActivity(agentTexts.notTalkingHelp);
       return;
     }
     const { text, attachments } = context.activity;
-    const activity: Partial<Activity> = { type: 'message', ...(text ? { text } : {}), ...(attachments && attachments.length > 0 ? { attachments } : {}) };
+    const activity: OutgoingActivity = { type: 'message', ...(text ? { text } : {}), ...(attachments && attachments.length > 0 ? { attachments } : {}) };
     if (!activity.text && !activity.attachments) return;
     try {
       await this.inCustomerConversation(record, async (ctx) => {
@@ -198,13 +197,13 @@ export class AgentRelayCustomer {
    * In a turn of the customer's conversation: applies a status the relay signed (exactly what a
    * connector's `handoff.status` does) and saves the conversation's state.
    */
-  private async applyStatus(context: TurnContext, status: SignedHandoffStatus): Promise<void> {
+  private async applyStatus(context: CoworkTurn, status: SignedHandoffStatus): Promise<void> {
     await this.deps.handoff.applySignedStatus(context, status, await this.deps.conversations.latestSession(context));
     await this.deps.conversations.save(context);
   }
 
   /** A proactive turn of the customer's conversation, queued with its other turns. */
-  private inCustomerConversation(record: HandoffRecord, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    return this.deps.queue.run(record.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, record.conversationReference, logic));
+  private inCustomerConversation(record: HandoffRecord, logic: (context: CoworkTurn) => Promise<void>): Promise<void> {
+    return this.deps.queue.run(record.conversationId, () => this.deps.proactive.run(record.conversationReference, logic));
   }
 }

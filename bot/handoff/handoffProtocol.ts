@@ -13,7 +13,7 @@
  *   have said goes to the agent (`toAgent`), or into the record's notes when no agent is
  *   looking yet.
  */
-import { type Activity, type TurnContext, TurnContext as TC } from 'botbuilder';
+import { type CoworkTurn, type OutgoingActivity, type TurnActivity, conversationReferenceOf } from '../../dialogs/coworkTurn';
 import type { CoworkService } from '../../cowork/coworkService';
 import { answerLabels, thankYouText } from '../../cowork/domain/formSpec';
 import { escapeMarkdown as escapeCardMarkdown } from '../../cards';
@@ -95,7 +95,7 @@ export class HandoffProtocol {
   }
 
   /** The target the customer of `context` would be handed to, if anything can take the chat. */
-  targetFor(context: TurnContext, session: CoworkSession | undefined): Promise<HandoffTarget | undefined> {
+  targetFor(context: CoworkTurn, session: CoworkSession | undefined): Promise<HandoffTarget | undefined> {
     const conversationId = context.activity.conversation.id;
     return this.deps.targets.choose({ channelId: context.activity.channelId ?? '', conversationId, caseId: session?.caseId ?? null });
   }
@@ -105,7 +105,7 @@ export class HandoffProtocol {
    * is told first and the request recorded only once it took it, so a refusal leaves the customer
    * with the bot (the caller says so). On success the customer is told a person is asked for.
    */
-  async initiate(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<HandoffRequestOutcome> {
+  async initiate(context: CoworkTurn, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): Promise<HandoffRequestOutcome> {
     const conversationId = context.activity.conversation.id;
     const target = await this.targetFor(context, session);
     if (!target) return 'no_target';
@@ -116,7 +116,7 @@ export class HandoffProtocol {
     const { created } = await this.deps.handoffs.request(
       newHandoffRecord({
         conversationId,
-        conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+        conversationReference: conversationReferenceOf(context.activity),
         userId: context.activity.from?.id ?? '',
         state: 'requested',
         trigger,
@@ -139,7 +139,7 @@ export class HandoffProtocol {
    * The channel's `handoff.status` event: applied only when it comes from the contact-centre side
    * (a trusted channel id, or signed); otherwise logged and ignored, never rejected.
    */
-  async applyStatusEvent(context: TurnContext, status: HandoffStatus, value: unknown, session: CoworkSession | undefined): Promise<void> {
+  async applyStatusEvent(context: CoworkTurn, status: HandoffStatus, value: unknown, session: CoworkSession | undefined): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const trust = this.deps.trust.check(context.activity.channelId, conversationId, status.state, value);
     if (!trust.ok) {
@@ -153,7 +153,7 @@ export class HandoffProtocol {
   }
 
   /** A status the agent relay signed (`HandoffTrust.sign`): the same check as a channel's signed event. */
-  async applySignedStatus(context: TurnContext, status: SignedHandoffStatus, session: CoworkSession | undefined): Promise<void> {
+  async applySignedStatus(context: CoworkTurn, status: SignedHandoffStatus, session: CoworkSession | undefined): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const trust = this.deps.trust.checkSignature(conversationId, status.state, status);
     if (!trust.ok) {
@@ -165,7 +165,7 @@ export class HandoffProtocol {
   }
 
   /** Applies a `handoff.status` already trusted; `session` is the conversation's latest co-work session, if any. */
-  private async applyStatus(context: TurnContext, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
+  private async applyStatus(context: CoworkTurn, status: HandoffStatus, session: CoworkSession | undefined): Promise<void> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
     switch (status.state) {
@@ -218,7 +218,7 @@ export class HandoffProtocol {
    * "system" lines reach the agent as formatting) on one line after a prefix that says whose it
    * is, and attachments or cards only described, never forwarded.
    */
-  async relayCustomerMessage(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+  async relayCustomerMessage(record: HandoffRecord, activity: Pick<TurnActivity, 'text' | 'attachments'>): Promise<void> {
     // The panel on the Case shows the customer's words as text (never markup): they go as typed.
     if (record.panel) return this.deps.ownership.toPanel(record, 'Customer', customerText(activity));
     const who = agentTexts.customer(record.caseNumber);
@@ -244,7 +244,7 @@ export class HandoffProtocol {
    * where the session stands. Resolves false when the request was no longer overdue (accepted, or
    * already given up by another turn or instance).
    */
-  async giveUpOverdue(context: TurnContext, session: CoworkSession | undefined): Promise<boolean> {
+  async giveUpOverdue(context: CoworkTurn, session: CoworkSession | undefined): Promise<boolean> {
     const conversationId = context.activity.conversation.id;
     const now = new Date(this.now()).toISOString();
     const result = await this.deps.handoffs.update(conversationId, (current) =>
@@ -259,12 +259,12 @@ export class HandoffProtocol {
   }
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
-  toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+  toAgent(record: HandoffRecord, activity: OutgoingActivity): Promise<void> {
     return this.deps.ownership.toAgent(record, activity);
   }
 
   /** After a handoff: carry on where the session stands, never asking again for an answer the bot has. */
-  private async resume(context: TurnContext, session: CoworkSession | undefined, greet: boolean, acceptedAt: string | null = null): Promise<void> {
+  private async resume(context: CoworkTurn, session: CoworkSession | undefined, greet: boolean, acceptedAt: string | null = null): Promise<void> {
     const lines: string[] = greet ? [textsFor(context.activity.locale).backWithBot] : [];
     const current = session ? await this.deps.service.get(session.key) : undefined;
     const form = current ? this.deps.service.form(current.formId) : undefined;
@@ -297,7 +297,7 @@ export class HandoffProtocol {
     if (lines.length > 0) await context.sendActivity(lines.join('\n\n'));
   }
 
-  private handoffContext(context: TurnContext, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): CoworkHandoffContext {
+  private handoffContext(context: CoworkTurn, session: CoworkSession | undefined, trigger: HandoffRecord['trigger']): CoworkHandoffContext {
     const form = session ? this.deps.service.form(session.formId) : undefined;
     const answers = session?.answers ?? session?.submitted ?? null;
     return {
@@ -314,10 +314,10 @@ export class HandoffProtocol {
   }
 
   /** A record for an `accepted` that no request of ours preceded (an agent-side takeover). */
-  private unrequestedRecord(context: TurnContext, session: CoworkSession | undefined, now: string): HandoffRecord {
+  private unrequestedRecord(context: CoworkTurn, session: CoworkSession | undefined, now: string): HandoffRecord {
     return newHandoffRecord({
       conversationId: context.activity.conversation.id,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      conversationReference: conversationReferenceOf(context.activity),
       userId: session?.userId ?? '',
       state: 'accepted',
       trigger: 'agent',
@@ -330,7 +330,7 @@ export class HandoffProtocol {
 const MAX_RELAYED_TEXT = 2000;
 
 /** What the customer sent, as plain text for the panel: the text, and attachments only described. */
-function customerText(activity: Partial<Activity>): string {
+function customerText(activity: Pick<TurnActivity, 'text' | 'attachments'>): string {
   const attachments = (activity.attachments ?? []).map((a) => `(an attachment: ${String(a.contentType ?? 'unknown').slice(0, MAX_FACT_LENGTH)})`);
   return [activity.text ?? '', ...attachments].filter((part) => part !== '').join('\n');
 }

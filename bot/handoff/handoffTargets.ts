@@ -8,7 +8,7 @@
  * - the **agent relay** (`COWORK_AGENT_KEY`): told directly — the request joins the waiting list its
  *   agents read (`/agent list`); the customer's channel gets only the message;
  * - the **Salesforce panel** (the coworkPanel on the Case), when the chat is the newest one linked
- *   to its Case (cowork/stores/links.ts: where the panel's takeover goes) and the Salesforce side is on
+ *   to its Case (cowork/links.ts: where the panel's takeover goes) and the Salesforce side is on
  *   (`COWORK_STATUS_EVENTS` not off): told directly — a `person_requested` status saying the chat
  *   can be taken over from the Case; the customer's channel gets only the message;
  * - **none**: nobody can take the chat here, and no person is offered.
@@ -26,7 +26,8 @@
  * A target is told before the request is recorded, so one that refuses leaves nothing recorded
  * and the customer is never left talking to nobody.
  */
-import { EventFactory, type TurnContext } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
+import type { CoworkTurn, OutgoingAccount, OutgoingActivity, OutgoingConversation, TurnActivity } from '../../dialogs/coworkTurn';
 import type { HandoffRecord } from '../../cowork/stores/handoff';
 import type { CaseLinks } from '../../cowork/stores/links';
 import type { CoworkStatus } from '../../cowork/ports';
@@ -58,7 +59,7 @@ export interface HandoffTarget {
    * Tells the target that the customer of `context` wants a person. Resolves false when the
    * target refused or could not be reached: nothing is recorded then. Never throws.
    */
-  ask(context: TurnContext, request: CoworkHandoffContext): Promise<boolean>;
+  ask(context: CoworkTurn, request: CoworkHandoffContext): Promise<boolean>;
 }
 
 /** The chat asking: its channel, its conversation, and the Case of its latest session, if any. */
@@ -82,7 +83,7 @@ export function connectorTarget(log: Log): HandoffTarget {
     name: 'connector',
     async ask(context, request) {
       try {
-        await context.sendActivity(EventFactory.createHandoffInitiation(context, request, { activities: [context.activity] }));
+        await context.sendActivity(handoffInitiation(context, request));
         return true;
       } catch (error) {
         const status = (error as { statusCode?: unknown }).statusCode;
@@ -144,5 +145,44 @@ export function chooseHandoffTarget(options: {
     offeredOnCard(channelId) {
       return options.handoffChannels.includes(channelId.toLowerCase()) || panel !== undefined || options.relay;
     },
+  };
+}
+
+/**
+ * The `handoff.initiate` event, as botbuilder's `EventFactory.createHandoffInitiation` builds it
+ * (same fields, host-neutral): the request as its value, the conversation's reference in
+ * `relatesTo`, and this turn's activity as the transcript.
+ */
+export function handoffInitiation(turn: CoworkTurn, request: CoworkHandoffContext): OutgoingActivity {
+  const activity = turn.activity;
+  const account = (a: TurnActivity['from'] | undefined): OutgoingAccount => ({ ...a, id: a?.id ?? '', name: a?.name ?? '' });
+  const conversation: OutgoingConversation = {
+    ...activity.conversation,
+    name: activity.conversation.name ?? '',
+    isGroup: activity.conversation.isGroup === true,
+    conversationType: activity.conversation.conversationType ?? '',
+  };
+  return {
+    type: 'event',
+    name: 'handoff.initiate',
+    value: request,
+    id: randomUUID(),
+    timestamp: new Date(),
+    localTimezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+    conversation,
+    from: account(activity.from),
+    relatesTo: {
+      ...(activity.id !== undefined ? { activityId: activity.id } : {}),
+      user: account(activity.from),
+      bot: account(activity.recipient),
+      conversation,
+      channelId: activity.channelId,
+      serviceUrl: activity.serviceUrl ?? '',
+      ...(activity.locale !== undefined ? { locale: activity.locale } : {}),
+    },
+    ...(activity.id !== undefined ? { replyToId: activity.id } : {}),
+    ...(activity.serviceUrl !== undefined ? { serviceUrl: activity.serviceUrl } : {}),
+    channelId: activity.channelId,
+    attachments: [{ contentType: 'application/json', name: 'Transcript', content: { activities: [activity] } }],
   };
 }

@@ -4,13 +4,13 @@
  * records and the agents' channel (not the core), so the composition root builds it before the
  * core, whose effects use it; the handoff protocol uses it too.
  */
-import type { Activity } from 'botbuilder';
+import { type OutgoingActivity } from '../../dialogs/coworkTurn';
 import { isHumanOwned, type HandoffRecord, type HandoffRepository } from '../../cowork/stores/handoff';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {
   /** Delivers `activity` to the agent who took `record`; resolves false when no agent conversation is known. */
-  tell(record: HandoffRecord, activity: Partial<Activity>): Promise<boolean>;
+  tell(record: HandoffRecord, activity: OutgoingActivity): Promise<boolean>;
 }
 
 /** The way to an agent who holds the chat from the Case in Salesforce (the coworkPanel: salesforcePanel.ts). */
@@ -36,7 +36,7 @@ export class HumanOwnership {
   }
 
   /** Tells the agent who owns `record`; keeps it as a note when no agent is looking yet. */
-  async toAgent(record: HandoffRecord, activity: Partial<Activity>): Promise<void> {
+  async toAgent(record: HandoffRecord, activity: OutgoingActivity): Promise<void> {
     // The agent texts are escaped for markdown (the relay's chats); the panel shows text as is.
     if (record.panel && record.state === 'accepted') return this.toPanel(record, 'Bot', unescapeMarkdown(activity.text ?? '(a card)'));
     const delivered = record.state === 'accepted' && (await this.deps.agents?.tell(record, activity));

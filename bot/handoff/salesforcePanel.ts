@@ -17,8 +17,8 @@
  * - Hand back waits for the outbox, gives the chat back to the bot (`completed`: the customer is told
  *   where the form stands) and saves the takeover's transcript as one Case comment (one REST call).
  */
+import { type CoworkTurn, type ProactiveTurns } from '../../dialogs/coworkTurn';
 import { randomUUID } from 'node:crypto';
-import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { CoworkService } from '../../cowork/coworkService';
 import type { HandoffRecord, HandoffRepository, OutboxEntry, PanelHold } from '../../cowork/stores/handoff';
 import type { CaseLinks, ConversationLink } from '../../cowork/stores/links';
@@ -28,7 +28,6 @@ import { panelTexts } from '../../dialogs/texts';
 import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { Conversations } from '../turn/conversations';
-import { runProactiveTurn } from '../proactive/proactiveTurn';
 import type { HandoffProtocol, SignedHandoffStatus } from './handoffProtocol';
 import type { HandoffTrust } from './handoffTrust';
 import { withTranscriptLine, type PanelOutbound } from './panelOutbound';
@@ -42,8 +41,8 @@ const MAX_OUTBOXES_PER_RUN = 20;
 export const PANEL_AGENT_PREFIX = 'salesforce:';
 
 export interface SalesforcePanelDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   handoffs: HandoffRepository;
   links: CaseLinks;
@@ -276,8 +275,8 @@ export class SalesforcePanel {
   }
 
   /** A proactive turn of the customer's conversation, queued with its other turns. */
-  private inConversation(link: ChatAddress, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    return this.deps.queue.run(link.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, logic));
+  private inConversation(link: ChatAddress, logic: (context: CoworkTurn) => Promise<void>): Promise<void> {
+    return this.deps.queue.run(link.conversationId, () => this.deps.proactive.run(link.conversationReference, logic));
   }
 }
 

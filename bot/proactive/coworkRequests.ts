@@ -3,15 +3,14 @@
  * claim, the age, the statuses on the panel); this runs the proactive turn that sends the form into
  * the Case's newest linked conversation, exactly as if the chat had started the session.
  */
-import type { CloudAdapter } from 'botbuilder';
+import type { ProactiveTurns } from '../../dialogs/coworkTurn';
 import type { AgentRequests, DecodedRequest, RequestToSend } from '../../cowork/agentRequests';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { CoworkBot } from '../turn/coworkBot';
-import { runProactiveTurn } from './proactiveTurn';
 
 export interface CoworkRequestsDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   bot: CoworkBot;
   requests: AgentRequests;
@@ -37,7 +36,7 @@ export class CoworkRequests {
     let started: string | undefined;
     try {
       await this.deps.queue.run(link.conversationId, () =>
-        runProactiveTurn(this.deps.adapter, this.deps.appId, link.conversationReference, async (context) => {
+        this.deps.proactive.run(link.conversationReference, async (context) => {
           if (await requests.alreadyPending(request)) return;
           const outcome = await this.deps.bot.startRequested(context, request.caseId, form, detail, (sessionKey) => (started = sessionKey));
           if (outcome.kind !== 'started') requests.refused(request, outcome);

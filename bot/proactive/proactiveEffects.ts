@@ -3,11 +3,11 @@
  * card when the event arrives, the notice when a session expires or fails.
  *
  * A proactive turn goes through the same per-conversation queue as the customer's turns, so
- * the two never interleave, and through `continueConversationAsync` (a `TurnContext` is never
+ * the two never interleave, and through `continueConversationAsync` (a `CoworkTurn` is never
  * kept across turns). Its messages are sent without `replyToId`: no client has seen the
  * continuation activity, and Web Chat would hold a reply to it back for seconds.
  */
-import type { CloudAdapter, TurnContext } from 'botbuilder';
+import { type CoworkTurn, type ProactiveTurns } from '../../dialogs/coworkTurn';
 import { cardAttachment, escapeMarkdown, renderResultCard } from '../../cards';
 import type { SessionEffects } from '../../cowork/coworkService';
 import type { FormSpec } from '../../cowork/domain/formSpec';
@@ -17,7 +17,6 @@ import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { CoworkSession } from '../../cowork/domain/session';
 import type { Conversations } from '../turn/conversations';
 import type { HumanOwnership } from '../handoff/humanOwnership';
-import { runProactiveTurn } from './proactiveTurn';
 import { agentTexts, textsFor } from '../../dialogs/texts';
 
 /** The locale the customer's conversation last spoke in (kept in its conversation reference). */
@@ -27,8 +26,8 @@ function localeOf(session: CoworkSession): string | undefined {
 }
 
 export interface ProactiveEffectsDeps {
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   /** The customer's conversation: its form dialog ends, its form card shows the answer saved. */
   conversations: Conversations;
@@ -45,7 +44,7 @@ export class ProactiveEffects implements SessionEffects {
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = requireForm(this.deps.forms, session.formId);
     if (await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))) {
-      await this.inConversation(session, (context) => this.deps.conversations.endFormDialog(context, session.key));
+      await this.inConversation(session, (context) => this.deps.conversations.endForm(context, session.key));
       return true;
     }
     let sent = false;
@@ -70,7 +69,7 @@ export class ProactiveEffects implements SessionEffects {
         ],
       });
       sent = true;
-      await this.deps.conversations.endFormDialog(context, session.key);
+      await this.deps.conversations.endForm(context, session.key);
     });
     return sent;
   }
@@ -79,7 +78,7 @@ export class ProactiveEffects implements SessionEffects {
     if (await this.toAgentIfHumanOwned(session, agentTexts.formExpired(session.caseNumber))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(textsFor(localeOf(session)).expiredNotice(session.caseNumber));
-      await this.deps.conversations.endFormDialog(context, session.key);
+      await this.deps.conversations.endForm(context, session.key);
     });
   }
 
@@ -89,7 +88,7 @@ export class ProactiveEffects implements SessionEffects {
     if (await this.toAgentIfHumanOwned(session, agentTexts.aboutCase(session.caseNumber, text))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(text);
-      await this.deps.conversations.endFormDialog(context, session.key);
+      await this.deps.conversations.endForm(context, session.key);
     });
   }
 
@@ -118,7 +117,7 @@ export class ProactiveEffects implements SessionEffects {
     return owner.state === 'accepted';
   }
 
-  private inConversation(session: CoworkSession, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    return this.deps.queue.run(session.conversationId, () => runProactiveTurn(this.deps.adapter, this.deps.appId, session.conversationReference, logic));
+  private inConversation(session: CoworkSession, logic: (context: CoworkTurn) => Promise<void>): Promise<void> {
+    return this.deps.queue.run(session.conversationId, () => this.deps.proactive.run(session.conversationReference, logic));
   }
 }

@@ -6,7 +6,7 @@
  * conversation) and never wait for each other nor for another job, so one hung chat holds only its
  * own item (bounded by COWORK_SEND_TIMEOUT_SECONDS).
  */
-import type { CloudAdapter } from 'botbuilder';
+import { type ProactiveTurns } from '../../dialogs/coworkTurn';
 import type { CoworkService } from '../../cowork/coworkService';
 import { TIMED_WORK_CONCURRENCY } from '../../cowork/flow/recovery';
 import type { Log } from '../../util/log';
@@ -14,14 +14,13 @@ import type { KeyedSerialQueue } from '../../util/serialQueue';
 import { KeyedWorkPool } from '../../util/workPool';
 import type { CoworkBot } from '../turn/coworkBot';
 import type { HandoffProtocol } from '../handoff/handoffProtocol';
-import { runProactiveTurn } from './proactiveTurn';
 
 export interface TimedWorkDeps {
   service: CoworkService;
   handoff: HandoffProtocol;
   bot: CoworkBot;
-  adapter: CloudAdapter;
-  appId: string;
+  /** Proactive turns, through the host's adapter. */
+  proactive: ProactiveTurns;
   queue: KeyedSerialQueue;
   log: Log;
   intervalMs: number;
@@ -31,7 +30,7 @@ export interface TimedWorkDeps {
 
 /** Starts the ticks; `stop` ends them and resolves once everything they started has settled. */
 export function startTimedWork(deps: TimedWorkDeps): { stop(): Promise<void> } {
-  const { service, handoff, bot, adapter, appId, queue, log } = deps;
+  const { service, handoff, bot, proactive, queue, log } = deps;
   // Handoff requests no person accepted in time: the bot takes each conversation back in its own turn.
   const giveUps = new KeyedWorkPool(TIMED_WORK_CONCURRENCY, (err, conversationId) =>
     log.error({ err, conversationId }, 'giving up an overdue handoff failed; will retry'),
@@ -39,7 +38,7 @@ export function startTimedWork(deps: TimedWorkDeps): { stop(): Promise<void> } {
   const takeBackOverdueHandoffs = async (): Promise<void> => {
     for (const record of await handoff.overdueRequests()) {
       giveUps.start(record.conversationId, () =>
-        queue.run(record.conversationId, () => runProactiveTurn(adapter, appId, record.conversationReference, (context) => bot.handoffTimedOut(context))),
+        queue.run(record.conversationId, () => proactive.run(record.conversationReference, (context) => bot.handoffTimedOut(context))),
       );
     }
   };

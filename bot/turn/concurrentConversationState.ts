@@ -1,17 +1,21 @@
 /**
- * Conversation state that is safe with several bot instances.
+ * Conversation state that is safe with several bot instances, on any key-value storage (each
+ * host's `Storage`: botbuilder's, or the Agents SDK's), and host-neutral: it works on a
+ * `CoworkTurn`, so both hosts keep a conversation's state in the same item, with the same key
+ * botbuilder's `ConversationState` used (`{channelId}/conversations/{conversationId}/{namespace}`).
  *
  * botbuilder's `BotState.saveChanges` writes with eTag `*`: when two instances run turns of one
  * conversation at once (a customer's message on one, the event's proactive turn on another),
- * the later save silently overwrites the earlier. This subclass writes with the eTag it read;
+ * the later save silently overwrites the earlier. This writes with the eTag it read;
  * on a conflict it re-reads the stored state, merges, and writes again:
  * - `coworkSessions` (the conversation's recent sessions) is the union of both, in order;
  * - every other property keeps this turn's value (this turn is the later one).
- * The co-work truth is in the sessions themselves (eTag-guarded); this keeps the dialog stack
+ * The co-work truth is in the sessions themselves (eTag-guarded); this keeps the form's state
  * and the session list from being lost.
  */
-import { ConversationState, type Storage, type TurnContext } from 'botbuilder';
 import { isETagConflict } from '../../util/keyList';
+import type { KeyValueStorage, StoreItem } from '../../util/storage';
+import type { CoworkTurn } from '../../dialogs/coworkTurn';
 
 type StateObject = Record<string, unknown> & { eTag?: string };
 
@@ -19,25 +23,71 @@ const MAX_MERGES = 5;
 const SESSION_LIST = 'coworkSessions';
 const SESSION_LIST_LIMIT = 10;
 
-export class ConcurrentConversationState extends ConversationState {
-  private readonly snapshots = new WeakMap<TurnContext, string>();
+/** One property of the conversation's state, read and written within a turn (saved by `saveChanges`). */
+export interface StateProperty<T> {
+  get(turn: CoworkTurn, defaultValue?: T): Promise<T | undefined>;
+  set(turn: CoworkTurn, value: T): Promise<void>;
+  delete(turn: CoworkTurn): Promise<void>;
+}
+
+interface Loaded {
+  state: StateObject;
+  snapshot: string;
+}
+
+export class ConcurrentConversationState {
+  /** This turn's loaded state, keyed by the turn's own state map (one per turn on both hosts). */
+  private readonly loaded = new WeakMap<Map<unknown, unknown>, Loaded>();
 
   /** `namespace` keeps this state apart from a host bot's own conversation state (same storage). */
-  constructor(storage: Storage, namespace = '') {
-    super(storage, namespace);
+  constructor(
+    private readonly storage: KeyValueStorage,
+    private readonly namespace = '',
+  ) {}
+
+  /** A property of the state; `get` with a default stores a copy of it, as botbuilder's accessor does. */
+  createProperty<T>(name: string): StateProperty<T> {
+    return {
+      get: async (turn, defaultValue) => {
+        const state = await this.load(turn);
+        if (!Object.prototype.hasOwnProperty.call(state, name) && defaultValue !== undefined) {
+          state[name] = typeof defaultValue === 'object' ? (JSON.parse(JSON.stringify(defaultValue)) as T) : defaultValue;
+        }
+        return state[name] as T | undefined;
+      },
+      set: async (turn, value) => {
+        const state = await this.load(turn);
+        state[name] = value;
+      },
+      delete: async (turn) => {
+        const state = await this.load(turn);
+        delete state[name];
+      },
+    };
   }
 
-  override async load(context: TurnContext, force = false): Promise<StateObject> {
-    const state = (await super.load(context, force)) as StateObject;
-    if (force || !this.snapshots.has(context)) this.snapshots.set(context, snapshot(state));
+  storageKey(turn: CoworkTurn): string {
+    const { channelId, conversation } = turn.activity;
+    if (!channelId) throw new Error('missing activity.channelId');
+    if (!conversation?.id) throw new Error('missing activity.conversation.id');
+    return `${channelId}/conversations/${conversation.id}/${this.namespace}`;
+  }
+
+  async load(turn: CoworkTurn, force = false): Promise<StateObject> {
+    const cached = this.loaded.get(turn.turnState);
+    if (cached && !force) return cached.state;
+    const key = this.storageKey(turn);
+    const state = ((await this.storage.read([key]))[key] ?? {}) as StateObject;
+    this.loaded.set(turn.turnState, { state, snapshot: snapshot(state) });
     return state;
   }
 
-  override async saveChanges(context: TurnContext, force = false): Promise<void> {
-    const state = await this.load(context);
-    if (!force && this.snapshots.get(context) === snapshot(state)) return;
-    const key = await this.storageKey(context);
-    if (!key) return;
+  async saveChanges(turn: CoworkTurn, force = false): Promise<void> {
+    const cached = this.loaded.get(turn.turnState);
+    if (!cached) return;
+    const { state } = cached;
+    if (!force && cached.snapshot === snapshot(state)) return;
+    const key = this.storageKey(turn);
     let eTag = state.eTag;
     if (eTag === undefined) {
       // Nothing was stored when this turn loaded; if something is now, build on it. (Storage offers no
@@ -53,7 +103,7 @@ export class ConcurrentConversationState extends ConversationState {
       let conflict = false;
       try {
         const { eTag: _ignored, ...body } = state;
-        await this.storage.write({ [key]: { ...body, eTag: eTag ?? '*' } });
+        await this.storage.write({ [key]: { ...body, eTag: eTag ?? '*' } as StoreItem });
       } catch (err) {
         if (!isETagConflict(err)) throw err;
         conflict = true;
@@ -73,7 +123,7 @@ export class ConcurrentConversationState extends ConversationState {
       mergeSessionLists(state, stored);
       eTag = stored.eTag;
     }
-    this.snapshots.set(context, snapshot(state));
+    cached.snapshot = snapshot(state);
   }
 }
 

@@ -1,22 +1,22 @@
 /**
  * What the bot keeps per customer conversation, and the operations on it that the customer's turns
  * (CoworkBot), the session's proactive effects (ProactiveEffects) and the agent relay share: the
- * dialog set, the recent sessions, the form cards, ending a session's form dialog, saving.
+ * open form's state, the recent sessions, the form cards, ending a session's form, saving.
  *
  * It needs nothing but conversation state, the stored sessions and the forms, so the composition
  * root builds it first and hands it to everything that works in a customer's conversation. The
- * form dialog itself needs the core: CoworkBot adds it to `dialogs` when it is built.
+ * form's conversation itself needs the core: CoworkBot builds it on `formState`.
  */
-import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { DialogSet, type DialogState } from 'botbuilder-dialogs';
+import type { CoworkTurn } from '../../dialogs/coworkTurn';
+import type { ConcurrentConversationState, StateProperty } from './concurrentConversationState';
 import type { FormSpec } from '../../cowork/domain/formSpec';
 import type { CoworkSession } from '../../cowork/domain/session';
 import type { Log } from '../../util/log';
-import { COWORK_FORM_DIALOG } from '../../dialogs/coworkFormDialog';
+import type { FormState, FormStateStore } from '../../dialogs/formConversation';
 import { FormCardUpdates, type FormCardRef } from '../../dialogs/formCardUpdates';
 
 export interface ConversationsDeps {
-  conversationState: ConversationState;
+  conversationState: ConcurrentConversationState;
   /** The stored sessions (the same repository the core writes). */
   sessions: { get(sessionKey: string): Promise<CoworkSession | undefined> };
   forms: (formId: string) => FormSpec | undefined;
@@ -37,21 +37,22 @@ export interface ChatTurn {
 }
 
 export class Conversations {
-  readonly dialogs: DialogSet;
+  /** The open form's state (`coworkForm`; read from botbuilder-dialogs' `dialogState` of earlier versions). */
+  readonly formState: FormStateStore;
   readonly formCards: FormCardUpdates;
-  private readonly recentSessions: StatePropertyAccessor<string[]>;
-  private readonly recentTurns: StatePropertyAccessor<ChatTurn[]>;
+  private readonly recentSessions: StateProperty<string[]>;
+  private readonly recentTurns: StateProperty<ChatTurn[]>;
 
   constructor(private readonly deps: ConversationsDeps) {
     const state = deps.conversationState;
-    this.dialogs = new DialogSet(state.createProperty<DialogState>('dialogState'));
+    this.formState = formStateStore(state.createProperty<FormState>('coworkForm'), state.createProperty<LegacyDialogState>('dialogState'));
     this.recentSessions = state.createProperty<string[]>('coworkSessions');
     this.recentTurns = state.createProperty<ChatTurn[]>('coworkTurns');
     this.formCards = new FormCardUpdates(state.createProperty<FormCardRef[]>('coworkFormCards'), deps.log);
   }
 
   /** Saves the conversation's state (dialogs, recent sessions, form cards) at the end of a turn. */
-  save(context: TurnContext): Promise<void> {
+  save(context: CoworkTurn): Promise<void> {
     return this.deps.conversationState.saveChanges(context);
   }
 
@@ -59,7 +60,7 @@ export class Conversations {
    * Keeps this turn's words in the conversation's last turns (saved with the state, no extra write):
    * the customer's typed text now, and every text message the bot sends during that turn.
    */
-  async recordTurns(context: TurnContext): Promise<void> {
+  async recordTurns(context: CoworkTurn): Promise<void> {
     const add = async (who: ChatTurn['who'], text: string | undefined): Promise<void> => {
       if (!text) return;
       const turns = (await this.recentTurns.get(context, [])) ?? [];
@@ -76,44 +77,71 @@ export class Conversations {
   }
 
   /** The conversation's last turns, oldest first. */
-  async lastTurns(context: TurnContext): Promise<ChatTurn[]> {
+  async lastTurns(context: CoworkTurn): Promise<ChatTurn[]> {
     return (await this.recentTurns.get(context, [])) ?? [];
   }
 
   /** Remembers a session started in this conversation (the newest last). */
-  async addSession(context: TurnContext, sessionKey: string): Promise<void> {
+  async addSession(context: CoworkTurn, sessionKey: string): Promise<void> {
     const recent = (await this.recentSessions.get(context, [])) ?? [];
     await this.recentSessions.set(context, [...recent, sessionKey].slice(-RECENT_SESSIONS));
   }
 
   /** The session a card's form token names, among this conversation's recent sessions only. */
-  async sessionForSubmit(context: TurnContext, value: Readonly<Record<string, unknown>>): Promise<CoworkSession | undefined> {
+  async sessionForSubmit(context: CoworkTurn, value: Readonly<Record<string, unknown>>): Promise<CoworkSession | undefined> {
     const keys = (await this.recentSessions.get(context, [])) ?? [];
     const sessions = await Promise.all(keys.map((k) => this.deps.sessions.get(k)));
     return sessions.find((s): s is CoworkSession => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
   }
 
   /** The conversation's newest co-work session, if any. */
-  async latestSession(context: TurnContext): Promise<CoworkSession | undefined> {
+  async latestSession(context: CoworkTurn): Promise<CoworkSession | undefined> {
     const keys = (await this.recentSessions.get(context, [])) ?? [];
     const last = keys[keys.length - 1];
     return last === undefined ? undefined : this.deps.sessions.get(last);
   }
 
-  /** In a proactive turn for `sessionKey`: ends the session's form dialog if it is the active one. */
-  async endFormDialog(context: TurnContext, sessionKey: string): Promise<void> {
-    const dc = await this.dialogs.createContext(context);
-    const active = dc.activeDialog;
-    if (active?.id === COWORK_FORM_DIALOG && (active.state as { sessionKey?: string }).sessionKey === sessionKey) {
-      await dc.endDialog();
-    }
+  /** In a proactive turn for `sessionKey`: ends the session's form if it is the open one. */
+  async endForm(context: CoworkTurn, sessionKey: string): Promise<void> {
+    if ((await this.formState.get(context))?.sessionKey === sessionKey) await this.formState.clear(context);
     await this.save(context);
   }
 
   /** In a proactive turn once the session's answer is on the Case: its form card says so. */
-  async formSaved(context: TurnContext, session: CoworkSession): Promise<void> {
+  async formSaved(context: CoworkTurn, session: CoworkSession): Promise<void> {
     const form = this.deps.forms(session.formId);
     if (form) await this.formCards.showSaved(context, session, form);
     await this.save(context);
   }
+}
+
+/** botbuilder-dialogs' stack, as versions before the host-neutral form stored it (the form's dialog id was `coworkForm`). */
+interface LegacyDialogState {
+  dialogStack?: Array<{ id?: unknown; state?: unknown }>;
+}
+
+/**
+ * The open form's state in `coworkForm`. A conversation whose form was opened by an earlier version
+ * has it on botbuilder-dialogs' stack (`dialogState`): read from there once, then moved.
+ */
+function formStateStore(current: StateProperty<FormState>, legacy: StateProperty<LegacyDialogState>): FormStateStore {
+  return {
+    async get(turn) {
+      const state = await current.get(turn);
+      if (state) return state;
+      const stack = (await legacy.get(turn))?.dialogStack;
+      const top = stack?.[stack.length - 1];
+      const old = top?.id === 'coworkForm' ? (top.state as Partial<FormState> | undefined) : undefined;
+      if (typeof old?.sessionKey !== 'string') return undefined;
+      const moved: FormState = { sessionKey: old.sessionKey, ...(old.pending ? { pending: old.pending } : {}) };
+      await current.set(turn, moved);
+      await legacy.delete(turn);
+      return moved;
+    },
+    set: (turn, state) => current.set(turn, state),
+    async clear(turn) {
+      await current.delete(turn);
+      await legacy.delete(turn);
+    },
+  };
 }

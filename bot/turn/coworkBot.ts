@@ -1,28 +1,30 @@
 /**
- * The bot's turn logic as a small routing table: each route says which activities it takes
- * and what it does. The co-work logic itself lives in `cowork/` (use cases) and `dialogs/`
- * (the customer's side of the form).
+ * The bot's turn logic: the turn pipeline as named steps, and the routes as data (name, selector,
+ * rank, handler), host-neutral. botbuilder's host runs `run` (every route, in rank order); the Agents
+ * SDK's host (`mountCowork`, bot/agents) registers each route in its `AgentApplication` with its rank
+ * and runs `runRoute` for the one it picked. Card actions are routed by their verb (cardActions.ts).
+ * The co-work logic itself lives in `cowork/` (use cases) and `dialogs/` (the customer's side of the form).
  */
-import { ActivityTypes, type TurnContext, TurnContext as TC } from 'botbuilder';
-import { DialogTurnStatus } from 'botbuilder-dialogs';
 import type { CoworkService, StartOutcome } from '../../cowork/coworkService';
 import type { CaseLinks } from '../../cowork/stores/links';
-import { isHandoffStatusState, type HandoffRecord } from '../../cowork/stores/handoff';
+import type { HandoffRecord } from '../../cowork/stores/handoff';
 import { asksForPerson, withoutDeclinedPerson } from '../../dialogs/personRequest';
-import type { CoworkSession } from '../../cowork/domain/session';
 import type { FormSpec } from '../../cowork/domain/formSpec';
 import type { Log } from '../../util/log';
-import { messagesFor, typedAnswerInputOf } from '../../cowork/domain/formSpec';
 import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
-import { choicesText, clearPendingAnswer, COWORK_FORM_DIALOG, CoworkFormDialog, isCardSubmit, leftToHost, setTypedText } from '../../dialogs/coworkFormDialog';
-import { agentTexts, textsFor } from '../../dialogs/texts';
-import { startFailureReply, submitOutcomeReply } from '../../dialogs/replies';
+import { FormConversation, isCardSubmit } from '../../dialogs/formConversation';
+import { conversationReferenceOf, isEvent, isMessage, type CoworkTurn } from '../../dialogs/coworkTurn';
+import { textsFor } from '../../dialogs/texts';
+import { startFailureReply } from '../../dialogs/replies';
 import { MAX_TEXT_LENGTH } from '../edge/activityGuard';
 import type { Conversations } from './conversations';
-import { HANDOFF_REQUESTED_TEXT, type HandoffProtocol } from '../handoff/handoffProtocol';
-import { LOST_FORM_TEXT } from './lostForm';
+import type { HandoffProtocol } from '../handoff/handoffProtocol';
+import { CardActions } from './cardActions';
 import { withoutRecipientMention } from './mentions';
-import { DEFAULT_START_TOKEN_MAX_MINUTES, verifyStartToken } from './startToken';
+import { DEFAULT_START_TOKEN_MAX_MINUTES } from './startToken';
+import { TokenEvents } from './tokenEvents';
+import { HandoffTurns } from './handoffTurns';
+import { ROUTE_RANKS, type CoworkRoute } from './routes';
 
 export interface CoworkBotOptions {
   service: CoworkService;
@@ -40,7 +42,9 @@ export interface CoworkBotOptions {
    */
   handoff?: HandoffProtocol;
   /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
-  agentTurn?: (context: TurnContext) => Promise<boolean>;
+  agentTurn?: (context: CoworkTurn) => Promise<boolean>;
+  /** Whether a turn is of an agent's conversation (`agentTurn` would take it), asked without acting. */
+  isAgentConversation?: (context: CoworkTurn) => Promise<boolean>;
   /**
    * Mounted in another bot: take only co-work's activities (start, card submits, `/cowork`, the
    * handoff protocol, answers to an open form) and leave greetings, help and everything else to
@@ -53,93 +57,189 @@ export interface CoworkBotOptions {
   recognizer?: AnswerRecognizer;
 }
 
-interface Route {
-  name: string;
-  matches: (context: TurnContext) => boolean;
-  /** Resolves false when, after all, the route left the activity alone. */
-  handle: (context: TurnContext) => Promise<boolean | void>;
-  /** Only when the bot runs on its own: a host bot has its own greeting and help. */
-  standaloneOnly?: true;
-}
+export { ROUTE_RANKS, type CoworkRoute } from './routes';
 
 /** The English help (the catalog has every locale's: see dialogs/texts.ts). */
 export const HELP_TEXT = textsFor('en').help;
 export const DEV_HELP_TEXT = textsFor('en').devHelp;
 
+/** One step of a turn, in order; a step that resolves `done` ends the turn's routing (the state is still saved). */
+interface TurnStep {
+  name: string;
+  run: (turn: CoworkTurn, route: CoworkRoute | undefined) => Promise<'next' | 'done'>;
+}
+
 export class CoworkBot {
-  private readonly routes: Route[];
+  /** co-work's routes, in rank order (a mounted co-work has no greeting, help, or typed request for a person). */
+  readonly routes: readonly CoworkRoute[];
+  /** The customer's side of the form (host-neutral: dialogs/formConversation.ts). */
+  readonly form: FormConversation;
   private readonly conversations: Conversations;
+  private readonly cardActions: CardActions;
+  private readonly tokens: TokenEvents;
+  private readonly handoffTurns: HandoffTurns;
+  private readonly steps: readonly TurnStep[];
 
   constructor(private readonly options: CoworkBotOptions) {
     this.conversations = options.conversations;
-    // The form dialog needs the core and the bot's handoff settings: it joins the shared dialog set here.
-    this.conversations.dialogs.add(
-      new CoworkFormDialog(
-        options.service,
-        options.mounted === true,
-        options.recognizer,
-        (channelId) => this.canHandOff(channelId),
-        this.conversations.formCards,
-      ),
-    );
-    const routes: Route[] = [
-      { name: 'welcome', matches: (c) => c.activity.type === ActivityTypes.ConversationUpdate, handle: (c) => this.welcome(c), standaloneOnly: true },
-      { name: 'handoff-status', matches: (c) => isEvent(c, 'handoff.status'), handle: (c) => this.handoffStatusEvent(c) },
-      { name: 'start', matches: (c) => isEvent(c, 'cowork.start'), handle: (c) => this.startFromToken(c) },
-      { name: 'link', matches: (c) => isEvent(c, 'cowork.link'), handle: (c) => this.linkFromToken(c) },
+    const mounted = options.mounted === true;
+    this.form = new FormConversation({
+      service: options.service,
+      state: this.conversations.formState,
+      passUnrecognised: mounted,
+      ...(options.recognizer ? { recognizer: options.recognizer } : {}),
+      handoffOffered: (channelId) => this.canHandOff(channelId),
+      formCards: this.conversations.formCards,
+    });
+    this.cardActions = new CardActions({
+      service: options.service,
+      conversations: this.conversations,
+      form: this.form,
+      defaultForm: options.form,
+      log: options.log,
+      startSession: (turn, caseRef) => this.startSession(turn, caseRef),
+      askForPerson: (turn, session) => this.handoffTurns.askForPerson(turn, 'card', session),
+    });
+    this.handoffTurns = new HandoffTurns({
+      service: options.service,
+      conversations: this.conversations,
+      defaultForm: options.form,
+      log: options.log,
+      ...(options.handoff ? { handoff: options.handoff } : {}),
+    });
+    this.tokens = new TokenEvents({
+      secret: options.startSecret,
+      maxLifetimeSeconds: options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
+      ...(options.links ? { links: options.links } : {}),
+      log: options.log,
+      startSession: (turn, caseRef) => this.startSession(turn, caseRef),
+    });
+    const r = ROUTE_RANKS;
+    const routes: Array<CoworkRoute & { standaloneOnly?: true }> = [
+      { name: 'welcome', rank: r.protocol, selector: (c) => c.activity.type === 'conversationUpdate', handler: (c) => this.welcome(c), standaloneOnly: true },
+      { name: 'handoff.status', rank: r.protocol, selector: (c) => isEvent(c, 'handoff.status'), handler: (c) => this.handoffTurns.statusEvent(c) },
+      { name: 'cowork.start', rank: r.protocol, selector: (c) => isEvent(c, 'cowork.start'), handler: (c) => this.tokens.start(c) },
+      { name: 'cowork.link', rank: r.protocol, selector: (c) => isEvent(c, 'cowork.link'), handler: (c) => this.tokens.link(c) },
       {
         name: 'too-long',
-        matches: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH,
-        handle: (c) => this.tooLong(c),
+        rank: r.protocol,
+        selector: (c) => isMessage(c) && (c.activity.text ?? '').length > MAX_TEXT_LENGTH,
+        handler: (c) => this.tooLong(c),
         standaloneOnly: true,
       },
-      { name: 'card-submit', matches: (c) => isMessage(c) && isCardSubmit(c.activity.value), handle: (c) => this.cardSubmit(c) },
-      { name: 'dev-start', matches: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handle: (c) => this.devStart(c) },
-      { name: 'help', matches: (c) => isMessage(c) && /^\s*(help|aide|\?|\/help)\s*$/i.test(text(c)), handle: (c) => this.help(c), standaloneOnly: true },
-      { name: 'ask-person', matches: (c) => isMessage(c) && asksForPerson(text(c)), handle: (c) => this.askForPerson(c, 'typed'), standaloneOnly: true },
-      { name: 'form', matches: isMessage, handle: (c) => this.continueFormOrHelp(c) },
+      // One route per verb (`submit`, `confirm`, `change`, `handoff`, and an unknown one), as the Agents SDK's `actionSubmit`.
+      ...this.cardActions.verbs.map((verb) => ({
+        name: `card.${verb}`,
+        rank: r.cardAction,
+        selector: (c: CoworkTurn) => isMessage(c) && isCardSubmit(c.activity.value) && this.cardActions.verbOf(c.activity.value) === verb,
+        handler: (c: CoworkTurn) => this.cardActions.run(c, verb),
+      })),
+      { name: 'dev-start', rank: r.commands, selector: (c) => isMessage(c) && /^\/cowork\b/i.test(text(c)), handler: (c) => this.devStart(c) },
+      {
+        name: 'help',
+        rank: r.text,
+        selector: (c) => isMessage(c) && /^\s*(help|aide|\?|\/help)\s*$/i.test(text(c)),
+        handler: (c) => this.help(c),
+        standaloneOnly: true,
+      },
+      {
+        name: 'ask-person',
+        rank: r.text,
+        selector: (c) => isMessage(c) && asksForPerson(text(c)),
+        handler: (c) => this.handoffTurns.askForPerson(c, 'typed'),
+        standaloneOnly: true,
+      },
+      // On its own every other message is co-work's (an answer, or help); mounted, only while a form is open.
+      {
+        name: 'form',
+        rank: r.form,
+        selector: async (c) => isMessage(c) && (!mounted || (await this.form.isOpen(c))),
+        handler: (c) => this.continueFormOrHelp(c),
+      },
     ];
-    this.routes = routes.filter((route) => !(options.mounted && route.standaloneOnly));
+    this.routes = routes.filter((route) => !(mounted && route.standaloneOnly)).sort((a, b) => a.rank - b.rank);
+    // The turn, step by step (the Agents SDK's `runInternal` reads the same way).
+    this.steps = [
+      { name: 'agent conversation', run: async (c) => (this.options.agentTurn && (await this.options.agentTurn(c)) ? 'done' : 'next') },
+      { name: 'record the typed turn', run: async (c) => (await this.conversations.recordTurns(c), 'next') },
+      { name: 'a person owns the chat', run: (c) => this.humanOwnerStep(c) },
+      { name: 'route', run: (c, route) => this.routeStep(c, route) },
+    ];
   }
 
   /**
-   * Runs one turn and saves the conversation's state. Resolves whether the turn was co-work's:
-   * always true on its own, false when mounted and the activity is the host bot's to handle.
+   * Runs one turn through every route and saves the conversation's state. Resolves whether the turn
+   * was co-work's: always true on its own, false when mounted and the activity is the host bot's.
    */
-  async run(context: TurnContext): Promise<boolean> {
+  run(turn: CoworkTurn): Promise<boolean> {
+    return this.runRoute(turn, undefined);
+  }
+
+  /**
+   * Runs one turn through the pipeline with `route` as its route (the Agents host picked it by its
+   * selector), or, with none, the first route whose selector takes it.
+   */
+  async runRoute(turn: CoworkTurn, route: CoworkRoute | undefined): Promise<boolean> {
     // "<at>Cowork Bot</at> /agent list" (Teams, the Playground's Group Chat) routes as "/agent list".
-    const typed = context.activity.text;
-    if (isMessage(context)) context.activity.text = withoutRecipientMention(context.activity) as string;
-    const handled = await this.route(context);
+    const typed = turn.activity.text;
+    if (isMessage(turn)) turn.activity.text = withoutRecipientMention(turn.activity) as string;
+    turn.turnState.set(HANDLED, true);
+    for (const step of this.steps) if ((await step.run(turn, route)) === 'done') break;
+    await this.conversations.save(turn);
+    const handled = turn.turnState.get(HANDLED) === true;
     // Mounted, a turn co-work leaves to the host reaches it as it came.
-    if (!handled) context.activity.text = typed as string;
+    if (!handled) turn.activity.text = typed as string;
     return handled;
   }
 
-  private async route(context: TurnContext): Promise<boolean> {
-    if (this.options.agentTurn && (await this.options.agentTurn(context))) return true;
-    await this.conversations.recordTurns(context);
-    let handled = true;
-    let owner = isMessage(context) ? await this.options.handoff?.owner(context.activity.conversation.id) : undefined;
+  /**
+   * Whether the pipeline takes this turn before any route would: an agent's conversation of the
+   * local relay, or a customer's message while a person owns the chat (the Agents host's first route).
+   */
+  async takesBeforeRoutes(turn: CoworkTurn): Promise<boolean> {
+    if (this.options.agentTurn && this.options.isAgentConversation && (await this.options.isAgentConversation(turn))) return true;
+    if (!isMessage(turn) || !this.options.handoff) return false;
+    return (await this.ownerOf(turn)) !== undefined;
+  }
+
+  /** Who owns the conversation (a person, or nobody), read once per turn: the Agents host's first selector asks too. */
+  private ownerOf(turn: CoworkTurn): Promise<HandoffRecord | undefined> {
+    const known = turn.turnState.get(OWNER) as Promise<HandoffRecord | undefined> | undefined;
+    if (known) return known;
+    const owner = this.options.handoff ? this.options.handoff.owner(turn.activity.conversation.id) : Promise.resolve(undefined);
+    turn.turnState.set(OWNER, owner);
+    return owner;
+  }
+
+  private async humanOwnerStep(turn: CoworkTurn): Promise<'next' | 'done'> {
+    let owner = isMessage(turn) ? await this.ownerOf(turn) : undefined;
     if (owner && this.options.handoff?.overdue(owner)) {
       // No person accepted in time: the bot takes the conversation back, then handles this message.
-      await this.options.handoff.giveUpOverdue(context, await this.conversations.latestSession(context));
+      await this.options.handoff.giveUpOverdue(turn, await this.conversations.latestSession(turn));
       owner = undefined;
     }
     // While a request waits for a person, a card submit still gets its acknowledgement (and later its thank-you).
-    if (owner?.state === 'requested' && isCardSubmit(context.activity.value)) owner = undefined;
-    if (owner) {
-      await this.whileHumanOwned(context, owner);
-    } else {
-      const route = this.routes.find((r) => r.matches(context));
-      handled = route !== undefined && (await route.handle(context)) !== false;
-    }
-    await this.conversations.save(context);
-    return handled;
+    if (owner?.state === 'requested' && isCardSubmit(turn.activity.value)) owner = undefined;
+    if (!owner) return 'next';
+    await this.handoffTurns.whileHumanOwned(turn, owner);
+    return 'done';
+  }
+
+  private async routeStep(turn: CoworkTurn, picked: CoworkRoute | undefined): Promise<'next' | 'done'> {
+    let route = picked;
+    if (!route)
+      for (const candidate of this.routes)
+        if (await candidate.selector(turn)) {
+          route = candidate;
+          break;
+        }
+    const handled = route !== undefined && (await route.handler(turn)) !== false;
+    turn.turnState.set(HANDLED, handled);
+    return 'done';
   }
 
   /** In a proactive turn of a conversation whose handoff request no person accepted in time. */
-  async handoffTimedOut(context: TurnContext): Promise<void> {
+  async handoffTimedOut(context: CoworkTurn): Promise<void> {
     await this.options.handoff?.giveUpOverdue(context, await this.conversations.latestSession(context));
     await this.conversations.save(context);
   }
@@ -148,7 +248,7 @@ export class CoworkBot {
     return this.options.handoff?.offeredOnCard(channelId) === true;
   }
 
-  private async welcome(context: TurnContext): Promise<void> {
+  private async welcome(context: CoworkTurn): Promise<void> {
     const botId = context.activity.recipient?.id;
     const added: unknown = context.activity.membersAdded;
     if (
@@ -164,16 +264,16 @@ export class CoworkBot {
     await context.sendActivity(this.options.devCommands ? `${texts.hello} ${texts.help}\n\n${texts.devHelp}` : `${texts.hello} ${texts.help}`);
   }
 
-  private async help(context: TurnContext): Promise<void> {
+  private async help(context: CoworkTurn): Promise<void> {
     const texts = textsFor(context.activity.locale);
     await context.sendActivity(this.options.devCommands ? `${texts.help}\n\n${texts.devHelp}` : texts.help);
   }
 
-  private async tooLong(context: TurnContext): Promise<void> {
+  private async tooLong(context: CoworkTurn): Promise<void> {
     await context.sendActivity(textsFor(context.activity.locale).tooLong(MAX_TEXT_LENGTH));
   }
 
-  private async devStart(context: TurnContext): Promise<void> {
+  private async devStart(context: CoworkTurn): Promise<void> {
     const texts = textsFor(context.activity.locale);
     if (!this.options.devCommands) {
       await context.sendActivity(texts.devOnly);
@@ -189,65 +289,13 @@ export class CoworkBot {
     await this.startSession(context, ref);
   }
 
-  private async startFromToken(context: TurnContext): Promise<void> {
-    const texts = textsFor(context.activity.locale);
-    const secret = this.options.startSecret;
-    if (!secret) {
-      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'cowork.start refused: COWORK_START_SECRET is not configured');
-      await context.sendActivity(texts.startNotSetUp);
-      return;
-    }
-    const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, {
-      userId: context.activity.from?.id ?? '',
-      conversationId: context.activity.conversation.id,
-      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
-    });
-    if (!check.ok) {
-      this.options.log.warn({ conversationId: context.activity.conversation.id, reason: check.reason }, 'cowork.start refused');
-      await context.sendActivity(texts.startRefused(check.reason));
-      return;
-    }
-    await this.startSession(context, check.claims.caseId);
-  }
-
-  /**
-   * The host's signed `cowork.link` (same token as `cowork.start`): links this conversation to the
-   * Case so an agent can send the form from the Case later. Starts no form and says nothing to
-   * the customer, who did not ask for anything; a refused token is logged.
-   */
-  private async linkFromToken(context: TurnContext): Promise<void> {
-    const secret = this.options.startSecret;
-    const conversationId = context.activity.conversation.id;
-    if (!secret || !this.options.links) {
-      this.options.log.warn({ conversationId }, 'cowork.link refused: COWORK_START_SECRET is not configured');
-      return;
-    }
-    const value = context.activity.value as { token?: unknown } | undefined;
-    const check = verifyStartToken(secret, value?.token, {
-      userId: context.activity.from?.id ?? '',
-      conversationId,
-      maxLifetimeSeconds: this.options.startTokenMaxSeconds ?? DEFAULT_START_TOKEN_MAX_MINUTES * 60,
-    });
-    if (!check.ok) {
-      this.options.log.warn({ conversationId, reason: check.reason }, 'cowork.link refused');
-      return;
-    }
-    await this.options.links.link(check.claims.caseId, {
-      conversationId,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
-      userId: context.activity.from?.id ?? '',
-    });
-    this.options.log.info({ conversationId, caseId: check.claims.caseId }, 'conversation linked to the Case');
-  }
-
   /**
    * In a proactive turn of a linked conversation: an agent asked from the Case for the form. The
    * session starts exactly as if the customer's chat had started it (scripted message, form);
    * a Case that cannot take it is the agent's to hear about, not the customer's, so nothing is sent then.
    */
   async startRequested(
-    context: TurnContext,
+    context: CoworkTurn,
     caseId: string,
     form: FormSpec,
     statusDetail?: string,
@@ -257,7 +305,7 @@ export class CoworkBot {
       caseRef: caseId,
       form,
       conversationId: context.activity.conversation.id,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      conversationReference: conversationReferenceOf(context.activity),
       userId: context.activity.from?.id ?? '',
       ...(statusDetail !== undefined ? { statusDetail } : {}),
     });
@@ -265,20 +313,18 @@ export class CoworkBot {
       // Known before anything is sent: if the send fails, the caller can abandon the session.
       onStarted?.(outcome.session.key);
       await this.conversations.addSession(context, outcome.session.key);
-      const dc = await this.conversations.dialogs.createContext(context);
-      await dc.cancelAllDialogs();
-      await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key });
+      await this.form.begin(context, { sessionKey: outcome.session.key });
     }
     await this.conversations.save(context);
     return outcome;
   }
 
-  private async startSession(context: TurnContext, caseRef: string): Promise<void> {
+  private async startSession(context: CoworkTurn, caseRef: string): Promise<void> {
     const outcome = await this.options.service.start({
       caseRef,
       form: this.options.form,
       conversationId: context.activity.conversation.id,
-      conversationReference: TC.getConversationReference(context.activity) as unknown as Record<string, unknown>,
+      conversationReference: conversationReferenceOf(context.activity),
       userId: context.activity.from?.id ?? '',
     });
     const texts = textsFor(context.activity.locale);
@@ -289,155 +335,27 @@ export class CoworkBot {
     }
     await this.conversations.addSession(context, outcome.session.key);
     if (outcome.replacedHere > 0) await context.sendActivity(textsFor(context.activity.locale).replacesEarlier(outcome.session.caseNumber));
-    const dc = await this.conversations.dialogs.createContext(context);
-    await dc.cancelAllDialogs();
-    await dc.beginDialog(COWORK_FORM_DIALOG, { sessionKey: outcome.session.key, session: outcome.session });
-  }
-
-  /** A card's Action.Submit: only its form token names the session, and only among this conversation's sessions. */
-  private async cardSubmit(context: TurnContext): Promise<void> {
-    const value = context.activity.value as Record<string, unknown>;
-    const service = this.options.service;
-    const session = await this.conversations.sessionForSubmit(context, value);
-    const form = (session && service.form(session.formId)) ?? this.options.form;
-    if (!session) {
-      const lost = await service.lostForm(value.formToken, context.activity.conversation.id);
-      if (lost) {
-        this.options.log.warn(
-          { conversationId: context.activity.conversation.id, caseId: lost.caseId },
-          'card submit for a form lost in a restart: sending the form again',
-        );
-        await context.sendActivity(LOST_FORM_TEXT);
-        await this.startSession(context, lost.caseId);
-        return;
-      }
-      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'card submit refused: unknown form token');
-      await context.sendActivity(messagesFor(form, context.activity.locale).refusals.staleForm);
-      return;
-    }
-    const texts = textsFor(context.activity.locale);
-    if (value.cowork === 'handoff') {
-      await this.askForPerson(context, 'card', session);
-      return;
-    }
-    if (value.cowork === 'change' || value.cowork === 'confirm') {
-      // A click on the confirmation of a typed answer: whichever it is, that answer no longer waits.
-      const dc = await this.conversations.dialogs.createContext(context);
-      await clearPendingAnswer(dc, session.key);
-      if (value.cowork === 'change') {
-        const input = typedAnswerInputOf(form);
-        const reply =
-          session.state === 'form_sent' && input
-            ? `${texts.changePrompt}\n\n${choicesText(texts, input, session.choices[input.id] ?? [])}`
-            : messagesFor(form, context.activity.locale).alreadyReceived;
-        await context.sendActivity(reply);
-        return;
-      }
-    } else if (value.cowork !== 'submit') {
-      this.options.log.debug({ conversationId: context.activity.conversation.id, action: value.cowork }, 'card action not understood');
-      await context.sendActivity(texts.unknownButton);
-      return;
-    }
-    const outcome = await service.submit({
-      sessionKey: session.key,
-      session,
-      formToken: value.formToken,
-      conversationId: context.activity.conversation.id,
-      raw: value,
-    });
-    await context.sendActivity(submitOutcomeReply(form, outcome, texts));
-    if (outcome.kind === 'accepted') await this.conversations.formCards.showSent(context, outcome.session, form);
-    if (outcome.kind === 'already_received') await this.conversations.formCards.retireClicked(context, outcome.session, form);
-  }
-
-  private async askForPerson(context: TurnContext, trigger: HandoffRecord['trigger'], session?: CoworkSession): Promise<void> {
-    const handoff = this.options.handoff;
-    const latest = session ?? (await this.conversations.latestSession(context));
-    const outcome = handoff ? await handoff.initiate(context, latest, trigger) : 'no_target';
-    if (outcome === 'requested') return;
-    if (outcome === 'already') {
-      // Another turn or instance asked first: a person is on the way all the same.
-      await context.sendActivity(HANDOFF_REQUESTED_TEXT);
-      return;
-    }
-    // Nothing could take it, or its channel refused: say so plainly, and the form (if any) carries on.
-    const texts = textsFor(context.activity.locale);
-    const open = latest && latest.state === 'form_sent' ? texts.formStillOpen(latest.caseNumber) : undefined;
-    const why = outcome === 'refused' ? texts.nobodyCanJoin : texts.noPersonHere;
-    await context.sendActivity(open ? `${why}\n\n${open}` : why);
-  }
-
-  /** The channel's `handoff.status` event: applied when it is well-formed, never rejected. */
-  private async handoffStatusEvent(context: TurnContext): Promise<void> {
-    const value = context.activity.value as { state?: unknown; message?: unknown } | undefined;
-    if (!isHandoffStatusState(value?.state)) {
-      this.options.log.warn({ conversationId: context.activity.conversation.id }, 'handoff.status ignored: unknown state');
-      return;
-    }
-    const handoff = this.options.handoff;
-    if (handoff)
-      await handoff.applyStatusEvent(
-        context,
-        { state: value.state, ...(typeof value.message === 'string' ? { message: value.message } : {}) },
-        value,
-        await this.conversations.latestSession(context),
-      );
-  }
-
-  /**
-   * A customer's message while a human owns the chat: the bot answers nothing. A card submit
-   * still goes to the co-work core (the event updates the Case, the agent is told); anything
-   * else is relayed to the agent.
-   */
-  private async whileHumanOwned(context: TurnContext, owner: HandoffRecord): Promise<void> {
-    const handoff = this.options.handoff;
-    if (!handoff) return;
-    const value = context.activity.value;
-    const label = agentTexts.customer(owner.caseNumber);
-    if (isCardSubmit(value)) {
-      const session = await this.conversations.sessionForSubmit(context, value);
-      if (!session || value.cowork !== 'submit') {
-        await handoff.toAgent(owner, { type: 'message', text: agentTexts.inactiveButton(label) });
-        return;
-      }
-      const form = this.options.service.form(session.formId) ?? this.options.form;
-      const outcome = await this.options.service.submit({
-        sessionKey: session.key,
-        formToken: value.formToken,
-        conversationId: context.activity.conversation.id,
-        raw: value,
-      });
-      await handoff.toAgent(owner, { type: 'message', text: agentTexts.customerSubmitted(label, submitOutcomeReply(form, outcome)) });
-      return;
-    }
-    // As data, never as UI: text escaped, attachments and cards only described.
-    await handoff.relayCustomerMessage(owner, context.activity);
+    await this.form.begin(context, { sessionKey: outcome.session.key, session: outcome.session });
   }
 
   /** An answer to the open form; otherwise help (on its own) or nothing (mounted: the host's turn). */
-  private async continueFormOrHelp(context: TurnContext): Promise<boolean> {
+  private async continueFormOrHelp(context: CoworkTurn): Promise<boolean> {
     // "I don't want to talk to an agent, renovation please": the declined person is no part of the answer.
     const typed = withoutDeclinedPerson(context.activity.text ?? '');
-    if (typed !== (context.activity.text ?? '')) setTypedText(context, typed);
-    const dc = await this.conversations.dialogs.createContext(context);
-    if (dc.activeDialog) {
-      const result = await dc.continueDialog();
-      if (result.status !== DialogTurnStatus.complete) return !leftToHost(context);
-    }
+    const outcome = await this.form.continue(context, typed);
+    if (outcome !== 'ended') return outcome === 'handled';
     if (this.options.mounted) return false;
     await this.help(context);
     return true;
   }
 }
 
-function isMessage(context: TurnContext): boolean {
-  return context.activity.type === ActivityTypes.Message;
-}
+/** This turn's owner lookup (`ownerOf`). */
+const OWNER = Symbol('cowork.owner');
 
-function isEvent(context: TurnContext, name: string): boolean {
-  return context.activity.type === ActivityTypes.Event && context.activity.name === name;
-}
+/** Whether this turn was co-work's (set by the route step). */
+const HANDLED = Symbol('cowork.handled');
 
-function text(context: TurnContext): string {
+function text(context: CoworkTurn): string {
   return (context.activity.text ?? '').trim();
 }

@@ -8,7 +8,7 @@
  * has its `text` removed; unlike it, every occurrence goes (not only the first), an entity without
  * text is skipped (botbuilder would remove the string "undefined"), and spaces left behind collapse.
  */
-import type { Activity } from 'botbuilder';
+import type { TurnActivity } from '../../dialogs/coworkTurn';
 
 interface MentionEntity {
   type?: unknown;
@@ -17,7 +17,7 @@ interface MentionEntity {
 }
 
 /** `text` without the recipient's mentions, or `text` itself when there is none. */
-export function withoutRecipientMention(activity: Pick<Partial<Activity>, 'text' | 'entities' | 'recipient'>): string | undefined {
+export function withoutRecipientMention(activity: Pick<Partial<TurnActivity>, 'text' | 'entities' | 'recipient'>): string | undefined {
   const text = activity.text;
   const botId = activity.recipient?.id;
   if (typeof text !== 'string' || !botId || !Array.isArray(activity.entities)) return text;

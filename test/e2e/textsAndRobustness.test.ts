@@ -4,7 +4,7 @@
  * without an apology, and an unknown card action gets a plain answer.
  */
 import { agentTexts, textsFor } from '../../dialogs/texts';
-import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, startBotUnderTest, testHost, type BotUnderTest } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
@@ -32,11 +32,15 @@ describe('texts and robustness', () => {
     'ignores a conversationUpdate whose membersAdded is %s, with a debug log',
     async (membersAdded) => {
       const chat = t.conversation();
-      const before = log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').length;
+      // The Agents SDK's activity schema refuses a membersAdded that is no list of objects: that host
+      // answers 400 (the request is wrong) where botbuilder takes the activity and the bot ignores it.
+      const schemaRefuses = testHost() === 'agents' && membersAdded !== '[{"name":"no id"}]';
+      const logged = schemaRefuses ? 'rejected activity: the Agents SDK schema refuses it' : 'conversationUpdate ignored: malformed membersAdded';
+      const before = log.entries.filter((e) => e.msg === logged).length;
       const response = await chat.post({ type: 'conversationUpdate', membersAdded: JSON.parse(membersAdded) as unknown });
-      expect(response.status).toBe(200);
-      await waitUntil(() => log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').length > before, 'the debug log');
-      expect(log.entries.filter((e) => e.msg === 'conversationUpdate ignored: malformed membersAdded').at(-1)?.level).toBe('debug');
+      expect(response.status).toBe(schemaRefuses ? 400 : 200);
+      await waitUntil(() => log.entries.filter((e) => e.msg === logged).length > before, 'the debug log');
+      expect(log.entries.filter((e) => e.msg === logged).at(-1)?.level).toBe('debug');
       expect(chat.received).toEqual([]);
       // The conversation still works.
       await chat.join();

@@ -3,6 +3,7 @@
  * (`bot/index.ts` run by tsx, exactly as `npm run dev`), so a test can stop one with SIGTERM or
  * SIGKILL and start it again. Loopback only; every wait is bounded.
  */
+import { testHost } from './testHost';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
@@ -119,10 +120,10 @@ export interface BotProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-/** Starts `bot/index.ts` in its own process and resolves once /healthz answers 200. */
+/** Starts `bot/index.ts` (`bot/agents/start.ts` on the Agents host: COWORK_TEST_HOST) in its own process and resolves once /healthz answers 200. */
 export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...TSX_LOADER, 'bot/index.ts'], {
+  const child = spawn(process.execPath, [...TSX_LOADER, testHost() === 'agents' ? 'bot/agents/start.ts' : 'bot/index.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,5 +1,6 @@
 /**
- * A proactive turn in a conversation, from a stored conversation reference.
+ * botbuilder's proactive turns (`ProactiveTurns`): a turn in a conversation from a stored
+ * conversation reference, through the host's `CloudAdapter`.
  *
  * - Goes through `continueConversationAsync`: a `TurnContext` is never kept across turns.
  * - Sends without `replyToId`: no client has seen the continuation activity, and Web Chat holds
@@ -10,7 +11,13 @@
  *   apologise to the conversation) and resolve, and the caller must know the turn failed.
  */
 import type { CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
-import { boundTurn, proactiveBound } from '../edge/sendBound';
+import type { ProactiveTurns } from '../../dialogs/coworkTurn';
+import { boundTurn, proactiveBound } from './sendBound';
+
+/** Proactive turns on a botbuilder adapter, as the host-neutral turn logic asks for them. */
+export function botbuilderProactiveTurns(adapter: CloudAdapter, appId: string): ProactiveTurns {
+  return { run: (reference, logic) => runProactiveTurn(adapter, appId, reference, logic) };
+}
 
 export async function runProactiveTurn(
   adapter: CloudAdapter,
