@@ -9,7 +9,6 @@
  *   activities (start, card submits, answers to an open form, the handoff protocol) and leaves the
  *   rest to the host. The host serves `cowork.imagesDir` at `${publicUrl}/images/`.
  */
-import { errorMessage } from '../util/errors';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -26,13 +25,9 @@ import { CaseDocuments } from '../cowork/stores/caseDocument';
 import { CaseLinks } from '../cowork/stores/links';
 import type { FormSpec } from '../cowork/domain/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/domain/forms/useOfFunds';
-import type { Log } from '../util/log';
-import type { EventBus, EventSubscription } from '../cowork/ports';
 import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/stores/sessionRepository';
 import {
-  byCorrelationId,
-  byPayloadField,
   connectSalesforce,
   DEFAULT_MESSAGE_TOPIC,
   DEFAULT_REQUEST_TOPIC,
@@ -44,10 +39,9 @@ import {
   simulatorConfig,
   type SalesforceOrg,
 } from '../salesforce';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator';
-import type { AnswerRecognizer } from '../dialogs/answerRecognizer';
+import { startSimulator } from '../simulator';
 import { AgentDirectory } from './handoff/agentDirectory';
-import { AgentRelay, type AgentRelayDeps } from './handoff/agentRelay';
+import { AgentRelay } from './handoff/agentRelay';
 import { HandoffProtocol } from './handoff/handoffProtocol';
 import { chooseHandoffTarget } from './handoff/handoffTargets';
 import { HandoffTrust } from './handoff/handoffTrust';
@@ -59,9 +53,9 @@ import { Conversations } from './turn/conversations';
 import type { BotConfig } from './config/config';
 import { CoworkBot, type CoworkRoute } from './turn/coworkBot';
 import { CoworkRequests } from './proactive/coworkRequests';
+import { healthReport, subscribeStreams } from './streams';
+import type { Cowork, CoworkOptions } from './coworkMount';
 import { AgentRequests } from '../cowork/agentRequests';
-import { decodeCoworkRequest } from '../salesforce/coworkRequestEvent';
-import { decodePanelMessage } from '../salesforce/panelMessages';
 import { ProactiveEffects } from './proactive/proactiveEffects';
 import { boundProactiveTurns } from './edge/sendBound';
 import { botbuilderProactiveTurns } from './edge/proactiveTurns';
@@ -69,88 +63,7 @@ import { startTimedWork } from './proactive/timedWork';
 import type { HealthReport } from './edge/healthz';
 import { createStorage, ensureStorageAnswers, SafeKeyStorage, type BotStorage } from './storage';
 
-/**
- * What `createCowork` needs. Only `config`, `log` and `adapter` are required; everything else has
- * the default a production bot wants.
- *
- * @example
- * ```ts
- * const config = loadConfig(process.env); // bot/config/config.ts: validated once, errors name the variable
- * const cowork = await createCowork({
- *   config,
- *   log,
- *   adapter,                 // the host bot's CloudAdapter: co-work's proactive turns use it too
- *   mounted: true,           // leave greetings, help and other text to the host bot
- *   storage: hostStorage,    // optional: share the host's botbuilder Storage (keys are namespaced)
- * });
- * ```
- */
-export interface CoworkOptions {
-  /** The validated configuration (`loadConfig(process.env)` in bot/config/config.ts). */
-  config: BotConfig;
-  /** Where co-work logs (pino-style: `info(fields, message)`); secrets are never passed to it. */
-  log: Log;
-  /** botbuilder: the adapter turns arrive on (the host bot's, when mounted): proactive turns go through it too. */
-  adapter?: CloudAdapter | undefined;
-  /** Another host (the Agents SDK's `mountCowork`): its proactive turns, instead of `adapter`. */
-  proactive?: ProactiveTurns | undefined;
-  /** The host's storage (botbuilder's or the Agents SDK's `Storage`) shared by conversation state and co-work sessions. Default: from `config.storage`. */
-  storage?: KeyValueStorage | undefined;
-  /** What `/healthz` calls `storage` (e.g. `memory` for a host's MemoryStorage); default "provided by the caller". */
-  storageKind?: string | undefined;
-  /** With `config.simulator`: how the embedded Salesforce simulator starts (tests seed or fault it). */
-  simulatorOptions?: SimulatorOptions | undefined;
-  /** The form sessions send. Default: the Use of Funds form, on the configured `SF_EVENT_TOPIC`. */
-  form?: FormSpec | undefined;
-  /** How often the timed work (expiry, in-flight recovery) runs. */
-  deadlineIntervalMs?: number | undefined;
-  /**
-   * Mounted in another bot: co-work takes only its own activities (`cowork.start`, card submits,
-   * `/cowork`, the handoff protocol, answers to its open form) and `onTurn` resolves false for the rest.
-   * Default false: co-work is the whole bot (greeting, help, every message).
-   */
-  mounted?: boolean | undefined;
-  /** Limits on wrong `/agent login` keys (defaults in loginLimiter.ts; tests shorten the lock). */
-  agentLoginLimits?: AgentRelayDeps['loginLimits'] | undefined;
-  /** Understands typed answers (e.g. an LLM); the built-in recogniser by default. Every answer it finds is confirmed with the customer first. */
-  recognizer?: AnswerRecognizer | undefined;
-}
-
-/** A running co-work: its turn handler, health, and `stop`. Built by `createCowork`. */
-export interface Cowork {
-  /**
-   * Runs a turn, one at a time per conversation (proactive turns included). Resolves whether the
-   * turn was co-work's; when mounted, `false` means the host bot should handle it. Conversation
-   * state is saved before it resolves.
-   *
-   * @example
-   * ```ts
-   * server.post('/api/messages', (req, res) =>
-   *   adapter.process(req, res, async (context) => {
-   *     if (await cowork.onTurn(context)) return; // start, card submit, answer, handoff: co-work's
-   *     await myBot.run(context);                 // everything else stays the host's
-   *   }),
-   * );
-   * ```
-   */
-  onTurn(context: CoworkTurn): Promise<boolean>;
-  /** co-work's routes as data (name, selector, rank, handler), in order: a host with a route table registers them (bot/agents). */
-  routes: readonly CoworkRoute[];
-  /** Runs a turn the host routed to `route` (one at a time per conversation, the state saved). */
-  runRoute(context: CoworkTurn, route: CoworkRoute | undefined): Promise<boolean>;
-  /** Whether co-work takes this turn before any of its routes (an agent's conversation, a chat a person owns). */
-  takesBeforeRoutes(context: CoworkTurn): Promise<boolean>;
-  /** What `/healthz` reports: Salesforce, the event streams, storage. */
-  health(): Promise<HealthReport>;
-  /** Folder of the images the cards show, to serve at `${config.publicUrl}/images/{file}`. */
-  imagesDir: string;
-  service: CoworkService;
-  salesforce: SalesforceOrg;
-  simulator: RunningSimulator | undefined;
-  storage: KeyValueStorage;
-  /** Finishes the turns in flight, then closes the subscription, Salesforce and the simulator. */
-  stop(): Promise<void>;
-}
+export type { Cowork, CoworkOptions } from './coworkMount';
 
 /**
  * Assembles co-work: connects Salesforce (or starts the embedded simulator), opens one event
@@ -337,22 +250,14 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     log: log.child({ component: 'cowork-panel' }),
   });
 
-  // Through the port: its options say how a topic's events are ordered (no reaching for the Salesforce class).
-  const bus: EventBus = salesforce.eventBus;
-  const subscriptions: EventSubscription[] = [];
-  for (const topic of service.topics) {
-    // One Case's events are handled in order: keyed by the correlation field of the topic's forms.
-    const correlationKey = byPayloadField(...service.correlationFields(topic));
-    subscriptions.push(await bus.subscribe(topic, (event) => service.handleEvent(event), { correlationKey }));
-  }
-  // The agents' requests from the Case: one more stream, the same machinery (replay checkpoint, dedupe, flow control).
-  // One Case's requests are handled one after the other, whatever the spelling of its id.
-  subscriptions.push(
-    await bus.subscribe(salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC, (event) => requests.handle(decodeCoworkRequest(event)), {
-      correlationKey: byCorrelationId,
-    }),
-  );
-  subscriptions.push(await bus.subscribe(messageTopic, (event) => panel.handle(decodePanelMessage(event))));
+  const subscriptions = await subscribeStreams({
+    bus: salesforce.eventBus,
+    service,
+    requestTopic: salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC,
+    messageTopic,
+    onRequest: (request) => requests.handle(request),
+    onPanelMessage: (message) => panel.handle(message),
+  });
   // The timed work (expiries, the in-flight sweep, handoff give-ups), each item on its own: bot/proactive/timedWork.ts.
   const timedWork = startTimedWork({
     service,
@@ -375,23 +280,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     });
   };
 
-  const health = async (): Promise<HealthReport> => {
-    const sf = await salesforce.health();
-    const streams = subscriptions.map((s) => s.state());
-    const pubsubOk = streams.every((s) => s.connected);
-    const storageHealth = await botStorage.check().then(
-      () => ({ ok: true, ...botStorage.describe() }),
-      (err: unknown) => ({ ok: false, ...botStorage.describe(), error: errorMessage(err) }),
-    );
-    return {
-      ok: sf.ok && pubsubOk && storageHealth.ok,
-      salesforce: { ...salesforce.describe(), ...sf, mode: simulator ? 'simulator' : 'org' },
-      pubsub: { ok: pubsubOk, streams },
-      // The org's clock minus this bot's, measured by the round trip of the bot's own events.
-      clock: salesforce.eventBus.clock.report(),
-      storage: storageHealth,
-    };
-  };
+  const health = (): Promise<HealthReport> =>
+    healthReport({ salesforce, simulated: simulator !== undefined, subscriptions, storage: botStorage, clock: salesforce.eventBus.clock });
 
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -44,6 +44,8 @@ const COMPOSITION_ROOT = [
   'bot/compositionRoot.ts',
   'bot/storage.ts',
   'bot/logger.ts',
+  'bot/streams.ts',
+  'bot/coworkMount.ts',
   // The Agents SDK host's: its process, its bot, and the mount that wires co-work into a host's AgentApplication.
   'bot/agents/start.ts',
   'bot/agents/startAgentsBot.ts',

@@ -5,58 +5,25 @@
  * and runs `runRoute` for the one it picked. Card actions are routed by their verb (cardActions.ts).
  * The co-work logic itself lives in `cowork/` (use cases) and `dialogs/` (the customer's side of the form).
  */
-import type { CoworkService, StartOutcome } from '../../cowork/coworkService';
-import type { CaseLinks } from '../../cowork/stores/links';
+import type { StartOutcome } from '../../cowork/coworkService';
 import type { HandoffRecord } from '../../cowork/stores/handoff';
 import { asksForPerson, withoutDeclinedPerson } from '../../dialogs/personRequest';
 import type { FormSpec } from '../../cowork/domain/formSpec';
-import type { Log } from '../../util/log';
-import type { AnswerRecognizer } from '../../dialogs/answerRecognizer';
 import { FormConversation, isCardSubmit } from '../../dialogs/formConversation';
 import { conversationReferenceOf, isEvent, isMessage, type CoworkTurn } from '../../dialogs/coworkTurn';
 import { textsFor } from '../../dialogs/texts';
 import { startFailureReply } from '../../dialogs/replies';
 import { MAX_TEXT_LENGTH } from '../edge/activityGuard';
 import type { Conversations } from './conversations';
-import type { HandoffProtocol } from '../handoff/handoffProtocol';
 import { CardActions } from './cardActions';
 import { withoutRecipientMention } from './mentions';
 import { DEFAULT_START_TOKEN_MAX_MINUTES } from './startToken';
 import { TokenEvents } from './tokenEvents';
 import { HandoffTurns } from './handoffTurns';
 import { ROUTE_RANKS, type CoworkRoute } from './routes';
+import type { CoworkBotOptions } from './coworkBotOptions';
 
-export interface CoworkBotOptions {
-  service: CoworkService;
-  /** The conversation's dialogs, recent sessions and form cards (shared with the proactive effects and the agent relay). */
-  conversations: Conversations;
-  form: FormSpec;
-  devCommands: boolean;
-  startSecret: string | undefined;
-  /** Longest lifetime of a cowork.start token, in seconds (default 15 minutes). */
-  startTokenMaxSeconds?: number;
-  log: Log;
-  /**
-   * Human handoff (customer side). A person is offered only where it has a target for the
-   * card's chat (`HandoffProtocol.offeredOnCard`); without it, asking for one is answered "not available".
-   */
-  handoff?: HandoffProtocol;
-  /** Takes the turns of agent conversations (the local agent relay); resolves true when it handled the turn. */
-  agentTurn?: (context: CoworkTurn) => Promise<boolean>;
-  /** Whether a turn is of an agent's conversation (`agentTurn` would take it), asked without acting. */
-  isAgentConversation?: (context: CoworkTurn) => Promise<boolean>;
-  /**
-   * Mounted in another bot: take only co-work's activities (start, card submits, `/cowork`, the
-   * handoff protocol, answers to an open form) and leave greetings, help and everything else to
-   * the host bot.
-   */
-  mounted?: boolean;
-  /** Case → conversation links (`cowork.link`), for the agent's requests from the Case. */
-  links?: CaseLinks;
-  /** Understands typed answers; the built-in one by default. Its answers are always confirmed before they are sent. */
-  recognizer?: AnswerRecognizer;
-}
-
+export type { CoworkBotOptions } from './coworkBotOptions';
 export { ROUTE_RANKS, type CoworkRoute } from './routes';
 
 /** The English help (the catalog has every locale's: see dialogs/texts.ts). */
