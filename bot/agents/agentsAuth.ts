@@ -19,7 +19,8 @@ import type { Activity } from '@microsoft/agents-activity';
 import type { JwtPayload } from 'jsonwebtoken';
 import type { Log } from '../../util/log';
 import type { BotConfig } from '../config/config';
-import { APOLOGY } from '../edge/adapter';
+import { answerFailedTurn } from '../turn/failedTurn';
+import { agentsTurn } from './agentsTurn';
 
 /** The SDK's authentication settings for the bot's app (`overrides`: what no variable sets, e.g. a test's key server). */
 export function agentsAuthConfig(app: BotConfig['microsoftApp'], overrides: Partial<AuthConfiguration> = {}): AuthConfiguration {
@@ -39,15 +40,7 @@ export function agentsAuthConfig(app: BotConfig['microsoftApp'], overrides: Part
  */
 export function createAgentsAdapter(app: BotConfig['microsoftApp'], log: Log): CloudAdapter {
   const adapter = new PathEncodingCloudAdapter(agentsAuthConfig(app));
-  adapter.onTurnError = async (context, error) => {
-    const activity = context.activity;
-    log.error({ err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id }, 'turn failed');
-    try {
-      await context.sendActivity(APOLOGY);
-    } catch (sendError) {
-      log.warn({ err: sendError, conversationId: activity.conversation?.id }, 'could not tell the user about the failed turn');
-    }
-  };
+  adapter.onTurnError = (context, error) => answerFailedTurn(log, agentsTurn(context), error);
   return adapter;
 }
 

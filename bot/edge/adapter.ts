@@ -3,6 +3,7 @@
  * authentication variables. With no MicrosoftAppId it accepts unauthenticated requests
  * (Bot Framework Emulator); with one, the SDK validates every request's token.
  */
+import { answerFailedTurn } from '../turn/failedTurn';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
 import type { Log } from '../../util/log';
 import type { CoworkTurn } from '../../dialogs/coworkTurn';
@@ -11,7 +12,7 @@ import { GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';
 import { boundSends } from './sendBound';
 
-export const APOLOGY = 'Sorry, something went wrong on my side. Please try again in a moment.';
+export { APOLOGY } from '../turn/failedTurn';
 
 /**
  * `authOverrides`: botbuilder authentication settings no environment variable of this bot sets
@@ -38,16 +39,7 @@ export function createAdapter(
   const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(authentication, { timeoutMs: sendTimeoutMs }));
   boundSends(adapter, sendTimeoutMs);
 
-  adapter.onTurnError = async (context: TurnContext, error: Error) => {
-    const activity = context.activity;
-    log.error({ err: error, conversationId: activity.conversation?.id, activityType: activity.type, activityId: activity.id }, 'turn failed');
-    // Plain words for the user; the details stay in the log.
-    try {
-      await context.sendActivity(APOLOGY);
-    } catch (sendError) {
-      log.warn({ err: sendError, conversationId: activity.conversation?.id }, 'could not tell the user about the failed turn');
-    }
-  };
+  adapter.onTurnError = (context: TurnContext, error: Error) => answerFailedTurn(log, context, error);
   return adapter;
 }
 

@@ -72,8 +72,9 @@ async function stopBot(bot: BotProcess, signal: NodeJS.Signals): Promise<{ code:
 }
 
 /** A customer whose turns can go to any instance, as behind a load balancer. */
+/** A customer of this storage's run: the channel is shared by both runs, so a conversation id of the blob run is never the table run's (its history would hold the other run's thank-you). */
 function customer(id: string): EmulatorConversation {
-  return channel.conversation('http://127.0.0.1:1', { id }, `conv-${id}`);
+  return channel.conversation('http://127.0.0.1:1', { id: `${kind}-${id}` }, `conv-${kind}-${id}`);
 }
 
 /** Posts through the first instance that answers 200 (a load balancer retrying elsewhere). */
