@@ -7,22 +7,9 @@ import { MemoryStorage } from 'botbuilder';
 import { PermanentCaseError } from '../../cowork/ports';
 import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/flow/effectsPipeline';
 import { CoworkService } from '../../cowork/coworkService';
-import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, deps, event, instance, started, waitFor } from './inMemoryCore';
+import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, deps, event, started, waitFor, memoryCore } from './inMemoryCore';
 
-function core() {
-  const [storage, cases, bus, effects, clock, log, status] = [
-    new MemoryStorage(),
-    new InMemoryCases(),
-    new InMemoryBus(),
-    new RecordingEffects(),
-    { now: Date.now() },
-    new RecordingLog(),
-    new RecordingStatus(),
-  ];
-  const a = instance(storage, 'a', effects, cases, bus, clock, { log, status });
-  const other = (name: string) => instance(storage, name, new RecordingEffects(), cases, bus, clock);
-  return { a, other, cases, effects, clock, log, status };
-}
+const core = memoryCore;
 
 describe('effects pipeline, in memory', () => {
   it('thanks the customer, writes the Case once, tells the panel it is saved and updates the form card', async () => {

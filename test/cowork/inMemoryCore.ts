@@ -177,6 +177,28 @@ export function deps(storage: MemoryStorage, cases: InMemoryCases, bus: InMemory
   };
 }
 
+/**
+ * One instance of the core in memory with recording ports (log, status, effects), and `other` to
+ * start a second instance on the same storage, Case store and bus: the setup the core's tests share.
+ */
+export function memoryCore(
+  options: { storage?: MemoryStorage; startLimits?: { perConversation: number; perCase: number }; forms?: CoworkServiceDeps['forms'] } = {},
+) {
+  const { storage = new MemoryStorage(), ...extra } = options;
+  const [cases, bus, effects, clock, log, status, deadlines] = [
+    new InMemoryCases(),
+    new InMemoryBus(),
+    new RecordingEffects(),
+    { now: Date.now() },
+    new RecordingLog(),
+    new RecordingStatus(),
+    new InMemoryDeadlineQueue(),
+  ];
+  const a = instance(storage, 'a', effects, cases, bus, clock, { log, status, deadlines, ...extra });
+  const other = (name: string) => instance(storage, name, new RecordingEffects(), cases, bus, clock);
+  return { a, other, storage, cases, bus, effects, clock, log, status, deadlines };
+}
+
 export async function waitFor(condition: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (await condition()) return;

@@ -10,7 +10,7 @@ import { currentForm } from '../../cowork/coworkService';
 import { newSession, type CoworkSession, type SessionState } from '../../cowork/domain/session';
 import type { PlatformEvent } from '../../cowork/ports';
 import type { FormSpec } from '../../cowork/domain/formSpec';
-import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, event, instance, started } from './inMemoryCore';
+import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, event, instance, started, memoryCore } from './inMemoryCore';
 
 /** A storage whose writes fail while `down` (a storage outage). */
 class FlakyStorage extends MemoryStorage {
@@ -21,19 +21,7 @@ class FlakyStorage extends MemoryStorage {
   }
 }
 
-function core(storage: MemoryStorage = new MemoryStorage()) {
-  const [cases, bus, effects, clock, log, status] = [
-    new InMemoryCases(),
-    new InMemoryBus(),
-    new RecordingEffects(),
-    { now: Date.now() },
-    new RecordingLog(),
-    new RecordingStatus(),
-  ];
-  const a = instance(storage, 'a', effects, cases, bus, clock, { log, status });
-  const other = (name: string) => instance(storage, name, new RecordingEffects(), cases, bus, clock);
-  return { a, other, storage, cases, effects, clock, log, status };
-}
+const core = memoryCore;
 
 const keyless = (id: string, caseId: string, answer: string, fields: Record<string, unknown> = {}): PlatformEvent => ({
   id,
@@ -211,7 +199,7 @@ describe('routing, in memory: what the panel and the Case are told', () => {
 describe('routing, in memory: failures', () => {
   it('a failure before the claim fails the handler (the event is delivered again) and loses nothing', async () => {
     const storage = new FlakyStorage();
-    const { a, effects, cases, log } = core(storage);
+    const { a, effects, cases, log } = core({ storage });
     const session = await started(a);
     storage.down = true;
     await expect(a.handleEvent(event('e1', session, 'Education'))).rejects.toThrow('storage unavailable');
@@ -227,7 +215,7 @@ describe('routing, in memory: failures', () => {
 
   it('a redelivered event of a finished session writes nothing: during a storage outage it still resolves (no redelivery loop)', async () => {
     const storage = new FlakyStorage();
-    const { a, effects, cases } = core(storage);
+    const { a, effects, cases } = core({ storage });
     const session = await started(a);
     await a.handleEvent(event('e1', session, 'Education'));
     await a.effectsIdle();

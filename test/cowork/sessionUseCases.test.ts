@@ -3,27 +3,11 @@
  * the start limits and what the customer is told, a form from before a restart, a closed Case, an agent's
  * answer, an abandoned form, the conversation's owner, older forms replaced in other conversations.
  */
-import { MemoryStorage } from 'botbuilder';
 import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import type { CaseRecord, ChatSessionRecord } from '../../cowork/ports';
-import type { CoworkServiceDeps } from '../../cowork/coworkService';
-import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
-import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, instance, started } from './inMemoryCore';
+import { CASE_ID, started, memoryCore } from './inMemoryCore';
 
-function core(options: { startLimits?: { perConversation: number; perCase: number }; forms?: CoworkServiceDeps['forms'] } = {}) {
-  const [storage, cases, bus, effects, clock, log, status, deadlines] = [
-    new MemoryStorage(),
-    new InMemoryCases(),
-    new InMemoryBus(),
-    new RecordingEffects(),
-    { now: Date.now() },
-    new RecordingLog(),
-    new RecordingStatus(),
-    new InMemoryDeadlineQueue(),
-  ];
-  const a = instance(storage, 'a', effects, cases, bus, clock, { log, status, deadlines, ...options });
-  return { a, storage, cases, bus, effects, clock, log, status, deadlines };
-}
+const core = memoryCore;
 
 const submit = (a: ReturnType<typeof core>['a'], key: string, formToken: unknown, conversationId: string, answer = 'Education') =>
   a.submit({ sessionKey: key, formToken, conversationId, raw: { useOfFunds: answer } });
