@@ -1,13 +1,17 @@
 /**
  * The bot under benchmark, in its own process so its CPU time, heap and peak RSS are its own.
- * It is the real bot (`startBot`: restify + CloudAdapter, the Salesforce adapter) configured
- * through the normal variables (SF_AUTH_TYPE=client-credentials, SF_LOGIN_URL,
- * SF_PUBSUB_ENDPOINT, SF_TRUST_CERT_FILE...) against the simulator the bench process runs.
- * It answers `stats` and `stop` requests over IPC.
+ * It is the real bot on the host `BENCH_HOST` names: `botbuilder` (default) is `startBot` (restify +
+ * botbuilder's CloudAdapter, what `npm start` runs); `agents` is `startAgentsBot` (an AgentApplication
+ * on the Microsoft 365 Agents SDK's CloudAdapter and express hosting handler, what `npm run start:agents`
+ * runs, bot/agents/start.ts). Either with the Salesforce adapter, configured through the normal
+ * variables (SF_AUTH_TYPE=client-credentials, SF_LOGIN_URL, SF_PUBSUB_ENDPOINT, SF_TRUST_CERT_FILE...)
+ * against the simulator the bench process runs. It answers `stats` and `stop` requests over IPC.
  */
 import { errorMessage } from '../util/errors';
 import { MemoryStorage } from 'botbuilder';
+import { MemoryStorage as AgentsMemoryStorage } from '@microsoft/agents-hosting';
 import { startBot } from '../bot/startBot';
+import { startAgentsBot } from '../bot/agents/startAgentsBot';
 import { loadConfig } from '../bot/config/config';
 import { createStorage, ensureStorageAnswers } from '../bot/storage';
 import type { Log } from '../util/log';
@@ -28,19 +32,24 @@ function benchLog(): Log {
 
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', COWORK_DEV_COMMANDS: 'true' });
-  const memory: Record<string, unknown> = {};
-  // Every storage operation counted on its way to the storage: with MemoryStorage (the default) the
-  // figures are what Blob Storage would be asked; STORAGE=blob (the instances phase, over Azurite) asks it.
-  // STORAGE=table: the Table store (co-work's own store port under botbuilder's Storage), each operation one request.
+  const host = process.env.BENCH_HOST ?? 'botbuilder';
+  if (host !== 'botbuilder' && host !== 'agents') throw new Error(`BENCH_HOST must be botbuilder or agents, got "${host}"`);
+  const memory: Record<string, string> = {};
+  // Every storage operation counted on its way to the storage the host uses: in memory, the host's own
+  // SDK's MemoryStorage (botbuilder's, or the Agents SDK's that startAgentsBot takes by default), whose
+  // figures are what Blob Storage would be asked; STORAGE=blob (botbuilder-azure-blobs, on both hosts)
+  // asks Azurite; STORAGE=table: the Table store (co-work's own store port under the Storage shape),
+  // each operation one request.
   let inner;
-  if (config.storage.kind === 'memory') inner = new MemoryStorage(memory as Record<string, string>);
+  if (config.storage.kind === 'memory') inner = host === 'agents' ? new AgentsMemoryStorage(memory) : new MemoryStorage(memory);
   else {
     const store = createStorage(config.storage);
     await ensureStorageAnswers(store);
     inner = store.storage;
   }
   const storage = new CountingStorage(inner);
-  const bot = await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage });
+  const options = { config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage };
+  const bot = host === 'agents' ? await startAgentsBot(options) : await startBot(options);
   process.on('message', (raw: ToChild) => {
     if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, storage.counts, raw.light === true) });
     else if (raw.type === 'stop') {

@@ -1,9 +1,11 @@
 /**
- * A botbuilder `Storage` that counts what passes through it, by operation and by kind of key,
- * before handing it to the real storage. Counts are per key: with Azure Blob Storage (and
- * Cosmos DB) each key read, written or deleted is one request, whatever the batch.
+ * A storage that counts what passes through it, by operation and by kind of key, before handing it
+ * to the real storage: botbuilder's `Storage` or the Agents SDK's (both are the key-value shape
+ * co-work uses, `KeyValueStorage`), so each host's storage operations are counted the same way.
+ * Counts are per key: with Azure Blob Storage (and Cosmos DB) each key read, written or deleted is
+ * one request, whatever the batch.
  */
-import { returnsETags, type ETagReturningStorage } from '../util/storage';
+import { returnsETags, type ETagReturningStorage, type KeyValueStorage } from '../util/storage';
 import type { Storage, StoreItems } from 'botbuilder';
 
 export interface StorageOpCounts {
@@ -42,7 +44,7 @@ export class CountingStorage implements Storage {
   /** Present when the inner storage tells eTags (STORAGE=table): counted as a write. */
   readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
 
-  constructor(private readonly inner: Storage) {
+  constructor(private readonly inner: KeyValueStorage) {
     if (returnsETags(inner))
       this.writeReturningETag = (key, item, options) => {
         this.count('write', [key]);

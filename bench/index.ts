@@ -4,7 +4,9 @@
  *
  *   bench process: the simulator (REST + Pub/Sub over TLS), the Emulator-like channel, the
  *                  customers, the Case-updated observer (scenarios/session.ts)
- *   bot process:   the real bot (restify + CloudAdapter + Salesforce adapter), see botProcess.ts
+ *   bot process:   the real bot on each host of --host (botbuilder: restify + CloudAdapter; agents:
+ *                  the Microsoft 365 Agents SDK's AgentApplication), Salesforce adapter, see botProcess.ts
+ *   floor bots:    each host's own SDK's bare turn on the same edge, see (agents)floorBotProcess.ts
  *   baseline:      one Pub/Sub client per waiting session, see baselineProcess.ts
  *
  * Scenarios are in scenarios/, the table and ratios in report.ts. Progress goes to stderr; the
@@ -18,12 +20,12 @@ import { startSimulator } from '../simulator';
 import { simulatorEnv } from '../salesforce';
 import { BenchChannel } from './channel';
 import { Child } from './child';
-import { parseOptions, USAGE, type BenchStorage } from './options';
+import { parseOptions, USAGE, type BenchHost, type BenchStorage } from './options';
 import { startAzurite, type Azurite } from '../test/harness/processes';
-import { economyReport, floorRatios, ratiosOf, renderTable, storeFigures, type StoreFigures } from './report';
+import { economyReport, floorRatios, hostFigures, ratiosOf, renderTable, storeFigures, type HostFigures, type StoreFigures } from './report';
 import { renderVerdicts, verdicts } from './verdicts';
 import { baseline } from './scenarios/baseline';
-import { floor } from './scenarios/floor';
+import { floor, type FloorFigures } from './scenarios/floor';
 import { instancesOverAzurite } from './scenarios/instances';
 import { pendingScale } from './scenarios/pending';
 import { economyOf, orgCounters, settledStats } from './scenarios/economy';
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  progress(`hosts: ${options.hosts.join(', ')}; storage: ${options.storages.join(', ')}`);
   progress(
     `sizes: steady ${options.steady.rate === undefined ? 'half the at-once rate' : `${options.steady.rate}/s`} for ${options.steady.seconds} s, ${options.burst} at once, ${options.pending.sessions} pending, baseline up to ${options.baseline.sizes.join('/')}`,
   );
@@ -54,8 +57,8 @@ async function main(): Promise<void> {
   let bot: Child | undefined;
   const azurites: Azurite[] = [];
   try {
-    /** The bot on one store, with the round trips (warm-up, at once, steady) and their economy. */
-    const runOn = async (storage: BenchStorage, profArgs: string[]) => {
+    /** The bot on one host and store, with the round trips (warm-up, at once, steady) and their economy. */
+    const runOn = async (host: BenchHost, storage: BenchStorage, profArgs: string[]) => {
       let storageEnv: Record<string, string> = {};
       if (storage !== 'memory') {
         // Azurite's blob or table service, loopback, in memory, telemetry off (the tests' harness).
@@ -66,12 +69,12 @@ async function main(): Promise<void> {
             ? { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: 'bench' }
             : { STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: azurite.connectionString, AZURE_TABLES_TABLE: 'bench' };
       }
-      const started = await Child.start('bot', 'botProcess.ts', { ...baseEnv, ...storageEnv }, options.maxOldSpaceMb, profArgs);
+      const started = await Child.start(`${host} bot`, 'botProcess.ts', { ...baseEnv, ...storageEnv, BENCH_HOST: host }, options.maxOldSpaceMb, profArgs);
       bot = started.child;
       if (!started.url) throw new Error('the bot did not report its URL');
       const botUrl = started.url;
       if (!(await until(() => sim.org.openStreamCount() >= 1, 30_000))) throw new Error('the bot did not open its Pub/Sub stream within 30 s');
-      progress(`bot pid ${bot.pid} at ${botUrl} on ${storage} storage; simulator at ${sim.loginUrl}, Pub/Sub ${sim.pubSubEndpoint}`);
+      progress(`${host} bot pid ${bot.pid} at ${botUrl} on ${storage} storage; simulator at ${sim.loginUrl}, Pub/Sub ${sim.pubSubEndpoint}`);
       const ctx: Context = { sim, channel, bot, botUrl, cases, options };
       // A short warm-up so JIT and connection set-up do not count against the first customers.
       await Promise.all(sim.org.createCases(options.warmup, { subjectPrefix: 'Bench warm-up' }).map((c) => customerSession(ctx, c)));
@@ -88,28 +91,55 @@ async function main(): Promise<void> {
         { before: economyBefore.org, after: orgCounters(sim) },
         { before: economyBefore.bot, after: await settledStats(bot) },
       );
-      return { ctx, bot, burst, steady, economy };
+      // The bot's totals after the round trips (before the pending phase), comparable between hosts.
+      const botFinal = await bot.stats();
+      return { ctx, bot, burst, steady, economy, botFinal };
     };
     const [mainStorage = 'memory', ...otherStorages] = options.storages;
-    const profArgs = options.botCpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.botCpuProf)}`] : [];
-    const first = await runOn(mainStorage, profArgs);
+    const [mainHost = 'botbuilder', ...otherHosts] = options.hosts;
+    /** --bot-cpu-prof: the first host's profiles in DIR (its floor's in DIR/floor), another host's in DIR/HOST. */
+    const profileDir = (host: BenchHost): string | undefined =>
+      options.botCpuProf === undefined ? undefined : host === mainHost ? path.resolve(options.botCpuProf) : path.resolve(options.botCpuProf, host);
+    const profArgs = (host: BenchHost): string[] => {
+      const dir = profileDir(host);
+      return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+    };
+    const first = await runOn(mainHost, mainStorage, profArgs(mainHost));
     const { ctx, burst, steady } = first;
     const roundTripEconomy = first.economy;
     const pending = options.pending.sessions > 0 ? await pendingScale(ctx) : undefined;
     const botFinal = await first.bot.stats();
     await first.bot.stop();
     bot = undefined;
-    // The other stores: the same round trips, each on a bot of its own, in the same run.
+    // The other stores: the same round trips on the first host, each on a bot of its own, in the same run.
     const stores: StoreFigures[] = [storeFigures(mainStorage, first)];
     for (const storage of otherStorages) {
-      const other = await runOn(storage, []);
+      const other = await runOn(mainHost, storage, []);
       await other.bot.stop();
       bot = undefined;
       stores.push(storeFigures(storage, other));
     }
+    // The other hosts: the same round trips on the first store, each on a bot of its own.
+    const hostRuns: Array<{ host: BenchHost; run: Awaited<ReturnType<typeof runOn>> }> = [{ host: mainHost, run: first }];
+    for (const host of otherHosts) {
+      const other = await runOn(host, mainStorage, profArgs(host));
+      await other.bot.stop();
+      bot = undefined;
+      hostRuns.push({ host, run: other });
+    }
     const base = options.baseline.sizes.length > 0 ? await baseline(sim, options) : undefined;
-    const floorFigures = options.floorTurns > 0 ? await floor(channel, options) : undefined;
-    const instances = options.azuriteSessions > 0 ? await instancesOverAzurite(sim, channel, cases, env, options) : undefined;
+    // Each host against its own SDK's bare turn.
+    const floors = new Map<BenchHost, FloorFigures>();
+    if (options.floorTurns > 0) {
+      for (const { host } of hostRuns) {
+        const dir = profileDir(host);
+        floors.set(host, await floor(channel, options, host, dir === undefined ? undefined : path.join(dir, 'floor')));
+      }
+    }
+    const floorFigures = floors.get(mainHost);
+    const hosts: Record<string, HostFigures> = {};
+    for (const { host, run } of hostRuns) hosts[host] = hostFigures(host, mainStorage, run, floors.get(host));
+    const instances = options.azuriteSessions > 0 ? await instancesOverAzurite(sim, channel, cases, { ...env, BENCH_HOST: mainHost }, options) : undefined;
 
     const report = {
       node: process.version,
@@ -148,6 +178,8 @@ async function main(): Promise<void> {
       instances,
       storage: mainStorage,
       stores,
+      host: mainHost,
+      hosts,
       economy: economyReport(roundTripEconomy, pending, base),
       ratios: { ...floorRatios(steady, burst, floorFigures), ...ratiosOf(pending, base) },
     };

@@ -24,11 +24,22 @@ export interface BenchOptions {
    * first also runs the pending, baseline and floor phases. Blob and table run on Azurite the bench starts.
    */
   storages: BenchStorage[];
+  /**
+   * `--host`: the bot's host for the round-trip and floor phases, in the order given (default both,
+   * botbuilder first). The first host also runs every other store of `--storage` and the pending,
+   * baseline and instances phases; each other host runs the round trips on the first store and its
+   * own SDK's floor bot.
+   */
+  hosts: BenchHost[];
   /** Directory for the bot process's V8 CPU profile (`--cpu-prof`), written when it stops. */
   botCpuProf: string | undefined;
 }
 
 export type BenchStorage = 'memory' | 'blob' | 'table';
+
+/** The bot's host: botbuilder (`npm start`) or the Microsoft 365 Agents SDK (`npm run start:agents`). */
+export type BenchHost = 'botbuilder' | 'agents';
+export const BENCH_HOSTS: readonly BenchHost[] = ['botbuilder', 'agents'];
 
 export const USAGE = `Usage: npm run bench -- [options]
 
@@ -57,8 +68,16 @@ export const USAGE = `Usage: npm run bench -- [options]
                           service, started by the bench on 127.0.0.1 with telemetry off); several,
                           comma-separated, run the round trips once per store in the same run (the
                           first store also runs the other phases), e.g. --storage table,memory,blob
+  --host H[,H]            the bot's host: botbuilder (npm start) and/or agents (the Microsoft 365
+                          Agents SDK, npm run start:agents); default botbuilder,agents: both in one
+                          run, each against its own SDK's bare-turn floor, reported side by side.
+                          The first host runs every --storage store and the pending, baseline and
+                          instances phases; the others run the round trips on the first store only
+                          (host x store would multiply the run: for the Agents host on blob, use
+                          --host agents --storage blob)
   --bot-cpu-prof DIR      write V8 CPU profiles of the bot to DIR and of the floor bot to DIR/floor
-                          (open in Chrome DevTools)
+                          (the first host's; another host's in DIR/HOST and DIR/HOST/floor; open
+                          in Chrome DevTools)
   --max-old-space MB      heap limit of the bot and baseline processes (default 8192)
 `;
 
@@ -98,6 +117,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'floor-turns',
     'instances-azurite',
     'storage',
+    'host',
   ];
   for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
 
@@ -135,6 +155,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .map((s) => s.trim());
   if (storageRaw === true || storages.some((s) => !['memory', 'blob', 'table'].includes(s)) || new Set(storages).size !== storages.length)
     throw new Error(`--storage must be memory, blob or table (or several of them, comma-separated, each once), got "${String(storageRaw)}"`);
+  const hostRaw = flags.get('host') ?? BENCH_HOSTS.join(',');
+  const hosts = String(hostRaw)
+    .split(',')
+    .map((s) => s.trim());
+  if (hostRaw === true || hosts.some((h) => !(BENCH_HOSTS as readonly string[]).includes(h)) || new Set(hosts).size !== hosts.length)
+    throw new Error(`--host must be botbuilder or agents (or both, comma-separated, each once), got "${String(hostRaw)}"`);
   return {
     help: flags.get('help') === true,
     quick,
@@ -157,5 +183,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     botCpuProf: typeof prof === 'string' ? prof : undefined,
     azuriteSessions: int('instances-azurite', 0, 0, 100_000),
     storages: storages as BenchStorage[],
+    hosts: hosts as BenchHost[],
   };
 }

@@ -79,6 +79,99 @@ export function storeFigures(storage: string, run: { burst: RoundTripFigures; st
   };
 }
 
+/**
+ * One host's figures (`--host`), side by side in the same run: its round trips on the first store,
+ * counted through the storage that host uses, against its own SDK's bare-turn floor.
+ */
+export interface HostFigures {
+  host: string;
+  storage: string;
+  sessionsPerSecond: number;
+  burst: number;
+  steadyRate: number | undefined;
+  steadySubmitToThankYou: LatencySummary;
+  steadyP99SubmitToThankYouMs: number;
+  botCpuPerSessionMsAtOnce: number;
+  botCpuPerSessionMsSteady: number;
+  storageOpsPerSession: number;
+  storageOpsByKind: Economy['storageOpsByKind'];
+  restRequestsPerSession: number;
+  botCpuMs: number;
+  botPeakRssBytes: number;
+  failed: number;
+  /** The host's own SDK's bare turns, measured in the same run (absent with --floor-turns 0). */
+  floor: FloorFigures | undefined;
+  /** `sessionCpuToFloor` / `sessionCpuToFloorSteady` against that floor. */
+  ratios: Record<string, number | null>;
+}
+
+export function hostFigures(
+  host: string,
+  storage: string,
+  run: { burst: RoundTripFigures; steady: RoundTripFigures; economy: Economy; botFinal: { cpuMs: number; peakRssBytes: number } },
+  floor: FloorFigures | undefined,
+): HostFigures {
+  return {
+    host,
+    storage,
+    sessionsPerSecond: run.burst.sessionsPerSecond,
+    burst: run.burst.sessions,
+    steadyRate: run.steady.offeredRate,
+    steadySubmitToThankYou: run.steady.submitToThankYou,
+    steadyP99SubmitToThankYouMs: run.steady.submitToThankYou.p99Ms,
+    botCpuPerSessionMsAtOnce: run.burst.botCpuPerSessionMs,
+    botCpuPerSessionMsSteady: run.steady.botCpuPerSessionMs,
+    storageOpsPerSession: run.economy.storageOpsPerSession,
+    storageOpsByKind: run.economy.storageOpsByKind,
+    restRequestsPerSession: run.economy.restRequestsPerSession,
+    botCpuMs: round(run.botFinal.cpuMs),
+    botPeakRssBytes: run.botFinal.peakRssBytes,
+    failed: run.burst.failed + run.steady.failed,
+    floor,
+    ratios: floorRatios(run.steady, run.burst, floor),
+  };
+}
+
+/** The hosts side by side: one row per figure, one column per host. */
+export function renderHosts(hosts: Readonly<Record<string, HostFigures>>): string {
+  const list = Object.values(hosts);
+  if (list.length === 0) return '';
+  const cell = (f: (h: HostFigures) => string) => list.map(f);
+  const lat = (l: LatencySummary) => `${l.p50Ms} / ${l.p99Ms} ms`;
+  const floorCell = (h: HostFigures) =>
+    h.floor
+      ? `${h.floor.botCpuPerTurnMs} ms (${h.floor.turnsPerSession} = ${round(h.floor.botCpuPerTurnMs * h.floor.turnsPerSession)} ms)${h.floor.failed > 0 ? `, ${h.floor.failed} failed` : ''}`
+      : '-';
+  const num = (v: number | null | undefined) => (v === null || v === undefined ? '-' : String(v));
+  const rows: string[][] = [
+    ['', ...cell((h) => h.host)],
+    ['storage', ...cell((h) => h.storage)],
+    ['sessions/s at once', ...cell((h) => `${h.sessionsPerSecond} (${h.burst} at once)`)],
+    ['steady: submit → thank-you p50 / p99', ...cell((h) => `${lat(h.steadySubmitToThankYou)} at ${h.steadyRate ?? '?'}/s`)],
+    ['bot CPU per session, at once / steady', ...cell((h) => `${h.botCpuPerSessionMsAtOnce} / ${h.botCpuPerSessionMsSteady} ms`)],
+    ['floor: bot CPU per bare turn (own SDK)', ...cell(floorCell)],
+    ['floor: storage operations per bare turn', ...cell((h) => (h.floor ? String(h.floor.storageOpsPerTurn) : '-'))],
+    ['ratio sessionCpuToFloor, at once / steady', ...cell((h) => `${num(h.ratios.sessionCpuToFloor)} / ${num(h.ratios.sessionCpuToFloorSteady)}`)],
+    [
+      'storage operations per session',
+      ...cell((h) => `${h.storageOpsByKind.total} (r ${h.storageOpsByKind.reads}, w ${h.storageOpsByKind.writes}, d ${h.storageOpsByKind.deletes})`),
+    ],
+    ['REST requests per session', ...cell((h) => String(h.restRequestsPerSession))],
+    ['bot CPU total / peak RSS', ...cell((h) => `${(h.botCpuMs / 1000).toFixed(1)} s / ${mb(h.botPeakRssBytes)}`)],
+    ['sessions failed', ...cell((h) => String(h.failed))],
+  ];
+  const kinds = [...new Set(list.flatMap((h) => Object.keys(h.storageOpsByKind.byKind)))];
+  for (const kind of kinds) rows.push([`  ${kind}`, ...cell((h) => num(h.storageOpsByKind.byKind[kind] ?? 0))]);
+  const columns = rows[0]?.length ?? 0;
+  const widths = Array.from({ length: columns }, (_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return `\nhosts side by side (the round trips on the first store, each against its own SDK's floor)\n\n${rows.map(line).join('\n')}\n`;
+}
+
 export type Report = {
   node: string;
   cpu: string;
@@ -97,6 +190,10 @@ export type Report = {
   instances: InstancesFigures | undefined;
   storage?: string;
   stores?: StoreFigures[];
+  /** Which host the top-level figures are (the first of `--host`). */
+  host?: string;
+  /** Every host's figures, keyed by host (`--host`), the first one's included. */
+  hosts?: Record<string, HostFigures>;
   economy: EconomyReport;
   ratios: Record<string, unknown>;
 };
@@ -201,5 +298,6 @@ export function renderTable(report: Report): string {
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
-  return `\ncowork-bot benchmark — Node ${report.node}, ${report.cpu}\n\n${rows.map(line).join('\n')}\n`;
+  const host = report.host ? ` (${report.host} host)` : '';
+  return `\ncowork-bot benchmark${host} — Node ${report.node}, ${report.cpu}\n\n${rows.map(line).join('\n')}\n${renderHosts(report.hosts ?? {})}`;
 }

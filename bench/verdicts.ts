@@ -2,7 +2,7 @@
  * The bench judges itself: each figure that has a target (docs/BENCHMARKS.md) is compared with it,
  * printed with ✓ or ✗, and `npm run bench -- --check` exits non-zero when one is missed.
  */
-import type { Report } from './report';
+import type { HostFigures, Report } from './report';
 
 export interface Verdict {
   figure: string;
@@ -32,15 +32,30 @@ const RULES: readonly Rule[] = [
   },
 ];
 
+type HostRule = { figure: string; target: string; value: (h: HostFigures) => number | null | undefined; met: (v: number) => boolean };
+
+/** The targets a host's own figures are judged by (`report.hosts`), for every host after the first (whose are above). */
+const HOST_RULES: readonly HostRule[] = [
+  { figure: 'steady: submit → thank-you p99 (ms)', target: '< 50', value: (h) => h.steadyP99SubmitToThankYouMs, met: (v) => v < 50 },
+  { figure: 'at once: sessions/s', target: '>= 300', value: (h) => h.sessionsPerSecond, met: (v) => v >= 300 },
+  { figure: 'economy: REST requests per session', target: '<= 2', value: (h) => h.restRequestsPerSession, met: (v) => v <= 2 },
+  { figure: 'economy: storage operations per session', target: '<= 12', value: (h) => h.storageOpsByKind.total, met: (v) => v <= 12 },
+  { figure: 'ratio sessionCpuToFloor', target: '<= 1.5', value: (h) => num(h.ratios.sessionCpuToFloor), met: (v) => v <= 1.5 },
+];
+
 function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+/** The first host's figures under their own names; every other host's (`report.hosts`) prefixed by the host, e.g. `agents: ratio sessionCpuToFloor`. */
 export function verdicts(report: Report): Verdict[] {
-  return RULES.flatMap((rule) => {
-    const value = rule.value(report);
-    return typeof value === 'number' && Number.isFinite(value) ? [{ figure: rule.figure, value, target: rule.target, met: rule.met(value) }] : [];
-  });
+  const judge = (figure: string, target: string, value: number | null | undefined, met: (v: number) => boolean): Verdict[] =>
+    typeof value === 'number' && Number.isFinite(value) ? [{ figure, value, target, met: met(value) }] : [];
+  const first = RULES.flatMap((rule) => judge(rule.figure, rule.target, rule.value(report), rule.met));
+  const others = Object.values(report.hosts ?? {})
+    .filter((h) => h.host !== report.host)
+    .flatMap((h) => HOST_RULES.flatMap((rule) => judge(`${h.host}: ${rule.figure}`, rule.target, rule.value(h), rule.met)));
+  return [...first, ...others];
 }
 
 /** One line per target: "✓ figure  value  (target …)". */
