@@ -3,7 +3,7 @@
  * before handing it to the real storage. Counts are per key: with Azure Blob Storage (and
  * Cosmos DB) each key read, written or deleted is one request, whatever the batch.
  */
-import { returnsETags, type ETagReturningStorage } from '../util/storage';
+import { keepsRows, returnsETags, type ETagReturningStorage, type RowStorage } from '../util/storage';
 import type { Storage, StoreItems } from 'botbuilder';
 
 export interface StorageOpCounts {
@@ -41,6 +41,9 @@ export class CountingStorage implements Storage {
 
   /** Present when the inner storage tells eTags (STORAGE=table): counted as a write. */
   readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
+  readonly upsertRow?: RowStorage['upsertRow'];
+  readonly deleteRow?: RowStorage['deleteRow'];
+  readonly queryRows?: RowStorage['queryRows'];
 
   constructor(private readonly inner: Storage) {
     if (returnsETags(inner))
@@ -48,6 +51,21 @@ export class CountingStorage implements Storage {
         this.count('write', [key]);
         return inner.writeReturningETag(key, item, options);
       };
+    if (keepsRows(inner)) {
+      // Rows under a key (STORAGE=table): each one request, a query of the key's rows a read.
+      this.upsertRow = (key, row, data) => {
+        this.count('write', [key]);
+        return inner.upsertRow(key, row, data);
+      };
+      this.deleteRow = (key, row) => {
+        this.count('delete', [key]);
+        return inner.deleteRow(key, row);
+      };
+      this.queryRows = (key) => {
+        this.count('read', [key]);
+        return inner.queryRows(key);
+      };
+    }
   }
 
   read(keys: string[]): Promise<StoreItems> {
