@@ -7,8 +7,10 @@
  *
  * Keys: cowork/inflight/{shard}
  * - on a storage that keeps rows under a key (`RowStorage`, STORAGE=table): one row per session,
- *   listed by one upsert and unlisted by one delete, nothing read first; the shard's document
- *   (`{ keys: [...] }`, what a migration from Blob brings) is still read and drained;
+ *   listed by one upsert and unlisted by one delete, nothing read first; the row says from when the
+ *   sweep may have something to do for it (`notBefore`: a lower bound, so the sweep reads the session
+ *   then and not at every tick before); the shard's document (`{ keys: [...] }`, what a migration
+ *   from Blob brings) is still read and drained;
  * - elsewhere: the shard is one document `{ keys: [...] }` changed with its eTag (see keyList.ts).
  */
 import { createHash } from 'node:crypto';
@@ -26,9 +28,13 @@ export class InFlightIndex {
     private readonly prefix = 'cowork',
   ) {}
 
-  add(sessionKey: string): Promise<void> {
+  /**
+   * Lists the session. `notBefore` (ms, the core's clock): nothing can be due for it before then (no
+   * republish, no takeover); it must never be later than the first moment something could be.
+   */
+  add(sessionKey: string, { notBefore }: { notBefore?: number } = {}): Promise<void> {
     const shard = this.shardKey(sessionKey);
-    if (keepsRows(this.storage)) return this.storage.upsertRow(shard, sessionKey, {});
+    if (keepsRows(this.storage)) return this.storage.upsertRow(shard, sessionKey, notBefore === undefined ? {} : { notBefore });
     return addKey(this.storage, shard, sessionKey);
   }
 
@@ -43,13 +49,18 @@ export class InFlightIndex {
   }
 
   /** Every session key listed, across all shards (one multi-key read, or one query per shard). */
-  async all(): Promise<string[]> {
+  all(): Promise<string[]> {
+    return this.due(Infinity);
+  }
+
+  /** The sessions listed for which something may be due at `now` (every one a row does not say otherwise of). */
+  async due(now: number): Promise<string[]> {
     const shards = Array.from({ length: this.shards }, (_, i) => this.shardStorageKey(i));
     const storage = this.storage;
     if (!keepsRows(storage)) return readKeyLists(storage, shards);
     const keys = new Set<string>();
     for (const { item, rows } of await Promise.all(shards.map((shard) => storage.queryRows(shard)))) {
-      for (const { row } of rows) keys.add(row);
+      for (const { row, data } of rows) if (!(typeof data.notBefore === 'number' && data.notBefore > now)) keys.add(row);
       const listed = Array.isArray(item?.keys) ? (item.keys as unknown[]).filter((k): k is string => typeof k === 'string') : [];
       for (const key of listed) {
         this.inDocuments.add(key);

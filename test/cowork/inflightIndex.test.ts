@@ -55,4 +55,15 @@ describe('the in-flight index on the co-work store port (STORAGE=table)', () => 
     expect(await index.all()).toContain('old-2');
     expect(await new InFlightIndex(storage).all()).not.toContain('old-1');
   });
+
+  it('names to the sweep only the sessions something may be due for: a row says from when', async () => {
+    const index = new InFlightIndex(new StoreBackedStorage(new MemoryCoworkStore()));
+    await index.add('waiting', { notBefore: 10_000 });
+    await index.add('due', { notBefore: 5_000 });
+    await index.add('unknown');
+    expect((await index.due(4_999)).sort()).toEqual(['unknown']);
+    expect((await index.due(5_000)).sort()).toEqual(['due', 'unknown']);
+    expect((await index.due(10_000)).sort()).toEqual(['due', 'unknown', 'waiting']);
+    expect((await index.all()).sort()).toEqual(['due', 'unknown', 'waiting']);
+  });
 });
