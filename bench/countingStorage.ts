@@ -5,7 +5,7 @@
  * Counts are per key: with Azure Blob Storage (and Cosmos DB) each key read, written or deleted is
  * one request, whatever the batch.
  */
-import { returnsETags, type ETagReturningStorage, type KeyValueStorage } from '../util/storage';
+import { keepsRows, returnsETags, type ETagReturningStorage, type KeyValueStorage, type RowStorage } from '../util/storage';
 import type { Storage, StoreItems } from 'botbuilder';
 
 export interface StorageOpCounts {
@@ -43,6 +43,9 @@ export class CountingStorage implements Storage {
 
   /** Present when the inner storage tells eTags (STORAGE=table): counted as a write. */
   readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
+  readonly upsertRow?: RowStorage['upsertRow'];
+  readonly deleteRow?: RowStorage['deleteRow'];
+  readonly queryRows?: RowStorage['queryRows'];
 
   constructor(private readonly inner: KeyValueStorage) {
     if (returnsETags(inner))
@@ -50,6 +53,21 @@ export class CountingStorage implements Storage {
         this.count('write', [key]);
         return inner.writeReturningETag(key, item, options);
       };
+    if (keepsRows(inner)) {
+      // Rows under a key (STORAGE=table): each one request, a query of the key's rows a read.
+      this.upsertRow = (key, row, data) => {
+        this.count('write', [key]);
+        return inner.upsertRow(key, row, data);
+      };
+      this.deleteRow = (key, row) => {
+        this.count('delete', [key]);
+        return inner.deleteRow(key, row);
+      };
+      this.queryRows = (key) => {
+        this.count('read', [key]);
+        return inner.queryRows(key);
+      };
+    }
   }
 
   read(keys: string[]): Promise<StoreItems> {

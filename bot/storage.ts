@@ -12,7 +12,7 @@ import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { CoworkStore } from '../cowork/coworkStore';
-import { returnsETags, type ETagReturningStorage } from '../util/storage';
+import { keepsRows, returnsETags, type ETagReturningStorage, type RowStorage } from '../util/storage';
 import { StoreBackedStorage } from '../storage/storeBackedStorage';
 import { TableCoworkStore } from '../storage/tableStore';
 import type { StorageConfig } from './config/config';
@@ -159,9 +159,18 @@ export function storageKey(key: string): string {
 export class SafeKeyStorage implements Storage {
   /** Present when the inner storage tells eTags (STORAGE=table), with the key mapped like the others. */
   readonly writeReturningETag?: ETagReturningStorage['writeReturningETag'];
+  /** Present when the inner storage keeps rows under a key (STORAGE=table), with the key mapped like the others. */
+  readonly upsertRow?: RowStorage['upsertRow'];
+  readonly deleteRow?: RowStorage['deleteRow'];
+  readonly queryRows?: RowStorage['queryRows'];
 
   constructor(private readonly inner: Storage) {
     if (returnsETags(inner)) this.writeReturningETag = (key, item, options) => inner.writeReturningETag(storageKey(key), item, options);
+    if (keepsRows(inner)) {
+      this.upsertRow = (key, row, data) => inner.upsertRow(storageKey(key), row, data);
+      this.deleteRow = (key, row) => inner.deleteRow(storageKey(key), row);
+      this.queryRows = (key) => inner.queryRows(storageKey(key));
+    }
   }
 
   async read(keys: string[]): Promise<StoreItems> {

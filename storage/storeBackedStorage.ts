@@ -7,10 +7,11 @@
  * `isETagConflict` recognises.
  *
  * A key is one entity: its partition is the key (hashed when too long for the service), its row `kv`.
+ * Rows under a key (`RowStorage`: the in-flight index's sessions) are other rows of the key's partition.
  */
 import { createHash } from 'node:crypto';
 import type { Storage, StoreItems } from 'botbuilder';
-import type { ETagReturningStorage, StoreItem } from '../util/storage';
+import type { ETagReturningStorage, KeyRow, RowStorage, StoreItem } from '../util/storage';
 import { escapeKey, StoreConflictError, type CoworkStore, type EntityData } from '../cowork/coworkStore';
 
 /** In an item stored under a hashed partition: the key it was written with (for the migration tool). */
@@ -19,6 +20,8 @@ export const ORIGINAL_KEY = 'cowork:key';
 export const KEY_VALUE_ROW = 'kv';
 /** Where hashed keys live; a key that itself starts with it is hashed too, so none can collide with one. */
 const HASHED_PREFIX = 'hashed/';
+/** Rows under a key are stored as `r:{row}`: never the item's own row. */
+const ROW_PREFIX = 'r:';
 /** Longest escaped key kept as it is (the service's 1 KiB is 512 UTF-16 units). */
 const MAX_PLAIN_KEY = 400;
 
@@ -28,18 +31,32 @@ export function partitionOfKey(key: string): string {
   return `${HASHED_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
-export class StoreBackedStorage implements Storage, ETagReturningStorage {
+export class StoreBackedStorage implements Storage, ETagReturningStorage, RowStorage {
   constructor(readonly store: CoworkStore) {}
 
   async read(keys: string[]): Promise<StoreItems> {
     const found = await Promise.all(keys.map(async (key) => [key, await this.store.get(partitionOfKey(key), KEY_VALUE_ROW)] as const));
     const items: StoreItems = {};
-    for (const [key, entity] of found) {
-      if (!entity) continue;
-      const { [ORIGINAL_KEY]: _original, ...data } = entity.data;
-      items[key] = { ...data, eTag: entity.eTag };
-    }
+    for (const [key, entity] of found) if (entity) items[key] = toItem(entity.data, entity.eTag);
     return items;
+  }
+
+  async upsertRow(key: string, row: string, data: Record<string, unknown>): Promise<void> {
+    await this.store.upsert(partitionOfKey(key), rowOf(row), JSON.parse(JSON.stringify(data)) as EntityData);
+  }
+
+  async deleteRow(key: string, row: string): Promise<void> {
+    await this.store.delete(partitionOfKey(key), rowOf(row));
+  }
+
+  async queryRows(key: string): Promise<{ item: StoreItem | undefined; rows: KeyRow[] }> {
+    let item: StoreItem | undefined;
+    const rows: KeyRow[] = [];
+    for (const entity of await this.store.query(partitionOfKey(key))) {
+      if (entity.row === KEY_VALUE_ROW) item = toItem(entity.data, entity.eTag);
+      else if (entity.row.startsWith(ROW_PREFIX)) rows.push({ row: entity.row.slice(ROW_PREFIX.length), data: { ...entity.data } });
+    }
+    return { item, rows };
   }
 
   async write(changes: StoreItems): Promise<void> {
@@ -79,4 +96,13 @@ export class StoreBackedStorage implements Storage, ETagReturningStorage {
   async delete(keys: string[]): Promise<void> {
     await Promise.all(keys.map((key) => this.store.delete(partitionOfKey(key), KEY_VALUE_ROW)));
   }
+}
+
+function rowOf(row: string): string {
+  return `${ROW_PREFIX}${row}`;
+}
+
+function toItem(data: EntityData, eTag: string): StoreItem {
+  const { [ORIGINAL_KEY]: _original, ...rest } = data;
+  return { ...rest, eTag };
 }

@@ -25,3 +25,29 @@ export interface ETagReturningStorage extends KeyValueStorage {
 export function returnsETags(storage: KeyValueStorage): storage is ETagReturningStorage {
   return typeof (storage as Partial<ETagReturningStorage>).writeReturningETag === 'function';
 }
+
+/** A row kept under a key of a `RowStorage`. */
+export interface KeyRow {
+  row: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * A storage that also keeps rows under a key (STORAGE=table: a key is a partition of the co-work store,
+ * `storage/storeBackedStorage.ts`, its item one row of it): a row is written and deleted in one request
+ * without reading anything, and the key's item and all its rows are read by one query. For lists of ids
+ * that change often (the in-flight index) instead of a read-modify-write of one document.
+ */
+export interface RowStorage extends KeyValueStorage {
+  /** Writes the row whatever is there. */
+  upsertRow(key: string, row: string, data: Record<string, unknown>): Promise<void>;
+  /** Deletes the row; no row is no error. */
+  deleteRow(key: string, row: string): Promise<void>;
+  /** The key's own item (as `read` gives it) and every row under the key, in row order: one request. */
+  queryRows(key: string): Promise<{ item: StoreItem | undefined; rows: KeyRow[] }>;
+}
+
+export function keepsRows(storage: KeyValueStorage): storage is RowStorage {
+  const s = storage as Partial<RowStorage>;
+  return typeof s.upsertRow === 'function' && typeof s.deleteRow === 'function' && typeof s.queryRows === 'function';
+}

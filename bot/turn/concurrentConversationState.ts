@@ -14,7 +14,7 @@
  * and the session list from being lost.
  */
 import { isETagConflict } from '../../util/keyList';
-import type { KeyValueStorage, StoreItem } from '../../util/storage';
+import { returnsETags, type ETagReturningStorage, type KeyValueStorage, type StoreItem } from '../../util/storage';
 import type { CoworkTurn } from '../../dialogs/coworkTurn';
 
 type StateObject = Record<string, unknown> & { eTag?: string };
@@ -88,6 +88,36 @@ export class ConcurrentConversationState {
     const { state } = cached;
     if (!force && cached.snapshot === snapshot(state)) return;
     const key = this.storageKey(turn);
+    if (returnsETags(this.storage)) await this.saveTellingETags(this.storage, key, state);
+    else await this.saveOnStorage(key, state);
+    cached.snapshot = snapshot(state);
+  }
+
+  /**
+   * On a storage whose writes tell their eTag and can be create-only (STORAGE=table): a new
+   * conversation's state is created only if absent (no read first, nothing to read back: of two
+   * instances creating it at once, one is refused and merges), every later write is guarded by the
+   * eTag the last write told, so a second save in the same turn does not conflict.
+   */
+  private async saveTellingETags(storage: ETagReturningStorage, key: string, state: StateObject): Promise<void> {
+    let eTag = state.eTag;
+    for (let attempt = 0; ; attempt++) {
+      const { eTag: _ignored, ...body } = state;
+      try {
+        state.eTag = await storage.writeReturningETag(key, { ...body, eTag: eTag ?? '*' } as StoreItem, { ifAbsent: eTag === undefined });
+        return;
+      } catch (err) {
+        if (!isETagConflict(err)) throw err;
+      }
+      if (attempt >= MAX_MERGES) throw new Error(`conversation state ${key}: gave up after ${MAX_MERGES} conflicting concurrent writes`);
+      const stored = (await storage.read([key]))[key] as StateObject | undefined;
+      if (stored) mergeSessionLists(state, stored);
+      // Deleted meanwhile: created afresh (only if still absent).
+      eTag = stored?.eTag;
+    }
+  }
+
+  private async saveOnStorage(key: string, state: StateObject): Promise<void> {
     let eTag = state.eTag;
     if (eTag === undefined) {
       // Nothing was stored when this turn loaded; if something is now, build on it. (Storage offers no
@@ -123,7 +153,6 @@ export class ConcurrentConversationState {
       mergeSessionLists(state, stored);
       eTag = stored.eTag;
     }
-    cached.snapshot = snapshot(state);
   }
 }
 

@@ -111,7 +111,8 @@ export class EventRouter {
       return;
     }
     // A submitted session was listed in flight by its submit and stays listed while pending: no second read.
-    if (session.state !== 'submitted') await this.deps.inflight.add(session.key);
+    // Nothing is due for it before the lease it is about to take (from after this write) runs out: a takeover.
+    if (session.state !== 'submitted') await this.deps.inflight.add(session.key, { notBefore: this.steps.now() + this.deps.effectsLeaseMs });
     const leaseUntil = new Date(this.steps.now() + this.deps.effectsLeaseMs).toISOString();
     // Starts from the session as routing read it: its eTag guards the claim, a conflict reads it again.
     const claimed = await this.deps.repository.update(

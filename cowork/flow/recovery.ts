@@ -51,10 +51,11 @@ export class RecoverySweep {
    * instances sweeping at once do each thing once.
    */
   async recoverInFlight({ wait = true }: TimedRun = {}): Promise<void> {
-    const keys = (await this.deps.inflight.all()).filter((key) => !this.sessions.has(key));
+    const now = this.steps.now();
+    // Only the sessions something may be due for (a row of a Table store says from when): nothing else is read.
+    const keys = (await this.deps.inflight.due(now)).filter((key) => !this.sessions.has(key));
     if (keys.length === 0) return;
     const sessions = new Map((await this.deps.repository.getMany(keys)).map((s) => [s.key, s]));
-    const now = this.steps.now();
     const started: Array<Promise<void>> = [];
     for (const key of keys) {
       const session = sessions.get(key);

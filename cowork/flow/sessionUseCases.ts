@@ -48,7 +48,7 @@ const START_WINDOW_MS = 60_000;
 /** The ports and settings SessionUseCases uses, and nothing else. */
 export type SessionUseCasesDeps = Pick<
   CoworkServiceDeps,
-  'caseStore' | 'deadlines' | 'effects' | 'eventBus' | 'inflight' | 'log' | 'repository' | 'sessionTtlMs' | 'startLimits'
+  'caseStore' | 'deadlines' | 'effects' | 'effectsLeaseMs' | 'eventBus' | 'eventTimeoutMs' | 'inflight' | 'log' | 'repository' | 'sessionTtlMs' | 'startLimits'
 >;
 
 export class SessionUseCases {
@@ -171,8 +171,9 @@ export class SessionUseCases {
     const validation = validateAnswers(form, session.choices, request.raw);
     if (!validation.ok) return { kind: 'invalid', problems: validation.problems };
 
-    // Listed as in flight first: if this process dies after storing the answer, another finds it.
-    await this.deps.inflight.add(session.key);
+    // Listed as in flight first: if this process dies after storing the answer, another finds it. Nothing is
+    // due for it before its event is late (a republish) or, once claimed, its effects lease ran out (a takeover).
+    await this.deps.inflight.add(session.key, { notBefore: this.steps.now() + Math.min(this.deps.eventTimeoutMs, this.deps.effectsLeaseMs) });
     const now = new Date(this.steps.now()).toISOString();
     const stored = await this.deps.repository.update(
       session.key,

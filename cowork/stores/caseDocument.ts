@@ -11,8 +11,10 @@
  * One document, not one per concern: a session's start lists it and links its conversation in one
  * read-modify-write, and its answer unlists it and records its age in another (each separate document
  * was its own read and write, and a new one its own read-back). Every change is guarded by the
- * document's eTag; a first write cannot be (storage has no create-if-absent), so it is read back and
- * done again if another instance's first write replaced it.
+ * document's eTag; a first write cannot be on botbuilder's storages (no create-if-absent), so it is read
+ * back and done again if another instance's first write replaced it (on the co-work store it is create-only).
+ * A change starts from the document this instance last read or wrote (with its eTag), not from a new read:
+ * the claim after the event's routing read costs no read of its own.
  *
  * A document without `v: 2` is of the earlier layout (or was last written by an instance still running
  * it): caseDocumentMigration.ts folds what that layout kept elsewhere into it when it is read.
@@ -42,12 +44,28 @@ const LAYOUT = 2;
 
 /** Many instances may list sessions of one busy Case at once: retry often, with jitter. */
 const MAX_CONFLICT_RETRIES = 50;
+/** Documents this instance read or wrote lately, with their eTags: a change starts from one instead of reading it again. */
+const RECENT_DOCUMENTS = 1000;
+/** How long such a document is started from (older ones are read again: they would most likely conflict). */
+const RECENT_FOR_MS = 30_000;
+/** An attempt that started from a remembered document and would change nothing: decided again from a fresh read. */
+const UNVERIFIED: unique symbol = Symbol('decided on a remembered document');
+
+type Remembered = StoreItem & { eTag: string };
 
 export class CaseDocuments {
   /**
    * @param legacyFormIds the forms whose answer ages the earlier layout may hold
    *   (`cowork/caseAnswer/{caseId}/{formId}`), folded into a document of that layout when it is read.
    */
+  /**
+   * The last document of each Case this instance read or wrote, with its eTag (and when). `update`
+   * starts from it: the write is guarded by that eTag (a change since is a conflict, which reads
+   * afresh), and a decision to change nothing is never taken on it. `read` never answers from it: what
+   * routing sees of a Case's sessions is what is stored.
+   */
+  private readonly recent = new Map<string, { item: Remembered; at: number }>();
+
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
@@ -65,7 +83,9 @@ export class CaseDocuments {
    */
   async read(caseId: string, { legacyWhenMissing = false }: { legacyWhenMissing?: boolean } = {}): Promise<CaseDocument> {
     const key = this.storageKey(caseId);
-    return (await this.fromStorage(caseId, (await this.storage.read([key]))[key], legacyWhenMissing)) ?? emptyDocument();
+    const item = (await this.storage.read([key]))[key];
+    this.remember(caseId, item);
+    return (await this.fromStorage(caseId, item, legacyWhenMissing)) ?? emptyDocument();
   }
 
   /**
@@ -79,24 +99,66 @@ export class CaseDocuments {
     change: (current: CaseDocument) => CaseChange<R>,
     { legacyWhenMissing = false }: { legacyWhenMissing?: boolean } = {},
   ): Promise<R> {
+    const first = this.remembered(caseId);
+    const outcome = await this.updateFrom(caseId, change, legacyWhenMissing, first);
+    if (outcome !== UNVERIFIED) return outcome;
+    this.recent.delete(caseId);
+    return (await this.updateFrom(caseId, change, legacyWhenMissing, undefined)) as R;
+  }
+
+  private updateFrom<R>(
+    caseId: string,
+    change: (current: CaseDocument) => CaseChange<R>,
+    legacyWhenMissing: boolean,
+    first: Remembered | undefined,
+  ): Promise<R | typeof UNVERIFIED> {
     const key = this.storageKey(caseId);
-    return updateWithETag<R>(this.storage, key, { maxAttempts: MAX_CONFLICT_RETRIES, what: `Case ${caseId}`, backoff: jitteredBackoff }, async (item) => {
-      const existed = toDocument(item) !== undefined;
-      const stored = await this.fromStorage(caseId, item, legacyWhenMissing);
-      const { next, result, applied } = change(stored ?? emptyDocument());
-      const toWrite = next ?? (existed && item?.v !== LAYOUT ? stored : undefined);
-      if (!toWrite) return { result };
-      const written = toDocument({ ...toWrite }) ?? emptyDocument();
-      return {
-        write: { ...written, v: LAYOUT },
-        written: async ({ exclusive }) => {
-          if (existed || exclusive) return result;
-          const back = await this.read(caseId);
-          const kept = applied ? applied(back) : JSON.stringify(back) === JSON.stringify(written);
-          return kept ? result : WRITE_LOST;
-        },
-      };
-    });
+    return updateWithETag<R | typeof UNVERIFIED>(
+      this.storage,
+      key,
+      { maxAttempts: MAX_CONFLICT_RETRIES, what: `Case ${caseId}`, backoff: jitteredBackoff, ...(first ? { first } : {}) },
+      async (item) => {
+        if (item !== first) this.remember(caseId, item);
+        const existed = toDocument(item) !== undefined;
+        const stored = await this.fromStorage(caseId, item, legacyWhenMissing);
+        const { next, result, applied } = change(stored ?? emptyDocument());
+        const toWrite = next ?? (existed && item?.v !== LAYOUT ? stored : undefined);
+        // Nothing to change, as the remembered document says: the stored one may say otherwise.
+        if (!toWrite) return { result: first !== undefined && item === first ? UNVERIFIED : result };
+        const written = toDocument({ ...toWrite }) ?? emptyDocument();
+        const body = { ...written, v: LAYOUT };
+        this.recent.delete(caseId);
+        return {
+          write: body,
+          written: async ({ exclusive, eTag }) => {
+            if (eTag !== undefined) this.remember(caseId, { ...body, eTag });
+            if (existed || exclusive) return result;
+            const back = await this.read(caseId);
+            const kept = applied ? applied(back) : JSON.stringify(back) === JSON.stringify(written);
+            return kept ? result : WRITE_LOST;
+          },
+        };
+      },
+    );
+  }
+
+  private remember(caseId: string, item: StoreItem | undefined): void {
+    this.recent.delete(caseId);
+    if (item?.v !== LAYOUT || typeof item.eTag !== 'string' || item.eTag === '*') return;
+    // A copy: what a caller does with the document it was given never changes the remembered one.
+    this.recent.set(caseId, { item: JSON.parse(JSON.stringify(item)) as Remembered, at: Date.now() });
+    if (this.recent.size > RECENT_DOCUMENTS) {
+      const oldest = this.recent.keys().next();
+      if (!oldest.done) this.recent.delete(oldest.value);
+    }
+  }
+
+  private remembered(caseId: string): Remembered | undefined {
+    const entry = this.recent.get(caseId);
+    if (entry === undefined) return undefined;
+    if (Date.now() - entry.at <= RECENT_FOR_MS) return JSON.parse(JSON.stringify(entry.item)) as Remembered;
+    this.recent.delete(caseId);
+    return undefined;
   }
 
   /** The stored item as a document; one of the earlier layout gets what its separate keys held (caseDocumentMigration.ts). */

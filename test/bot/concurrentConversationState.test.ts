@@ -1,5 +1,8 @@
-import { MemoryStorage, TestAdapter, TurnContext, type Activity } from 'botbuilder';
+import { MemoryStorage, TestAdapter, TurnContext, type Activity, type Storage } from 'botbuilder';
+import { CountingCoworkStore } from '../../bench/countingStore';
 import { ConcurrentConversationState } from '../../bot/turn/concurrentConversationState';
+import { MemoryCoworkStore } from '../../storage/memoryStore';
+import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 
 function turn(adapter: TestAdapter): TurnContext {
   const activity: Partial<Activity> = {
@@ -12,9 +15,14 @@ function turn(adapter: TestAdapter): TurnContext {
   return new TurnContext(adapter, activity);
 }
 
-describe('ConcurrentConversationState', () => {
+const storages: [string, () => Storage][] = [
+  ['botbuilder MemoryStorage', () => new MemoryStorage()],
+  ['the co-work store port (STORAGE=table: eTags told, create-if-absent)', () => new StoreBackedStorage(new MemoryCoworkStore())],
+];
+
+describe.each(storages)('ConcurrentConversationState on %s', (_name, newStorage) => {
   it("keeps both turns' sessions when two turns of one conversation save at once (botbuilder would keep one)", async () => {
-    const storage = new MemoryStorage();
+    const storage = newStorage();
     const adapter = new TestAdapter();
     // Two instances (two state objects) over one storage, like two bot processes.
     const first = new ConcurrentConversationState(storage);
@@ -44,7 +52,7 @@ describe('ConcurrentConversationState', () => {
   });
 
   it('builds on state another instance created after this turn loaded', async () => {
-    const storage = new MemoryStorage();
+    const storage = newStorage();
     const adapter = new TestAdapter();
     const first = new ConcurrentConversationState(storage);
     const second = new ConcurrentConversationState(storage);
@@ -61,12 +69,45 @@ describe('ConcurrentConversationState', () => {
   });
 
   it('writes nothing when the turn changed nothing', async () => {
-    const storage = new MemoryStorage();
+    const storage = newStorage();
     const state = new ConcurrentConversationState(storage);
     const context = turn(new TestAdapter());
     await state.load(context);
     const write = jest.spyOn(storage, 'write');
     await state.saveChanges(context);
     expect(write).not.toHaveBeenCalled();
+  });
+});
+
+describe('ConcurrentConversationState on the co-work store port', () => {
+  it("creates a new conversation's state in one request (no read first, no read back) and saves it again in the same turn without a conflict", async () => {
+    const store = new CountingCoworkStore(new MemoryCoworkStore());
+    const state = new ConcurrentConversationState(new StoreBackedStorage(store));
+    const context = turn(new TestAdapter());
+    const sessions = state.createProperty<string[]>('coworkSessions');
+    await sessions.get(context, []);
+    expect(store.counts).toEqual({ 'get test/conversations/*/': 1 });
+    await sessions.set(context, ['session-1']);
+    await state.saveChanges(context);
+    expect(store.counts).toEqual({ 'get test/conversations/*/': 1, 'create test/conversations/*/': 1 });
+    await sessions.set(context, ['session-1', 'session-2']);
+    await state.saveChanges(context);
+    expect(store.counts).toEqual({ 'get test/conversations/*/': 1, 'create test/conversations/*/': 1, 'replace test/conversations/*/': 1 });
+    const reader = new ConcurrentConversationState(new StoreBackedStorage(store));
+    expect(await reader.createProperty<string[]>('coworkSessions').get(turn(new TestAdapter()), [])).toEqual(['session-1', 'session-2']);
+  });
+
+  it("of two instances creating one conversation's state at once, the refused one merges: both sessions kept", async () => {
+    const storage = new StoreBackedStorage(new MemoryCoworkStore());
+    const adapter = new TestAdapter();
+    const first = new ConcurrentConversationState(storage);
+    const second = new ConcurrentConversationState(storage);
+    const a = turn(adapter);
+    const b = turn(adapter);
+    await first.createProperty<string[]>('coworkSessions').set(a, ['session-a']);
+    await second.createProperty<string[]>('coworkSessions').set(b, ['session-b']);
+    await Promise.all([first.saveChanges(a), second.saveChanges(b)]);
+    const reader = new ConcurrentConversationState(storage);
+    expect(await reader.createProperty<string[]>('coworkSessions').get(turn(adapter), [])).toEqual(['session-a', 'session-b']);
   });
 });

@@ -43,11 +43,15 @@ describe("the Case's document", () => {
     const { storage, repository, links } = setup();
     expect(await repository.create(session('a'))).toEqual([]);
     const before = structuredClone(storage.counts);
-    expect(await repository.create(session('b'))).toEqual(['a']);
-    // An existing document: one read and one write (the session's own write aside).
+    // Another instance (it has not seen the document): one read and one write (the session's own write aside).
+    const otherInstance = new SessionRepository(storage, 'cowork', new CaseDocuments(storage));
+    expect(await otherInstance.create(session('b'))).toEqual(['a']);
     expect(countsBetween(before, storage.counts).byKind).toMatchObject({ 'read cowork/case/*': 1, 'write cowork/case/*': 1 });
-    expect((await links.get(CASE)).map((l) => l.conversationId)).toEqual(['conv-b', 'conv-a']);
-    expect((await repository.pendingForCase(CASE)).map((s) => s.key).sort()).toEqual(['a', 'b']);
+    // This instance read the document back after its first write (MemoryStorage has no create-if-absent): it
+    // starts from that read, and the eTag it was read with refuses it (stale: the other instance wrote since).
+    expect(await repository.create(session('c'))).toEqual(['a', 'b']);
+    expect((await links.get(CASE)).map((l) => l.conversationId)).toEqual(['conv-c', 'conv-b', 'conv-a']);
+    expect((await repository.pendingForCase(CASE)).map((s) => s.key).sort()).toEqual(['a', 'b', 'c']);
   });
 
   it('keeps every session and link when instances create one Case’s document at the same moment (no create-if-absent)', async () => {
@@ -196,5 +200,44 @@ describe('a session write that starts from the caller’s read', () => {
     );
     expect(results.filter((r) => r.changed)).toHaveLength(1);
     expect((await repository.get('s'))?.answeredByEventId).toBe(results.find((r) => r.changed)?.session?.answeredByEventId);
+  });
+});
+
+describe("a change of a Case's document starts from the document this instance last read or wrote", () => {
+  const unlisting = (key: string) => (doc: { keys: string[] }) =>
+    doc.keys.includes(key) ? { next: { ...doc, keys: doc.keys.filter((k) => k !== key) } as never, result: 'unlisted' } : { result: 'not listed' };
+  const listing = (key: string) => (doc: { keys: string[] }) => ({ next: { ...doc, keys: [...doc.keys, key] } as never, result: 'listed' });
+
+  it("reads nothing when this instance just read it (the event's routing, then the claim)", async () => {
+    const storage = new CountingStorage(new MemoryStorage());
+    const cases = new CaseDocuments(storage);
+    await cases.update(CASE, listing('s1'));
+    await cases.read(CASE);
+    const before = { ...storage.counts, byKind: { ...storage.counts.byKind } };
+    expect(await cases.update(CASE, unlisting('s1'))).toBe('unlisted');
+    expect(countsBetween(before, storage.counts).byKind).toEqual({ 'write cowork/case/*': 1 });
+  });
+
+  it('loses nothing another instance wrote since: the stale eTag conflicts and the change is made on the stored document', async () => {
+    const storage = new MemoryStorage();
+    const one = new CaseDocuments(storage);
+    const other = new CaseDocuments(storage);
+    await one.update(CASE, listing('s1'));
+    await one.read(CASE);
+    await other.update(CASE, listing('s2'));
+    await one.update(CASE, listing('s3'));
+    expect((await new CaseDocuments(storage).read(CASE)).keys).toEqual(['s1', 's2', 's3']);
+  });
+
+  it('never decides to change nothing on what it remembers: the stored document may say otherwise', async () => {
+    const storage = new MemoryStorage();
+    const one = new CaseDocuments(storage);
+    const other = new CaseDocuments(storage);
+    await one.update(CASE, listing('s1'));
+    await one.read(CASE);
+    // Another instance lists s2 after this one's read: this one's remembered document does not have it.
+    await other.update(CASE, listing('s2'));
+    expect(await one.update(CASE, unlisting('s2'))).toBe('unlisted');
+    expect((await new CaseDocuments(storage).read(CASE)).keys).toEqual(['s1']);
   });
 });

@@ -12,6 +12,9 @@ import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
 import { normalizeId } from '../../util/salesforceId';
 import { SessionRepository } from '../../cowork/stores/sessionRepository';
+import { CountingCoworkStore } from '../../bench/countingStore';
+import { MemoryCoworkStore } from '../../storage/memoryStore';
+import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 
 const CASE_ID = normalizeId('500Sm0000000001') as string;
 const PICKLIST: PicklistValue[] = [{ value: 'Education', label: 'Education', active: true, defaultValue: false }];
@@ -97,5 +100,46 @@ describe('the in-flight sweep during a submit', () => {
     await b.recoverInFlight();
     expect(bus.published).toBe(2);
     expect((await b.get(session.key))?.publishAttempts).toBe(2);
+  });
+
+  it('on the co-work store port, reads no session the sweep can have nothing to do for yet, and republishes once its event is late', async () => {
+    const clock = { now: Date.now() };
+    const bus = new LosingBus();
+    const store = new CountingCoworkStore(new MemoryCoworkStore());
+    const storage = new StoreBackedStorage(store);
+    const service = (name: string): CoworkService =>
+      new CoworkService({
+        caseStore: cases,
+        eventBus: bus,
+        repository: new SessionRepository(storage),
+        deadlines: new InMemoryDeadlineQueue(),
+        inflight: new InFlightIndex(storage),
+        instanceId: name,
+        effectsLeaseMs: 1000,
+        forms: [USE_OF_FUNDS_FORM],
+        effects,
+        log: silentLog,
+        sessionTtlMs: 3_600_000,
+        eventTimeoutMs: 5000,
+        now: () => clock.now,
+      });
+    const a = service('a');
+    const b = service('b');
+    const started = await a.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId: 'conv', conversationReference: {}, userId: 'u' });
+    if (started.kind !== 'started') throw new Error(started.kind);
+    const session = started.session;
+    await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
+    const reads = (): number => store.counts['get cowork/session/*'] ?? 0;
+    const before = reads();
+    await b.recoverInFlight();
+    clock.now += 999;
+    await b.recoverInFlight();
+    expect({ sessionReads: reads() - before, published: bus.published }).toEqual({ sessionReads: 0, published: 1 });
+    clock.now += 1; // the lease a claim would have taken could have run out: read from now on
+    await b.recoverInFlight();
+    expect({ sessionReads: reads() - before, published: bus.published }).toEqual({ sessionReads: 1, published: 1 });
+    clock.now += 5000; // the event did not come back in time
+    await b.recoverInFlight();
+    expect(bus.published).toBe(2);
   });
 });

@@ -152,6 +152,26 @@ describe.each(implementations)('the co-work store on %s', (_name, open) => {
     await storage.delete(['cowork/x/1', 'cowork/new']);
     expect(await storage.read(['cowork/x/1', 'cowork/new'])).toEqual({});
   });
+
+  it('keeps rows under a key beside its item: upserted, deleted (nothing there is no error), and read with the item by one query', async () => {
+    const storage = new StoreBackedStorage(store);
+    await storage.write({ 'cowork/inflight/3': { keys: ['old'] } });
+    await storage.upsertRow('cowork/inflight/3', 'session/b#1', {});
+    await storage.upsertRow('cowork/inflight/3', 'session/a', { n: 1 });
+    await storage.upsertRow('cowork/inflight/3', 'session/a', { n: 2 });
+    await storage.upsertRow('cowork/inflight/4', 'session/c', {});
+    const { item, rows } = await storage.queryRows('cowork/inflight/3');
+    expect(item).toMatchObject({ keys: ['old'] });
+    expect(rows).toEqual([
+      { row: 'session/a', data: { n: 2 } },
+      { row: 'session/b#1', data: {} },
+    ]);
+    await storage.deleteRow('cowork/inflight/3', 'session/a');
+    await storage.deleteRow('cowork/inflight/3', 'session/a');
+    await storage.delete(['cowork/inflight/3']);
+    expect(await storage.queryRows('cowork/inflight/3')).toEqual({ item: undefined, rows: [{ row: 'session/b#1', data: {} }] });
+    expect(await storage.read(['cowork/inflight/3'])).toEqual({});
+  });
 });
 
 describe('the Table store through a fault proxy: a write applied whose answer was lost is recognised as its own', () => {
