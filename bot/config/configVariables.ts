@@ -10,15 +10,17 @@ export { documented, type ConfigVariable } from '../../util/configVariable';
 
 export type VariableDoc = ConfigVariable;
 
+/** A whole number's type, default and bounds, on one line of its declaration. */
+function integer<D extends number>(bounds: { default: D; min: number; max: number }) {
+  return { type: 'integer', ...bounds } as const;
+}
+
 export const BOT_VARIABLES = [
   {
     name: 'PORT',
     description: 'HTTP port of the bot (POST /api/messages, GET /healthz).',
     example: '3978',
-    type: 'integer',
-    default: 3978,
-    min: 0,
-    max: 65535,
+    ...integer({ default: 3978, min: 0, max: 65535 }),
     secret: false,
   },
   {
@@ -98,10 +100,7 @@ export const BOT_VARIABLES = [
     name: 'COWORK_EFFECTS_LEASE_SECONDS',
     description: 'How long an instance may take to finish an answered session (thank-you, Case update) before another instance takes over, e.g. after a crash.',
     example: '30',
-    type: 'integer',
-    default: 30,
-    min: 1,
-    max: 3600,
+    ...integer({ default: 30, min: 1, max: 3600 }),
     secret: false,
   },
   {
@@ -109,10 +108,7 @@ export const BOT_VARIABLES = [
     description:
       'Every send to a channel (reply, proactive message, card update) not accepted after this long is abandoned; a thank-you is retried (at most 3 attempts, then the Case is written without it); another instance takes over an answered session only after COWORK_EFFECTS_LEASE_SECONDS plus this.',
     example: '10',
-    type: 'integer',
-    default: 10,
-    min: 1,
-    max: 600,
+    ...integer({ default: 10, min: 1, max: 600 }),
     secret: false,
   },
   {
@@ -209,10 +205,7 @@ export const BOT_VARIABLES = [
     name: 'COWORK_START_TOKEN_MAX_MINUTES',
     description: 'Longest lifetime (exp - iat) a cowork.start token may have; longer ones, and tokens without exp, are refused.',
     example: '15',
-    type: 'integer',
-    default: 15,
-    min: 1,
-    max: 1440,
+    ...integer({ default: 15, min: 1, max: 1440 }),
     secret: false,
   },
   {
@@ -243,20 +236,14 @@ export const BOT_VARIABLES = [
     description:
       'A handoff request that no person accepts (handoff.status accepted) within this long is given up: the customer is told and the bot carries on where the session stands.',
     example: '120',
-    type: 'integer',
-    default: 120,
-    min: 1,
-    max: 86400,
+    ...integer({ default: 120, min: 1, max: 86400 }),
     secret: false,
   },
   {
     name: 'COWORK_SESSION_TTL_MINUTES',
     description: 'A session waiting longer than this for its answer expires (the customer is told).',
     example: '120',
-    type: 'integer',
-    default: 60,
-    min: 1,
-    max: 43200,
+    ...integer({ default: 60, min: 1, max: 43200 }),
     secret: false,
   },
   {
@@ -264,10 +251,7 @@ export const BOT_VARIABLES = [
     description:
       "An answer event without session key completes only sessions started before its CreatedDate. Once the bot has measured the org's clock (its own events' round trip, /healthz clock) only that measurement's margin is allowed; until then this much clock difference between the org and the bot.",
     example: '5',
-    type: 'integer',
-    default: 5,
-    min: 0,
-    max: 300,
+    ...integer({ default: 5, min: 0, max: 300 }),
     secret: false,
   },
   {
@@ -275,50 +259,35 @@ export const BOT_VARIABLES = [
     description:
       "An agent's request from the Case (Cowork_Request__e) created longer ago than this (by the org's clock, measured) sends no form: it is answered expired, e.g. one replayed after an outage.",
     example: '120',
-    type: 'integer',
-    default: 120,
-    min: 1,
-    max: 259200,
+    ...integer({ default: 120, min: 1, max: 259200 }),
     secret: false,
   },
   {
     name: 'COWORK_FORM_STARTS_PER_MINUTE',
     description: 'At most this many forms started per conversation in a minute; more are answered politely and start nothing.',
     example: '5',
-    type: 'integer',
-    default: 5,
-    min: 1,
-    max: 1000,
+    ...integer({ default: 5, min: 1, max: 1000 }),
     secret: false,
   },
   {
     name: 'COWORK_CASE_FORM_STARTS_PER_MINUTE',
     description: 'At most this many forms started per Case in a minute, all conversations and agent requests together.',
     example: '10',
-    type: 'integer',
-    default: 10,
-    min: 1,
-    max: 1000,
+    ...integer({ default: 10, min: 1, max: 1000 }),
     secret: false,
   },
   {
     name: 'COWORK_EVENT_DELIVERY_ALLOCATION',
     description: "The org's 24-hour platform event delivery allocation (Setup > Company Information; every event delivered to every subscriber counts).",
     example: '50000',
-    type: 'integer',
-    default: 50000,
-    min: 1,
-    max: 1000000000,
+    ...integer({ default: 50000, min: 1, max: 1000000000 }),
     secret: false,
   },
   {
     name: 'COWORK_EVENT_DELIVERY_WARN_PERCENT',
     description: 'Log a warning once this instance has received this share of the delivery allocation in 24 hours.',
     example: '80',
-    type: 'integer',
-    default: 80,
-    min: 1,
-    max: 100,
+    ...integer({ default: 80, min: 1, max: 100 }),
     secret: false,
   },
   {
@@ -334,10 +303,7 @@ export const BOT_VARIABLES = [
     name: 'COWORK_EVENT_TIMEOUT_SECONDS',
     description: 'Republish a submitted answer whose event has not come back after this long (then over REST).',
     example: '30',
-    type: 'integer',
-    default: 30,
-    min: 1,
-    max: 3600,
+    ...integer({ default: 30, min: 1, max: 3600 }),
     secret: false,
   },
 ] as const satisfies readonly ConfigVariable[];
