@@ -12,15 +12,23 @@ function turn(adapter: TestAdapter): TurnContext {
   return new TurnContext(adapter, activity);
 }
 
+/** Two instances (two state objects) over one storage, like two bot processes, and a turn of the conversation on each. */
+function twoInstances() {
+  const storage = new MemoryStorage();
+  const adapter = new TestAdapter();
+  return {
+    storage,
+    adapter,
+    first: new ConcurrentConversationState(storage),
+    second: new ConcurrentConversationState(storage),
+    a: turn(adapter),
+    b: turn(adapter),
+  };
+}
+
 describe('ConcurrentConversationState', () => {
   it("keeps both turns' sessions when two turns of one conversation save at once (botbuilder would keep one)", async () => {
-    const storage = new MemoryStorage();
-    const adapter = new TestAdapter();
-    // Two instances (two state objects) over one storage, like two bot processes.
-    const first = new ConcurrentConversationState(storage);
-    const second = new ConcurrentConversationState(storage);
-    const a = turn(adapter);
-    const b = turn(adapter);
+    const { storage, adapter, first, second, a, b } = twoInstances();
     const listA = first.createProperty<string[]>('coworkSessions');
     const listB = second.createProperty<string[]>('coworkSessions');
     const dialogB = second.createProperty<{ marker: string }>('dialogState');
@@ -44,12 +52,7 @@ describe('ConcurrentConversationState', () => {
   });
 
   it('builds on state another instance created after this turn loaded', async () => {
-    const storage = new MemoryStorage();
-    const adapter = new TestAdapter();
-    const first = new ConcurrentConversationState(storage);
-    const second = new ConcurrentConversationState(storage);
-    const a = turn(adapter);
-    const b = turn(adapter);
+    const { storage, adapter, first, second, a, b } = twoInstances();
     await first.createProperty<string[]>('coworkSessions').get(a, []);
     await second.createProperty<string[]>('coworkSessions').get(b, []);
     await first.createProperty<string[]>('coworkSessions').set(a, ['session-a']);
