@@ -20,6 +20,7 @@ import {
   effectsWith,
   event,
   instance,
+  newerAnsweredFirst,
   refusedWith,
   started,
   waitFor,
@@ -238,13 +239,7 @@ describe("an older answer's late event handled by two instances", () => {
     const [slowEffects, takerEffects] = [new RecordingEffects(), new RecordingEffects()];
     const a = instance(storage, 'a', slowEffects, cases, bus, clock, { repository: held });
     const b = instance(storage, 'b', takerEffects, cases, bus, clock);
-    const older = await started(b, 'conv-a');
-    await b.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
-    clock.now += 1000;
-    const newer = await started(b, 'conv-b');
-    const olderEventCreated = clock.now;
-    clock.now += 1000;
-    await b.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+    const { older, olderCreated: olderEventCreated } = await newerAnsweredFirst(b, clock);
     await b.effectsIdle();
     // The older answer's event arrives late; a claims its session, then pauses before the Case's answer is compared.
     const handling = a.handleEvent({ ...event('older', older, 'Education'), createdDate: olderEventCreated });

@@ -6,7 +6,19 @@
 import { MemoryStorage } from 'botbuilder';
 import { PermanentCaseError } from '../../cowork/ports';
 import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/flow/effectsPipeline';
-import { CASE_ID, HeldSend, InMemoryBus, InMemoryCases, RecordingEffects, event, instance, started, waitFor, memoryCore } from './inMemoryCore';
+import {
+  CASE_ID,
+  HeldSend,
+  InMemoryBus,
+  InMemoryCases,
+  RecordingEffects,
+  event,
+  instance,
+  newerAnsweredFirst,
+  started,
+  waitFor,
+  memoryCore,
+} from './inMemoryCore';
 
 const core = memoryCore;
 
@@ -94,13 +106,7 @@ describe('effects pipeline, in memory', () => {
 
   it('a later answer already on the Case: the older one is not written, its customer is told, and it leaves the in-flight list', async () => {
     const { a, other, cases, effects, clock, log } = core();
-    const older = await started(a, 'conv-a');
-    await a.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
-    clock.now += 1000;
-    const newer = await started(a, 'conv-b');
-    const olderCreated = clock.now;
-    clock.now += 1000;
-    await a.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+    const { older, newer, olderCreated } = await newerAnsweredFirst(a, clock);
     await a.handleEvent({ ...event('older', older, 'Education'), createdDate: olderCreated });
     await a.effectsIdle();
     expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Renovation Work' }]);

@@ -198,6 +198,25 @@ export async function started(service: CoworkService, conversationId = 'conv'): 
   return outcome.session;
 }
 
+/**
+ * Two answers of one Case, the newer on the Case first: a form answered in `conv-a` (submitted, its
+ * event not back yet), then a newer form in `conv-b` whose event `service` handles a second later.
+ * `olderCreated`: when the older answer's event was created (it comes late, with that CreatedDate).
+ */
+export async function newerAnsweredFirst(
+  service: CoworkService,
+  clock: { now: number },
+): Promise<{ older: CoworkSession; newer: CoworkSession; olderCreated: number }> {
+  const older = await started(service, 'conv-a');
+  await service.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
+  clock.now += 1000;
+  const newer = await started(service, 'conv-b');
+  const olderCreated = clock.now;
+  clock.now += 1000;
+  await service.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+  return { older, newer, olderCreated };
+}
+
 /** The core's dependencies for instance `name` on these ports (any Case store, bus and storage: a test may give its own). */
 export function deps(storage: KeyValueStorage, cases: CaseStore, bus: EventBus, clock: { now: number }, name: string): Omit<CoworkServiceDeps, 'effects'> {
   return {
