@@ -29,9 +29,7 @@ import { KeyedSerialQueue } from '../util/serialQueue';
 import { SessionRepository } from '../cowork/stores/sessionRepository';
 import {
   connectSalesforce,
-  DEFAULT_MESSAGE_TOPIC,
-  DEFAULT_REQUEST_TOPIC,
-  DEFAULT_STATUS_TOPIC,
+  coworkTopics,
   panelMessageFields,
   QueuedEventPublisher,
   SalesforceStatusPublisher,
@@ -111,13 +109,14 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
 
   // The org's event topic is configuration (SF_EVENT_TOPIC); the form follows it.
   const form: FormSpec = options.form ?? { ...USE_OF_FUNDS_FORM, topic: salesforceConfig.eventTopic };
+  const topics = coworkTopics(salesforceConfig);
   const proactive = options.proactive ?? botbuilderProactive(requireValue(options.adapter, 'the adapter (or `proactive`)'), config);
   const queue = new KeyedSerialQueue();
   // Namespaced, so a host bot's own conversation state never collides with co-work's.
   const conversationState = new ConcurrentConversationState(storage, 'cowork');
   // Progress for the agent's panel on the Case (Cowork_Status__e), unless COWORK_STATUS_EVENTS=off.
   const statusPublisher = config.statusEvents
-    ? new SalesforceStatusPublisher(salesforce.eventBus, salesforceConfig.statusTopic ?? DEFAULT_STATUS_TOPIC, log.child({ component: 'cowork-status' }))
+    ? new SalesforceStatusPublisher(salesforce.eventBus, topics.status, log.child({ component: 'cowork-status' }))
     : undefined;
   const forms: FormSpec[] = [form];
   // One document per Case (routing index, links, answer ages), the earlier layout's keys of these forms folded in;
@@ -136,7 +135,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const handoffs = new HandoffRepository(storage);
   const agents = new AgentDirectory({ proactive, storage });
   // An agent holding the chat from the Case sees it in the coworkPanel: from_customer messages, batched like the statuses.
-  const messageTopic = salesforceConfig.messageTopic ?? DEFAULT_MESSAGE_TOPIC;
+  const messageTopic = topics.message;
   const panelPublisher = new QueuedEventPublisher<PanelMessage>(salesforce.eventBus, messageTopic, log.child({ component: 'cowork-panel' }), {
     what: 'panel messages',
     toFields: panelMessageFields,
@@ -253,7 +252,7 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const subscriptions = await subscribeStreams({
     bus: salesforce.eventBus,
     service,
-    requestTopic: salesforceConfig.requestTopic ?? DEFAULT_REQUEST_TOPIC,
+    requestTopic: topics.request,
     messageTopic,
     onRequest: (request) => requests.handle(request),
     onPanelMessage: (message) => panel.handle(message),

@@ -89,7 +89,7 @@ export async function startBot(options: StartBotOptions): Promise<RunningBot> {
       accepting = false;
       // Stop accepting connections; turns already in flight finish, then idle keep-alive
       // connections are closed so the server can close.
-      const httpServer = (server as unknown as { server: import('node:http').Server }).server;
+      const httpServer = server.server;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       httpServer.closeIdleConnections();
       await cowork.stop();

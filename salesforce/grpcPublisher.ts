@@ -111,7 +111,7 @@ export class GrpcPublisher {
     deadline: number,
   ): Promise<PublishResultEntry> {
     const payload = schema.type.toBuffer(record);
-    const response = await this.call<Parameters<PubSubStub['Publish']>[3]>(
+    const response = await this.call<ReplyOf<PubSubStub['Publish']>>(
       (metadata, options, callback) =>
         this.stub.Publish({ topicName: topic, events: [{ id: eventUuid, schemaId: schema.schemaId, payload }] }, metadata, options, callback),
       deadline,
@@ -141,7 +141,7 @@ export class GrpcPublisher {
     try {
       const schema = await this.schema(topic, deadline);
       const events = records.map(({ record, eventUuid }) => ({ id: eventUuid, schemaId: schema.schemaId, payload: schema.type.toBuffer(record) }));
-      const response = await this.call<Parameters<PubSubStub['Publish']>[3]>(
+      const response = await this.call<ReplyOf<PubSubStub['Publish']>>(
         (metadata, options, callback) => this.stub.Publish({ topicName: topic, events }, metadata, options, callback),
         deadline,
       );
@@ -168,13 +168,13 @@ export class GrpcPublisher {
     const cached = this.schemas.get(topic);
     if (cached && this.now() - cached.askedAt <= SCHEMA_TTL_MS) return cached.schema;
     const schema = (async (): Promise<TopicSchema> => {
-      const topicInfo = await this.call<Parameters<PubSubStub['GetTopic']>[3]>(
+      const topicInfo = await this.call<ReplyOf<PubSubStub['GetTopic']>>(
         (metadata, options, callback) => this.stub.GetTopic({ topicName: topic }, metadata, options, callback),
         deadline,
       );
       if (!topicInfo?.schemaId) throw new Error(`topic ${topic} has no schema`);
       if (topicInfo.canPublish === false) throw new Error(`this user cannot publish to ${topic}`);
-      const schemaInfo = await this.call<Parameters<PubSubStub['GetSchema']>[3]>(
+      const schemaInfo = await this.call<ReplyOf<PubSubStub['GetSchema']>>(
         (metadata, options, callback) => this.stub.GetSchema({ schemaId: topicInfo.schemaId }, metadata, options, callback),
         deadline,
       );
@@ -190,18 +190,17 @@ export class GrpcPublisher {
   }
 
   /** One unary call with the current token's metadata and the publish's deadline. */
-  private call<C>(start: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: C) => void, deadline: number): Promise<ResponseOf<C>> {
+  private call<R>(start: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<R>) => void, deadline: number): Promise<R | undefined> {
     const grant = this.grant();
     const metadata = new grpc.Metadata();
     metadata.set('accesstoken', grant.accessToken);
     metadata.set('instanceurl', grant.instanceUrl);
     metadata.set('tenantid', grant.organizationId);
     return new Promise((resolve, reject) => {
-      const callback = ((error: grpc.ServiceError | null, response?: ResponseOf<C>) =>
-        error ? reject(error) : resolve(response as ResponseOf<C>)) as unknown as C;
-      start(metadata, { deadline: new Date(deadline) }, callback);
+      start(metadata, { deadline: new Date(deadline) }, (error, response) => (error ? reject(error) : resolve(response)));
     });
   }
 }
 
-type ResponseOf<C> = C extends Callback<infer T> ? T | undefined : never;
+/** What a unary method of the stub answers (its callback's response). */
+type ReplyOf<M> = M extends (request: never, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<infer T>) => void ? T : never;

@@ -23,7 +23,7 @@ export { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig, typ
 export { SalesforceCaseStore } from './caseStore';
 export { SalesforceEventBus, byCorrelationId, byPayloadField, type SubscribeOptions } from './eventBus';
 export { SalesforceStatusPublisher, statusFields } from './statusPublisher';
-export { DEFAULT_MESSAGE_TOPIC, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC } from './config';
+export { coworkTopics, DEFAULT_MESSAGE_TOPIC, DEFAULT_REQUEST_TOPIC, DEFAULT_STATUS_TOPIC } from './config';
 export { QueuedEventPublisher } from './statusPublisher';
 export { panelMessageFields, PANEL_MESSAGE_KINDS, type PanelMessage, type PanelMessageKind } from './panelMessages';
 export type { SubscriptionTuning } from './topicSubscription';

@@ -21,13 +21,21 @@ export function pubSubProtoPath(): string {
 
 let stubClass: PubSubStubClass<unknown> | undefined;
 
+/** The package `name` of the loaded proto (neither a service nor a message type). */
+function protoPackage(parent: grpc.GrpcObject, name: string): grpc.GrpcObject {
+  const child = parent[name];
+  if (child === undefined || typeof child === 'function' || 'format' in child) throw new Error(`pubsub_api.proto has no package ${name}`);
+  return child;
+}
+
 /** The service's client class, loaded on first use; `T` is the part of the service the caller calls. */
 export function pubSubStubClass<T>(): PubSubStubClass<T> {
   if (!stubClass) {
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {})) as unknown as {
-      eventbus: { v1: { PubSub: PubSubStubClass<unknown> } };
-    };
-    stubClass = root.eventbus.v1.PubSub;
+    const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {}));
+    const service = protoPackage(protoPackage(root, 'eventbus'), 'v1')['PubSub'];
+    if (typeof service !== 'function') throw new Error('pubsub_api.proto has no eventbus.v1.PubSub service');
+    stubClass = service;
   }
+  // The stub's methods are made at run time from the proto: grpc's types know none of them, the caller names those it calls.
   return stubClass as PubSubStubClass<T>;
 }

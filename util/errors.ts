@@ -22,6 +22,8 @@ export const ERROR_CATALOGUE = {
   ERR_COWORK_STORE_LIMIT:
     "A row or a transaction is over Azure Table storage's limits (1 MiB an entity, 64 KiB a property, 100 operations a batch): refused before it is sent.",
   ERR_COWORK_SEND_TIMEOUT: 'The channel did not accept a message within COWORK_SEND_TIMEOUT_SECONDS.',
+  ERR_COWORK_STORED_DOCUMENT:
+    'A document read back from storage is not of the shape its key holds (a hand edit, a bug, another program): the message names the key and the field. The operation on it is refused; the document needs a person.',
   ERR_COWORK_CONNECTOR: 'The channel connector refused a send or could not be reached (its HTTP status and code are on the error).',
 } as const;
 

@@ -37,8 +37,9 @@ export function agentsTurn(context: TurnContext): CoworkTurn {
   const known = context.turnState.get(WRAPPED) as CoworkTurn | undefined;
   if (known) return known;
   const turn: CoworkTurn = {
-    // The SDK's Activity has every field co-work reads, with the Activity Protocol's names.
-    activity: context.activity as unknown as TurnActivity,
+    // The SDK's Activity has every field co-work reads, with the Activity Protocol's names; its types make them all
+    // optional (one class for incoming and outgoing activities), a received turn's has channelId, conversation and the accounts.
+    activity: context.activity as TurnActivity,
     turnState: context.turnState,
     sendActivity: (activity) => context.sendActivity(toActivity(activity)),
     sendActivities: (activities) => context.sendActivities(activities.map(toActivity)),

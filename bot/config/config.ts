@@ -3,23 +3,25 @@
  * validated, and frozen. A wrong value stops the process with a `ConfigError` that names the
  * variable, says what is wrong and gives an example.
  *
- * `VARIABLES` is the single list of what can be configured; `.env.example` and the README's
- * configuration table are checked against it by a test.
+ * `ALL_VARIABLES` (configVariables.ts and salesforce/config.ts) is the single list of what can be
+ * configured, with each default and allowed values; `.env.example`, the README's configuration table
+ * and `--help` are generated from it, and a test checks each default parsed here against it.
  */
 import { ConfigError, ConfigErrorCollector, type Env } from '../../util/configError';
 import { isLoopbackHost } from '../../util/loopback';
 import { parseSalesforceConfig, SALESFORCE_VARIABLES, type SalesforceConfig } from '../../salesforce/config';
 import { BOT_VARIABLES, type VariableDoc } from './configVariables';
-import { bool, channelList, collecting, integer, onOff, oneOf, text, url } from './envValues';
+import { bool, channelList, collecting, integer, onOff, oneOf, text, url, type AllowedValue } from './envValues';
 import { storageConfig, type StorageConfig } from './storageConfig';
 
 export { storageConfig, type StorageConfig } from './storageConfig';
 
 export { BOT_VARIABLES, documented, type VariableDoc } from './configVariables';
 
-export type LogFormat = 'pretty' | 'json';
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
-export type MicrosoftAppType = 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+/** The values allowed by each declaration (configVariables.ts). */
+export type LogFormat = AllowedValue<'LOG_FORMAT'>;
+export type LogLevel = AllowedValue<'LOG_LEVEL'>;
+export type MicrosoftAppType = AllowedValue<'MicrosoftAppType'>;
 
 export interface BotConfig {
   port: number;
@@ -82,14 +84,16 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
   const appId = text(env, 'MicrosoftAppId') ?? '';
   const port = integer(env, 'PORT');
   // Without channel authentication anyone who reaches the port can post activities: stay on this
-  // machine unless HOST says otherwise (README: containers).
+  // machine unless HOST says otherwise (README: containers). A default that depends on MicrosoftAppId,
+  // so not in HOST's declaration (its description says it).
   const host = text(env, 'HOST') ?? (appId ? '0.0.0.0' : '127.0.0.1');
-  const publicUrl = url(env, 'PUBLIC_URL', 'https://bot.example.com') ?? `http://localhost:${port}`;
-  const level = oneOf(env, 'LOG_LEVEL', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info');
-  const format = oneOf(env, 'LOG_FORMAT', ['pretty', 'json'] as const, options.isTty ? 'pretty' : 'json');
+  // Defaults that depend on PORT and on the terminal: said in the declarations' descriptions.
+  const publicUrl = url(env, 'PUBLIC_URL') ?? `http://localhost:${port}`;
+  const level = oneOf(env, 'LOG_LEVEL');
+  const format = oneOf(env, 'LOG_FORMAT', options.isTty ? 'pretty' : 'json');
 
   const appPassword = text(env, 'MicrosoftAppPassword') ?? '';
-  const appType = oneOf(env, 'MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
+  const appType = oneOf(env, 'MicrosoftAppType');
   const tenantId = text(env, 'MicrosoftAppTenantId') ?? '';
   if (appId && appType !== 'UserAssignedMSI' && !appPassword) {
     problems.report(new ConfigError('MicrosoftAppPassword', `is required when MicrosoftAppId is set and MicrosoftAppType is ${appType}`, 'your-client-secret'));
@@ -106,6 +110,7 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
   // A broken SF_* setting is reported once, not again as "no org configured".
   const salesforceInvalid = problems.errors.length > before;
   const simulatorDefault = salesforce === undefined && !appId;
+  // Defaults that depend on other variables: said in the declarations' descriptions.
   const simulator = bool(env, 'COWORK_SIMULATOR', simulatorDefault);
   if (simulator && salesforce) {
     problems.report(
@@ -126,7 +131,7 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
   // Without channel authentication anyone who reaches the port can post activities (and make the
   // bot post to any serviceUrl): fine for the Emulator on the simulator, not for a real org on an
   // open interface.
-  if (salesforce && !appId && !isLoopbackHost(host) && !bool(env, 'COWORK_ALLOW_UNAUTHENTICATED', false)) {
+  if (salesforce && !appId && !isLoopbackHost(host) && !bool(env, 'COWORK_ALLOW_UNAUTHENTICATED')) {
     problems.report(
       new ConfigError(
         'MicrosoftAppId',
@@ -184,7 +189,7 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
     microsoftApp: { id: appId, password: appPassword, type: appType, tenantId },
     salesforce,
     simulator,
-    simulatorMessaging: onOff(env, 'SIMULATOR_MESSAGING', true),
+    simulatorMessaging: onOff(env, 'SIMULATOR_MESSAGING'),
     devCommands,
     startSecret,
     formSecret,
@@ -209,6 +214,6 @@ function readConfig(env: Env, options: { isTty?: boolean }, problems: ConfigErro
     handoffChannels,
     handoffSecret,
     healthzToken,
-    statusEvents: onOff(env, 'COWORK_STATUS_EVENTS', true),
+    statusEvents: onOff(env, 'COWORK_STATUS_EVENTS'),
   });
 }

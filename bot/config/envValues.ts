@@ -1,10 +1,12 @@
 /**
- * Reading one variable's value: text, a whole number (its default and bounds from its declaration in
- * configVariables.ts), yes/no, on/off, one of a list, a URL, a list of channel ids. Inside a pass of
+ * Reading one variable's value: text, a whole number, yes/no, on/off, one of a list, a URL, a list of
+ * channel ids; the default, the bounds and the allowed values from its declaration in configVariables.ts
+ * (the names are typed from it: a variable read as a type it is not declared with does not compile). Inside a pass of
  * `loadConfig` (`collecting`) a bad value is recorded and the pass goes on with the default, so
  * every error is reported at once; outside one it throws its `ConfigError`.
  */
 import { ConfigError, type ConfigErrorCollector, type Env } from '../../util/configError';
+import { declarationOf, type ConfigVariable } from '../../util/configVariable';
 import { BOT_VARIABLES } from './configVariables';
 
 /** The pass of `loadConfig` in progress: the value helpers below record their errors in it and go on. */
@@ -28,7 +30,7 @@ export function collecting<T>(problems: ConfigErrorCollector, read: () => T): T 
   }
 }
 
-export function channelList(env: Env, name: string): string[] {
+export function channelList(env: Env, name: Declared['name']): string[] {
   const raw = text(env, name);
   if (raw === undefined) return [];
   const ids = raw
@@ -40,21 +42,39 @@ export function channelList(env: Env, name: string): string[] {
   return [...new Set(ids)];
 }
 
-export function text(env: Env, name: string): string | undefined {
+type Declared = (typeof BOT_VARIABLES)[number];
+type Named<N extends Declared['name']> = Extract<Declared, { name: N }>;
+/** The names of the variables declared with type `T`. */
+type NamesOf<T extends Declared['type']> = Extract<Declared, { type: T }>['name'];
+/** No fallback when the declaration has a default; the caller's (a default that depends on other variables) otherwise. */
+type Fallback<N extends Declared['name'], T> = Named<N> extends { default: unknown } ? [] : [fallback: T];
+
+function declared<N extends Declared['name']>(name: N): Named<N> {
+  return declarationOf(BOT_VARIABLES, name);
+}
+
+/** The declared default, else the caller's fallback (a programming error when neither is there). */
+function defaultOf<T>(declaration: { name: string; default?: T }, fallback: readonly T[]): T {
+  const value = declaration.default ?? fallback[0];
+  if (value === undefined) throw new Error(`${declaration.name} has no declared default (bot/config/configVariables.ts) and none was given`);
+  return value;
+}
+
+export function text(env: Env, name: Declared['name']): string | undefined {
   const raw = env[name];
   if (raw === undefined) return undefined;
   const trimmed = raw.trim();
   return trimmed === '' ? undefined : trimmed;
 }
 
-const NUMBERS = new Map(
-  BOT_VARIABLES.flatMap((variable) => (variable.integer ? [[variable.name, { ...variable.integer, example: variable.example }] as const] : [])),
-);
+/** A text variable with a declared default. */
+export function textOrDefault(env: Env, name: Extract<Declared, { type: 'string'; default: string }>['name']): string {
+  return text(env, name) ?? declared(name).default;
+}
 
 /** A whole number variable, with the default, bounds and example of its one declaration (configVariables.ts). */
-export function integer(env: Env, name: string): number {
-  const spec = NUMBERS.get(name);
-  if (!spec) throw new Error(`${name} is read as a number but bot/config/configVariables.ts declares no default and bounds for it`);
+export function integer(env: Env, name: NamesOf<'integer'>): number {
+  const spec = declared(name);
   const raw = text(env, name);
   if (raw === undefined) return spec.default;
   if (!/^\d+$/.test(raw)) return invalid(new ConfigError(name, `must be a whole number, got "${raw}"`, spec.example), spec.default);
@@ -64,7 +84,12 @@ export function integer(env: Env, name: string): number {
   return value;
 }
 
-export function bool(env: Env, name: string, fallback: boolean): boolean {
+/** true/false (also 1/0, yes/no), the default from the declaration (or `fallback` when it depends on other variables). */
+export function bool<N extends NamesOf<'boolean'>>(env: Env, name: N, ...fallback: Fallback<N, boolean>): boolean {
+  return yesNo(env, name, defaultOf<boolean>(declared(name), fallback));
+}
+
+function yesNo(env: Env, name: NamesOf<'boolean' | 'on-off'>, fallback: boolean): boolean {
   const raw = text(env, name);
   if (raw === undefined) return fallback;
   const lower = raw.toLowerCase();
@@ -73,24 +98,37 @@ export function bool(env: Env, name: string, fallback: boolean): boolean {
   return invalid(new ConfigError(name, `must be true or false, got "${raw}"`, 'true'), fallback);
 }
 
-/** on/off (also true/false, 1/0, yes/no). */
-export function onOff(env: Env, name: string, fallback: boolean): boolean {
+/** on/off (also true/false, 1/0, yes/no), the default from the declaration. */
+export function onOff<N extends NamesOf<'on-off'>>(env: Env, name: N, ...fallback: Fallback<N, boolean>): boolean {
+  const byDefault = defaultOf<boolean>(declared(name), fallback);
   const raw = text(env, name)?.toLowerCase();
   if (raw === 'on') return true;
   if (raw === 'off') return false;
-  if (raw === undefined || ['true', '1', 'yes', 'false', '0', 'no'].includes(raw)) return bool(env, name, fallback);
-  return invalid(new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off'), fallback);
+  if (raw === undefined || ['true', '1', 'yes', 'false', '0', 'no'].includes(raw)) return yesNo(env, name, byDefault);
+  return invalid(new ConfigError(name, `must be on or off, got "${text(env, name) ?? ''}"`, 'off'), byDefault);
 }
 
-export function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+/** The values an enum variable's declaration allows. */
+export type AllowedValue<N extends NamesOf<'enum'>> = Extract<Named<N>, { values: readonly string[] }>['values'][number];
+
+/** One of the declared values (compared without case), the default from the declaration (or `fallback` when it depends on other variables). */
+export function oneOf<N extends NamesOf<'enum'>>(env: Env, name: N, ...fallback: Fallback<N, AllowedValue<N>>): AllowedValue<N> {
+  const spec: ConfigVariable = declared(name);
+  if (spec.type !== 'enum') throw new Error(`${name} is read as one of a list but not declared so`);
+  const isAllowed = (value: string | undefined): value is AllowedValue<N> => value !== undefined && spec.values.includes(value);
+  const byDefault = spec.default ?? fallback[0];
+  if (!isAllowed(byDefault)) throw new Error(`${name}'s default is not one of its declared values`);
   const raw = text(env, name);
-  if (raw === undefined) return fallback;
-  const found = allowed.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
-  if (!found) return invalid(new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`, allowed[0] ?? fallback), fallback);
+  if (raw === undefined) return byDefault;
+  const found = spec.values.find((candidate) => candidate.toLowerCase() === raw.toLowerCase());
+  if (!isAllowed(found))
+    return invalid(new ConfigError(name, `must be one of ${spec.values.join(', ')}, got "${raw}"`, spec.values[0] ?? byDefault), byDefault);
   return found;
 }
 
-export function url(env: Env, name: string, example: string): string | undefined {
+/** An http or https URL (the example from the declaration); undefined when unset. */
+export function url(env: Env, name: NamesOf<'url'>): string | undefined {
+  const { example } = declared(name);
   const raw = text(env, name);
   if (raw === undefined) return undefined;
   let parsed: URL;

@@ -3,13 +3,13 @@
  * each store needs, checked once at start-up.
  */
 import { ConfigError, type Env } from '../../util/configError';
-import { oneOf, text } from './envValues';
+import { oneOf, text, textOrDefault } from './envValues';
 
 export type StorageConfig =
   { kind: 'memory' } | { kind: 'blob'; connectionString: string; container: string } | { kind: 'table'; connectionString: string; table: string };
 
 export function storageConfig(env: Env): StorageConfig {
-  const kind = oneOf(env, 'STORAGE', ['memory', 'blob', 'table'] as const, 'memory');
+  const kind = oneOf(env, 'STORAGE');
   const connectionString = text(env, 'AZURE_STORAGE_CONNECTION_STRING');
   const tablesConnectionString = text(env, 'AZURE_TABLES_CONNECTION_STRING');
   if (kind === 'memory') {
@@ -34,7 +34,7 @@ export function storageConfig(env: Env): StorageConfig {
       'DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net',
     );
   }
-  const container = text(env, 'AZURE_STORAGE_CONTAINER') ?? 'cowork-bot';
+  const container = textOrDefault(env, 'AZURE_STORAGE_CONTAINER');
   // Azure container names: 3-63 chars, lowercase letters, digits and single dashes, starting with a letter or digit.
   if (!/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/.test(container)) {
     throw new ConfigError(
@@ -57,7 +57,7 @@ function tableStorageConfig(env: Env, connectionString: string | undefined): Sto
       TABLES_EXAMPLE,
     );
   }
-  const table = text(env, 'AZURE_TABLES_TABLE') ?? 'coworkbot';
+  const table = textOrDefault(env, 'AZURE_TABLES_TABLE');
   // Azure table names: 3-63 letters and digits, starting with a letter.
   if (!/^[A-Za-z][A-Za-z0-9]{2,62}$/.test(table)) {
     throw new ConfigError('AZURE_TABLES_TABLE', `"${table}" is not a valid table name (3-63 letters and digits, starting with a letter)`, 'coworkbot');

@@ -4,11 +4,11 @@
  * (Bot Framework Emulator); with one, the SDK validates every request's token.
  */
 import { answerFailedTurn } from '../turn/failedTurn';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions, type TurnContext } from 'botbuilder';
 import type { Log } from '../../util/log';
 import type { CoworkTurn } from '../../dialogs/coworkTurn';
 import type { BotConfig } from '../config/config';
-import { GuardedBotFrameworkAuthentication } from './channelAuth';
+import { ChannelAdapter, GuardedBotFrameworkAuthentication } from './channelAuth';
 import { ReusingBotFrameworkAuthentication } from './connectorClients';
 import { boundSends } from './sendBound';
 
@@ -24,7 +24,7 @@ export function createAdapter(
   authOverrides: Partial<ConfigurationBotFrameworkAuthenticationOptions> = {},
   /** `COWORK_SEND_TIMEOUT_SECONDS`, in ms: the bound of every send (sendBound.ts). */
   sendTimeoutMs = 10_000,
-): CloudAdapter {
+): ChannelAdapter {
   const options: ConfigurationBotFrameworkAuthenticationOptions = {
     MicrosoftAppId: app.id,
     MicrosoftAppPassword: app.password,
@@ -36,7 +36,7 @@ export function createAdapter(
   // channel endpoint instead of one per turn, replies as plain signed POSTs.
   const authentication = new GuardedBotFrameworkAuthentication(new ConfigurationBotFrameworkAuthentication(options), app.id !== '');
   // A connector call with no answer within the send bound is dropped (its socket too).
-  const adapter = new CloudAdapter(new ReusingBotFrameworkAuthentication(authentication, { timeoutMs: sendTimeoutMs }));
+  const adapter = new ChannelAdapter(new ReusingBotFrameworkAuthentication(authentication, { timeoutMs: sendTimeoutMs }));
   boundSends(adapter, sendTimeoutMs);
 
   adapter.onTurnError = (context: TurnContext, error: Error) => answerFailedTurn(log, context, error);

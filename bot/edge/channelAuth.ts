@@ -9,7 +9,7 @@
  *   RS256 JWT (`alg: none`, HS256, no signature) is refused before the library looks at it (so no
  *   key fetch is triggered by garbage), and every error of the library's check becomes a
  *   `ChannelAuthError`: `unauthorized`, or `unavailable` when the signing keys could not be fetched.
- * - `processChannelRequest` runs a request through `adapter.processActivity` and answers 401 or
+ * - `processChannelRequest` runs a request through `adapter.processActivity` (`ChannelAdapter`) and answers 401 or
  *   503 with a fixed JSON body; the details go to the log (warn for a refused token, error for
  *   unreachable keys), never to the caller.
  * - `routeConsoleToLog` sends what the SDK prints on the console to the logger at debug level,
@@ -17,7 +17,7 @@
  */
 import { errorMessage } from '../../util/errors';
 import { format } from 'node:util';
-import type { Activity, CloudAdapter, InvokeResponse, TurnContext } from 'botbuilder';
+import { CloudAdapter, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
 import {
   AuthenticationError,
   BotFrameworkAuthentication,
@@ -132,7 +132,7 @@ export class GuardedBotFrameworkAuthentication extends BotFrameworkAuthenticatio
  * 401 / 503 and a fixed JSON body. The body was validated before (`checkActivityBody`).
  */
 export async function processChannelRequest(
-  adapter: CloudAdapter,
+  adapter: ChannelAdapter,
   req: restify.Request,
   res: restify.Response,
   logic: (context: TurnContext) => Promise<void>,
@@ -141,7 +141,7 @@ export async function processChannelRequest(
   const activity = req.body as Activity;
   const authHeader = String(req.headers.authorization ?? '');
   try {
-    const invokeResponse = await processActivityOf(adapter)(authHeader, activity, logic);
+    const invokeResponse = await adapter.processAuthenticated(authHeader, activity, logic);
     const status = invokeResponse?.status ?? 200;
     if (invokeResponse?.body !== undefined) res.send(status, invokeResponse.body);
     else {
@@ -165,16 +165,14 @@ export async function processChannelRequest(
   }
 }
 
-type ProcessActivity = (authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) => Promise<InvokeResponse | undefined>;
-
 /**
- * `CloudAdapterBase.processActivity`: what `process` runs once it has parsed the request, minus
- * its error answers. It is protected in the typings only; botbuilder 4.23.3 is the SDK's final
- * release, so this cannot move under us.
+ * botbuilder's `CloudAdapter` with `CloudAdapterBase.processActivity` (protected) open to
+ * `processChannelRequest`: what `process` runs once it has parsed the request, minus its error answers.
  */
-function processActivityOf(adapter: CloudAdapter): ProcessActivity {
-  const method = (adapter as unknown as { processActivity: ProcessActivity }).processActivity;
-  return method.bind(adapter);
+export class ChannelAdapter extends CloudAdapter {
+  processAuthenticated(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authHeader, activity, logic);
+  }
 }
 
 type ConsoleMethod = 'log' | 'info' | 'warn' | 'error' | 'debug' | 'trace';

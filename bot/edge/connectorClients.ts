@@ -183,13 +183,15 @@ export class ConnectorSender {
 
   /** Replaces the two reply operations of `client` (built by botbuilder for `serviceUrl`). */
   install(client: ConnectorClient, serviceUrl: string): void {
-    const credentials = (client as unknown as { credentials?: SigningCredentials }).credentials;
-    if (!credentials || typeof credentials.signRequest !== 'function') return; // not the SDK's client: leave it alone
+    const credentials: SigningCredentials | undefined = client.credentials;
+    // Typed as always there; a client built by someone else than the SDK may still lack them: leave it alone.
+    if (typeof credentials?.signRequest !== 'function') return;
     const base = serviceUrl.replace(/\/+$/, '');
-    const conversations = client.conversations as unknown as {
+    // The two operations replaced, in the promise form botbuilder's turns call (its overloads with a callback are not used).
+    const conversations: {
       replyToActivity: (conversationId: string, activityId: string, activity: Partial<Activity>) => Promise<ResourceResponse>;
       sendToConversation: (conversationId: string, activity: Partial<Activity>) => Promise<ResourceResponse>;
-    };
+    } = client.conversations;
     conversations.replyToActivity = (conversationId, activityId, activity) =>
       this.post(`${base}/v3/conversations/${encodeURIComponent(conversationId)}/activities/${encodeURIComponent(activityId)}`, activity, credentials);
     conversations.sendToConversation = (conversationId, activity) =>

@@ -6,17 +6,16 @@ import { errorMessage } from '../../util/errors';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as restify from 'restify';
-import type { CloudAdapter } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
 import type { Log } from '../../util/log';
 import { checkActivityBody } from './activityGuard';
-import { processChannelRequest } from './channelAuth';
+import { processChannelRequest, type ChannelAdapter } from './channelAuth';
 import { mayReadHealthDetails, publicHealth, type HealthReport } from './healthz';
 
 export type { HealthReport } from './healthz';
 
 export interface ServerDeps {
-  adapter: CloudAdapter;
+  adapter: ChannelAdapter;
   /** Runs one turn; serialisation per conversation and logging happen inside. */
   onTurn: (context: TurnContext) => Promise<void>;
   health: () => Promise<HealthReport>;

@@ -8,6 +8,7 @@
 import { type ProactiveTurns, type OutgoingActivity } from '../../dialogs/coworkTurn';
 import type { HandoffRecord } from '../../cowork/stores/handoff';
 import type { KeyValueStorage, StoreItem } from '../../cowork/ports';
+import { DocumentFields } from '../../util/storedDocument';
 import type { AgentChannel } from './humanOwnership';
 
 /** An agent conversation that logged in, as stored (`cowork/agent/{conversationId}`). */
@@ -43,10 +44,7 @@ export class AgentDirectory implements AgentChannel {
 
   async get(conversationId: string): Promise<AgentRecord | undefined> {
     const key = agentKey(conversationId);
-    const item = (await this.deps.storage.read([key]))[key];
-    if (!item || typeof item.agentId !== 'string') return undefined;
-    const { eTag: _eTag, ...rest } = item;
-    return rest as unknown as AgentRecord;
+    return toAgentRecord(key, (await this.deps.storage.read([key]))[key]);
   }
 
   async save(record: AgentRecord): Promise<void> {
@@ -56,6 +54,20 @@ export class AgentDirectory implements AgentChannel {
   async remove(conversationId: string): Promise<void> {
     await this.deps.storage.delete([agentKey(conversationId)]);
   }
+}
+
+/** The agent stored at `storageKey`, its shape checked: a malformed one is a StoredDocumentError naming the key and the field. */
+function toAgentRecord(storageKey: string, item: StoreItem | undefined): AgentRecord | undefined {
+  if (!item) return undefined;
+  const { eTag: _eTag, ...rest } = item;
+  const f = new DocumentFields(storageKey, rest);
+  return {
+    conversationId: f.string('conversationId'),
+    agentId: f.string('agentId'),
+    conversationReference: f.json('conversationReference'),
+    loggedInAt: f.string('loggedInAt'),
+    customerConversationId: f.nullableString('customerConversationId'),
+  };
 }
 
 function agentKey(conversationId: string): string {

@@ -12,7 +12,8 @@
  * restart at any point loses nothing and a transition happens once even across instances.
  */
 
-export type SessionState = 'form_sent' | 'submitted' | 'answered' | 'done' | 'expired' | 'failed';
+export const SESSION_STATES = ['form_sent', 'submitted', 'answered', 'done', 'expired', 'failed'] as const;
+export type SessionState = (typeof SESSION_STATES)[number];
 
 /** States in which the session still waits for its event. */
 export const PENDING_STATES: readonly SessionState[] = ['form_sent', 'submitted'];

@@ -17,8 +17,11 @@
 import type { KeyValueStorage, StoreItem } from '../ports';
 import { updateWithETag } from '../../util/eTagUpdate';
 import { addKey, readKeyList, removeKey } from '../../util/keyList';
+import { DocumentFields } from '../../util/storedDocument';
 
-export type HandoffState = 'requested' | 'accepted' | 'completed' | 'failed';
+export const HANDOFF_STATES = ['requested', 'accepted', 'completed', 'failed'] as const;
+export type HandoffState = (typeof HANDOFF_STATES)[number];
+const TRIGGERS = ['typed', 'card', 'agent'] as const;
 
 /** The `handoff.status` states of the Bot Framework handoff protocol. */
 export const HANDOFF_STATUS_STATES = ['accepted', 'failed', 'completed'] as const;
@@ -33,7 +36,7 @@ export interface HandoffRecord {
   conversationReference: Readonly<Record<string, unknown>>;
   userId: string;
   state: HandoffState;
-  trigger: 'typed' | 'card' | 'agent';
+  trigger: (typeof TRIGGERS)[number];
   /** The co-work session the conversation was in when it asked (the latest one), if any. */
   sessionKey: string | null;
   caseId: string | null;
@@ -151,7 +154,7 @@ export class HandoffRepository {
 
   async get(conversationId: string): Promise<HandoffRecord | undefined> {
     const key = this.recordKey(conversationId);
-    return toRecord((await this.storage.read([key]))[key]);
+    return toRecord(key, (await this.storage.read([key]))[key]);
   }
 
   /** Conversations whose handoff request no agent took yet, oldest first. */
@@ -160,7 +163,7 @@ export class HandoffRepository {
     if (ids.length === 0) return [];
     const keys = ids.map((id) => this.recordKey(id));
     const items = await this.storage.read(keys);
-    return keys.map((k) => toRecord(items[k])).filter((r): r is HandoffRecord => r !== undefined && r.state === 'requested');
+    return keys.map((k) => toRecord(k, items[k])).filter((r): r is HandoffRecord => r !== undefined && r.state === 'requested');
   }
 
   /**
@@ -188,7 +191,7 @@ export class HandoffRepository {
       key,
       { maxAttempts: MAX_CONFLICT_RETRIES, what: `handoff ${conversationId}` },
       (item) => {
-        const current = toRecord(item);
+        const current = toRecord(key, item);
         const next = change(current);
         if (!next) return { result: { record: current, changed: false } };
         return {
@@ -210,8 +213,47 @@ export class HandoffRepository {
   }
 }
 
-function toRecord(item: StoreItem | undefined): HandoffRecord | undefined {
-  if (!item || typeof item !== 'object' || typeof item.conversationId !== 'string') return undefined;
+/** The record stored at `storageKey`, its shape checked: a malformed one is a StoredDocumentError naming the key and the field. */
+function toRecord(storageKey: string, item: StoreItem | undefined): HandoffRecord | undefined {
+  if (!item) return undefined;
   const { eTag: _eTag, ...rest } = item;
-  return rest as unknown as HandoffRecord;
+  const f = new DocumentFields(storageKey, rest);
+  const panel = f.optionalObject('panel', panelHold);
+  const { panel: _stored, ...others } = rest;
+  return {
+    // Fields a newer version may add are kept (an older instance's read-modify-write does not drop them).
+    ...others,
+    conversationId: f.string('conversationId'),
+    conversationReference: f.json('conversationReference'),
+    userId: f.string('userId'),
+    state: f.oneOf('state', HANDOFF_STATES),
+    trigger: f.oneOf('trigger', TRIGGERS),
+    sessionKey: f.nullableString('sessionKey'),
+    caseId: f.nullableString('caseId'),
+    caseNumber: f.nullableString('caseNumber'),
+    agentId: f.nullableString('agentId'),
+    agentConversationId: f.nullableString('agentConversationId'),
+    notes: f.stringList('notes'),
+    requestedAt: f.string('requestedAt'),
+    acceptedAt: f.nullableString('acceptedAt'),
+    endedAt: f.nullableString('endedAt'),
+    ...(panel === undefined ? {} : { panel }),
+  };
+}
+
+function panelHold(p: DocumentFields): PanelHold {
+  return {
+    caseId: p.string('caseId'),
+    agent: p.string('agent'),
+    outbox: p.list('outbox', (entry, at) => {
+      const e = p.inner(at, entry);
+      return { eventId: e.string('eventId'), text: e.string('text'), sender: e.string('sender') };
+    }),
+    delivered: p.stringList('delivered'),
+    sending: p.nullableObject('sending', (lease) => ({ by: lease.string('by'), until: lease.string('until') })),
+    transcript: p.list('transcript', (line, at) => {
+      const l = p.inner(at, line);
+      return { at: l.string('at'), who: l.string('who'), text: l.string('text') };
+    }),
+  };
 }

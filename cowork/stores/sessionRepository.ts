@@ -15,6 +15,7 @@ import { updateWithETag } from '../../util/eTagUpdate';
 import { CaseDocuments } from './caseDocument';
 import { hasLink, withLinkFirst } from './links';
 import { isPending, type CoworkSession } from '../domain/session';
+import { decodeSession } from './sessionDocument';
 
 const MAX_CONFLICT_RETRIES = 20;
 
@@ -50,14 +51,14 @@ export class SessionRepository {
   async get(sessionKey: string): Promise<CoworkSession | undefined> {
     const key = this.sessionStorageKey(sessionKey);
     const items = await this.storage.read([key]);
-    return this.toSession(items[key]);
+    return this.toSession(key, items[key]);
   }
 
   async getMany(sessionKeys: readonly string[]): Promise<CoworkSession[]> {
     if (sessionKeys.length === 0) return [];
     const keys = sessionKeys.map((k) => this.sessionStorageKey(k));
     const items = await this.storage.read(keys);
-    return keys.map((k) => this.toSession(items[k])).filter((s): s is CoworkSession => s !== undefined);
+    return keys.map((k) => this.toSession(k, items[k])).filter((s): s is CoworkSession => s !== undefined);
   }
 
   /**
@@ -107,7 +108,7 @@ export class SessionRepository {
       key,
       { maxAttempts: MAX_CONFLICT_RETRIES, what: `session ${sessionKey}`, ...(from && eTag ? { first: { ...from, eTag } } : {}) },
       (item) => {
-        const current = this.toSession(item);
+        const current = this.toSession(key, item);
         if (!current) return { result: { session: undefined, changed: false } };
         const next = change(current);
         if (!next) return { result: { session: current, changed: false } };
@@ -157,10 +158,11 @@ export class SessionRepository {
     );
   }
 
-  private toSession(item: StoreItem | undefined): CoworkSession | undefined {
-    if (!item || typeof item !== 'object' || typeof item.key !== 'string') return undefined;
+  /** The session stored at `storageKey`, its shape checked (a malformed one is a StoredDocumentError). */
+  private toSession(storageKey: string, item: StoreItem | undefined): CoworkSession | undefined {
+    if (!item) return undefined;
     const { eTag, ...rest } = item;
-    const session = rest as unknown as CoworkSession;
+    const session = decodeSession(storageKey, rest);
     if (typeof eTag === 'string' && eTag !== '*') this.eTags.set(session, eTag);
     return session;
   }

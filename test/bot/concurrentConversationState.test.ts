@@ -15,6 +15,18 @@ function turn(adapter: TestAdapter): TurnContext {
   return new TurnContext(adapter, activity);
 }
 
+/** Two instances (two state objects) over one storage, like two bot processes, and a turn of the conversation on each. */
+function twoInstances(storage: Storage) {
+  const adapter = new TestAdapter();
+  return {
+    adapter,
+    first: new ConcurrentConversationState(storage),
+    second: new ConcurrentConversationState(storage),
+    a: turn(adapter),
+    b: turn(adapter),
+  };
+}
+
 const storages: [string, () => Storage][] = [
   ['botbuilder MemoryStorage', () => new MemoryStorage()],
   ['the co-work store port (STORAGE=table: eTags told, create-if-absent)', () => new StoreBackedStorage(new MemoryCoworkStore())],
@@ -23,12 +35,7 @@ const storages: [string, () => Storage][] = [
 describe.each(storages)('ConcurrentConversationState on %s', (_name, newStorage) => {
   it("keeps both turns' sessions when two turns of one conversation save at once (botbuilder would keep one)", async () => {
     const storage = newStorage();
-    const adapter = new TestAdapter();
-    // Two instances (two state objects) over one storage, like two bot processes.
-    const first = new ConcurrentConversationState(storage);
-    const second = new ConcurrentConversationState(storage);
-    const a = turn(adapter);
-    const b = turn(adapter);
+    const { adapter, first, second, a, b } = twoInstances(storage);
     const listA = first.createProperty<string[]>('coworkSessions');
     const listB = second.createProperty<string[]>('coworkSessions');
     const dialogB = second.createProperty<{ marker: string }>('dialogState');
@@ -53,11 +60,7 @@ describe.each(storages)('ConcurrentConversationState on %s', (_name, newStorage)
 
   it('builds on state another instance created after this turn loaded', async () => {
     const storage = newStorage();
-    const adapter = new TestAdapter();
-    const first = new ConcurrentConversationState(storage);
-    const second = new ConcurrentConversationState(storage);
-    const a = turn(adapter);
-    const b = turn(adapter);
+    const { adapter, first, second, a, b } = twoInstances(storage);
     await first.createProperty<string[]>('coworkSessions').get(a, []);
     await second.createProperty<string[]>('coworkSessions').get(b, []);
     await first.createProperty<string[]>('coworkSessions').set(a, ['session-a']);
@@ -99,11 +102,7 @@ describe('ConcurrentConversationState on the co-work store port', () => {
 
   it("of two instances creating one conversation's state at once, the refused one merges: both sessions kept", async () => {
     const storage = new StoreBackedStorage(new MemoryCoworkStore());
-    const adapter = new TestAdapter();
-    const first = new ConcurrentConversationState(storage);
-    const second = new ConcurrentConversationState(storage);
-    const a = turn(adapter);
-    const b = turn(adapter);
+    const { adapter, first, second, a, b } = twoInstances(storage);
     await first.createProperty<string[]>('coworkSessions').set(a, ['session-a']);
     await second.createProperty<string[]>('coworkSessions').set(b, ['session-b']);
     await Promise.all([first.saveChanges(a), second.saveChanges(b)]);

@@ -3,8 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ALL_VARIABLES, BOT_VARIABLES, documented, loadConfig } from '../../bot/config/config';
 import { ConfigError } from '../../util/configError';
+import { declarationOf } from '../../util/configVariable';
 import { envExample } from '../../scripts/envExample';
 import { variablesHelp, variablesTable, withVariablesTable } from '../../bot/config/variableDocs';
+import { coworkTopics, parseSalesforceConfig, type SalesforceConfig } from '../../salesforce/config';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -94,16 +96,16 @@ describe('configuration', () => {
   });
 
   it("a number's default and bounds are written once, in its declaration, and the documents print them", () => {
-    const numbers = BOT_VARIABLES.filter((variable) => variable.integer);
+    const numbers = BOT_VARIABLES.filter((variable) => variable.type === 'integer');
     expect(numbers.map((variable) => variable.name)).toEqual(expect.arrayContaining(['PORT', 'COWORK_SESSION_TTL_MINUTES', 'COWORK_SEND_TIMEOUT_SECONDS']));
     for (const variable of numbers) {
       expect(variable.description).not.toMatch(/Default \d/);
-      expect(documented(variable)).toContain(`Default ${variable.integer?.default} (`);
+      expect(documented(variable)).toContain(`Default ${variable.default} (`);
     }
-    const ttl = BOT_VARIABLES.find((variable) => variable.name === 'COWORK_SESSION_TTL_MINUTES');
-    expect(loadConfig({}).sessionTtlMs).toBe((ttl?.integer?.default ?? 0) * 60_000);
-    expect(() => loadConfig({ COWORK_SESSION_TTL_MINUTES: String((ttl?.integer?.max ?? 0) + 1) })).toThrow(
-      `COWORK_SESSION_TTL_MINUTES: must be between ${ttl?.integer?.min} and ${ttl?.integer?.max}`,
+    const ttl = declarationOf(BOT_VARIABLES, 'COWORK_SESSION_TTL_MINUTES');
+    expect(loadConfig({}).sessionTtlMs).toBe(ttl.default * 60_000);
+    expect(() => loadConfig({ COWORK_SESSION_TTL_MINUTES: String(ttl.max + 1) })).toThrow(
+      `COWORK_SESSION_TTL_MINUTES: must be between ${ttl.min} and ${ttl.max}`,
     );
   });
 
@@ -155,5 +157,85 @@ describe('STORAGE=table', () => {
     expect(message).toContain(variable);
     expect(message).toMatch(problem);
     expect(message).toMatch(/e\.g\.|example/i);
+  });
+});
+
+describe('each default, declared once', () => {
+  const blob = 'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=a2V5;EndpointSuffix=core.windows.net';
+  const tables = 'DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=a2V5;TableEndpoint=https://acme.table.core.windows.net/;';
+  const org = { SF_AUTH_TYPE: 'access-token', SF_ACCESS_TOKEN: '00D000000000001!token', SF_INSTANCE_URL: 'https://example.my.salesforce.com' };
+  const bot = (env: Record<string, string> = {}) => loadConfig(env);
+  const salesforce = (): SalesforceConfig => {
+    const config = parseSalesforceConfig(org);
+    if (config === undefined) throw new Error('expected a Salesforce configuration');
+    return config;
+  };
+  /** What the parsers make of each variable left unset, in the variable's own unit. */
+  const PARSED: Record<string, () => unknown> = {
+    PORT: () => bot().port,
+    LOG_LEVEL: () => bot().log.level,
+    MicrosoftAppType: () => bot().microsoftApp.type,
+    COWORK_EFFECTS_LEASE_SECONDS: () => bot().effectsLeaseMs / 1000,
+    COWORK_SEND_TIMEOUT_SECONDS: () => bot().sendTimeoutMs / 1000,
+    STORAGE: () => bot().storage.kind,
+    AZURE_STORAGE_CONTAINER: () => {
+      const { storage } = bot({ STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: blob });
+      return storage.kind === 'blob' ? storage.container : undefined;
+    },
+    AZURE_TABLES_TABLE: () => {
+      const { storage } = bot({ STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: tables });
+      return storage.kind === 'table' ? storage.table : undefined;
+    },
+    SIMULATOR_MESSAGING: () => bot().simulatorMessaging,
+    // Its only effect: a real org on an open interface without channel authentication is refused unless it is true.
+    COWORK_ALLOW_UNAUTHENTICATED: () => {
+      try {
+        bot({ ...org, HOST: '0.0.0.0' });
+        return true;
+      } catch (error) {
+        if (error instanceof ConfigError && error.variable === 'MicrosoftAppId') return false;
+        throw error;
+      }
+    },
+    COWORK_START_TOKEN_MAX_MINUTES: () => bot().startTokenMaxSeconds / 60,
+    COWORK_HANDOFF_TIMEOUT_SECONDS: () => bot().handoffTimeoutMs / 1000,
+    COWORK_SESSION_TTL_MINUTES: () => bot().sessionTtlMs / 60_000,
+    COWORK_EVENT_CLOCK_SKEW_SECONDS: () => bot().eventClockSkewMs / 1000,
+    COWORK_REQUEST_MAX_AGE_SECONDS: () => bot().requestMaxAgeMs / 1000,
+    COWORK_FORM_STARTS_PER_MINUTE: () => bot().formStartsPerMinute.conversation,
+    COWORK_CASE_FORM_STARTS_PER_MINUTE: () => bot().formStartsPerMinute.case,
+    COWORK_EVENT_DELIVERY_ALLOCATION: () => bot().deliveryAllocation.perDay,
+    COWORK_EVENT_DELIVERY_WARN_PERCENT: () => Math.round(bot().deliveryAllocation.warnShare * 100),
+    COWORK_STATUS_EVENTS: () => bot().statusEvents,
+    COWORK_EVENT_TIMEOUT_SECONDS: () => bot().eventTimeoutMs / 1000,
+    SF_LOGIN_URL: () => salesforce().loginUrl,
+    SF_API_VERSION: () => salesforce().apiVersion,
+    SF_PUBSUB_ENDPOINT: () => salesforce().pubSubEndpoint,
+    SF_EVENT_TOPIC: () => salesforce().eventTopic,
+    SF_REQUEST_TOPIC: () => coworkTopics(salesforce()).request,
+    SF_STATUS_TOPIC: () => coworkTopics(salesforce()).status,
+    SF_MESSAGE_TOPIC: () => coworkTopics(salesforce()).message,
+  };
+  const defaulted = ALL_VARIABLES.filter((variable) => variable.default !== undefined);
+
+  it('every variable declared with a default is read by a parser here', () => {
+    expect(Object.keys(PARSED).sort()).toEqual(defaulted.map((variable) => variable.name).sort());
+  });
+
+  it.each(defaulted.map((variable) => [variable.name, variable] as const))('%s left unset is parsed as its declared default', (name, variable) => {
+    expect(PARSED[name]?.()).toBe(variable.default);
+  });
+
+  it('the documents print each declared default and allowed value, and no description repeats them', () => {
+    for (const variable of defaulted) {
+      const byDefault = variable.type === 'on-off' ? (variable.default ? 'on' : 'off') : String(variable.default);
+      expect(variable.description.toLowerCase()).not.toMatch(/\(default|default \d|default (on|off|true|false)\b/);
+      expect(variable.description).not.toContain(`Default ${byDefault}`);
+      expect(documented(variable)).toContain(`Default ${byDefault}`);
+    }
+    for (const variable of ALL_VARIABLES) {
+      if (variable.type === 'enum') expect(documented(variable)).toContain(`One of ${variable.values.join(', ')}`);
+    }
+    expect(() => loadConfig({ STORAGE: 'disk' })).toThrow('STORAGE: must be one of memory, blob, table, got "disk" (example: STORAGE=memory)');
   });
 });

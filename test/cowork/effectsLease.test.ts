@@ -8,7 +8,23 @@ import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
 import { PermanentCaseError } from '../../cowork/ports';
 import { SessionRepository } from '../../cowork/stores/sessionRepository';
-import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, RecordingLog, RecordingStatus, deps, event, instance, started, waitFor } from './inMemoryCore';
+import {
+  CASE_ID,
+  HeldSend,
+  InMemoryBus,
+  InMemoryCases,
+  RecordingEffects,
+  RecordingLog,
+  RecordingStatus,
+  deps,
+  effectsWith,
+  event,
+  instance,
+  newerAnsweredFirst,
+  refusedWith,
+  started,
+  waitFor,
+} from './inMemoryCore';
 
 function setup(effectsFor: (clock: { now: number }) => SessionEffects = () => new RecordingEffects()) {
   const [storage, cases, bus, clock, log] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }, new RecordingLog()];
@@ -37,15 +53,13 @@ describe('effects across failures and instances, in memory', () => {
 
   it('a thank-you given up, then a Case write that failed: the sweep writes the Case and does not try the chat again', async () => {
     let calls = 0;
-    const { a, cases, clock } = setup((c) => ({
-      answered: async () => {
+    const { a, cases, clock } = setup((c) =>
+      effectsWith(async () => {
         calls++;
         if (calls === 2) c.now += 60_000; // the chat stayed away for the whole window
         throw new Error('channel refused the message');
-      },
-      expired: async () => undefined,
-      failed: async () => undefined,
-    }));
+      }),
+    );
     const session = await started(a, 'gone');
     cases.failNext.push(new Error('Salesforce unavailable'));
     await a.handleEvent(event('e1', session, 'Education'));
@@ -61,8 +75,8 @@ describe('effects across failures and instances, in memory', () => {
     const leases: Array<string | null | undefined> = [];
     const taker = new RecordingEffects();
     const thanked: string[] = [];
-    const core: ReturnType<typeof setup> = setup((clock) => ({
-      answered: async (s, _labels, stillOurs) => {
+    const core: ReturnType<typeof setup> = setup((clock) =>
+      effectsWith(async (s, _labels, stillOurs) => {
         const t0 = clock.now;
         clock.now = t0 + 300; // less than half the 1 s lease gone: no renewal
         if (!(await stillOurs())) return false;
@@ -74,10 +88,8 @@ describe('effects across failures and instances, in memory', () => {
         await core.other('b', taker).recoverInFlight();
         thanked.push(s.key);
         return true;
-      },
-      expired: async () => undefined,
-      failed: async () => undefined,
-    }));
+      }),
+    );
     const { a, cases, clock } = core;
     const session = await started(a);
     const t0 = clock.now;
@@ -90,17 +102,9 @@ describe('effects across failures and instances, in memory', () => {
 
   for (const takerName of ['b', 'a'])
     it(`an instance whose session was taken over (by ${takerName === 'a' ? 'a restart under the same name' : 'another instance'}) and not yet finished sends nothing`, async () => {
-      let release: () => void = () => undefined;
-      const gate = new Promise<void>((resolve) => (release = resolve));
       const slow = new RecordingEffects();
-      const { a, other, clock, log } = setup(() => ({
-        answered: async (s, labels, stillOurs) => {
-          await gate;
-          return slow.answered(s, labels, stillOurs);
-        },
-        expired: async () => undefined,
-        failed: async () => undefined,
-      }));
+      const held = new HeldSend((s, labels, stillOurs) => slow.answered(s, labels, stillOurs));
+      const { a, other, clock, log } = setup(() => held);
       const session = await started(a);
       const handling = a.handleEvent(event('e1', session, 'Education'));
       await waitFor(async () => (await a.get(session.key))?.state === 'answered');
@@ -108,7 +112,7 @@ describe('effects across failures and instances, in memory', () => {
       const taker = new RecordingEffects(true); // takes over, then hangs in its own send
       void other(takerName, taker).recoverInFlight();
       await waitFor(async () => taker.answeredCalls === 1);
-      release();
+      held.release();
       await handling;
       expect(slow.thanked).toEqual([]);
       expect(log.find('warn', 'another instance took over this session; standing down')).toEqual([
@@ -118,17 +122,15 @@ describe('effects across failures and instances, in memory', () => {
 
   it('the thank-you is given up once its window has passed, before the last attempt; what is recorded is cut to 500 characters, as text', async () => {
     const calls = new Map<string, number>();
-    const { a, cases, log } = setup((clock) => ({
-      answered: async (s) => {
+    const { a, cases, log } = setup((clock) =>
+      effectsWith(async (s) => {
         const n = (calls.get(s.conversationId) ?? 0) + 1;
         calls.set(s.conversationId, n);
         if (n === 1) throw new Error('channel refused the message');
         clock.now += 60_000; // the chat stayed away for the whole window
         throw s.conversationId === 'long' ? new Error('x'.repeat(600)) : 'refused';
-      },
-      expired: async () => undefined,
-      failed: async () => undefined,
-    }));
+      }),
+    );
     const long = await started(a, 'long');
     await a.submit({ sessionKey: long.key, formToken: long.formToken, conversationId: 'long', raw: { useOfFunds: 'Education' } }); // so the next form does not replace it
     const text = await started(a, 'text');
@@ -189,37 +191,24 @@ describe('a slow Case write overtaken by another instance', () => {
 describe("a failed send overtaken by another instance's thank-you", () => {
   it('the failure is not recorded over the thank-you, and the customer is not thanked again', async () => {
     const [storage, cases, bus, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }];
-    let releaseSend: () => void = () => undefined;
-    const send = new Promise<void>((resolve) => (releaseSend = resolve));
-    let slowSends = 0;
-    const a = new CoworkService({
-      ...deps(storage, cases, bus, clock, 'a'),
-      effects: {
-        answered: async () => {
-          slowSends++;
-          await send;
-          throw new Error('channel refused the message');
-        },
-        expired: async () => undefined,
-        failed: async () => undefined,
-      },
-    });
+    const slowSend = new HeldSend(refusedWith('channel refused the message'));
+    const a = instance(storage, 'a', slowSend, cases, bus, clock);
     const takerEffects = new RecordingEffects();
     const b = instance(storage, 'b', takerEffects, cases, bus, clock);
     const session = await started(a);
     const handling = a.handleEvent(event('e1', session, 'Education'));
-    await waitFor(async () => slowSends === 1);
+    await waitFor(async () => slowSend.calls === 1);
     let releaseWrite: () => void = () => undefined;
     cases.holdNext = new Promise<void>((resolve) => (releaseWrite = resolve));
     clock.now += 1500;
     const taking = b.recoverInFlight(); // b takes over, thanks the customer, and its Case write is slow
     await waitFor(async () => typeof (await b.get(session.key))?.thankedAt === 'string');
-    releaseSend(); // a's late send fails now
+    slowSend.release(); // a's late send fails now
     await handling;
     releaseWrite();
     await taking;
     await Promise.all([a.effectsIdle(), b.effectsIdle()]);
-    expect(slowSends).toBe(1);
+    expect(slowSend.calls).toBe(1);
     expect(takerEffects.thanked).toEqual([session.key]);
     const stored = await b.get(session.key);
     expect(stored?.state).toBe('done');
@@ -250,13 +239,7 @@ describe("an older answer's late event handled by two instances", () => {
     const [slowEffects, takerEffects] = [new RecordingEffects(), new RecordingEffects()];
     const a = instance(storage, 'a', slowEffects, cases, bus, clock, { repository: held });
     const b = instance(storage, 'b', takerEffects, cases, bus, clock);
-    const older = await started(b, 'conv-a');
-    await b.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
-    clock.now += 1000;
-    const newer = await started(b, 'conv-b');
-    const olderEventCreated = clock.now;
-    clock.now += 1000;
-    await b.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+    const { older, olderCreated: olderEventCreated } = await newerAnsweredFirst(b, clock);
     await b.effectsIdle();
     // The older answer's event arrives late; a claims its session, then pauses before the Case's answer is compared.
     const handling = a.handleEvent({ ...event('older', older, 'Education'), createdDate: olderEventCreated });
@@ -277,45 +260,32 @@ describe("an older answer's late event handled by two instances", () => {
 describe('a failed send overtaken by another instance that gave the thank-you up and wrote the Case', () => {
   it('the late failure changes nothing: the customer is not tried again, the Case is not written again, the give-up stays recorded', async () => {
     const [storage, cases, bus, clock] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }];
-    let releaseSend: () => void = () => undefined;
-    const send = new Promise<void>((resolve) => (releaseSend = resolve));
-    let slowSends = 0;
-    const a = new CoworkService({
-      ...deps(storage, cases, bus, clock, 'a'),
-      effects: {
-        answered: async () => {
-          slowSends++;
-          await send;
-          throw new Error('the slow send failed');
-        },
-        expired: async () => undefined,
-        failed: async () => undefined,
-      },
-    });
+    const slowSend = new HeldSend(refusedWith('the slow send failed'));
+    const a = instance(storage, 'a', slowSend, cases, bus, clock);
     let takerSends = 0;
-    const b = new CoworkService({
-      ...deps(storage, cases, bus, clock, 'b'),
-      effects: {
-        answered: async () => {
-          takerSends++;
-          if (takerSends === 2) clock.now += 60_000; // the chat stayed away for the whole window
-          throw new Error('channel refused the message');
-        },
-        expired: async () => undefined,
-        failed: async () => undefined,
-      },
-    });
+    const b = instance(
+      storage,
+      'b',
+      effectsWith(async () => {
+        takerSends++;
+        if (takerSends === 2) clock.now += 60_000; // the chat stayed away for the whole window
+        throw new Error('channel refused the message');
+      }),
+      cases,
+      bus,
+      clock,
+    );
     const session = await started(a);
     const handling = a.handleEvent(event('e1', session, 'Education'));
-    await waitFor(async () => slowSends === 1);
+    await waitFor(async () => slowSend.calls === 1);
     clock.now += 1500;
     await b.recoverInFlight(); // b takes over, fails twice, gives the thank-you up and writes the Case
     await b.effectsIdle();
     expect(await b.get(session.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouUndelivered: 'channel refused the message' });
-    releaseSend(); // a's late send fails now
+    slowSend.release(); // a's late send fails now
     await handling;
     await a.effectsIdle();
-    expect(slowSends).toBe(1);
+    expect(slowSend.calls).toBe(1);
     expect(takerSends).toBe(2);
     expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
     expect(await b.get(session.key)).toMatchObject({ state: 'done', thankedAt: null, thankYouAttempts: 2, thankYouUndelivered: 'channel refused the message' });

@@ -6,8 +6,19 @@
 import { MemoryStorage } from 'botbuilder';
 import { PermanentCaseError } from '../../cowork/ports';
 import { MAX_THANK_YOU_ATTEMPTS } from '../../cowork/flow/effectsPipeline';
-import { CoworkService } from '../../cowork/coworkService';
-import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, deps, event, started, waitFor, memoryCore } from './inMemoryCore';
+import {
+  CASE_ID,
+  HeldSend,
+  InMemoryBus,
+  InMemoryCases,
+  RecordingEffects,
+  event,
+  instance,
+  newerAnsweredFirst,
+  started,
+  waitFor,
+  memoryCore,
+} from './inMemoryCore';
 
 const core = memoryCore;
 
@@ -53,29 +64,16 @@ describe('effects pipeline, in memory', () => {
 
   it('an answered session completed again while its effects run (a sweep, a redelivery) is thanked and written once', async () => {
     const [storage, cases, bus, clock, recording] = [new MemoryStorage(), new InMemoryCases(), new InMemoryBus(), { now: Date.now() }, new RecordingEffects()];
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let sends = 0;
-    const a = new CoworkService({
-      ...deps(storage, cases, bus, clock, 'a'),
-      effects: {
-        answered: async (s, labels, stillOurs) => {
-          sends++;
-          await gate; // the customer's turn is slow
-          return recording.answered(s, labels, stillOurs);
-        },
-        expired: async () => undefined,
-        failed: async () => undefined,
-      },
-    });
+    const slowTurn = new HeldSend((s, labels, stillOurs) => recording.answered(s, labels, stillOurs)); // the customer's turn is slow
+    const a = instance(storage, 'a', slowTurn, cases, bus, clock);
     const session = await started(a);
     const handling = a.handleEvent(event('e1', session, 'Education'));
-    await waitFor(async () => sends === 1);
+    await waitFor(async () => slowTurn.calls === 1);
     const again = a.completeAnswered((await a.get(session.key))!);
-    release();
+    slowTurn.release();
     await Promise.all([handling, again]);
     await a.effectsIdle();
-    expect(sends).toBe(1);
+    expect(slowTurn.calls).toBe(1);
     expect(recording.thanked).toEqual([session.key]);
     expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Education' }]);
   });
@@ -108,13 +106,7 @@ describe('effects pipeline, in memory', () => {
 
   it('a later answer already on the Case: the older one is not written, its customer is told, and it leaves the in-flight list', async () => {
     const { a, other, cases, effects, clock, log } = core();
-    const older = await started(a, 'conv-a');
-    await a.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
-    clock.now += 1000;
-    const newer = await started(a, 'conv-b');
-    const olderCreated = clock.now;
-    clock.now += 1000;
-    await a.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+    const { older, newer, olderCreated } = await newerAnsweredFirst(a, clock);
     await a.handleEvent({ ...event('older', older, 'Education'), createdDate: olderCreated });
     await a.effectsIdle();
     expect(cases.updates).toEqual([{ Use_of_Funds__c: 'Renovation Work' }]);

@@ -8,7 +8,17 @@ import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
 import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/stores/inflight';
 import { silentLog, type Log } from '../../util/log';
-import type { CaseRecord, CaseStore, CoworkStatus, EventBus, PicklistValue, PlatformEvent, PublishResult, StatusPublisher } from '../../cowork/ports';
+import type {
+  CaseRecord,
+  CaseStore,
+  CoworkStatus,
+  EventBus,
+  KeyValueStorage,
+  PicklistValue,
+  PlatformEvent,
+  PublishResult,
+  StatusPublisher,
+} from '../../cowork/ports';
 import { normalizeId } from '../../util/salesforceId';
 import type { CoworkSession } from '../../cowork/domain/session';
 import { SessionRepository } from '../../cowork/stores/sessionRepository';
@@ -100,6 +110,34 @@ export class RecordingEffects implements SessionEffects {
   }
 }
 
+/** Effects whose thank-you is `answered`; an expiry and a failure tell nobody. */
+export function effectsWith(answered: SessionEffects['answered']): SessionEffects {
+  return { answered, expired: async () => undefined, failed: async () => undefined };
+}
+
+/**
+ * A thank-you held until `release()` (the customer's turn is slow, or the instance paused mid-send),
+ * then `then` decides how the send ends. `calls`: the sends that reached the hold.
+ */
+export class HeldSend implements SessionEffects {
+  calls = 0;
+  release: () => void = () => undefined;
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  constructor(private readonly then: SessionEffects['answered']) {}
+  async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
+    this.calls++;
+    await this.gate;
+    return this.then(session, labels, stillOurs);
+  }
+  async expired(): Promise<void> {}
+  async failed(): Promise<void> {}
+}
+
+/** A send that ends refused with `message`. */
+export function refusedWith(message: string): SessionEffects['answered'] {
+  return () => Promise.reject(new Error(message));
+}
+
 /** What the operator reads: every log line, its level, message and fields. */
 export class RecordingLog implements Log {
   readonly lines: Array<{ level: 'debug' | 'info' | 'warn' | 'error'; msg: string | undefined; fields: Record<string, unknown> }> = [];
@@ -160,7 +198,27 @@ export async function started(service: CoworkService, conversationId = 'conv'): 
   return outcome.session;
 }
 
-export function deps(storage: MemoryStorage, cases: InMemoryCases, bus: InMemoryBus, clock: { now: number }, name: string): Omit<CoworkServiceDeps, 'effects'> {
+/**
+ * Two answers of one Case, the newer on the Case first: a form answered in `conv-a` (submitted, its
+ * event not back yet), then a newer form in `conv-b` whose event `service` handles a second later.
+ * `olderCreated`: when the older answer's event was created (it comes late, with that CreatedDate).
+ */
+export async function newerAnsweredFirst(
+  service: CoworkService,
+  clock: { now: number },
+): Promise<{ older: CoworkSession; newer: CoworkSession; olderCreated: number }> {
+  const older = await started(service, 'conv-a');
+  await service.submit({ sessionKey: older.key, formToken: older.formToken, conversationId: 'conv-a', raw: { useOfFunds: 'Education' } });
+  clock.now += 1000;
+  const newer = await started(service, 'conv-b');
+  const olderCreated = clock.now;
+  clock.now += 1000;
+  await service.handleEvent({ ...event('newer', newer, 'Renovation Work'), createdDate: clock.now });
+  return { older, newer, olderCreated };
+}
+
+/** The core's dependencies for instance `name` on these ports (any Case store, bus and storage: a test may give its own). */
+export function deps(storage: KeyValueStorage, cases: CaseStore, bus: EventBus, clock: { now: number }, name: string): Omit<CoworkServiceDeps, 'effects'> {
   return {
     caseStore: cases,
     eventBus: bus,

@@ -5,18 +5,12 @@
  */
 import { MemoryStorage, type StoreItems } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
-import { InMemoryDeadlineQueue } from '../../cowork/stores/deadlines';
-import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
-import { InFlightIndex } from '../../cowork/stores/inflight';
-import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
-import { normalizeId } from '../../util/salesforceId';
-import { SessionRepository } from '../../cowork/stores/sessionRepository';
 import { CountingCoworkStore } from '../../bench/countingStore';
 import { MemoryCoworkStore } from '../../storage/memoryStore';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
+import { CASE_ID, deps, started } from './inMemoryCore';
 
-const CASE_ID = normalizeId('500Sm0000000001') as string;
 const PICKLIST: PicklistValue[] = [{ value: 'Education', label: 'Education', active: true, defaultValue: false }];
 
 const cases: CaseStore = {
@@ -69,27 +63,9 @@ describe('the in-flight sweep during a submit', () => {
         return memory.write(changes);
       },
     };
-    const service = (name: string): CoworkService =>
-      new CoworkService({
-        caseStore: cases,
-        eventBus: bus,
-        repository: new SessionRepository(storage),
-        deadlines: new InMemoryDeadlineQueue(),
-        inflight: new InFlightIndex(storage),
-        instanceId: name,
-        effectsLeaseMs: 1000,
-        forms: [USE_OF_FUNDS_FORM],
-        effects,
-        log: silentLog,
-        sessionTtlMs: 3_600_000,
-        eventTimeoutMs: 5000,
-        now: () => clock.now,
-      });
-    const a = service('a');
-    const b = service('b');
-    const started = await a.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId: 'conv', conversationReference: {}, userId: 'u' });
-    if (started.kind !== 'started') throw new Error(started.kind);
-    const session = started.session;
+    const a = new CoworkService({ ...deps(storage, cases, bus, clock, 'a'), effects });
+    const b = new CoworkService({ ...deps(storage, cases, bus, clock, 'b'), effects });
+    const session = await started(a);
 
     duringSubmit = () => b.recoverInFlight();
     const outcome = await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
@@ -107,27 +83,9 @@ describe('the in-flight sweep during a submit', () => {
     const bus = new LosingBus();
     const store = new CountingCoworkStore(new MemoryCoworkStore());
     const storage = new StoreBackedStorage(store);
-    const service = (name: string): CoworkService =>
-      new CoworkService({
-        caseStore: cases,
-        eventBus: bus,
-        repository: new SessionRepository(storage),
-        deadlines: new InMemoryDeadlineQueue(),
-        inflight: new InFlightIndex(storage),
-        instanceId: name,
-        effectsLeaseMs: 1000,
-        forms: [USE_OF_FUNDS_FORM],
-        effects,
-        log: silentLog,
-        sessionTtlMs: 3_600_000,
-        eventTimeoutMs: 5000,
-        now: () => clock.now,
-      });
-    const a = service('a');
-    const b = service('b');
-    const started = await a.start({ caseRef: CASE_ID, form: USE_OF_FUNDS_FORM, conversationId: 'conv', conversationReference: {}, userId: 'u' });
-    if (started.kind !== 'started') throw new Error(started.kind);
-    const session = started.session;
+    const a = new CoworkService({ ...deps(storage, cases, bus, clock, 'a'), effects });
+    const b = new CoworkService({ ...deps(storage, cases, bus, clock, 'b'), effects });
+    const session = await started(a);
     await a.submit({ sessionKey: session.key, formToken: session.formToken, conversationId: 'conv', raw: { useOfFunds: 'Education' } });
     const reads = (): number => store.counts['get cowork/session/*'] ?? 0;
     const before = reads();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startHostAgent } from '../../examples/agentsHost';
 import { EmulatorChannel } from '../harness/emulatorChannel';
-import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
+import { typedAnswerInHost, wholeSessionInHost } from '../harness/mountedCowork';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -31,37 +31,23 @@ describe('co-work mounted in a host agent (Microsoft 365 Agents SDK)', () => {
   });
 
   it("leaves greetings and other text to the host, takes the host's first-ranked route first, and runs the whole session", async () => {
-    const chat = channel.conversation(host.url, { id: 'agents-customer' });
-    await chat.join();
-    await chat.waitForText('Welcome to the host agent.');
-    await chat.say('hello there');
-    await chat.waitForText('host: hello there');
-    const [c] = host.cowork.simulator?.org.createCases(1) ?? [];
-    if (!c) throw new Error('no Case');
-    const form = await startForm(chat, c.caseNumber);
-    await chat.say('/hours'); // the host's route ranks first, even with a form open
-    await chat.waitForText('We are open 9 to 5.');
-    await chat.say('help');
-    await chat.waitForText('host: help');
-    await chat.submitForm(form.formToken, 'Education');
-    await chat.waitForText(`${thanksPrefix()} 🎓 Education`);
-    await waitUntil(() => host.cowork.simulator?.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
-    await chat.say('thanks!');
-    await chat.waitForText('host: thanks!');
-    expect(chat.texts.filter((t) => t.includes('I am the co-work bot'))).toEqual([]);
+    await wholeSessionInHost(
+      channel,
+      { url: host.url, simulator: host.cowork.simulator },
+      {
+        user: 'agents-customer',
+        welcome: 'Welcome to the host agent.',
+        whileOpen: async (chat) => {
+          await chat.say('/hours'); // the host's route ranks first, even with a form open
+          await chat.waitForText('We are open 9 to 5.');
+          await chat.say('help');
+          await chat.waitForText('host: help');
+        },
+      },
+    );
   });
 
   it('takes a typed answer to its open form, and hands other text to the host (`otherwise`)', async () => {
-    const chat = channel.conversation(host.url, { id: 'agents-typist' });
-    const [c] = host.cowork.simulator?.org.createCases(1) ?? [];
-    if (!c) throw new Error('no Case');
-    await startForm(chat, c.caseId);
-    await chat.say('what are your opening hours?');
-    await chat.waitForText('host: what are your opening hours?');
-    await chat.say('the first one');
-    await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
-    await chat.say('yes');
-    await chat.waitForText(`${thanksPrefix()} 🛠 Renovation Work`);
-    expect(chat.texts.filter((t) => t.startsWith('host: the first one'))).toEqual([]);
+    await typedAnswerInHost(channel, { url: host.url, simulator: host.cowork.simulator }, 'agents-typist');
   });
 });

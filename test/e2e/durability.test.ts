@@ -4,77 +4,35 @@
  * on each, `STORAGE=blob` then `STORAGE=table`) against a simulator that outlives it. It is stopped with
  * SIGTERM or SIGKILL at the worst moments, and run as two instances side by side.
  */
-import { simulatorEnv } from '../../salesforce';
-import { startSimulator, type RunningSimulator } from '../../simulator';
 import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
 import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
-import { startAzurite, startBotProcess, type Azurite, type BotProcess } from '../harness/processes';
+import { durableStorage } from '../harness/durableStorage';
+import type { BotProcess } from '../harness/processes';
 
 jest.setTimeout(180_000);
 
 const ACK = 'your answer has been sent';
 const EVENT = 'Use_of_Funds__e';
 
-let sim: RunningSimulator;
-const azurites: Partial<Record<'blob' | 'table', Azurite>> = {};
+const rig = durableStorage();
+const { startBot, stopBot } = rig;
 /** The storage the tests now running use (set by each `describe.each` block below). */
 let kind: 'blob' | 'table' = 'blob';
-let channel: EmulatorChannel;
-const running = new Set<BotProcess>();
 let containerCount = 0;
-
-beforeAll(async () => {
-  [sim, azurites.blob, azurites.table, channel] = await Promise.all([
-    startSimulator({ keepaliveIntervalMs: 500 }),
-    startAzurite('blob'),
-    startAzurite('table'),
-    EmulatorChannel.start(),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([...running].map((bot) => bot.stop('SIGKILL')));
-  await channel?.stop();
-  await sim?.stop();
-  await Promise.all(Object.values(azurites).map((azurite) => azurite.stop()));
-});
 
 /** Environment of a bot on a real-org configuration (the simulator) and blob or table storage (`kind`). */
 function botEnv(container: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    ...simulatorEnv(sim),
-    COWORK_DEV_COMMANDS: 'true',
-    ...(kind === 'blob'
-      ? { STORAGE: 'blob', AZURE_STORAGE_CONNECTION_STRING: azurites.blob?.connectionString ?? '', AZURE_STORAGE_CONTAINER: container }
-      : { STORAGE: 'table', AZURE_TABLES_CONNECTION_STRING: azurites.table?.connectionString ?? '', AZURE_TABLES_TABLE: container.replace(/-/g, 'x') }),
-    COWORK_EFFECTS_LEASE_SECONDS: '2',
-    // Far beyond any wait here: an answer whose event did not come back is not published again
-    // within a test, so what completes a session after a restart is the replay of its own event.
-    COWORK_EVENT_TIMEOUT_SECONDS: '3600',
-    ...extra,
-  };
+  return rig.botEnv(kind, container, extra);
 }
 
 function newContainer(): string {
   return `durability-${process.pid}-${++containerCount}`;
 }
 
-async function startBot(env: Record<string, string>): Promise<BotProcess> {
-  const bot = await startBotProcess(env);
-  running.add(bot);
-  return bot;
-}
-
-async function stopBot(bot: BotProcess, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
-  const result = await bot.stop(signal);
-  running.delete(bot);
-  return result;
-}
-
 /** A customer whose turns can go to any instance, as behind a load balancer. */
 /** A customer of this storage's run: the channel is shared by both runs, so a conversation id of the blob run is never the table run's (its history would hold the other run's thank-you). */
 function customer(id: string): EmulatorConversation {
-  return channel.conversation('http://127.0.0.1:1', { id: `${kind}-${id}` }, `conv-${kind}-${id}`);
+  return rig.channel.conversation('http://127.0.0.1:1', { id: `${kind}-${id}` }, `conv-${kind}-${id}`);
 }
 
 /** Posts through the first instance that answers 200 (a load balancer retrying elsewhere). */
@@ -83,7 +41,7 @@ async function via(instances: () => BotProcess[], chat: EmulatorConversation, se
     const list = instances();
     const bot = list[(start + attempt) % Math.max(list.length, 1)];
     if (bot) {
-      const routed = channel.conversation(bot.url, chat.user, chat.id);
+      const routed = rig.channel.conversation(bot.url, chat.user, chat.id);
       try {
         const response = await send(routed);
         if (response.status === 200) return;
@@ -106,11 +64,11 @@ function thanks(chat: EmulatorConversation): string[] {
 }
 
 function caseValue(caseId: string): unknown {
-  return sim.org.getRecord('Case', caseId)?.Use_of_Funds__c ?? null;
+  return rig.sim.org.getRecord('Case', caseId)?.Use_of_Funds__c ?? null;
 }
 
 function patchCount(): number {
-  return Object.entries(sim.org.requestCounts())
+  return Object.entries(rig.sim.org.requestCounts())
     .filter(([route]) => route.startsWith('PATCH'))
     .reduce((sum, [, n]) => sum + n, 0);
 }
@@ -125,7 +83,7 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
       const container = newContainer();
       const first = await startBot(botEnv(container));
       const only = () => [first];
-      const [warmup, c] = sim.org.createCases(2);
+      const [warmup, c] = rig.sim.org.createCases(2);
       if (!warmup || !c) throw new Error('no Cases');
       // One whole session first, so a replay position is stored.
       const warm = customer(`warm-${signal}`);
@@ -135,12 +93,12 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
 
       const chat = customer(`restart-${signal}`);
       const token = await formToken(chat, c.caseNumber, only);
-      sim.org.stallStreams();
+      rig.sim.org.stallStreams();
       await via(only, chat, (x) => x.submitForm(token, 'Education'));
       await chat.waitForText(ACK);
       const stopped = await stopBot(first, signal);
       expect(signal === 'SIGTERM' ? stopped.code : stopped.signal).toBe(signal === 'SIGTERM' ? 0 : 'SIGKILL');
-      sim.org.releaseStreams();
+      rig.sim.org.releaseStreams();
       const patchesBefore = patchCount();
       expect(caseValue(c.caseId)).toBeNull();
 
@@ -151,7 +109,7 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
       expect(thanks(chat)[0]).toContain('🎓 Education');
       expect(patchCount() - patchesBefore).toBe(1);
       // Replayed, not republished: the Case's one event is the one published before the stop.
-      expect(sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
+      expect(rig.sim.org.publishedEvents(EVENT).filter((e) => e.payload.Correlation_Id__c === c.caseId)).toHaveLength(1);
       await stopBot(second, 'SIGTERM');
     });
 
@@ -159,7 +117,7 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
       const container = newContainer();
       const first = await startBot(botEnv(container));
       const only = () => [first];
-      const [warmup, c] = sim.org.createCases(2);
+      const [warmup, c] = rig.sim.org.createCases(2);
       if (!warmup || !c) throw new Error('no Cases');
       const warm = customer('warm-agent');
       const warmToken = await formToken(warm, warmup.caseNumber, only);
@@ -169,7 +127,7 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
       const chat = customer('agent-while-down');
       await formToken(chat, c.caseNumber, only);
       await stopBot(first, 'SIGKILL');
-      sim.org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Vehicle Purchase' });
+      rig.sim.org.publishEvent(EVENT, { Correlation_Id__c: c.caseId, Use_of_Fund_Reason__c: 'Vehicle Purchase' });
 
       const second = await startBot(botEnv(container));
       await chat.waitForText(thanksPrefix(), 30_000);
@@ -208,7 +166,7 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
       let instances: BotProcess[] = await Promise.all([startBot(env), startBot(env)]);
       const live = () => instances;
       const total = 300;
-      const cases = sim.org.createCases(total);
+      const cases = rig.sim.org.createCases(total);
       const choices = ['Renovation Work', 'Debt Consolidation', 'Vehicle Purchase', 'Education', 'Other'];
       const patchesBefore = patchCount();
       const chats = cases.map((_, i) => customer(`lb-${process.pid}-${i}`));
@@ -235,7 +193,7 @@ describe.each(['blob', 'table'] as const)('on %s storage', (storage) => {
       const streamEnds = (async () => {
         for (let k = 0; k < 3; k++) {
           await waitUntil(() => chats.filter((c) => thanks(c).length > 0).length >= (k + 1) * 40, 'progress before ending streams', 120_000);
-          sim.org.endStreams({ code: 14, errorCode: 'sfdc.platform.eventbus.grpc.service.unavailable', details: 'ended by the test' });
+          rig.sim.org.endStreams({ code: 14, errorCode: 'sfdc.platform.eventbus.grpc.service.unavailable', details: 'ended by the test' });
         }
       })();
       await runBatch(0, total / 2);

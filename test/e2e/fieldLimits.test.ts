@@ -3,21 +3,15 @@
  * a validation rule whose message is full of emoji (two UTF-16 units each) still reaches the
  * agent's panel as a `failed` status, its detail cut to Detail__c's 255 units, never refused.
  */
-import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, suiteBot } from '../harness/botUnderTest';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
 const NOT_UPDATED = 'could not be updated';
 
 describe('status fields as Salesforce counts them', () => {
-  let t: BotUnderTest;
   const log = new RecordingLog();
-  beforeAll(async () => {
-    t = await startBotUnderTest({ log });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = suiteBot({ log });
 
   it("tells the panel `failed` when the org's refusal text is full of emoji", async () => {
     const org = sim(t).org;

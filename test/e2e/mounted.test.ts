@@ -10,7 +10,8 @@ import { loadConfig } from '../../bot/config/config';
 import { createCowork, type Cowork } from '../../bot/compositionRoot';
 import { silentLog } from '../../util/log';
 import { EmulatorChannel } from '../harness/emulatorChannel';
-import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
+import { startForm, thanksPrefix } from '../harness/coworkSteps';
+import { typedAnswerInHost, wholeSessionInHost, type MountedHost } from '../harness/mountedCowork';
 
 /** A host bot with its own personality. */
 class HostBot extends ActivityHandler {
@@ -61,38 +62,21 @@ describe('co-work mounted in a host bot', () => {
     await channel?.stop();
   });
 
-  it('leaves greetings and unrelated messages to the host, and runs the whole co-work session', async () => {
-    const chat = channel.conversation(url, { id: 'customer' });
-    await chat.join();
-    await chat.waitForText('Welcome to the host bot.');
-    await chat.say('hello there');
-    await chat.waitForText('host: hello there');
+  const host = (): MountedHost => ({ url, simulator: cowork.simulator });
 
-    const [c] = cowork.simulator?.org.createCases(1) ?? [];
-    if (!c) throw new Error('no Case');
-    const form = await startForm(chat, c.caseNumber);
-    await chat.say('help'); // the host's, even with a form open
-    await chat.waitForText('host: help');
-    await chat.submitForm(form.formToken, 'Education');
-    await chat.waitForText(`${thanksPrefix()} 🎓 Education`);
-    await waitUntil(() => cowork.simulator?.org.getRecord('Case', c.caseId)?.Use_of_Funds__c === 'Education', 'the Case update');
-    await chat.say('thanks!');
-    await chat.waitForText('host: thanks!');
-    expect(chat.texts.filter((t) => t.includes('I am the co-work bot'))).toEqual([]);
+  it('leaves greetings and unrelated messages to the host, and runs the whole co-work session', async () => {
+    await wholeSessionInHost(channel, host(), {
+      user: 'customer',
+      welcome: 'Welcome to the host bot.',
+      whileOpen: async (chat) => {
+        await chat.say('help'); // the host's, even with a form open
+        await chat.waitForText('host: help');
+      },
+    });
   });
 
   it('takes a typed answer to its open form, and leaves other text to the host', async () => {
-    const chat = channel.conversation(url, { id: 'typist' });
-    const [c] = cowork.simulator?.org.createCases(1) ?? [];
-    if (!c) throw new Error('no Case');
-    await startForm(chat, c.caseId);
-    await chat.say('what are your opening hours?');
-    await chat.waitForText('host: what are your opening hours?');
-    await chat.say('the first one');
-    await chat.waitForText('You chose 🛠 Renovation Work. Send it?');
-    await chat.say('yes');
-    await chat.waitForText(`${thanksPrefix()} 🛠 Renovation Work`);
-    expect(chat.texts.filter((t) => t.startsWith('host: the first one'))).toEqual([]);
+    await typedAnswerInHost(channel, host(), 'typist');
   });
 
   it("leaves the host's text to the host while a typed answer waits for confirmation, and keeps that answer", async () => {

@@ -3,7 +3,7 @@
  * conversation, an event without session key completes only the current form, every form thanks
  * at most once, and an older answer never overwrites a newer one on the Case.
  */
-import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, suiteBot, type BotUnderTest } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
@@ -22,14 +22,8 @@ function caseField(t: BotUnderTest, caseId: string): unknown {
 }
 
 describe('one open form per Case', () => {
-  let t: BotUnderTest;
   const log = new RecordingLog();
-  beforeAll(async () => {
-    t = await startBotUnderTest({ log });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = suiteBot({ log });
 
   it('three /cowork in one conversation, then an event without session key: one thank-you, old cards refused', async () => {
     const c = oneCase(sim(t).org);

@@ -6,7 +6,7 @@
  * plainly, never left without a reply and never told it worked; the agent's panel gets a failed
  * status naming the error.
  */
-import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, suiteBot } from '../harness/botUnderTest';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
 
@@ -14,14 +14,8 @@ const THANKS = 'Thank you for completing the questionnaire';
 const NOT_UPDATED = 'could not be updated';
 
 describe('the org as a real one behaves', () => {
-  let t: BotUnderTest;
   const log = new RecordingLog();
-  beforeAll(async () => {
-    t = await startBotUnderTest({ log });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = suiteBot({ log });
 
   it("shows the org's daily API usage on /healthz, as the org reports it", async () => {
     const c = oneCase(sim(t).org);

@@ -6,16 +6,13 @@
  * a crash before checkpointing leaves it, gets the same events, EventUuids and all, once more).
  * Instances over one storage and one simulated org; a real Pub/Sub client stands in for the panel.
  */
-import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/startBot';
-import { loadConfig } from '../../bot/config/config';
+import type { RunningBot } from '../../bot/startBot';
 import { HandoffRepository } from '../../cowork/stores/handoff';
 import { textsFor } from '../../dialogs/texts';
-import { simulatorEnv } from '../../salesforce';
-import { startSimulator, type RunningSimulator } from '../../simulator';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
-import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
-import { fromPanel, closePanel, openPanel, type Panel } from '../harness/panel';
+import type { EmulatorConversation } from '../harness/emulatorChannel';
+import { fromPanel } from '../harness/panel';
+import { panelInstances } from '../harness/panelInstances';
 import { RecordingLog } from '../harness/recordingLog';
 
 const AGENT = 'agent.one@example.com';
@@ -31,38 +28,18 @@ async function until(condition: () => Promise<boolean>, what = 'the outbox to em
 }
 
 describe("an agent's messages from the Case survive a stopped instance and redelivery, once each", () => {
-  let simulator: RunningSimulator;
-  let channel: EmulatorChannel;
-  let panel: Panel;
-  const storage = new MemoryStorage();
+  const rig = panelInstances([{}, {}], { deadlineIntervalMs: 200 });
+  const { storage, running } = rig;
   const handoffs = new HandoffRepository(storage);
-  const running: RunningBot[] = [];
-
-  function start(log = new RecordingLog()): Promise<RunningBot> {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...simulatorEnv(simulator), COWORK_DEV_COMMANDS: 'true' });
-    return startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log, storage, deadlineIntervalMs: 200 });
-  }
-
-  beforeAll(async () => {
-    simulator = await startSimulator({ keepaliveIntervalMs: 500 });
-    channel = await EmulatorChannel.start();
-    running.push(await start(), await start());
-    panel = await openPanel(simulator);
-  });
-  afterAll(async () => {
-    await closePanel(simulator, panel);
-    await Promise.all(running.map((b) => b.stop()));
-    await channel?.stop();
-    await simulator?.stop();
-  });
+  const start = (log = new RecordingLog()): Promise<RunningBot> => rig.start({}, log);
 
   async function takenOver(userId: string): Promise<{ caseId: string; chat: EmulatorConversation; conversationId: string }> {
-    const kase = oneCase(simulator.org);
+    const kase = oneCase(rig.simulator.org);
     const conversationId = `conv-${userId}`;
-    const chat = channel.conversation(running[0]!.url, { id: userId }, conversationId);
+    const chat = rig.channel.conversation(running[0]!.url, { id: userId }, conversationId);
     await startForm(chat, kase.caseNumber);
-    fromPanel(simulator, kase.caseId, 'takeover', AGENT);
-    await waitUntil(() => panel.states(kase.caseId).some((s) => s.state === 'taken_over'), 'taken_over');
+    fromPanel(rig.simulator, kase.caseId, 'takeover', AGENT);
+    await waitUntil(() => rig.panel.states(kase.caseId).some((s) => s.state === 'taken_over'), 'taken_over');
     await chat.waitForText(textsFor('en-US').personJoined);
     return { caseId: kase.caseId, chat, conversationId };
   }
@@ -91,7 +68,7 @@ describe("an agent's messages from the Case survive a stopped instance and redel
     );
     // No new message from the panel: the timed work finds them.
     await chat.waitForText('second, left behind');
-    fromPanel(simulator, caseId, 'to_customer', AGENT, 'third, after');
+    fromPanel(rig.simulator, caseId, 'to_customer', AGENT, 'third, after');
     await chat.waitForText('third, after');
     expect(chat.texts.slice(said)).toEqual(['first, left behind', 'second, left behind', 'third, after']);
     // Each delivered message leaves the outbox, and the emptied outbox leaves the timed work's list.
@@ -102,13 +79,13 @@ describe("an agent's messages from the Case survive a stopped instance and redel
   it('the same Cowork_Message__e delivered again (a restart from an older checkpoint) reaches the customer once', async () => {
     const { caseId, chat, conversationId } = await takenOver('customer-redelivered');
     const said = chat.texts.length;
-    for (const text of ['one', 'two', 'three']) fromPanel(simulator, caseId, 'to_customer', AGENT, text);
+    for (const text of ['one', 'two', 'three']) fromPanel(rig.simulator, caseId, 'to_customer', AGENT, text);
     await chat.waitForText('three');
     // Delivered and recorded (this test is about redelivery, not the window between a send and its record).
     await until(async () => (await handoffs.get(conversationId))?.panel?.outbox.length === 0);
 
     // The checkpoint as an instance that crashed before storing it leaves it: at the takeover, before the three messages.
-    const events = simulator.org.publishedEvents('Cowork_Message__e').filter((e) => e.payload.Correlation_Id__c === caseId);
+    const events = rig.simulator.org.publishedEvents('Cowork_Message__e').filter((e) => e.payload.Correlation_Id__c === caseId);
     const takeover = events.find((e) => e.payload.Kind__c === 'takeover')!;
     const replayed = events.filter((e) => e.payload.Kind__c === 'to_customer').map((e) => e.eventUuid);
     expect(replayed).toHaveLength(3);
@@ -125,7 +102,7 @@ describe("an agent's messages from the Case survive a stopped instance and redel
     const again = (): string[] => log.entries.filter((e) => e.msg.startsWith('agent message already taken')).map((e) => String(e.fields.eventId));
     await waitUntil(() => replayed.every((id) => again().includes(id)), 'the three messages redelivered to the restarted instance');
 
-    fromPanel(simulator, caseId, 'to_customer', AGENT, 'four');
+    fromPanel(rig.simulator, caseId, 'to_customer', AGENT, 'four');
     await chat.waitForText('four');
     expect(chat.texts.slice(said)).toEqual(['one', 'two', 'three', 'four']);
   });

@@ -5,17 +5,13 @@
  * Pub/Sub client subscribed to `Cowork_Message__e` and `Cowork_Status__e`, standing in for the
  * coworkPanel; the customer's side is the Emulator-like channel over HTTP.
  */
-import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/startBot';
-import { loadConfig } from '../../bot/config/config';
 import { BACK_WITH_BOT_TEXT } from '../../bot/handoff/handoffProtocol';
 import { textsFor } from '../../dialogs/texts';
-import { simulatorEnv } from '../../salesforce';
-import { startSimulator, type RunningSimulator } from '../../simulator';
+import type { RunningSimulator } from '../../simulator';
 import { oneCase, startForm, thanks, waitUntil } from '../harness/coworkSteps';
-import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
-import { RecordingLog } from '../harness/recordingLog';
-import { fromPanel, closePanel, openPanel, type Panel } from '../harness/panel';
+import type { EmulatorConversation } from '../harness/emulatorChannel';
+import { fromPanel } from '../harness/panel';
+import { panelInstances } from '../harness/panelInstances';
 
 const INTRO = 'A form regarding the use of funds must be completed, I am sending you the form in the chat window';
 const AGENT = 'agent.one@example.com';
@@ -31,48 +27,22 @@ function comments(simulator: RunningSimulator, caseId: string): Array<Record<str
 }
 
 describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), two instances', () => {
-  let simulator: RunningSimulator;
-  let channel: EmulatorChannel;
-  let panel: Panel;
-  const storage = new MemoryStorage();
-  const running: RunningBot[] = [];
-
-  beforeAll(async () => {
-    simulator = await startSimulator({ keepaliveIntervalMs: 500 });
-    channel = await EmulatorChannel.start();
-    for (let i = 0; i < 2; i++) {
-      const config = loadConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        ...simulatorEnv(simulator),
-        COWORK_DEV_COMMANDS: 'true',
-        COWORK_AGENT_KEY: RELAY_KEY,
-      });
-      running.push(await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: new RecordingLog(), storage }));
-    }
-    panel = await openPanel(simulator);
-  });
-  afterAll(async () => {
-    await closePanel(simulator, panel);
-    await Promise.all(running.map((b) => b.stop()));
-    await channel?.stop();
-    await simulator?.stop();
-  });
+  const rig = panelInstances([{ COWORK_AGENT_KEY: RELAY_KEY }, { COWORK_AGENT_KEY: RELAY_KEY }]);
+  const { running } = rig;
 
   /** A customer on the first instance with the Case's form open (the chat is linked to the Case). */
   async function customerWithForm(
     userId: string,
   ): Promise<{ kase: ReturnType<typeof oneCase<{ caseId: string; caseNumber: string }>>; chat: EmulatorConversation; formToken: string }> {
-    const kase = oneCase(simulator.org);
-    const chat = channel.conversation(running[0]!.url, { id: userId });
+    const kase = oneCase(rig.simulator.org);
+    const chat = rig.channel.conversation(running[0]!.url, { id: userId });
     const { formToken } = await startForm(chat, kase.caseNumber);
     return { kase, chat, formToken };
   }
 
   async function takeOver(caseId: string, agent: string): Promise<void> {
-    fromPanel(simulator, caseId, 'takeover', agent);
-    await waitUntil(() => panel.states(caseId).some((s) => s.state === 'taken_over' || s.state === 'takeover_refused'), 'the takeover status');
+    fromPanel(rig.simulator, caseId, 'takeover', agent);
+    await waitUntil(() => rig.panel.states(caseId).some((s) => s.state === 'taken_over' || s.state === 'takeover_refused'), 'the takeover status');
   }
 
   it('takeover shows the chat so far; both directions; an answer meanwhile is saved once and shown; hand back saves the transcript on the Case', async () => {
@@ -81,10 +51,10 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await waitUntil(() => chat.texts.length >= 2, "the bot's reply");
 
     await takeOver(kase.caseId, AGENT);
-    expect(panel.states(kase.caseId).filter((s) => s.state === 'taken_over')).toEqual([{ state: 'taken_over', detail: expect.stringContaining(AGENT) }]);
+    expect(rig.panel.states(kase.caseId).filter((s) => s.state === 'taken_over')).toEqual([{ state: 'taken_over', detail: expect.stringContaining(AGENT) }]);
     // The conversation so far: the bot's intro and the customer's question, with who said them.
-    await waitUntil(() => panel.lines(kase.caseId).some((l) => l.sender === 'Customer'), 'the conversation so far');
-    expect(panel.lines(kase.caseId)).toEqual(
+    await waitUntil(() => rig.panel.lines(kase.caseId).some((l) => l.sender === 'Customer'), 'the conversation so far');
+    expect(rig.panel.lines(kase.caseId)).toEqual(
       expect.arrayContaining([
         { sender: 'Bot', text: INTRO },
         { sender: 'Customer', text: 'hello, is this the right form?' },
@@ -95,31 +65,31 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     const said = chat.texts.length;
     const typed = '<b>is anyone there?</b> <img src=x onerror=alert(1)> & more';
     expect((await chat.say(typed)).status).toBe(200);
-    await waitUntil(() => panel.lines(kase.caseId).some((l) => l.text === typed), "the customer's message in the panel");
-    expect(panel.lines(kase.caseId).filter((l) => l.text === typed)).toEqual([{ sender: 'Customer', text: typed }]);
+    await waitUntil(() => rig.panel.lines(kase.caseId).some((l) => l.text === typed), "the customer's message in the panel");
+    expect(rig.panel.lines(kase.caseId).filter((l) => l.text === typed)).toEqual([{ sender: 'Customer', text: typed }]);
     expect(chat.texts.length).toBe(said);
 
     // The agent's messages: each once, in order, whichever instance handles them.
-    for (const text of ['one', 'two', 'three', 'four', 'five']) fromPanel(simulator, kase.caseId, 'to_customer', AGENT, text);
+    for (const text of ['one', 'two', 'three', 'four', 'five']) fromPanel(rig.simulator, kase.caseId, 'to_customer', AGENT, text);
     await waitUntil(() => chat.texts.includes('five'), "the agent's last message");
     expect(chat.texts.slice(said)).toEqual(['one', 'two', 'three', 'four', 'five']);
 
     // The customer answers the form meanwhile: the Case is saved once, the panel is told, the bot does not thank.
-    const writes = caseWrites(simulator);
+    const writes = caseWrites(rig.simulator);
     await chat.submitForm(formToken, 'Renovation Work');
-    await waitUntil(() => panel.states(kase.caseId).some((s) => s.state === 'saved'), 'the saved status');
-    expect(simulator.org.getRecord('Case', kase.caseId)?.Use_of_Funds__c).toBe('Renovation Work');
-    expect(caseWrites(simulator) - writes).toBe(1);
+    await waitUntil(() => rig.panel.states(kase.caseId).some((s) => s.state === 'saved'), 'the saved status');
+    expect(rig.simulator.org.getRecord('Case', kase.caseId)?.Use_of_Funds__c).toBe('Renovation Work');
+    expect(caseWrites(rig.simulator) - writes).toBe(1);
     await waitUntil(
-      () => panel.lines(kase.caseId).some((l) => l.sender === 'Bot' && String(l.text).includes('Renovation Work')),
+      () => rig.panel.lines(kase.caseId).some((l) => l.sender === 'Bot' && String(l.text).includes('Renovation Work')),
       'the answer shown in the panel',
     );
     expect(chat.texts).not.toContain(thanks('🛠 Renovation Work'));
 
-    fromPanel(simulator, kase.caseId, 'handback', AGENT);
-    await waitUntil(() => panel.states(kase.caseId).some((s) => s.state === 'handed_back'), 'the handed_back status');
+    fromPanel(rig.simulator, kase.caseId, 'handback', AGENT);
+    await waitUntil(() => rig.panel.states(kase.caseId).some((s) => s.state === 'handed_back'), 'the handed_back status');
     await chat.waitForText(BACK_WITH_BOT_TEXT);
-    const saved = comments(simulator, kase.caseId);
+    const saved = comments(rig.simulator, kase.caseId);
     expect(saved).toHaveLength(1);
     expect(saved[0]?.IsPublished).toBe(false);
     const body = String(saved[0]?.CommentBody);
@@ -128,7 +98,7 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     expect(order.every((i) => i > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(
-      panel
+      rig.panel
         .states(kase.caseId)
         .filter((s) => s.state === 'taken_over' || s.state === 'handed_back')
         .map((s) => s.state),
@@ -145,22 +115,22 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await takeOver(kase.caseId, AGENT);
     const said = chat.texts.length;
 
-    fromPanel(simulator, kase.caseId, 'takeover', OTHER_AGENT);
-    await waitUntil(() => panel.states(kase.caseId).some((s) => s.state === 'takeover_refused'), 'the refusal');
-    expect(panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([
+    fromPanel(rig.simulator, kase.caseId, 'takeover', OTHER_AGENT);
+    await waitUntil(() => rig.panel.states(kase.caseId).some((s) => s.state === 'takeover_refused'), 'the refusal');
+    expect(rig.panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([
       { state: 'takeover_refused', detail: expect.stringContaining(`${AGENT} has this chat`) },
     ]);
 
-    fromPanel(simulator, kase.caseId, 'to_customer', OTHER_AGENT, 'not from the owner');
-    await waitUntil(() => panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 2, 'the refused message');
-    expect(panel.states(kase.caseId).at(-1)?.detail).toContain('Not sent');
-    fromPanel(simulator, kase.caseId, 'to_customer', AGENT, 'from the owner');
+    fromPanel(rig.simulator, kase.caseId, 'to_customer', OTHER_AGENT, 'not from the owner');
+    await waitUntil(() => rig.panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 2, 'the refused message');
+    expect(rig.panel.states(kase.caseId).at(-1)?.detail).toContain('Not sent');
+    fromPanel(rig.simulator, kase.caseId, 'to_customer', AGENT, 'from the owner');
     await waitUntil(() => chat.texts.includes('from the owner'), "the owner's message");
     expect(chat.texts.slice(said)).toEqual(['from the owner']);
 
-    fromPanel(simulator, kase.caseId, 'handback', OTHER_AGENT);
-    await waitUntil(() => panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 3, 'the refused hand back');
-    fromPanel(simulator, kase.caseId, 'handback', AGENT);
+    fromPanel(rig.simulator, kase.caseId, 'handback', OTHER_AGENT);
+    await waitUntil(() => rig.panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 3, 'the refused hand back');
+    fromPanel(rig.simulator, kase.caseId, 'handback', AGENT);
     await chat.waitForText(BACK_WITH_BOT_TEXT);
   });
 
@@ -170,19 +140,19 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await takeOver(first.kase.caseId, AGENT);
     const saidB = second.chat.texts.length;
     // The agent holds Case A's chat: a message naming Case B is refused, and Case B's customer gets nothing.
-    fromPanel(simulator, second.kase.caseId, 'to_customer', AGENT, 'meant for A');
-    await waitUntil(() => panel.states(second.kase.caseId).some((s) => s.state === 'takeover_refused'), 'the refusal for Case B');
-    fromPanel(simulator, first.kase.caseId, 'to_customer', AGENT, 'for A');
+    fromPanel(rig.simulator, second.kase.caseId, 'to_customer', AGENT, 'meant for A');
+    await waitUntil(() => rig.panel.states(second.kase.caseId).some((s) => s.state === 'takeover_refused'), 'the refusal for Case B');
+    fromPanel(rig.simulator, first.kase.caseId, 'to_customer', AGENT, 'for A');
     await first.chat.waitForText('for A');
     expect(second.chat.texts.length).toBe(saidB);
     expect(first.chat.texts).not.toContain('meant for A');
-    fromPanel(simulator, first.kase.caseId, 'handback', AGENT);
+    fromPanel(rig.simulator, first.kase.caseId, 'handback', AGENT);
     await first.chat.waitForText(BACK_WITH_BOT_TEXT);
   });
 
   it('a chat the agent relay holds is not taken from the Case: the refusal names the relay agent, and the relay keeps it', async () => {
     const { kase, chat } = await customerWithForm('customer-relay');
-    const agent = channel.conversation(running[1]!.url, { id: 'relay-agent' });
+    const agent = rig.channel.conversation(running[1]!.url, { id: 'relay-agent' });
     await agent.say(`/agent login ${RELAY_KEY}`);
     await agent.waitForText(/logged in/i);
     await chat.say('I want to talk to a person');
@@ -193,25 +163,25 @@ describe('taking the chat over from the Case (coworkPanel, Cowork_Message__e), t
     await chat.waitForText(textsFor('en-US').personJoined);
 
     await takeOver(kase.caseId, AGENT);
-    expect(panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([
+    expect(rig.panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused')).toEqual([
       { state: 'takeover_refused', detail: expect.stringContaining('relay-agent (agent relay) has this chat') },
     ]);
-    fromPanel(simulator, kase.caseId, 'to_customer', AGENT, 'from the Case');
-    await waitUntil(() => panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 2, 'the refused message');
+    fromPanel(rig.simulator, kase.caseId, 'to_customer', AGENT, 'from the Case');
+    await waitUntil(() => rig.panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 2, 'the refused message');
     await agent.say('from the relay');
     await chat.waitForText('from the relay');
     expect(chat.texts).not.toContain('from the Case');
     // Nor can the panel hand back what the relay holds.
-    fromPanel(simulator, kase.caseId, 'handback', AGENT);
-    await waitUntil(() => panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 3, 'the refused hand back');
-    expect(panel.states(kase.caseId).some((s) => s.state === 'handed_back')).toBe(false);
+    fromPanel(rig.simulator, kase.caseId, 'handback', AGENT);
+    await waitUntil(() => rig.panel.states(kase.caseId).filter((s) => s.state === 'takeover_refused').length === 3, 'the refused hand back');
+    expect(rig.panel.states(kase.caseId).some((s) => s.state === 'handed_back')).toBe(false);
     await agent.say('/agent done');
     await chat.waitForText(BACK_WITH_BOT_TEXT);
   });
 
   it('a takeover of a Case with no linked chat is refused with a status that says so', async () => {
-    const kase = oneCase(simulator.org);
+    const kase = oneCase(rig.simulator.org);
     await takeOver(kase.caseId, AGENT);
-    expect(panel.states(kase.caseId)[0]).toEqual({ state: 'takeover_refused', detail: expect.stringContaining('No customer chat is linked') });
+    expect(rig.panel.states(kase.caseId)[0]).toEqual({ state: 'takeover_refused', detail: expect.stringContaining('No customer chat is linked') });
   });
 });

@@ -7,60 +7,28 @@
  * still comes first for a linked chat), one with nothing but the Salesforce side (the card still
  * offers a person). A real Pub/Sub client stands in for the coworkPanel.
  */
-import { MemoryStorage } from 'botbuilder';
-import { startBot, type RunningBot } from '../../bot/startBot';
-import { loadConfig } from '../../bot/config/config';
 import { HANDOFF_REQUESTED_TEXT } from '../../bot/handoff/handoffProtocol';
 import { panelTexts, textsFor } from '../../dialogs/texts';
-import { simulatorEnv } from '../../salesforce';
-import { startSimulator, type RunningSimulator } from '../../simulator';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
-import { EmulatorChannel } from '../harness/emulatorChannel';
-import { fromPanel, closePanel, openPanel, type Panel } from '../harness/panel';
-import { RecordingLog } from '../harness/recordingLog';
+import { fromPanel } from '../harness/panel';
+import { panelInstances } from '../harness/panelInstances';
 
 const AGENT = 'agent.one@example.com';
 const en = textsFor('en-US');
 const fr = textsFor('fr-FR');
 
 describe('the Salesforce panel as the handoff target of a chat linked to its Case', () => {
-  let simulator: RunningSimulator;
-  let channel: EmulatorChannel;
-  let panel: Panel;
-  const storage = new MemoryStorage();
-  const running: RunningBot[] = [];
-
-  beforeAll(async () => {
-    simulator = await startSimulator({ keepaliveIntervalMs: 500 });
-    channel = await EmulatorChannel.start();
-    // [0]: the agent relay on too; [1]: only the Salesforce side (status events on by default).
-    for (const relayKey of ['panel-target-test-relay-key', undefined]) {
-      const config = loadConfig({
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
-        ...simulatorEnv(simulator),
-        COWORK_DEV_COMMANDS: 'true',
-        ...(relayKey ? { COWORK_AGENT_KEY: relayKey } : {}),
-      });
-      running.push(await startBot({ config: { ...config, publicUrl: 'http://127.0.0.1' }, log: new RecordingLog(), storage }));
-    }
-    panel = await openPanel(simulator);
-  });
-  afterAll(async () => {
-    await closePanel(simulator, panel);
-    await Promise.all(running.map((b) => b.stop()));
-    await channel?.stop();
-    await simulator?.stop();
-  });
+  // [0]: the agent relay on too; [1]: only the Salesforce side (status events on by default).
+  const rig = panelInstances([{ COWORK_AGENT_KEY: 'panel-target-test-relay-key' }, {}]);
+  const { running } = rig;
 
   function requested(caseId: string): Array<{ state: unknown; detail: unknown }> {
-    return panel.states(caseId).filter((s) => s.state === 'person_requested');
+    return rig.panel.states(caseId).filter((s) => s.state === 'person_requested');
   }
 
   it('a typed request goes to the panel (not the relay): told once, the customer gets only the message, the bot waits, the takeover accepts it', async () => {
-    const kase = oneCase(simulator.org);
-    const chat = channel.conversation(running[0]!.url, { id: 'customer-panel-target' });
+    const kase = oneCase(rig.simulator.org);
+    const chat = rig.channel.conversation(running[0]!.url, { id: 'customer-panel-target' });
     await startForm(chat, kase.caseNumber);
 
     await chat.say('I want to talk to a person');
@@ -76,27 +44,27 @@ describe('the Salesforce panel as the handoff target of a chat linked to its Cas
     expect(chat.texts.length).toBe(said);
 
     // The panel takes over: that accepts the request, and the customer is told a person joined.
-    fromPanel(simulator, kase.caseId, 'takeover', AGENT);
-    await waitUntil(() => panel.states(kase.caseId).some((s) => s.state === 'taken_over'), 'taken_over');
+    fromPanel(rig.simulator, kase.caseId, 'takeover', AGENT);
+    await waitUntil(() => rig.panel.states(kase.caseId).some((s) => s.state === 'taken_over'), 'taken_over');
     await chat.waitForText(en.personJoined);
-    fromPanel(simulator, kase.caseId, 'to_customer', AGENT, 'Hello, I am here.');
+    fromPanel(rig.simulator, kase.caseId, 'to_customer', AGENT, 'Hello, I am here.');
     await chat.waitForText('Hello, I am here.');
     // The relay's agents no longer see the request waiting (it left the waiting list when accepted).
-    const agent = channel.conversation(running[0]!.url, { id: 'relay-agent-panel-target' });
+    const agent = rig.channel.conversation(running[0]!.url, { id: 'relay-agent-panel-target' });
     await agent.say('/agent login panel-target-test-relay-key');
     await agent.waitForText(/logged in/i);
     await agent.say('/agent list');
     await agent.waitForText('No customer is waiting for a person.');
 
-    fromPanel(simulator, kase.caseId, 'handback', AGENT);
+    fromPanel(rig.simulator, kase.caseId, 'handback', AGENT);
     await chat.waitForText(en.backWithBot);
     expect(chat.texts.filter((t) => t === en.personJoined)).toHaveLength(1);
     expect(requested(kase.caseId)).toHaveLength(1);
   });
 
   it('with only the Salesforce side on, the card offers a person; a French customer is told in French when the person joins and leaves', async () => {
-    const kase = oneCase(simulator.org);
-    const chat = channel.conversation(running[1]!.url, { id: 'customer-panel-target-fr' });
+    const kase = oneCase(rig.simulator.org);
+    const chat = rig.channel.conversation(running[1]!.url, { id: 'customer-panel-target-fr' });
     const { card, formToken } = await startForm(chat, kase.caseNumber, (text) => chat.post({ type: 'message', text, locale: 'fr-FR' }));
     expect(JSON.stringify(card)).toContain('"cowork":"handoff"');
 
@@ -105,9 +73,9 @@ describe('the Salesforce panel as the handoff target of a chat linked to its Cas
     expect(requested(kase.caseId)).toEqual([{ state: 'person_requested', detail: panelTexts.personRequested }]);
     expect(chat.texts).not.toContain(fr.noPersonHere);
 
-    fromPanel(simulator, kase.caseId, 'takeover', AGENT);
+    fromPanel(rig.simulator, kase.caseId, 'takeover', AGENT);
     await chat.waitForText(fr.personJoined);
-    fromPanel(simulator, kase.caseId, 'handback', AGENT);
+    fromPanel(rig.simulator, kase.caseId, 'handback', AGENT);
     await chat.waitForText(fr.backWithBot);
   });
 });

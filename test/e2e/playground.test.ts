@@ -46,15 +46,26 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
     rmSync(workDir, { recursive: true, force: true });
   });
 
+  /** Types `text` in the Playground's compose box and sends it (Enter). */
+  async function type(text: string): Promise<void> {
+    const compose = page.locator('div[role=textbox][data-lexical-editor=true]');
+    await compose.click();
+    await compose.pressSequentially(text);
+    await page.keyboard.press('Enter');
+  }
+
+  /** `/cowork <Case>`, until the form of the Case is in the chat. */
+  async function startCowork(caseNumber: string): Promise<void> {
+    await type(`/cowork ${caseNumber}`);
+    await page.getByText(`Case ${caseNumber}`).first().waitFor({ timeout: 30_000 });
+  }
+
   it('starts a form, sends a choice from the card, thanks, and updates the card in place', async () => {
     const c = oneCase(sim(t).org);
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.getByText('I am the co-work bot').first().waitFor({ timeout: 30_000 });
 
-    const compose = page.locator('div[role=textbox][data-lexical-editor=true]');
-    await compose.click();
-    await compose.pressSequentially(`/cowork ${c.caseNumber}`);
-    await page.keyboard.press('Enter');
+    await type(`/cowork ${c.caseNumber}`);
     await page.getByText('A form regarding the use of funds must be completed').first().waitFor({ timeout: 30_000 });
     await page.getByText(`Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
     // No connector or relay, but the Salesforce side is on: the Case's panel can take the chat, so the card offers a person.
@@ -74,14 +85,8 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
 
   it('takes a typed answer only once confirmed', async () => {
     const c = oneCase(sim(t).org);
-    const compose = page.locator('div[role=textbox][data-lexical-editor=true]');
-    await compose.click();
-    await compose.pressSequentially(`/cowork ${c.caseNumber}`);
-    await page.keyboard.press('Enter');
-    await page.getByText(`Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
-    await compose.click();
-    await compose.pressSequentially('the last one');
-    await page.keyboard.press('Enter');
+    await startCowork(c.caseNumber);
+    await type('the last one');
     await page.getByText('You chose').last().waitFor({ timeout: 30_000 });
     expect(await page.getByText('Other. Send it?').count()).toBeGreaterThan(0);
     expect(
@@ -108,16 +113,10 @@ describeWithChromium('the whole flow in Microsoft 365 Agents Playground, in Chro
 
   it('answers a question about the choices with buttons to tap, and one live form stays in the chat', async () => {
     const c = oneCase(sim(t).org);
-    const compose = page.locator('div[role=textbox][data-lexical-editor=true]');
-    await compose.click();
-    await compose.pressSequentially(`/cowork ${c.caseNumber}`);
-    await page.keyboard.press('Enter');
-    await page.getByText(`Case ${c.caseNumber}`).first().waitFor({ timeout: 30_000 });
+    await startCowork(c.caseNumber);
     // Radios of earlier forms in this chat, if any (a form card is retired once a click names it).
     const radios = await page.getByRole('radio').count();
-    await compose.click();
-    await compose.pressSequentially('what is debt consolidation?');
-    await page.keyboard.press('Enter');
+    await type('what is debt consolidation?');
     await page.getByText('Here is what the choices mean:').last().waitFor({ timeout: 30_000 });
     // The explanation is rendered as markdown (the Playground shows a message with suggested actions
     // as typed, so the choices to tap come in a plain message of their own).

@@ -4,7 +4,8 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { CountingStorage, countsBetween } from '../../bench/countingStorage';
-import { sim, startBotUnderTest, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, type BotUnderTest } from '../harness/botUnderTest';
+import { startCountedBot, wholeSession } from '../harness/sessionCost';
 import { startForm, waitUntil } from '../harness/coworkSteps';
 
 const THANKS = 'Thank you for completing the questionnaire';
@@ -24,13 +25,7 @@ describe('the Salesforce cost of a session', () => {
   // Counted as the bench counts, per key: with Blob Storage each is one request.
   const storage = new CountingStorage(new MemoryStorage(memory));
   beforeAll(async () => {
-    // The in-flight shards exist in a running deployment; the timed sweep (16 shard reads a tick) is
-    // left out of a session's count here and counted apart by the bench.
-    for (let shard = 0; shard < 16; shard++) await storage.write({ [`cowork/inflight/${shard}`]: { keys: [], eTag: '*' } });
-    t = await startBotUnderTest({ storage, deadlineIntervalMs: 3_600_000 });
-    // Each stream stores its first position at its first keepalive (a first start at LATEST): wait for
-    // all three (the answer, the agents' requests, the panel's messages), so none lands in a count.
-    await waitUntil(() => replayKeys().length === 3, 'the first position of each of the three streams', 30_000);
+    t = await startCountedBot(storage, () => replayKeys().length);
   });
   afterAll(async () => {
     await t?.stop();
@@ -41,20 +36,7 @@ describe('the Salesforce cost of a session', () => {
   const answerPosition = (): string | undefined =>
     Object.entries(memory).find(([key]) => key.startsWith('salesforce-replay-id:') && key.includes('Use_of_Funds__e'))?.[1];
 
-  /**
-   * One whole session on a new Case: /cowork, the form, the submit, the thank-you, the Case written,
-   * and the bot's last write for it (the replay position, stored once the event's effects are).
-   */
-  async function session(kase: { caseId: string; caseNumber: string }): Promise<void> {
-    const chat = t.conversation();
-    const position = answerPosition();
-    const { formToken } = await startForm(chat, kase.caseNumber);
-    await chat.submitForm(formToken, 'Renovation Work');
-    await chat.waitForText(THANKS);
-    await waitUntil(() => sim(t).org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the Case update');
-    // Another stream's keepalive is no sign: wait for the answer stream's own position to move.
-    await waitUntil(() => answerPosition() !== position, 'the replay position stored after the event');
-  }
+  const session = (kase: { caseId: string; caseNumber: string }): Promise<void> => wholeSession(t, kase, answerPosition);
 
   function storedSession(caseId: string): Record<string, unknown> | undefined {
     const raw = Object.entries(memory).find(([key, value]) => key.startsWith('cowork/session/') && value.includes(caseId))?.[1];

@@ -10,70 +10,35 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import { simulatorEnv } from '../../salesforce';
-import { startSimulator, type RunningSimulator } from '../../simulator';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 import { TableCoworkStore } from '../../storage/tableStore';
-import { EmulatorChannel, type EmulatorConversation } from '../harness/emulatorChannel';
+import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { startForm, thanksPrefix, waitUntil } from '../harness/coworkSteps';
-import { startAzurite, startBotProcess, type Azurite, type BotProcess } from '../harness/processes';
+import { durableStorage, tableName } from '../harness/durableStorage';
+import type { BotProcess } from '../harness/processes';
 
 jest.setTimeout(240_000);
 
 const ROOT = path.resolve(__dirname, '../..');
 const ACK = 'your answer has been sent';
 const CONTAINER = `migrate-${process.pid}`;
-const TABLE = `migrate${process.pid}`;
+const TABLE = tableName(CONTAINER);
 
-let sim: RunningSimulator;
-let blob: Azurite;
-let table: Azurite;
-let channel: EmulatorChannel;
-const running = new Set<BotProcess>();
-
-beforeAll(async () => {
-  [sim, blob, table, channel] = await Promise.all([
-    startSimulator({ keepaliveIntervalMs: 500 }),
-    startAzurite('blob'),
-    startAzurite('table'),
-    EmulatorChannel.start(),
-  ]);
-});
-
-afterAll(async () => {
-  await Promise.all([...running].map((bot) => bot.stop('SIGKILL')));
-  await channel?.stop();
-  await sim?.stop();
-  await Promise.all([blob?.stop(), table?.stop()]);
-});
+const rig = durableStorage();
 
 const storageEnv = (): Record<string, string> => ({
-  AZURE_STORAGE_CONNECTION_STRING: blob.connectionString,
+  AZURE_STORAGE_CONNECTION_STRING: rig.blob.connectionString,
   AZURE_STORAGE_CONTAINER: CONTAINER,
-  AZURE_TABLES_CONNECTION_STRING: table.connectionString,
+  AZURE_TABLES_CONNECTION_STRING: rig.table.connectionString,
   AZURE_TABLES_TABLE: TABLE,
 });
 
-async function startBot(storage: 'blob' | 'table'): Promise<BotProcess> {
-  const env: Record<string, string> = {
-    ...simulatorEnv(sim),
-    COWORK_DEV_COMMANDS: 'true',
-    STORAGE: storage,
-    ...(storage === 'blob'
-      ? { AZURE_STORAGE_CONNECTION_STRING: blob.connectionString, AZURE_STORAGE_CONTAINER: CONTAINER }
-      : { AZURE_TABLES_CONNECTION_STRING: table.connectionString, AZURE_TABLES_TABLE: TABLE }),
-    COWORK_EFFECTS_LEASE_SECONDS: '2',
-    // No republish within the test: what completes the submitted answer after the move is its own event, replayed.
-    COWORK_EVENT_TIMEOUT_SECONDS: '3600',
-  };
-  const bot = await startBotProcess(env);
-  running.add(bot);
-  return bot;
+function startBot(storage: 'blob' | 'table'): Promise<BotProcess> {
+  return rig.startBot(rig.botEnv(storage, CONTAINER));
 }
 
 async function stopBot(bot: BotProcess): Promise<void> {
-  await bot.stop('SIGTERM');
-  running.delete(bot);
+  await rig.stopBot(bot, 'SIGTERM');
 }
 
 /** The command as the README gives it, through npm, with the bot's variables. */
@@ -97,17 +62,17 @@ function migrateCommand(args: string[]): Promise<{ code: number | null; stdout: 
 }
 
 function chatOn(bot: BotProcess, id: string): EmulatorConversation {
-  return channel.conversation(bot.url, { id }, `conv-${id}`);
+  return rig.channel.conversation(bot.url, { id }, `conv-${id}`);
 }
 
 function caseValue(caseId: string): unknown {
-  return sim.org.getRecord('Case', caseId)?.Use_of_Funds__c ?? null;
+  return rig.sim.org.getRecord('Case', caseId)?.Use_of_Funds__c ?? null;
 }
 
 const thanks = (chat: EmulatorConversation): string[] => chat.texts.filter((t) => t.startsWith(thanksPrefix()));
 
 it('moves a Blob store holding sessions in every state to Table storage, and the bot on it carries on', async () => {
-  const [cDone, cWaiting, cSuperseded, cSubmitted] = sim.org.createCases(4);
+  const [cDone, cWaiting, cSuperseded, cSubmitted] = rig.sim.org.createCases(4);
   if (!cDone || !cWaiting || !cSuperseded || !cSubmitted) throw new Error('no Cases');
   const first = await startBot('blob');
   const say = (chat: EmulatorConversation) => async (text: string) => {
@@ -130,7 +95,7 @@ it('moves a Blob store holding sessions in every state to Table storage, and the
   // submitted: the answer published, its event held in Salesforce while the bot stops.
   const submitted = chatOn(first, 'submitted');
   const submittedForm = await startForm(submitted, cSubmitted.caseNumber, say(submitted), 20_000);
-  sim.org.stallStreams();
+  rig.sim.org.stallStreams();
   await submitted.submitForm(submittedForm.formToken, 'Education');
   await submitted.waitForText(ACK, 20_000);
   await stopBot(first);
@@ -146,8 +111,8 @@ it('moves a Blob store holding sessions in every state to Table storage, and the
   for (const kind of ['cowork/case', 'cowork/inflight', 'salesforce-replay-id', '{channel}/conversations']) expect(report.byKind[kind]).toBeGreaterThan(0);
 
   // Every key holds the same value on both sides.
-  const source = new BlobsStorage(blob.connectionString, CONTAINER);
-  const store = TableCoworkStore.connect(table.connectionString, TABLE);
+  const source = new BlobsStorage(rig.blob.connectionString, CONTAINER);
+  const store = TableCoworkStore.connect(rig.table.connectionString, TABLE);
   const target = new StoreBackedStorage(store);
   const keys = await target.keys(() => store.partitionKeys());
   expect(keys).toHaveLength(report.copied);
@@ -162,16 +127,16 @@ it('moves a Blob store holding sessions in every state to Table storage, and the
   expect(again.stderr).toContain('--overwrite');
 
   // The bot on Table storage: the submitted answer's event is replayed from the moved position and written once.
-  sim.org.releaseStreams();
+  rig.sim.org.releaseStreams();
   const second = await startBot('table');
   await waitUntil(() => caseValue(cSubmitted.caseId) === 'Education', 'the submitted answer written after the move', 30_000);
   await submitted.waitForText(thanksPrefix(), 30_000);
   // The waiting forms are answered on the new store; the expired one is not; the done one is not done again.
-  const waitingAfter = channel.conversation(second.url, waiting.user, waiting.id);
+  const waitingAfter = rig.channel.conversation(second.url, waiting.user, waiting.id);
   await waitingAfter.submitForm(waitingForm.formToken, 'Renovation Work');
   await waitingAfter.waitForText(thanksPrefix(), 20_000);
   await waitUntil(() => caseValue(cWaiting.caseId) === 'Renovation Work', 'the waiting form answered after the move', 20_000);
-  const newerAfter = channel.conversation(second.url, newer.user, newer.id);
+  const newerAfter = rig.channel.conversation(second.url, newer.user, newer.id);
   await newerAfter.submitForm(newerForm.formToken, 'Education');
   await newerAfter.waitForText(thanksPrefix(), 20_000);
   await waitUntil(() => caseValue(cSuperseded.caseId) === 'Education', 'the newer form answered after the move', 20_000);
@@ -180,7 +145,7 @@ it('moves a Blob store holding sessions in every state to Table storage, and the
   expect(thanks(older)).toHaveLength(0);
   // One Case write per answer: the done Case was not written again.
   expect(
-    Object.entries(sim.org.requestCounts())
+    Object.entries(rig.sim.org.requestCounts())
       .filter(([route]) => route.startsWith('PATCH'))
       .reduce((n, [, c]) => n + c, 0),
   ).toBe(4);

@@ -4,7 +4,7 @@
  * without an apology, and an unknown card action gets a plain answer.
  */
 import { agentTexts, textsFor } from '../../dialogs/texts';
-import { sim, startBotUnderTest, testHost, type BotUnderTest } from '../harness/botUnderTest';
+import { sim, suiteBot, testHost } from '../harness/botUnderTest';
 import type { EmulatorConversation } from '../harness/emulatorChannel';
 import { oneCase, startForm, waitUntil } from '../harness/coworkSteps';
 import { RecordingLog } from '../harness/recordingLog';
@@ -19,14 +19,8 @@ async function reply(chat: EmulatorConversation, activity: Record<string, unknow
 }
 
 describe('texts and robustness', () => {
-  let t: BotUnderTest;
   const log = new RecordingLog();
-  beforeAll(async () => {
-    t = await startBotUnderTest({ log });
-  });
-  afterAll(async () => {
-    await t?.stop();
-  });
+  const t = suiteBot({ log });
 
   it.each([['"someone"'], ['{"id":1}'], ['[null]'], ['[{"name":"no id"}]'], ['42']])(
     'ignores a conversationUpdate whose membersAdded is %s, with a debug log',

@@ -89,6 +89,34 @@ export async function startBotUnderTest(options: BotUnderTestOptions = {}): Prom
   };
 }
 
+/**
+ * The bot under test of a describe block (or a file): started in its beforeAll, stopped in its
+ * afterAll. What this returns forwards to that bot once it is started.
+ */
+export function suiteBot(options: BotUnderTestOptions = {}): BotUnderTest {
+  let started: BotUnderTest | undefined;
+  const get = (): BotUnderTest => {
+    if (!started) throw new Error('the bot under test starts in beforeAll');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startBotUnderTest(options);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  return {
+    get bot() {
+      return get().bot;
+    },
+    get channel() {
+      return get().channel;
+    },
+    conversation: (...args) => get().conversation(...args),
+    stop: () => get().stop(),
+  };
+}
+
 /** The embedded simulator of a bot under test (it always runs one unless configured for a real org). */
 export function sim(t: BotUnderTest): RunningSimulator {
   const simulator = t.bot.simulator;

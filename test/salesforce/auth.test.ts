@@ -164,7 +164,11 @@ describe('JWT bearer audiences, tried in the order the Salesforce CLI tries them
     await Promise.all(running.splice(0).map((s) => s.stop()));
   });
 
-  async function jwtOrg(options: Parameters<typeof startTestSimulator>[0], log: RecordingLog): Promise<{ sim: RunningSimulator; org: SalesforceOrg }> {
+  /** A simulator started with `options`, and the bot's JWT bearer login to it with the default audiences (not connected yet). */
+  async function jwtLogin(
+    options: Parameters<typeof startTestSimulator>[0],
+    log: RecordingLog,
+  ): Promise<{ sim: RunningSimulator; connect: () => Promise<SalesforceOrg> }> {
     const sim = await startTestSimulator(options);
     running.push(sim);
     const credentials: SalesforceCredentials = {
@@ -174,7 +178,12 @@ describe('JWT bearer audiences, tried in the order the Salesforce CLI tries them
       privateKeyPem: sim.jwtPrivateKey,
       audiences: jwtAudienceCandidates(undefined, sim.loginUrl),
     };
-    const org = await connectSalesforce(simulatorConfig(sim, { credentials }), { storage: new MemoryStorage(), log, ...FAST });
+    return { sim, connect: () => connectSalesforce(simulatorConfig(sim, { credentials }), { storage: new MemoryStorage(), log, ...FAST }) };
+  }
+
+  async function jwtOrg(options: Parameters<typeof startTestSimulator>[0], log: RecordingLog): Promise<{ sim: RunningSimulator; org: SalesforceOrg }> {
+    const { sim, connect } = await jwtLogin(options, log);
+    const org = await connect();
     orgs.push(org);
     return { sim, org };
   }
@@ -203,16 +212,8 @@ describe('JWT bearer audiences, tried in the order the Salesforce CLI tries them
   });
 
   it('an org that accepts none of them: the error names every audience tried and SF_JWT_AUDIENCE', async () => {
-    const sim = await startTestSimulator({ jwtAudiences: ['https://acme.my.site.com'] });
-    running.push(sim);
-    const credentials: SalesforceCredentials = {
-      type: 'jwt-bearer',
-      clientId: sim.clientId,
-      username: sim.username,
-      privateKeyPem: sim.jwtPrivateKey,
-      audiences: jwtAudienceCandidates(undefined, sim.loginUrl),
-    };
-    await expect(connectSalesforce(simulatorConfig(sim, { credentials }), { storage: new MemoryStorage(), log: new RecordingLog(), ...FAST })).rejects.toThrow(
+    const { connect } = await jwtLogin({ jwtAudiences: ['https://acme.my.site.com'] }, new RecordingLog());
+    await expect(connect()).rejects.toThrow(
       /refused for every audience tried \(set SF_JWT_AUDIENCE.*https:\/\/login\.salesforce\.com.*https:\/\/test\.salesforce\.com/,
     );
   });

@@ -17,6 +17,23 @@ function rid(replayId: number): Buffer {
   return bytes;
 }
 
+/** A dispatcher of `handler`'s events by Case id, and the replay ids it checkpoints (as numbers, in order). */
+function dispatching(
+  handler: (e: PlatformEvent) => Promise<void>,
+  options: Partial<ConstructorParameters<typeof EventDispatcher>[0]> = {},
+): { dispatcher: EventDispatcher; checkpoints: string[] } {
+  const checkpoints: string[] = [];
+  const dispatcher = new EventDispatcher({
+    handler,
+    correlationKeyOf: byCorrelationId,
+    onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
+    onSettled: () => undefined,
+    log: silentLog,
+    ...options,
+  });
+  return { dispatcher, checkpoints };
+}
+
 /** A handler that records starts and lets the test finish each event when it wants. */
 function controlledHandler() {
   const started: string[] = [];
@@ -40,13 +57,7 @@ async function settle(): Promise<void> {
 describe('EventDispatcher', () => {
   it('runs different Cases concurrently but one Case strictly in order', async () => {
     const h = controlledHandler();
-    const dispatcher = new EventDispatcher({
-      handler: h.handler,
-      correlationKeyOf: byCorrelationId,
-      onCheckpoint: () => undefined,
-      onSettled: () => undefined,
-      log: silentLog,
-    });
+    const { dispatcher } = dispatching(h.handler);
     dispatcher.push(event(1, 'caseA'), rid(1));
     dispatcher.push(event(2, 'caseB'), rid(2));
     dispatcher.push(event(3, 'caseA'), rid(3));
@@ -58,14 +69,7 @@ describe('EventDispatcher', () => {
 
   it('checkpoints only the highest replay id below which everything is done', async () => {
     const h = controlledHandler();
-    const checkpoints: string[] = [];
-    const dispatcher = new EventDispatcher({
-      handler: h.handler,
-      correlationKeyOf: byCorrelationId,
-      onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
-      onSettled: () => undefined,
-      log: silentLog,
-    });
+    const { dispatcher, checkpoints } = dispatching(h.handler);
     dispatcher.push(event(10, 'a'), rid(10));
     dispatcher.push(event(11, 'b'), rid(11));
     dispatcher.push(event(12, 'c'), rid(12));
@@ -80,13 +84,7 @@ describe('EventDispatcher', () => {
 
   it('drops a redelivered event (same EventUuid) whatever its replay id', async () => {
     const h = controlledHandler();
-    const dispatcher = new EventDispatcher({
-      handler: h.handler,
-      correlationKeyOf: byCorrelationId,
-      onCheckpoint: () => undefined,
-      onSettled: () => undefined,
-      log: silentLog,
-    });
+    const { dispatcher } = dispatching(h.handler);
     expect(dispatcher.push(event(101, 'a'), rid(101))).toBe(true);
     expect(dispatcher.push(event(101, 'a'), rid(101))).toBe(false); // while pending
     await settle();
@@ -97,14 +95,7 @@ describe('EventDispatcher', () => {
 
   it('follows delivery order, not replay id order: ids that go down (an org migration) are handled and checkpointed', async () => {
     const h = controlledHandler();
-    const checkpoints: string[] = [];
-    const dispatcher = new EventDispatcher({
-      handler: h.handler,
-      correlationKeyOf: byCorrelationId,
-      onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
-      onSettled: () => undefined,
-      log: silentLog,
-    });
+    const { dispatcher, checkpoints } = dispatching(h.handler);
     expect(dispatcher.push(event(900, 'a'), rid(900))).toBe(true);
     expect(dispatcher.push(event(7, 'b'), rid(7))).toBe(true);
     await settle();
@@ -116,19 +107,13 @@ describe('EventDispatcher', () => {
 
   it('retries a failing handler, then skips the event so its Case is not blocked forever', async () => {
     const calls: string[] = [];
-    const checkpoints: string[] = [];
-    const dispatcher = new EventDispatcher({
-      handler: async (e) => {
+    const { dispatcher, checkpoints } = dispatching(
+      async (e) => {
         calls.push(e.replayId);
         if (e.replayId === '1') throw new Error('storage down');
       },
-      correlationKeyOf: byCorrelationId,
-      onCheckpoint: (r) => checkpoints.push(r.readBigUInt64BE().toString()),
-      onSettled: () => undefined,
-      log: silentLog,
-      handlerAttempts: 3,
-      retryBackoff: { initialMs: 1, maxMs: 2 },
-    });
+      { handlerAttempts: 3, retryBackoff: { initialMs: 1, maxMs: 2 } },
+    );
     dispatcher.push(event(1, 'a'), rid(1));
     dispatcher.push(event(2, 'a'), rid(2));
     await dispatcher.idle();

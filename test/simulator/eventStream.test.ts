@@ -4,66 +4,24 @@
  * back, a field added at runtime gives a new schema id while older events keep theirs, and the
  * delivery allocation refuses subscribers once spent.
  */
-import type { AccessGrant } from '../../salesforce/connection';
-import { PubSubSubscriber, type FetchResponse, type ReplayFrom } from '../../salesforce/pubSubSubscriber';
-import { PUBSUB_ERROR_CODE, startSimulator, type RunningSimulator } from '../../simulator';
-import { TOPIC, waitFor } from './support';
+import { PUBSUB_ERROR_CODE } from '../../simulator';
+import { rawSubscriptions, waitFor, type RawStream } from './support';
 
 const EVENT = 'Use_of_Funds__e';
 
-interface Opened {
-  responses: FetchResponse[];
-  errors: Array<{ code?: number; metadata?: { get(key: string): unknown[] } }>;
-  ended: boolean;
-  request(count: number): void;
-  cancel(): void;
-}
-
 describe('Subscribe as the org delivers it', () => {
-  let sim: RunningSimulator;
-  let subscriber: PubSubSubscriber;
-  const calls: Opened[] = [];
-  const grant = (): AccessGrant => ({
-    accessToken: sim.org.authority.issueToken(),
-    instanceUrl: sim.instanceUrl,
-    organizationId: sim.orgId,
-    userId: sim.userId,
+  const rig = rawSubscriptions({
+    host: '127.0.0.1',
+    restPort: 0,
+    pubSubPort: 0,
+    keepaliveIntervalMs: 30,
+    idleStreamTimeoutMs: 60_000,
+    deliveryAllocationPerDay: 1_000,
   });
-
-  beforeAll(async () => {
-    sim = await startSimulator({
-      host: '127.0.0.1',
-      restPort: 0,
-      pubSubPort: 0,
-      keepaliveIntervalMs: 30,
-      idleStreamTimeoutMs: 60_000,
-      deliveryAllocationPerDay: 1_000,
-    });
-    subscriber = new PubSubSubscriber({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert });
-  });
-  afterEach(() => {
-    for (const call of calls.splice(0)) call.cancel();
-  });
-  afterAll(async () => {
-    subscriber?.close();
-    await sim?.stop();
-  });
-
-  function open(from: ReplayFrom, numRequested: number): Opened {
-    const opened: Opened = { responses: [], errors: [], ended: false, request: () => undefined, cancel: () => undefined };
-    const call = subscriber.subscribe(grant(), TOPIC, from, numRequested, {
-      message: (response) => opened.responses.push(response),
-      error: (error) => opened.errors.push(error),
-      end: () => (opened.ended = true),
-    });
-    opened.request = (count) => call.request(count);
-    opened.cancel = () => call.cancel();
-    calls.push(opened);
-    return opened;
-  }
-  const events = (o: Opened) => o.responses.flatMap((r) => r.events);
-  const keepalives = (o: Opened) => o.responses.filter((r) => r.events.length === 0);
-  const publish = (reason: string) => sim.org.publishEvent(EVENT, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: reason });
+  const { open } = rig;
+  const events = (o: RawStream) => o.responses.flatMap((r) => r.events);
+  const keepalives = (o: RawStream) => o.responses.filter((r) => r.events.length === 0);
+  const publish = (reason: string) => rig.sim.org.publishEvent(EVENT, { Correlation_Id__c: rig.sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: reason });
 
   it("reports the subscription's own position in keepalives, not the topic's newest event, and CUSTOM replay resumes there", async () => {
     const stream = open({ preset: 'LATEST' }, 2);
@@ -84,22 +42,22 @@ describe('Subscribe as the org delivers it', () => {
 
   it('gives an event a new schema id once a field is added; events published before keep the old one', async () => {
     const before = publish('Education');
-    const oldSchema = sim.org.publishedEvents(EVENT).find((e) => e.eventUuid === before.eventUuid)!.schemaId;
-    const newSchema = sim.org.addEventField(EVENT, { name: 'Added_Note__c', length: 80 });
+    const oldSchema = rig.sim.org.publishedEvents(EVENT).find((e) => e.eventUuid === before.eventUuid)!.schemaId;
+    const newSchema = rig.sim.org.addEventField(EVENT, { name: 'Added_Note__c', length: 80 });
     expect(newSchema).not.toBe(oldSchema);
-    const after = sim.org.publishEvent(EVENT, { Correlation_Id__c: sim.seed.cases[0]!.id, Added_Note__c: 'hello' });
+    const after = rig.sim.org.publishEvent(EVENT, { Correlation_Id__c: rig.sim.seed.cases[0]!.id, Added_Note__c: 'hello' });
 
     const replay = open({ preset: 'EARLIEST' }, 100);
     await waitFor('both events replayed', () => events(replay).some((e) => e.id === after.eventUuid));
     const byId = new Map(events(replay).map((e) => [e.id, e.schemaId]));
     expect(byId.get(before.eventUuid)).toBe(oldSchema);
     expect(byId.get(after.eventUuid)).toBe(newSchema);
-    await expect(subscriber.getSchema(grant(), oldSchema, 5_000)).resolves.not.toContain('Added_Note__c');
-    await expect(subscriber.getSchema(grant(), newSchema, 5_000)).resolves.toContain('Added_Note__c');
+    await expect(rig.subscriber.getSchema(rig.grant(), oldSchema, 5_000)).resolves.not.toContain('Added_Note__c');
+    await expect(rig.subscriber.getSchema(rig.grant(), newSchema, 5_000)).resolves.toContain('Added_Note__c');
   });
 
   it('counts every delivery to every subscriber and refuses once the daily allocation is spent', async () => {
-    sim.org.setDeliveryAllocation(3, true);
+    rig.sim.org.setDeliveryAllocation(3, true);
     try {
       const a = open({ preset: 'LATEST' }, 10);
       const b = open({ preset: 'LATEST' }, 10);
@@ -110,13 +68,13 @@ describe('Subscribe as the org delivers it', () => {
       const refused = [...a.errors, ...b.errors][0]!;
       expect(refused.code).toBe(8); // RESOURCE_EXHAUSTED
       expect(refused.metadata?.get('error-code')[0]).toBe(PUBSUB_ERROR_CODE.deliveryAllocationExceeded);
-      expect(sim.org.deliveryAllocation()).toEqual({ perDay: 3, used: 3, remaining: 0 });
+      expect(rig.sim.org.deliveryAllocation()).toEqual({ perDay: 3, used: 3, remaining: 0 });
 
       const late = open({ preset: 'LATEST' }, 10);
       await waitFor('a new subscriber refused', () => late.errors.length === 1);
       expect(late.errors[0]!.code).toBe(8);
     } finally {
-      sim.org.setDeliveryAllocation(1_000, true);
+      rig.sim.org.setDeliveryAllocation(1_000, true);
     }
   });
 });

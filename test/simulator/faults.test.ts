@@ -4,10 +4,9 @@
  */
 import https from 'node:https';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import jsforce, { type Connection } from 'jsforce';
 import { PUBSUB_ERROR_CODE, startSimulator, type RunningSimulator } from '../../simulator';
-import { pubSubProtoPath } from '../../simulator/pubSubServer';
+import { pubSubStubClass } from '../../salesforce/pubSubProto';
 import { API_VERSION, clientCredentialsConnection, errorCodeOf, pubSubClient, recorder, TOPIC, trustSimulator, waitFor, type PubSubClient } from './support';
 
 let sim: RunningSimulator;
@@ -241,17 +240,8 @@ describe('bad input never crashes the simulator', () => {
     raw.close();
 
     // A well-formed request whose payload is not Avro of the topic's schema.
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {})) as unknown as {
-      eventbus: {
-        v1: {
-          PubSub: new (
-            address: string,
-            creds: grpc.ChannelCredentials,
-          ) => grpc.Client & { GetTopic: (...args: unknown[]) => void; Publish: (...args: unknown[]) => void };
-        };
-      };
-    };
-    const typed = new root.eventbus.v1.PubSub(sim.pubSubEndpoint, credentials);
+    const PubSub = pubSubStubClass<grpc.Client & { GetTopic: (...args: unknown[]) => void; Publish: (...args: unknown[]) => void }>();
+    const typed = new PubSub(sim.pubSubEndpoint, credentials);
     const topic = await new Promise<{ schemaId: string }>((resolve, reject) =>
       typed.GetTopic({ topicName: TOPIC }, metadata, (e: Error | null, r: { schemaId: string }) => (e ? reject(e) : resolve(r))),
     );
@@ -278,17 +268,8 @@ describe('bad input never crashes the simulator', () => {
   });
 
   it('ManagedSubscribe is UNIMPLEMENTED (documented)', async () => {
-    const root = grpc.loadPackageDefinition(protoLoader.loadSync(pubSubProtoPath(), {})) as unknown as {
-      eventbus: {
-        v1: {
-          PubSub: new (
-            address: string,
-            creds: grpc.ChannelCredentials,
-          ) => grpc.Client & { ManagedSubscribe(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown> };
-        };
-      };
-    };
-    const typed = new root.eventbus.v1.PubSub(sim.pubSubEndpoint, grpc.credentials.createSsl(Buffer.from(sim.caCert)));
+    const PubSub = pubSubStubClass<grpc.Client & { ManagedSubscribe(md: grpc.Metadata): grpc.ClientDuplexStream<unknown, unknown> }>();
+    const typed = new PubSub(sim.pubSubEndpoint, grpc.credentials.createSsl(Buffer.from(sim.caCert)));
     const metadata = new grpc.Metadata();
     metadata.set('accesstoken', conn.accessToken ?? '');
     const stream = typed.ManagedSubscribe(metadata);

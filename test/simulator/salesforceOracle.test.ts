@@ -9,10 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
-import type { AccessGrant } from '../../salesforce/connection';
-import { PubSubSubscriber, type FetchResponse, type ReplayFrom } from '../../salesforce/pubSubSubscriber';
-import { startSimulator, type RunningSimulator } from '../../simulator';
-import { API_VERSION, TOPIC, waitFor } from './support';
+import { API_VERSION, rawSubscriptions, waitFor, type RawStream } from './support';
 
 const PROTO = readFileSync(path.resolve(__dirname, '../../node_modules/salesforce-pubsub-api-client/pubsub_api.proto'), 'utf8');
 const EVENT = 'Use_of_Funds__e';
@@ -24,55 +21,22 @@ function protoSays(sentence: string): boolean {
   return folded.includes(sentence);
 }
 
-interface Opened {
-  responses: FetchResponse[];
-  request(count: number): void;
-  cancel(): void;
-}
-
 describe("the simulator against Salesforce's own word", () => {
-  let sim: RunningSimulator;
-  let subscriber: PubSubSubscriber;
-  const calls: Opened[] = [];
-  const grant = (): AccessGrant => ({
-    accessToken: sim.org.authority.issueToken(),
-    instanceUrl: sim.instanceUrl,
-    organizationId: sim.orgId,
-    userId: sim.userId,
-  });
-
-  beforeAll(async () => {
-    sim = await startSimulator({ host: '127.0.0.1', restPort: 0, pubSubPort: 0, keepaliveIntervalMs: 50, fullAccess: true });
-    subscriber = new PubSubSubscriber({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert });
-  });
-  afterEach(() => {
-    for (const call of calls.splice(0)) call.cancel();
-  });
-  afterAll(async () => {
-    subscriber?.close();
-    await sim?.stop();
-  });
-
-  function open(from: ReplayFrom, numRequested: number): Opened {
-    const responses: FetchResponse[] = [];
-    const call = subscriber.subscribe(grant(), TOPIC, from, numRequested, { message: (r) => responses.push(r), error: () => undefined, end: () => undefined });
-    const opened = { responses, request: (n: number) => call.request(n), cancel: () => call.cancel() };
-    calls.push(opened);
-    return opened;
-  }
-  const eventsOf = (o: Opened) => o.responses.flatMap((r) => r.events);
-  const publish = (reason: string) => sim.org.publishEvent(EVENT, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: reason });
+  const rig = rawSubscriptions({ host: '127.0.0.1', restPort: 0, pubSubPort: 0, keepaliveIntervalMs: 50, fullAccess: true });
+  const { open } = rig;
+  const eventsOf = (o: RawStream) => o.responses.flatMap((r) => r.events);
+  const publish = (reason: string) => rig.sim.org.publishEvent(EVENT, { Correlation_Id__c: rig.sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: reason });
 
   /** A REST call with the simulator's CA trusted for this request only; the raw status and body. */
-  function rest(method: string, route: string, body?: unknown, token = sim.org.authority.issueToken()): Promise<{ status: number; text: string }> {
-    const url = new URL(`/services/data/v${API_VERSION}${route}`, sim.instanceUrl);
+  function rest(method: string, route: string, body?: unknown, token = rig.sim.org.authority.issueToken()): Promise<{ status: number; text: string }> {
+    const url = new URL(`/services/data/v${API_VERSION}${route}`, rig.sim.instanceUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
         url,
         {
           method,
-          ca: sim.caCert,
+          ca: rig.sim.caCert,
           headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
         },
         (res) => {
@@ -146,7 +110,7 @@ describe("the simulator against Salesforce's own word", () => {
     it('publishing an event over REST answers 201 with success true and OPERATION_ENQUEUED carrying the event UUID', async () => {
       const stream = open({ preset: 'LATEST' }, 10);
       await waitFor('a first keepalive', () => stream.responses.length > 0);
-      const answer = await rest('POST', `/sobjects/${EVENT}/`, { Correlation_Id__c: sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: 'Education' });
+      const answer = await rest('POST', `/sobjects/${EVENT}/`, { Correlation_Id__c: rig.sim.seed.cases[0]!.id, Use_of_Fund_Reason__c: 'Education' });
       expect(answer.status).toBe(201);
       const body = JSON.parse(answer.text) as { id: unknown; success: unknown; errors: Array<Record<string, unknown>> };
       expect(Object.keys(body).sort()).toEqual(['errors', 'id', 'success']);
@@ -163,10 +127,10 @@ describe("the simulator against Salesforce's own word", () => {
     // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_relationships_patch.htm
     // "A response body isn't returned for an update via PATCH."
     it('updating a record with PATCH answers 204 with no body', async () => {
-      const kase = sim.seed.cases[1]!;
+      const kase = rig.sim.seed.cases[1]!;
       const answer = await rest('PATCH', `/sobjects/Case/${kase.id}`, { Use_of_Funds__c: 'Other' });
       expect(answer).toEqual({ status: 204, text: '' });
-      expect(sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c).toBe('Other');
+      expect(rig.sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c).toBe('Other');
     });
   });
 
@@ -201,7 +165,7 @@ describe("the simulator against Salesforce's own word", () => {
     });
 
     it('an expired or invalid session is 401 with the message and errorCode (INVALID_SESSION_ID), and no field', async () => {
-      const answer = await rest('PATCH', `/sobjects/Case/${sim.seed.cases[1]!.id}`, { Use_of_Funds__c: 'Other' }, 'not-a-session');
+      const answer = await rest('PATCH', `/sobjects/Case/${rig.sim.seed.cases[1]!.id}`, { Use_of_Funds__c: 'Other' }, 'not-a-session');
       expect(answer.status).toBe(401);
       expect(errorsOf(answer.text)).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
     });
@@ -209,7 +173,7 @@ describe("the simulator against Salesforce's own word", () => {
     // The examples give `fields` only where a field is concerned; the message of a missing record is the
     // simulator's (what a real org answers for a well-formed id of no record), not pinned here.
     it('a resource that does not exist is 404, NOT_FOUND, and no field', async () => {
-      const answer = await rest('GET', `/sobjects/Case/${sim.seed.cases[1]!.id.slice(0, 12)}ZZZ`);
+      const answer = await rest('GET', `/sobjects/Case/${rig.sim.seed.cases[1]!.id.slice(0, 12)}ZZZ`);
       expect(answer.status).toBe(404);
       expect(errorsOf(answer.text)).toEqual([{ message: expect.any(String), errorCode: 'NOT_FOUND' }]);
       const route = await rest('GET', '/no-such-resource');
@@ -218,8 +182,8 @@ describe("the simulator against Salesforce's own word", () => {
     });
 
     it('a bad picklist value names the field where the error occurred, and the record is unchanged', async () => {
-      const kase = sim.seed.cases[1]!;
-      const before = sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c;
+      const kase = rig.sim.seed.cases[1]!;
+      const before = rig.sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c;
       const answer = await rest('PATCH', `/sobjects/Case/${kase.id}`, { Use_of_Funds__c: 'Not a value' });
       expect(answer.status).toBe(400);
       expect(errorsOf(answer.text)).toEqual([
@@ -229,11 +193,11 @@ describe("the simulator against Salesforce's own word", () => {
           fields: ['Use_of_Funds__c'],
         },
       ]);
-      expect(sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c).toBe(before);
+      expect(rig.sim.org.getRecord('Case', kase.id)?.Use_of_Funds__c).toBe(before);
     });
 
     it('a field the object does not have is 400, INVALID_FIELD, in the same shape', async () => {
-      const answer = await rest('PATCH', `/sobjects/Case/${sim.seed.cases[1]!.id}`, { No_Such_Field__c: 'x' });
+      const answer = await rest('PATCH', `/sobjects/Case/${rig.sim.seed.cases[1]!.id}`, { No_Such_Field__c: 'x' });
       expect(answer.status).toBe(400);
       const [error, ...more] = errorsOf(answer.text);
       expect(more).toEqual([]);

@@ -4,7 +4,9 @@
  * real jsforce, build the real Pub/Sub client, and wait for conditions with a bound.
  */
 import jsforce, { type Connection } from 'jsforce';
-import type { RunningSimulator } from '../../simulator';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator';
+import type { AccessGrant } from '../../salesforce/connection';
+import { PubSubSubscriber, type FetchResponse, type ReplayFrom } from '../../salesforce/pubSubSubscriber';
 import { PubSubApiClientClass, type PubSubClient } from '../../salesforce/pubSubClient';
 import { trustExtraCa } from '../../salesforce/trust';
 
@@ -90,4 +92,69 @@ export function recorder(): { recorded: Recorded; callback: (info: unknown, type
 
 export function errorCodeOf(error: Recorded['errors'][number] | undefined): unknown {
   return error?.metadata?.get('error-code')[0];
+}
+
+/** One raw Subscribe stream (the adapter's subscriber: replay ids as bytes), as a test reads it. */
+export interface RawStream {
+  responses: FetchResponse[];
+  errors: Array<{ code?: number; metadata?: { get(key: string): unknown[] } }>;
+  ended: boolean;
+  request(count: number): void;
+  cancel(): void;
+}
+
+/**
+ * A simulator started with `options` and the adapter's raw subscriber on it, for one describe block
+ * (its beforeAll and afterAll): `open` subscribes as the org's user, `grant` is that user's, and
+ * every stream opened is cancelled after each test.
+ */
+export function rawSubscriptions(options: SimulatorOptions): {
+  readonly sim: RunningSimulator;
+  readonly subscriber: PubSubSubscriber;
+  grant(): AccessGrant;
+  open(from: ReplayFrom, numRequested: number): RawStream;
+} {
+  let sim: RunningSimulator | undefined;
+  let subscriber: PubSubSubscriber | undefined;
+  const streams: RawStream[] = [];
+  const started = () => {
+    if (!sim || !subscriber) throw new Error('the simulator starts in beforeAll');
+    return { sim, subscriber };
+  };
+  const grant = (): AccessGrant => {
+    const org = started().sim;
+    return { accessToken: org.org.authority.issueToken(), instanceUrl: org.instanceUrl, organizationId: org.orgId, userId: org.userId };
+  };
+  beforeAll(async () => {
+    sim = await startSimulator(options);
+    subscriber = new PubSubSubscriber({ endpoint: sim.pubSubEndpoint, trustedCaPem: sim.caCert });
+  });
+  afterEach(() => {
+    for (const stream of streams.splice(0)) stream.cancel();
+  });
+  afterAll(async () => {
+    subscriber?.close();
+    await sim?.stop();
+  });
+  return {
+    get sim() {
+      return started().sim;
+    },
+    get subscriber() {
+      return started().subscriber;
+    },
+    grant,
+    open(from, numRequested) {
+      const stream: RawStream = { responses: [], errors: [], ended: false, request: () => undefined, cancel: () => undefined };
+      const call = started().subscriber.subscribe(grant(), TOPIC, from, numRequested, {
+        message: (response) => stream.responses.push(response),
+        error: (error) => stream.errors.push(error),
+        end: () => (stream.ended = true),
+      });
+      stream.request = (count) => call.request(count);
+      stream.cancel = () => call.cancel();
+      streams.push(stream);
+      return stream;
+    },
+  };
 }

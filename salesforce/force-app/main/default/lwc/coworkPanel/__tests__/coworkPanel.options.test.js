@@ -5,15 +5,14 @@
  * API's Picklist Values response (values: [{ attributes, label, validFor, value }]) and filled from
  * the shipped field metadata, whose labels (with emoji) differ from the API values.
  */
-import { createElement } from 'lwc';
 import { subscribe } from 'lightning/empApi';
 import { getObjectInfo, getPicklistValues } from 'lightning/uiObjectInfoApi';
-import CoworkPanel, { STATUS_CHANNEL } from '../coworkPanel';
+import { STATUS_CHANNEL } from '../coworkPanel';
+import { CASE_ID, flushPromises, mount } from './mountPanel';
 
 const fs = require('fs');
 const path = require('path');
 
-const CASE_ID = '500000000000001AAA';
 const RECORD_TYPE_ID = '012000000000000AAA';
 const FIELD_META = path.join(__dirname, '../../../objects/Case/fields/Use_of_Funds__c.field-meta.xml');
 
@@ -31,18 +30,6 @@ function picklistResponse(values) {
     url: `/services/data/v62.0/ui-api/object-info/Case/picklist-values/${RECORD_TYPE_ID}/Use_of_Funds__c`,
     values: values.map((v) => ({ attributes: null, label: v.label, validFor: [], value: v.value })),
   };
-}
-
-function flushPromises() {
-  return Promise.resolve().then(() => Promise.resolve());
-}
-
-async function mount() {
-  const element = createElement('c-cowork-panel', { is: CoworkPanel });
-  element.recordId = CASE_ID;
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
 }
 
 describe('c-cowork-panel: the answer choices', () => {

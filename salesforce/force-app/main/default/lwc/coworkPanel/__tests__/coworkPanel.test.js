@@ -1,7 +1,7 @@
-import { createElement } from 'lwc';
 import { subscribe, unsubscribe, onError, isEmpEnabled } from 'lightning/empApi';
 import { notifyRecordUpdateAvailable } from 'lightning/uiRecordApi';
-import CoworkPanel, { STATUS_CHANNEL, MESSAGE_CHANNEL, MESSAGE_FLOW, NO_EMP_TEXT, RECONNECT_BASE_MS } from '../coworkPanel';
+import { STATUS_CHANNEL, MESSAGE_CHANNEL, MESSAGE_FLOW, NO_EMP_TEXT, RECONNECT_BASE_MS } from '../coworkPanel';
+import { CASE_ID, flushPromises, mount } from './mountPanel';
 
 /** Every listener ever given to empApi's onError in this file (it is global: the panel registers one per page). */
 const errorListeners = [];
@@ -14,7 +14,6 @@ function reportEmpError(error) {
   for (const listener of errorListeners) listener(error);
 }
 
-const CASE_ID = '500000000000001AAA';
 const OTHER_CASE_ID = '500000000000002AAA';
 
 /** What empApi hands the subscriber for one Cowork_Status__e. */
@@ -46,18 +45,6 @@ function chatMessage(fields, replayId, uuid = `uuid-chat-${replayId}`) {
       event: { replayId, EventUuid: uuid },
     },
   };
-}
-
-async function flushPromises() {
-  for (let i = 0; i < 6; i++) await Promise.resolve();
-}
-
-async function mount() {
-  const element = createElement('c-cowork-panel', { is: CoworkPanel });
-  element.recordId = CASE_ID;
-  document.body.appendChild(element);
-  await flushPromises();
-  return element;
 }
 
 /** The callback of the latest subscription to `channel`. */
