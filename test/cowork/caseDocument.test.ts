@@ -218,25 +218,26 @@ describe("a change of a Case's document starts from the document this instance l
     expect(countsBetween(before, storage.counts).byKind).toEqual({ 'write cowork/case/*': 1 });
   });
 
-  it('loses nothing another instance wrote since: the stale eTag conflicts and the change is made on the stored document', async () => {
+  /** Two instances on one storage; `one` listed s1 and read the document, then `other` listed s2 (`one` does not know). */
+  async function listedSinceOnesRead() {
     const storage = new MemoryStorage();
     const one = new CaseDocuments(storage);
     const other = new CaseDocuments(storage);
     await one.update(CASE, listing('s1'));
     await one.read(CASE);
     await other.update(CASE, listing('s2'));
+    return { storage, one };
+  }
+
+  it('loses nothing another instance wrote since: the stale eTag conflicts and the change is made on the stored document', async () => {
+    const { storage, one } = await listedSinceOnesRead();
     await one.update(CASE, listing('s3'));
     expect((await new CaseDocuments(storage).read(CASE)).keys).toEqual(['s1', 's2', 's3']);
   });
 
   it('never decides to change nothing on what it remembers: the stored document may say otherwise', async () => {
-    const storage = new MemoryStorage();
-    const one = new CaseDocuments(storage);
-    const other = new CaseDocuments(storage);
-    await one.update(CASE, listing('s1'));
-    await one.read(CASE);
     // Another instance lists s2 after this one's read: this one's remembered document does not have it.
-    await other.update(CASE, listing('s2'));
+    const { storage, one } = await listedSinceOnesRead();
     expect(await one.update(CASE, unlisting('s2'))).toBe('unlisted');
     expect((await new CaseDocuments(storage).read(CASE)).keys).toEqual(['s1']);
   });
