@@ -46,7 +46,9 @@ describe('the Table storage requests of a session', () => {
       'get emulator/conversations/*/cowork': 3,
       'create emulator/conversations/*/cowork': 1,
       'replace emulator/conversations/*/cowork': 1,
-      // who owns the conversation, asked by each turn
+      // who owns the conversation, asked by each turn (the /cowork message, the card's submit, the thank-you):
+      // a person may take the chat over on any instance between any two turns, and no turn knows without
+      // asking (the session's `owner` follows the handoff record, not with it: docs/BENCHMARKS.md, the path to 12)
       'get cowork/handoff/*': 3,
       // the session: created, then submitted, answered, thanked, done, each a replace guarded by an eTag:
       // the submit's lookup and the routing read it; thanked and done start from the eTag the write before told
