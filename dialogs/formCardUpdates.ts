@@ -71,9 +71,27 @@ export class FormCardUpdates {
     await this.updateCard(context, ref, session, form, session.answers ?? session.submitted, status);
   }
 
-  /** The answer is on the Case. */
-  async showSaved(context: CoworkTurn, session: CoworkSession, form: FormSpec): Promise<void> {
-    await this.update(context, session, form, session.answers ?? session.submitted, textsFor(localeOf(context, session)).formSaved(session.caseNumber));
+  /**
+   * The answer is on the Case. `known` is the session's card as an earlier turn of this instance found it
+   * once the session was answered (`cardWithId`): then nothing is read.
+   */
+  async showSaved(context: CoworkTurn, session: CoworkSession, form: FormSpec, known?: FormCardRef): Promise<void> {
+    const status = textsFor(localeOf(context, session)).formSaved(session.caseNumber);
+    const answers = session.answers ?? session.submitted;
+    if (known?.sessionKey === session.key && known.activityId) await this.updateCard(context, known, session, form, answers, status);
+    else await this.update(context, session, form, answers, status);
+  }
+
+  /**
+   * The session's card, as this turn's conversation state has it, when it has its id: from then on it names
+   * the same activity (`remember` replaces a card's ref only while its id is unknown, and only a session's
+   * start or its accepted submit remembers one), so a later turn of an answered session can update the card
+   * without reading the conversation's state again.
+   */
+  async cardWithId(context: CoworkTurn, sessionKey: string): Promise<FormCardRef | undefined> {
+    // No default: asking stores nothing in the state.
+    const ref = ((await this.cards.get(context)) ?? []).find((r) => r.sessionKey === sessionKey);
+    return ref?.activityId ? { ...ref } : undefined;
   }
 
   private async update(

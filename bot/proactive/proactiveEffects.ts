@@ -16,6 +16,7 @@ import type { Log } from '../../util/log';
 import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { CoworkSession } from '../../cowork/domain/session';
 import type { Conversations } from '../turn/conversations';
+import type { FormCardRef } from '../../dialogs/formCardUpdates';
 import type { HumanOwnership } from '../handoff/humanOwnership';
 import { agentTexts, textsFor } from '../../dialogs/texts';
 
@@ -38,13 +39,27 @@ export interface ProactiveEffectsDeps {
   handoff?: HumanOwnership;
 }
 
+/**
+ * How many answered sessions' form cards are kept between the thank-you's turn and the "saved" turn (the
+ * Case write between them takes 100s of ms; a session whose "saved" never comes is dropped oldest first).
+ */
+const CARDS_KEPT = 1_000;
+
 export class ProactiveEffects implements SessionEffects {
+  /**
+   * The form card of each session thanked here, as the thank-you's turn found it in the conversation's state
+   * it had loaded anyway (to end the form): the "saved" turn that follows on this instance updates the card
+   * from it without reading the state again. Only a card with its id is kept (it names the same activity from
+   * then on); otherwise, or after a restart, the "saved" turn reads the state as before.
+   */
+  private readonly cards = new Map<string, FormCardRef>();
+
   constructor(private readonly deps: ProactiveEffectsDeps) {}
 
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = requireForm(this.deps.forms, session.formId);
     if (await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))) {
-      await this.inConversation(session, (context) => this.deps.conversations.endForm(context, session.key));
+      await this.inConversation(session, (context) => this.endFormKeepingCard(context, session));
       return true;
     }
     let sent = false;
@@ -69,9 +84,23 @@ export class ProactiveEffects implements SessionEffects {
         ],
       });
       sent = true;
-      await this.deps.conversations.endForm(context, session.key);
+      await this.endFormKeepingCard(context, session);
     });
     return sent;
+  }
+
+  /** Ends the session's form and keeps its card for the "saved" turn, from the state the turn loaded to end it. */
+  private async endFormKeepingCard(context: CoworkTurn, session: CoworkSession): Promise<void> {
+    const { conversations } = this.deps;
+    await conversations.endForm(context, session.key);
+    const card = await conversations.formCardOf(context, session.key);
+    this.cards.delete(session.key);
+    if (!card) return;
+    this.cards.set(session.key, card);
+    for (const oldest of this.cards.keys()) {
+      if (this.cards.size <= CARDS_KEPT) break;
+      this.cards.delete(oldest);
+    }
   }
 
   async expired(session: CoworkSession): Promise<void> {
@@ -94,10 +123,13 @@ export class ProactiveEffects implements SessionEffects {
 
   /** The answer is on the Case: the form card (updated in place) says so. Nothing is sent. */
   async saved(session: CoworkSession): Promise<void> {
-    await this.inConversation(session, (context) => this.deps.conversations.formSaved(context, session));
+    const card = this.cards.get(session.key);
+    this.cards.delete(session.key);
+    await this.inConversation(session, (context) => this.deps.conversations.formSaved(context, session, card));
   }
 
   async failed(session: CoworkSession): Promise<void> {
+    this.cards.delete(session.key);
     if (await this.toAgentIfHumanOwned(session, agentTexts.caseNotUpdated(session.caseNumber, session.failure ?? 'refused'))) return;
     await this.inConversation(session, async (context) => {
       await context.sendActivity(textsFor(localeOf(session)).failedNotice(session.caseNumber));

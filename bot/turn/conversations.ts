@@ -107,10 +107,22 @@ export class Conversations {
     await this.save(context);
   }
 
-  /** In a proactive turn once the session's answer is on the Case: its form card says so. */
-  async formSaved(context: CoworkTurn, session: CoworkSession): Promise<void> {
+  /**
+   * In a proactive turn for `sessionKey`, once `endForm` has loaded the state (nothing more is read): the
+   * session's form card, when its id is known (see `FormCardUpdates.cardWithId`).
+   */
+  formCardOf(context: CoworkTurn, sessionKey: string): Promise<FormCardRef | undefined> {
+    return this.formCards.cardWithId(context, sessionKey);
+  }
+
+  /**
+   * In a proactive turn once the session's answer is on the Case: its form card says so. With `card` (the
+   * session's card with its id, as `formCardOf` found it in an earlier turn of this session) the turn reads
+   * no conversation state; without, it reads it to find the card.
+   */
+  async formSaved(context: CoworkTurn, session: CoworkSession, card?: FormCardRef): Promise<void> {
     const form = this.deps.forms(session.formId);
-    if (form) await this.formCards.showSaved(context, session, form);
+    if (form) await this.formCards.showSaved(context, session, form, card);
     await this.save(context);
   }
 }

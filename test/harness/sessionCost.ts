@@ -29,8 +29,9 @@ export async function startCountedBot(
 
 /**
  * One whole session on a new Case: /cowork, the form, the submit, the thank-you, the Case written,
- * and the bot's last write for it: the answer stream's position, stored once the event's effects
- * are (`answerPosition` changes; another stream's keepalive is no sign).
+ * the bot's last write for it: the answer stream's position, stored once the event's effects
+ * are (`answerPosition` changes; another stream's keepalive is no sign), and its last word in the chat:
+ * the form card updated to say the answer is saved on the Case (a turn the effects do not wait for).
  */
 export async function wholeSession(t: BotUnderTest, kase: { caseId: string; caseNumber: string }, answerPosition: () => unknown): Promise<void> {
   const chat = t.conversation();
@@ -40,4 +41,5 @@ export async function wholeSession(t: BotUnderTest, kase: { caseId: string; case
   await chat.waitForText(THANKS);
   await waitUntil(() => sim(t).org.getRecord('Case', kase.caseId)?.Use_of_Funds__c === 'Renovation Work', 'the Case update');
   await waitUntil(() => answerPosition() !== position, 'the replay position stored after the event');
+  await waitUntil(() => chat.updates.some((u) => JSON.stringify(u.attachments ?? []).includes(`Saved on Case ${kase.caseNumber}`)), 'the form card saved');
 }
