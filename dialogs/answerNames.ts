@@ -34,6 +34,11 @@ export function toChoice(option: ChoiceOption): Choice {
   return { value: option.value, synonyms: [...synonyms] };
 }
 
+/** The normalised message is the option's whole label or value ("car purchase", "Car_Purchase", "Less than 5,000"). */
+export function isNameOf(option: ChoiceOption, plain: string): boolean {
+  return normalise(option.label) === plain || normalise(option.value) === plain;
+}
+
 interface NameHit {
   option: ChoiceOption;
   index: number;
@@ -70,7 +75,7 @@ export function byName(
   if (rivals.length === 0) {
     // Certain when the message is the option's name; less so when it only contains part of it.
     const option = top.option;
-    const exact = [option.label, option.value, option.value.replace(/_/g, ' ')].some((name) => normalise(name) === plain);
+    const exact = isNameOf(option, plain);
     const coverage = utteranceWords.size === 0 ? 0 : top.words.size / utteranceWords.size;
     return { kind: 'match', value: option.value, confidence: exact ? 1 : Math.max(MIN_CANDIDATE_CONFIDENCE, Math.min(0.9, 0.5 + coverage * 0.4)) };
   }

@@ -95,14 +95,14 @@ function positionOf(part: string, count: number): number | undefined {
     .replace(/^#\s*/, 'number ')
     .split(' ')
     .filter((w) => !['the', 'le', 'la', "l'", 'a', 'an'].includes(w));
-  // Trailing nouns: "the second one", "option 2", "choice three", "la deuxième option".
-  while (words.length > 1 && ['one', 'option', 'choice', 'answer', 'item', 'choix', 'réponse'].includes(words.at(-1) ?? '')) words.pop();
-  // Leading nouns: "number 3", "option 2", "no 2", "numéro 2", "choice #3".
+  // Leading nouns first, so that "number one" keeps its "one": "number 3", "option 2", "numéro 2", "choice #3".
   let counted = false;
   while (words.length > 1 && ['number', 'no', 'nr', 'num', 'option', 'choice', 'numéro', 'numero', 'choix', '#'].includes(words[0] ?? '')) {
     words.shift();
     counted = true;
   }
+  // Trailing nouns: "the second one", "choice three", "la deuxième option".
+  while (words.length > 1 && ['one', 'option', 'choice', 'answer', 'item', 'choix', 'réponse'].includes(words.at(-1) ?? '')) words.pop();
   if (words.length !== 1) return undefined;
   const word = (words[0] ?? '').replace(/^#/, '');
   if (/^\d{1,3}$/.test(word)) return Number(word);

@@ -65,7 +65,12 @@ const QUESTION_OPENERS =
 
 /** Ends with a question mark, or opens as a question ("what is ...", "qu'est-ce que ..."). */
 export function isQuestion(utterance: string, plain: string): boolean {
-  return /\?\s*$/.test(utterance) || QUESTION_OPENERS.test(plain);
+  return endsWithQuestionMark(utterance) || QUESTION_OPENERS.test(plain);
+}
+
+/** "Car purchase?": asked, not answered, even when the rest is a choice's whole name. */
+export function endsWithQuestionMark(utterance: string): boolean {
+  return /\?\s*$/.test(utterance);
 }
 
 /** "not X", "anything but X", "no X", "except X", "other than X", "don't want X", "pas X", "sauf X". */
