@@ -482,3 +482,172 @@ describe('the built-in recogniser, as the dialog calls it', () => {
     });
   });
 });
+
+describe('edge cases of reading the text', () => {
+  it.each([
+    ['', 'empty []'],
+    ['   ', 'empty []'],
+    ['\n\t', 'empty []'],
+  ])('calls %j empty', (text, expected) => {
+    expect(read(text)).toBe(expected);
+  });
+
+  it.each([
+    ['the second,please', 'match Car_Purchase'],
+    ['the  second', 'match Car_Purchase'],
+    ['the second👍thanks', 'match Car_Purchase'],
+    ['#three', 'match Home_Purchase'],
+    ['home2', 'ambiguous Home_Purchase'],
+    ['1st2nd', 'unrelated []'],
+    ['2nd1st', 'unrelated []'],
+    ['a second', 'unrelated []'],
+    ['just a second', 'unrelated []'],
+    ['wait a second', 'unrelated []'],
+  ])('reads %j as %s', (text, expected) => {
+    expect(read(text)).toBe(expected);
+  });
+
+  it('counts up to the tenth choice, in digits too', () => {
+    const ten = Array.from({ length: 10 }, (_, i): ChoiceOption => ({ value: `V${i + 1}`, label: `Choice ${String.fromCharCode(65 + i)}` }));
+    expect(['10', '10th', '#10', 'number 10', 'the last'].map((text) => read(text, ten))).toEqual(Array(5).fill('match V10'));
+  });
+
+  it.each([
+    ["don't know", 'refusal []'],
+    ['dont know', 'refusal []'],
+    ["don't care", 'refusal []'],
+    ['dont care', 'refusal []'],
+    ['do not care', 'refusal []'],
+    ["I don't care, car", 'refusal [Car_Purchase]'],
+  ])('refuses %j without an "I"', (text, expected) => {
+    expect(read(text)).toBe(expected);
+  });
+
+  it.each([
+    ['car is fine', 'match Car_Purchase'],
+    ['home is what we need', 'match Home_Purchase'],
+    ['Sorry? Oh, car purchase', 'match Car_Purchase'],
+    ['car?!', 'question [Car_Purchase]'],
+    ['Car purchase? 🙂', 'question [Car_Purchase,Home_Purchase]'],
+    ['Car purchase ?', 'question [Car_Purchase,Home_Purchase]'],
+    ['renovation work?', 'question [Renovation_Work,Work_Equipment]'],
+  ])('reads a question only where it is asked: %j', (text, expected) => {
+    expect(read(text)).toBe(expected);
+  });
+
+  it('never picks a choice for the small words of its label', () => {
+    const options: ChoiceOption[] = [
+      { value: 'Family', label: 'Something else for the family' },
+      { value: 'Car', label: 'Car' },
+    ];
+    expect(['the one please', 'I want it', 'for the kids', 'a', 'the'].map((text) => read(text, options))).toEqual(Array(5).fill('unrelated []'));
+    expect(read('it is for my family', options)).toBe('match Family');
+  });
+
+  it('reads no further than the sixtieth word of a long message', () => {
+    const words = (count: number): string => Array(count).fill('blah').join(' ');
+    expect(read(`${words(60)} renovation`)).toBe('unrelated []');
+    expect(read(`${words(59)} renovation`)).toBe('match Renovation_Work');
+  });
+
+  it('prefers the choice whose whole name the message is over one that only contains it', () => {
+    const options: ChoiceOption[] = [
+      { value: 'Car', label: 'Car' },
+      { value: 'Car_Purchase', label: 'Car Purchase' },
+    ];
+    expect(read("I'd like the car", options)).toBe('match Car');
+    expect(read("I'd like the car purchase", options)).toBe('match Car_Purchase');
+  });
+
+  it('offers again a choice named in part next to one named whole', () => {
+    const options: ChoiceOption[] = [
+      { value: 'Home_Loan', label: 'Home purchase loan' },
+      { value: 'Car', label: 'Car purchase' },
+    ];
+    expect(read('home purchase loan car', options)).toBe('ambiguous Home_Loan,Car');
+    expect(read('a car purchase or a home purchase loan', options)).toBe('ambiguous Home_Loan,Car');
+    expect(read('the home purchase loan please', options)).toBe('match Home_Loan');
+  });
+
+  it('names the choices a question or a negation with a typo is about', () => {
+    expect(read('what is dbet?')).toBe('question [Debt_Consolidation]');
+    expect(read('what is hom?')).toBe('question []');
+    expect(read('what about renovaton exactly?')).toBe('question [Renovation_Work]');
+    expect(read('what about equipmnet and renovaton?')).toBe('question [Renovation_Work,Work_Equipment]');
+  });
+});
+
+describe('typos: one forgiven in a word of 4 to 7 letters, two from 8 letters on, never in shorter words', () => {
+  // Every text one edit away (a letter changed, added, dropped, or two neighbours swapped), built
+  // from the word, not computed by a distance: an independent account of "one typo".
+  function oneEditAway(word: string, alphabet = word, swaps = true): Set<string> {
+    // The word's own letters and one other.
+    const letters = [...new Set(`${alphabet}x`)];
+    const out = new Set<string>();
+    for (let i = 0; i <= word.length; i++) {
+      for (const c of letters) {
+        out.add(word.slice(0, i) + c + word.slice(i));
+        if (i < word.length) out.add(word.slice(0, i) + c + word.slice(i + 1));
+      }
+      if (i < word.length) out.add(word.slice(0, i) + word.slice(i + 1));
+      if (swaps && i < word.length - 1) out.add(word.slice(0, i) + word.charAt(i + 1) + word.charAt(i) + word.slice(i + 2));
+    }
+    out.delete(word);
+    return out;
+  }
+  function editsAway(word: string, edits: number, letters = word, swaps = true): Set<string> {
+    let within = new Set([word]);
+    for (let n = 0; n < edits; n++) within = new Set([...within].flatMap((w) => [w, ...oneEditAway(w, letters, swaps)]));
+    return within;
+  }
+  /** A deterministic sample (every k-th, in sorted order) of at most `count` strings. */
+  function sample(set: Set<string>, count: number): string[] {
+    const sorted = [...set].sort();
+    const step = Math.max(1, Math.floor(sorted.length / count));
+    return sorted.filter((_, i) => i % step === 0);
+  }
+  const taken = (text: string, options: readonly ChoiceOption[], value: string): boolean => read(text, options) === `match ${value}`;
+
+  it('takes every one-typo spelling of a 5-letter name, and no two-typo one', () => {
+    const options: ChoiceOption[] = [
+      { value: 'Boats', label: 'Boats' },
+      { value: 'Pianos', label: 'Pianos' },
+    ];
+    const one = [...oneEditAway('boats')].filter((w) => w.length >= 4);
+    expect(one.filter((w) => !taken(w, options, 'Boats'))).toEqual([]);
+    const two = [...editsAway('boats', 2)].filter((w) => w.length >= 4 && w !== 'boats' && !oneEditAway('boats').has(w));
+    expect(two.filter((w) => taken(w, options, 'Boats'))).toEqual([]);
+  });
+
+  it('takes a 4-letter name with one typo (swaps included), not with two', () => {
+    const options: ChoiceOption[] = [{ value: 'Debt', label: 'Debt' }];
+    const one = [...oneEditAway('debt')].filter((w) => w.length >= 4);
+    expect(one.filter((w) => !taken(w, options, 'Debt'))).toEqual([]);
+    const two = [...editsAway('debt', 2)].filter((w) => w.length >= 4 && w !== 'debt' && !oneEditAway('debt').has(w));
+    expect(two.filter((w) => taken(w, options, 'Debt'))).toEqual([]);
+  });
+
+  it('takes an 8-letter name with two typos, not with three', () => {
+    const options: ChoiceOption[] = [
+      { value: 'Holidays', label: 'Holidays' },
+      { value: 'Car', label: 'Car' },
+    ];
+    const withinTwo = editsAway('holidays', 2);
+    // Two letters changed, added or dropped (a swap next to another edit of the same letters is
+    // three: "holidasdy" is not two typos of "holidays").
+    const two = sample(editsAway('holidays', 2, 'holidays', false), 400).filter((w) => w !== 'holidays');
+    // Three edits from "holidays": one more than "hlidys" (two letters dropped), and not within two.
+    expect(two.filter((w) => !taken(w, options, 'Holidays'))).toEqual([]);
+    const three = sample(new Set([...editsAway('hlidys', 1, 'holidays')].filter((w) => !withinTwo.has(w))), 200);
+    expect(three.length).toBeGreaterThan(50);
+    expect(three.filter((w) => taken(w, options, 'Holidays'))).toEqual([]);
+  });
+
+  it('takes a 3-letter name only as it is spelt', () => {
+    const options: ChoiceOption[] = [
+      { value: 'Car', label: 'Car' },
+      { value: 'Holidays', label: 'Holidays' },
+    ];
+    expect(sample(oneEditAway('car'), 100).filter((w) => taken(w, options, 'Car'))).toEqual([]);
+  });
+});
