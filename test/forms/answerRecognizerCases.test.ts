@@ -265,6 +265,7 @@ describe('a typed answer read as a position in the list the customer saw', () =>
 describe('a message that is no answer', () => {
   it.each([
     ['not the second one', 'negated [Car_Purchase]'],
+    ['no, not the second one', 'negated [Car_Purchase]'],
     ['not 2', 'negated [Car_Purchase]'],
     ['no 2', 'negated [Car_Purchase]'],
     ['never the last', 'negated [Work_Equipment]'],
@@ -383,6 +384,7 @@ describe('a message that is no answer', () => {
     ['Work', 'ambiguous Renovation_Work,Work_Equipment'],
     ['renovation equipment', 'ambiguous Renovation_Work,Work_Equipment'],
     ['home purchase or car purchase', 'ambiguous Car_Purchase,Home_Purchase'],
+    ['home purchase or car', 'ambiguous Car_Purchase,Home_Purchase'],
     ['purchse', 'ambiguous Car_Purchase,Home_Purchase'],
   ])('offers the choices %j fits again, in list order', (text, expected) => {
     expect(read(text)).toBe(expected);
@@ -514,6 +516,7 @@ describe('edge cases of reading the text', () => {
 
   it.each([
     ["don't know", 'refusal []'],
+    ["don't  know", 'refusal []'],
     ['dont know', 'refusal []'],
     ["don't care", 'refusal []'],
     ['dont care', 'refusal []'],
@@ -557,6 +560,7 @@ describe('edge cases of reading the text', () => {
     ];
     expect(read("I'd like the car", options)).toBe('match Car');
     expect(read("I'd like the car purchase", options)).toBe('match Car_Purchase');
+    expect(read("I'd like the car", [...options].reverse())).toBe('match Car');
   });
 
   it('offers again a choice named in part next to one named whole', () => {
