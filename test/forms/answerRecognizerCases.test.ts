@@ -89,6 +89,15 @@ describe('a typed answer that names one choice', () => {
     expect(confidence('home please')).toBeGreaterThan(confidence('I would really like home'));
     expect(confidence('I would really like home')).toBeGreaterThanOrEqual(0.5);
   });
+
+  it('is no less sure for an emoji next to the name', () => {
+    const confidence = (text: string): number => {
+      const result = recognizeAnswer(text, funds);
+      return result.kind === 'match' ? result.confidence : Number.NaN;
+    };
+    expect(confidence('home 🏠')).toBe(confidence('home'));
+    expect(confidence('👍 the car one 🚗🚗')).toBe(confidence('the car one'));
+  });
 });
 
 describe("a choice's whole name, whatever words it is made of", () => {
