@@ -27,12 +27,22 @@ export function mentionedOptions(utterance: string, options: readonly ChoiceOpti
   });
 }
 
-/** An option as botbuilder's choice recogniser takes it: its value, its label with and without emoji, the value's words. */
-export function toChoice(option: ChoiceOption): Choice {
-  const plainLabel = withoutEmoji(option.label);
-  const synonyms = new Set([option.label, plainLabel, option.value.replace(/_/g, ' ')].filter((s) => s !== ''));
-  return { value: option.value, synonyms: [...synonyms] };
+/**
+ * An option as botbuilder's choice recogniser takes it: its value and its label without emoji (the
+ * tokens drop emoji anyway, but not a variation selector glued to the next word: "✈️Travel").
+ * The tokens split the value at "_": "Debt_Consolidation" is "debt consolidation".
+ */
+export function toChoice(option: ChoiceOption): NamedChoice {
+  return { value: option.value, synonyms: [withoutEmoji(option.label)] };
 }
+
+/** The normalised message is the option's whole label or value ("car purchase", "Car_Purchase", "Less than 5,000"). */
+export function isNameOf(option: ChoiceOption, plain: string): boolean {
+  return normalise(option.label) === plain || normalise(option.value) === plain;
+}
+
+/** A choice with its names (botbuilder's `Choice` has them optional; ours always has them). */
+export type NamedChoice = Choice & { synonyms: string[] };
 
 interface NameHit {
   option: ChoiceOption;
@@ -47,7 +57,7 @@ export function byName(
   utterance: string,
   plain: string,
   options: readonly ChoiceOption[],
-  choices: Choice[],
+  choices: NamedChoice[],
   findOptions: FindChoicesOptions,
 ): AnswerRecognition | undefined {
   const utteranceWords = new Set(meaningfulTokens(utterance, findOptions.locale).map((token) => token.normalized));
@@ -70,15 +80,16 @@ export function byName(
   if (rivals.length === 0) {
     // Certain when the message is the option's name; less so when it only contains part of it.
     const option = top.option;
-    const exact = [option.label, option.value, option.value.replace(/_/g, ' ')].some((name) => normalise(name) === plain);
-    const coverage = utteranceWords.size === 0 ? 0 : top.words.size / utteranceWords.size;
+    const exact = isNameOf(option, plain);
+    // Never 0 / 0: a hit was found with the same tokens, so the message has at least one.
+    const coverage = top.words.size / utteranceWords.size;
     return { kind: 'match', value: option.value, confidence: exact ? 1 : Math.max(MIN_CANDIDATE_CONFIDENCE, Math.min(0.9, 0.5 + coverage * 0.4)) };
   }
   return { kind: 'ambiguous', candidates: [top, ...rivals].sort((a, b) => a.index - b.index).map((hit) => hit.option) };
 }
 
-function wordsOf(choice: Choice, locale: string | undefined): Set<string> {
-  const names = [choice.value, ...(choice.synonyms ?? [])];
+function wordsOf(choice: NamedChoice, locale: string | undefined): Set<string> {
+  const names = [choice.value, ...choice.synonyms];
   return new Set(names.flatMap((name) => meaningfulTokens(name, locale).map((token) => token.normalized)));
 }
 
@@ -91,7 +102,6 @@ export function byNameWithTypos(utterance: string, options: readonly ChoiceOptio
   const words = meaningfulTokens(utterance, locale)
     .map((token) => token.normalized)
     .filter((word) => word.length >= 4);
-  if (words.length === 0) return undefined;
   const scores = options.map((option) => {
     const optionWords = [...wordsOf(toChoice(option), locale)];
     return words.filter((word) => optionWords.some((candidate) => closeEnough(word, candidate))).length;
@@ -107,31 +117,26 @@ export function byNameWithTypos(utterance: string, options: readonly ChoiceOptio
 function closeEnough(word: string, candidate: string): boolean {
   if (candidate.length < 4) return false;
   const allowed = Math.max(word.length, candidate.length) >= 8 ? 2 : 1;
+  // The distance is at least the difference in length: a shortcut, not a rule.
   if (Math.abs(word.length - candidate.length) > allowed) return false;
-  return editDistance(word, candidate, allowed) <= allowed;
+  return editDistance(word, candidate) <= allowed;
 }
 
-/** Optimal string alignment distance (a swap of two neighbours counts as one), giving up above `limit`. */
-function editDistance(a: string, b: string, limit: number): number {
-  const rows: number[][] = [];
-  // Every cell read is one written before it (rows above, cells to the left): `?? limit + 1` never applies.
-  const cell = (i: number, j: number): number => rows[i]?.[j] ?? limit + 1;
-  for (let i = 0; i <= a.length; i++) {
-    const row: number[] = [i];
-    let rowMin = i;
+/** Optimal string alignment distance: a substitution, an insertion, a deletion or a swap of two neighbours counts as one. */
+function editDistance(a: string, b: string): number {
+  let twoAbove: number[] = [];
+  let above = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(cell(i - 1, j) + 1, (row[j - 1] ?? limit + 1) + 1, cell(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, cell(i - 2, j - 2) + 1);
+      // Every cell read was written before (`?? 0` is for the type checker). At i = 1 or j = 1 the
+      // characters two back are undefined, so the swap test fails there by itself.
+      let d = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (twoAbove[j - 2] ?? 0) + 1);
       row.push(d);
-      rowMin = Math.min(rowMin, d);
     }
-    if (i > 0 && rowMin > limit) return limit + 1;
-    rows.push(row);
+    [twoAbove, above] = [above, row];
   }
-  return cell(a.length, b.length);
+  return above[b.length] ?? 0;
 }

@@ -9,6 +9,7 @@ import { noAnswer, type AnswerRecognition } from './typedAnswer';
 const ORDINALS: Readonly<Record<string, number>> = {
   first: 1,
   second: 2,
+  seconde: 2,
   third: 3,
   fourth: 4,
   fifth: 5,
@@ -74,13 +75,9 @@ const POSITION_TAIL = / ?(please|thanks|thank you|merci|svp|s'il vous plaît|s'i
  * Several positions ("2 or 3") are ambiguous; a position past the list is no answer.
  */
 export function byPosition(plain: string, options: readonly ChoiceOption[]): AnswerRecognition | undefined {
-  const core = plain.replace(POSITION_TAIL, '').replace(POSITION_LEAD, '').trim();
-  if (core === '') return undefined;
-  const parts = core
-    .split(/ (?:or|and|ou|et) |, ?/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  const positions = parts.map((part) => positionOf(part, options.length));
+  // `plain` is normalised (single spaces, no commas): the lead eats any space it leaves.
+  const core = plain.replace(POSITION_TAIL, '').replace(POSITION_LEAD, '');
+  const positions = core.split(/ (?:or|and|ou|et) /).map((part) => positionOf(part, options.length));
   if (positions.some((p) => p === undefined)) return undefined;
   const indexes = [...new Set(positions as number[])];
   if (indexes.some((i) => i < 1 || i > options.length)) return noAnswer('unrelated');
@@ -91,27 +88,28 @@ export function byPosition(plain: string, options: readonly ChoiceOption[]): Ans
 }
 
 function positionOf(part: string, count: number): number | undefined {
+  // "#3", "# 3", "choice #3": "#" is a word of its own, like "number". "a" and "an" are not
+  // dropped: "a second" is "wait", not the second choice.
   const words = part
-    .replace(/^#\s*/, 'number ')
+    .replace(/#/g, ' # ')
     .split(' ')
-    .filter((w) => !['the', 'le', 'la', "l'", 'a', 'an'].includes(w));
-  // Trailing nouns: "the second one", "option 2", "choice three", "la deuxième option".
-  while (words.length > 1 && ['one', 'option', 'choice', 'answer', 'item', 'choix', 'réponse'].includes(words.at(-1) ?? '')) words.pop();
-  // Leading nouns: "number 3", "option 2", "no 2", "numéro 2", "choice #3".
+    .filter((w) => w !== '' && !['the', 'le', 'la'].includes(w));
+  // Leading nouns first, so that "number one" keeps its "one": "number 3", "option 2", "numéro 2", "choice #3".
+  // ("no 2" never gets here: it is a negation.)
   let counted = false;
-  while (words.length > 1 && ['number', 'no', 'nr', 'num', 'option', 'choice', 'numéro', 'numero', 'choix', '#'].includes(words[0] ?? '')) {
+  while (['number', 'nr', 'num', 'option', 'choice', 'numéro', 'numero', 'choix', '#'].includes(words[0] ?? '')) {
     words.shift();
     counted = true;
   }
-  if (words.length !== 1) return undefined;
-  const word = (words[0] ?? '').replace(/^#/, '');
+  // Trailing nouns: "the second one", "choice three", "la deuxième option".
+  while (words.length > 1 && ['one', 'option', 'choice', 'answer', 'item', 'choix', 'réponse'].includes(words[words.length - 1] ?? '')) words.pop();
+  const [word, ...more] = words;
+  if (word === undefined || more.length > 0) return undefined;
   if (/^\d{1,3}$/.test(word)) return Number(word);
   const suffixed = /^(\d{1,2})(st|nd|rd|th|e|er|ère|re|ème|eme)$/.exec(word);
   if (suffixed) return Number(suffixed[1]);
   if (LAST.has(word)) return count;
-  if (word === 'second' || word === 'seconde') return 2;
   if (ORDINALS[word] !== undefined) return ORDINALS[word];
   // A bare number word is a position only as the whole message or after "number"/"option".
-  if (NUMBER_WORDS[word] !== undefined && (counted || part === word)) return NUMBER_WORDS[word];
-  return undefined;
+  return counted || part === word ? NUMBER_WORDS[word] : undefined;
 }

@@ -18,9 +18,9 @@
  */
 import type { FindChoicesOptions } from 'botbuilder-dialogs';
 import type { ChoiceOption } from '../cowork/domain/formSpec';
-import { byName, byNameWithTypos, mentionedOptions, toChoice } from './answerNames';
+import { byName, byNameWithTypos, isNameOf, mentionedOptions, toChoice } from './answerNames';
 import { byPosition } from './answerPosition';
-import { isNegated, isQuestion, isRefusal, meaningfulTokens, mentionsNumber, NEGATIONS, normalise } from './answerText';
+import { endsWithQuestionMark, isNegated, isQuestion, isRefusal, meaningfulTokens, mentionsNumber, NEGATIONS, normalise } from './answerText';
 import { MAX_TYPED_ANSWER_LENGTH, noAnswer, type AnswerRecognition, type AnswerRecognizer } from './typedAnswer';
 
 export {
@@ -50,7 +50,7 @@ export const builtInRecognizer: AnswerRecognizer = {
   },
 };
 
-/** The built-in recognition: refusal, question, negation, then a position, then a name (exact, then with typos). */
+/** The built-in recognition: a choice's whole name, then refusal, question, negation, then a position, then a name (exact, then with typos). */
 export function recognizeAnswer(text: string, options: readonly ChoiceOption[], locale = 'en-us'): AnswerRecognition {
   if (text.length > MAX_TYPED_ANSWER_LENGTH) return { kind: 'tooLong', maxLength: MAX_TYPED_ANSWER_LENGTH };
   const utterance = text.trim();
@@ -59,6 +59,12 @@ export function recognizeAnswer(text: string, options: readonly ChoiceOption[], 
   const findOptions: FindChoicesOptions = { locale, allowPartialMatches: true, tokenizer: meaningfulTokens };
   const plain = normalise(utterance);
   const named = (): ChoiceOption[] => mentionedOptions(utterance, options, choices, findOptions);
+
+  // The whole name of one choice is that choice, whatever words it is made of: "None of the above",
+  // "Not applicable", "Less than 5,000" are labels an org gives its options.
+  const namedExactly = options.filter((option) => isNameOf(option, plain));
+  const [exact] = namedExactly;
+  if (namedExactly.length === 1 && exact && !endsWithQuestionMark(utterance)) return { kind: 'match', value: exact.value, confidence: 1 };
 
   if (isRefusal(plain)) return noAnswer('refusal', named());
   if (isQuestion(utterance, plain)) return noAnswer('question', named());

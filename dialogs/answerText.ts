@@ -45,11 +45,10 @@ export function meaningfulTokens(text: string, locale?: string): Token[] {
 }
 
 const REFUSALS: readonly RegExp[] = [
-  /\b(i )?(do ?n'?t|do not|dont) know\b/,
+  /\b(do ?n'?t|do not) (know|care)\b/,
   /\b(no idea|not sure|unsure|dunno|no clue)\b/,
   /\b(none|neither|nothing)\b/,
-  /\b(i )?(do ?n'?t|do not) care\b/,
-  /^(any|anything|whatever|any one|anyone|either|either one|any of them|dunno)( (is|are) (fine|ok|okay|good))?$/,
+  /^(any|anything|whatever|anyone|either)( (is|are) (fine|ok|okay|good))?$/,
   /\b(any|either) (one|of them|of these|choice|option)\b/,
   /\b(you|u) (choose|pick|decide)\b/,
   /\b(je (ne )?sais pas|aucun|aucune|rien|peu importe|n'importe)\b/,
@@ -65,7 +64,12 @@ const QUESTION_OPENERS =
 
 /** Ends with a question mark, or opens as a question ("what is ...", "qu'est-ce que ..."). */
 export function isQuestion(utterance: string, plain: string): boolean {
-  return /\?\s*$/.test(utterance) || QUESTION_OPENERS.test(plain);
+  return endsWithQuestionMark(utterance) || QUESTION_OPENERS.test(plain);
+}
+
+/** "Car purchase?", "car?!", "car? 🙂": asked, not answered, even when the rest is a choice's whole name. */
+export function endsWithQuestionMark(utterance: string): boolean {
+  return /\?[^\p{L}\p{N}]*$/u.test(utterance);
 }
 
 /** "not X", "anything but X", "no X", "except X", "other than X", "don't want X", "pas X", "sauf X". */
