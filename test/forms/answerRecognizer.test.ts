@@ -104,13 +104,11 @@ describe('recognizeAnswer', () => {
     });
   });
 
-  it('answers quickly on the longest accepted input (the typo search is bounded)', () => {
+  it('names nothing in the longest accepted input of unknown words (the typo search reads 60 words at most, pinned in answerRecognizerCases; its cost is measured by the bench, not timed here)', () => {
     const text = Array.from({ length: 100 }, (_, i) => `wrd${i}x`)
       .join(' ')
       .slice(0, MAX_TYPED_ANSWER_LENGTH);
-    const started = process.hrtime.bigint();
     expect(recognizeAnswer(text, options).kind).toBe('none');
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
   });
 
   it('recognises positions in the customer locale', () => {
