@@ -26,6 +26,7 @@ import { CaseLinks } from '../cowork/stores/links';
 import type { FormSpec } from '../cowork/domain/formSpec';
 import { USE_OF_FUNDS_FORM } from '../cowork/domain/forms/useOfFunds';
 import { KeyedSerialQueue } from '../util/serialQueue';
+import { RefusedDocuments } from '../util/storedDocument';
 import { SessionRepository } from '../cowork/stores/sessionRepository';
 import {
   connectSalesforce,
@@ -126,13 +127,15 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
   const links = new CaseLinks(cases);
   const formById = new Map(forms.map((f) => [f.id, f]));
   const formOf = (formId: string): FormSpec | undefined => formById.get(formId);
-  const repository = new SessionRepository(storage, 'cowork', cases);
+  // One teller of refused stored documents for the stores' batch reads: each bad key logged once, not every sweep.
+  const refused = new RefusedDocuments(log.child({ component: 'storage' }));
+  const repository = new SessionRepository(storage, 'cowork', cases, refused);
   // Built in dependency order, each from what exists above it:
   // 1. what every turn in a customer's conversation shares (dialogs, recent sessions, form cards);
   const conversations = new Conversations({ conversationState, sessions: repository, forms: formOf, log });
   // 2. who owns a conversation when a person does, and the way to that person (handoff records,
   //    the agent relay's logged-in agents): the effects need it, and it needs nothing of the core;
-  const handoffs = new HandoffRepository(storage);
+  const handoffs = new HandoffRepository(storage, 'cowork', refused);
   const agents = new AgentDirectory({ proactive, storage });
   // An agent holding the chat from the Case sees it in the coworkPanel: from_customer messages, batched like the statuses.
   const messageTopic = topics.message;

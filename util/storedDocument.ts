@@ -6,6 +6,7 @@
  * nothing yet); an optional one reads a missing one as absent.
  */
 import { CoworkError } from './errors';
+import type { Log } from './log';
 
 /** A stored document that is not of the shape its key holds. */
 export class StoredDocumentError extends CoworkError {
@@ -156,5 +157,44 @@ export class DocumentFields {
   /** The fields of `value`, an object found at `field` (an array's item: `field[3]`). */
   inner(field: string, value: unknown): DocumentFields {
     return new DocumentFields(this.key, value, this.at(field));
+  }
+}
+
+/** How many refused keys are remembered (a key refused again after that is told again: bounded memory). */
+const TOLD_AT_MOST = 10_000;
+
+/**
+ * Where a batch read tells of a document it refused and left out: one refused document costs only
+ * itself (the sweep, a Case's other sessions, the waiting list go on), and is told once per key,
+ * not once per read (the sweep reads it every tick). A read of that one key still refuses it.
+ */
+export class RefusedDocuments {
+  private readonly told = new Set<string>();
+
+  constructor(private readonly log: Log) {}
+
+  /** Decodes each item with `decode`; a refused one is told (once) and left out, any other error goes up. */
+  each<T>(keys: readonly string[], decode: (key: string) => T | undefined): T[] {
+    const decoded: T[] = [];
+    for (const key of keys) {
+      try {
+        const value = decode(key);
+        if (value !== undefined) decoded.push(value);
+      } catch (error) {
+        if (!(error instanceof StoredDocumentError)) throw error;
+        this.tell(error);
+      }
+    }
+    return decoded;
+  }
+
+  private tell(error: StoredDocumentError): void {
+    if (this.told.has(error.key)) return;
+    if (this.told.size >= TOLD_AT_MOST) this.told.clear();
+    this.told.add(error.key);
+    this.log.error(
+      { err: error, code: error.code, key: error.key, field: error.field },
+      'a stored document is not of its shape: left out of every list it is in until it is repaired or deleted (reading it alone still refuses it)',
+    );
   }
 }

@@ -18,7 +18,7 @@ import { FormCardUpdates, type FormCardRef } from '../../dialogs/formCardUpdates
 export interface ConversationsDeps {
   conversationState: ConcurrentConversationState;
   /** The stored sessions (the same repository the core writes). */
-  sessions: { get(sessionKey: string): Promise<CoworkSession | undefined> };
+  sessions: { get(sessionKey: string): Promise<CoworkSession | undefined>; getMany(sessionKeys: readonly string[]): Promise<CoworkSession[]> };
   forms: (formId: string) => FormSpec | undefined;
   log: Log;
 }
@@ -90,8 +90,9 @@ export class Conversations {
   /** The session a card's form token names, among this conversation's recent sessions only. */
   async sessionForSubmit(context: CoworkTurn, value: Readonly<Record<string, unknown>>): Promise<CoworkSession | undefined> {
     const keys = (await this.recentSessions.get(context, [])) ?? [];
-    const sessions = await Promise.all(keys.map((k) => this.deps.sessions.get(k)));
-    return sessions.find((s): s is CoworkSession => s !== undefined && typeof value.formToken === 'string' && s.formToken === value.formToken);
+    // A batch read: a refused session of this conversation's recent ones costs only itself.
+    const sessions = await this.deps.sessions.getMany(keys);
+    return sessions.find((s) => typeof value.formToken === 'string' && s.formToken === value.formToken);
   }
 
   /** The conversation's newest co-work session, if any. */

@@ -17,7 +17,8 @@
 import type { KeyValueStorage, StoreItem } from '../ports';
 import { updateWithETag } from '../../util/eTagUpdate';
 import { addKey, readKeyList, removeKey } from '../../util/keyList';
-import { DocumentFields } from '../../util/storedDocument';
+import { DocumentFields, RefusedDocuments } from '../../util/storedDocument';
+import { silentLog } from '../../util/log';
 
 export const HANDOFF_STATES = ['requested', 'accepted', 'completed', 'failed'] as const;
 export type HandoffState = (typeof HANDOFF_STATES)[number];
@@ -122,6 +123,8 @@ export class HandoffRepository {
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
+    /** Where the waiting list tells of a record it refused and left out (the composition root gives the bot's log). */
+    private readonly refused = new RefusedDocuments(silentLog),
   ) {}
 
   private recordKey(conversationId: string): string {
@@ -163,7 +166,8 @@ export class HandoffRepository {
     if (ids.length === 0) return [];
     const keys = ids.map((id) => this.recordKey(id));
     const items = await this.storage.read(keys);
-    return keys.map((k) => toRecord(k, items[k])).filter((r): r is HandoffRecord => r !== undefined && r.state === 'requested');
+    // One refused record costs only itself: the other conversations stay listed (and given up when overdue).
+    return this.refused.each(keys, (k) => toRecord(k, items[k])).filter((r) => r.state === 'requested');
   }
 
   /**

@@ -16,6 +16,8 @@ import { CaseDocuments } from './caseDocument';
 import { hasLink, withLinkFirst } from './links';
 import { isPending, type CoworkSession } from '../domain/session';
 import { decodeSession } from './sessionDocument';
+import { RefusedDocuments } from '../../util/storedDocument';
+import { silentLog } from '../../util/log';
 
 const MAX_CONFLICT_RETRIES = 20;
 
@@ -36,6 +38,8 @@ export class SessionRepository {
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
     cases?: CaseDocuments,
+    /** Where a batch read tells of a session it refused and left out (the composition root gives the bot's log). */
+    private readonly refused = new RefusedDocuments(silentLog),
   ) {
     this.cases = cases ?? new CaseDocuments(storage, prefix);
   }
@@ -58,7 +62,8 @@ export class SessionRepository {
     if (sessionKeys.length === 0) return [];
     const keys = sessionKeys.map((k) => this.sessionStorageKey(k));
     const items = await this.storage.read(keys);
-    return keys.map((k) => this.toSession(k, items[k])).filter((s): s is CoworkSession => s !== undefined);
+    // One refused session costs only itself: the sweep, the Case's other sessions and a conversation's go on.
+    return this.refused.each(keys, (k) => this.toSession(k, items[k]));
   }
 
   /**

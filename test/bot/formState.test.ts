@@ -32,7 +32,7 @@ describe('the open form, in the conversation state', () => {
     const state = new ConcurrentConversationState(storage, 'cowork');
     const conversations = new Conversations({
       conversationState: state,
-      sessions: { get: () => Promise.resolve(undefined) },
+      sessions: { get: () => Promise.resolve(undefined), getMany: () => Promise.resolve([]) },
       forms: () => undefined,
       log: silentLog,
     });
@@ -53,7 +53,7 @@ describe('the open form, in the conversation state', () => {
     await storage.write({ [KEY]: { dialogState: { dialogStack: [{ id: 'someOtherDialog', state: { sessionKey: 'x' } }] } } });
     const conversations = new Conversations({
       conversationState: new ConcurrentConversationState(storage, 'cowork'),
-      sessions: { get: () => Promise.resolve(undefined) },
+      sessions: { get: () => Promise.resolve(undefined), getMany: () => Promise.resolve([]) },
       forms: () => undefined,
       log: silentLog,
     });
