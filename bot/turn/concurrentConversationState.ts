@@ -9,7 +9,9 @@
  * the later save silently overwrites the earlier. This writes with the eTag it read;
  * on a conflict it re-reads the stored state, merges, and writes again:
  * - `coworkSessions` (the conversation's recent sessions) is the union of both, in order;
- * - every other property keeps this turn's value (this turn is the later one).
+ * - a property this turn changed (set, deleted, or changed in place) keeps this turn's value (this
+ *   turn is the later one); one it did not change takes the stored value, so what the other turn
+ *   wrote (an open form, its card) is not undone by a turn that never touched it.
  * The co-work truth is in the sessions themselves (eTag-guarded); this keeps the form's state
  * and the session list from being lost.
  */
@@ -33,6 +35,12 @@ export interface StateProperty<T> {
 interface Loaded {
   state: StateObject;
   snapshot: string;
+  /** The state as loaded or last saved, property by property (JSON): what this turn started from. */
+  base: Record<string, string>;
+  /** Properties this turn set or deleted. */
+  touched: Set<string>;
+  /** Properties a `get` gave a default to (absent from `base`), with the default's JSON. */
+  defaulted: Map<string, string>;
 }
 
 export class ConcurrentConversationState {
@@ -52,16 +60,19 @@ export class ConcurrentConversationState {
         const state = await this.load(turn);
         if (!Object.prototype.hasOwnProperty.call(state, name) && defaultValue !== undefined) {
           state[name] = typeof defaultValue === 'object' ? (JSON.parse(JSON.stringify(defaultValue)) as T) : defaultValue;
+          this.loaded.get(turn.turnState)?.defaulted.set(name, JSON.stringify(defaultValue));
         }
         return state[name] as T | undefined;
       },
       set: async (turn, value) => {
         const state = await this.load(turn);
         state[name] = value;
+        this.loaded.get(turn.turnState)?.touched.add(name);
       },
       delete: async (turn) => {
         const state = await this.load(turn);
         delete state[name];
+        this.loaded.get(turn.turnState)?.touched.add(name);
       },
     };
   }
@@ -78,7 +89,7 @@ export class ConcurrentConversationState {
     if (cached && !force) return cached.state;
     const key = this.storageKey(turn);
     const state = ((await this.storage.read([key]))[key] ?? {}) as StateObject;
-    this.loaded.set(turn.turnState, { state, snapshot: snapshot(state) });
+    this.loaded.set(turn.turnState, { state, snapshot: snapshot(state), ...startedFrom(state) });
     return state;
   }
 
@@ -88,9 +99,10 @@ export class ConcurrentConversationState {
     const { state } = cached;
     if (!force && cached.snapshot === snapshot(state)) return;
     const key = this.storageKey(turn);
-    if (returnsETags(this.storage)) await this.saveTellingETags(this.storage, key, state);
-    else await this.saveOnStorage(key, state);
-    cached.snapshot = snapshot(state);
+    if (returnsETags(this.storage)) await this.saveTellingETags(this.storage, key, cached);
+    else await this.saveOnStorage(key, cached);
+    // A second save in this turn starts from what this one stored.
+    Object.assign(cached, { snapshot: snapshot(state), ...startedFrom(state) });
   }
 
   /**
@@ -99,7 +111,8 @@ export class ConcurrentConversationState {
    * instances creating it at once, one is refused and merges), every later write is guarded by the
    * eTag the last write told, so a second save in the same turn does not conflict.
    */
-  private async saveTellingETags(storage: ETagReturningStorage, key: string, state: StateObject): Promise<void> {
+  private async saveTellingETags(storage: ETagReturningStorage, key: string, loaded: Loaded): Promise<void> {
+    const { state } = loaded;
     let eTag = state.eTag;
     for (let attempt = 0; ; attempt++) {
       const { eTag: _ignored, ...body } = state;
@@ -111,13 +124,14 @@ export class ConcurrentConversationState {
       }
       if (attempt >= MAX_MERGES) throw new Error(`conversation state ${key}: gave up after ${MAX_MERGES} conflicting concurrent writes`);
       const stored = (await storage.read([key]))[key] as StateObject | undefined;
-      if (stored) mergeSessionLists(state, stored);
+      if (stored) merge(loaded, stored);
       // Deleted meanwhile: created afresh (only if still absent).
       eTag = stored?.eTag;
     }
   }
 
-  private async saveOnStorage(key: string, state: StateObject): Promise<void> {
+  private async saveOnStorage(key: string, loaded: Loaded): Promise<void> {
+    const { state } = loaded;
     let eTag = state.eTag;
     if (eTag === undefined) {
       // Nothing was stored when this turn loaded; if something is now, build on it. (Storage offers no
@@ -125,7 +139,7 @@ export class ConcurrentConversationState {
       // still race: the window is the time between this read and the write.)
       const existing = (await this.storage.read([key]))[key] as StateObject | undefined;
       if (existing) {
-        mergeSessionLists(state, existing);
+        merge(loaded, existing);
         eTag = existing.eTag;
       }
     }
@@ -150,7 +164,7 @@ export class ConcurrentConversationState {
         break;
       }
       if (attempt >= MAX_MERGES) throw new Error(`conversation state ${key}: gave up after ${MAX_MERGES} conflicting concurrent writes`);
-      mergeSessionLists(state, stored);
+      merge(loaded, stored);
       eTag = stored.eTag;
     }
   }
@@ -167,6 +181,42 @@ function mergeSessionLists(ours: StateObject, stored: StateObject): void {
   const mine = Array.isArray(ours[SESSION_LIST]) ? (ours[SESSION_LIST] as unknown[]) : [];
   const merged = [...theirs, ...mine.filter((k) => !theirs.includes(k))].filter((k): k is string => typeof k === 'string');
   if (merged.length > 0) ours[SESSION_LIST] = merged.slice(-SESSION_LIST_LIMIT);
+}
+
+/** What a turn starts from: the state's properties as loaded (or last saved), nothing touched yet. */
+function startedFrom(state: StateObject): Pick<Loaded, 'base' | 'touched' | 'defaulted'> {
+  const { eTag: _eTag, ...body } = state;
+  return { base: Object.fromEntries(Object.entries(body).map(([name, value]) => [name, JSON.stringify(value)])), touched: new Set(), defaulted: new Map() };
+}
+
+/** Whether this turn changed `name`: set or deleted it, changed it in place, or changed the default a `get` gave it. */
+function changedHere(loaded: Loaded, name: string): boolean {
+  if (loaded.touched.has(name)) return true;
+  const now = JSON.stringify(loaded.state[name]);
+  const before = loaded.base[name] ?? loaded.defaulted.get(name);
+  return before === undefined ? name in loaded.state : now !== before;
+}
+
+/**
+ * This turn's state over what another turn stored meanwhile: the session lists joined, this turn's
+ * changes kept, every property it did not change taken from `stored` (and counted as the new start,
+ * so a further conflict is judged against it).
+ */
+function merge(loaded: Loaded, stored: StateObject): void {
+  const { state } = loaded;
+  const { eTag: _eTag, ...theirs } = stored;
+  for (const name of new Set([...Object.keys(state), ...Object.keys(theirs)])) {
+    if (name === 'eTag' || name === SESSION_LIST || changedHere(loaded, name)) continue;
+    loaded.defaulted.delete(name);
+    if (name in theirs) {
+      state[name] = JSON.parse(JSON.stringify(theirs[name])) as unknown;
+      loaded.base[name] = JSON.stringify(theirs[name]);
+    } else {
+      delete state[name];
+      delete loaded.base[name];
+    }
+  }
+  mergeSessionLists(state, stored);
 }
 
 function snapshot(state: StateObject): string {

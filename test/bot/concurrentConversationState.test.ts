@@ -71,6 +71,54 @@ describe.each(storages)('ConcurrentConversationState on %s', (_name, newStorage)
     expect(await reader.createProperty<string[]>('coworkSessions').get(turn(adapter), [])).toEqual(['session-a', 'session-b']);
   });
 
+  it('keeps what the other turn stored in a property this turn never touched (the open form and its card, when the other turn only noted the words)', async () => {
+    const storage = newStorage();
+    // Instance A: an agent's request starting a form; instance B: the customer's first message, at the same moment.
+    const { adapter, first, second, a, b } = twoInstances(storage);
+    await first.load(a);
+    await second.load(b);
+    await first.createProperty<string[]>('coworkSessions').set(a, ['session-a']);
+    await first.createProperty<{ sessionKey: string }>('coworkForm').set(a, { sessionKey: 'session-a' });
+    await first.createProperty<Array<{ sessionKey: string }>>('coworkFormCards').set(a, [{ sessionKey: 'session-a' }]);
+    // B reads the form (a default: there is none in what it loaded) and notes the customer's words.
+    expect(await second.createProperty<{ sessionKey: string } | null>('coworkForm').get(b, null)).toBe(null);
+    const words = (await second.createProperty<string[]>('coworkTurns').get(b, [])) ?? [];
+    words.push('hello'); // changed in place
+    await first.saveChanges(a);
+    await second.saveChanges(b);
+
+    const reader = new ConcurrentConversationState(storage);
+    const c = turn(adapter);
+    expect({
+      sessions: await reader.createProperty<string[]>('coworkSessions').get(c),
+      words: await reader.createProperty<string[]>('coworkTurns').get(c),
+      form: await reader.createProperty<{ sessionKey: string }>('coworkForm').get(c),
+      cards: await reader.createProperty<unknown[]>('coworkFormCards').get(c),
+    }).toEqual({ sessions: ['session-a'], words: ['hello'], form: { sessionKey: 'session-a' }, cards: [{ sessionKey: 'session-a' }] });
+  });
+
+  it("a property both turns changed keeps the later turn's value, one this turn deleted stays deleted", async () => {
+    const storage = newStorage();
+    const { adapter, first, second, a, b } = twoInstances(storage);
+    const earlier = turn(adapter);
+    await first.createProperty<string>('coworkForm').set(earlier, 'open');
+    await first.createProperty<string>('note').set(earlier, 'x');
+    await first.saveChanges(earlier);
+    await first.load(a);
+    await second.load(b);
+    await first.createProperty<string>('note').set(a, 'from a');
+    await second.createProperty<string>('note').set(b, 'from b');
+    await second.createProperty<string>('coworkForm').delete(b);
+    await first.saveChanges(a);
+    await second.saveChanges(b);
+    const reader = new ConcurrentConversationState(storage);
+    const c = turn(adapter);
+    expect({ note: await reader.createProperty<string>('note').get(c), form: await reader.createProperty<string>('coworkForm').get(c) }).toEqual({
+      note: 'from b',
+      form: undefined,
+    });
+  });
+
   it('writes nothing when the turn changed nothing', async () => {
     const storage = newStorage();
     const state = new ConcurrentConversationState(storage);
