@@ -6,44 +6,12 @@
  */
 import { MemoryStorage } from 'botbuilder';
 import { CoworkService, type SessionEffects } from '../../cowork/coworkService';
-import type { CaseRecord, CaseStore, EventBus, PicklistValue, PublishResult } from '../../cowork/ports';
+import type { EventBus } from '../../cowork/ports';
 import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { HandoffRepository, newHandoffRecord } from '../../cowork/stores/handoff';
 import { SessionRepository } from '../../cowork/stores/sessionRepository';
 import { RefusedDocuments, StoredDocumentError } from '../../util/storedDocument';
-import { CASE_ID, deps, RecordingLog, started } from './inMemoryCore';
-
-const PICKLIST: PicklistValue[] = [
-  { value: 'Education', label: 'Education', active: true, defaultValue: false },
-  { value: 'Renovation Work', label: 'Renovation Work', active: true, defaultValue: false },
-];
-const cases: CaseStore = {
-  findCase: async (): Promise<CaseRecord> => ({
-    id: CASE_ID,
-    caseNumber: '00001026',
-    subject: 's',
-    status: 'New',
-    isClosed: false,
-    contactId: null,
-    fields: {},
-    chatSession: null,
-  }),
-  findChatSession: async () => undefined,
-  picklistValues: async () => PICKLIST,
-  updateCase: async () => ({ changed: true }),
-};
-
-/** Accepts every publish and delivers nothing (the events are lost). */
-class LosingBus implements EventBus {
-  published = 0;
-  async publish(): Promise<PublishResult> {
-    this.published++;
-    return { eventUuid: `uuid-${this.published}`, via: 'pubsub' };
-  }
-  async subscribe(): Promise<never> {
-    throw new Error('not used');
-  }
-}
+import { CASE_ID, deps, InMemoryBus, InMemoryCases, RecordingLog, started } from './inMemoryCore';
 
 const effects: SessionEffects = { answered: async () => true, expired: async () => undefined, failed: async () => undefined };
 
@@ -54,9 +22,9 @@ async function corrupt(storage: MemoryStorage, sessionKey: string): Promise<void
   await storage.write({ [key]: { ...rest, eTag: '*' } });
 }
 
-function instance(storage: MemoryStorage, clock: { now: number }, name: string, bus: EventBus = new LosingBus(), log = new RecordingLog()): CoworkService {
+function instance(storage: MemoryStorage, clock: { now: number }, name: string, bus: EventBus = new InMemoryBus(), log = new RecordingLog()): CoworkService {
   return new CoworkService({
-    ...deps(storage, cases, bus, clock, name),
+    ...deps(storage, new InMemoryCases(), bus, clock, name),
     repository: new SessionRepository(storage, 'cowork', undefined, new RefusedDocuments(log)),
     effects,
   });
@@ -66,7 +34,7 @@ describe('a refused session document costs only itself', () => {
   it('the in-flight sweep still republishes the other late session, and tells of the refused one once, not every tick', async () => {
     const storage = new MemoryStorage();
     const clock = { now: Date.now() };
-    const bus = new LosingBus();
+    const bus = new InMemoryBus(); // publishes, delivers nothing: the events are lost
     const a = instance(storage, clock, 'a', bus);
     const good = await started(a, 'conv-good');
     await a.submit({ sessionKey: good.key, formToken: good.formToken, conversationId: 'conv-good', raw: { useOfFunds: 'Education' } });
