@@ -14,6 +14,7 @@
  * (COWORK_EVENT_CLOCK_SKEW_SECONDS) is used instead.
  */
 import type { OrgClock } from '../cowork/ports';
+import { setNewest } from '../util/boundedMap';
 
 /** Added to the measurement's own uncertainty: the margin stays under a second with round trips under one. */
 export const MARGIN_MS = 500;
@@ -107,9 +108,5 @@ export class MeasuredOrgClock implements OrgClock {
 
 /** Adds to a bounded map, forgetting the oldest entry beyond MAX_PENDING. */
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.set(key, value);
-  if (map.size > MAX_PENDING) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
-  }
+  setNewest(map, key, value, MAX_PENDING);
 }

@@ -3,6 +3,8 @@
  * nothing left in the window are forgotten; beyond `maxKeys` the least recently used key is dropped,
  * so a flood of distinct keys costs bounded memory.
  */
+import { setNewest } from './boundedMap';
+
 export class SlidingWindowLimiter {
   private readonly hits = new Map<string, number[]>();
 
@@ -23,11 +25,7 @@ export class SlidingWindowLimiter {
       return { ok: false, retryAfterMs: Math.max(0, (recent[0] ?? now) + this.windowMs - now) };
     }
     recent.push(now);
-    this.hits.set(key, recent);
-    if (this.hits.size > this.maxKeys) {
-      const oldest = this.hits.keys().next().value;
-      if (oldest !== undefined) this.hits.delete(oldest);
-    }
+    setNewest(this.hits, key, recent, this.maxKeys);
     return { ok: true };
   }
 }

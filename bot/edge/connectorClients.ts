@@ -34,6 +34,7 @@ import {
   type UserTokenClient,
 } from 'botframework-connector';
 import { backoffDelay, delay } from '../../util/backoff';
+import { setNewest } from '../../util/boundedMap';
 
 export const CONNECTOR_USER_AGENT = 'Microsoft-BotFramework/3.1 cowork-bot (botframework-connector 4.23.3)';
 
@@ -323,14 +324,10 @@ class LruCache<V extends Promise<unknown>> {
       return found;
     }
     const value = create();
-    this.entries.set(key, value);
+    setNewest(this.entries, key, value, this.max);
     value.catch(() => {
       if (this.entries.get(key) === value) this.entries.delete(key);
     });
-    if (this.entries.size > this.max) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
     return value;
   }
 }

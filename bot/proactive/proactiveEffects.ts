@@ -17,6 +17,7 @@ import type { KeyedSerialQueue } from '../../util/serialQueue';
 import type { CoworkSession } from '../../cowork/domain/session';
 import type { Conversations } from '../turn/conversations';
 import type { FormCardRef } from '../../dialogs/formCardUpdates';
+import { setNewest } from '../../util/boundedMap';
 import type { HumanOwnership } from '../handoff/humanOwnership';
 import { agentTexts, textsFor } from '../../dialogs/texts';
 
@@ -94,13 +95,8 @@ export class ProactiveEffects implements SessionEffects {
     const { conversations } = this.deps;
     await conversations.endForm(context, session.key);
     const card = await conversations.formCardOf(context, session.key);
-    this.cards.delete(session.key);
-    if (!card) return;
-    this.cards.set(session.key, card);
-    for (const oldest of this.cards.keys()) {
-      if (this.cards.size <= CARDS_KEPT) break;
-      this.cards.delete(oldest);
-    }
+    if (card) setNewest(this.cards, session.key, card, CARDS_KEPT);
+    else this.cards.delete(session.key);
   }
 
   async expired(session: CoworkSession): Promise<void> {

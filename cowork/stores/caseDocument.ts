@@ -20,6 +20,7 @@
  * it): caseDocumentMigration.ts folds what that layout kept elsewhere into it when it is read.
  */
 import { jitteredBackoff, updateWithETag, WRITE_LOST } from '../../util/eTagUpdate';
+import { setNewest } from '../../util/boundedMap';
 import type { KeyValueStorage, StoreItem } from '../ports';
 import { withEarlierLayout } from './caseDocumentMigration';
 import type { CaseDocument, ConversationLink, RecordedAnswer } from '../domain/caseDocumentShape';
@@ -55,10 +56,6 @@ type Remembered = StoreItem & { eTag: string };
 
 export class CaseDocuments {
   /**
-   * @param legacyFormIds the forms whose answer ages the earlier layout may hold
-   *   (`cowork/caseAnswer/{caseId}/{formId}`), folded into a document of that layout when it is read.
-   */
-  /**
    * The last document of each Case this instance read or wrote, with its eTag (and when). `update`
    * starts from it: the write is guarded by that eTag (a change since is a conflict, which reads
    * afresh), and a decision to change nothing is never taken on it. `read` never answers from it: what
@@ -66,6 +63,10 @@ export class CaseDocuments {
    */
   private readonly recent = new Map<string, { item: Remembered; at: number }>();
 
+  /**
+   * @param legacyFormIds the forms whose answer ages the earlier layout may hold
+   *   (`cowork/caseAnswer/{caseId}/{formId}`), folded into a document of that layout when it is read.
+   */
   constructor(
     private readonly storage: KeyValueStorage,
     private readonly prefix = 'cowork',
@@ -146,11 +147,7 @@ export class CaseDocuments {
     this.recent.delete(caseId);
     if (item?.v !== LAYOUT || typeof item.eTag !== 'string' || item.eTag === '*') return;
     // A copy: what a caller does with the document it was given never changes the remembered one.
-    this.recent.set(caseId, { item: JSON.parse(JSON.stringify(item)) as Remembered, at: Date.now() });
-    if (this.recent.size > RECENT_DOCUMENTS) {
-      const oldest = this.recent.keys().next();
-      if (!oldest.done) this.recent.delete(oldest.value);
-    }
+    setNewest(this.recent, caseId, { item: JSON.parse(JSON.stringify(item)) as Remembered, at: Date.now() }, RECENT_DOCUMENTS);
   }
 
   private remembered(caseId: string): Remembered | undefined {
