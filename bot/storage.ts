@@ -12,7 +12,7 @@ import net from 'node:net';
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import type { CoworkStore } from '../cowork/coworkStore';
-import { keepsRows, returnsETags, type ETagReturningStorage, type RowStorage } from '../util/storage';
+import { keepsRows, keepsTogether, returnsETags, type ETagReturningStorage, type RowStorage, type TogetherStorage } from '../util/storage';
 import { StoreBackedStorage } from '../storage/storeBackedStorage';
 import { TableCoworkStore } from '../storage/tableStore';
 import type { StorageConfig } from './config/config';
@@ -163,9 +163,27 @@ export class SafeKeyStorage implements Storage {
   readonly upsertRow?: RowStorage['upsertRow'];
   readonly deleteRow?: RowStorage['deleteRow'];
   readonly queryRows?: RowStorage['queryRows'];
+  /**
+   * Present when the inner storage keeps keys together (STORAGE=table). A key `storageKey` hashes is never
+   * kept with another (the key layout places keys by their shape), so results come back under the caller's keys.
+   */
+  readonly keptTogether?: TogetherStorage['keptTogether'];
+  readonly readWith?: TogetherStorage['readWith'];
+  readonly writeTogether?: TogetherStorage['writeTogether'];
 
   constructor(private readonly inner: Storage) {
     if (returnsETags(inner)) this.writeReturningETag = (key, item, options) => inner.writeReturningETag(storageKey(key), item, options);
+    if (keepsTogether(inner)) {
+      this.keptTogether = (keys) => inner.keptTogether(keys.map(storageKey));
+      this.readWith = async (key) => {
+        const mapped = storageKey(key);
+        const items = await inner.readWith(mapped);
+        if (mapped === key) return items;
+        const { [mapped]: item, ...others } = items;
+        return item === undefined ? others : { ...others, [key]: item };
+      };
+      this.writeTogether = (writes) => inner.writeTogether(writes.map((write) => ({ ...write, key: storageKey(write.key) })));
+    }
     if (keepsRows(inner)) {
       this.upsertRow = (key, row, data) => inner.upsertRow(storageKey(key), row, data);
       this.deleteRow = (key, row) => inner.deleteRow(storageKey(key), row);

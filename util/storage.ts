@@ -51,3 +51,32 @@ export function keepsRows(storage: KeyValueStorage): storage is RowStorage {
   const s = storage as Partial<RowStorage>;
   return typeof s.upsertRow === 'function' && typeof s.deleteRow === 'function' && typeof s.queryRows === 'function';
 }
+
+/** One write of `TogetherStorage.writeTogether`: the item, guarded by its `eTag` (`'*'` or none overwrites), or created only if absent. */
+export interface KeyWrite {
+  key: string;
+  item: StoreItem;
+  ifAbsent?: boolean;
+}
+
+/**
+ * A storage that keeps some keys together (STORAGE=table: keys the key layout places in one partition,
+ * `storage/keyLayout.ts`): the items stored with a key are read by one request, and writes of keys kept
+ * together are made in one transaction, all or none.
+ */
+export interface TogetherStorage extends ETagReturningStorage {
+  /** Whether `writeTogether` can write these keys in one transaction (all kept together). */
+  keptTogether(keys: readonly string[]): boolean;
+  /** `key`'s item and every other item kept with it, by key: one request. */
+  readWith(key: string): Promise<Record<string, StoreItem>>;
+  /**
+   * The writes in one transaction (keys `keptTogether`, each once): all or none; a refusal is an eTag
+   * conflict naming the refused key. Resolves with each item's new eTag, in order.
+   */
+  writeTogether(writes: readonly KeyWrite[]): Promise<string[]>;
+}
+
+export function keepsTogether(storage: KeyValueStorage): storage is TogetherStorage {
+  const s = storage as Partial<TogetherStorage>;
+  return returnsETags(storage) && typeof s.keptTogether === 'function' && typeof s.readWith === 'function' && typeof s.writeTogether === 'function';
+}

@@ -6,6 +6,8 @@
 import { StoreConflictError, StoreLimitError, type CoworkStore } from '../../cowork/coworkStore';
 import { MemoryCoworkStore } from '../../storage/memoryStore';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
+import type { LayoutRule } from '../../storage/keyLayout';
+import { CountingCoworkStore, requestsBetween } from '../../bench/countingStore';
 import { TableCoworkStore } from '../../storage/tableStore';
 import { isETagConflict } from '../../util/eTagUpdate';
 import { startFaultProxy, type FaultProxy } from '../harness/faultProxy';
@@ -171,6 +173,55 @@ describe.each(implementations)('the co-work store on %s', (_name, open) => {
     await storage.delete(['cowork/inflight/3']);
     expect(await storage.queryRows('cowork/inflight/3')).toEqual({ item: undefined, rows: [{ row: 'session/b#1', data: {} }] });
     expect(await storage.read(['cowork/inflight/3'])).toEqual({});
+  });
+
+  /** A layout of the test's own: `t/{group}/{name}` kept in partition `group:{group}`. */
+  const groups: LayoutRule = (key) => {
+    const m = /^t\/([^/]+)\/([^/]+)$/.exec(key);
+    return m ? { partition: `group:${m[1] ?? ''}`, row: `item:${m[2] ?? ''}` } : undefined;
+  };
+
+  it('keeps the keys a layout rule groups in one partition: read by one query, written in one transaction, all or none, and listed by their keys', async () => {
+    const counting = new CountingCoworkStore(store);
+    const storage = new StoreBackedStorage(counting, [groups]);
+    expect(storage.keptTogether(['t/g/a', 't/g/b'])).toBe(true);
+    expect(storage.keptTogether(['t/g/a', 't/h/b'])).toBe(false);
+    expect(storage.keptTogether(['t/g/a', 'alone'])).toBe(false);
+    const [a = '', b = ''] = await storage.writeTogether([
+      { key: 't/g/a', item: { v: 1 }, ifAbsent: true },
+      { key: 't/g/b', item: { v: 2 } },
+    ]);
+    await storage.write({ alone: { v: 3 } });
+    const before = { ...counting.counts };
+    const read = await storage.read(['t/g/a', 't/g/b', 'alone', 't/g/none']);
+    expect(read).toEqual({ 't/g/a': { v: 1, eTag: a }, 't/g/b': { v: 2, eTag: b }, alone: expect.objectContaining({ v: 3 }) });
+    expect(requestsBetween(before, counting.counts)).toEqual({ 'query *': 1, 'get alone': 1 });
+    expect(await storage.readWith('t/g/a')).toEqual({ 't/g/a': { v: 1, eTag: a }, 't/g/b': { v: 2, eTag: b } });
+    // One refused write refuses them all, and says which key it was, as an eTag conflict.
+    const refused = await conflict(
+      storage.writeTogether([
+        { key: 't/g/a', item: { v: 10, eTag: a } },
+        { key: 't/g/b', item: { v: 20, eTag: 'W/"stale"' } },
+      ]),
+    );
+    expect(isETagConflict(refused)).toBe(true);
+    expect(refused.row).toBe('item:b');
+    expect(await storage.read(['t/g/a', 't/g/b'])).toEqual({ 't/g/a': { v: 1, eTag: a }, 't/g/b': { v: 2, eTag: b } });
+    const [a2 = ''] = await storage.writeTogether([
+      { key: 't/g/a', item: { v: 10, eTag: a } },
+      { key: 't/g/c', item: { v: 30 }, ifAbsent: true },
+    ]);
+    expect(await storage.read(['t/g/a'])).toEqual({ 't/g/a': { v: 10, eTag: a2 } });
+    await expect(
+      storage.writeTogether([
+        { key: 't/g/a', item: { v: 1 } },
+        { key: 'alone', item: { v: 1 } },
+      ]),
+    ).rejects.toThrow('not kept together');
+    const partitions = [...new Set([...(await store.query('group:g')).map((e) => e.partition), 'alone'])];
+    expect((await storage.keys(async () => partitions)).sort()).toEqual(['alone', 't/g/a', 't/g/b', 't/g/c']);
+    await storage.delete(['t/g/b']);
+    expect(Object.keys(await storage.readWith('t/g/a')).sort()).toEqual(['t/g/a', 't/g/c']);
   });
 });
 

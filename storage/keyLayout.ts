@@ -1,0 +1,54 @@
+/**
+ * Where a key-value item lives in the co-work store (`cowork/coworkStore.ts`): its partition and row.
+ *
+ * By default a key is a partition of its own and its item the row `kv` (`KEY_VALUE_ROW`). A layout rule
+ * may place a key in a partition shared with other keys instead, so that the items one step of the flow
+ * needs together are read by one partition query and written by one transaction (Azure Table storage
+ * reads and writes atomically within a partition only). The rules are co-work's key layout: which keys
+ * belong together, decided from the key alone, so any instance finds any item where another put it.
+ *
+ * A key a rule places is stored with its own key beside its data (`ORIGINAL_KEY`), so the migration
+ * tool can list it; a key too long for the service is hashed into a partition of its own.
+ */
+import { createHash } from 'node:crypto';
+import { escapeKey } from '../cowork/coworkStore';
+
+/** The row every key-value item of its own partition is stored in. */
+export const KEY_VALUE_ROW = 'kv';
+/** Where hashed keys live; a key that itself starts with it is hashed too, so none can collide with one. */
+export const HASHED_PREFIX = 'hashed/';
+/** Longest escaped key (or rule's partition or row) kept as it is (the service's 1 KiB is 512 UTF-16 units). */
+const MAX_PLAIN_KEY = 400;
+
+export interface Location {
+  partition: string;
+  row: string;
+  /** True when the key is not its partition's only key (a rule placed it, or it was hashed): stored with ORIGINAL_KEY. */
+  shared: boolean;
+}
+
+/**
+ * A rule: the partition and row of the keys it places, or undefined for keys it does not. A rule's
+ * partition must never be a key any other key is stored under alone (give it a prefix no key has),
+ * and its rows never `KEY_VALUE_ROW` nor start with `r:` (rows under a key, `RowStorage`).
+ */
+export type LayoutRule = (key: string) => { partition: string; row: string } | undefined;
+
+/** Co-work's rules, first match wins. */
+export const LAYOUT_RULES: readonly LayoutRule[] = [];
+
+/** The partition of a key stored alone (itself, or hashed when too long for the service). */
+export function partitionOfKey(key: string): string {
+  if (escapeKey(key).length <= MAX_PLAIN_KEY && !key.startsWith(HASHED_PREFIX)) return key;
+  return `${HASHED_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
+}
+
+export function locate(key: string, rules: readonly LayoutRule[] = LAYOUT_RULES): Location {
+  for (const rule of rules) {
+    const placed = rule(key);
+    if (placed && escapeKey(placed.partition).length <= MAX_PLAIN_KEY && escapeKey(placed.row).length <= MAX_PLAIN_KEY) return { ...placed, shared: true };
+    if (placed) break;
+  }
+  const partition = partitionOfKey(key);
+  return { partition, row: KEY_VALUE_ROW, shared: partition !== key };
+}
