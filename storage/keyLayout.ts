@@ -17,6 +17,11 @@ import { escapeKey } from '../cowork/coworkStore';
 export const KEY_VALUE_ROW = 'kv';
 /** Where hashed keys live; a key that itself starts with it is hashed too, so none can collide with one. */
 export const HASHED_PREFIX = 'hashed/';
+/**
+ * A prefix for partitions of keys kept together that are nobody's own key: a key that starts with it is
+ * stored hashed, like one starting with `HASHED_PREFIX`, so no key alone can land in such a partition.
+ */
+export const KEPT_PREFIX = 'kept/';
 /** Longest escaped key (or rule's partition or row) kept as it is (the service's 1 KiB is 512 UTF-16 units). */
 const MAX_PLAIN_KEY = 400;
 
@@ -29,8 +34,9 @@ export interface Location {
 
 /**
  * A rule: the partition and row of the keys it places, or undefined for keys it does not. A rule's
- * partition must never be a key any other key is stored under alone (give it a prefix no key has),
- * and its rows never `KEY_VALUE_ROW` nor start with `r:` (rows under a key, `RowStorage`).
+ * partition is either under `KEPT_PREFIX` or the own partition of the one key it means to join
+ * (e.g. a session joining its Case document's); its rows are never `KEY_VALUE_ROW` nor start with
+ * `r:` (rows under a key, `RowStorage`).
  */
 export type LayoutRule = (key: string) => { partition: string; row: string } | undefined;
 
@@ -39,7 +45,7 @@ export const LAYOUT_RULES: readonly LayoutRule[] = [];
 
 /** The partition of a key stored alone (itself, or hashed when too long for the service). */
 export function partitionOfKey(key: string): string {
-  if (escapeKey(key).length <= MAX_PLAIN_KEY && !key.startsWith(HASHED_PREFIX)) return key;
+  if (escapeKey(key).length <= MAX_PLAIN_KEY && !key.startsWith(HASHED_PREFIX) && !key.startsWith(KEPT_PREFIX)) return key;
   return `${HASHED_PREFIX}${createHash('sha256').update(key, 'utf8').digest('hex')}`;
 }
 
