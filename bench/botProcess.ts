@@ -15,7 +15,9 @@ import { startAgentsBot } from '../bot/agents/startAgentsBot';
 import { loadConfig } from '../bot/config/config';
 import { createStorage, ensureStorageAnswers } from '../bot/storage';
 import type { Log } from '../util/log';
-import { CountingStorage } from './countingStorage';
+import { CountingStorage, type StorageOpCounts } from './countingStorage';
+import { CountingCoworkStore } from './countingStore';
+import { StoreBackedStorage } from '../storage/storeBackedStorage';
 import { processStats, send, type ToChild } from './ipc';
 
 /** Drops debug/info; prints the first warnings and errors to stderr, so a failing run says why. */
@@ -40,18 +42,28 @@ async function main(): Promise<void> {
   // figures are what Blob Storage would be asked; STORAGE=blob (botbuilder-azure-blobs, on both hosts)
   // asks Azurite; STORAGE=table: the Table store (co-work's own store port under the Storage shape),
   // each operation one request.
-  let inner;
-  if (config.storage.kind === 'memory') inner = host === 'agents' ? new AgentsMemoryStorage(memory) : new MemoryStorage(memory);
-  else {
+  // On Table, requests are counted at the store port, under the Storage shape: a partition query that
+  // reads several keys kept together, or a transaction writing them, is one request, as the service counts.
+  let storage;
+  let counts: () => StorageOpCounts;
+  if (config.storage.kind === 'memory') {
+    const counting = new CountingStorage(host === 'agents' ? new AgentsMemoryStorage(memory) : new MemoryStorage(memory));
+    [storage, counts] = [counting, () => counting.counts];
+  } else {
     const store = createStorage(config.storage);
     await ensureStorageAnswers(store);
-    inner = store.storage;
+    if (store.coworkStore) {
+      const requests = new CountingCoworkStore(store.coworkStore);
+      [storage, counts] = [new StoreBackedStorage(requests), () => requests.ops];
+    } else {
+      const counting = new CountingStorage(store.storage);
+      [storage, counts] = [counting, () => counting.counts];
+    }
   }
-  const storage = new CountingStorage(inner);
   const options = { config: { ...config, publicUrl: 'http://127.0.0.1' }, log: benchLog(), storage };
   const bot = host === 'agents' ? await startAgentsBot(options) : await startBot(options);
   process.on('message', (raw: ToChild) => {
-    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, storage.counts, raw.light === true) });
+    if (raw.type === 'stats') send({ type: 'stats', id: raw.id, stats: processStats(memory, counts(), raw.light === true) });
     else if (raw.type === 'stop') {
       void bot.stop().then(() => {
         // Exit explicitly (a --cpu-prof profile is written on exit); send first, then leave.

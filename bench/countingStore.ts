@@ -3,16 +3,27 @@
  * kind of partition (as `keyKind` names keys): on Azure Table storage each is one request to the service.
  */
 import type { CoworkStore, EntityData, StoreEntity, StoreOperation } from '../cowork/coworkStore';
-import { keyKind } from './countingStorage';
+import { emptyCounts, keyKind, type StorageOpCounts } from './countingStorage';
+
+/** What each request of the port is in the bench's tally: a read, a write (a transaction is one) or a delete. */
+const TALLY = { get: 'reads', query: 'reads', create: 'writes', replace: 'writes', upsert: 'writes', transact: 'writes', delete: 'deletes' } as const;
 
 export class CountingCoworkStore implements CoworkStore {
   /** `"{operation} {kind}"` → requests, e.g. `get cowork/session/*`, `replace emulator/conversations/*\/cowork`. */
   readonly counts: Record<string, number> = {};
+  /**
+   * The same requests in the bench's tally (`bench/countingStorage.ts`): one request is one operation,
+   * whatever keys it reads or writes (a partition query, a transaction), by `"{operation} {kind}"`.
+   */
+  readonly ops: StorageOpCounts = emptyCounts();
   constructor(private readonly inner: CoworkStore) {}
 
-  private count(operation: string, partition: string): void {
+  private count(operation: keyof typeof TALLY, partition: string): void {
     const name = `${operation} ${keyKind(partition)}`;
     this.counts[name] = (this.counts[name] ?? 0) + 1;
+    this.ops[TALLY[operation]]++;
+    this.ops.calls++;
+    this.ops.byKind[name] = (this.ops.byKind[name] ?? 0) + 1;
   }
 
   get(partition: string, row: string): Promise<StoreEntity | undefined> {
