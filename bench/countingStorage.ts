@@ -5,7 +5,15 @@
  * Counts are per key: with Azure Blob Storage (and Cosmos DB) each key read, written or deleted is
  * one request, whatever the batch.
  */
-import { keepsRows, returnsETags, type ETagReturningStorage, type KeyValueStorage, type RowStorage } from '../util/storage';
+import {
+  keepsRows,
+  keepsTogether,
+  returnsETags,
+  type ETagReturningStorage,
+  type KeyValueStorage,
+  type RowStorage,
+  type TogetherStorage,
+} from '../util/storage';
 import type { Storage, StoreItems } from 'botbuilder';
 
 export interface StorageOpCounts {
@@ -46,6 +54,14 @@ export class CountingStorage implements Storage {
   readonly upsertRow?: RowStorage['upsertRow'];
   readonly deleteRow?: RowStorage['deleteRow'];
   readonly queryRows?: RowStorage['queryRows'];
+  /**
+   * Present when the inner storage keeps keys together (STORAGE=table), so the bot takes the same path as
+   * without the count: a read with the keys kept beside it one read of the key named (one query), a
+   * transaction a write of each key it writes.
+   */
+  readonly keptTogether?: TogetherStorage['keptTogether'];
+  readonly readWith?: TogetherStorage['readWith'];
+  readonly writeTogether?: TogetherStorage['writeTogether'];
 
   constructor(private readonly inner: KeyValueStorage) {
     if (returnsETags(inner))
@@ -53,6 +69,20 @@ export class CountingStorage implements Storage {
         this.count('write', [key]);
         return inner.writeReturningETag(key, item, options);
       };
+    if (keepsTogether(inner)) {
+      this.keptTogether = (keys) => inner.keptTogether(keys);
+      this.readWith = (key) => {
+        this.count('read', [key]);
+        return inner.readWith(key);
+      };
+      this.writeTogether = (writes) => {
+        this.count(
+          'write',
+          writes.map((w) => w.key),
+        );
+        return inner.writeTogether(writes);
+      };
+    }
     if (keepsRows(inner)) {
       // Rows under a key (STORAGE=table): each one request, a query of the key's rows a read.
       this.upsertRow = (key, row, data) => {

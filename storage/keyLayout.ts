@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { escapeKey } from '../cowork/coworkStore';
+import { caseOfSessionKey } from '../cowork/domain/sessionKey';
 
 /** The row every key-value item of its own partition is stored in. */
 export const KEY_VALUE_ROW = 'kv';
@@ -40,8 +41,24 @@ export interface Location {
  */
 export type LayoutRule = (key: string) => { partition: string; row: string } | undefined;
 
+const SESSION_PREFIX = 'cowork/session/';
+
+/**
+ * A session whose key names its Case (`cowork/domain/sessionKey.ts`) is a row of its Case document's
+ * partition (`cowork/case/{caseId}`, which stays the document's own: row `kv`): the start writes both in
+ * one transaction, the event's routing reads the document and its sessions by one query, the claim
+ * writes both in one transaction. A session of an earlier release (a key without its Case) keeps a
+ * partition of its own.
+ */
+export const sessionBesideItsCase: LayoutRule = (key) => {
+  if (!key.startsWith(SESSION_PREFIX)) return undefined;
+  const sessionKey = key.slice(SESSION_PREFIX.length);
+  const caseId = caseOfSessionKey(sessionKey);
+  return caseId === undefined ? undefined : { partition: partitionOfKey(`cowork/case/${caseId}`), row: `session:${sessionKey}` };
+};
+
 /** Co-work's rules, first match wins. */
-export const LAYOUT_RULES: readonly LayoutRule[] = [];
+export const LAYOUT_RULES: readonly LayoutRule[] = [sessionBesideItsCase];
 
 /** The partition of a key stored alone (itself, or hashed when too long for the service). */
 export function partitionOfKey(key: string): string {

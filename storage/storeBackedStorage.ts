@@ -66,14 +66,10 @@ export class StoreBackedStorage implements Storage, TogetherStorage, RowStorage 
     return first !== undefined && located.every((l) => l.partition === first.partition) && new Set(located.map((l) => l.row)).size === keys.length;
   }
 
+  /** One query of the key's partition, even for a key in its own: a rule may keep other keys with it (a Case's sessions). */
   async readWith(key: string): Promise<Record<string, StoreItem>> {
     const { partition, row } = this.locate(key);
     const items: Record<string, StoreItem> = {};
-    if (row === KEY_VALUE_ROW && partition === key) {
-      const entity = await this.store.get(partition, row);
-      if (entity) items[key] = toItem(entity.data, entity.eTag);
-      return items;
-    }
     for (const entity of await this.store.query(partition)) {
       if (entity.row.startsWith(ROW_PREFIX)) continue;
       const original = entity.data[ORIGINAL_KEY];

@@ -29,7 +29,7 @@ export type Answers = Readonly<Record<string, string>>;
 export type Owner = { kind: 'bot' } | { kind: 'human'; since: string; agentId?: string };
 
 export interface CoworkSession {
-  /** Opaque random key; travels on the event as `Session_Key__c`. */
+  /** Opaque, unguessable key naming its Case (`sessionKey.ts`); travels on the event as `Session_Key__c`. */
   key: string;
   caseId: string;
   caseNumber: string;
@@ -108,4 +108,9 @@ export function newSession(init: NewSession, now: number, ttlMs: number): Cowork
     submittedAt: null,
     expiresAt: new Date(now + ttlMs).toISOString(),
   };
+}
+
+/** When the session's answer was given (ms): the event's CreatedDate as its claim recorded it, else when it was submitted. */
+export function answerGivenAt(session: CoworkSession): number {
+  return session.answerGivenAt ?? Date.parse(session.submittedAt ?? session.updatedAt);
 }

@@ -5,7 +5,7 @@
  */
 import { answerLabels, caseFieldsFor } from '../domain/formSpec';
 import { PermanentCaseError } from '../ports';
-import type { Answers, CoworkSession } from '../domain/session';
+import { answerGivenAt, type Answers, type CoworkSession } from '../domain/session';
 import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 
 /** Attempts at the thank-you before the Case is written without it (each attempt is bounded by the send timeout). */
@@ -17,6 +17,12 @@ const THANK_YOU_RETRY_PAUSE_MS = 1000;
 
 /** The ports and settings EffectsPipeline uses, and nothing else. */
 export type EffectsPipelineDeps = Pick<CoworkServiceDeps, 'caseStore' | 'effects' | 'effectsLeaseMs' | 'inflight' | 'instanceId' | 'log' | 'repository'>;
+
+/** How `completeAnswered` goes about it. */
+export interface CompleteOptions {
+  readCaseFirst: boolean;
+  caseClaimed?: boolean;
+}
 
 export class EffectsPipeline {
   /** Sessions whose effects this process is performing right now: the sweep leaves them alone. */
@@ -37,13 +43,15 @@ export class EffectsPipeline {
   /**
    * Effects of an answered session, in order: tell the conversation, then update the Case. Each is
    * recorded once. `readCaseFirst: false` only for a session this call just claimed and that no other
-   * session shares an answer with (the Case is then written without reading it first).
+   * session shares an answer with (the Case is then written without reading it first). `caseClaimed`: the
+   * Case's answer was claimed with the session's own claim, in one transaction (`SessionRepository.claim`),
+   * with this result: not claimed again.
    */
-  async completeAnswered(session: CoworkSession, { readCaseFirst }: { readCaseFirst: boolean } = { readCaseFirst: true }): Promise<void> {
+  async completeAnswered(session: CoworkSession, options: CompleteOptions = { readCaseFirst: true }): Promise<void> {
     if (this.completing.has(session.key)) return;
     this.completing.add(session.key);
     try {
-      await this.track(this.runEffects(session, readCaseFirst));
+      await this.track(this.runEffects(session, options));
     } finally {
       this.completing.delete(session.key);
     }
@@ -66,12 +74,12 @@ export class EffectsPipeline {
     return work;
   }
 
-  private async runEffects(session: CoworkSession, readCaseFirst: boolean): Promise<void> {
+  private async runEffects(session: CoworkSession, { readCaseFirst, caseClaimed }: CompleteOptions): Promise<void> {
     const form = this.steps.requireForm(session.formId);
     const answers: Answers = session.answers ?? {};
     let current = session;
-    const givenAt = session.answerGivenAt ?? Date.parse(session.submittedAt ?? session.updatedAt);
-    if (!(await this.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key))) {
+    const givenAt = answerGivenAt(session);
+    if (!(caseClaimed ?? (await this.deps.repository.claimCaseAnswer(session.caseId, session.formId, givenAt, session.key)))) {
       // A later answer is already on the Case: this older one (a late or replayed event) is not written.
       this.deps.log.info(
         { sessionKey: session.key, caseId: session.caseId, givenAt: new Date(givenAt).toISOString() },

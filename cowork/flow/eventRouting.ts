@@ -7,12 +7,10 @@ import { answersFromEvent, validateAnswers, type FormSpec } from '../domain/form
 import type { PlatformEvent } from '../ports';
 import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
 import { isPending, type CoworkSession } from '../domain/session';
+import { isSessionKey } from '../domain/sessionKey';
 import { eventCreatedAt, startedBeforeEvent } from '../domain/eventAge';
 import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';
-
-/** Session keys are 16 random bytes in hex (see `start`); anything else on an event names no session. */
-const SESSION_KEY = /^[0-9a-f]{32}$/;
 
 /** The ports and settings EventRouter uses, and nothing else. */
 export type EventRouterDeps = Pick<CoworkServiceDeps, 'effectsLeaseMs' | 'inflight' | 'instanceId' | 'log' | 'repository'>;
@@ -37,11 +35,11 @@ export class EventRouter {
       }
       const sessionKey = event.payload[form.sessionKeyField];
       const hasSessionKey = typeof sessionKey === 'string' && sessionKey !== '';
-      if (hasSessionKey && !SESSION_KEY.test(sessionKey)) {
+      if (hasSessionKey && !isSessionKey(sessionKey)) {
         this.deps.log.warn({ eventId: event.id, caseId }, 'event ignored: its session key is not one this bot issues');
         continue;
       }
-      const targets = hasSessionKey ? await this.deps.repository.getMany([sessionKey]) : await this.deps.repository.pendingForCase(caseId);
+      const targets = hasSessionKey ? await this.deps.repository.forEvent(sessionKey, caseId) : await this.deps.repository.pendingForCase(caseId);
       const ofForm = targets.filter((s) => s.formId === form.id && s.caseId === caseId);
       // Without a session key (an agent's flow), the event answers the Case's current form only, and
       // only when that form was started before the event was published (never a stale answer).
@@ -114,8 +112,9 @@ export class EventRouter {
     // Nothing is due for it before the lease it is about to take (from after this write) runs out: a takeover.
     if (session.state !== 'submitted') await this.deps.inflight.add(session.key, { notBefore: this.steps.now() + this.deps.effectsLeaseMs });
     const leaseUntil = new Date(this.steps.now() + this.deps.effectsLeaseMs).toISOString();
-    // Starts from the session as routing read it: its eTag guards the claim, a conflict reads it again.
-    const claimed = await this.deps.repository.update(
+    // Starts from the session as routing read it: its eTag guards the claim, a conflict reads it again. Where the
+    // session is kept beside its Case's document, the Case's answer is claimed in the same transaction.
+    const claimed = await this.deps.repository.claim(
       session.key,
       (current) =>
         isPending(current.state)
@@ -145,7 +144,10 @@ export class EventRouter {
     try {
       // Just claimed: no earlier attempt can have updated the Case for this session. Only when the
       // event answers several sessions of the Case is it read first (one write, not one per session).
-      await this.pipeline.completeAnswered(claimed.session, { readCaseFirst: !onlySessionAnswered });
+      await this.pipeline.completeAnswered(claimed.session, {
+        readCaseFirst: !onlySessionAnswered,
+        ...(claimed.caseClaimed !== undefined ? { caseClaimed: claimed.caseClaimed } : {}),
+      });
     } catch (err) {
       throw new ClaimedError(err);
     }

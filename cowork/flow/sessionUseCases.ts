@@ -3,10 +3,10 @@
  * submit, publish an agent's answer, record the conversation's owner, abandon an undelivered form.
  */
 import { errorMessage } from '../../util/errors';
-import { randomBytes } from 'node:crypto';
 import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from '../domain/formSpec';
 import { InvalidInputError, type PicklistValue } from '../ports';
 import { isPending, newSession, type CoworkSession, type Owner } from '../domain/session';
+import { newSessionKey } from '../domain/sessionKey';
 import { DEFAULT_START_LIMITS, type CoworkContext, type CoworkServiceDeps } from './coworkContext';
 import { SlidingWindowLimiter } from '../../util/rateWindow';
 
@@ -108,7 +108,8 @@ export class SessionUseCases {
     const chatLookup = caseRecord.chatSession !== undefined ? Promise.resolve(caseRecord.chatSession) : this.deps.caseStore.findChatSession(caseRecord.id);
     const [chatSession, choices] = await Promise.all([chatLookup, this.loadChoices(form)]);
     const now = this.steps.now();
-    const key = randomToken(16);
+    // Names its Case: the store keeps the session beside the Case's document (one transaction at start and claim).
+    const key = newSessionKey(caseRecord.id);
     const session = newSession(
       {
         key,
@@ -274,10 +275,6 @@ export class SessionUseCases {
     fields.forEach((f, i) => (picklists[f] = values[i] ?? []));
     return resolveChoices(form, picklists);
   }
-}
-
-function randomToken(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
 }
 
 /** The form token the card carried is the session's own (`===` alone: anything but that same string is refused). */

@@ -143,6 +143,50 @@ export class CaseDocuments {
     );
   }
 
+  /**
+   * For a write of the document together with other keys in one transaction (a storage that keeps a
+   * Case's sessions beside its document, `TogetherStorage`): `change` applied to the document `item`
+   * holds (as read or remembered, with its eTag; undefined: there is none). `body`: what to write, guarded
+   * by `item`'s eTag (create-only when there is none), or undefined to leave the document as it is;
+   * `always`: the document as it was when `change` leaves it, so that the transaction also checks that
+   * it is still so (a decision taken on it holds at the write). The caller tells `wrote` or `forget`.
+   */
+  async changeTogether<R>(
+    caseId: string,
+    item: StoreItem | undefined,
+    change: (current: CaseDocument) => CaseChange<R>,
+    { always = false }: { always?: boolean } = {},
+  ): Promise<{ result: R; body: Record<string, unknown> | undefined }> {
+    const existed = toDocument(item) !== undefined;
+    const stored = await this.fromStorage(caseId, item, false);
+    const { next, result } = change(stored ?? emptyDocument());
+    const toWrite = next ?? (existed && (always || item?.v !== LAYOUT) ? stored : undefined);
+    if (!toWrite) return { result, body: undefined };
+    this.recent.delete(caseId);
+    return { result, body: { ...(toDocument({ ...toWrite }) ?? emptyDocument()), v: LAYOUT } };
+  }
+
+  /** The document (empty when there is none) of an item read with other keys (`readWith`): a later change starts from it. */
+  async fromRead(caseId: string, item: StoreItem | undefined): Promise<CaseDocument> {
+    this.remember(caseId, item);
+    return (await this.fromStorage(caseId, item, false)) ?? emptyDocument();
+  }
+
+  /** A document `changeTogether` made, written with its new eTag: a later change starts from it. */
+  wrote(caseId: string, body: Record<string, unknown>, eTag: string): void {
+    this.remember(caseId, { ...body, eTag });
+  }
+
+  /** After a refused write: the remembered document (if any) is not started from again. */
+  forget(caseId: string): void {
+    this.recent.delete(caseId);
+  }
+
+  /** The document this instance last read or wrote (with its eTag), if lately: a write together may start from it. */
+  recentItem(caseId: string): (StoreItem & { eTag: string }) | undefined {
+    return this.remembered(caseId);
+  }
+
   private remember(caseId: string, item: StoreItem | undefined): void {
     this.recent.delete(caseId);
     if (item?.v !== LAYOUT || typeof item.eTag !== 'string' || item.eTag === '*') return;

@@ -116,6 +116,9 @@ it('moves a Blob store holding sessions in every state to Table storage, and the
   const target = new StoreBackedStorage(store);
   const keys = await target.keys(() => store.partitionKeys());
   expect(keys).toHaveLength(report.copied);
+  // Every session's key names its Case: each is a row of its Case document's partition, none has its own.
+  expect((await store.partitionKeys()).filter((p) => p.startsWith('cowork/session/'))).toEqual([]);
+  expect((await store.query(`cowork/case/${cSuperseded.caseId}`)).filter((e) => e.row.startsWith('session:'))).toHaveLength(2);
   const strip = (items: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(items).map(([k, v]) => [k, { ...(v as Record<string, unknown>), eTag: undefined }]));
   expect(strip(await target.read(keys))).toEqual(strip(await source.read(keys)));

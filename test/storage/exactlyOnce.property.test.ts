@@ -1,7 +1,8 @@
 /**
  * Exactly once, searched for rather than shown by example: fast-check drives random interleavings of
  * agents' answers (events naming the session), duplicate and late events, instance crashes (a new
- * instance in its place, nothing of the old one's memory kept) and recovery sweeps, against three
+ * instance in its place, nothing of the old one's memory kept), recovery sweeps and other writes of the
+ * sessions' Case documents (agents' requests taken: they refuse a claim's transaction of session and document), against three
  * instances of the real co-work core (`CoworkService`: routing, the eTag-guarded claim, the effects
  * pipeline with its lease) sharing one Azure Table store on Azurite, every request of every instance
  * through a fault proxy of our own on loopback (connection resets, 503s, requests that never answer,
@@ -23,6 +24,7 @@ import { USE_OF_FUNDS_FORM } from '../../cowork/domain/forms/useOfFunds';
 import { InFlightIndex } from '../../cowork/stores/inflight';
 import type { CoworkSession } from '../../cowork/domain/session';
 import { SessionRepository } from '../../cowork/stores/sessionRepository';
+import { CaseDocuments } from '../../cowork/stores/caseDocument';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 import { TableCoworkStore } from '../../storage/tableStore';
 import { silentLog } from '../../util/log';
@@ -101,7 +103,9 @@ class CountingEffects implements SessionEffects {
 type Step =
   | { kind: 'event'; session: number; instance: number; answer: number; duplicateOf: number | null }
   | { kind: 'crash'; instance: number }
-  | { kind: 'sweep'; instance: number };
+  | { kind: 'sweep'; instance: number }
+  /** Another write of the session's Case document (an agent's request taken): it conflicts with a start's or claim's transaction. */
+  | { kind: 'caseWrite'; session: number; instance: number };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
@@ -116,6 +120,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), instance: fc.nat(INSTANCES - 1) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const), instance: fc.nat(INSTANCES - 1) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('caseWrite' as const), session: fc.nat(2), instance: fc.nat(INSTANCES - 1) }) },
 );
 const fault: fc.Arbitrary<Fault> = fc.constantFrom<Fault>('pass', 'pass', '503', 'reset', 'hang', 'lose-response');
 /** Steps run in batches at once (their requests interleave on the wire), each batch with its faults. */
@@ -137,11 +142,14 @@ it('every answered session is thanked once and written once, whatever the interl
       const bus = new InMemoryBus();
       const clock = { now: Date.now() };
       let generation = 0;
-      const instance = (): CoworkService => {
+      /** Each instance's Case documents (as an agent's request would write them), by instance. */
+      const caseDocuments: CaseDocuments[] = [];
+      const instance = (_: unknown, at: number): CoworkService => {
         // Each instance its own client through the proxy, its own repository and memory.
         const storage = new StoreBackedStorage(
           TableCoworkStore.connect(proxiedConnectionString, table, { requestTimeoutMs: 300, maxAttempts: 8, backoff: async () => undefined }),
         );
+        caseDocuments[at] = new CaseDocuments(storage);
         return new CoworkService({
           caseStore: cases,
           eventBus: bus,
@@ -170,8 +178,12 @@ it('every answered session is thanked once and written once, whatever the interl
         await Promise.all(
           batch.steps.map(async (s) => {
             try {
-              if (s.kind === 'crash') instances[s.instance] = instance();
-              else if (s.kind === 'sweep') {
+              if (s.kind === 'crash') instances[s.instance] = instance(undefined, s.instance);
+              else if (s.kind === 'caseWrite') {
+                const { caseId } = sessions[s.session % sessions.length] as CoworkSession;
+                const uuid = `request-${++eventCount}`;
+                await caseDocuments[s.instance]?.update(caseId, (doc) => ({ next: { ...doc, requests: [...doc.requests, uuid] }, result: undefined }));
+              } else if (s.kind === 'sweep') {
                 clock.now += 2_000;
                 await instances[s.instance]?.recoverInFlight();
               } else {
