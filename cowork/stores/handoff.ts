@@ -119,6 +119,17 @@ export function isHandoffStatusState(value: unknown): value is HandoffStatusStat
 
 const MAX_CONFLICT_RETRIES = 20;
 
+/** The storage key of a conversation's handoff record (`{prefix}/handoff/{conversationId}`). */
+export function handoffRecordKey(conversationId: string, prefix = 'cowork'): string {
+  return `${prefix}/handoff/${conversationId}`;
+}
+
+/** The conversation whose handoff record `key` is (the inverse of `handoffRecordKey`), or undefined for any other key. */
+export function conversationOfHandoffRecord(key: string, prefix = 'cowork'): string | undefined {
+  const head = handoffRecordKey('', prefix);
+  return key.startsWith(head) && key.length > head.length ? key.slice(head.length) : undefined;
+}
+
 export class HandoffRepository {
   constructor(
     private readonly storage: KeyValueStorage,
@@ -127,8 +138,9 @@ export class HandoffRepository {
     private readonly refused = new RefusedDocuments(silentLog),
   ) {}
 
-  private recordKey(conversationId: string): string {
-    return `${this.prefix}/handoff/${conversationId}`;
+  /** Where the conversation's record is stored (conversation state may read it along: `HumanOwnership.owner`). */
+  recordKey(conversationId: string): string {
+    return handoffRecordKey(conversationId, this.prefix);
   }
 
   private get waitingKey(): string {
@@ -158,6 +170,11 @@ export class HandoffRepository {
   async get(conversationId: string): Promise<HandoffRecord | undefined> {
     const key = this.recordKey(conversationId);
     return toRecord(key, (await this.storage.read([key]))[key]);
+  }
+
+  /** The record as an item read from `recordKey(conversationId)` holds it (read along with other keys), its shape checked as `get`'s. */
+  fromItem(conversationId: string, item: StoreItem | undefined): HandoffRecord | undefined {
+    return toRecord(this.recordKey(conversationId), item);
   }
 
   /** Conversations whose handoff request no agent took yet, oldest first. */
