@@ -168,7 +168,9 @@ export class ConcurrentConversationState {
 
   /** Whether this storage keeps `key` in the partition of the turn's state (one `read` reads both by one request). */
   private keptWithState(turn: CoworkTurn, key: string): boolean {
-    return keepsTogether(this.storage) && this.storage.keptTogether([this.storageKey(turn), key]);
+    const { channelId, conversation } = turn.activity;
+    if (!channelId || !conversation?.id || !keepsTogether(this.storage)) return false;
+    return this.storage.keptTogether([this.storageKey(turn), key]);
   }
 
   async load(turn: CoworkTurn, force = false): Promise<StateObject> {
