@@ -12,8 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { escapeKey } from '../cowork/coworkStore';
-import { conversationOfHandoffRecord } from '../cowork/stores/handoff';
-import { conversationStateOf } from '../bot/turn/concurrentConversationState';
+import { conversationOfHandoffRecord, conversationStateOf } from '../util/conversationKeys';
 
 /** The row every key-value item of its own partition is stored in. */
 export const KEY_VALUE_ROW = 'kv';

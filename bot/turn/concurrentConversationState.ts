@@ -22,6 +22,7 @@
 import { isETagConflict } from '../../util/keyList';
 import { keepsTogether, returnsETags, type ETagReturningStorage, type KeyValueStorage, type StoreItem } from '../../util/storage';
 import type { CoworkTurn } from '../../dialogs/coworkTurn';
+import { conversationStateKey } from '../../util/conversationKeys';
 
 type StateObject = Record<string, unknown> & { eTag?: string };
 
@@ -49,25 +50,6 @@ interface Loaded {
   deletedWhere: Map<string, (value: unknown) => boolean>;
   /** Items read along with the state by this load (`readAlong`), until `readAlongside` takes them. */
   along: Map<string, StoreItem | undefined>;
-}
-
-/** The key botbuilder's `ConversationState` (and this) keeps a conversation's state under. */
-export function conversationStateKey(channelId: string, conversationId: string, namespace: string): string {
-  return `${channelId}/conversations/${conversationId}/${namespace}`;
-}
-
-/**
- * The channel, conversation and namespace of a `conversationStateKey` (the inverse: the channel is up
- * to the first `/`, the namespace after the last), or undefined for any other key.
- */
-export function conversationStateOf(key: string): { channelId: string; conversationId: string; namespace: string } | undefined {
-  const marker = '/conversations/';
-  const at = key.indexOf(marker);
-  const last = key.lastIndexOf('/');
-  if (at <= 0 || key.lastIndexOf('/', at - 1) >= 0 || last < at + marker.length) return undefined;
-  const parts = { channelId: key.slice(0, at), conversationId: key.slice(at + marker.length, last), namespace: key.slice(last + 1) };
-  if (parts.conversationId === '') return undefined;
-  return conversationStateKey(parts.channelId, parts.conversationId, parts.namespace) === key ? parts : undefined;
 }
 
 export class ConcurrentConversationState {

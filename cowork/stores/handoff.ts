@@ -19,6 +19,7 @@ import { updateWithETag } from '../../util/eTagUpdate';
 import { addKey, readKeyList, removeKey } from '../../util/keyList';
 import { DocumentFields, RefusedDocuments } from '../../util/storedDocument';
 import { silentLog } from '../../util/log';
+import { handoffRecordKey } from '../../util/conversationKeys';
 
 export const HANDOFF_STATES = ['requested', 'accepted', 'completed', 'failed'] as const;
 export type HandoffState = (typeof HANDOFF_STATES)[number];
@@ -118,17 +119,6 @@ export function isHandoffStatusState(value: unknown): value is HandoffStatusStat
 }
 
 const MAX_CONFLICT_RETRIES = 20;
-
-/** The storage key of a conversation's handoff record (`{prefix}/handoff/{conversationId}`). */
-export function handoffRecordKey(conversationId: string, prefix = 'cowork'): string {
-  return `${prefix}/handoff/${conversationId}`;
-}
-
-/** The conversation whose handoff record `key` is (the inverse of `handoffRecordKey`), or undefined for any other key. */
-export function conversationOfHandoffRecord(key: string, prefix = 'cowork'): string | undefined {
-  const head = handoffRecordKey('', prefix);
-  return key.startsWith(head) && key.length > head.length ? key.slice(head.length) : undefined;
-}
 
 export class HandoffRepository {
   constructor(

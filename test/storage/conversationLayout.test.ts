@@ -3,8 +3,7 @@
  * namespace, and its handoff record share `kept/conversation/{conversationId}`, each in a row of its own; any other
  * key (another shape, another prefix, too long for the service) stays where it was.
  */
-import { conversationStateKey } from '../../bot/turn/concurrentConversationState';
-import { handoffRecordKey } from '../../cowork/stores/handoff';
+import { conversationStateKey, handoffRecordKey } from '../../util/conversationKeys';
 import { KEY_VALUE_ROW, locate } from '../../storage/keyLayout';
 import { MemoryCoworkStore } from '../../storage/memoryStore';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
