@@ -142,8 +142,9 @@ export class ProactiveEffects implements SessionEffects {
 
   /**
    * True when a person has taken the session's conversation: then `text` went to the agent, not the
-   * customer. With `turn` (a turn of that conversation): see `HumanOwnership.owner`. While a request still waits for a person, the customer is told as usual (a pending
-   * handoff never swallows a thank-you) and the agent finds it among the request's notes.
+   * customer. While a request still waits for a person, the customer is told as usual (a pending
+   * handoff never swallows a thank-you) and the agent finds it among the request's notes. With `turn`
+   * (a turn of that conversation): see `HumanOwnership.owner`.
    */
   private async toAgentIfHumanOwned(session: CoworkSession, text: string, turn?: CoworkTurn): Promise<boolean> {
     const handoff = this.deps.handoff;
