@@ -145,7 +145,8 @@ export async function createCowork(options: CoworkOptions): Promise<Cowork> {
     describe: (m) => `${m.caseId}:${m.kind}:${m.sender}`,
   });
   const panelOutbound = new PanelOutbound({ handoffs, publisher: panelPublisher });
-  const ownership = new HumanOwnership({ handoffs, agents, panel: panelOutbound });
+  // A turn's state load reads the conversation's handoff record along where the storage keeps them together (STORAGE=table).
+  const ownership = new HumanOwnership({ handoffs, agents, panel: panelOutbound, conversationState });
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // 3. the core, whose effects reach the customer's chat (or its agent) in proactive turns;
   const service: CoworkService = new CoworkService({

@@ -12,7 +12,8 @@
  */
 import { createHash } from 'node:crypto';
 import { escapeKey } from '../cowork/coworkStore';
-import { caseOfSessionKey } from '../cowork/domain/sessionKey';
+import { caseOfSessionKey } from '../util/sessionKey';
+import { conversationOfHandoffRecord, conversationStateOf } from '../util/conversationKeys';
 
 /** The row every key-value item of its own partition is stored in. */
 export const KEY_VALUE_ROW = 'kv';
@@ -44,7 +45,7 @@ export type LayoutRule = (key: string) => { partition: string; row: string } | u
 const SESSION_PREFIX = 'cowork/session/';
 
 /**
- * A session whose key names its Case (`cowork/domain/sessionKey.ts`) is a row of its Case document's
+ * A session whose key names its Case (`util/sessionKey.ts`) is a row of its Case document's
  * partition (`cowork/case/{caseId}`, which stays the document's own: row `kv`): the start writes both in
  * one transaction, the event's routing reads the document and its sessions by one query, the claim
  * writes both in one transaction. A session of an earlier release (a key without its Case) keeps a
@@ -58,7 +59,7 @@ export const sessionBesideItsCase: LayoutRule = (key) => {
 };
 
 /** Co-work's rules, first match wins. */
-export const LAYOUT_RULES: readonly LayoutRule[] = [sessionBesideItsCase];
+export const LAYOUT_RULES: readonly LayoutRule[] = [sessionBesideItsCase, byConversation];
 
 /** The partition of a key stored alone (itself, or hashed when too long for the service). */
 export function partitionOfKey(key: string): string {
@@ -74,4 +75,22 @@ export function locate(key: string, rules: readonly LayoutRule[] = LAYOUT_RULES)
   }
   const partition = partitionOfKey(key);
   return { partition, row: KEY_VALUE_ROW, shared: partition !== key };
+}
+
+/** Where a conversation's state (every channel's, every namespace's) and its handoff record are kept together. */
+export const CONVERSATION_PARTITION = `${KEPT_PREFIX}conversation/`;
+
+/**
+ * A conversation's state (`{channelId}/conversations/{conversationId}/{namespace}`, the key of
+ * `ConcurrentConversationState` and botbuilder's `ConversationState`: a host bot's own state shares it) and its
+ * handoff record (`cowork/handoff/{conversationId}`, `HandoffRepository`) in the partition
+ * `kept/conversation/{conversationId}`: a turn's state load reads the record along, by the same one query.
+ * Rows: `state:{channelId}/{namespace}` (a channel id has no `/`), and `handoff`.
+ */
+function byConversation(key: string): { partition: string; row: string } | undefined {
+  const state = conversationStateOf(key);
+  if (state) return { partition: `${CONVERSATION_PARTITION}${state.conversationId}`, row: `state:${state.channelId}/${state.namespace}` };
+  const handedOff = conversationOfHandoffRecord(key);
+  if (handedOff !== undefined) return { partition: `${CONVERSATION_PARTITION}${handedOff}`, row: 'handoff' };
+  return undefined;
 }

@@ -84,9 +84,9 @@ export class HandoffProtocol {
     this.now = deps.now ?? Date.now;
   }
 
-  /** The handoff record when a human owns the conversation, else undefined. */
-  owner(conversationId: string): Promise<HandoffRecord | undefined> {
-    return this.deps.ownership.owner(conversationId);
+  /** The handoff record when a human owns the conversation, else undefined (with `turn`: see `HumanOwnership.owner`). */
+  owner(conversationId: string, turn?: CoworkTurn): Promise<HandoffRecord | undefined> {
+    return this.deps.ownership.owner(conversationId, turn);
   }
 
   /** Whether a form card in `channelId` offers a person (something can take the card's chat). */

@@ -4,8 +4,9 @@
  * records and the agents' channel (not the core), so the composition root builds it before the
  * core, whose effects use it; the handoff protocol uses it too.
  */
-import { type OutgoingActivity } from '../../dialogs/coworkTurn';
+import { type CoworkTurn, type OutgoingActivity } from '../../dialogs/coworkTurn';
 import { isHumanOwned, type HandoffRecord, type HandoffRepository } from '../../cowork/stores/handoff';
+import type { ConcurrentConversationState } from '../turn/concurrentConversationState';
 
 /** Where the bot's words for a human agent go (the local relay; a contact-centre connector could be another). */
 export interface AgentChannel {
@@ -24,14 +25,38 @@ export interface HumanOwnershipDeps {
   agents: AgentChannel | undefined;
   /** The Salesforce panel's way (it needs only the handoff records and the message publisher). */
   panel?: PanelChannel;
+  /**
+   * The customers' conversation state: where the storage keeps a conversation's handoff record in its state's
+   * partition (STORAGE=table), the state's load reads the record along (`owner` with a turn uses it).
+   */
+  conversationState?: ConcurrentConversationState;
 }
 
 export class HumanOwnership {
-  constructor(private readonly deps: HumanOwnershipDeps) {}
+  constructor(private readonly deps: HumanOwnershipDeps) {
+    deps.conversationState?.readAlong((turn) => {
+      const conversationId = turn.activity.conversation?.id;
+      return conversationId ? deps.handoffs.recordKey(conversationId) : undefined;
+    });
+  }
 
-  /** The handoff record when a human owns the conversation, else undefined. */
-  async owner(conversationId: string): Promise<HandoffRecord | undefined> {
-    const record = await this.deps.handoffs.get(conversationId);
+  /**
+   * The handoff record when a human owns the conversation, else undefined.
+   *
+   * With `turn` (a turn of that conversation, inside its queue): the record as the turn's state load read it
+   * along, where the storage keeps them together, loading the state now if the turn has not yet (one request
+   * for both); else, and for any second question in the turn, a read of its own. The caller asks with a turn
+   * only where the record read at the load is as good as one read now: where the load is now, or where
+   * nothing the turn does between the load and this question is seen by anyone or waits for anything but
+   * this process (then a takeover landing in between is the same as one landing just after a read here).
+   */
+  async owner(conversationId: string, turn?: CoworkTurn): Promise<HandoffRecord | undefined> {
+    const { handoffs, conversationState } = this.deps;
+    const along =
+      turn && conversationState && turn.activity.conversation?.id === conversationId
+        ? await conversationState.readAlongside(turn, handoffs.recordKey(conversationId))
+        : undefined;
+    const record = along ? handoffs.fromItem(conversationId, along.item) : await handoffs.get(conversationId);
     return isHumanOwned(record) ? record : undefined;
   }
 

@@ -59,12 +59,20 @@ export class ProactiveEffects implements SessionEffects {
 
   async answered(session: CoworkSession, labels: Readonly<Record<string, string>>, stillOurs: () => Promise<boolean>): Promise<boolean> {
     const form = requireForm(this.deps.forms, session.formId);
-    if (await this.toAgentIfHumanOwned(session, agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', ')))) {
-      await this.inConversation(session, (context) => this.endFormKeepingCard(context, session));
-      return true;
-    }
+    const toAgent = agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', '));
+    let toldAgent = false;
     let sent = false;
     await this.inConversation(session, async (context) => {
+      // Who owns the chat is asked inside the conversation's queue, first thing in this turn (never earlier than
+      // before the queue, as it was): on Table the turn's state load reads the handoff record along, one request for
+      // both (the state this turn ends the form in, loaded before the send: `endForm` deletes only this session's
+      // form, whatever another instance stored meanwhile). A takeover after this read and before the send is the
+      // race it always was (a read just before the send could not close it either).
+      if (await this.toAgentIfHumanOwned(session, toAgent, context)) {
+        await this.endFormKeepingCard(context, session);
+        toldAgent = true;
+        return;
+      }
       if (!(await stillOurs())) return;
       // The thank-you and its result card travel as one activity (one connector call), bounded by
       // COWORK_SEND_TIMEOUT_SECONDS (sendBound.ts): another instance takes over only after the lease
@@ -87,7 +95,7 @@ export class ProactiveEffects implements SessionEffects {
       sent = true;
       await this.endFormKeepingCard(context, session);
     });
-    return sent;
+    return toldAgent || sent;
   }
 
   /** Ends the session's form and keeps its card for the "saved" turn, from the state the turn loaded to end it. */
@@ -135,11 +143,12 @@ export class ProactiveEffects implements SessionEffects {
   /**
    * True when a person has taken the session's conversation: then `text` went to the agent, not the
    * customer. While a request still waits for a person, the customer is told as usual (a pending
-   * handoff never swallows a thank-you) and the agent finds it among the request's notes.
+   * handoff never swallows a thank-you) and the agent finds it among the request's notes. With `turn`
+   * (a turn of that conversation): see `HumanOwnership.owner`.
    */
-  private async toAgentIfHumanOwned(session: CoworkSession, text: string): Promise<boolean> {
+  private async toAgentIfHumanOwned(session: CoworkSession, text: string, turn?: CoworkTurn): Promise<boolean> {
     const handoff = this.deps.handoff;
-    const owner = handoff ? await handoff.owner(session.conversationId) : undefined;
+    const owner = handoff ? await handoff.owner(session.conversationId, turn) : undefined;
     if (!handoff || !owner) return false;
     await handoff.toAgent(owner, { type: 'message', text });
     return owner.state === 'accepted';

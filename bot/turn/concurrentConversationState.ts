@@ -14,10 +14,15 @@
  *   wrote (an open form, its card) is not undone by a turn that never touched it.
  * The co-work truth is in the sessions themselves (eTag-guarded); this keeps the form's state
  * and the session list from being lost.
+ *
+ * Keys another part of the turn reads anyway (the conversation's handoff record: `readAlong`) are read
+ * by the state's load in the same `read` where the storage keeps them in the state's partition
+ * (STORAGE=table: storage/keyLayout.ts), so that turn asks one request, not two; elsewhere nothing is read along.
  */
 import { isETagConflict } from '../../util/keyList';
-import { returnsETags, type ETagReturningStorage, type KeyValueStorage, type StoreItem } from '../../util/storage';
+import { keepsTogether, returnsETags, type ETagReturningStorage, type KeyValueStorage, type StoreItem } from '../../util/storage';
 import type { CoworkTurn } from '../../dialogs/coworkTurn';
+import { conversationStateKey } from '../../util/conversationKeys';
 
 type StateObject = Record<string, unknown> & { eTag?: string };
 
@@ -41,11 +46,17 @@ interface Loaded {
   touched: Set<string>;
   /** Properties a `get` gave a default to (absent from `base`), with the default's JSON. */
   defaulted: Map<string, string>;
+  /** Properties `deleteWhere` deleted, with their condition: judged again on what a merge brings in. */
+  deletedWhere: Map<string, (value: unknown) => boolean>;
+  /** Items read along with the state by this load (`readAlong`), until `readAlongside` takes them. */
+  along: Map<string, StoreItem | undefined>;
 }
 
 export class ConcurrentConversationState {
   /** This turn's loaded state, keyed by the turn's own state map (one per turn on both hosts). */
   private readonly loaded = new WeakMap<Map<unknown, unknown>, Loaded>();
+  /** The keys a load reads along with the state, where the storage keeps them together (`readAlong`). */
+  private readonly alongKeys: ((turn: CoworkTurn) => string | undefined)[] = [];
 
   /** `namespace` keeps this state apart from a host bot's own conversation state (same storage). */
   constructor(
@@ -67,29 +78,98 @@ export class ConcurrentConversationState {
       set: async (turn, value) => {
         const state = await this.load(turn);
         state[name] = value;
-        this.loaded.get(turn.turnState)?.touched.add(name);
+        this.touch(turn, name);
       },
       delete: async (turn) => {
         const state = await this.load(turn);
         delete state[name];
-        this.loaded.get(turn.turnState)?.touched.add(name);
+        this.touch(turn, name);
       },
     };
+  }
+
+  /** `name` was set or deleted outright in this turn: this turn's value, whatever a merge brings in. */
+  private touch(turn: CoworkTurn, name: string): void {
+    const loaded = this.loaded.get(turn.turnState);
+    loaded?.touched.add(name);
+    loaded?.deletedWhere.delete(name);
+  }
+
+  /**
+   * Deletes property `name` if `when` holds of its value; should another turn's write be merged in before
+   * this turn's lands, `when` is judged again on the value that write stored (so this turn deletes only
+   * what its condition names, however early it loaded: e.g. only the form of the session it ended). A later
+   * `set` or `delete` of the property in this turn is this turn's value again, as always.
+   */
+  async deleteWhere(turn: CoworkTurn, name: string, when: (value: unknown) => boolean): Promise<void> {
+    const state = await this.load(turn);
+    const loaded = this.loaded.get(turn.turnState);
+    if (!loaded || !Object.prototype.hasOwnProperty.call(state, name) || !when(state[name])) return;
+    delete state[name];
+    loaded.touched.add(name);
+    loaded.deletedWhere.set(name, when);
   }
 
   storageKey(turn: CoworkTurn): string {
     const { channelId, conversation } = turn.activity;
     if (!channelId) throw new Error('missing activity.channelId');
     if (!conversation?.id) throw new Error('missing activity.conversation.id');
-    return `${channelId}/conversations/${conversation.id}/${this.namespace}`;
+    return conversationStateKey(channelId, conversation.id, this.namespace);
+  }
+
+  /**
+   * Every load from now on reads `keyOf(turn)` in the same `read` as the state, where the storage keeps
+   * that key in the state's partition (one request for both); `readAlongside` gives what was read.
+   */
+  readAlong(keyOf: (turn: CoworkTurn) => string | undefined): void {
+    this.alongKeys.push(keyOf);
+  }
+
+  /**
+   * The item stored at `key` as this turn's state load read it along (loading the state now if this turn
+   * has not yet), once: a second call, or a key not read along (a storage that does not keep it with the
+   * state, a key not registered with `readAlong`), resolves undefined and the caller reads it itself.
+   */
+  async readAlongside(turn: CoworkTurn, key: string): Promise<{ item: StoreItem | undefined } | undefined> {
+    if (!this.keptWithState(turn, key)) return undefined;
+    if (!this.loaded.has(turn.turnState)) await this.load(turn);
+    const loaded = this.loaded.get(turn.turnState);
+    if (!loaded?.along.has(key)) return undefined;
+    const item = loaded.along.get(key);
+    loaded.along.delete(key);
+    return { item };
+  }
+
+  /**
+   * What this turn's load read along so far is not given by `readAlongside` (a load before the turn's
+   * pipeline began, e.g. by a route selector outside the conversation's queue, may be long before it).
+   */
+  forgetAlong(turn: CoworkTurn): void {
+    this.loaded.get(turn.turnState)?.along.clear();
+  }
+
+  /** Whether this storage keeps `key` in the partition of the turn's state (one `read` reads both by one request). */
+  private keptWithState(turn: CoworkTurn, key: string): boolean {
+    const { channelId, conversation } = turn.activity;
+    if (!channelId || !conversation?.id || !keepsTogether(this.storage)) return false;
+    return this.storage.keptTogether([this.storageKey(turn), key]);
   }
 
   async load(turn: CoworkTurn, force = false): Promise<StateObject> {
     const cached = this.loaded.get(turn.turnState);
     if (cached && !force) return cached.state;
     const key = this.storageKey(turn);
-    const state = ((await this.storage.read([key]))[key] ?? {}) as StateObject;
-    this.loaded.set(turn.turnState, { state, snapshot: snapshot(state), ...startedFrom(state) });
+    const along = [
+      ...new Set(this.alongKeys.map((keyOf) => keyOf(turn)).filter((k): k is string => k !== undefined && k !== key && this.keptWithState(turn, k))),
+    ];
+    const items = await this.storage.read([key, ...along]);
+    const state = (items[key] ?? {}) as StateObject;
+    this.loaded.set(turn.turnState, {
+      state,
+      snapshot: snapshot(state),
+      ...startedFrom(state),
+      along: new Map(along.map((k) => [k, items[k]])),
+    });
     return state;
   }
 
@@ -184,9 +264,14 @@ function mergeSessionLists(ours: StateObject, stored: StateObject): void {
 }
 
 /** What a turn starts from: the state's properties as loaded (or last saved), nothing touched yet. */
-function startedFrom(state: StateObject): Pick<Loaded, 'base' | 'touched' | 'defaulted'> {
+function startedFrom(state: StateObject): Pick<Loaded, 'base' | 'touched' | 'defaulted' | 'deletedWhere'> {
   const { eTag: _eTag, ...body } = state;
-  return { base: Object.fromEntries(Object.entries(body).map(([name, value]) => [name, JSON.stringify(value)])), touched: new Set(), defaulted: new Map() };
+  return {
+    base: Object.fromEntries(Object.entries(body).map(([name, value]) => [name, JSON.stringify(value)])),
+    touched: new Set(),
+    defaulted: new Map(),
+    deletedWhere: new Map(),
+  };
 }
 
 /** Whether this turn changed `name`: set or deleted it, changed it in place, or changed the default a `get` gave it. */
@@ -205,8 +290,25 @@ function changedHere(loaded: Loaded, name: string): boolean {
 function merge(loaded: Loaded, stored: StateObject): void {
   const { state } = loaded;
   const { eTag: _eTag, ...theirs } = stored;
+  for (const [name, when] of loaded.deletedWhere) {
+    // Deleted on a condition: judged again on what the other turn stored (this turn's other changes to it are none).
+    if (!(name in theirs)) {
+      delete state[name];
+      delete loaded.base[name];
+      loaded.touched.delete(name);
+    } else if (when(theirs[name])) {
+      delete state[name];
+      loaded.base[name] = JSON.stringify(theirs[name]);
+      loaded.touched.add(name);
+    } else {
+      state[name] = JSON.parse(JSON.stringify(theirs[name])) as unknown;
+      loaded.base[name] = JSON.stringify(theirs[name]);
+      loaded.touched.delete(name);
+    }
+    loaded.defaulted.delete(name);
+  }
   for (const name of new Set([...Object.keys(state), ...Object.keys(theirs)])) {
-    if (name === 'eTag' || name === SESSION_LIST || changedHere(loaded, name)) continue;
+    if (name === 'eTag' || name === SESSION_LIST || loaded.deletedWhere.has(name) || changedHere(loaded, name)) continue;
     loaded.defaulted.delete(name);
     if (name in theirs) {
       state[name] = JSON.parse(JSON.stringify(theirs[name])) as unknown;

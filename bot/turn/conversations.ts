@@ -42,13 +42,23 @@ export class Conversations {
   readonly formCards: FormCardUpdates;
   private readonly recentSessions: StateProperty<string[]>;
   private readonly recentTurns: StateProperty<ChatTurn[]>;
+  private readonly legacyForm: StateProperty<LegacyDialogState>;
 
   constructor(private readonly deps: ConversationsDeps) {
     const state = deps.conversationState;
-    this.formState = formStateStore(state.createProperty<FormState>('coworkForm'), state.createProperty<LegacyDialogState>('dialogState'));
+    this.legacyForm = state.createProperty<LegacyDialogState>('dialogState');
+    this.formState = formStateStore(state.createProperty<FormState>(FORM_PROPERTY), this.legacyForm);
     this.recentSessions = state.createProperty<string[]>('coworkSessions');
     this.recentTurns = state.createProperty<ChatTurn[]>('coworkTurns');
     this.formCards = new FormCardUpdates(state.createProperty<FormCardRef[]>('coworkFormCards'), deps.log);
+  }
+
+  /**
+   * At the start of a turn's pipeline (inside the conversation's queue): nothing a state load read along
+   * before it (a route selector's, outside the queue) answers a question of the turn (`HumanOwnership.owner`).
+   */
+  beginTurn(context: CoworkTurn): void {
+    this.deps.conversationState.forgetAlong(context);
   }
 
   /** Saves the conversation's state (dialogs, recent sessions, form cards) at the end of a turn. */
@@ -104,7 +114,12 @@ export class Conversations {
 
   /** In a proactive turn for `sessionKey`: ends the session's form if it is the open one. */
   async endForm(context: CoworkTurn, sessionKey: string): Promise<void> {
-    if ((await this.formState.get(context))?.sessionKey === sessionKey) await this.formState.clear(context);
+    if ((await this.formState.get(context))?.sessionKey === sessionKey) {
+      // Deleted on the condition that it is this session's form, judged again on whatever another instance's
+      // turn stored since this turn loaded (the thank-you's turn loads before it sends: a form opened meanwhile stays).
+      await this.deps.conversationState.deleteWhere(context, FORM_PROPERTY, (value) => formOfSession(value, sessionKey));
+      await this.legacyForm.delete(context);
+    }
     await this.save(context);
   }
 
@@ -126,6 +141,13 @@ export class Conversations {
     if (form) await this.formCards.showSaved(context, session, form, card);
     await this.save(context);
   }
+}
+
+/** Where the open form's state is kept in the conversation's state. */
+const FORM_PROPERTY = 'coworkForm';
+
+function formOfSession(value: unknown, sessionKey: string): boolean {
+  return typeof value === 'object' && value !== null && (value as { sessionKey?: unknown }).sessionKey === sessionKey;
 }
 
 /** botbuilder-dialogs' stack, as versions before the host-neutral form stored it (the form's dialog id was `coworkForm`). */

@@ -151,6 +151,7 @@ export class CoworkBot {
     const typed = turn.activity.text;
     if (isMessage(turn)) turn.activity.text = withoutRecipientMention(turn.activity) as string;
     turn.turnState.set(HANDLED, true);
+    this.conversations.beginTurn(turn);
     for (const step of this.steps) if ((await step.run(turn, route)) === 'done') break;
     await this.conversations.save(turn);
     const handled = turn.turnState.get(HANDLED) === true;
@@ -166,20 +167,30 @@ export class CoworkBot {
   async takesBeforeRoutes(turn: CoworkTurn): Promise<boolean> {
     if (this.options.agentTurn && this.options.isAgentConversation && (await this.options.isAgentConversation(turn))) return true;
     if (!isMessage(turn) || !this.options.handoff) return false;
-    return (await this.ownerOf(turn)) !== undefined;
+    // A selector, outside the conversation's queue: its own read (the state is loaded only inside the queue).
+    return (await this.ownerOf(turn, 'alone')) !== undefined;
   }
 
-  /** Who owns the conversation (a person, or nobody), read once per turn: the Agents host's first selector asks too. */
-  private ownerOf(turn: CoworkTurn): Promise<HandoffRecord | undefined> {
+  /**
+   * Who owns the conversation (a person, or nobody), read once per turn: the Agents host's first selector asks
+   * too. `withState` (inside the conversation's queue, the pipeline's step): the record as the turn's state load
+   * read it, in the same request where the storage keeps them together (STORAGE=table). As safe as a read of its
+   * own here: either the state is not loaded yet (a card submit: loaded now, with the record, at this very
+   * point), or the turn loaded it in 'record the typed turn', the step just before, and did nothing between
+   * but in this process (no send, no write, no other request): a takeover landing in between is the same as
+   * one landing just after a read here, which no turn can tell from the other either.
+   */
+  private ownerOf(turn: CoworkTurn, read: 'withState' | 'alone'): Promise<HandoffRecord | undefined> {
     const known = turn.turnState.get(OWNER) as Promise<HandoffRecord | undefined> | undefined;
     if (known) return known;
-    const owner = this.options.handoff ? this.options.handoff.owner(turn.activity.conversation.id) : Promise.resolve(undefined);
+    const { handoff } = this.options;
+    const owner = handoff ? handoff.owner(turn.activity.conversation.id, read === 'withState' ? turn : undefined) : Promise.resolve(undefined);
     turn.turnState.set(OWNER, owner);
     return owner;
   }
 
   private async humanOwnerStep(turn: CoworkTurn): Promise<'next' | 'done'> {
-    let owner = isMessage(turn) ? await this.ownerOf(turn) : undefined;
+    let owner = isMessage(turn) ? await this.ownerOf(turn, 'withState') : undefined;
     if (owner && this.options.handoff?.overdue(owner)) {
       // No person accepted in time: the bot takes the conversation back, then handles this message.
       await this.options.handoff.giveUpOverdue(turn, await this.conversations.latestSession(turn));

@@ -7,7 +7,7 @@ import { answersFromEvent, validateAnswers, type FormSpec } from '../domain/form
 import type { PlatformEvent } from '../ports';
 import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
 import { isPending, type CoworkSession } from '../domain/session';
-import { isSessionKey } from '../domain/sessionKey';
+import { isSessionKey } from '../../util/sessionKey';
 import { eventCreatedAt, startedBeforeEvent } from '../domain/eventAge';
 import type { CoworkContext, CoworkServiceDeps } from './coworkContext';
 import type { EffectsPipeline } from './effectsPipeline';

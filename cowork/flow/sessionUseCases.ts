@@ -6,7 +6,7 @@ import { errorMessage } from '../../util/errors';
 import { eventFieldsFor, picklistFieldsOf, resolveChoices, validateAnswers, type AnswerProblem, type FormSpec, type ResolvedChoices } from '../domain/formSpec';
 import { InvalidInputError, type PicklistValue } from '../ports';
 import { isPending, newSession, type CoworkSession, type Owner } from '../domain/session';
-import { newSessionKey } from '../domain/sessionKey';
+import { newSessionKey } from '../../util/sessionKey';
 import { DEFAULT_START_LIMITS, type CoworkContext, type CoworkServiceDeps } from './coworkContext';
 import { SlidingWindowLimiter } from '../../util/rateWindow';
 

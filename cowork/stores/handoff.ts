@@ -19,6 +19,7 @@ import { updateWithETag } from '../../util/eTagUpdate';
 import { addKey, readKeyList, removeKey } from '../../util/keyList';
 import { DocumentFields, RefusedDocuments } from '../../util/storedDocument';
 import { silentLog } from '../../util/log';
+import { handoffRecordKey } from '../../util/conversationKeys';
 
 export const HANDOFF_STATES = ['requested', 'accepted', 'completed', 'failed'] as const;
 export type HandoffState = (typeof HANDOFF_STATES)[number];
@@ -127,8 +128,9 @@ export class HandoffRepository {
     private readonly refused = new RefusedDocuments(silentLog),
   ) {}
 
-  private recordKey(conversationId: string): string {
-    return `${this.prefix}/handoff/${conversationId}`;
+  /** Where the conversation's record is stored (conversation state may read it along: `HumanOwnership.owner`). */
+  recordKey(conversationId: string): string {
+    return handoffRecordKey(conversationId, this.prefix);
   }
 
   private get waitingKey(): string {
@@ -158,6 +160,11 @@ export class HandoffRepository {
   async get(conversationId: string): Promise<HandoffRecord | undefined> {
     const key = this.recordKey(conversationId);
     return toRecord(key, (await this.storage.read([key]))[key]);
+  }
+
+  /** The record as an item read from `recordKey(conversationId)` holds it (read along with other keys), its shape checked as `get`'s. */
+  fromItem(conversationId: string, item: StoreItem | undefined): HandoffRecord | undefined {
+    return toRecord(this.recordKey(conversationId), item);
   }
 
   /** Conversations whose handoff request no agent took yet, oldest first. */

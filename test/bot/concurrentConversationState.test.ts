@@ -1,5 +1,5 @@
 import { MemoryStorage, TestAdapter, TurnContext, type Activity, type Storage } from 'botbuilder';
-import { CountingCoworkStore } from '../../bench/countingStore';
+import { CountingCoworkStore, requestsBetween } from '../../bench/countingStore';
 import { ConcurrentConversationState } from '../../bot/turn/concurrentConversationState';
 import { MemoryCoworkStore } from '../../storage/memoryStore';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
@@ -119,6 +119,42 @@ describe.each(storages)('ConcurrentConversationState on %s', (_name, newStorage)
     });
   });
 
+  it("a form ended on a condition (`deleteWhere`) leaves the form another instance's turn opened since this turn loaded", async () => {
+    const storage = newStorage();
+    const { first, second, a, b } = twoInstances(storage);
+    const form = (state: ConcurrentConversationState) => state.createProperty<{ sessionKey: string }>('coworkForm');
+    const setup = turn(new TestAdapter());
+    await form(first).set(setup, { sessionKey: 's1' });
+    await first.saveChanges(setup);
+    // The thank-you's turn for s1 loads (before its send) ...
+    expect(await form(first).get(a)).toEqual({ sessionKey: 's1' });
+    // ... another instance's turn opens the form of a new session s2 meanwhile ...
+    expect(await form(second).get(b)).toEqual({ sessionKey: 's1' });
+    await form(second).set(b, { sessionKey: 's2' });
+    await second.saveChanges(b);
+    // ... and the thank-you's turn ends s1's form: s2's stays.
+    await first.deleteWhere(a, 'coworkForm', (value) => (value as { sessionKey?: string } | undefined)?.sessionKey === 's1');
+    await first.saveChanges(a);
+    expect(await form(new ConcurrentConversationState(storage)).get(turn(new TestAdapter()))).toEqual({ sessionKey: 's2' });
+  });
+
+  it("a form ended on a condition is ended when the other instance's turn changed something else", async () => {
+    const storage = newStorage();
+    const { first, second, a, b } = twoInstances(storage);
+    const setup = turn(new TestAdapter());
+    await first.createProperty<{ sessionKey: string }>('coworkForm').set(setup, { sessionKey: 's1' });
+    await first.saveChanges(setup);
+    await first.load(a);
+    await second.createProperty<string[]>('coworkTurns').set(b, ['hello']);
+    await second.saveChanges(b);
+    await first.deleteWhere(a, 'coworkForm', (value) => (value as { sessionKey?: string } | undefined)?.sessionKey === 's1');
+    await first.saveChanges(a);
+    const reader = new ConcurrentConversationState(storage);
+    const read = turn(new TestAdapter());
+    expect(await reader.createProperty('coworkForm').get(read)).toBeUndefined();
+    expect(await reader.createProperty('coworkTurns').get(read)).toEqual(['hello']);
+  });
+
   it('writes nothing when the turn changed nothing', async () => {
     const storage = newStorage();
     const state = new ConcurrentConversationState(storage);
@@ -137,13 +173,13 @@ describe('ConcurrentConversationState on the co-work store port', () => {
     const context = turn(new TestAdapter());
     const sessions = state.createProperty<string[]>('coworkSessions');
     await sessions.get(context, []);
-    expect(store.counts).toEqual({ 'get test/conversations/*/': 1 });
+    expect(store.counts).toEqual({ 'get kept/conversation/*': 1 });
     await sessions.set(context, ['session-1']);
     await state.saveChanges(context);
-    expect(store.counts).toEqual({ 'get test/conversations/*/': 1, 'create test/conversations/*/': 1 });
+    expect(store.counts).toEqual({ 'get kept/conversation/*': 1, 'create kept/conversation/*': 1 });
     await sessions.set(context, ['session-1', 'session-2']);
     await state.saveChanges(context);
-    expect(store.counts).toEqual({ 'get test/conversations/*/': 1, 'create test/conversations/*/': 1, 'replace test/conversations/*/': 1 });
+    expect(store.counts).toEqual({ 'get kept/conversation/*': 1, 'create kept/conversation/*': 1, 'replace kept/conversation/*': 1 });
     const reader = new ConcurrentConversationState(new StoreBackedStorage(store));
     expect(await reader.createProperty<string[]>('coworkSessions').get(turn(new TestAdapter()), [])).toEqual(['session-1', 'session-2']);
   });
@@ -156,5 +192,39 @@ describe('ConcurrentConversationState on the co-work store port', () => {
     await Promise.all([first.saveChanges(a), second.saveChanges(b)]);
     const reader = new ConcurrentConversationState(storage);
     expect(await reader.createProperty<string[]>('coworkSessions').get(turn(adapter), [])).toEqual(['session-a', 'session-b']);
+  });
+
+  it("reads a key kept in the state's partition (the handoff record) along with the state, in one request, once per load", async () => {
+    const store = new CountingCoworkStore(new MemoryCoworkStore());
+    const storage = new StoreBackedStorage(store);
+    await storage.write({ 'cowork/handoff/conv-1': { state: 'accepted' } });
+    const state = new ConcurrentConversationState(storage);
+    state.readAlong((t) => `cowork/handoff/${t.activity.conversation.id}`);
+    const context = turn(new TestAdapter());
+    const before = { ...store.counts };
+    const along = await state.readAlongside(context, 'cowork/handoff/conv-1');
+    expect(along?.item).toMatchObject({ state: 'accepted' });
+    await state.load(context);
+    expect(requestsBetween(before, store.counts)).toEqual({ 'query kept/conversation/*': 1 });
+    // Once: a second question in the turn reads for itself.
+    expect(await state.readAlongside(context, 'cowork/handoff/conv-1')).toBeUndefined();
+    // Not a key the layout keeps with the state: never read along.
+    expect(await state.readAlongside(context, 'cowork/session/x')).toBeUndefined();
+    // A load before the turn's pipeline (`forgetAlong`) answers nothing.
+    const early = turn(new TestAdapter());
+    await state.load(early);
+    state.forgetAlong(early);
+    expect(await state.readAlongside(early, 'cowork/handoff/conv-1')).toBeUndefined();
+  });
+
+  it('on a storage that keeps nothing together reads the state alone (the caller reads the record itself)', async () => {
+    const storage = new MemoryStorage();
+    const read = jest.spyOn(storage, 'read');
+    const state = new ConcurrentConversationState(storage);
+    state.readAlong((t) => `cowork/handoff/${t.activity.conversation.id}`);
+    const context = turn(new TestAdapter());
+    expect(await state.readAlongside(context, 'cowork/handoff/conv-1')).toBeUndefined();
+    await state.load(context);
+    expect(read.mock.calls).toEqual([[['test/conversations/conv-1/']]]);
   });
 });

@@ -101,7 +101,7 @@ describe('co-work from the Salesforce side, end to end', () => {
     expect(statuses.map((s) => s.state)).toEqual(['form_sent', 'submitted', 'answered', 'saved']);
     expect(statuses.map((s) => s.answer)).toEqual([null, '🛠 Renovation Work', '🛠 Renovation Work', '🛠 Renovation Work']);
     expect(new Set(statuses.map((s) => s.sessionKey)).size).toBe(1);
-    // Opaque: the Case it names, then 16 random bytes (cowork/domain/sessionKey.ts).
+    // Opaque: the Case it names, then 16 random bytes (util/sessionKey.ts).
     expect(String(statuses[0]?.sessionKey)).toMatch(new RegExp(`^${kase.caseId}-[0-9a-f]{32}$`));
     expect(sim(t).org.getRecord('Case', kase.caseId)?.Use_of_Funds__c).toBe('Renovation Work');
     expect(caseWrites(sim(t)) - writesBefore).toBe(1);

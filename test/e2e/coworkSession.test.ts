@@ -63,7 +63,7 @@ describe('co-work session, end to end', () => {
       .filter((e) => e.payload.Correlation_Id__c === seed.id);
     expect(events).toHaveLength(1);
     expect(events[0]?.payload).toMatchObject({ Correlation_Id__c: seed.id, Use_of_Fund_Reason__c: 'Renovation Work' });
-    // Opaque: the Case it names, then 16 random bytes (cowork/domain/sessionKey.ts); within Session_Key__c's Text(64).
+    // Opaque: the Case it names, then 16 random bytes (util/sessionKey.ts); within Session_Key__c's Text(64).
     expect(String(events[0]?.payload.Session_Key__c)).toMatch(new RegExp(`^${seed.id}-[0-9a-f]{32}$`));
 
     // A second submit of the same form changes nothing and says so.

@@ -3,7 +3,7 @@
  * and a real Pub/Sub client standing in for the coworkPanel (panel.ts), started in the file's
  * beforeAll and stopped in its afterAll (`panelInstances()` registers both).
  */
-import { MemoryStorage } from 'botbuilder';
+import { MemoryStorage, type Storage } from 'botbuilder';
 import { startBot, type RunningBot } from '../../bot/startBot';
 import { loadConfig } from '../../bot/config/config';
 import { simulatorEnv } from '../../salesforce';
@@ -17,7 +17,7 @@ export interface PanelInstances {
   readonly simulator: RunningSimulator;
   readonly channel: EmulatorChannel;
   readonly panel: Panel;
-  readonly storage: MemoryStorage;
+  readonly storage: Storage;
   /** The instances running now (a test may stop some and start others: all are stopped at the end). */
   readonly running: RunningBot[];
   /** Starts one more instance on the same storage and org, with `env` added to the simulator's variables and the dev command. */
@@ -26,10 +26,13 @@ export interface PanelInstances {
 
 /**
  * `instances`: the extra variables of each instance started before the tests (one entry per
- * instance); `deadlineIntervalMs`: how often their timed work runs.
+ * instance); `deadlineIntervalMs`: how often their timed work runs; `storage`: the one they share (MemoryStorage by default).
  */
-export function panelInstances(instances: ReadonlyArray<Record<string, string>>, options: { deadlineIntervalMs?: number } = {}): PanelInstances {
-  const storage = new MemoryStorage();
+export function panelInstances(
+  instances: ReadonlyArray<Record<string, string>>,
+  options: { deadlineIntervalMs?: number; storage?: Storage } = {},
+): PanelInstances {
+  const storage = options.storage ?? new MemoryStorage();
   const running: RunningBot[] = [];
   let simulator: RunningSimulator | undefined;
   let channel: EmulatorChannel | undefined;

@@ -3,7 +3,7 @@
  * of its Case document's partition, from the key alone; any other key keeps a partition of its own.
  */
 import { KEY_VALUE_ROW, LAYOUT_RULES, locate, partitionOfKey } from '../../storage/keyLayout';
-import { caseOfSessionKey, isSessionKey, newSessionKey } from '../../cowork/domain/sessionKey';
+import { caseOfSessionKey, isSessionKey, newSessionKey } from '../../util/sessionKey';
 import { normalizeId } from '../../util/salesforceId';
 import { MemoryCoworkStore } from '../../storage/memoryStore';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';

@@ -10,7 +10,7 @@
  * a partition of their own.
  */
 import { randomBytes } from 'node:crypto';
-import { KEY_PREFIX, normalizeId } from '../../util/salesforceId';
+import { KEY_PREFIX, normalizeId } from './salesforceId';
 
 /** The random part: 16 bytes. */
 const RANDOM_BYTES = 16;
