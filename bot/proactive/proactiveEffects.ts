@@ -62,7 +62,9 @@ export class ProactiveEffects implements SessionEffects {
     const toAgent = agentTexts.answerArrived(session.caseNumber, Object.values(labels).join(', '));
     let toldAgent = false;
     let sent = false;
-    await this.inConversation(session, async (context) => {
+    let asked = false;
+    const turn = this.inConversation(session, async (context) => {
+      asked = true;
       // Who owns the chat is asked inside the conversation's queue, first thing in this turn (never earlier than
       // before the queue, as it was): on Table the turn's state load reads the handoff record along, one request for
       // both (the state this turn ends the form in, loaded before the send: `endForm` deletes only this session's
@@ -95,6 +97,15 @@ export class ProactiveEffects implements SessionEffects {
       sent = true;
       await this.endFormKeepingCard(context, session);
     });
+    try {
+      await turn;
+    } catch (error) {
+      // The turn never began (the adapter could not start it: a connector token refused, say): the person who
+      // holds the chat still hears that the answer arrived, as before the question moved into the turn; the
+      // error stands, so the thank-you is attempted again as any failed one is.
+      if (!asked) await this.toAgentIfHumanOwned(session, toAgent);
+      throw error;
+    }
     return toldAgent || sent;
   }
 
