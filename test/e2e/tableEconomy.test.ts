@@ -9,6 +9,9 @@ import { MemoryCoworkStore } from '../../storage/memoryStore';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 import { sim, type BotUnderTest } from '../harness/botUnderTest';
 import { startCountedBot, wholeSession } from '../harness/sessionCost';
+import { testHost } from '../harness/testHost';
+
+const AGENTS = testHost() === 'agents';
 
 describe('the Table storage requests of a session', () => {
   let t: BotUnderTest;
@@ -30,7 +33,7 @@ describe('the Table storage requests of a session', () => {
 
   const session = (kase: { caseId: string; caseNumber: string }): Promise<void> => wholeSession(t, kase, positionWrites);
 
-  it('asks 15 requests, by kind as docs/BENCHMARKS.md lists them (the issue asks for 12: see there why 15 is the floor under the guarantees)', async () => {
+  it(`asks ${AGENTS ? 17 : 15} requests (${testHost()} host), by kind as docs/BENCHMARKS.md lists them (the issue asks for 12: see there why 15 is the floor under the guarantees)`, async () => {
     const [first, second] = sim(t).org.createCases(2);
     if (!first || !second) throw new Error('no Cases');
     await session(first);
@@ -49,6 +52,10 @@ describe('the Table storage requests of a session', () => {
       'query kept/conversation/*': 3,
       'create kept/conversation/*': 1,
       'replace kept/conversation/*': 1,
+      // on the Agents SDK host, its first route's selector asks who owns the chat before the conversation's
+      // queue, where no state is loaded: a read of the handoff record's row of its own in each message turn
+      // (the /cowork message, the card's submit), which the turn's pipeline then uses (bot/turn/coworkBot.ts)
+      ...(AGENTS ? { 'get kept/conversation/*': 2 } : {}),
       // the session and its Case's document, one partition (the Case's: the document its row `kv`, the session
       // the row `session:{key}`, its key names the Case, storage/keyLayout.ts), so counted as `cowork/case/*`:
       // - the start: one transaction, the session created with the document listing it (a new Case's: both
@@ -71,7 +78,7 @@ describe('the Table storage requests of a session', () => {
       // write (test/salesforce/replayCheckpoint.test.ts), so under load it is a fraction per session
       'upsert salesforce-replay-id:*': 1,
     });
-    expect(Object.values(spent).reduce((a, b) => a + b, 0)).toBe(15);
+    expect(Object.values(spent).reduce((a, b) => a + b, 0)).toBe(AGENTS ? 17 : 15);
     // Every session is a row of its Case's partition: none has one of its own.
     expect(memory.partitionKeys().filter((p) => p.startsWith('cowork/session/'))).toEqual([]);
   });
