@@ -135,8 +135,9 @@ export class SessionRepository {
         item = items[caseKey];
         const created = items[sessionKey];
         if (created !== undefined) {
+          // Its eTag is not remembered for `session`: the stored one may have changed since (superseded), and a later
+          // change starting from `session` with it would be computed from what is no longer there.
           const doc = await this.cases.fromRead(session.caseId, item);
-          if (typeof created.eTag === 'string') this.eTags.set(session, created.eTag);
           // No longer listed: it left the pending states since (a newer form superseded it), and supersedes nothing.
           return doc.keys.includes(session.key) ? change(doc).result : [];
         }
