@@ -47,7 +47,8 @@ export interface CoworkStore {
   /**
    * The operations together, atomically: all or none (`StoreConflictError` naming the operation that
    * refused). At most `MAX_TRANSACTION_OPERATIONS`, each row once. Resolves with each operation's new
-   * eTag (undefined for a delete), in order.
+   * eTag (undefined for a delete), in order; undefined too for a row another write changed since, when the
+   * answer was lost and the transaction is recognised as applied from its other rows (`storage/tableStore.ts`).
    */
   transact(partition: string, operations: readonly StoreOperation[]): Promise<(string | undefined)[]>;
   /** A cheap round trip; rejects when the store cannot be reached. */

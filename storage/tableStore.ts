@@ -204,20 +204,33 @@ export class TableCoworkStore implements CoworkStore {
     }
   }
 
-  /** After a lost response: the eTags if the transaction was applied (its rows carry our write id, its deletes are gone). */
+  /**
+   * After a lost response: the eTags if the transaction was applied. A transaction is all or none and its write id
+   * is its own, so one row still carrying it proves every operation applied, even where another write changed
+   * (or deleted) a row of it since (a Case document other sessions write too): such a row's eTag is undefined
+   * (what is stored there now is not what this transaction wrote). None carrying it (every row rewritten since):
+   * not known, the refusal stands; a transaction of deletes only is applied when its rows are gone.
+   */
   private async appliedTransaction(partition: string, operations: readonly StoreOperation[], writeId: string): Promise<(string | undefined)[] | undefined> {
     const eTags: (string | undefined)[] = [];
+    let ours = false;
     for (const op of operations) {
-      const stored = await this.getWithWriteId(partition, op.row);
       if (op.kind === 'delete') {
-        if (stored !== undefined) return undefined;
         eTags.push(undefined);
-      } else {
-        if (stored?.writeId !== writeId) return undefined;
-        eTags.push(stored.entity.eTag);
+        continue;
       }
+      const stored = await this.getWithWriteId(partition, op.row);
+      const mine = stored !== undefined && stored.writeId === writeId;
+      ours ||= mine;
+      eTags.push(mine ? stored.entity.eTag : undefined);
     }
-    return eTags;
+    if (ours) return eTags;
+    // Only deletes: applied when every row is gone.
+    if (operations.every((op) => op.kind === 'delete')) {
+      for (const op of operations) if ((await this.getWithWriteId(partition, op.row)) !== undefined) return undefined;
+      return eTags;
+    }
+    return undefined;
   }
 
   async check(): Promise<void> {

@@ -71,7 +71,8 @@ export interface TogetherStorage extends ETagReturningStorage {
   readWith(key: string): Promise<Record<string, StoreItem>>;
   /**
    * The writes in one transaction (keys `keptTogether`, each once): all or none; a refusal is an eTag
-   * conflict naming the refused key. Resolves with each item's new eTag, in order.
+   * conflict naming the refused key. Resolves with each item's new eTag, in order ('' when not known: the
+   * answer was lost and another write changed that item since; the write was applied all the same).
    */
   writeTogether(writes: readonly KeyWrite[]): Promise<string[]>;
 }

@@ -71,8 +71,8 @@ export class ProactiveEffects implements SessionEffects {
       // form, whatever another instance stored meanwhile). A takeover after this read and before the send is the
       // race it always was (a read just before the send could not close it either).
       if (await this.toAgentIfHumanOwned(session, toAgent, context)) {
-        await this.endFormKeepingCard(context, session);
         toldAgent = true;
+        await this.endFormAfterTelling(context, session);
         return;
       }
       if (!(await stillOurs())) return;
@@ -95,7 +95,7 @@ export class ProactiveEffects implements SessionEffects {
         ],
       });
       sent = true;
-      await this.endFormKeepingCard(context, session);
+      await this.endFormAfterTelling(context, session);
     });
     try {
       await turn;
@@ -107,6 +107,19 @@ export class ProactiveEffects implements SessionEffects {
       throw error;
     }
     return toldAgent || sent;
+  }
+
+  /**
+   * `endFormKeepingCard` once the thank-you (or the agent's note) went out: a failure to end the form (the
+   * state's write refused or unanswered) is logged, not the thank-you's failure, which would send it again.
+   */
+  private async endFormAfterTelling(context: CoworkTurn, session: CoworkSession): Promise<void> {
+    try {
+      await this.endFormKeepingCard(context, session);
+    } catch (err) {
+      this.cards.delete(session.key);
+      this.deps.log.warn({ err, sessionKey: session.key }, 'ending the form after the thank-you failed; the thank-you is not sent again');
+    }
   }
 
   /** Ends the session's form and keeps its card for the "saved" turn, from the state the turn loaded to end it. */

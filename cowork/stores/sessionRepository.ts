@@ -98,7 +98,10 @@ export class SessionRepository {
       linkedAt: session.createdAt,
     };
     const change = (doc: CaseDocument): CaseChange<string[]> => {
-      const others = doc.keys.filter((k) => k !== session.key);
+      // Keys are listed in the order they were started: once this one is listed (an earlier attempt's write
+      // applied), the others it may supersede are those listed before it, never one started after it.
+      const at = doc.keys.indexOf(session.key);
+      const others = (at >= 0 ? doc.keys.slice(0, at) : doc.keys).filter((k) => k !== session.key);
       const links = withLinkFirst(doc.links, link);
       if (doc.keys.includes(session.key) && !links) return { result: others };
       return {
@@ -123,7 +126,22 @@ export class SessionRepository {
     const sessionKey = this.sessionStorageKey(session.key);
     const caseKey = this.caseStorageKey(session.caseId);
     for (let attempt = 0; attempt < MAX_TOGETHER_ATTEMPTS; attempt++) {
-      const item = attempt === 0 ? this.cases.recentItem(session.caseId) : (await storage.read([caseKey]))[caseKey];
+      let item: StoreItem | undefined = this.cases.recentItem(session.caseId);
+      if (attempt > 0) {
+        // Both by one query: a refusal may be an applied transaction whose answer was lost (the store could not
+        // tell it its own once another write changed the document). The session's key is new and only this call
+        // creates it: if it is there, the transaction was applied (all or none), and the start is done.
+        const items = await storage.readWith(caseKey);
+        item = items[caseKey];
+        const created = items[sessionKey];
+        if (created !== undefined) {
+          // Its eTag is not remembered for `session`: the stored one may have changed since (superseded), and a later
+          // change starting from `session` with it would be computed from what is no longer there.
+          const doc = await this.cases.fromRead(session.caseId, item);
+          // No longer listed: it left the pending states since (a newer form superseded it), and supersedes nothing.
+          return doc.keys.includes(session.key) ? change(doc).result : [];
+        }
+      }
       const { result, body } = await this.cases.changeTogether(session.caseId, item, change);
       const writes: KeyWrite[] = [{ key: sessionKey, item: { ...session }, ifAbsent: true }];
       if (body) writes.push(documentWrite(caseKey, body, item));
