@@ -81,3 +81,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return proxy;
 }
+
+/** A fault proxy in front of the table service a connection string names (Azurite's), and the string that goes through it. */
+export async function proxyTableService(connectionString: string): Promise<{ proxy: FaultProxy; connectionString: string }> {
+  const endpoint = /TableEndpoint=(http:\/\/[^/;]+)/.exec(connectionString)?.[1];
+  if (!endpoint) throw new Error(`no http TableEndpoint in the connection string: ${connectionString}`);
+  const proxy = await startFaultProxy(endpoint);
+  return { proxy, connectionString: connectionString.replace(endpoint, proxy.url) };
+}

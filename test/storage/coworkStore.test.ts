@@ -10,7 +10,7 @@ import type { LayoutRule } from '../../storage/keyLayout';
 import { CountingCoworkStore, requestsBetween } from '../../bench/countingStore';
 import { TableCoworkStore } from '../../storage/tableStore';
 import { isETagConflict } from '../../util/eTagUpdate';
-import { startFaultProxy, type FaultProxy } from '../harness/faultProxy';
+import { proxyTableService, type FaultProxy } from '../harness/faultProxy';
 import { startAzurite, type Azurite } from '../harness/processes';
 
 jest.setTimeout(60_000);
@@ -229,9 +229,9 @@ describe('the Table store through a fault proxy: a write applied whose answer wa
   let proxy: FaultProxy;
   let store: TableCoworkStore;
   beforeAll(async () => {
-    const endpoint = /TableEndpoint=(http:\/\/[^/;]+)/.exec(azurite.connectionString)?.[1] ?? '';
-    proxy = await startFaultProxy(endpoint);
-    store = await TableCoworkStore.open(azurite.connectionString.replace(endpoint, proxy.url), `faults${process.pid}`, {
+    let proxied: string;
+    ({ proxy, connectionString: proxied } = await proxyTableService(azurite.connectionString));
+    store = await TableCoworkStore.open(proxied, `faults${process.pid}`, {
       requestTimeoutMs: 1_000,
       backoff: async () => undefined,
     });

@@ -31,13 +31,13 @@ import { silentLog } from '../../util/log';
 import type { CaseRecord, CaseStore, PicklistValue } from '../../cowork/ports';
 import { normalizeId } from '../../util/salesforceId';
 import { InMemoryBus, event } from '../cowork/inMemoryCore';
-import { startFaultProxy, type Fault, type FaultProxy } from '../harness/faultProxy';
+import { proxyTableService, type Fault, type FaultProxy } from '../harness/faultProxy';
+import { propertyRuns } from '../harness/propertyRuns';
 import { startAzurite, type Azurite } from '../harness/processes';
 
 jest.setTimeout(600_000);
 
-const SEED = process.env.COWORK_PBT_SEED ? Number(process.env.COWORK_PBT_SEED) : Math.floor(Math.random() * 2 ** 31);
-const RUNS = process.env.COWORK_PBT_RUNS ? Number(process.env.COWORK_PBT_RUNS) : 8;
+const RUNS = propertyRuns('exactlyOnce');
 const INSTANCES = 3;
 const ANSWERS = ['Renovation Work', 'Education'] as const;
 
@@ -48,10 +48,7 @@ let tables = 0;
 
 beforeAll(async () => {
   azurite = await startAzurite('table');
-  const endpoint = /TableEndpoint=(http:\/\/[^/;]+)/.exec(azurite.connectionString)?.[1] ?? '';
-  proxy = await startFaultProxy(endpoint);
-  proxiedConnectionString = azurite.connectionString.replace(endpoint, proxy.url);
-  process.stderr.write(`[exactlyOnce] fast-check seed ${SEED}, ${RUNS} runs (COWORK_PBT_SEED, COWORK_PBT_RUNS)\n`);
+  ({ proxy, connectionString: proxiedConnectionString } = await proxyTableService(azurite.connectionString));
 });
 
 afterAll(async () => {
@@ -236,6 +233,6 @@ it('every answered session is thanked once and written once, whatever the interl
       }
       expect(cases.writes.length).toBe(answered);
     }),
-    { seed: SEED, numRuns: RUNS, interruptAfterTimeLimit: 500_000 },
+    { ...RUNS, interruptAfterTimeLimit: 500_000 },
   );
 });

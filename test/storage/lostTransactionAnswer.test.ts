@@ -13,7 +13,7 @@ import { CaseDocuments } from '../../cowork/stores/caseDocument';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 import { TableCoworkStore } from '../../storage/tableStore';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, deps, event, started } from '../cowork/inMemoryCore';
-import { startFaultProxy, type FaultProxy } from '../harness/faultProxy';
+import { proxyTableService, type FaultProxy } from '../harness/faultProxy';
 import { startAzurite, type Azurite } from '../harness/processes';
 
 jest.setTimeout(60_000);
@@ -25,9 +25,7 @@ let tables = 0;
 
 beforeAll(async () => {
   azurite = await startAzurite('table');
-  const endpoint = /TableEndpoint=(http:\/\/[^/;]+)/.exec(azurite.connectionString)?.[1] ?? '';
-  proxy = await startFaultProxy(endpoint);
-  proxied = azurite.connectionString.replace(endpoint, proxy.url);
+  ({ proxy, connectionString: proxied } = await proxyTableService(azurite.connectionString));
 });
 afterAll(async () => {
   await proxy?.stop();

@@ -17,23 +17,20 @@ import { CaseDocuments } from '../../cowork/stores/caseDocument';
 import { StoreBackedStorage } from '../../storage/storeBackedStorage';
 import { TableCoworkStore } from '../../storage/tableStore';
 import { CASE_ID, InMemoryBus, InMemoryCases, RecordingEffects, deps, event, started } from '../cowork/inMemoryCore';
-import { startFaultProxy, type Fault, type FaultProxy } from '../harness/faultProxy';
+import { proxyTableService, type Fault, type FaultProxy } from '../harness/faultProxy';
+import { propertyRuns } from '../harness/propertyRuns';
 import { startAzurite, type Azurite } from '../harness/processes';
 
 jest.setTimeout(600_000);
 
-const SEED = process.env.COWORK_PBT_SEED ? Number(process.env.COWORK_PBT_SEED) : Math.floor(Math.random() * 2 ** 31);
-const RUNS = process.env.COWORK_PBT_RUNS ? Number(process.env.COWORK_PBT_RUNS) : 8;
+const RUNS = propertyRuns('startUnderFaults');
 let azurite: Azurite;
 let proxy: FaultProxy;
 let proxied: string;
 let tables = 0;
 beforeAll(async () => {
   azurite = await startAzurite('table');
-  const endpoint = /TableEndpoint=(http:\/\/[^/;]+)/.exec(azurite.connectionString)?.[1] ?? '';
-  proxy = await startFaultProxy(endpoint);
-  proxied = azurite.connectionString.replace(endpoint, proxy.url);
-  process.stderr.write(`[startUnderFaults] fast-check seed ${SEED}, ${RUNS} runs (COWORK_PBT_SEED, COWORK_PBT_RUNS)\n`);
+  ({ proxy, connectionString: proxied } = await proxyTableService(azurite.connectionString));
 });
 afterAll(async () => {
   await proxy?.stop();
@@ -91,6 +88,6 @@ it('two starts of one Case and its answer, under faults and other writes of its 
       expect(effects.thanked).toEqual([open.key]);
       expect(cases.updates).toHaveLength(1);
     }),
-    { numRuns: RUNS, seed: SEED },
+    RUNS,
   );
 });
